@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the local test control plane (kube-apiserver, kube-controller-manager, kube-scheduler,
+# kubectl, etcd, kwok) from the Go module proxy into a cache outside the checkout, keyed by version,
+# so a fresh clone on the same machine (CI's case) reuses the binaries and only a new machine pays.
+# Prints the binary folder on stdout; progress goes to stderr.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+K8S_VERSION="v1.37.2"   # keep in step with test/cluster/build/go.mod
+ETCD_VERSION="v3.7.0"   # the etcd server version k8s.io/kubernetes $K8S_VERSION requires
+KWOK_VERSION="v0.8.0"
+cache="${KREBOOT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kreboot}"
+bin="$cache/control-plane/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
+want=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok)
+
+complete() { for b in "${want[@]}"; do [ -x "$bin/$b" ] || return 1; done; }
+if complete; then echo "$bin"; exit 0; fi
+
+mkdir -p "$bin"
+export CGO_ENABLED=0 GOFLAGS=-mod=mod
+start=$SECONDS
+log() { echo "[build-control-plane $((SECONDS - start))s] $*" >&2; }
+
+# Each tool builds in its own module so its pinned k8s.io versions never fight the others'.
+if [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/kubectl" ]; then
+  log "building Kubernetes $K8S_VERSION (minutes on 2 cores the first time)"
+  (cd "$here/test/cluster/build" && go build -trimpath -ldflags='-s -w' -o "$bin/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl) >&2
+fi
+if [ ! -x "$bin/etcd" ]; then
+  log "building etcd $ETCD_VERSION"
+  GOBIN="$bin" go install -trimpath -ldflags='-s -w' "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
+  [ -x "$bin/v3" ] && mv "$bin/v3" "$bin/etcd"
+fi
+if [ ! -x "$bin/kwok" ]; then
+  log "building kwok $KWOK_VERSION"
+  GOBIN="$bin" go install -trimpath -ldflags='-s -w' "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
+fi
+complete || { log "some binaries are missing in $bin"; exit 1; }
+log "done"
+echo "$bin"

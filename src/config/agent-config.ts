@@ -1,0 +1,43 @@
+// The agent's configuration: every flag it uses, typed and frozen.
+
+import { deepFreeze } from './controller-config.ts';
+import { commonConfig, readFlags, type CommonConfig, type Loaded } from './load-config.ts';
+
+export interface AgentConfig extends CommonConfig {
+  readonly nodeId: string;
+  readonly periodMs: number;
+  readonly rebootSentinel: string;
+  readonly rebootSentinelCommand: string;
+  readonly sentinelCommandTimeoutMs: number;
+  readonly rebootMethod: 'command' | 'signal';
+  readonly rebootCommand: string;
+  readonly rebootSignal: number;
+  readonly rebootDelayMs: number;
+  readonly bootIdFile: string;
+  readonly nsenter: string;
+}
+
+export function loadAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded<AgentConfig> {
+  const { reader: r, parsed } = readFlags('agent', argv, env);
+  const config: AgentConfig = {
+    ...commonConfig(r),
+    nodeId: r.string('node-id'),
+    periodMs: r.duration('period'),
+    rebootSentinel: r.string('reboot-sentinel'),
+    rebootSentinelCommand: r.string('reboot-sentinel-command'),
+    sentinelCommandTimeoutMs: r.duration('sentinel-command-timeout'),
+    rebootMethod: r.string('reboot-method') as 'command' | 'signal',
+    rebootCommand: r.string('reboot-command'),
+    rebootSignal: r.int('reboot-signal', 1, 64),
+    rebootDelayMs: r.duration('reboot-delay'),
+    bootIdFile: r.string('boot-id-file'),
+    nsenter: r.string('nsenter'),
+  };
+  if (config.nodeId === '') {
+    r.problems.push('--node-id: the agent needs its node name; set --node-id or KURED_NODE_ID (usually from the downward API: fieldRef spec.nodeName)');
+  }
+  if (config.periodMs <= 0) r.problems.push('--period: must be greater than 0');
+  if (config.sentinelCommandTimeoutMs <= 0) r.problems.push('--sentinel-command-timeout: must be greater than 0');
+  if (config.rebootMethod === 'command' && config.rebootCommand.trim() === '') r.problems.push('--reboot-command: must not be empty with --reboot-method=command');
+  return { config: deepFreeze(config), problems: r.problems, notices: parsed.notices, help: parsed.help, positionals: parsed.positionals, reader: r };
+}

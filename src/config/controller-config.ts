@@ -1,0 +1,158 @@
+// The controller's configuration: every flag it uses, typed and frozen.
+
+import { commonConfig, readFlags, type CommonConfig, type Loaded } from './load-config.ts';
+
+export interface ControllerConfig extends CommonConfig {
+  // reboot rollout
+  readonly concurrency: number;
+  readonly lock: { readonly dsNamespace: string; readonly dsName: string; readonly annotation: string; readonly ttlMs: number; readonly releaseDelayMs: number };
+  readonly forceReboot: boolean;
+  readonly drain: { readonly gracePeriodSeconds: number; readonly skipWaitForDeleteTimeoutSeconds: number; readonly timeoutMs: number; readonly delayMs: number; readonly podSelector: string };
+  readonly preferNoScheduleTaint: string;
+  readonly preRebootNodeLabels: Readonly<Record<string, string>>;
+  readonly postRebootNodeLabels: Readonly<Record<string, string>>;
+  readonly annotateNodes: boolean;
+  readonly rebootTimeoutMs: number;
+  readonly maxRebootAttempts: number;
+  readonly trigger: 'alert' | 'node';
+  // gates
+  readonly prometheus: {
+    readonly url: URL | undefined;
+    readonly alertFilter: RegExp | undefined;
+    readonly alertFilterMatchOnly: boolean;
+    readonly alertFiringOnly: boolean;
+    readonly alertScope: 'node' | 'cluster';
+    readonly alertFilterLabels: readonly string[];
+    readonly gateQuery: string;
+    readonly bearerTokenFile: string;
+    readonly username: string;
+    readonly passwordFile: string;
+    readonly caFile: string;
+    readonly timeoutMs: number;
+  };
+  readonly window: { readonly rebootDays: readonly string[]; readonly startTime: string; readonly endTime: string; readonly timeZone: string; readonly maintenanceWindows: readonly string[] };
+  readonly blockingPodSelectors: readonly string[];
+  // intake
+  readonly webhook: { readonly auth: 'auto' | 'none'; readonly tokenFile: string; readonly username: string; readonly passwordFile: string; readonly bodyLimitBytes: number };
+  readonly adminTokenFile: string;
+  readonly rebootAlert: RegExp | undefined;
+  readonly remediationAlert: RegExp | undefined;
+  readonly alertNodeLabels: readonly string[];
+  // notifications
+  readonly notify: {
+    readonly urls: readonly string[];
+    readonly slackHookUrl: string;
+    readonly slackUsername: string;
+    readonly slackChannel: string;
+    readonly templates: { readonly drain: string; readonly reboot: string; readonly uncordon: string };
+  };
+  // high availability
+  readonly leaderElection: { readonly enabled: boolean; readonly namespace: string; readonly name: string; readonly leaseDurationMs: number; readonly identity: string };
+}
+
+export function loadControllerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded<ControllerConfig> {
+  const { reader: r, parsed } = readFlags('controller', argv, env);
+  const dsNamespace = r.string('ds-namespace');
+  const webhookAuth = r.string('webhook-auth') as 'auto' | 'none';
+  const webhook = {
+    auth: webhookAuth,
+    tokenFile: r.string('webhook-token-file'),
+    username: r.string('webhook-username'),
+    passwordFile: r.string('webhook-password-file'),
+    bodyLimitBytes: r.int('webhook-body-limit', 1024, 64 * 1024 * 1024),
+  };
+  if (webhook.auth === 'auto' && webhook.tokenFile === '' && webhook.passwordFile === '') {
+    r.problems.push('--webhook-token-file or --webhook-username/--webhook-password-file: the webhook needs credentials; give one, or --webhook-auth=none to accept unauthenticated webhooks');
+  }
+  if ((webhook.username === '') !== (webhook.passwordFile === '')) {
+    r.problems.push('--webhook-username and --webhook-password-file: give both for basic auth, or neither');
+  }
+  const prometheusUsername = r.string('prometheus-username');
+  const prometheusPasswordFile = r.string('prometheus-password-file');
+  if ((prometheusUsername === '') !== (prometheusPasswordFile === '')) {
+    r.problems.push('--prometheus-username and --prometheus-password-file: give both for basic auth, or neither');
+  }
+  const config: ControllerConfig = {
+    ...commonConfig(r),
+    concurrency: r.int('concurrency', 1, 1000),
+    lock: {
+      dsNamespace,
+      dsName: r.string('ds-name'),
+      annotation: r.string('lock-annotation'),
+      ttlMs: r.duration('lock-ttl'),
+      releaseDelayMs: r.duration('lock-release-delay'),
+    },
+    forceReboot: r.bool('force-reboot'),
+    drain: {
+      gracePeriodSeconds: r.int('drain-grace-period', -1),
+      skipWaitForDeleteTimeoutSeconds: r.int('skip-wait-for-delete-timeout', 0),
+      timeoutMs: r.duration('drain-timeout'),
+      delayMs: r.duration('drain-delay'),
+      podSelector: r.string('drain-pod-selector'),
+    },
+    preferNoScheduleTaint: r.string('prefer-no-schedule-taint'),
+    preRebootNodeLabels: r.labels('pre-reboot-node-labels'),
+    postRebootNodeLabels: r.labels('post-reboot-node-labels'),
+    annotateNodes: r.bool('annotate-nodes'),
+    rebootTimeoutMs: r.duration('reboot-timeout'),
+    maxRebootAttempts: r.int('max-reboot-attempts', 1, 100),
+    trigger: r.string('trigger') as 'alert' | 'node',
+    prometheus: {
+      url: r.url('prometheus-url'),
+      alertFilter: r.regexp('alert-filter-regexp'),
+      alertFilterMatchOnly: r.bool('alert-filter-match-only'),
+      alertFiringOnly: r.bool('alert-firing-only'),
+      alertScope: r.string('alert-scope') as 'node' | 'cluster',
+      alertFilterLabels: r.list('alert-filter-labels'),
+      gateQuery: r.string('prometheus-gate-query'),
+      bearerTokenFile: r.string('prometheus-bearer-token-file'),
+      username: prometheusUsername,
+      passwordFile: prometheusPasswordFile,
+      caFile: r.string('prometheus-ca-file'),
+      timeoutMs: r.duration('prometheus-timeout'),
+    },
+    window: {
+      rebootDays: r.list('reboot-days'),
+      startTime: r.string('start-time'),
+      endTime: r.string('end-time'),
+      timeZone: r.string('time-zone'),
+      maintenanceWindows: r.list('maintenance-window'),
+    },
+    blockingPodSelectors: r.list('blocking-pod-selector'),
+    webhook,
+    adminTokenFile: r.string('admin-token-file'),
+    rebootAlert: r.regexp('reboot-alert-regexp'),
+    remediationAlert: r.regexp('remediation-alert-regexp'),
+    alertNodeLabels: r.list('alert-node-labels'),
+    notify: {
+      urls: r.list('notify-url'),
+      slackHookUrl: r.string('slack-hook-url'),
+      slackUsername: r.string('slack-username'),
+      slackChannel: r.string('slack-channel'),
+      templates: {
+        drain: r.string('message-template-drain'),
+        reboot: r.string('message-template-reboot'),
+        uncordon: r.string('message-template-uncordon'),
+      },
+    },
+    leaderElection: {
+      enabled: r.bool('leader-elect'),
+      namespace: r.string('leader-election-namespace') || dsNamespace,
+      name: r.string('leader-election-id'),
+      leaseDurationMs: r.duration('lease-duration'),
+      identity: r.string('pod-name'),
+    },
+  };
+  if (config.prometheus.timeoutMs <= 0) r.problems.push('--prometheus-timeout: must be greater than 0');
+  if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
+  if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');
+  return { config: deepFreeze(config), problems: r.problems, notices: parsed.notices, help: parsed.help, positionals: parsed.positionals, reader: r };
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof RegExp) && !(value instanceof URL)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

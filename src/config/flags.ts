@@ -1,0 +1,130 @@
+// The table of every flag kreboot accepts: kured's flags with kured's names and defaults, and
+// kreboot's own. Each flag names the roles that use it; a kured flag given to the other role is
+// accepted with a notice, so a copied kured argument list never breaks (PRODUCT.md).
+
+export type Role = 'controller' | 'agent' | 'cli';
+
+/**
+ * How a flag's text becomes a value.
+ * - `list` is pflag's StringSlice: repeatable, and each value (and the environment) split on commas.
+ * - `array` is pflag's StringArray: repeatable, never split on commas (selectors contain commas);
+ *   from the environment, one value a line.
+ */
+export type FlagKind = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'array';
+
+export interface FlagSpec {
+  readonly name: string;
+  readonly kind: FlagKind;
+  readonly roles: readonly Role[];
+  readonly default: string | boolean | number | readonly string[];
+  readonly help: string;
+  /** A flag of kured's: accepted by every role, with a notice where it does not take effect. */
+  readonly kured?: boolean;
+  /** Extra environment variable names read besides KREBOOT_<NAME> and KURED_<NAME>. */
+  readonly env?: readonly string[];
+  /** Allowed values, for enumerations. */
+  readonly choices?: readonly string[];
+}
+
+const C: Role[] = ['controller'];
+const A: Role[] = ['agent'];
+const CA: Role[] = ['controller', 'agent'];
+const ALL: Role[] = ['controller', 'agent', 'cli'];
+
+export const FLAGS: readonly FlagSpec[] = [
+  // --- kured's flags (seed manifest and later releases) ---
+  { name: 'force-reboot', kind: 'bool', roles: C, default: false, kured: true, help: 'reboot even if the drain fails or times out' },
+  { name: 'drain-grace-period', kind: 'int', roles: C, default: -1, kured: true, help: 'seconds each pod gets to terminate during the drain; -1 uses the pod\'s own grace period' },
+  { name: 'skip-wait-for-delete-timeout', kind: 'int', roles: C, default: 0, kured: true, help: 'seconds after which pods whose deletion timestamp is older are no longer waited for; 0 waits for all' },
+  { name: 'drain-timeout', kind: 'duration', roles: C, default: '0', kured: true, help: 'how long a drain may take before it fails; 0 means no limit' },
+  { name: 'drain-delay', kind: 'duration', roles: C, default: '0', kured: true, help: 'wait this long after cordoning before the drain starts' },
+  { name: 'drain-pod-selector', kind: 'string', roles: C, default: '', kured: true, help: 'only evict pods matching this label selector during the drain' },
+  { name: 'period', kind: 'duration', roles: A, default: '1h', kured: true, help: 'how often the agent checks the reboot sentinel' },
+  { name: 'ds-namespace', kind: 'string', roles: C, default: 'kube-system', kured: true, help: 'namespace of the agent DaemonSet that holds the lock annotation' },
+  { name: 'ds-name', kind: 'string', roles: C, default: 'kured', kured: true, help: 'name of the agent DaemonSet that holds the lock annotation' },
+  { name: 'lock-annotation', kind: 'string', roles: C, default: 'weave.works/kured-node-lock', kured: true, help: 'annotation on the DaemonSet that records the reboot lock (kured-compatible)' },
+  { name: 'lock-ttl', kind: 'duration', roles: C, default: '0', kured: true, help: 'expire a lock holder older than this, judged with the current value; 0 never expires' },
+  { name: 'lock-release-delay', kind: 'duration', roles: C, default: '0', kured: true, help: 'wait this long after a node finishes before the next one starts' },
+  { name: 'concurrency', kind: 'int', roles: C, default: 1, kured: true, help: 'how many nodes may be in flight (cordoned by kreboot and not yet back) at once' },
+  { name: 'prometheus-url', kind: 'string', roles: C, default: '', kured: true, help: 'Prometheus to ask for firing alerts before each reboot; empty disables the alert gate' },
+  { name: 'alert-filter-regexp', kind: 'string', roles: C, default: '', kured: true, help: 'alerts whose name matches are ignored by the alert gate (inverted by --alert-filter-match-only)' },
+  { name: 'alert-filter-match-only', kind: 'bool', roles: C, default: false, kured: true, help: 'only alerts whose name matches --alert-filter-regexp block reboots' },
+  { name: 'alert-firing-only', kind: 'bool', roles: C, default: false, kured: true, help: 'ignore pending alerts; only firing alerts block' },
+  { name: 'reboot-sentinel', kind: 'string', roles: A, default: '/var/run/reboot-required', kured: true, help: 'file whose presence means the host needs a reboot' },
+  { name: 'reboot-sentinel-command', kind: 'string', roles: A, default: '', kured: true, help: 'command run in the host mount namespace; exit 0 means a reboot is required (replaces --reboot-sentinel)' },
+  { name: 'prefer-no-schedule-taint', kind: 'string', roles: C, default: '', kured: true, help: 'taint key set with effect PreferNoSchedule on nodes waiting for a reboot slot; empty disables it' },
+  { name: 'slack-hook-url', kind: 'string', roles: C, default: '', kured: true, help: 'Slack incoming-webhook URL for notifications' },
+  { name: 'slack-username', kind: 'string', roles: C, default: 'kured', kured: true, help: 'user name Slack messages are posted as' },
+  { name: 'slack-channel', kind: 'string', roles: C, default: '', kured: true, help: 'channel Slack messages are posted to (overrides the webhook\'s default)' },
+  { name: 'notify-url', kind: 'array', roles: C, default: [], kured: true, help: 'shoutrrr-style notification URL (slack, teams, discord, mattermost, telegram, ntfy, generic); repeatable' },
+  { name: 'message-template-drain', kind: 'string', roles: C, default: 'Draining node %s', kured: true, help: 'message sent when a drain starts; %s or {{node}} is the node name' },
+  { name: 'message-template-reboot', kind: 'string', roles: C, default: 'Rebooting node %s', kured: true, help: 'message sent when a reboot is dispatched' },
+  { name: 'message-template-uncordon', kind: 'string', roles: C, default: 'Node %s rebooted & uncordoned successfully!', kured: true, help: 'message sent when a node is back and uncordoned' },
+  { name: 'blocking-pod-selector', kind: 'array', roles: C, default: [], kured: true, help: 'label selector of pods that block their node\'s reboot while Pending or Running; repeatable (OR)' },
+  { name: 'reboot-days', kind: 'list', roles: C, default: ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'], kured: true, help: 'days on which reboots may start' },
+  { name: 'reboot-delay', kind: 'duration', roles: A, default: '0', kured: true, help: 'wait this long after a reboot job arrives before rebooting' },
+  { name: 'start-time', kind: 'string', roles: C, default: '0:00', kured: true, help: 'time of day reboots may start (17:00, 5:00pm and 5PM all work)' },
+  { name: 'end-time', kind: 'string', roles: C, default: '23:59:59', kured: true, help: 'time of day after which no reboot starts' },
+  { name: 'time-zone', kind: 'string', roles: C, default: 'UTC', kured: true, help: 'IANA time zone of --start-time/--end-time and --maintenance-window, or "Local"' },
+  { name: 'annotate-nodes', kind: 'bool', roles: C, default: false, kured: true, help: 'also write kured\'s weave.works/kured-* annotations on nodes' },
+  { name: 'log-format', kind: 'string', roles: ALL, default: 'text', kured: true, choices: ['json', 'text'], help: 'log format' },
+  { name: 'reboot-command', kind: 'string', roles: A, default: '/bin/systemctl reboot', kured: true, help: 'command run in the host mount namespace to reboot (--reboot-method=command)' },
+  { name: 'reboot-method', kind: 'string', roles: A, default: 'command', kured: true, choices: ['command', 'signal'], help: 'how the agent reboots the host' },
+  { name: 'reboot-signal', kind: 'int', roles: A, default: 39, kured: true, help: 'signal sent to host PID 1 with --reboot-method=signal (39 is SIGRTMIN+5, systemd\'s reboot)' },
+  { name: 'pre-reboot-node-labels', kind: 'list', roles: C, default: [], kured: true, help: 'labels (key=value) set on a node before its drain' },
+  { name: 'post-reboot-node-labels', kind: 'list', roles: C, default: [], kured: true, help: 'labels (key=value) set on a node after it is back' },
+  { name: 'metrics-host', kind: 'string', roles: CA, default: '', kured: true, help: 'address the HTTP server (metrics, health, API) listens on; empty means all' },
+  { name: 'metrics-port', kind: 'int', roles: CA, default: 8080, kured: true, help: 'port the HTTP server listens on' },
+  { name: 'node-id', kind: 'string', roles: A, default: '', kured: true, env: ['KURED_NODE_ID', 'NODE_ID'], help: 'name of the node this agent runs on (from the downward API)' },
+
+  // --- kreboot's own: both roles ---
+  { name: 'kubeconfig', kind: 'string', roles: CA, default: '', env: ['KUBECONFIG'], help: 'kubeconfig file; empty means in-cluster configuration' },
+  { name: 'log-level', kind: 'string', roles: ALL, default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error'], help: 'lowest level logged' },
+
+  // --- controller ---
+  { name: 'trigger', kind: 'string', roles: C, default: 'alert', choices: ['alert', 'node'], help: 'alert: reboot requests come from Alertmanager, the API or the CLI; node: the agents\' own sentinel reports request too' },
+  { name: 'webhook-auth', kind: 'string', roles: C, default: 'auto', choices: ['auto', 'none'], help: 'none accepts unauthenticated webhooks; auto requires the token or basic-auth files' },
+  { name: 'webhook-token-file', kind: 'string', roles: C, default: '', help: 'file holding the bearer token Alertmanager sends' },
+  { name: 'webhook-username', kind: 'string', roles: C, default: '', help: 'basic-auth user name Alertmanager sends' },
+  { name: 'webhook-password-file', kind: 'string', roles: C, default: '', help: 'file holding the basic-auth password Alertmanager sends' },
+  { name: 'webhook-body-limit', kind: 'int', roles: C, default: 1_048_576, help: 'largest webhook body accepted, in bytes' },
+  { name: 'admin-token-file', kind: 'string', roles: C, default: '', help: 'file holding the token that authorizes POST /api/v1/pause|resume|reboot; empty disables them' },
+  { name: 'reboot-alert-regexp', kind: 'string', roles: C, default: '^RebootRequired$', help: 'alert names that request a reboot when firing and withdraw it when resolved' },
+  { name: 'remediation-alert-regexp', kind: 'string', roles: C, default: '', help: 'alert names whose firing requests a reboot of their node (remediation); empty disables' },
+  { name: 'alert-node-labels', kind: 'list', roles: C, default: ['node', 'instance', 'kubernetes_node', 'nodename'], help: 'alert labels naming a node, tried in order (instance has its port stripped)' },
+  { name: 'alert-scope', kind: 'string', roles: C, default: 'node', choices: ['node', 'cluster'], help: 'node: an alert with a node label blocks only that node; cluster: every alert blocks every node' },
+  { name: 'alert-filter-labels', kind: 'array', roles: C, default: [], help: 'label matchers (severity=critical, team!=dev, env=~prod.*) an alert must match to block; repeatable (AND)' },
+  { name: 'prometheus-gate-query', kind: 'string', roles: C, default: '', help: 'PromQL that must return no samples for reboots to proceed' },
+  { name: 'prometheus-bearer-token-file', kind: 'string', roles: C, default: '', help: 'file holding a bearer token for Prometheus' },
+  { name: 'prometheus-username', kind: 'string', roles: C, default: '', help: 'basic-auth user name for Prometheus' },
+  { name: 'prometheus-password-file', kind: 'string', roles: C, default: '', help: 'file holding the basic-auth password for Prometheus' },
+  { name: 'prometheus-ca-file', kind: 'string', roles: C, default: '', help: 'CA bundle that signs Prometheus\'s certificate' },
+  { name: 'prometheus-timeout', kind: 'duration', roles: C, default: '10s', help: 'how long a Prometheus query may take before the gate blocks' },
+  { name: 'maintenance-window', kind: 'array', roles: C, default: [], help: '"<cron> <duration>" during which reboots may start, e.g. "0 22 * * 1-5 4h"; repeatable (OR)' },
+  { name: 'reboot-timeout', kind: 'duration', roles: C, default: '30m', help: 'how long a dispatched node may take to come back before the rollout halts' },
+  { name: 'max-reboot-attempts', kind: 'int', roles: C, default: 2, help: 'reboots of one request after which a node whose sentinel is still set is not rebooted again' },
+  { name: 'leader-elect', kind: 'bool', roles: C, default: true, help: 'elect one active replica through a coordination.k8s.io Lease' },
+  { name: 'leader-election-namespace', kind: 'string', roles: C, default: '', help: 'namespace of the leader Lease; empty means --ds-namespace' },
+  { name: 'leader-election-id', kind: 'string', roles: C, default: 'kreboot-controller', help: 'name of the leader Lease' },
+  { name: 'lease-duration', kind: 'duration', roles: C, default: '15s', help: 'how long a leader holds the Lease without renewing' },
+  { name: 'pod-name', kind: 'string', roles: C, default: '', env: ['POD_NAME'], help: 'this replica\'s identity in the Lease; empty means the host name and process id' },
+
+  // --- agent ---
+  { name: 'sentinel-command-timeout', kind: 'duration', roles: A, default: '30s', help: 'how long --reboot-sentinel-command may run before it counts as an error' },
+  { name: 'boot-id-file', kind: 'string', roles: A, default: '/proc/sys/kernel/random/boot_id', help: 'file holding the host\'s boot ID' },
+  { name: 'nsenter', kind: 'string', roles: A, default: 'nsenter', help: 'nsenter binary used to run commands in the host mount namespace' },
+
+  // --- CLI (status, pause, resume, reboot) ---
+  { name: 'server', kind: 'string', roles: ['cli'], default: 'http://127.0.0.1:8080', help: 'URL of the kreboot controller' },
+  { name: 'token-file', kind: 'string', roles: ['cli'], default: '', help: 'file holding the admin token for pause, resume and reboot' },
+  { name: 'output', kind: 'string', roles: ['cli'], default: 'text', choices: ['text', 'json'], help: 'output format of status' },
+  { name: 'reason', kind: 'string', roles: ['cli'], default: '', help: 'reason recorded with pause or reboot' },
+];
+
+export const FLAGS_BY_NAME: ReadonlyMap<string, FlagSpec> = new Map(FLAGS.map((flag) => [flag.name, flag]));
+
+/** The environment variable names a flag reads, in precedence order (first wins). */
+export function envNames(flag: FlagSpec): string[] {
+  const upper = flag.name.toUpperCase().replaceAll('-', '_');
+  return [`KREBOOT_${upper}`, `KURED_${upper}`, ...(flag.env ?? [])];
+}

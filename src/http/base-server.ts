@@ -1,0 +1,56 @@
+// The HTTP server both roles share: /healthz, /readyz and /metrics on an express app, to which each
+// role adds its own routes. Listening and closing are promise-based so main can await them.
+
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+
+export interface BaseServerOptions {
+  readonly registry: Registry;
+  /** Ready when this returns true (for example: caches synced). */
+  readonly ready?: () => boolean;
+}
+
+export function createBaseApp({ registry, ready = () => true }: BaseServerOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  app.get('/readyz', (_req, res) => {
+    if (ready()) res.type('text/plain').send('ok');
+    else res.status(503).type('text/plain').send('not ready');
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return app;
+}
+
+export interface Listening {
+  readonly server: Server;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function listen(app: Express, host: string, port: number): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(app);
+    server.once('error', reject);
+    server.listen({ port, host: host === '' ? undefined : host });
+    server.once('listening', () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      resolve({
+        server,
+        port: address.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
