@@ -1,0 +1,31 @@
+// The gate contract: each gate looks at the world once per decision cycle and then answers for
+// each candidate node. An error while looking means "blocked", with the error as the reason
+// (PRODUCT.md safety invariants: never "go" on missing information).
+
+export type Verdict =
+  | { readonly open: true }
+  | {
+      readonly open: false;
+      readonly gate: string;
+      readonly reason: string;
+      /** When waiting is all it takes (a closed window): the moment to look again. */
+      readonly retryAt?: Date;
+    };
+
+export interface GateInput {
+  readonly now: Date;
+  /** Nodes that want to start a reboot in this cycle. */
+  readonly nodes: readonly string[];
+}
+
+export interface Gate {
+  readonly name: string;
+  /** One evaluation per cycle (one Prometheus query, one pod list), then a verdict per node. */
+  evaluate(input: GateInput): Promise<(node: string) => Verdict>;
+}
+
+export const OPEN: Verdict = Object.freeze({ open: true });
+
+export function blocked(gate: string, reason: string, retryAt?: Date): Verdict {
+  return retryAt ? { open: false, gate, reason, retryAt } : { open: false, gate, reason };
+}
