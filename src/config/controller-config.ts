@@ -15,6 +15,8 @@ export interface ControllerConfig extends CommonConfig {
   readonly rebootTimeoutMs: number;
   readonly maxRebootAttempts: number;
   readonly trigger: 'alert' | 'node';
+  readonly retryBackoffMs: number;
+  readonly gateRecheckMs: number;
   // gates
   readonly prometheus: {
     readonly url: URL | undefined;
@@ -97,6 +99,8 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     rebootTimeoutMs: r.duration('reboot-timeout'),
     maxRebootAttempts: r.int('max-reboot-attempts', 1, 100),
     trigger: r.string('trigger') as 'alert' | 'node',
+    retryBackoffMs: r.duration('retry-backoff'),
+    gateRecheckMs: r.duration('gate-recheck-period'),
     prometheus: {
       url: r.url('prometheus-url'),
       alertFilter: r.regexp('alert-filter-regexp'),
@@ -144,6 +148,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     },
   };
   if (config.prometheus.timeoutMs <= 0) r.problems.push('--prometheus-timeout: must be greater than 0');
+  if (config.gateRecheckMs < 1000) r.problems.push('--gate-recheck-period: must be at least 1s');
   if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
   if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');
   return { config: deepFreeze(config), problems: r.problems, notices: parsed.notices, help: parsed.help, positionals: parsed.positionals, reader: r };

@@ -1,0 +1,54 @@
+// What the policy sees of one node: the Node object reduced to the facts decisions use. Built from
+// the informer's cached Node each cycle, so it is always the latest state, never remembered state.
+
+import type { V1Node } from '@kubernetes/client-node';
+import { AGENT, CONTROLLER, type JobStatus, type RebootJob } from '../../store/keys.ts';
+import { parseProgress, type NodeProgress } from './progress.ts';
+import { parseRequest, type RebootRequest } from './request.ts';
+
+export interface ObservedNode {
+  readonly name: string;
+  readonly ready: boolean;
+  readonly unschedulable: boolean;
+  /** Reported by the agent; undefined means no agent reports on this node. */
+  readonly bootId: string | undefined;
+  readonly rebootRequired: boolean | undefined;
+  readonly sentinelCheckedAt: string | undefined;
+  readonly job: RebootJob | undefined;
+  readonly jobStatus: JobStatus | undefined;
+  readonly request: RebootRequest | undefined;
+  readonly progress: NodeProgress | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+function parseJson<T>(text: string | undefined): T | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null ? (value as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isReady(node: V1Node): boolean {
+  return node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
+}
+
+export function observeNode(node: V1Node): ObservedNode {
+  const annotations = node.metadata?.annotations ?? {};
+  const required = annotations[AGENT.rebootRequired];
+  return {
+    name: node.metadata?.name ?? '',
+    ready: isReady(node),
+    unschedulable: node.spec?.unschedulable === true,
+    bootId: annotations[AGENT.bootId] || undefined,
+    rebootRequired: required === 'true' ? true : required === 'false' ? false : undefined,
+    sentinelCheckedAt: annotations[AGENT.sentinelCheckedAt],
+    job: parseJson<RebootJob>(annotations[CONTROLLER.rebootJob]),
+    jobStatus: parseJson<JobStatus>(annotations[AGENT.jobStatus]),
+    request: parseRequest(annotations[CONTROLLER.request]),
+    progress: parseProgress(annotations[CONTROLLER.state]),
+    labels: node.metadata?.labels ?? {},
+  };
+}

@@ -1,0 +1,51 @@
+// A node's reboot progress as stored on the Node (annotation kreboot.dev/state, ADR 0002). The
+// controller's memory is only a cache of this record, so a restart resumes every node.
+
+export type Phase =
+  | 'queued' // requested; gates open, waiting for a free slot
+  | 'waiting' // requested; a gate is closed (reason says which)
+  | 'cordoned' // holds a slot; cordoned; drain about to start (after --drain-delay)
+  | 'draining'
+  | 'rebooting' // job handed to the agent
+  | 'verifying' // boot ID changed; waiting for Ready and the sentinel to clear
+  | 'done'
+  | 'failed'; // see `retryAt` (retry later) or `final` (needs an operator)
+
+export const IN_FLIGHT_PHASES: ReadonlySet<Phase> = new Set(['cordoned', 'draining', 'rebooting', 'verifying']);
+
+export interface NodeProgress {
+  readonly phase: Phase;
+  /** RFC 3339: when this phase began. */
+  readonly since: string;
+  readonly reason: string;
+  /** Whether the node was unschedulable before kreboot cordoned it (then it stays cordoned). */
+  readonly wasUnschedulable?: boolean;
+  readonly jobId?: string;
+  readonly bootIdBefore?: string;
+  /** Reboots dispatched for the current request (reboot-loop guard). */
+  readonly attempts?: number;
+  /** RFC 3339: a failed node is retried from then on. */
+  readonly retryAt?: string;
+  /** A failed node that must not be rebooted again until an operator asks. */
+  readonly final?: boolean;
+  /** RFC 3339: when the current rollout of this node started (cordon), for durations. */
+  readonly startedAt?: string;
+}
+
+const PHASES: ReadonlySet<string> = new Set(['queued', 'waiting', 'cordoned', 'draining', 'rebooting', 'verifying', 'done', 'failed']);
+
+/** Parses the stored record; an unreadable record is treated as absent (and logged by the caller). */
+export function parseProgress(text: string | undefined): NodeProgress | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<NodeProgress>;
+    if (typeof value !== 'object' || value === null || !PHASES.has(String(value.phase)) || typeof value.since !== 'string') return undefined;
+    return { reason: '', ...value } as NodeProgress;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isInFlight(progress: NodeProgress | undefined): boolean {
+  return progress !== undefined && IN_FLIGHT_PHASES.has(progress.phase);
+}
