@@ -1,4 +1,6 @@
-// `kreboot agent`: wires configuration, logging, metrics and the HTTP server. Only wiring.
+// `kreboot agent`: wires configuration, logging, metrics, the HTTP server (/metrics, /healthz,
+// /readyz — nothing that can trigger a reboot), the sentinel loop, the node report, and the job
+// runner fed by the watch on this agent's own Node. Only wiring.
 
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { reportProblems, EXIT_USAGE } from '../cli/exit.ts';
@@ -8,6 +10,9 @@ import { createBaseApp, listen } from '../http/base-server.ts';
 import { createLogger } from '../log/logger.ts';
 import { installShutdown } from '../process/shutdown.ts';
 import { VERSION } from '../version.ts';
+import { bootIdReader } from './host/boot-id.ts';
+import { createAgentMetrics } from './metrics.ts';
+import { buildRebooter, buildSentinel } from './parts.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const loaded = loadAgentConfig(argv, process.env);
@@ -15,15 +20,71 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage('agent', 'kreboot agent [flags]')}\n`);
     return 0;
   }
-  if (!reportProblems('agent', loaded)) return EXIT_USAGE;
   const { config } = loaded;
+  const sentinel = buildSentinel(config, loaded.reader.problems);
+  const rebooter = buildRebooter(config, loaded.reader.problems);
+  if (!reportProblems('agent', { problems: loaded.reader.problems, notices: loaded.notices })) return EXIT_USAGE;
   const log = createLogger({ format: config.logFormat, level: config.logLevel, name: 'agent' }).child({ node: config.nodeId });
+
+  // The Kubernetes client is the largest module the agent loads: import it only once the
+  // configuration is known to be good.
+  const { loadKubeConfig, coreApi } = await import('../kube/client.ts');
+  const { NodeReporter } = await import('./node/node-reporter.ts');
+  const { NodeWatch } = await import('./node/node-watch.ts');
+  const { JobRunner } = await import('./jobs/job-runner.ts');
+  const { SentinelLoop } = await import('./sentinel/sentinel-loop.ts');
+  const { checkRequestWatcher } = await import('./node/check-request.ts');
+
+  let kc;
+  try {
+    kc = loadKubeConfig(config.kubeconfig);
+  } catch (error) {
+    log.fatal({ error: (error as Error).message, kubeconfig: config.kubeconfig }, 'cannot load the Kubernetes configuration');
+    return 1;
+  }
+  const core = coreApi(kc);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const metrics = createAgentMetrics(registry, config.nodeId);
+  const readBootId = bootIdReader(config.bootIdFile);
+  const nodeName = config.nodeId;
 
-  const app = createBaseApp({ registry });
-  const http = await listen(app, config.metricsHost, config.metricsPort);
-  log.info({ version: VERSION, port: http.port }, 'agent started');
-  await installShutdown(log, [() => http.close()]);
+  const reporter = new NodeReporter({ core, nodeName, version: VERSION, periodMs: config.periodMs, log, onError: () => metrics.apiError('report') });
+  const jobs = new JobRunner({
+    core, nodeName, readBootId, rebooter, delayMs: config.rebootDelayMs, log,
+    onOutcome: (outcome) => metrics.jobOutcome(outcome),
+    onError: () => metrics.apiError('job'),
+  });
+  const loop = new SentinelLoop({
+    sentinel, periodMs: config.periodMs, log,
+    onResult: async (result, at, requested) => {
+      metrics.checked(result, at);
+      const bootId = await readBootId().catch((error: unknown) => {
+        log.error({ error: (error as Error).message, file: config.bootIdFile }, 'cannot read the boot ID');
+        return undefined;
+      });
+      log.info({ required: result.required, error: result.error, requested }, 'sentinel checked');
+      await reporter.report(result, at, bootId, requested);
+    },
+  });
+  const onCheckRequest = checkRequestWatcher((requestedAt) => {
+    log.info({ requestedAt }, 'sentinel check requested');
+    loop.requestCheck();
+  });
+  const watch = new NodeWatch({
+    kc, core, nodeName, log,
+    onNode: (node) => {
+      reporter.observe(node);
+      onCheckRequest(node);
+      jobs.notify(node);
+    },
+    onError: () => metrics.apiError('watch'),
+  });
+
+  const http = await listen(createBaseApp({ registry }), config.metricsHost, config.metricsPort);
+  log.info({ version: VERSION, port: http.port, sentinel: config.rebootSentinelCommand || config.rebootSentinel, method: config.rebootMethod }, 'agent started');
+  await loop.start();
+  watch.start();
+  await installShutdown(log, [() => http.close(), () => loop.stop(), () => jobs.stop(), () => watch.stop(), () => reporter.stop()]);
   return 0;
 }

@@ -1,0 +1,28 @@
+// The agent's job policy (ADR 0002) as a pure function: from the Node's job records and the host's
+// boot ID, decide whether to act. Acting is allowed only while the job's boot is the current one
+// and no `started`/`failed` status exists for it, so a job runs at most once — across agent
+// restarts (the status is on the Node) and after the reboot (the boot ID changed).
+
+import type { JobStatus, RebootJob } from '../../store/keys.ts';
+import type { Parsed } from './job-records.ts';
+
+export type JobDecision =
+  | { readonly act: false; readonly reason: string; readonly jobId?: string }
+  /** `acknowledged`: this boot already wrote `acknowledged` for this job (an agent restart). */
+  | { readonly act: true; readonly job: RebootJob; readonly acknowledged: boolean };
+
+export function decideJob(job: Parsed<RebootJob>, status: Parsed<JobStatus>, bootId: string | undefined): JobDecision {
+  if (job.kind === 'absent') return { act: false, reason: 'no job' };
+  if (job.kind === 'invalid') return { act: false, reason: 'the reboot-job annotation is not a valid job' };
+  const { id } = job.value;
+  if (bootId === undefined) return { act: false, reason: 'the boot ID cannot be read', jobId: id };
+  if (job.value.bootIdBefore !== bootId) return { act: false, reason: 'done: the host booted since the job was created', jobId: id };
+  // A garbled status might hide a `started`: at-most-once wins over progress.
+  if (status.kind === 'invalid') return { act: false, reason: 'the job-status annotation is unreadable', jobId: id };
+  if (status.kind === 'absent' || status.value.id !== id) return { act: true, job: job.value, acknowledged: false };
+  const mine = status.value;
+  if (mine.state === 'started') return { act: false, reason: 'already started', jobId: id };
+  if (mine.state === 'failed') return { act: false, reason: 'already failed', jobId: id };
+  if (mine.bootId !== bootId) return { act: false, reason: 'acknowledged during another boot', jobId: id };
+  return { act: true, job: job.value, acknowledged: true };
+}

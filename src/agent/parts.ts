@@ -1,0 +1,32 @@
+// Builds the agent's replaceable parts from its configuration: the sentinel check and the reboot
+// method. Problems (a command that cannot be split) are returned so main reports them with the
+// other configuration problems and exits 2.
+
+import type { AgentConfig } from '../config/agent-config.ts';
+import { parseCommandFlag } from './host/host-command.ts';
+import { CommandRebooter } from './reboot/command-rebooter.ts';
+import type { Rebooter } from './reboot/rebooter.ts';
+import { SignalRebooter } from './reboot/signal-rebooter.ts';
+import { CommandSentinel } from './sentinel/command-sentinel.ts';
+import { FileSentinel } from './sentinel/file-sentinel.ts';
+import type { SentinelCheck } from './sentinel/sentinel-check.ts';
+
+export function buildSentinel(config: AgentConfig, problems: string[]): SentinelCheck {
+  if (config.rebootSentinelCommand.trim() === '') return new FileSentinel(config.rebootSentinel);
+  const parsed = parseCommandFlag('reboot-sentinel-command', config.rebootSentinelCommand);
+  if ('problem' in parsed) {
+    problems.push(parsed.problem);
+    return new FileSentinel(config.rebootSentinel);
+  }
+  return new CommandSentinel({ argv: parsed.argv, nsenter: config.nsenter, timeoutMs: config.sentinelCommandTimeoutMs });
+}
+
+export function buildRebooter(config: AgentConfig, problems: string[]): Rebooter {
+  if (config.rebootMethod === 'signal') return new SignalRebooter({ signal: config.rebootSignal });
+  const parsed = parseCommandFlag('reboot-command', config.rebootCommand);
+  if ('problem' in parsed) {
+    problems.push(parsed.problem);
+    return new SignalRebooter({ signal: config.rebootSignal });
+  }
+  return new CommandRebooter({ argv: parsed.argv, nsenter: config.nsenter });
+}
