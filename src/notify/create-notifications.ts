@@ -1,0 +1,123 @@
+// The notification module as the controller sees it: build the notifiers from config.notify, and
+// hand back a fire-and-forget `notify(event)` that renders the message and queues it for every
+// service, plus `drain`/`close` for shutdown and `status` for the status API (targets only, no URL).
+
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { buildNotifiers, type NotifyConfig } from './build-notifiers.ts';
+import { createDeliveryQueue, DEFAULT_POLICY, type DeliveryPolicy, type DeliveryQueue, type QueueStatus } from './delivery-queue.ts';
+import type { NotificationEvent, Notify } from './event.ts';
+import { createHttpTransport, type HttpTransport } from './http-transport.ts';
+import { createNotifyMetrics } from './metrics.ts';
+import { scrub } from './redact.ts';
+import { createRenderer } from './templates.ts';
+
+export interface NotificationsOptions {
+  readonly config: NotifyConfig;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly now?: () => number;
+  /** Per-request timeout; 10 s by default. */
+  readonly timeoutMs?: number;
+  readonly policy?: Partial<DeliveryPolicy>;
+  /**
+   * Internal, not a flag: origin → replacement origin for the services whose API host is fixed
+   * (Slack, Discord, Telegram, Teams). Tests point them at a loopback sink with it.
+   */
+  readonly endpointOverrides?: Readonly<Record<string, string>>;
+  /** Replaces the HTTP transport entirely (unit tests of the queue). */
+  readonly transport?: HttpTransport;
+  readonly random?: () => number;
+}
+
+export interface Notifications {
+  readonly notify: Notify;
+  /** One line per destination, safe to show: service, target, messages queued, last error. */
+  status(): QueueStatus[];
+  /** Waits until every queue is empty or the time is up; true if everything was handled. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Stops accepting, gives queued messages up to `timeoutMs` to go out, then aborts and drops the rest. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The problems in config.notify, for main to add to the configuration problems (exit 2). */
+export function notifyConfigProblems(config: NotifyConfig): readonly string[] {
+  const unused: HttpTransport = { request: () => Promise.reject(new Error('not used')) };
+  return buildNotifiers(config, { transport: unused, now: Date.now }).problems;
+}
+
+export function createNotifications(options: NotificationsOptions): Notifications {
+  const now = options.now ?? Date.now;
+  const log = options.log.child({ component: 'notify' });
+  const shutdown = new AbortController();
+  const transport = options.transport ?? createHttpTransport({
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, endpointOverrides: options.endpointOverrides, shutdown: shutdown.signal,
+  });
+  const built = buildNotifiers(options.config, { transport, now });
+  if (built.problems.length > 0) throw new Error(`notification configuration: ${built.problems.join('; ')}`);
+  const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...options.policy };
+  const queues: DeliveryQueue[] = [];
+  const metrics = createNotifyMetrics(options.registry, built.notifiers.map((n) => n.service), () => {
+    const lengths = new Map<string, number>();
+    for (const queue of queues) {
+      const { service } = queue.status();
+      lengths.set(service, (lengths.get(service) ?? 0) + queue.length);
+    }
+    return lengths;
+  });
+  for (const notifier of built.notifiers) {
+    queues.push(createDeliveryQueue(notifier, policy, {
+      log,
+      count: (result) => metrics.count(notifier.service, result),
+      scrub: (text) => scrub(text, built.secrets),
+      random: options.random ?? Math.random,
+      shutdown: shutdown.signal,
+    }));
+  }
+  log.info({ targets: built.notifiers.map((n) => n.target) }, 'notifications configured');
+
+  const render = createRenderer(options.config.templates);
+  // The controller announces "blocked" when the reason changes; this also drops an identical
+  // repeat for the same node, and forgets it once the node moves on.
+  const lastBlocked = new Map<string, string>();
+  let closed = false;
+
+  const notify: Notify = (event: NotificationEvent) => {
+    if (closed || queues.length === 0) return;
+    if (event.kind === 'blocked') {
+      const reason = event.reason ?? '';
+      if (lastBlocked.get(event.node) === reason) return;
+      lastBlocked.set(event.node, reason);
+    } else {
+      lastBlocked.delete(event.node);
+    }
+    const message = { text: render(event), event, at: now() };
+    for (const queue of queues) queue.enqueue(message);
+  };
+
+  async function drain(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    const done = Promise.all(queues.map((q) => q.idle())).then(() => true as const);
+    try {
+      return await Promise.race([done, timeUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    notify,
+    status: () => queues.map((q) => q.status()),
+    drain,
+    async close(timeoutMs = 5000) {
+      closed = true;
+      const drained = await drain(timeoutMs);
+      shutdown.abort();
+      for (const queue of queues) queue.dropWaiting('shutting down');
+      if (!drained) await Promise.all(queues.map((q) => q.idle()));
+    },
+  };
+}

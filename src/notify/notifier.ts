@@ -1,0 +1,21 @@
+// The one interface every chat service implements, and the message it is given. A new service is
+// a new file in services/ plus a row in service-registry.ts, never an edit to a switch elsewhere.
+
+import type { NotificationEvent } from './event.ts';
+
+/** What a notifier is asked to deliver: the rendered text and the event it came from. */
+export interface Message {
+  readonly text: string;
+  readonly event: NotificationEvent;
+  /** When the event was queued (ms since the epoch), so a retried message keeps its own time. */
+  readonly at: number;
+}
+
+export interface Notifier {
+  /** Service name for the metric label and logs: slack, teams, discord, mattermost, telegram, ntfy, generic. */
+  readonly service: string;
+  /** A description of the destination that is safe to log and show (no token, no secret path). */
+  readonly target: string;
+  /** Deliver one message, or throw a DeliveryError saying whether a retry may help. */
+  send(message: Message): Promise<void>;
+}

@@ -1,0 +1,62 @@
+// Event → message text. kured's three templates keep their `%s` (the node name; every `%s` is
+// replaced, `%%` is a literal %) and also take named fields {{node}}, {{reason}}, {{phase}},
+// {{duration}}. The other kinds have fixed default texts in the same syntax.
+
+import type { NotificationEvent, NotificationKind } from './event.ts';
+
+export interface Templates {
+  readonly drain: string;
+  readonly reboot: string;
+  readonly uncordon: string;
+}
+
+/** kured's defaults, and kreboot's texts for the steps kured did not announce. */
+export const DEFAULT_TEMPLATES: Readonly<Record<NotificationKind, string>> = {
+  drain: 'Draining node %s',
+  reboot: 'Rebooting node %s',
+  uncordon: 'Node %s rebooted & uncordoned successfully!',
+  blocked: 'Node {{node}} is waiting to reboot: {{reason}}',
+  'drain-failed': 'Draining node {{node}} failed: {{reason}}',
+  'reboot-failed': 'Node {{node}} did not come back from its reboot: {{reason}}',
+  halted: 'Reboot rollout halted at node {{node}}: {{reason}}',
+  resumed: 'Reboot rollout resumed: {{reason}}',
+};
+
+// One pass, so a reason that itself contains `%s` or `{{node}}` is printed as it is.
+const TOKEN = /\{\{\s*(node|reason|phase|duration)\s*\}\}|%%|%s/g;
+
+export function createRenderer(templates: Templates): (event: NotificationEvent) => string {
+  const chosen: Record<NotificationKind, string> = {
+    ...DEFAULT_TEMPLATES,
+    // An empty flag value means "use the default", as kured's flags had defaults, not blanks.
+    drain: templates.drain || DEFAULT_TEMPLATES.drain,
+    reboot: templates.reboot || DEFAULT_TEMPLATES.reboot,
+    uncordon: templates.uncordon || DEFAULT_TEMPLATES.uncordon,
+  };
+  return (event) => render(chosen[event.kind], event);
+}
+
+export function render(template: string, event: NotificationEvent): string {
+  const fields: Record<string, string> = {
+    node: event.node,
+    reason: event.reason || 'no reason given',
+    phase: event.phase || 'unknown',
+    duration: event.durationMs === undefined ? 'unknown time' : formatDuration(event.durationMs),
+  };
+  return template.replace(TOKEN, (token, name: string | undefined) => {
+    if (name !== undefined) return fields[name] ?? '';
+    return token === '%%' ? '%' : event.node;
+  });
+}
+
+/** Go-style short durations, as kured's users read them in its flags: 850ms, 42s, 4m12s, 1h3m. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const totalSeconds = Math.round(ms / 1000);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  if (hours > 0) return `${hours}h${minutes}m`;
+  if (minutes > 0) return `${minutes}m${seconds}s`;
+  return `${seconds}s`;
+}
