@@ -1,0 +1,96 @@
+{{/* Names, labels and the flag lists of each role. */}}
+
+{{- define "kreboot.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kreboot.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: kreboot
+{{- end -}}
+
+{{- define "kreboot.selector" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "kreboot.agentName" -}}{{ include "kreboot.fullname" . }}-agent{{- end -}}
+{{- define "kreboot.controllerName" -}}{{ include "kreboot.fullname" . }}-controller{{- end -}}
+{{- define "kreboot.agentServiceAccount" -}}{{ .Values.serviceAccount.name | default (include "kreboot.agentName" .) }}{{- end -}}
+{{- define "kreboot.controllerServiceAccount" -}}{{ .Values.serviceAccount.controllerName | default (include "kreboot.controllerName" .) }}{{- end -}}
+{{- define "kreboot.credentialsSecret" -}}{{ .Values.controller.credentials.existingSecret | default (include "kreboot.controllerName" .) }}{{- end -}}
+{{- define "kreboot.leaseName" -}}{{ .Values.controller.leaderElection.leaseName | default (include "kreboot.controllerName" .) }}{{- end -}}
+{{- define "kreboot.image" -}}{{ printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}{{- end -}}
+
+{{/*
+configuration.* keys (kured's chart names) → flags, per role. Empty, zero and false values are
+left out (the flag's own default applies), as in kured's chart; lists give one flag per item.
+*/}}
+{{- define "kreboot.controllerFlags" -}}
+{{- dict "metricsHost" "metrics-host" "metricsPort" "metrics-port" "lockTtl" "lock-ttl" "alertFilterRegexp" "alert-filter-regexp" "alertFiringOnly" "alert-firing-only" "alertFilterMatchOnly" "alert-filter-match-only" "blockingPodSelector" "blocking-pod-selector" "endTime" "end-time" "lockAnnotation" "lock-annotation" "forceReboot" "force-reboot" "drainGracePeriod" "drain-grace-period" "drainPodSelector" "drain-pod-selector" "drainDelay" "drain-delay" "drainTimeout" "drain-timeout" "skipWaitForDeleteTimeout" "skip-wait-for-delete-timeout" "prometheusUrl" "prometheus-url" "rebootDays" "reboot-days" "slackChannel" "slack-channel" "slackHookUrl" "slack-hook-url" "slackUsername" "slack-username" "notifyUrl" "notify-url" "messageTemplateDrain" "message-template-drain" "messageTemplateReboot" "message-template-reboot" "messageTemplateUncordon" "message-template-uncordon" "startTime" "start-time" "timeZone" "time-zone" "annotateNodes" "annotate-nodes" "lockReleaseDelay" "lock-release-delay" "preferNoScheduleTaint" "prefer-no-schedule-taint" "logFormat" "log-format" "preRebootNodeLabels" "pre-reboot-node-labels" "postRebootNodeLabels" "post-reboot-node-labels" "concurrency" "concurrency" | toJson -}}
+{{- end -}}
+
+{{- define "kreboot.agentFlags" -}}
+{{- dict "metricsHost" "metrics-host" "metricsPort" "metrics-port" "period" "period" "rebootSentinelCommand" "reboot-sentinel-command" "rebootCommand" "reboot-command" "rebootDelay" "reboot-delay" "rebootMethod" "reboot-method" "rebootSignal" "reboot-signal" "logFormat" "log-format" | toJson -}}
+{{- end -}}
+
+{{/* Renders args for one role: (dict "root" $ "flags" (include "kreboot.xFlags" $) "extra" map). */}}
+{{- define "kreboot.args" -}}
+{{- $config := .root.Values.configuration -}}
+{{- range $key, $flag := fromJson .flags }}
+{{- $value := index $config $key }}
+{{- if kindIs "slice" $value }}
+{{- range $value }}
+- {{ printf "--%s=%v" $flag . | quote }}
+{{- end }}
+{{- else if $value }}
+- {{ printf "--%s=%v" $flag $value | quote }}
+{{- end }}
+{{- end }}
+{{- range $map := list .root.Values.extraArgs .extra }}
+{{- range $flag, $value := $map }}
+{{- if kindIs "slice" $value }}
+{{- range $value }}
+- {{ printf "--%s=%v" $flag . | quote }}
+{{- end }}
+{{- else if or $value (kindIs "bool" $value) }}
+- {{ printf "--%s=%v" $flag $value | quote }}
+{{- else }}
+- {{ printf "--%s" $flag | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The sentinel file as the agent sees it: its host folder is mounted at /sentinel. */}}
+{{- define "kreboot.sentinelPath" -}}{{ .Values.configuration.rebootSentinel | default "/var/run/reboot-required" }}{{- end -}}
+
+{{/* The agent's securityContext: the value given, else the least the reboot method needs. */}}
+{{- define "kreboot.agentSecurityContext" -}}
+{{- if .Values.containerSecurityContext -}}
+{{ toYaml .Values.containerSecurityContext }}
+{{- else if and (eq .Values.configuration.rebootMethod "signal") (not .Values.configuration.rebootSentinelCommand) -}}
+privileged: false
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsUser: 0
+capabilities:
+  drop: [ALL]
+  add: [KILL]
+seccompProfile:
+  type: RuntimeDefault
+{{- else -}}
+privileged: true
+runAsUser: 0
+readOnlyRootFilesystem: true
+{{- end -}}
+{{- end -}}
