@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { V1Node } from '@kubernetes/client-node';
 import { createLogger } from '../../../src/log/logger.ts';
 import type { SentinelCheck, SentinelResult } from '../../../src/agent/sentinel/sentinel-check.ts';
 import { SentinelLoop } from '../../../src/agent/sentinel/sentinel-loop.ts';
@@ -72,7 +73,7 @@ test('a throwing sentinel still yields "not required" with an error', async () =
 test('check-requested-at: the first value is remembered, each change requests a check', () => {
   const requests: string[] = [];
   const watch = checkRequestWatcher((at) => requests.push(at));
-  const node = (at?: string) => ({ metadata: { annotations: at === undefined ? {} : { [CONTROLLER.checkRequestedAt]: at } } });
+  const node = (at?: string): V1Node => ({ metadata: { annotations: at === undefined ? {} : { [CONTROLLER.checkRequestedAt]: at } } });
   watch(node('2026-11-26T10:00:00Z'));
   watch(node('2026-11-26T10:00:00Z'));
   watch(node('2026-11-26T11:00:00Z'));
