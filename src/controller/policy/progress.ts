@@ -28,6 +28,8 @@ export interface NodeProgress {
   readonly retryAt?: string;
   /** A failed node that must not be rebooted again until an operator asks. */
   readonly final?: boolean;
+  /** This failure halted the rollout (the node did not come back); resume re-arms its timeout. */
+  readonly haltedRollout?: boolean;
   /** RFC 3339: when the current rollout of this node started (cordon), for durations. */
   readonly startedAt?: string;
 }

@@ -1,0 +1,51 @@
+// The rollout-wide records kept on the lock DaemonSet beside kured's lock annotation: the slots
+// (kured's lock), kreboot's pause and the halt that a node which did not come back sets. One object
+// holds them all, so one optimistic write changes them together and one watch keeps them current.
+
+import type { V1DaemonSet } from '@kubernetes/client-node';
+import { PREFIX } from '../../store/keys.ts';
+import { parseLock, type LockRecord } from './lock-record.ts';
+
+export const PAUSED_ANNOTATION = `${PREFIX}paused`;
+export const HALTED_ANNOTATION = `${PREFIX}halted`;
+
+export interface PauseRecord {
+  readonly at: string;
+  readonly reason: string;
+  readonly by?: string;
+}
+
+export interface HaltRecord {
+  readonly at: string;
+  readonly node: string;
+  readonly reason: string;
+}
+
+export interface RolloutRecord {
+  /** undefined when the lock annotation is present but unreadable: the rollout must block. */
+  readonly lock: LockRecord | undefined;
+  readonly paused: PauseRecord | undefined;
+  readonly halted: HaltRecord | undefined;
+  readonly resourceVersion: string | undefined;
+}
+
+function parseJson<T>(text: string | undefined): T | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null ? (value as T) : undefined;
+  } catch {
+    // An unreadable pause or halt still means "stop": report it as set, with the raw text.
+    return { at: '', reason: `unreadable record: ${text.slice(0, 100)}`, node: '' } as T;
+  }
+}
+
+export function readRollout(ds: V1DaemonSet, lockAnnotation: string): RolloutRecord {
+  const annotations = ds.metadata?.annotations ?? {};
+  return {
+    lock: parseLock(annotations[lockAnnotation]),
+    paused: parseJson<PauseRecord>(annotations[PAUSED_ANNOTATION]),
+    halted: parseJson<HaltRecord>(annotations[HALTED_ANNOTATION]),
+    resourceVersion: ds.metadata?.resourceVersion,
+  };
+}

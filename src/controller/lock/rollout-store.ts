@@ -1,0 +1,58 @@
+// Reads and writes the rollout records on the lock DaemonSet with optimistic concurrency: every
+// write carries the resourceVersion it was decided on; on 409 the store reads the object again and
+// the caller's function decides again on the fresh record (kured's lock Update, STYLE.md). This is
+// what keeps "never more than --concurrency nodes in flight" true across replicas and restarts.
+
+import { AppsV1Api, type KubeConfig, type V1DaemonSet } from '@kubernetes/client-node';
+import { MERGE_PATCH, isConflict } from '../../kube/patch.ts';
+import { readRollout, type RolloutRecord } from './rollout-record.ts';
+
+export type AnnotationChanges = Record<string, string | null>;
+
+/** Decides the annotation changes from the current record; undefined means "nothing to write". */
+export type RolloutMutation<T> = (record: RolloutRecord) => { changes: AnnotationChanges; result: T } | { changes?: undefined; result: T };
+
+export interface RolloutStore {
+  /** The freshest record known: the watch's copy, or this store's own last write if newer. */
+  current(): RolloutRecord | undefined;
+  update<T>(mutation: RolloutMutation<T>): Promise<T>;
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+export function createRolloutStore(options: { kc: KubeConfig; namespace: string; name: string; lockAnnotation: string; watched: () => V1DaemonSet | undefined }): RolloutStore {
+  const apps = options.kc.makeApiClient(AppsV1Api);
+  let lastWritten: { ds: V1DaemonSet; from: string | undefined } | undefined;
+
+  // The watch lags our own writes by a moment; until it catches up, our write is the newest.
+  const latest = (): V1DaemonSet | undefined => {
+    const watched = options.watched();
+    if (lastWritten && watched?.metadata?.resourceVersion === lastWritten.from) return lastWritten.ds;
+    return watched;
+  };
+
+  return {
+    current() {
+      const ds = latest();
+      return ds ? readRollout(ds, options.lockAnnotation) : undefined;
+    },
+    async update<T>(mutation: RolloutMutation<T>): Promise<T> {
+      let ds = latest();
+      for (let attempt = 0; ; attempt++) {
+        if (!ds) ds = await apps.readNamespacedDaemonSet({ namespace: options.namespace, name: options.name });
+        const record = readRollout(ds, options.lockAnnotation);
+        const decided = mutation(record);
+        if (!decided.changes) return decided.result;
+        const body = { metadata: { resourceVersion: record.resourceVersion, annotations: decided.changes } };
+        try {
+          const written = await apps.patchNamespacedDaemonSet({ namespace: options.namespace, name: options.name, body }, MERGE_PATCH);
+          lastWritten = { ds: written, from: record.resourceVersion };
+          return decided.result;
+        } catch (error) {
+          if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+          ds = undefined; // read again and decide again
+        }
+      }
+    },
+  };
+}

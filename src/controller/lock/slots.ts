@@ -1,0 +1,51 @@
+// Concurrency slots on top of kured's lock record: pure functions that compute the next lock value,
+// to be written by the rollout store with optimistic concurrency.
+
+import { isExpired, serializeLock, type LockHolder, type LockRecord } from './lock-record.ts';
+
+export interface SlotSettings {
+  readonly concurrency: number;
+  readonly ttlMs: number;
+}
+
+export type AcquireResult = { readonly acquired: true; readonly value: string | null } | { readonly acquired: false; readonly reason: string };
+
+/** Holders that count against the concurrency (expired ones no longer do, kured #822). */
+export function liveHolders(lock: LockRecord, settings: SlotSettings, now: Date): LockHolder[] {
+  return lock.holders.filter((holder) => !isExpired(holder, settings.ttlMs, now));
+}
+
+export function foreignHolders(lock: LockRecord, settings: SlotSettings, now: Date): LockHolder[] {
+  return liveHolders(lock, settings, now).filter((holder) => !holder.ours);
+}
+
+export function holds(lock: LockRecord, node: string): boolean {
+  return lock.holders.some((holder) => holder.ours && holder.nodeID === node);
+}
+
+export function acquire(lock: LockRecord, node: string, unschedulable: boolean, settings: SlotSettings, now: Date): AcquireResult {
+  const live = liveHolders(lock, settings, now);
+  if (live.some((holder) => holder.ours && holder.nodeID === node)) return { acquired: true, value: serializeLock({ holders: live }, settings.concurrency, settings.ttlMs) };
+  const foreign = live.filter((holder) => !holder.ours);
+  if (foreign.length > 0) return { acquired: false, reason: `lock held by ${foreign.map((holder) => holder.nodeID).join(', ')} (kured's manual pause, or another reboot daemon)` };
+  if (live.length >= settings.concurrency) return { acquired: false, reason: `waiting for a free slot (${live.length}/${settings.concurrency} in flight)` };
+  const holder: LockHolder = { nodeID: node, created: now.toISOString(), unschedulable, ours: true };
+  return { acquired: true, value: serializeLock({ holders: [...live, holder] }, settings.concurrency, settings.ttlMs) };
+}
+
+/**
+ * The lock without `nodes` (our holders only), and without holders that expired or whose Node is
+ * gone; undefined when nothing changes.
+ */
+export function release(lock: LockRecord, nodes: ReadonlySet<string>, existing: (node: string) => boolean, settings: SlotSettings, now: Date): string | null | undefined {
+  const kept = lock.holders.filter((holder) => {
+    if (holder.ours && nodes.has(holder.nodeID)) return false;
+    if (isExpired(holder, settings.ttlMs, now)) return false;
+    // A holder written by a daemon (it has a creation time) whose Node was deleted is released;
+    // a hand-written pause such as {"nodeID":"manual"} is not a node and stays.
+    if (holder.created !== undefined && !existing(holder.nodeID)) return false;
+    return true;
+  });
+  if (kept.length === lock.holders.length) return undefined;
+  return serializeLock({ holders: kept }, settings.concurrency, settings.ttlMs);
+}

@@ -1,0 +1,52 @@
+// Kubernetes Events on the Node for every transition and block reason, so `kubectl describe node`
+// answers "why is this node not rebooting?". Recording never blocks or fails the rollout.
+
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { Logger } from '../../log/logger.ts';
+import type { Phase } from '../policy/progress.ts';
+
+export interface EventRecorder {
+  record(node: V1Node, phase: Phase, message: string, warning?: boolean): void;
+}
+
+const REASONS: Record<Phase, string> = {
+  queued: 'RebootQueued',
+  waiting: 'RebootBlocked',
+  cordoned: 'Cordoned',
+  draining: 'Draining',
+  rebooting: 'Rebooting',
+  verifying: 'Verifying',
+  done: 'Rebooted',
+  failed: 'RebootFailed',
+};
+
+/** Node events live in "default", where kubelets put theirs and where kubectl looks. */
+const NODE_EVENT_NAMESPACE = 'default';
+
+export function createEventRecorder(kc: KubeConfig, log: Logger, component = 'kreboot-controller'): EventRecorder {
+  const core = kc.makeApiClient(CoreV1Api);
+  return {
+    record(node, phase, message, warning = false) {
+      const name = node.metadata?.name ?? '';
+      const now = new Date();
+      core
+        .createNamespacedEvent({
+          namespace: NODE_EVENT_NAMESPACE,
+          body: {
+            metadata: { generateName: `${name}.kreboot.`, namespace: NODE_EVENT_NAMESPACE },
+            involvedObject: { apiVersion: 'v1', kind: 'Node', name, uid: node.metadata?.uid },
+            reason: REASONS[phase],
+            message: message.slice(0, 1000),
+            type: warning || phase === 'failed' ? 'Warning' : 'Normal',
+            source: { component },
+            reportingComponent: component,
+            reportingInstance: component,
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+          },
+        })
+        .catch((error: unknown) => log.warn({ err: error, node: name, phase }, 'could not record event'));
+    },
+  };
+}

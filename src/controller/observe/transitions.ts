@@ -1,0 +1,60 @@
+// What happens around a recorded transition: an Event on the Node, a chat notification for the
+// steps people watch, the phase-duration metric and a log line. Called once per written progress
+// record, so nothing repeats while the phase and reason stay the same.
+
+import type { V1Node } from '@kubernetes/client-node';
+import type { Logger } from '../../log/logger.ts';
+import type { NotificationKind, Notify } from '../../notify/event.ts';
+import type { NodeProgress } from '../policy/progress.ts';
+import type { EventRecorder } from './events.ts';
+import type { ControllerMetrics } from './metrics.ts';
+
+export interface TransitionSinks {
+  readonly log: Logger;
+  readonly events: EventRecorder;
+  readonly notify: Notify;
+  readonly metrics: ControllerMetrics;
+}
+
+function notificationKind(before: NodeProgress | undefined, after: NodeProgress): NotificationKind | undefined {
+  switch (after.phase) {
+    case 'draining':
+      return before?.phase === 'draining' ? undefined : 'drain';
+    case 'rebooting':
+      return 'reboot';
+    case 'done':
+      return before?.phase === 'verifying' ? 'uncordon' : undefined;
+    case 'waiting':
+      return 'blocked';
+    case 'failed':
+      return before?.phase === 'draining' || before?.phase === 'cordoned' ? 'drain-failed' : 'reboot-failed';
+    default:
+      return undefined;
+  }
+}
+
+export function announceTransition(sinks: TransitionSinks, node: V1Node, before: NodeProgress | undefined, after: NodeProgress): void {
+  const name = node.metadata?.name ?? '';
+  if (before && before.phase === after.phase && before.reason === after.reason) return;
+  const durationMs = after.startedAt ? Date.parse(after.since) - Date.parse(after.startedAt) : undefined;
+  if (before && before.phase !== after.phase) {
+    const spentSeconds = (Date.parse(after.since) - Date.parse(before.since)) / 1000;
+    if (Number.isFinite(spentSeconds) && spentSeconds >= 0) sinks.metrics.phaseDuration.observe({ phase: before.phase }, spentSeconds);
+  }
+  if (after.phase === 'done' && before?.phase === 'verifying') sinks.metrics.reboots.inc({ result: 'succeeded' });
+  if (after.phase === 'failed') sinks.metrics.reboots.inc({ result: 'failed' });
+
+  const level = after.phase === 'failed' ? 'warn' : 'info';
+  sinks.log[level]({ node: name, phase: after.phase, from: before?.phase, reason: after.reason }, 'node transition');
+  sinks.events.record(node, after.phase, after.reason);
+  const kind = notificationKind(before, after);
+  if (kind && !(before?.phase === 'draining' && after.phase === 'draining')) {
+    sinks.notify({
+      kind,
+      node: name,
+      reason: after.reason,
+      phase: after.phase,
+      ...(durationMs !== undefined && after.phase === 'done' ? { durationMs } : {}),
+    });
+  }
+}

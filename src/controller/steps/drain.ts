@@ -1,0 +1,108 @@
+// One pass of a node drain, kured's (and kubectl drain's) rules through the Eviction API:
+// DaemonSet and mirror pods stay, finished pods are ignored, pods with emptyDir are evicted, bare
+// pods are deleted (kured's Force), a PodDisruptionBudget's 429 is a "not yet". The pass never
+// sleeps: it reports what remains and the runner requeues (STYLE.md "Waiting is a requeue").
+
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { apiErrorMessage, httpStatus, isNotFound } from '../../kube/patch.ts';
+
+export interface DrainSettings {
+  /** -1 uses each pod's own grace period. */
+  readonly gracePeriodSeconds: number;
+  /** Pods deleted longer ago than this are no longer waited for; 0 waits for all. */
+  readonly skipWaitForDeleteTimeoutSeconds: number;
+  readonly podSelector: string;
+}
+
+export interface DrainPass {
+  /** True when no pod that must leave is left on the node. */
+  readonly done: boolean;
+  /** Human-readable: what the drain waits for. */
+  readonly reason: string;
+  readonly evicted: number;
+  readonly blockedByBudget: readonly string[];
+}
+
+export interface Drainer {
+  pass(node: string, now: Date): Promise<DrainPass>;
+}
+
+const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+
+function podName(pod: V1Pod): string {
+  return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+}
+
+/** Whether the drain leaves this pod alone. */
+export function exempt(pod: V1Pod): boolean {
+  if (pod.metadata?.annotations?.[MIRROR_ANNOTATION] !== undefined) return true;
+  if (pod.metadata?.ownerReferences?.some((owner) => owner.controller === true && owner.kind === 'DaemonSet')) return true;
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+function isBare(pod: V1Pod): boolean {
+  return !pod.metadata?.ownerReferences?.some((owner) => owner.controller === true);
+}
+
+export function createDrainer(kc: KubeConfig, settings: DrainSettings): Drainer {
+  const core = kc.makeApiClient(CoreV1Api);
+  const deleteOptions = settings.gracePeriodSeconds >= 0 ? { gracePeriodSeconds: settings.gracePeriodSeconds } : {};
+
+  async function remove(pod: V1Pod): Promise<'gone' | 'evicting' | 'budget'> {
+    const name = pod.metadata!.name!;
+    const namespace = pod.metadata!.namespace!;
+    try {
+      if (isBare(pod)) {
+        await core.deleteNamespacedPod({ name, namespace, ...deleteOptions });
+      } else {
+        await core.createNamespacedPodEviction({
+          name,
+          namespace,
+          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions },
+        });
+      }
+      return 'evicting';
+    } catch (error) {
+      if (isNotFound(error)) return 'gone';
+      if (httpStatus(error) === 429) return 'budget';
+      throw new Error(`evicting ${namespace}/${name}: ${apiErrorMessage(error)}`);
+    }
+  }
+
+  return {
+    async pass(node, now) {
+      const list = await core.listPodForAllNamespaces({
+        fieldSelector: `spec.nodeName=${node}`,
+        ...(settings.podSelector ? { labelSelector: settings.podSelector } : {}),
+      });
+      const leaving = list.items.filter((pod) => !exempt(pod));
+      const waiting: string[] = [];
+      const blockedByBudget: string[] = [];
+      let evicted = 0;
+      for (const pod of leaving) {
+        const deletedAt = pod.metadata?.deletionTimestamp;
+        if (deletedAt) {
+          const ageSeconds = (now.getTime() - new Date(deletedAt).getTime()) / 1000;
+          if (settings.skipWaitForDeleteTimeoutSeconds > 0 && ageSeconds > settings.skipWaitForDeleteTimeoutSeconds) continue;
+          waiting.push(podName(pod));
+          continue;
+        }
+        const outcome = await remove(pod);
+        if (outcome === 'budget') blockedByBudget.push(podName(pod));
+        else if (outcome === 'evicting') {
+          evicted++;
+          waiting.push(podName(pod));
+        }
+      }
+      if (blockedByBudget.length > 0) {
+        return { done: false, evicted, blockedByBudget, reason: `eviction blocked by a PodDisruptionBudget: ${summarize(blockedByBudget)}` };
+      }
+      if (waiting.length > 0) return { done: false, evicted, blockedByBudget, reason: `waiting for ${waiting.length} pod(s) to terminate: ${summarize(waiting)}` };
+      return { done: true, evicted, blockedByBudget, reason: 'drained' };
+    },
+  };
+}
+
+function summarize(names: readonly string[]): string {
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}

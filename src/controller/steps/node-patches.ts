@@ -1,0 +1,139 @@
+// The Node writes of each step, as merge-patch bodies computed from the cached Node. Each carries
+// the Node's resourceVersion (optimistic), and each puts the cluster change and the progress record
+// that explains it in ONE write: a node is never cordoned by kreboot without a record saying why.
+
+import { randomUUID } from 'node:crypto';
+import type { V1Node, V1Taint } from '@kubernetes/client-node';
+import { CONTROLLER, KURED, type RebootJob } from '../../store/keys.ts';
+import type { NodeProgress, Phase } from '../policy/progress.ts';
+import type { ObservedNode } from '../policy/observed-node.ts';
+
+export interface PatchSettings {
+  readonly preferNoScheduleTaint: string;
+  readonly preRebootNodeLabels: Readonly<Record<string, string>>;
+  readonly postRebootNodeLabels: Readonly<Record<string, string>>;
+  readonly annotateNodes: boolean;
+}
+
+export interface NodePatch {
+  readonly body: {
+    metadata: { resourceVersion?: string; annotations?: Record<string, string | null>; labels?: Record<string, string> };
+    spec?: { unschedulable?: boolean; taints?: V1Taint[] };
+  };
+  /** The progress this patch records, for events, notifications and metrics. */
+  readonly progress?: NodeProgress;
+}
+
+function base(node: V1Node, annotations: Record<string, string | null>): NodePatch['body'] {
+  return { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations } };
+}
+
+function progressOf(phase: Phase, now: Date, reason: string, previous: NodeProgress | undefined, extra: Partial<NodeProgress> = {}): NodeProgress {
+  const carried: Partial<NodeProgress> = previous
+    ? {
+        ...(previous.wasUnschedulable !== undefined ? { wasUnschedulable: previous.wasUnschedulable } : {}),
+        ...(previous.attempts !== undefined ? { attempts: previous.attempts } : {}),
+        ...(previous.startedAt !== undefined ? { startedAt: previous.startedAt } : {}),
+        ...(previous.jobId !== undefined ? { jobId: previous.jobId } : {}),
+        ...(previous.bootIdBefore !== undefined ? { bootIdBefore: previous.bootIdBefore } : {}),
+      }
+    : {};
+  return { ...carried, phase, since: now.toISOString(), reason, ...extra };
+}
+
+function withTaint(node: V1Node, key: string, present: boolean): V1Taint[] | undefined {
+  if (key === '') return undefined;
+  const taints = node.spec?.taints ?? [];
+  const has = taints.some((taint) => taint.key === key && taint.effect === 'PreferNoSchedule');
+  if (has === present) return undefined;
+  return present ? [...taints, { key, value: 'true', effect: 'PreferNoSchedule' }] : taints.filter((taint) => !(taint.key === key && taint.effect === 'PreferNoSchedule'));
+}
+
+/** Record a phase without other changes (queued, waiting, withdrawn); sets the waiting taint. */
+export function recordPatch(node: V1Node, progress: NodeProgress, settings: PatchSettings, clearRequest: boolean): NodePatch {
+  const body = base(node, { [CONTROLLER.state]: JSON.stringify(progress), ...(clearRequest ? { [CONTROLLER.request]: null } : {}) });
+  const waitingForSlot = progress.phase === 'queued' || progress.phase === 'waiting';
+  const taints = withTaint(node, settings.preferNoScheduleTaint, waitingForSlot);
+  if (taints) body.spec = { taints };
+  return { body, progress };
+}
+
+/** Cordon and record `cordoned`, remembering whether the node was already unschedulable. */
+export function startPatch(node: V1Node, observed: ObservedNode, now: Date, settings: PatchSettings): NodePatch {
+  const progress: NodeProgress = {
+    phase: 'cordoned',
+    since: now.toISOString(),
+    reason: 'cordoned; drain follows',
+    wasUnschedulable: observed.unschedulable,
+    attempts: 0,
+    startedAt: now.toISOString(),
+  };
+  const annotations: Record<string, string | null> = { [CONTROLLER.state]: JSON.stringify(progress) };
+  if (settings.annotateNodes) annotations[KURED.rebootInProgress] = now.toISOString();
+  const body = base(node, annotations);
+  body.spec = { unschedulable: true };
+  if (Object.keys(settings.preRebootNodeLabels).length > 0) body.metadata.labels = { ...settings.preRebootNodeLabels };
+  return { body, progress };
+}
+
+export function drainingPatch(node: V1Node, observed: ObservedNode, now: Date, reason: string): NodePatch {
+  const progress = progressOf('draining', now, reason, observed.progress);
+  const body = base(node, { [CONTROLLER.state]: JSON.stringify(progress) });
+  if (!observed.unschedulable) body.spec = { unschedulable: true }; // an admin uncordoned it mid-drain
+  return { body, progress };
+}
+
+/** Hand the reboot job to the agent (ADR 0002) and record `rebooting`. */
+export function dispatchPatch(node: V1Node, observed: ObservedNode, now: Date): NodePatch {
+  const job: RebootJob = { id: randomUUID(), createdAt: now.toISOString(), bootIdBefore: observed.bootId ?? '' };
+  const attempts = (observed.progress?.attempts ?? 0) + 1;
+  const progress = progressOf('rebooting', now, `reboot job ${job.id} handed to the agent (attempt ${attempts})`, observed.progress, {
+    jobId: job.id,
+    bootIdBefore: job.bootIdBefore,
+    attempts,
+  });
+  return { body: base(node, { [CONTROLLER.state]: JSON.stringify(progress), [CONTROLLER.rebootJob]: JSON.stringify(job) }), progress };
+}
+
+export function verifyingPatch(node: V1Node, observed: ObservedNode, now: Date): NodePatch {
+  const progress = progressOf('verifying', now, 'boot ID changed; waiting for Ready and the sentinel to clear', observed.progress);
+  return { body: base(node, { [CONTROLLER.state]: JSON.stringify(progress) }), progress };
+}
+
+/** The node is back: uncordon only if kreboot cordoned it; post-reboot labels either way (kured #1328). */
+export function completePatch(node: V1Node, observed: ObservedNode, now: Date, settings: PatchSettings): NodePatch {
+  const stayCordoned = observed.progress?.wasUnschedulable === true;
+  const progress = progressOf('done', now, stayCordoned ? 'rebooted; left cordoned as it was before' : 'rebooted and uncordoned', observed.progress);
+  const annotations: Record<string, string | null> = { [CONTROLLER.state]: JSON.stringify(progress), [CONTROLLER.request]: null, [CONTROLLER.rebootJob]: null };
+  if (settings.annotateNodes) {
+    annotations[KURED.rebootInProgress] = null;
+    annotations[KURED.mostRecentRebootNeeded] = null;
+  }
+  const body = base(node, annotations);
+  const taints = withTaint(node, settings.preferNoScheduleTaint, false);
+  body.spec = { ...(stayCordoned ? {} : { unschedulable: false }), ...(taints ? { taints } : {}) };
+  if (Object.keys(settings.postRebootNodeLabels).length > 0) body.metadata.labels = { ...settings.postRebootNodeLabels };
+  return { body, progress };
+}
+
+export function failPatch(node: V1Node, observed: ObservedNode, now: Date, failure: { reason: string; restore: boolean; retryAt?: Date; final?: boolean; halt?: boolean }, settings: PatchSettings): NodePatch {
+  const progress = progressOf('failed', now, failure.reason, observed.progress, {
+    ...(failure.retryAt ? { retryAt: failure.retryAt.toISOString() } : {}),
+    ...(failure.final ? { final: true } : {}),
+    ...(failure.halt ? { haltedRollout: true } : {}),
+  });
+  const annotations: Record<string, string | null> = { [CONTROLLER.state]: JSON.stringify(progress) };
+  const body = base(node, annotations);
+  if (failure.restore) {
+    annotations[CONTROLLER.rebootJob] = null;
+    if (settings.annotateNodes) annotations[KURED.rebootInProgress] = null;
+    const taints = withTaint(node, settings.preferNoScheduleTaint, false);
+    const uncordon = observed.progress?.wasUnschedulable !== true && observed.unschedulable;
+    body.spec = { ...(uncordon ? { unschedulable: false } : {}), ...(taints ? { taints } : {}) };
+  }
+  return { body, progress };
+}
+
+export function requestCheckPatch(node: V1Node, now: Date): NodePatch {
+  return { body: base(node, { [CONTROLLER.checkRequestedAt]: now.toISOString() }) };
+}
