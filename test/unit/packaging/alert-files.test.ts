@@ -1,0 +1,55 @@
+// The Prometheus Operator copies of alertmanager/ (PrometheusRule, AlertmanagerConfig) say what the
+// plain files say, and the receiver posts to the controller Service that deploy/ creates.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { findDoc, readDocs, type Doc } from './files.ts';
+
+const rules = readDocs('alertmanager/rules.yaml')[0];
+const amConfig = readDocs('alertmanager/alertmanager.yml')[0];
+
+test('the PrometheusRule holds alertmanager/rules.yaml, plus only the namespace label the Operator routes by', () => {
+  const cr = findDoc('deploy/components/monitoring/prometheus-rule.yaml', 'PrometheusRule');
+  const groups = structuredClone(cr.spec.groups);
+  for (const group of groups) for (const rule of group.rules) delete rule.labels.namespace;
+  assert.deepEqual(groups, rules.groups);
+  assert.equal(cr.spec.groups[0].rules[0].labels.namespace, cr.metadata.namespace);
+});
+
+test('RebootRequired keeps exactly the node label and waits before firing', () => {
+  const rule = rules.groups[0].rules.find((r: Doc) => r.alert === 'RebootRequired');
+  assert.match(rule.expr, /max by \(node\) \(kured_reboot_required\)/);
+  assert.equal(rule.for, '10m');
+});
+
+test('the receiver posts to the controller Service with a bearer token from a file and resolved notifications', () => {
+  const route = amConfig.route.routes.find((r: Doc) => r.receiver === 'kreboot');
+  assert.deepEqual(route.matchers, ['alertname = "RebootRequired"']);
+  const hook = amConfig.receivers.find((r: Doc) => r.name === 'kreboot').webhook_configs[0];
+  assert.equal(hook.send_resolved, true);
+  assert.equal(hook.http_config.authorization.type, 'Bearer');
+  assert.ok(hook.http_config.authorization.credentials_file);
+  assert.equal(hook.http_config.authorization.credentials, undefined, 'the token must come from a file, not the config');
+
+  const service = findDoc('deploy/base/controller-service.yaml', 'Service', 'kreboot-controller');
+  const url = new URL(hook.url);
+  assert.equal(url.hostname, `${service.metadata.name}.${service.metadata.namespace}.svc`);
+  assert.equal(Number(url.port), service.spec.ports[0].port);
+  assert.equal(url.pathname, '/api/v1/alerts');
+});
+
+test('the AlertmanagerConfig routes and authenticates like alertmanager.yml, with the controller\'s own Secret', () => {
+  const cr = findDoc('deploy/components/monitoring/alertmanager-config.yaml', 'AlertmanagerConfig');
+  const route = amConfig.route.routes.find((r: Doc) => r.receiver === 'kreboot');
+  assert.deepEqual(cr.spec.route.matchers, [{ name: 'alertname', value: 'RebootRequired', matchType: '=' }]);
+  assert.deepEqual(cr.spec.route.groupBy, route.group_by);
+  const hook = amConfig.receivers.find((r: Doc) => r.name === 'kreboot').webhook_configs[0];
+  const crHook = cr.spec.receivers[0].webhookConfigs[0];
+  assert.equal(crHook.url, hook.url);
+  assert.equal(crHook.sendResolved, true);
+  // The same Secret the controller's --webhook-token-file is mounted from.
+  const deployment = findDoc('deploy/base/controller-deployment.yaml', 'Deployment');
+  const secretVolume = deployment.spec.template.spec.volumes.find((v: Doc) => v.secret !== undefined);
+  assert.deepEqual(crHook.httpConfig.authorization.credentials, { name: secretVolume.secret.secretName, key: 'webhook-token' });
+  assert.ok(deployment.spec.template.spec.containers[0].args.includes('--webhook-token-file=/etc/kreboot/credentials/webhook-token'));
+});

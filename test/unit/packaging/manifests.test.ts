@@ -1,0 +1,61 @@
+// The kustomize base wires the two roles to each other as the code expects: the lock DaemonSet and
+// the leader Lease the controller's flags name are the ones its RBAC allows, every flag exists, and
+// the security contexts are the least each role needs.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FLAGS_BY_NAME } from '../../../src/config/flags.ts';
+import { findDoc, flagArgs, type Doc } from './files.ts';
+
+const deployment = findDoc('deploy/base/controller-deployment.yaml', 'Deployment');
+const daemonSet = findDoc('deploy/base/agent-daemonset.yaml', 'DaemonSet');
+const controllerArgs = flagArgs(deployment.spec.template.spec.containers[0].args);
+const agentArgs = flagArgs(daemonSet.spec.template.spec.containers[0].args);
+
+test('every flag in the manifests is a flag of that role', () => {
+  for (const [role, args] of [['controller', controllerArgs], ['agent', agentArgs]] as const) {
+    for (const name of args.keys()) assert.ok(FLAGS_BY_NAME.get(name)?.roles.includes(role), `--${name} is not a ${role} flag`);
+  }
+  assert.equal(deployment.spec.template.spec.containers[0].args[0], 'controller');
+  assert.equal(daemonSet.spec.template.spec.containers[0].args[0], 'agent');
+});
+
+test('the controller may write the lock DaemonSet and the leader Lease its flags name, and only those', () => {
+  const role = findDoc('deploy/base/controller-rbac.yaml', 'Role');
+  assert.equal(controllerArgs.get('ds-name'), daemonSet.metadata.name);
+  assert.equal(controllerArgs.get('ds-namespace'), daemonSet.metadata.namespace);
+  assert.equal(role.metadata.namespace, daemonSet.metadata.namespace);
+  const dsRule = role.rules.find((r: Doc) => r.resources.includes('daemonsets'));
+  assert.deepEqual(dsRule.resourceNames, [daemonSet.metadata.name]);
+  const leaseName = controllerArgs.get('leader-election-id') ?? FLAGS_BY_NAME.get('leader-election-id')?.default;
+  const leaseRule = role.rules.find((r: Doc) => r.resources.includes('leases') && r.resourceNames !== undefined);
+  assert.deepEqual(leaseRule.resourceNames, [leaseName]);
+});
+
+test('the controller runs non-root, read-only, without capabilities, with probes on /healthz and /readyz', () => {
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+  assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+  assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
+  assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+  assert.ok(container.resources.requests && container.resources.limits);
+  assert.equal(deployment.spec.replicas, 2);
+});
+
+test('the agent gets its node name from the downward API and the sentinel folder read-only', () => {
+  const pod = daemonSet.spec.template.spec;
+  const container = pod.containers[0];
+  assert.equal(pod.hostPID, true);
+  const nodeId = container.env.find((e: Doc) => e.name === 'KURED_NODE_ID');
+  assert.equal(nodeId.valueFrom.fieldRef.fieldPath, 'spec.nodeName');
+  const mount = container.volumeMounts.find((m: Doc) => m.name === 'sentinel');
+  assert.equal(mount.readOnly, true);
+  assert.ok(agentArgs.get('reboot-sentinel')?.startsWith(`${mount.mountPath}/`));
+  const volume = pod.volumes.find((v: Doc) => v.name === 'sentinel');
+  assert.equal(volume.hostPath.path, '/var/run');
+  const tolerated = pod.tolerations.map((t: Doc) => t.key);
+  assert.ok(tolerated.includes('node-role.kubernetes.io/control-plane'));
+});
