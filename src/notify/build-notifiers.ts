@@ -27,7 +27,7 @@ export function buildNotifiers(config: NotifyConfig, context: ServiceContext): B
     try {
       notifiers.push(parseSlackHookUrl(config.slackHookUrl.trim(), config.slackUsername, config.slackChannel, context));
     } catch (error) {
-      problems.push(describe(error, '--slack-hook-url'));
+      problems.push(describe(error, ''));
     }
   }
   config.urls.forEach((raw, index) => {

@@ -1,0 +1,161 @@
+// URL parsing per service: each good URL yields the request that service documents (method, URL,
+// auth, body), each bad URL a problem that names what is wrong and never contains the secret.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildNotifiers } from '../../../src/notify/build-notifiers.ts';
+import type { Message } from '../../../src/notify/notifier.ts';
+import { notifyConfig, recordingTransport } from './fakes.ts';
+
+const SLACK_HOOK = 'T01ABCDEF9/B02GHIJKL8/abcdefghijklmnopqrstuvwx';
+const message: Message = { text: 'Draining node n1', event: { kind: 'drain', node: 'n1' }, at: Date.UTC(2026, 10, 26, 12) };
+
+async function requestFor(url: string, answer = { status: 200, headers: {}, body: 'ok' }) {
+  const transport = recordingTransport([answer]);
+  const built = buildNotifiers(notifyConfig({ urls: [url] }), { transport, now: Date.now });
+  assert.deepEqual(built.problems, []);
+  for (const notifier of built.notifiers) await notifier.send(message);
+  return { built, requests: transport.requests };
+}
+
+interface Case {
+  readonly url: string;
+  readonly service: string;
+  readonly post: string;
+  readonly headers?: Record<string, string>;
+  readonly body: unknown;
+  readonly answer?: { status: number; headers: Record<string, string>; body: string };
+}
+
+const good: Record<string, Case> = {
+  'slack webhook (shoutrrr form)': {
+    url: 'slack://hook:T01ABCDEF9-B02GHIJKL8-abcdefghijklmnopqrstuvwx@webhook?botname=kreboot', service: 'slack',
+    post: `https://hooks.slack.com/services/${SLACK_HOOK}`, body: { text: 'Draining node n1', username: 'kreboot' },
+  },
+  'slack webhook (legacy form with bot name)': {
+    url: `slack://ops@${SLACK_HOOK}?channel=%23reboots`, service: 'slack',
+    post: `https://hooks.slack.com/services/${SLACK_HOOK}`, body: { text: 'Draining node n1', username: 'ops', channel: '#reboots' },
+  },
+  'slack bot token with channel': {
+    url: 'slack://xoxb:123456789012-1234567890123-4mt0t4l1YL3g1T5L4cK70k3N@C0123456789?icon=:wrench:', service: 'slack',
+    post: 'https://slack.com/api/chat.postMessage', headers: { Authorization: 'Bearer xoxb-123456789012-1234567890123-4mt0t4l1YL3g1T5L4cK70k3N' },
+    body: { text: 'Draining node n1', channel: 'C0123456789', icon_emoji: ':wrench:' },
+    answer: { status: 200, headers: {}, body: '{"ok":true,"ts":"1.2"}' },
+  },
+  teams: {
+    url: 'teams://11111111-4444-4444-8444-cccccccccccc@22222222-4444-4444-8444-cccccccccccc/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc/V2ESyij_gAljSoUQHvZoZYzlpAoAXExyOl26dlf1xHEx05?host=contoso.webhook.office.com&title=kreboot',
+    service: 'teams',
+    post: 'https://contoso.webhook.office.com/webhookb2/11111111-4444-4444-8444-cccccccccccc@22222222-4444-4444-8444-cccccccccccc/IncomingWebhook/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc/V2ESyij_gAljSoUQHvZoZYzlpAoAXExyOl26dlf1xHEx05',
+    body: { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: 'kreboot', text: 'Draining node n1', title: 'kreboot' },
+    answer: { status: 200, headers: {}, body: '1' },
+  },
+  discord: {
+    url: 'discord://W3dE2OZz4C13_4z_uHfDOoC7BqTW288s-z1ykqI0iJnY@693853386302554172?username=kreboot&thread_id=1234567890123456789',
+    service: 'discord', post: 'https://discord.com/api/webhooks/693853386302554172/W3dE2OZz4C13_4z_uHfDOoC7BqTW288s-z1ykqI0iJnY?thread_id=1234567890123456789',
+    body: { content: 'Draining node n1', username: 'kreboot' }, answer: { status: 204, headers: {}, body: '' },
+  },
+  'mattermost with user, port and channel': {
+    url: 'mattermost://kreboot@chat.example.com:8065/bywsw8zt5jgpte3nm65qjiru6h/ops', service: 'mattermost',
+    post: 'https://chat.example.com:8065/hooks/bywsw8zt5jgpte3nm65qjiru6h', body: { text: 'Draining node n1', username: 'kreboot', channel: 'ops' },
+  },
+  'mattermost without TLS': {
+    url: 'mattermost://mm.ops.svc/bywsw8zt5jgpte3nm65qjiru6h?disabletls=yes', service: 'mattermost',
+    post: 'http://mm.ops.svc/hooks/bywsw8zt5jgpte3nm65qjiru6h', body: { text: 'Draining node n1' },
+  },
+  telegram: {
+    url: 'telegram://110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw@telegram?chats=@kreboot_ops&notification=no', service: 'telegram',
+    post: 'https://api.telegram.org/bot110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage',
+    body: { chat_id: '@kreboot_ops', text: 'Draining node n1', disable_notification: true }, answer: { status: 200, headers: {}, body: '{"ok":true}' },
+  },
+  'ntfy with access token': {
+    url: 'ntfy://:tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2@ntfy.example.com/reboots?title=kreboot&priority=high&tags=warning',
+    service: 'ntfy', post: 'https://ntfy.example.com/reboots',
+    headers: { Authorization: 'Bearer tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2', Title: 'kreboot', Priority: 'high', Tags: 'warning', 'Content-Type': 'text/plain; charset=utf-8' },
+    body: 'Draining node n1', answer: { status: 200, headers: {}, body: '{"id":"x"}' },
+  },
+  'ntfy with user and password over http': {
+    url: 'ntfy://phil:mypass@127.0.0.1:8080/reboots?scheme=http', service: 'ntfy', post: 'http://127.0.0.1:8080/reboots',
+    headers: { Authorization: `Basic ${Buffer.from('phil:mypass').toString('base64')}` }, body: 'Draining node n1',
+  },
+  'generic+https with header, extra field and forwarded query': {
+    url: 'generic+https://hooks.example.com/kreboot?@Authorization=Bearer+s3cr3t-t0ken&$cluster=prod&team=ops&_title=x', service: 'generic',
+    post: 'https://hooks.example.com/kreboot?team=ops&title=x', headers: { Authorization: 'Bearer s3cr3t-t0ken', 'Content-Type': 'application/json' },
+    body: { cluster: 'prod', message: 'Draining node n1', event: { kind: 'drain', node: 'n1', time: '2026-11-26T12:00:00.000Z' } },
+  },
+  'generic:// with disabletls and custom keys': {
+    url: 'generic://10.0.0.5:9000/hook?disabletls=yes&messagekey=text&title=kreboot', service: 'generic',
+    post: 'http://10.0.0.5:9000/hook', body: { title: 'kreboot', text: 'Draining node n1', event: { kind: 'drain', node: 'n1', time: '2026-11-26T12:00:00.000Z' } },
+  },
+};
+
+for (const [name, c] of Object.entries(good)) {
+  test(`good URL: ${name}`, async () => {
+    const { built, requests } = await requestFor(c.url, c.answer);
+    assert.equal(built.notifiers[0]?.service, c.service);
+    assert.equal(requests.length, 1);
+    const [request] = requests;
+    assert.equal(request?.method, 'POST');
+    assert.equal(request?.url, c.post);
+    for (const [header, value] of Object.entries(c.headers ?? {})) assert.equal(request?.headers[header], value, header);
+    if (typeof c.body === 'string') assert.equal(request?.body, c.body);
+    else assert.deepEqual(JSON.parse(request?.body ?? ''), c.body);
+    // The safe description of the destination never carries the URL's secret parts.
+    for (const notifier of built.notifiers) assert.doesNotMatch(notifier.target, /[A-Za-z0-9_-]{24,}/);
+  });
+}
+
+test('telegram sends one request per chat, numeric IDs as numbers and topics as thread IDs', async () => {
+  const { built, requests } = await requestFor('telegram://110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw@telegram?chats=@kreboot_ops,-1001234567890:42',
+    { status: 200, headers: {}, body: '{"ok":true}' });
+  assert.equal(built.notifiers.length, 2);
+  assert.deepEqual(requests.map((r) => JSON.parse(r.body) as unknown), [
+    { chat_id: '@kreboot_ops', text: 'Draining node n1' },
+    { chat_id: -1001234567890, text: 'Draining node n1', message_thread_id: 42 },
+  ]);
+});
+
+test('--slack-hook-url applies --slack-username and --slack-channel', async () => {
+  const transport = recordingTransport();
+  const built = buildNotifiers(notifyConfig({ slackHookUrl: `https://hooks.slack.com/services/${SLACK_HOOK}`, slackUsername: 'prod', slackChannel: 'alerting' }), { transport, now: Date.now });
+  assert.deepEqual(built.problems, []);
+  await built.notifiers[0]?.send(message);
+  assert.equal(transport.requests[0]?.url, `https://hooks.slack.com/services/${SLACK_HOOK}`);
+  assert.deepEqual(JSON.parse(transport.requests[0]?.body ?? ''), { text: 'Draining node n1', username: 'prod', channel: 'alerting' });
+});
+
+const SECRET = 'Zq9SecretTokenPart0000000';
+const bad: Array<[string, string, RegExp]> = [
+  ['slack with a short token', `slack://hook:T01ABCDEF9-B02GHIJKL8-${SECRET.slice(0, 10)}@webhook`, /slack: the token is not in a form Slack issues/],
+  ['slack bot token without channel', `slack://xoxb:123456789012-1234567890123-${SECRET}@webhook`, /a bot token needs a channel/],
+  ['slack hook form written with slashes', `slack://hook:T01ABCDEF9/B02GHIJKL8/${SECRET}`, /slack: not a valid URL/],
+  ['slack with an unknown option', `slack://${SLACK_HOOK.replace('abcdefghijklmnopqrstuvwx', SECRET)}?colour=red`, /unknown option "colour"/],
+  ['teams without host', `teams://11111111-4444-4444-8444-cccccccccccc@22222222-4444-4444-8444-cccccccccccc/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc/${SECRET}`, /"host" option is required/],
+  ['teams with a short group', `teams://1111@22222222-4444-4444-8444-cccccccccccc/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc/${SECRET}?host=x.webhook.office.com`, /group ID/],
+  ['discord without token', 'discord://693853386302554172', /token \(before @\) is missing/],
+  ['discord with a non-numeric webhook ID', `discord://${SECRET}@hooks`, /webhook ID \(after @\) must be the number/],
+  ['mattermost without token', 'mattermost://chat.example.com', /webhook token \(first path part\) is missing/],
+  ['telegram without chats', `telegram://110201543:${SECRET}@telegram`, /no chats given/],
+  ['telegram with a bad token', `telegram://bot:${SECRET}@telegram?chats=@x_chan`, /bot token must look like/],
+  ['ntfy without topic', `ntfy://:${SECRET}@ntfy.sh`, /the topic is missing/],
+  ['ntfy with a bad priority', `ntfy://:${SECRET}@ntfy.sh/t?priority=loud`, /priority must be/],
+  ['generic with a bad method', `generic+https://h.example/${SECRET}?method=GET`, /method must be POST or PUT/],
+  ['unknown service', `pushover://${SECRET}@user`, /unsupported service "pushover"/],
+  ['not a URL', SECRET, /not a URL of the form service/],
+];
+for (const [name, url, expected] of bad) {
+  test(`bad URL: ${name}`, () => {
+    const built = buildNotifiers(notifyConfig({ urls: ['ntfy://ntfy.sh/fine', url] }), { transport: recordingTransport(), now: Date.now });
+    assert.equal(built.problems.length, 1, built.problems.join('\n'));
+    const [problem = ''] = built.problems;
+    assert.match(problem, /^--notify-url #2 /);
+    assert.match(problem, expected);
+    assert.ok(!problem.includes(SECRET) && !problem.includes(SECRET.slice(0, 10)), `problem leaks the secret: ${problem}`);
+  });
+}
+
+test('a bad --slack-hook-url names the flag, not the URL', () => {
+  const built = buildNotifiers(notifyConfig({ slackHookUrl: `https://hooks.example.com/services/${SECRET}` }), { transport: recordingTransport(), now: Date.now });
+  assert.equal(built.problems.length, 1);
+  assert.match(built.problems[0] ?? '', /^--slack-hook-url: must start with https:\/\/hooks\.slack\.com\/services\//);
+  assert.ok(!built.problems[0]?.includes(SECRET));
+});
