@@ -1,0 +1,135 @@
+// Assembles a running controller from its parts: the watch-fed view, the rollout store, the
+// reconciler (active only while this replica leads), the request store behind the webhook and
+// the API, and the HTTP server. Every dependency comes in as an argument (STYLE.md).
+
+import { hostname } from 'node:os';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { ErrorRequestHandler } from 'express';
+import type { Registry } from 'prom-client';
+import type { ControllerConfig } from '../config/controller-config.ts';
+import type { Gate } from '../gates/gate.ts';
+import { createBaseApp, listen, type Listening } from '../http/base-server.ts';
+import { createAlertsRouter } from '../intake/alerts-router.ts';
+import type { Authenticator } from '../intake/webhook-auth.ts';
+import { apiErrorMessage } from '../kube/patch.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Notify } from '../notify/event.ts';
+import { createApiRouter } from './api/api-router.ts';
+import { createControl } from './api/control.ts';
+import { buildStatus } from './api/status.ts';
+import { createClusterView } from './cluster/cluster-view.ts';
+import { createLeaderElection } from './leader-election.ts';
+import { createRolloutStore } from './lock/rollout-store.ts';
+import { createEventRecorder } from './observe/events.ts';
+import { createControllerMetrics } from './observe/metrics.ts';
+import { createPerformer } from './perform.ts';
+import { createReconciler } from './reconciler.ts';
+import { createRequestStore } from './request-store.ts';
+import { createDrainer } from './steps/drain.ts';
+
+export interface ControllerDeps {
+  readonly config: ControllerConfig;
+  readonly kc: KubeConfig;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly gates: readonly Gate[];
+  readonly notify: Notify;
+  readonly webhookAuth: Authenticator;
+  readonly adminAuth: Authenticator | undefined;
+  readonly clock?: () => Date;
+}
+
+export interface RunningController {
+  readonly http: Listening;
+  stop(): Promise<void>;
+}
+
+export async function startController(deps: ControllerDeps): Promise<RunningController> {
+  const { config, kc, log, registry } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const identity = config.leaderElection.identity || `${hostname()}-${process.pid}`;
+  const slotSettings = { concurrency: config.concurrency, ttlMs: config.lock.ttlMs };
+
+  let wake: (reason: string) => void = () => {};
+  const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, log, onChange: (reason) => wake(reason) });
+  const rollout = createRolloutStore({ kc, namespace: config.lock.dsNamespace, name: config.lock.dsName, lockAnnotation: config.lock.annotation, watched: view.daemonSet });
+  let leading = !config.leaderElection.enabled;
+  const metrics = createControllerMetrics(registry, { nodes: () => reconciler.observed(), rollout: () => rollout.current(), leader: () => leading });
+  const settings = {
+    drainDelayMs: config.drain.delayMs,
+    drainTimeoutMs: config.drain.timeoutMs,
+    forceReboot: config.forceReboot,
+    rebootTimeoutMs: config.rebootTimeoutMs,
+    maxRebootAttempts: config.maxRebootAttempts,
+    lockReleaseDelayMs: config.lock.releaseDelayMs,
+    retryBackoffMs: config.retryBackoffMs,
+    preferNoScheduleTaint: config.preferNoScheduleTaint,
+    preRebootNodeLabels: config.preRebootNodeLabels,
+    postRebootNodeLabels: config.postRebootNodeLabels,
+    annotateNodes: config.annotateNodes,
+    trigger: config.trigger,
+    gateRecheckMs: config.gateRecheckMs,
+    lockAnnotation: config.lock.annotation,
+    ...slotSettings,
+  };
+  const sinks = { log, events: createEventRecorder(kc, log), notify: deps.notify, metrics };
+  const performer = createPerformer({
+    core: kc.makeApiClient(CoreV1Api),
+    rollout,
+    drainer: createDrainer(kc, config.drain),
+    sinks,
+    settings,
+    log,
+    lockAnnotation: config.lock.annotation,
+    wrote: (node, from) => reconciler.wrote(node, from),
+    nodeExists: (node) => view.node(node) !== undefined,
+  });
+  const reconciler = createReconciler({ view, rollout, performer, gates: deps.gates, settings, metrics, log, clock });
+  wake = reconciler.wake;
+
+  const requests = createRequestStore({ kc, cached: view.node, clock, onWrite: () => wake('request recorded') });
+  const control = createControl({ kc, view, rollout, requests, notify: deps.notify, clock, wake });
+  const status = () => buildStatus({ nodes: reconciler.observed(), rollout: rollout.current(), leader: leading, identity, settings: slotSettings, now: clock() });
+
+  const app = createBaseApp({ registry, ready: view.synced });
+  app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));
+  app.use(createApiRouter({ status, control, admin: deps.adminAuth, log }));
+  const apiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    log.error({ err: error }, 'request failed');
+    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) res.status(status).json({ error: (error as Error).message });
+    else res.status(503).json({ error: `the Kubernetes API could not be reached or refused the change: ${apiErrorMessage(error)}` });
+  };
+  app.use(apiErrors);
+
+  await view.start();
+  const election = config.leaderElection.enabled
+    ? createLeaderElection({
+        kc,
+        namespace: config.leaderElection.namespace,
+        name: config.leaderElection.name,
+        identity,
+        leaseDurationMs: config.leaderElection.leaseDurationMs,
+        log,
+        onChange: (value) => {
+          leading = value;
+          reconciler.setActive(value);
+        },
+      })
+    : undefined;
+  if (election) election.start();
+  else reconciler.setActive(true);
+
+  const http = await listen(app, config.metricsHost, config.metricsPort);
+  log.info({ port: http.port, identity, concurrency: config.concurrency }, 'controller serving');
+  return {
+    http,
+    async stop() {
+      reconciler.stop();
+      await election?.stop();
+      await reconciler.idle();
+      await http.close();
+      await view.stop();
+    },
+  };
+}

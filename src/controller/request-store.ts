@@ -1,0 +1,101 @@
+// Records reboot requests on the Node (annotation kreboot.dev/reboot-request, ADR 0002) before the
+// webhook or the API answers, so a restart or a request received by a non-leader replica loses
+// nothing. Idempotent: a request already recorded keeps its time (oldest first), so Alertmanager's
+// re-sends change nothing. Writes are optimistic; on 409 the Node is read again.
+
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { RequestSink } from '../intake/request-sink.ts';
+import { MERGE_PATCH, isConflict, isNotFound } from '../kube/patch.ts';
+import { CONTROLLER } from '../store/keys.ts';
+import { parseProgress, isInFlight } from './policy/progress.ts';
+import { parseRequest, type RebootRequest } from './policy/request.ts';
+
+const MAX_ATTEMPTS = 5;
+
+export interface RequestStore extends RequestSink {
+  /** An operator's request (`kreboot reboot NODE`): also re-arms a node that gave up. */
+  requestByOperator(node: string, by: string, reason: string): Promise<'accepted' | 'unknown-node'>;
+}
+
+export function createRequestStore(options: { kc: KubeConfig; cached: (node: string) => V1Node | undefined; clock: () => Date; onWrite: () => void }): RequestStore {
+  const core = options.kc.makeApiClient(CoreV1Api);
+
+  /** Reads (cache first, then the API), lets `change` decide, writes optimistically; retries on 409. */
+  async function update<T>(name: string, change: (node: V1Node) => { annotations?: Record<string, string | null>; result: T }, unknown: T): Promise<T> {
+    let node = options.cached(name);
+    for (let attempt = 1; ; attempt++) {
+      if (!node) {
+        try {
+          node = await core.readNode({ name });
+        } catch (error) {
+          if (isNotFound(error)) return unknown;
+          throw error;
+        }
+      }
+      const decided = change(node);
+      if (!decided.annotations) return decided.result;
+      try {
+        await core.patchNode({ name, body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: decided.annotations } } }, MERGE_PATCH);
+        options.onWrite();
+        return decided.result;
+      } catch (error) {
+        if (isNotFound(error)) return unknown;
+        if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
+        node = undefined;
+      }
+    }
+  }
+
+  const annotation = (node: V1Node, key: string) => node.metadata?.annotations?.[key];
+
+  return {
+    request(name, source) {
+      return update(
+        name,
+        (node) => {
+          if (parseRequest(annotation(node, CONTROLLER.request))) return { result: 'accepted' as const };
+          const request: RebootRequest = {
+            at: options.clock().toISOString(),
+            kind: source.kind,
+            ...(source.alertname ? { alertname: source.alertname } : {}),
+            ...(source.fingerprint ? { fingerprint: source.fingerprint } : {}),
+          };
+          return { annotations: { [CONTROLLER.request]: JSON.stringify(request) }, result: 'accepted' as const };
+        },
+        'unknown-node' as const,
+      );
+    },
+
+    withdraw(name, source) {
+      return update(
+        name,
+        (node) => {
+          const request = parseRequest(annotation(node, CONTROLLER.request));
+          const progress = parseProgress(annotation(node, CONTROLLER.state));
+          // Only alert requests are withdrawn by alerts, and only before the node is in flight:
+          // a node being drained or rebooted finishes (PRODUCT.md flow, step 5).
+          if (!request || request.kind !== 'alert' || isInFlight(progress)) return { result: 'not-pending' as const };
+          const annotations: Record<string, string | null> = { [CONTROLLER.request]: null };
+          if (progress && (progress.phase === 'queued' || progress.phase === 'waiting')) {
+            annotations[CONTROLLER.state] = JSON.stringify({ phase: 'done', since: options.clock().toISOString(), reason: `request withdrawn: ${source.alertname} resolved` });
+          }
+          return { annotations, result: 'withdrawn' as const };
+        },
+        'unknown-node' as const,
+      );
+    },
+
+    requestByOperator(name, by, reason) {
+      return update(
+        name,
+        (node) => {
+          const existing = parseRequest(annotation(node, CONTROLLER.request));
+          if (existing?.kind === 'api') return { result: 'accepted' as const };
+          const request: RebootRequest = { at: options.clock().toISOString(), kind: 'api', by, ...(reason ? { reason } : {}) };
+          return { annotations: { [CONTROLLER.request]: JSON.stringify(request) }, result: 'accepted' as const };
+        },
+        'unknown-node' as const,
+      );
+    },
+  };
+}

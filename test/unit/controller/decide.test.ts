@@ -1,0 +1,201 @@
+// Table tests of the reboot state machine: each row is one situation and the action expected.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decide, wantsToStart, type Action } from '../../../src/controller/policy/decide.ts';
+import type { Verdict } from '../../../src/gates/gate.ts';
+import { NOW, SETTINGS, ago, later, node } from './fixtures.ts';
+
+const open: Verdict = { open: true };
+const closed: Verdict = { open: false, gate: 'maintenance-window', reason: 'outside the window', retryAt: later(3600) };
+const alertRequest = { at: ago(60), kind: 'alert' as const, alertname: 'RebootRequired' };
+
+interface Row {
+  name: string;
+  node: ReturnType<typeof node>;
+  holdsSlot?: boolean;
+  verdict?: Verdict;
+  settings?: Partial<typeof SETTINGS>;
+  expect: Partial<Action> & { type: Action['type'] };
+  check?: (action: Action) => void;
+}
+
+const rows: Row[] = [
+  { name: 'no request, no progress: nothing', node: node(), expect: { type: 'none' } },
+  { name: 'request with open gates: start', node: node({ request: alertRequest }), verdict: open, expect: { type: 'start' } },
+  {
+    name: 'request with a closed gate: waiting with the gate reason, requeued at the reopening',
+    node: node({ request: alertRequest }),
+    verdict: closed,
+    expect: { type: 'record' },
+    check: (action) => {
+      assert.equal(action.type === 'record' && action.progress.phase, 'waiting');
+      assert.equal(action.type === 'record' && action.progress.reason, 'maintenance-window: outside the window');
+      assert.deepEqual(action.type === 'record' && action.requeueAt, later(3600));
+    },
+  },
+  {
+    name: 'same closed gate again: no rewrite (level-based, no repeated events)',
+    node: node({ request: alertRequest, progress: { phase: 'waiting', since: ago(30), reason: 'maintenance-window: outside the window' } }),
+    verdict: closed,
+    expect: { type: 'none' },
+  },
+  {
+    name: 'no verdict (no free slot): queued, waiting for a slot',
+    node: node({ request: alertRequest }),
+    expect: { type: 'record' },
+    check: (action) => assert.equal(action.type === 'record' && action.progress.phase, 'queued'),
+  },
+  {
+    name: 'no agent reports on the node: waiting, never started',
+    node: node({ request: alertRequest, bootId: undefined }),
+    verdict: open,
+    expect: { type: 'record' },
+    check: (action) => assert.match(action.type === 'record' ? action.progress.reason : '', /no kreboot agent/),
+  },
+  {
+    name: 'stale alert request after the sentinel cleared: withdrawn, no reboot',
+    node: node({ request: alertRequest, rebootRequired: false, sentinelCheckedAt: ago(10) }),
+    verdict: open,
+    expect: { type: 'record' },
+    check: (action) => {
+      assert.equal(action.type === 'record' && action.clearRequest, true);
+      assert.equal(action.type === 'record' && action.progress.phase, 'done');
+    },
+  },
+  {
+    name: 'remediation request while the sentinel is clear: still starts',
+    node: node({ request: { at: ago(60), kind: 'remediation', alertname: 'KernelDeadlock' }, rebootRequired: false, sentinelCheckedAt: ago(10) }),
+    verdict: open,
+    expect: { type: 'start' },
+  },
+  { name: 'cordoned, drain delay not over: requeue at its end', node: node({ progress: { phase: 'cordoned', since: ago(10), reason: '' } }), settings: { drainDelayMs: 60_000 }, expect: { type: 'none', requeueAt: later(50) } },
+  { name: 'cordoned, drain delay over: drain', node: node({ progress: { phase: 'cordoned', since: ago(10), reason: '' } }), expect: { type: 'drain' } },
+  { name: 'draining within the timeout: keep draining', node: node({ progress: { phase: 'draining', since: ago(10), reason: '' } }), settings: { drainTimeoutMs: 60_000 }, expect: { type: 'drain' } },
+  {
+    name: 'drain timed out: fail, restore (uncordon + release), retry after back-off',
+    node: node({ progress: { phase: 'draining', since: ago(120), reason: 'eviction blocked by a PodDisruptionBudget: ns/p' } }),
+    settings: { drainTimeoutMs: 60_000 },
+    expect: { type: 'fail', restore: true, retryAt: later(300) },
+  },
+  { name: 'drain timed out with --force-reboot: reboot anyway', node: node({ progress: { phase: 'draining', since: ago(120), reason: '' } }), settings: { drainTimeoutMs: 60_000, forceReboot: true }, expect: { type: 'dispatch' } },
+  { name: 'drain without timeout (kured default 0): never fails', node: node({ progress: { phase: 'draining', since: ago(86_400), reason: '' } }), expect: { type: 'drain' } },
+  {
+    name: 'rebooting, boot ID unchanged: wait until the reboot timeout',
+    node: node({ progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }),
+    expect: { type: 'none', requeueAt: later(29 * 60) },
+  },
+  { name: 'rebooting, boot ID changed: verify', node: node({ bootId: 'boot-2', progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }), expect: { type: 'verify' } },
+  {
+    name: 'rebooting past the reboot timeout: fail, keep cordoned, halt the rollout',
+    node: node({ progress: { phase: 'rebooting', since: ago(31 * 60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }),
+    expect: { type: 'fail', restore: false, halt: true, final: true },
+  },
+  {
+    name: 'reboot command failed: fail and retry later',
+    node: node({ jobStatus: { id: 'j1', state: 'failed', at: ago(5), bootId: 'boot-1', exitCode: 1, message: 'no such unit' }, progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }),
+    expect: { type: 'fail', restore: true, retryAt: later(300) },
+    check: (action) => assert.match(action.type === 'fail' ? action.reason : '', /exit 1.*no such unit/),
+  },
+  {
+    name: 'reboot command failed on the last attempt: give up for good',
+    node: node({ jobStatus: { id: 'j1', state: 'failed', at: ago(5), bootId: 'boot-1', exitCode: 1 }, progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 2 } }),
+    expect: { type: 'fail', restore: true, final: true },
+  },
+  {
+    name: 'a failed status of an older job is ignored',
+    node: node({ jobStatus: { id: 'old', state: 'failed', at: ago(500), bootId: 'boot-1' }, progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j2', attempts: 1 } }),
+    expect: { type: 'none' },
+  },
+  {
+    name: 'verifying: Ready and the sentinel cleared after the job: complete',
+    node: node({ bootId: 'boot-2', rebootRequired: false, sentinelCheckedAt: ago(5), job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1, bootIdBefore: 'boot-1' } }),
+    expect: { type: 'complete' },
+  },
+  {
+    name: 'verifying: not Ready yet: wait',
+    node: node({ ready: false, bootId: 'boot-2', rebootRequired: false, sentinelCheckedAt: ago(5), job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1 } }),
+    expect: { type: 'none' },
+  },
+  {
+    name: 'verifying: the agent has not reported since the job: wait',
+    node: node({ bootId: 'boot-2', rebootRequired: true, sentinelCheckedAt: ago(200), job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1 } }),
+    expect: { type: 'none' },
+  },
+  {
+    name: 'verifying: sentinel still set, attempts left: reboot again',
+    node: node({ bootId: 'boot-2', rebootRequired: true, sentinelCheckedAt: ago(5), job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1 } }),
+    expect: { type: 'dispatch' },
+  },
+  {
+    name: 'verifying: sentinel still set after max attempts: no reboot loop',
+    node: node({ bootId: 'boot-3', rebootRequired: true, sentinelCheckedAt: ago(5), job: { id: 'j2', createdAt: ago(120), bootIdBefore: 'boot-2' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 2 } }),
+    expect: { type: 'fail', restore: true, final: true },
+  },
+  {
+    name: 'verifying past the timeout: halt',
+    node: node({ ready: false, bootId: 'boot-2', job: { id: 'j1', createdAt: ago(4000), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(31 * 60), reason: '', attempts: 1 } }),
+    expect: { type: 'fail', halt: true, restore: false },
+  },
+  { name: 'done and still holding the slot: release', node: node({ progress: { phase: 'done', since: ago(1), reason: '' } }), holdsSlot: true, expect: { type: 'release' } },
+  {
+    name: 'done, --lock-release-delay not over: hold the slot until then',
+    node: node({ progress: { phase: 'done', since: ago(10), reason: '' } }),
+    holdsSlot: true,
+    settings: { lockReleaseDelayMs: 60_000 },
+    expect: { type: 'none', requeueAt: later(50) },
+  },
+  {
+    name: 'failed for good: an alert request does not restart it (no reboot loop)',
+    node: node({ request: alertRequest, progress: { phase: 'failed', since: ago(30), reason: 'sentinel still set', final: true } }),
+    verdict: open,
+    expect: { type: 'none' },
+  },
+  {
+    name: 'failed for good: an operator request made afterwards restarts it',
+    node: node({ request: { at: ago(5), kind: 'api', by: 'api' }, progress: { phase: 'failed', since: ago(30), reason: 'sentinel still set', final: true } }),
+    verdict: open,
+    expect: { type: 'start' },
+  },
+  {
+    name: 'failed with back-off not over: wait',
+    node: node({ request: alertRequest, progress: { phase: 'failed', since: ago(30), reason: 'drain', retryAt: later(60).toISOString() } }),
+    expect: { type: 'none', requeueAt: later(60) },
+  },
+  {
+    name: 'failed, back-off over: start again',
+    node: node({ request: alertRequest, progress: { phase: 'failed', since: ago(400), reason: 'drain', retryAt: ago(10) } }),
+    verdict: open,
+    expect: { type: 'start' },
+  },
+  {
+    name: 'queued holding a slot with the request withdrawn: give the slot back',
+    node: node({ progress: { phase: 'queued', since: ago(30), reason: '' } }),
+    holdsSlot: true,
+    expect: { type: 'release' },
+  },
+];
+
+describe('decide()', () => {
+  for (const row of rows) {
+    it(row.name, () => {
+      const action = decide(row.node, row.holdsSlot ?? false, row.verdict, NOW, { ...SETTINGS, ...row.settings });
+      for (const [key, value] of Object.entries(row.expect)) {
+        assert.deepEqual((action as Record<string, unknown>)[key], value, `${key} of ${JSON.stringify(action)}`);
+      }
+      row.check?.(action);
+    });
+  }
+});
+
+describe('wantsToStart()', () => {
+  it('in-flight nodes never ask to start again', () => {
+    for (const phase of ['cordoned', 'draining', 'rebooting', 'verifying'] as const) {
+      assert.equal(wantsToStart(node({ request: alertRequest, progress: { phase, since: ago(5), reason: '' } }), NOW), false, phase);
+    }
+  });
+  it('a request newer than the last completion asks again; an older one does not', () => {
+    assert.equal(wantsToStart(node({ request: { ...alertRequest, at: ago(5) }, progress: { phase: 'done', since: ago(60), reason: '' } }), NOW), true);
+    assert.equal(wantsToStart(node({ request: { ...alertRequest, at: ago(120) }, progress: { phase: 'done', since: ago(60), reason: '' } }), NOW), false);
+  });
+});
