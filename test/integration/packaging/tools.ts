@@ -1,0 +1,74 @@
+// The command-line tools the packaging tests drive: kubectl (the control plane's own build, for
+// kustomize and server-side apply), helm (built from the Go module proxy), promtool and amtool.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..', '..');
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function run(command: string, args: readonly string[], input?: string): RunResult {
+  const result = spawnSync(command, args, { cwd: ROOT, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw new Error(`${command}: ${result.error.message}`);
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function script(name: string): string {
+  // The build scripts print the cached path and only build on a machine that lacks it.
+  return execFileSync('bash', [join(ROOT, 'scripts', name)], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+let kubectlPath: string | undefined;
+let helmPath: string | undefined;
+
+/** The kubectl of the local control plane (same version as the API server). */
+export function kubectl(): string {
+  kubectlPath ??= join(script('build-control-plane.sh'), 'kubectl');
+  return kubectlPath;
+}
+
+export function helm(): string {
+  helmPath ??= script('build-helm.sh');
+  return helmPath;
+}
+
+/** `promtool`/`amtool` from Debian's prometheus and prometheus-alertmanager packages. */
+export function debianTool(name: 'promtool' | 'amtool'): string {
+  const path = `/usr/bin/${name}`;
+  if (!existsSync(path)) throw new Error(`${path} is missing: apt-get install -y --no-install-recommends prometheus prometheus-alertmanager`);
+  return path;
+}
+
+function ok(what: string, result: RunResult): string {
+  if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}):\n${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
+
+/** `kubectl kustomize <dir>` relative to the repository. */
+export function kustomize(dir: string): string {
+  return ok(`kubectl kustomize ${dir}`, run(kubectl(), ['kustomize', join(ROOT, dir)]));
+}
+
+/** `helm template` of deploy/helm/kreboot with the given values (a JSON file is valid YAML). */
+export function helmTemplate(release: string, namespace: string, valuesFile?: string): string {
+  const args = ['template', release, join(ROOT, 'deploy/helm/kreboot'), '--namespace', namespace, '--kube-version', '1.37.2'];
+  if (valuesFile) args.push('--values', valuesFile);
+  return ok(`helm template ${release}`, run(helm(), args));
+}
+
+/** Server-side apply of a manifest stream; returns kubectl's result for the test to judge. */
+export function applyServerSide(kubeconfig: string, manifests: string, options: { dryRun?: boolean } = {}): RunResult {
+  const args = ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager=kreboot-packaging-test', '-f', '-'];
+  if (options.dryRun) args.push('--dry-run=server');
+  return run(kubectl(), args, manifests);
+}
+
+export function kubectlOk(kubeconfig: string, args: readonly string[], input?: string): string {
+  return ok(`kubectl ${args.join(' ')}`, run(kubectl(), ['--kubeconfig', kubeconfig, ...args], input));
+}
