@@ -26,32 +26,31 @@ export async function main(argv: string[]): Promise<number> {
   if (!reportProblems('agent', { problems: loaded.reader.problems, notices: loaded.notices })) return EXIT_USAGE;
   const log = createLogger({ format: config.logFormat, level: config.logLevel, name: 'agent' }).child({ node: config.nodeId });
 
-  // The Kubernetes client is the largest module the agent loads: import it only once the
-  // configuration is known to be good.
-  const { loadKubeConfig, coreApi } = await import('../kube/client.ts');
+  // Loaded only once the configuration is known to be good, so `--help` and usage errors stay quick.
+  const { loadRestConfig } = await import('../kube/rest-config.ts');
+  const { createNodeClient } = await import('../kube/node-client.ts');
   const { NodeReporter } = await import('./node/node-reporter.ts');
   const { NodeWatch } = await import('./node/node-watch.ts');
   const { JobRunner } = await import('./jobs/job-runner.ts');
   const { SentinelLoop } = await import('./sentinel/sentinel-loop.ts');
   const { checkRequestWatcher } = await import('./node/check-request.ts');
 
-  let kc;
+  let client;
   try {
-    kc = loadKubeConfig(config.kubeconfig);
+    client = createNodeClient(loadRestConfig(config.kubeconfig, process.env));
   } catch (error) {
     log.fatal({ error: (error as Error).message, kubeconfig: config.kubeconfig }, 'cannot load the Kubernetes configuration');
     return 1;
   }
-  const core = coreApi(kc);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createAgentMetrics(registry, config.nodeId);
   const readBootId = bootIdReader(config.bootIdFile);
   const nodeName = config.nodeId;
 
-  const reporter = new NodeReporter({ core, nodeName, version: VERSION, periodMs: config.periodMs, log, onError: () => metrics.apiError('report') });
+  const reporter = new NodeReporter({ client, nodeName, version: VERSION, periodMs: config.periodMs, log, onError: () => metrics.apiError('report') });
   const jobs = new JobRunner({
-    core, nodeName, readBootId, rebooter, delayMs: config.rebootDelayMs, log,
+    client, nodeName, readBootId, rebooter, delayMs: config.rebootDelayMs, log,
     onOutcome: (outcome) => metrics.jobOutcome(outcome),
     onError: () => metrics.apiError('job'),
   });
@@ -72,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     loop.requestCheck();
   });
   const watch = new NodeWatch({
-    kc, core, nodeName, log,
+    client, nodeName, log,
     onNode: (node) => {
       reporter.observe(node);
       onCheckRequest(node);

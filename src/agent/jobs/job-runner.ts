@@ -3,9 +3,11 @@
 // the decision was made on; on 409 the Node is read again and the decision taken again. Node
 // updates are handled one at a time, so one process never runs two executions side by side.
 
-import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../../log/logger.ts';
-import { apiErrorMessage, isConflict, patchNodeAnnotations } from '../../kube/patch.ts';
+import { annotationsPatch } from '../../kube/annotations.ts';
+import { apiErrorMessage, isConflict } from '../../kube/api-errors.ts';
+import type { NodeClient } from '../../kube/node-client.ts';
 import type { JobStatus, RebootJob } from '../../store/keys.ts';
 import type { BootIdReader } from '../host/boot-id.ts';
 import type { JobOutcome } from '../metrics.ts';
@@ -14,7 +16,7 @@ import { decideJob } from './decide-job.ts';
 import { jobStatusAnnotation, readJob, readJobStatus } from './job-records.ts';
 
 export interface JobRunnerOptions {
-  readonly core: CoreV1Api;
+  readonly client: NodeClient;
   readonly nodeName: string;
   readonly readBootId: BootIdReader;
   readonly rebooter: Rebooter;
@@ -76,7 +78,7 @@ export class JobRunner {
   private async reread(): Promise<void> {
     if (this.stopped || this.busy) return;
     try {
-      this.notify(await this.options.core.readNode({ name: this.options.nodeName }));
+      this.notify(await this.options.client.get(this.options.nodeName));
     } catch (error) {
       this.options.log.warn({ error: apiErrorMessage(error) }, 'cannot read the Node; waiting for the watch');
     }
@@ -92,7 +94,7 @@ export class JobRunner {
   }
 
   private async handle(first: V1Node): Promise<void> {
-    const { core, nodeName, log, delayMs, now = () => new Date() } = this.options;
+    const { client, nodeName, log, delayMs, now = () => new Date() } = this.options;
     let node = first;
     let waitedFor: string | undefined;
     for (;;) {
@@ -125,7 +127,7 @@ export class JobRunner {
         this.delayed.add(job.id);
         waitedFor = job.id;
         // The job may have been withdrawn or replaced while we waited: decide again on fresh data.
-        node = await core.readNode({ name: nodeName });
+        node = await client.get(nodeName);
         continue;
       }
       const started = await this.write(node, status('started'));
@@ -137,7 +139,7 @@ export class JobRunner {
   }
 
   private async execute(job: RebootJob, status: (state: JobStatus['state'], extra?: Partial<JobStatus>) => JobStatus): Promise<void> {
-    const { rebooter, log, onOutcome, core, nodeName } = this.options;
+    const { rebooter, log, onOutcome, client, nodeName } = this.options;
     log.info({ job: job.id }, 'reboot job started; rebooting the host');
     const outcome = await rebooter.reboot();
     if (outcome.ok) {
@@ -149,7 +151,7 @@ export class JobRunner {
     log.error({ job: job.id, exitCode: outcome.exitCode, message: outcome.message }, 'reboot method failed');
     const failed = status('failed', { exitCode: outcome.exitCode, message: outcome.message });
     for (let attempt = 1; attempt <= FAILED_WRITE_ATTEMPTS; attempt++) {
-      const node = await core.readNode({ name: nodeName });
+      const node = await client.get(nodeName);
       const current = readJobStatus(node.metadata?.annotations);
       // Only turn our own `started` into `failed`; anything else means the record moved on.
       if (current.kind !== 'ok' || current.value.id !== job.id || current.value.state !== 'started') return;
@@ -160,14 +162,14 @@ export class JobRunner {
 
   /** One optimistic write of job-status; on 409 returns the Node read again. */
   private async write(node: V1Node, status: JobStatus): Promise<{ ok: boolean; node: V1Node }> {
-    const { core, nodeName, log } = this.options;
+    const { client, nodeName, log } = this.options;
     try {
-      const written = await patchNodeAnnotations(core, nodeName, jobStatusAnnotation(status), node.metadata?.resourceVersion);
+      const written = await client.patch(nodeName, annotationsPatch(jobStatusAnnotation(status), node.metadata?.resourceVersion));
       return { ok: true, node: written };
     } catch (error) {
       if (!isConflict(error)) throw error;
       log.debug({ job: status.id, state: status.state }, 'job status write conflicted; deciding again');
-      return { ok: false, node: await core.readNode({ name: nodeName }) };
+      return { ok: false, node: await client.get(nodeName) };
     }
   }
 

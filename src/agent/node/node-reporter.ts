@@ -7,14 +7,16 @@
 // No resourceVersion precondition here: these keys have a single writer (this agent), so a
 // precondition would protect nothing and only add conflicts with other writers of the Node.
 
-import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../../log/logger.ts';
-import { apiErrorMessage, patchNodeAnnotations } from '../../kube/patch.ts';
+import { annotationsPatch } from '../../kube/annotations.ts';
+import { apiErrorMessage } from '../../kube/api-errors.ts';
+import type { NodeClient } from '../../kube/node-client.ts';
 import { AGENT } from '../../store/keys.ts';
 import type { SentinelResult } from '../sentinel/sentinel-check.ts';
 
 export interface NodeReporterOptions {
-  readonly core: CoreV1Api;
+  readonly client: NodeClient;
   readonly nodeName: string;
   readonly version: string;
   readonly periodMs: number;
@@ -94,11 +96,11 @@ export class NodeReporter {
   private async writeOnce(): Promise<void> {
     const report = this.desired;
     if (!report || this.stopped) return;
-    const { core, nodeName, log } = this.options;
+    const { client, nodeName, log } = this.options;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     try {
-      const node = await patchNodeAnnotations(core, nodeName, this.annotations(report));
+      const node = await client.patch(nodeName, annotationsPatch(this.annotations(report)));
       this.shown = node.metadata?.annotations ?? {};
       this.writtenAt = report.at.getTime();
       this.retryMs = RETRY_MIN_MS;
