@@ -16,6 +16,11 @@ export interface GateInput {
   readonly now: Date;
   /** Nodes that want to start a reboot in this cycle. */
   readonly nodes: readonly string[];
+  /**
+   * Every node the cluster has, when the caller knows them. The alert gate then treats an alert
+   * naming an unknown node (a Prometheus target's host, say) as cluster-wide: the safe side.
+   */
+  readonly knownNodes?: ReadonlySet<string>;
 }
 
 export interface Gate {

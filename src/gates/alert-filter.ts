@@ -1,0 +1,35 @@
+// Which of Prometheus's ALERTS samples block reboots. kured's rules (pkg/alerts), exactly: a sample
+// counts when it has an alertname and a non-zero value; --alert-filter-regexp names alerts to
+// ignore, --alert-filter-match-only turns it into the list of alerts that block; --alert-firing-only
+// ignores pending alerts. An empty regexp is "no filter" (every alert blocks) — never a regexp that
+// matches everything and so silently disables the gate, as in kured.
+// Beyond kured: --alert-filter-labels matchers (all must match), and the alerts that REQUEST
+// reboots (RebootRequired, remediation alerts) never block: otherwise a node's own reboot request
+// would hold its reboot back.
+
+import type { Sample } from '../prometheus/prometheus-client.ts';
+import type { LabelMatcher } from './label-matchers.ts';
+
+export interface AlertFilterRules {
+  readonly filter: RegExp | undefined;
+  readonly matchOnly: boolean;
+  readonly firingOnly: boolean;
+  readonly matchers: readonly LabelMatcher[];
+  /** Alert names that request reboots, never counted as blockers. */
+  readonly requestAlerts: readonly RegExp[];
+}
+
+function test(re: RegExp, text: string): boolean {
+  re.lastIndex = 0;
+  return re.test(text);
+}
+
+export function isBlockingAlert(sample: Sample, rules: AlertFilterRules): boolean {
+  const labels = sample.metric;
+  const name = Object.hasOwn(labels, 'alertname') ? labels.alertname : undefined;
+  if (name === undefined || sample.value === 0) return false;
+  if (rules.filter && test(rules.filter, name) !== rules.matchOnly) return false;
+  if (rules.firingOnly && labels.alertstate !== 'firing') return false;
+  if (rules.requestAlerts.some((re) => test(re, name))) return false;
+  return rules.matchers.every((m) => m.matches(labels));
+}

@@ -1,0 +1,74 @@
+// Builds the controller's gates from its configuration, reporting every problem at once (bad
+// window specs, selectors, matchers, unreadable credential files). Order is the order verdicts are
+// reported in: maintenance window, blocking pods, Prometheus alerts, Prometheus gate query. The
+// lead adds pause/halt. Each gate is wrapped with its metrics (gate-metrics.ts).
+
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createPrometheusClient, type PrometheusConfig } from '../prometheus/prometheus-client.ts';
+import { blockingPodsGate } from './blocking-pods-gate.ts';
+import { buildWindows, type WindowConfig } from './build-windows.ts';
+import type { Gate } from './gate.ts';
+import { createGateMetrics, measureGate } from './gate-metrics.ts';
+import { parseLabelMatchers } from './label-matchers.ts';
+import { checkLabelSelector } from './label-selector.ts';
+import { maintenanceWindowGate } from './maintenance-window-gate.ts';
+import { prometheusAlertsGate } from './prometheus-alerts-gate.ts';
+import { prometheusQueryGate } from './prometheus-query-gate.ts';
+
+export interface GatesConfig {
+  readonly prometheus: PrometheusConfig & {
+    readonly alertFilter: RegExp | undefined;
+    readonly alertFilterMatchOnly: boolean;
+    readonly alertFiringOnly: boolean;
+    readonly alertScope: 'node' | 'cluster';
+    readonly alertFilterLabels: readonly string[];
+    readonly gateQuery: string;
+  };
+  readonly window: WindowConfig;
+  readonly blockingPodSelectors: readonly string[];
+  readonly alertNodeLabels: readonly string[];
+  readonly rebootAlert: RegExp | undefined;
+  readonly remediationAlert: RegExp | undefined;
+}
+
+export interface GateDeps {
+  readonly kc: KubeConfig;
+  readonly log: Logger;
+  readonly registry: Registry;
+}
+
+export function buildGates(config: GatesConfig, deps: GateDeps): { gates: Gate[]; problems: string[] } {
+  const problems: string[] = [];
+  const gates: Gate[] = [];
+  const log = deps.log.child({ component: 'gates' });
+
+  const windows = buildWindows(config.window);
+  problems.push(...windows.problems);
+  gates.push(maintenanceWindowGate(windows.windows));
+
+  const selectors = config.blockingPodSelectors;
+  for (const selector of selectors) {
+    const problem = checkLabelSelector(selector);
+    if (problem) problems.push(`--blocking-pod-selector: "${selector}": ${problem}`);
+  }
+  if (selectors.length > 0) gates.push(blockingPodsGate({ api: deps.kc.makeApiClient(CoreV1Api), selectors }));
+
+  const { matchers, problems: matcherProblems } = parseLabelMatchers(config.prometheus.alertFilterLabels, '--alert-filter-labels');
+  problems.push(...matcherProblems);
+  const url = config.prometheus.url;
+  if (url) {
+    const { client, problems: clientProblems } = createPrometheusClient({ ...config.prometheus, url });
+    problems.push(...clientProblems);
+    const requestAlerts = [config.rebootAlert, config.remediationAlert].filter((re): re is RegExp => re !== undefined);
+    const rules = { filter: config.prometheus.alertFilter, matchOnly: config.prometheus.alertFilterMatchOnly, firingOnly: config.prometheus.alertFiringOnly, matchers, requestAlerts };
+    gates.push(prometheusAlertsGate({ client, rules, scope: config.prometheus.alertScope, nodeLabels: config.alertNodeLabels, log }));
+    if (config.prometheus.gateQuery.trim() !== '') gates.push(prometheusQueryGate({ client, query: config.prometheus.gateQuery }));
+  } else if (config.prometheus.gateQuery.trim() !== '') {
+    problems.push('--prometheus-gate-query: needs --prometheus-url');
+  }
+
+  const metrics = createGateMetrics(deps.registry);
+  return { gates: gates.map((gate) => measureGate(gate, metrics)), problems };
+}

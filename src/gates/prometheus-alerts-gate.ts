@@ -1,0 +1,67 @@
+// The Prometheus alert gate: one instant query of ALERTS per cycle, then a verdict per node. An
+// alert whose labels name a node (--alert-node-labels) blocks only that node, unless
+// --alert-scope=cluster; an alert without a node label — or naming a node the cluster does not
+// have, such as a Prometheus target's host — blocks every node. Any failure blocks (fail closed).
+
+import type { Logger } from 'pino';
+import { nodeFromLabels } from '../intake/node-from-labels.ts';
+import type { PrometheusClient } from '../prometheus/prometheus-client.ts';
+import { isBlockingAlert, type AlertFilterRules } from './alert-filter.ts';
+import { blocked, OPEN, type Gate, type Verdict } from './gate.ts';
+
+export const PROMETHEUS_ALERTS_GATE = 'prometheus-alerts';
+
+export interface AlertsGateOptions {
+  readonly client: PrometheusClient;
+  readonly rules: AlertFilterRules;
+  readonly scope: 'node' | 'cluster';
+  readonly nodeLabels: readonly string[];
+  readonly log: Logger;
+}
+
+/** kured's message shape: "2 active alerts: A, B", at most ten names. */
+export function describeAlerts(names: readonly string[]): string {
+  const shown = names.length > 10 ? [...names.slice(0, 10), '…'] : names;
+  return `${names.length} active alert${names.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
+}
+
+export function prometheusAlertsGate({ client, rules, scope, nodeLabels, log }: AlertsGateOptions): Gate {
+  return {
+    name: PROMETHEUS_ALERTS_GATE,
+    async evaluate({ knownNodes }) {
+      let result;
+      try {
+        result = await client.query('ALERTS');
+        if (result.resultType !== 'vector') throw new Error(`unexpected result type ${result.resultType}`);
+      } catch (error) {
+        const verdict = blocked(PROMETHEUS_ALERTS_GATE, `cannot read alerts from Prometheus: ${(error as Error).message}`);
+        log.warn({ gate: PROMETHEUS_ALERTS_GATE, reason: (verdict as { reason: string }).reason }, 'gate blocked on error');
+        return () => verdict;
+      }
+      const everywhere = new Set<string>();
+      const byNode = new Map<string, Set<string>>();
+      for (const sample of result.series) {
+        if (!isBlockingAlert(sample, rules)) continue;
+        const name = sample.metric.alertname!;
+        const node = scope === 'node' ? nodeFromLabels(sample.metric, nodeLabels) : undefined;
+        if (node !== undefined && (knownNodes === undefined || knownNodes.has(node))) {
+          let names = byNode.get(node);
+          if (!names) byNode.set(node, (names = new Set()));
+          names.add(name);
+        } else {
+          everywhere.add(name);
+        }
+      }
+      const cache = new Map<string, Verdict>();
+      return (node) => {
+        let verdict = cache.get(node);
+        if (!verdict) {
+          const names = [...new Set([...everywhere, ...(byNode.get(node) ?? [])])].sort();
+          verdict = names.length === 0 ? OPEN : blocked(PROMETHEUS_ALERTS_GATE, describeAlerts(names));
+          cache.set(node, verdict);
+        }
+        return verdict;
+      };
+    },
+  };
+}

@@ -1,0 +1,111 @@
+// A small Prometheus HTTP API client: instant queries only (what the gates need), with bearer or
+// basic auth from files, a CA bundle and a timeout. Secret files are checked at start and read
+// again for each query, so a rotated token (a projected service-account token) keeps working.
+
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import axios, { type AxiosInstance } from 'axios';
+import { readSecretFile } from '../intake/webhook-auth.ts';
+
+export interface PrometheusConfig {
+  readonly url: URL | undefined;
+  readonly bearerTokenFile: string;
+  readonly username: string;
+  readonly passwordFile: string;
+  readonly caFile: string;
+  readonly timeoutMs: number;
+}
+
+export interface Sample {
+  readonly metric: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+export type QueryResult =
+  | { readonly resultType: 'vector' | 'matrix'; readonly series: readonly Sample[] }
+  | { readonly resultType: 'scalar' | 'string'; readonly value: string };
+
+export interface PrometheusClient {
+  readonly url: string;
+  /** Instant query at the server's "now". Throws with a readable message on any failure. */
+  query(promql: string): Promise<QueryResult>;
+}
+
+interface ApiBody {
+  status?: string;
+  error?: string;
+  errorType?: string;
+  data?: { resultType?: string; result?: unknown };
+}
+
+function toSamples(result: unknown): Sample[] {
+  if (!Array.isArray(result)) throw new Error('malformed response: result is not a list');
+  return result.map((item: { metric?: Record<string, string>; value?: [number, string]; values?: [number, string][] }) => ({
+    metric: item.metric ?? {},
+    value: Number(item.value?.[1] ?? item.values?.at(-1)?.[1] ?? NaN),
+  }));
+}
+
+export function createPrometheusClient(config: PrometheusConfig & { url: URL }): { client: PrometheusClient; problems: string[] } {
+  const problems: string[] = [];
+  let ca: Buffer | undefined;
+  if (config.caFile !== '') {
+    try {
+      ca = readFileSync(config.caFile);
+    } catch (error) {
+      problems.push(`--prometheus-ca-file: cannot read ${config.caFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  if (config.bearerTokenFile !== '') readSecretFile(config.bearerTokenFile, '--prometheus-bearer-token-file', problems);
+  if (config.passwordFile !== '') readSecretFile(config.passwordFile, '--prometheus-password-file', problems);
+
+  const base = config.url.href.endsWith('/') ? config.url.href : `${config.url.href}/`;
+  const shown = `${config.url.protocol}//${config.url.host}${config.url.pathname}`; // no user:password@
+  const http: AxiosInstance = axios.create({
+    baseURL: base,
+    timeout: config.timeoutMs,
+    httpsAgent: ca ? new Agent({ ca }) : undefined,
+    validateStatus: () => true,
+    maxRedirects: 0,
+  });
+  const authorization = (): string | undefined => {
+    const problems: string[] = [];
+    if (config.bearerTokenFile !== '') {
+      const token = readSecretFile(config.bearerTokenFile, '--prometheus-bearer-token-file', problems);
+      if (token === undefined) throw new Error(problems.join('; '));
+      return `Bearer ${token}`;
+    }
+    if (config.passwordFile !== '') {
+      const password = readSecretFile(config.passwordFile, '--prometheus-password-file', problems);
+      if (password === undefined) throw new Error(problems.join('; '));
+      return `Basic ${Buffer.from(`${config.username}:${password}`).toString('base64')}`;
+    }
+    return undefined;
+  };
+
+  const client: PrometheusClient = {
+    url: shown,
+    async query(promql) {
+      const auth = authorization();
+      let response;
+      try {
+        response = await http.post<ApiBody>('api/v1/query', new URLSearchParams({ query: promql }), { headers: auth ? { Authorization: auth } : {} });
+      } catch (error) {
+        // axios's message ("connect ECONNREFUSED …", "timeout of 10000ms exceeded"). No `cause`: the
+        // axios error carries the request headers, and with them the credentials, into any log.
+        // eslint-disable-next-line preserve-caught-error
+        throw new Error(`Prometheus ${shown} unreachable: ${(error as Error).message}`);
+      }
+      const body = response.data;
+      if (response.status !== 200 || body?.status !== 'success') {
+        const detail = body && typeof body === 'object' && body.error ? `${body.errorType ?? 'error'}: ${body.error}` : `HTTP ${response.status}`;
+        throw new Error(`Prometheus ${shown} query failed: ${detail}`);
+      }
+      const type = body.data?.resultType;
+      if (type === 'vector' || type === 'matrix') return { resultType: type, series: toSamples(body.data?.result) };
+      if (type === 'scalar' || type === 'string') return { resultType: type, value: String((body.data?.result as unknown[])?.[1]) };
+      throw new Error(`Prometheus ${shown}: unexpected result type ${String(type)}`);
+    },
+  };
+  return { client, problems };
+}
