@@ -7,7 +7,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 K8S_VERSION="v1.37.2"   # keep in step with test/cluster/build/go.mod
-ETCD_VERSION="v3.7.0"   # the etcd server version k8s.io/kubernetes $K8S_VERSION requires
+ETCD_VERSION="v3.7.0"   # the etcd server k8s.io/kubernetes $K8S_VERSION requires; test/cluster/etcd/go.mod
 KWOK_VERSION="v0.8.0"
 cache="${KREBOOT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kreboot}"
 bin="$cache/control-plane/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
@@ -16,26 +16,35 @@ want=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok)
 complete() { for b in "${want[@]}"; do [ -x "$bin/$b" ] || return 1; done; }
 if complete; then echo "$bin"; exit 0; fi
 
+command -v go >/dev/null || { echo "build-control-plane: Go (>= 1.26) is needed to build the control plane" >&2; exit 1; }
 mkdir -p "$bin"
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
 start=$SECONDS
 log() { echo "[build-control-plane $((SECONDS - start))s] $*" >&2; }
 
-# Each tool builds in its own module so its pinned k8s.io versions never fight the others'.
-if [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/kubectl" ]; then
+# Each tool builds in its own module so its pinned dependency versions never fight the others'.
+# Binaries are built into a temp name and renamed, so an interrupted build never looks complete.
+if [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/kube-controller-manager" ] \
+  || [ ! -x "$bin/kube-scheduler" ] || [ ! -x "$bin/kubectl" ]; then
   log "building Kubernetes $K8S_VERSION (minutes on 2 cores the first time)"
-  (cd "$here/test/cluster/build" && go build -trimpath -ldflags='-s -w' -o "$bin/" \
+  tmp="$(mktemp -d "$bin/.k8s.XXXXXX")"
+  (cd "$here/test/cluster/build" && go build -trimpath -ldflags='-s -w' -o "$tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl) >&2
+  mv "$tmp"/* "$bin/" && rmdir "$tmp"
 fi
+# etcd's own go.mod carries local replaces, so `go install …@version` refuses it: build the main
+# package (the module root) from a small module of ours that requires it.
 if [ ! -x "$bin/etcd" ]; then
   log "building etcd $ETCD_VERSION"
-  GOBIN="$bin" go install -trimpath -ldflags='-s -w' "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
-  [ -x "$bin/v3" ] && mv "$bin/v3" "$bin/etcd"
+  (cd "$here/test/cluster/etcd" && go build -trimpath -ldflags='-s -w' -o "$bin/.etcd.tmp" go.etcd.io/etcd/server/v3) >&2
+  mv "$bin/.etcd.tmp" "$bin/etcd"
 fi
 if [ ! -x "$bin/kwok" ]; then
   log "building kwok $KWOK_VERSION"
-  GOBIN="$bin" go install -trimpath -ldflags='-s -w' "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
+  tmp="$(mktemp -d "$bin/.kwok.XXXXXX")"
+  GOBIN="$tmp" GOFLAGS= go install -trimpath -ldflags='-s -w' "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
+  mv "$tmp/kwok" "$bin/kwok" && rmdir "$tmp"
 fi
 complete || { log "some binaries are missing in $bin"; exit 1; }
 log "done"
