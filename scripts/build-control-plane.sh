@@ -10,7 +10,8 @@ K8S_VERSION="v1.37.2"   # keep in step with test/cluster/build/go.mod
 ETCD_VERSION="v3.7.0"   # the etcd server k8s.io/kubernetes $K8S_VERSION requires; test/cluster/etcd/go.mod
 KWOK_VERSION="v0.8.0"
 cache="${KREBOOT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kreboot}"
-bin="$cache/control-plane/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
+RECIPE="2"              # bump when the way the binaries are built changes, so caches are rebuilt
+bin="$cache/control-plane/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-r$RECIPE"
 want=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok)
 
 complete() { for b in "${want[@]}"; do [ -x "$bin/$b" ] || return 1; done; }
@@ -28,7 +29,15 @@ if [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/kube-controller-manager" ] \
   || [ ! -x "$bin/kube-scheduler" ] || [ ! -x "$bin/kubectl" ]; then
   log "building Kubernetes $K8S_VERSION (minutes on 2 cores the first time)"
   tmp="$(mktemp -d "$bin/.k8s.XXXXXX")"
-  (cd "$here/test/cluster/build" && go build -trimpath -ldflags='-s -w' -o "$tmp/" \
+  # Stamp the version as Kubernetes's own build does (hack/lib/version.sh); without it the
+  # binaries report v0.0.0-master and /version lies.
+  minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+  stamp=""
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    stamp+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+    stamp+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  (cd "$here/test/cluster/build" && go build -trimpath -ldflags="-s -w$stamp" -o "$tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl) >&2
   mv "$tmp"/* "$bin/" && rmdir "$tmp"
