@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Brings a machine to the point where kreboot's tests and demo can run, doing only what is
+# missing: npm dependencies (which bring the project-local Node 24), the Debian packages for
+# Prometheus, Alertmanager and openssl, and the Kubernetes control-plane binaries (built once per
+# machine from the Go module proxy into ~/.cache/kreboot). Safe to run again; fast when done.
+# Sourced by test.sh and demo.sh; run on its own it does the same and prints the binary folder.
+set -euo pipefail
+
+KREBOOT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates)
+
+setup_log() { echo "[setup] $*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else setup_log "need root for: $* (no sudo found)"; return 1
+  fi
+}
+
+setup_npm() {
+  if [ ! -x "$KREBOOT_ROOT/node_modules/.bin/node" ] || [ "$KREBOOT_ROOT/package-lock.json" -nt "$KREBOOT_ROOT/node_modules/.package-lock.json" ]; then
+    setup_log "installing npm dependencies (npm ci)"
+    (cd "$KREBOOT_ROOT" && npm ci --no-audit --no-fund) >&2
+  fi
+}
+
+setup_apt() {
+  local missing=()
+  command -v prometheus >/dev/null || missing+=(prometheus)
+  command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+  command -v openssl >/dev/null || missing+=(openssl)
+  [ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  setup_log "installing Debian packages: ${APT_PACKAGES[*]}"
+  # The packages try to start services; on machines without an init system that is refused, which
+  # is what we want: the test harness runs the binaries itself, on loopback.
+  as_root apt-get update -qq >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >&2
+}
+
+setup_control_plane() {
+  KREBOOT_CONTROL_PLANE_BIN="$(bash "$KREBOOT_ROOT/scripts/build-control-plane.sh")"
+  export KREBOOT_CONTROL_PLANE_BIN
+}
+
+setup_all() {
+  setup_npm
+  setup_apt
+  setup_control_plane
+  export PATH="$KREBOOT_ROOT/node_modules/.bin:$PATH"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  setup_all
+  echo "$KREBOOT_CONTROL_PLANE_BIN"
+fi
