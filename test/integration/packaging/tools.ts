@@ -83,6 +83,15 @@ export function applyServerSide(kubeconfig: string, manifests: string, options: 
   return run(kubectl(), args, manifests);
 }
 
+/**
+ * Deletes what a manifest stream created and waits until it is gone (namespaces finalized), so the
+ * next test file of the shared control plane can apply it again, and no admission policy of ours
+ * outlives the file that installed it.
+ */
+export function deleteManifests(kubeconfig: string, manifests: string): RunResult {
+  return run(kubectl(), ['--kubeconfig', kubeconfig, 'delete', '--ignore-not-found', '--wait=true', '--timeout=180s', '-f', '-'], manifests);
+}
+
 export function kubectlOk(kubeconfig: string, args: readonly string[], input?: string): string {
   return ok(`kubectl ${args.join(' ')}`, run(kubectl(), ['--kubeconfig', kubeconfig, ...args], input));
 }

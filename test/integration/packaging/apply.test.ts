@@ -1,0 +1,125 @@
+// Every way of installing kreboot — the kustomize base and overlays, the Helm chart with default and
+// non-default values — applies server-side to a real API server with zero errors and warnings, and
+// the API server type-checks the agent admission policy without a warning.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startCluster } from '../../harness/cluster.ts';
+import { waitFor } from '../../harness/wait-for.ts';
+import { applyServerSide, deleteManifests, helmTemplate, kubectlOk, kustomize, ROOT, type RunResult } from './tools.ts';
+
+let cluster: Awaited<ReturnType<typeof startCluster>>;
+let kubeconfig: string;
+const tmp = mkdtempSync(join(tmpdir(), 'kreboot-packaging-'));
+
+// Non-default values a kured user might bring, plus every optional object of the chart.
+const CUSTOM_VALUES = {
+  configuration: {
+    rebootMethod: 'signal', rebootSentinel: '/run/reboot-needed', period: '5m', concurrency: 2,
+    blockingPodSelector: ['app=critical', 'team in (db,storage)'], rebootDays: ['mo', 'tu'], startTime: '22:00', endTime: '5:00am',
+    timeZone: 'Europe/Berlin', forceReboot: true, drainTimeout: '30m', notifyUrl: ['ntfy://ntfy.example/kreboot'],
+    prometheusUrl: 'http://prometheus.monitoring:9090', preRebootNodeLabels: ['kreboot=draining'], lockTtl: '2h', annotateNodes: true,
+  },
+  extraArgs: { 'drain-grace-period': 60, 'alert-firing-only': '' },
+  extraEnvVars: [{ name: 'KURED_SLACK_USERNAME', value: 'kreboot' }],
+  tolerations: [{ operator: 'Exists' }],
+  resources: { limits: { memory: '100Mi' } },
+  metrics: { create: true, labels: { release: 'prometheus' } },
+  service: { create: true },
+  prometheusRule: { create: true },
+  controller: { replicas: 3, credentials: { webhookUsername: 'alertmanager', adminToken: false }, extraArgs: { 'reboot-timeout': '45m' } },
+};
+
+function assertClean(what: string, result: RunResult): void {
+  assert.equal(result.code, 0, `${what}: kubectl apply failed\n${result.stderr}\n${result.stdout}`);
+  assert.equal(result.stderr.trim(), '', `${what}: kubectl apply warned\n${result.stderr}`);
+  assert.match(result.stdout, /serverside-applied/, `${what}: nothing applied\n${result.stdout}`);
+  assert.doesNotMatch(result.stdout, /error/i);
+}
+
+function createNamespace(name: string): void {
+  const namespace = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } });
+  kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], namespace);
+  applied.push(namespace);
+}
+
+function apply(what: string, manifests: string): void {
+  applied.push(manifests);
+  assertClean(what, applyServerSide(kubeconfig, manifests));
+}
+
+before(async () => {
+  cluster = await startCluster();
+  kubeconfig = cluster.kubeconfigPath;
+  const crds = readFileSync(join(ROOT, 'test/integration/packaging/operator-crds.yaml'), 'utf8');
+  kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], crds);
+  applied.push(crds);
+  kubectlOk(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com', 'crd/alertmanagerconfigs.monitoring.coreos.com']);
+});
+
+const applied: string[] = [];
+
+after(async () => {
+  // Newest first: the CRDs go last, after the custom resources that use them.
+  for (const manifests of applied.reverse()) deleteManifests(kubeconfig, manifests);
+  await cluster?.stop();
+});
+
+test('the kustomize base applies server-side, and again idempotently', () => {
+  const manifests = kustomize('deploy/base');
+  apply('deploy/base', manifests);
+  const again = applyServerSide(kubeconfig, manifests);
+  assertClean('deploy/base (again)', again);
+  assert.doesNotMatch(again.stdout, /configured/, 'a second apply changed something');
+});
+
+test('the signal overlay and the Prometheus Operator overlay apply server-side', () => {
+  for (const dir of ['deploy/overlays/signal', 'deploy/overlays/prometheus-operator']) {
+    assertClean(`${dir} (dry run)`, applyServerSide(kubeconfig, kustomize(dir), { dryRun: true }));
+  }
+  apply('deploy/overlays/prometheus-operator', kustomize('deploy/overlays/prometheus-operator'));
+});
+
+test('the Helm chart with default values applies server-side', () => {
+  createNamespace('kreboot-helm-default');
+  apply('helm default', helmTemplate('hd', 'kreboot-helm-default'));
+});
+
+test('the Helm chart with non-default values applies server-side and renders them', () => {
+  createNamespace('kreboot-helm-custom');
+  const valuesFile = join(tmp, 'values.json');
+  writeFileSync(valuesFile, JSON.stringify(CUSTOM_VALUES));
+  const manifests = helmTemplate('hc', 'kreboot-helm-custom', valuesFile);
+  apply('helm custom', manifests);
+
+  const daemonSet = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'daemonset', 'hc-kreboot-agent', '-o', 'json']));
+  const agent = daemonSet.spec.template.spec.containers[0];
+  assert.ok(agent.args.includes('--reboot-method=signal'));
+  assert.ok(agent.args.includes('--reboot-sentinel=/sentinel/reboot-needed'));
+  assert.equal(daemonSet.spec.template.spec.volumes[0].hostPath.path, '/run');
+  assert.deepEqual(agent.securityContext.capabilities, { add: ['KILL'], drop: ['ALL'] });
+  assert.equal(agent.securityContext.privileged, false);
+
+  const deployment = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'deployment', 'hc-kreboot-controller', '-o', 'json']));
+  const controller = deployment.spec.template.spec.containers[0];
+  for (const arg of ['--concurrency=2', '--blocking-pod-selector=team in (db,storage)', '--reboot-days=mo', '--reboot-days=tu', '--webhook-username=alertmanager', '--reboot-timeout=45m', '--drain-grace-period=60', '--alert-firing-only', '--ds-name=hc-kreboot-agent', '--ds-namespace=kreboot-helm-custom']) {
+    assert.ok(controller.args.includes(arg), `controller lacks ${arg}: ${controller.args.join(' ')}`);
+  }
+  assert.ok(!controller.args.some((a: string) => a.startsWith('--admin-token-file')));
+  assert.equal(deployment.spec.replicas, 3);
+  const monitors = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'servicemonitors', '-o', 'json']));
+  assert.equal(monitors.items.length, 2);
+});
+
+test('the API server type-checks the agent admission policy without warnings', async () => {
+  for (const name of ['kreboot-agent-own-node', 'hd-kreboot-agent-own-node']) {
+    const status = await waitFor(() => {
+      const policy = JSON.parse(kubectlOk(kubeconfig, ['get', 'validatingadmissionpolicy', name, '-o', 'json']));
+      return policy.status?.typeChecking !== undefined && policy.status.observedGeneration === policy.metadata.generation ? policy.status : undefined;
+    }, { timeoutMs: 60_000, what: `type checking of ${name}` });
+    assert.deepEqual(status.typeChecking.expressionWarnings ?? [], [], JSON.stringify(status.typeChecking));
+  }
+});

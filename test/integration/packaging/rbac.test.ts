@@ -1,0 +1,165 @@
+// The manifests' identities, with real tokens against the RBAC-enforcing API server: the agent may
+// write only its own Node's agent annotations (RBAC + the admission policy), the controller may do
+// exactly what its state machine needs, and everything else is really denied.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import { AppsV1Api, AuthenticationV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { startCluster } from '../../harness/cluster.ts';
+import { printOnFailure } from '../../harness/on-failure.ts';
+import { waitFor } from '../../harness/wait-for.ts';
+import { attempt, createPinnedPod, serviceAccountIdentity, type Identity, type Outcome } from './tokens.ts';
+import { applyServerSide, deleteManifests, kubectl, kustomize, run } from './tools.ts';
+
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const tmp = mkdtempSync(join(tmpdir(), 'kreboot-rbac-'));
+let cluster: Awaited<ReturnType<typeof startCluster>>;
+const base = kustomize('deploy/base');
+let admin: KubeConfig;
+let nodes: string[];
+let agent: Identity;
+let unboundAgent: Identity;
+let controller: Identity;
+let workNamespace: string;
+
+function allowed(outcome: Outcome, what: string): void {
+  assert.ok(outcome.status < 300, `${what}: expected allowed, got ${outcome.status} ${outcome.message}`);
+}
+
+function denied(outcome: Outcome, what: string, message?: RegExp): void {
+  assert.equal(outcome.status, 403, `${what}: expected 403, got ${outcome.status} ${outcome.message}`);
+  if (message) assert.match(outcome.message, message, what);
+}
+
+const patchNode = (kc: KubeConfig, name: string, body: object) => attempt(() => kc.makeApiClient(CoreV1Api).patchNode({ name, body }, MERGE));
+const annotate = (kc: KubeConfig, name: string, annotations: Record<string, string | null>) => patchNode(kc, name, { metadata: { annotations } });
+
+async function barePod(name: string, node: string) {
+  return createPinnedPod(admin, workNamespace, name, 'default', node);
+}
+
+before(async () => {
+  cluster = await startCluster();
+  admin = cluster.kc;
+  const result = applyServerSide(cluster.kubeconfigPath, base);
+  assert.equal(result.code, 0, result.stderr);
+  nodes = await cluster.createNodes(2, { prefix: 'rbac-' });
+  workNamespace = await cluster.newNamespace();
+  const agentPod = await createPinnedPod(admin, 'kreboot', 'agent-probe', 'kreboot-agent', nodes[0]!);
+  agent = await serviceAccountIdentity(admin, 'kreboot', 'kreboot-agent', join(tmp, 'agent.kubeconfig'), agentPod);
+  unboundAgent = await serviceAccountIdentity(admin, 'kreboot', 'kreboot-agent', join(tmp, 'agent-unbound.kubeconfig'));
+  const controllerPod = await createPinnedPod(admin, 'kreboot', 'controller-probe', 'kreboot-controller', nodes[1]!);
+  controller = await serviceAccountIdentity(admin, 'kreboot', 'kreboot-controller', join(tmp, 'controller.kubeconfig'), controllerPod);
+  // The policy is enforced once the API server has loaded it: wait until it denies, then test.
+  await waitFor(async () => (await annotate(agent.kc, nodes[1]!, { 'kreboot.dev/boot-id': 'x' })).status === 403, { timeoutMs: 60_000, what: 'the admission policy to be enforced' });
+});
+
+afterEach((t) => printOnFailure(t, () => cluster.dumpLogs()));
+
+after(async () => {
+  if (cluster) deleteManifests(cluster.kubeconfigPath, base);
+  await cluster?.stop();
+});
+
+test('the agent\'s bound token names the node of its pod', async () => {
+  const review = await agent.kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
+  assert.equal(review.status?.userInfo?.username, 'system:serviceaccount:kreboot:kreboot-agent');
+  assert.deepEqual(review.status?.userInfo?.extra?.['authentication.kubernetes.io/node-name'], [nodes[0]]);
+});
+
+test('the agent may write and remove its own annotations on its own Node, read Nodes and watch its own, but not list them', async () => {
+  allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/boot-id': 'boot-1', 'kreboot.dev/reboot-required': 'true', 'kreboot.dev/job-status': '{"id":"j1","state":"acknowledged"}' }), 'own annotations');
+  allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/job-status': null }), 'remove own annotation');
+  const node = await admin.makeApiClient(CoreV1Api).readNode({ name: nodes[0]! });
+  assert.equal(node.metadata?.annotations?.['kreboot.dev/boot-id'], 'boot-1');
+  assert.equal(node.metadata?.annotations?.['kreboot.dev/job-status'], undefined);
+  const core = agent.kc.makeApiClient(CoreV1Api);
+  allowed(await attempt(() => core.readNode({ name: nodes[1]! })), 'read another node');
+  const watch = run(kubectl(), ['--kubeconfig', agent.kubeconfigPath, 'get', '--raw', `/api/v1/nodes?watch=true&fieldSelector=metadata.name%3D${nodes[0]}&timeoutSeconds=1`]);
+  assert.equal(watch.code, 0, `watch own node: ${watch.stderr}`);
+  assert.match(watch.stdout, /"type":"ADDED"/);
+  denied(await attempt(() => core.listNode()), 'list nodes');
+});
+
+test('the agent may not write another Node, nor write with a token that names no node', async () => {
+  denied(await annotate(agent.kc, nodes[1]!, { 'kreboot.dev/boot-id': 'x' }), 'another node', new RegExp(`on ${nodes[0]} may write only its own Node, not ${nodes[1]}`));
+  denied(await annotate(unboundAgent.kc, nodes[0]!, { 'kreboot.dev/boot-id': 'x' }), 'unbound token', /token names no node/);
+});
+
+test('the agent may not cordon, taint or label its own Node, nor touch annotations it does not own', async () => {
+  denied(await patchNode(agent.kc, nodes[0]!, { spec: { unschedulable: true } }), 'cordon', /may not change a Node's spec/);
+  denied(await patchNode(agent.kc, nodes[0]!, { spec: { taints: [{ key: 'x', effect: 'NoSchedule' }] } }), 'taint', /spec/);
+  denied(await patchNode(agent.kc, nodes[0]!, { metadata: { labels: { 'kreboot.dev/x': 'y' } } }), 'label', /labels/);
+  denied(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/reboot-job': '{"id":"forged"}' }), 'controller annotation', /only its own annotations/);
+  denied(await annotate(agent.kc, nodes[0]!, { 'example.com/owner': 'me' }), 'foreign annotation', /only its own annotations/);
+  const node = await admin.makeApiClient(CoreV1Api).readNode({ name: nodes[0]! });
+  assert.notEqual(node.spec?.unschedulable, true);
+  assert.equal(node.metadata?.annotations?.['kreboot.dev/reboot-job'], undefined);
+});
+
+test('RBAC denies the agent evictions, deletions, status writes, pods and secrets', async () => {
+  const pod = await barePod('agent-victim', nodes[0]!);
+  const core = agent.kc.makeApiClient(CoreV1Api);
+  const ns = workNamespace;
+  denied(await attempt(() => core.createNamespacedPodEviction({ name: pod.metadata!.name!, namespace: ns, body: { metadata: { name: pod.metadata!.name!, namespace: ns } } })), 'evict');
+  denied(await attempt(() => core.deleteNode({ name: nodes[0]! })), 'delete node');
+  denied(await attempt(() => core.patchNodeStatus({ name: nodes[0]!, body: { metadata: { annotations: { 'kreboot.dev/boot-id': 'y' } } } }, MERGE)), 'node status');
+  denied(await attempt(async () => core.replaceNode({ name: nodes[0]!, body: await core.readNode({ name: nodes[0]! }) })), 'update (PUT) node');
+  denied(await attempt(() => core.listPodForAllNamespaces()), 'list pods');
+  denied(await attempt(() => core.listNamespacedSecret({ namespace: 'kreboot' })), 'list secrets');
+});
+
+test('the controller may cordon, label, taint and annotate Nodes, and read and watch them', async () => {
+  const name = nodes[1]!;
+  allowed(await patchNode(controller.kc, name, { spec: { unschedulable: true, taints: [{ key: 'kreboot.dev/waiting', effect: 'PreferNoSchedule' }] } }), 'cordon + taint');
+  allowed(await patchNode(controller.kc, name, { metadata: { labels: { 'kreboot.dev/phase': 'draining' }, annotations: { 'kreboot.dev/state': '{}', 'kreboot.dev/reboot-job': '{}' } } }), 'labels + annotations');
+  allowed(await patchNode(controller.kc, name, { spec: { unschedulable: null, taints: null }, metadata: { labels: { 'kreboot.dev/phase': null } } }), 'uncordon');
+  allowed(await attempt(() => controller.kc.makeApiClient(CoreV1Api).listNode()), 'list nodes');
+  const core = controller.kc.makeApiClient(CoreV1Api);
+  denied(await attempt(() => core.deleteNode({ name })), 'delete node');
+  denied(await attempt(async () => core.replaceNode({ name, body: await core.readNode({ name }) })), 'update (PUT) node');
+});
+
+test('the controller may list pods everywhere, evict them and delete bare ones, and nothing more on pods', async () => {
+  const core = controller.kc.makeApiClient(CoreV1Api);
+  const ns = workNamespace;
+  const evictee = await barePod('evictee', nodes[1]!);
+  const bare = await barePod('bare', nodes[1]!);
+  allowed(await attempt(() => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodes[1]}` })), 'list pods');
+  allowed(await attempt(() => core.createNamespacedPodEviction({ name: evictee.metadata!.name!, namespace: ns, body: { metadata: { name: evictee.metadata!.name!, namespace: ns } } })), 'evict');
+  allowed(await attempt(() => core.deleteNamespacedPod({ name: bare.metadata!.name!, namespace: ns })), 'delete bare pod');
+  denied(await attempt(() => core.readNamespacedPod({ name: 'anything', namespace: ns })), 'get pod');
+  denied(await attempt(() => core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } })), 'create pod');
+  denied(await attempt(() => core.listNamespacedSecret({ namespace: 'kreboot' })), 'list secrets');
+});
+
+test('the controller may hold the kured lock on its own DaemonSet only', async () => {
+  const apps = controller.kc.makeApiClient(AppsV1Api);
+  allowed(await attempt(() => apps.readNamespacedDaemonSet({ namespace: 'kreboot', name: 'kreboot-agent' })), 'read DaemonSet');
+  allowed(await attempt(() => apps.listNamespacedDaemonSet({ namespace: 'kreboot', fieldSelector: 'metadata.name=kreboot-agent' })), 'list DaemonSet by name');
+  allowed(await attempt(() => apps.patchNamespacedDaemonSet({ namespace: 'kreboot', name: 'kreboot-agent', body: { metadata: { annotations: { 'weave.works/kured-node-lock': '{"nodeID":"","maxOwners":1,"locks":[]}' } } } }, MERGE)), 'lock annotation');
+  denied(await attempt(() => apps.listNamespacedDaemonSet({ namespace: 'kreboot' })), 'list all DaemonSets');
+  denied(await attempt(() => apps.patchNamespacedDaemonSet({ namespace: 'kube-system', name: 'kured', body: { metadata: { annotations: { a: 'b' } } } }, MERGE)), 'another DaemonSet');
+  denied(await attempt(() => apps.deleteNamespacedDaemonSet({ namespace: 'kreboot', name: 'kreboot-agent' })), 'delete DaemonSet');
+});
+
+test('the controller may create and renew its own leader Lease only, and record Node events in default', async () => {
+  const leases = controller.kc.makeApiClient(CoordinationV1Api);
+  const name = 'kreboot-controller';
+  allowed(await attempt(() => leases.createNamespacedLease({ namespace: 'kreboot', body: { metadata: { name }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } } })), 'create Lease');
+  const lease = await leases.readNamespacedLease({ namespace: 'kreboot', name });
+  allowed(await attempt(() => leases.replaceNamespacedLease({ namespace: 'kreboot', name, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'b' } } })), 'renew Lease');
+  denied(await attempt(() => leases.readNamespacedLease({ namespace: 'kreboot', name: 'someone-else' })), 'another Lease');
+  denied(await attempt(() => leases.deleteNamespacedLease({ namespace: 'kreboot', name })), 'delete Lease');
+
+  const core = controller.kc.makeApiClient(CoreV1Api);
+  const event = (namespace: string) => ({
+    namespace,
+    body: { metadata: { generateName: `${nodes[1]}.kreboot.`, namespace }, involvedObject: { kind: 'Node', name: nodes[1] }, reason: 'RebootStarted', message: 'test', type: 'Normal' },
+  });
+  allowed(await attempt(() => core.createNamespacedEvent(event('default'))), 'event in default');
+  denied(await attempt(() => core.createNamespacedEvent(event(workNamespace))), 'event elsewhere');
+});
