@@ -16,6 +16,7 @@ import {
   daemonSetObject, deploymentObject, nodeObject, pdbObject, podObject,
   type DeploymentOptions, type NodeOptions, type PdbOptions, type PodOptions,
 } from './workloads.ts';
+import { describeNode } from './describe-node.ts';
 import { waitForDaemonSet, waitForDeployment, waitForNodesReady, waitForPdbObserved, waitForPodRunning } from './readiness.ts';
 
 export { waitFor } from './wait-for.ts';
@@ -57,8 +58,11 @@ export interface Cluster {
   /** Same as serviceAccountKubeconfig. */
   tokenKubeconfig(namespace: string, serviceAccount: string): Promise<string>;
   waitFor<T>(check: () => T | Promise<T>, options?: WaitOptions): Promise<Exclude<T, undefined | false>>;
-  /** Component log tails, plus Events of the given namespaces; also printed to stderr. */
-  dumpLogs(options?: { lines?: number; namespaces?: readonly string[]; print?: boolean }): Promise<string>;
+  /**
+   * Component log tails, the state and Events of the given nodes, and the Events of the given
+   * namespaces (default: this handle's nodes and namespaces); printed to stderr unless print: false.
+   */
+  dumpLogs(options?: { lines?: number; namespaces?: readonly string[]; nodes?: readonly string[]; print?: boolean }): Promise<string>;
   /** Attached: deletes this handle's namespaces and nodes. Owner: stops every component. */
   stop(): Promise<void>;
 }
@@ -191,6 +195,7 @@ function clusterHandle(info: ClusterInfo, stopOwned: (() => Promise<void>) | und
     },
     async dumpLogs(options = {}) {
       const parts = [componentLogs(info, options.lines ?? 40)];
+      for (const name of options.nodes ?? nodes) parts.push(await describeNode(core, name));
       for (const namespace of options.namespaces ?? namespaces) {
         try {
           const events = await core.listNamespacedEvent({ namespace });
