@@ -6,11 +6,11 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { reportProblems, EXIT_USAGE } from '../cli/exit.ts';
 import { loadAgentConfig } from '../config/agent-config.ts';
 import { usage } from '../config/parse-flags.ts';
-import { createBaseApp, listen } from '../http/base-server.ts';
 import { createLogger } from '../log/logger.ts';
 import { installShutdown } from '../process/shutdown.ts';
 import { VERSION } from '../version.ts';
 import { bootIdReader } from './host/boot-id.ts';
+import { startAgentServer } from './agent-server.ts';
 import { createAgentMetrics } from './metrics.ts';
 import { buildRebooter, buildSentinel } from './parts.ts';
 
@@ -43,7 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // Event-loop lag sampled every second, not every 10 ms: an idle agent should not wake 100 times a second.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   const metrics = createAgentMetrics(registry, config.nodeId);
   const readBootId = bootIdReader(config.bootIdFile);
   const nodeName = config.nodeId;
@@ -80,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     onError: () => metrics.apiError('watch'),
   });
 
-  const http = await listen(createBaseApp({ registry }), config.metricsHost, config.metricsPort);
+  const http = await startAgentServer(registry, config.metricsHost, config.metricsPort);
   log.info({ version: VERSION, port: http.port, sentinel: config.rebootSentinelCommand || config.rebootSentinel, method: config.rebootMethod }, 'agent started');
   await loop.start();
   watch.start();
