@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCluster } from '../../harness/cluster.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { applyServerSide, deleteManifests, helmTemplate, kubectlOk, kustomize, ROOT, type RunResult } from './tools.ts';
+import { applyServerSide, deleteManifests, helm, helmTemplate, kubectlOk, kustomize, ROOT, run, type RunResult } from './tools.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
 let kubeconfig: string;
@@ -80,7 +80,20 @@ test('the signal overlay and the Prometheus Operator overlay apply server-side',
   for (const dir of ['deploy/overlays/signal', 'deploy/overlays/prometheus-operator']) {
     assertClean(`${dir} (dry run)`, applyServerSide(kubeconfig, kustomize(dir), { dryRun: true }));
   }
+  // The signal agent: hostPID and CAP_KILL, nothing privileged.
+  const signal = JSON.parse(kubectlOk(kubeconfig, ['apply', '--server-side', '--dry-run=server', '--field-manager=kreboot-packaging-test', '-o', 'json', '-f', '-'], kustomize('deploy/overlays/signal')));
+  const daemonSet = signal.items.find((item: { kind: string }) => item.kind === 'DaemonSet');
+  const agent = daemonSet.spec.template.spec.containers[0];
+  assert.equal(daemonSet.spec.template.spec.hostPID, true);
+  assert.ok(agent.args.includes('--reboot-method=signal'));
+  assert.equal(agent.securityContext.privileged, false);
+  assert.deepEqual(agent.securityContext.capabilities, { add: ['KILL'], drop: ['ALL'] });
   apply('deploy/overlays/prometheus-operator', kustomize('deploy/overlays/prometheus-operator'));
+});
+
+test('helm lint finds nothing in the chart', () => {
+  const result = run(helm(), ['lint', join(ROOT, 'deploy/helm/kreboot'), '--kube-version', '1.37.2', '--strict']);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
 });
 
 test('the Helm chart with default values applies server-side', () => {
