@@ -26,6 +26,7 @@ export function describeAlerts(names: readonly string[]): string {
 }
 
 export function prometheusAlertsGate({ client, rules, scope, nodeLabels, log }: AlertsGateOptions): Gate {
+  let lastError: string | undefined; // warn when the failure starts or changes, not every cycle
   return {
     name: PROMETHEUS_ALERTS_GATE,
     async evaluate({ knownNodes }) {
@@ -34,10 +35,14 @@ export function prometheusAlertsGate({ client, rules, scope, nodeLabels, log }: 
         result = await client.query('ALERTS');
         if (result.resultType !== 'vector') throw new Error(`unexpected result type ${result.resultType}`);
       } catch (error) {
-        const verdict = blocked(PROMETHEUS_ALERTS_GATE, `cannot read alerts from Prometheus: ${(error as Error).message}`);
-        log.warn({ gate: PROMETHEUS_ALERTS_GATE, reason: (verdict as { reason: string }).reason }, 'gate blocked on error');
+        const reason = `cannot read alerts from Prometheus: ${(error as Error).message}`;
+        log[reason === lastError ? 'debug' : 'warn']({ gate: PROMETHEUS_ALERTS_GATE, reason }, 'gate blocked on error');
+        lastError = reason;
+        const verdict = blocked(PROMETHEUS_ALERTS_GATE, reason);
         return () => verdict;
       }
+      if (lastError !== undefined) log.info({ gate: PROMETHEUS_ALERTS_GATE }, 'Prometheus answers again');
+      lastError = undefined;
       const everywhere = new Set<string>();
       const byNode = new Map<string, Set<string>>();
       for (const sample of result.series) {
