@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { loadAllYaml } from '@kubernetes/client-node';
 import { startCluster } from '../../harness/cluster.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { applyServerSide, deleteManifests, helm, helmTemplate, kubectlOk, kustomize, ROOT, run, type RunResult } from './tools.ts';
@@ -125,6 +126,18 @@ test('the Helm chart with non-default values applies server-side and renders the
   assert.equal(deployment.spec.replicas, 3);
   const monitors = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'servicemonitors', '-o', 'json']));
   assert.equal(monitors.items.length, 2);
+});
+
+test('the chart grants exactly the RBAC rules of the kustomize base', () => {
+  // Same kinds and rules; names differ only by the release prefix (hd-kreboot-… vs kreboot-…).
+  const rules = (manifests: string, prefix: string) => {
+    const docs = loadAllYaml(manifests) as Array<{ kind: string; metadata: { name: string; namespace?: string }; rules?: unknown[] }>;
+    return docs
+      .filter((doc) => doc.kind === 'ClusterRole' || doc.kind === 'Role')
+      .map((doc) => JSON.stringify([doc.kind, doc.metadata.name.replace(prefix, ''), doc.metadata.namespace === 'default' ? 'default' : '', doc.rules]).replaceAll(prefix, ''))
+      .sort();
+  };
+  assert.deepEqual(rules(helmTemplate('hd', 'kreboot'), 'hd-'), rules(kustomize('deploy/base'), ''));
 });
 
 test('the API server type-checks the agent admission policy without warnings', async () => {
