@@ -79,7 +79,7 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
     const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : undefined;
     if (status === undefined || res.headersSent) return next(error);
     metrics.request(status);
-    const message = status === 413 ? `body larger than ${config.webhook.bodyLimitBytes} bytes` : status === 400 ? `malformed JSON: ${(error as Error).message}` : (error as Error).message;
+    const message = status === 413 ? `body larger than ${config.webhook.bodyLimitBytes} bytes` : error.type === 'entity.parse.failed' ? `malformed JSON: ${(error as Error).message}` : (error as Error).message;
     res.status(status).json({ error: message });
   };
 
