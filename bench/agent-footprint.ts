@@ -26,7 +26,7 @@ interface Variant {
   readonly agentArgs?: readonly string[];
 }
 
-function status(pid: number): Record<string, number> {
+function status(pid: number): { rss: number; anon: number; file: number; hwm: number } {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), hwm: kb('VmHWM') };

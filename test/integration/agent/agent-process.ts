@@ -4,7 +4,7 @@
 // PID 1 does not let anyone enter its namespaces). File paths are shared with the test: only /proc
 // is remounted.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/ports.ts';
@@ -35,6 +35,11 @@ export interface AgentOptions {
 }
 
 const REPO = new URL('../../../', import.meta.url).pathname;
+/** unshare processes still running; SIGKILLed (taking their agent along) if the test process exits first. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 export async function startAgent({ node, kubeconfig, dir, name, args }: AgentOptions): Promise<AgentProcess> {
   const port = await freePort();
@@ -49,8 +54,11 @@ export async function startAgent({ node, kubeconfig, dir, name, args }: AgentOpt
   closeSync(fd);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   let running = true;
-  void exited.then(() => (running = false));
-  process.once('exit', () => running && child.kill('SIGKILL'));
+  live.add(child);
+  void exited.then(() => {
+    running = false;
+    live.delete(child);
+  });
   // The agent is unshare's only child; its PID outside the namespace is what kill -9 targets.
   const pid = await waitFor(() => {
     const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();

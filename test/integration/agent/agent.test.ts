@@ -8,15 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
-import { startCluster } from '../../harness/cluster.ts';
+import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { AGENT, CONTROLLER, type JobStatus } from '../../../src/store/keys.ts';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import { agentKubeconfig } from './agent-rbac.ts';
 import { startAgent, type AgentProcess } from './agent-process.ts';
-
-type Cluster = Awaited<ReturnType<typeof startCluster>>;
 
 let cluster: Cluster;
 let core: CoreV1Api;
@@ -27,9 +25,8 @@ const nodesUsed: string[] = [];
 
 before(async () => {
   cluster = await startCluster();
-  const { CoreV1Api } = await import('@kubernetes/client-node');
-  core = cluster.kc.makeApiClient(CoreV1Api);
-  kubeconfig = await agentKubeconfig(cluster, dir);
+  core = cluster.core;
+  kubeconfig = await agentKubeconfig(cluster);
 });
 
 after(async () => {
@@ -41,12 +38,10 @@ afterEach(async (t) => {
   await printOnFailure(t, async () => {
     const parts: string[] = [];
     for (const agent of agents) parts.push(`--- agent log ${agent.logPath}\n${agent.log().split('\n').slice(-40).join('\n')}`);
-    for (const name of nodesUsed) {
-      const node = await core.readNode({ name }).catch(() => undefined);
-      parts.push(`--- node ${name} annotations\n${JSON.stringify(node?.metadata?.annotations ?? {}, null, 2)}`);
-    }
+    parts.push(await cluster.dumpLogs({ nodes: nodesUsed.splice(0), print: false }));
     return parts.join('\n');
   });
+  nodesUsed.length = 0;
   for (const agent of agents.splice(0)) await agent.stop();
 });
 
@@ -245,6 +240,7 @@ describe('identity', () => {
     await core.createNode({ body: { metadata: { name } } });
     nodesUsed.push(name);
     await waitFor(async () => (await annotations(name))[AGENT.rebootRequired] === 'false', { what: 'the report on the late Node', timeoutMs: 90_000 });
+    await cluster.deleteNodes([name]);
     rmSync(f.base, { recursive: true, force: true });
   });
 });
