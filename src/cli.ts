@@ -7,6 +7,10 @@ import { VERSION } from './version.ts';
 const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
   controller: () => import('./controller/main.ts'),
   agent: () => import('./agent/main.ts'),
+  status: () => import('./cli/operator.ts'),
+  pause: () => import('./cli/operator.ts'),
+  resume: () => import('./cli/operator.ts'),
+  reboot: () => import('./cli/operator.ts'),
 };
 
 const HELP = `kreboot ${VERSION}: safe, event-driven reboots of Kubernetes nodes

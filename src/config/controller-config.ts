@@ -16,6 +16,7 @@ export interface ControllerConfig extends CommonConfig {
   readonly maxRebootAttempts: number;
   readonly trigger: 'alert' | 'node';
   readonly retryBackoffMs: number;
+  readonly nodeSelector: string;
   readonly gateRecheckMs: number;
   // gates
   readonly prometheus: {
@@ -100,6 +101,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     maxRebootAttempts: r.int('max-reboot-attempts', 1, 100),
     trigger: r.string('trigger') as 'alert' | 'node',
     retryBackoffMs: r.duration('retry-backoff'),
+    nodeSelector: r.string('node-selector'),
     gateRecheckMs: r.duration('gate-recheck-period'),
     prometheus: {
       url: r.url('prometheus-url'),

@@ -103,6 +103,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'maintenance-window', kind: 'array', roles: C, default: [], help: '"<cron> <duration>" during which reboots may start, e.g. "0 22 * * 1-5 4h"; repeatable (OR)' },
   { name: 'reboot-timeout', kind: 'duration', roles: C, default: '30m', help: 'how long a dispatched node may take to come back before the rollout halts' },
   { name: 'max-reboot-attempts', kind: 'int', roles: C, default: 2, help: 'reboots of one request after which a node whose sentinel is still set is not rebooted again' },
+  { name: 'node-selector', kind: 'string', roles: C, default: '', help: 'label selector of the nodes kreboot manages (for example a node pool); empty means all nodes' },
   { name: 'retry-backoff', kind: 'duration', roles: C, default: '5m', help: 'wait this long before retrying a node whose drain or reboot command failed' },
   { name: 'gate-recheck-period', kind: 'duration', roles: C, default: '30s', help: 'how often blocked nodes are re-evaluated against gates that give no reopening time (alerts, pods)' },
   { name: 'leader-elect', kind: 'bool', roles: C, default: true, help: 'elect one active replica through a coordination.k8s.io Lease' },

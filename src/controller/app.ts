@@ -51,7 +51,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const slotSettings = { concurrency: config.concurrency, ttlMs: config.lock.ttlMs };
 
   let wake: (reason: string) => void = () => {};
-  const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, log, onChange: (reason) => wake(reason) });
+  const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, nodeSelector: config.nodeSelector, log, onChange: (reason) => wake(reason) });
   const rollout = createRolloutStore({ kc, namespace: config.lock.dsNamespace, name: config.lock.dsName, lockAnnotation: config.lock.annotation, watched: view.daemonSet });
   let leading = !config.leaderElection.enabled;
   const metrics = createControllerMetrics(registry, { nodes: () => reconciler.observed(), rollout: () => rollout.current(), leader: () => leading });

@@ -75,6 +75,7 @@ export function createLeaderElection(options: LeaderElectionOptions): LeaderElec
   async function tick(): Promise<void> {
     try {
       const ok = await attempt();
+      if (stopped) return; // stop() released the lease while this attempt was under way
       if (ok) lastRenew = Date.now();
       set(ok);
     } catch (error) {

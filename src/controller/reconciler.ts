@@ -87,9 +87,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const held = rolloutVerdict(record, view.daemonSet() !== undefined, settings, now);
     if (held) return () => held;
     const names = candidates.map((node) => node.name);
+    // The gates need every node's name, not only the candidates', to tell a node's alert from a
+    // host's: an alert naming something that is not a node blocks every node.
+    const knownNodes = new Set(view.nodes().map((node) => node.metadata?.name ?? ''));
     const answers = await Promise.all(
       gates.map((gate) =>
-        gate.evaluate({ now, nodes: names }).catch((error: unknown) => {
+        gate.evaluate({ now, nodes: names, knownNodes }).catch((error: unknown) => {
           const reason = `gate failed: ${error instanceof Error ? error.message : String(error)}`;
           return () => ({ open: false as const, gate: gate.name, reason });
         }),

@@ -34,8 +34,9 @@ function fingerprint(node: V1Node | undefined): string {
   return JSON.stringify([node.spec?.unschedulable === true, isReady(node), annotations, node.metadata?.labels ?? {}, node.spec?.taints ?? []]);
 }
 
-export function createClusterView(options: { kc: KubeConfig; dsNamespace: string; dsName: string; log: Logger; onChange: (reason: string) => void }): ClusterView {
+export function createClusterView(options: { kc: KubeConfig; dsNamespace: string; dsName: string; nodeSelector: string; log: Logger; onChange: (reason: string) => void }): ClusterView {
   const { kc, dsNamespace, dsName, log, onChange } = options;
+  const nodeSelector = options.nodeSelector === '' ? undefined : options.nodeSelector;
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const watch = new Watch(kc);
@@ -43,7 +44,7 @@ export function createClusterView(options: { kc: KubeConfig; dsNamespace: string
   let nodesListed = false;
   let dsListed = false;
 
-  const nodeInformer = new ListWatch<V1Node>('/api/v1/nodes', watch, () => core.listNode(), false);
+  const nodeInformer = new ListWatch<V1Node>('/api/v1/nodes', watch, () => core.listNode(nodeSelector ? { labelSelector: nodeSelector } : {}), false, nodeSelector);
   const dsInformer = new ListWatch<V1DaemonSet>(
     `/apis/apps/v1/namespaces/${dsNamespace}/daemonsets`,
     watch,

@@ -1,0 +1,83 @@
+// `kreboot status | pause | resume | reboot NODE`: thin clients of the controller's HTTP API, so the
+// CLI, the status page and scripts all see the same answer.
+
+import { readFileSync } from 'node:fs';
+import axios, { type AxiosInstance } from 'axios';
+import { readFlags } from '../config/load-config.ts';
+import { usage } from '../config/parse-flags.ts';
+import { EXIT_USAGE, reportProblems } from './exit.ts';
+import type { Status } from '../controller/api/status.ts';
+
+function client(server: string, tokenFile: string, problems: string[]): AxiosInstance | undefined {
+  let token = '';
+  if (tokenFile !== '') {
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (error) {
+      problems.push(`--token-file: cannot read ${tokenFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  try {
+    new URL(server);
+  } catch {
+    problems.push(`--server: "${server}" is not a URL`);
+    return undefined;
+  }
+  return axios.create({
+    baseURL: server,
+    timeout: 10_000,
+    validateStatus: () => true,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+}
+
+export function formatStatus(status: Status): string {
+  const lines: string[] = [];
+  if (status.halted) lines.push(`HALTED by ${status.halted.node}: ${status.halted.reason} (since ${status.halted.at}); run "kreboot resume"`);
+  else if (status.paused) lines.push(`PAUSED: ${status.paused.reason} (since ${status.paused.at})`);
+  lines.push(`concurrency ${status.concurrency}; in flight: ${status.inFlight.join(', ') || 'none'}; queue: ${status.queue.join(', ') || 'empty'}`);
+  if (status.nodes.length === 0) lines.push('no node needs a reboot');
+  const width = Math.max(4, ...status.nodes.map((node) => node.name.length));
+  for (const node of status.nodes) lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.reason}${node.since ? `  (since ${node.since})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { reader, parsed } = readFlags('cli', rest, process.env);
+  if (parsed.help) {
+    process.stdout.write(`${usage('cli', `kreboot ${command}${command === 'reboot' ? ' NODE' : ''} [flags]`)}\n`);
+    return 0;
+  }
+  const problems = [...reader.problems];
+  const server = reader.string('server');
+  const http = client(server, reader.string('token-file'), problems);
+  const node = parsed.positionals[0];
+  if (command === 'reboot' && !node) problems.push('reboot: name the node to reboot (kreboot reboot NODE)');
+  if (command !== 'reboot' && parsed.positionals.length > 0) problems.push(`${command}: unexpected argument ${parsed.positionals[0]}`);
+  if (!reportProblems(command!, { problems, notices: parsed.notices }) || !http) return EXIT_USAGE;
+
+  const reason = reader.string('reason');
+  try {
+    const response =
+      command === 'status'
+        ? await http.get('/api/v1/status')
+        : command === 'reboot'
+          ? await http.post('/api/v1/reboot', { node, ...(reason ? { reason } : {}) })
+          : await http.post(`/api/v1/${command}`, command === 'pause' && reason ? { reason } : {});
+    if (response.status >= 400) {
+      const error = (response.data as { error?: string } | undefined)?.error ?? `HTTP ${response.status}`;
+      process.stderr.write(`kreboot ${command}: ${error}\n`);
+      return 1;
+    }
+    if (command === 'status') {
+      process.stdout.write(reader.string('output') === 'json' ? `${JSON.stringify(response.data, null, 2)}\n` : formatStatus(response.data as Status));
+    } else {
+      process.stdout.write(`${JSON.stringify(response.data)}\n`);
+    }
+    return 0;
+  } catch (error) {
+    process.stderr.write(`kreboot ${command}: cannot reach the controller at ${server} (${(error as Error).message})\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,65 @@
+// Watches the test's nodes and checks the safety invariants at every transition the API server
+// reports, not only at the end: never more nodes in flight than the concurrency, and never a node
+// cordoned without a kreboot record saying why (unless an admin cordoned it before).
+
+import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CONTROLLER } from '../../../src/store/keys.ts';
+
+const IN_FLIGHT = new Set(['cordoned', 'draining', 'rebooting', 'verifying']);
+
+export interface FlightMonitor {
+  readonly maxInFlight: () => number;
+  readonly violations: () => readonly string[];
+  /** Every phase change seen, in order: "node phase reason". */
+  readonly transitions: () => readonly string[];
+  stop(): Promise<void>;
+}
+
+function phaseOf(node: V1Node): { phase: string; reason: string } | undefined {
+  const text = node.metadata?.annotations?.[CONTROLLER.state];
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as { phase: string; reason: string };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startFlightMonitor(kc: KubeConfig, options: { labelSelector: string; preCordoned?: readonly string[] }): Promise<FlightMonitor> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const phases = new Map<string, string>();
+  const violations: string[] = [];
+  const transitions: string[] = [];
+  let max = 0;
+  const informer = new ListWatch<V1Node>('/api/v1/nodes', new Watch(kc), () => core.listNode({ labelSelector: options.labelSelector }), false, options.labelSelector);
+  const check = (node: V1Node) => {
+    const name = node.metadata?.name ?? '';
+    const state = phaseOf(node);
+    if (state && phases.get(name) !== `${state.phase}|${state.reason}`) {
+      phases.set(name, `${state.phase}|${state.reason}`);
+      transitions.push(`${name} ${state.phase} ${state.reason}`);
+    }
+    const inFlight = [...phases.entries()].filter(([, value]) => IN_FLIGHT.has(value.split('|')[0]!)).length;
+    max = Math.max(max, inFlight);
+    const cordoned = node.spec?.unschedulable === true;
+    if (cordoned && !options.preCordoned?.includes(name) && !(state && (IN_FLIGHT.has(state.phase) || state.phase === 'failed'))) {
+      violations.push(`${name} is cordoned without a kreboot record (state ${JSON.stringify(state)})`);
+    }
+  };
+  informer.on('add', check);
+  informer.on('update', check);
+  let stopped = false;
+  informer.on('error', () => {
+    if (!stopped) setTimeout(() => void informer.start(), 500);
+  });
+  await informer.start();
+  return {
+    maxInFlight: () => max,
+    violations: () => violations,
+    transitions: () => transitions,
+    async stop() {
+      stopped = true;
+      await informer.stop();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// A stand-in for `kreboot agent` on KWOK nodes, speaking the job protocol of ADR 0002 through the
+// real API server: it reports a boot ID and the sentinel, takes reboot jobs, and "reboots" by
+// reporting a new boot ID and a cleared sentinel. Behaviours per node let tests make a node that
+// never comes back, one whose sentinel stays set, or one whose reboot command fails. It counts the
+// jobs it ran, so tests can prove no job runs twice.
+
+import { CoreV1Api, ListWatch, PatchStrategy, Watch, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { AGENT, CONTROLLER, type JobStatus, type RebootJob } from '../../../src/store/keys.ts';
+
+export type Behaviour = 'normal' | 'never-back' | 'sentinel-stays' | 'fail-command';
+
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export interface TestAgents {
+  /** Jobs each node ran (a job id appears once per execution). */
+  readonly executed: ReadonlyMap<string, string[]>;
+  setRequired(node: string, required: boolean): Promise<void>;
+  setBehaviour(node: string, behaviour: Behaviour): void;
+  bootId(node: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startTestAgents(kc: KubeConfig, nodes: readonly string[], options: { required?: readonly string[]; behaviour?: Record<string, Behaviour>; rebootMs?: number; labelSelector: string }): Promise<TestAgents> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const boots = new Map(nodes.map((node) => [node, 1]));
+  const required = new Map(nodes.map((node) => [node, options.required?.includes(node) ?? false]));
+  const behaviours = new Map(Object.entries(options.behaviour ?? {}));
+  const executed = new Map<string, string[]>(nodes.map((node) => [node, []]));
+  const busy = new Set<string>();
+  const lastCheckRequest = new Map<string, string>();
+  const rebootMs = options.rebootMs ?? 300;
+  let stopped = false;
+
+  const bootId = (node: string) => `${node}-boot-${boots.get(node)}`;
+  const report = (node: string, extra: Record<string, string> = {}) =>
+    core.patchNode(
+      {
+        name: node,
+        body: {
+          metadata: {
+            annotations: {
+              [AGENT.bootId]: bootId(node),
+              [AGENT.rebootRequired]: String(required.get(node)),
+              [AGENT.sentinelCheckedAt]: new Date().toISOString(),
+              [AGENT.agentVersion]: 'test-agent',
+              ...extra,
+            },
+          },
+        },
+      },
+      MERGE,
+    );
+
+  async function onNode(node: V1Node): Promise<void> {
+    const name = node.metadata?.name ?? '';
+    if (stopped || !boots.has(name) || busy.has(name)) return;
+    const annotations = node.metadata?.annotations ?? {};
+    const checkRequested = annotations[CONTROLLER.checkRequestedAt];
+    if (checkRequested && lastCheckRequest.get(name) !== checkRequested) {
+      lastCheckRequest.set(name, checkRequested);
+      await report(name);
+    }
+    const jobText = annotations[CONTROLLER.rebootJob];
+    if (!jobText) return;
+    const job = JSON.parse(jobText) as RebootJob;
+    const status = annotations[AGENT.jobStatus] ? (JSON.parse(annotations[AGENT.jobStatus]!) as JobStatus) : undefined;
+    if (job.bootIdBefore !== bootId(name) || status?.id === job.id) return;
+    busy.add(name);
+    try {
+      const started: JobStatus = { id: job.id, state: 'started', at: new Date().toISOString(), bootId: bootId(name) };
+      // Optimistic, like the real agent: a job is started at most once.
+      await core.patchNode({ name, body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [AGENT.jobStatus]: JSON.stringify(started) } } } }, MERGE);
+      executed.get(name)!.push(job.id);
+      const behaviour = behaviours.get(name) ?? 'normal';
+      if (behaviour === 'never-back') return;
+      if (behaviour === 'fail-command') {
+        const failed: JobStatus = { ...started, state: 'failed', exitCode: 1, message: 'simulated reboot failure', at: new Date().toISOString() };
+        await report(name, { [AGENT.jobStatus]: JSON.stringify(failed) });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, rebootMs));
+      if (stopped) return;
+      boots.set(name, (boots.get(name) ?? 1) + 1);
+      if (behaviour === 'normal') required.set(name, false);
+      await report(name);
+    } catch {
+      // 409: the node changed under us; the next event decides again.
+    } finally {
+      busy.delete(name);
+    }
+  }
+
+  const informer = new ListWatch<V1Node>('/api/v1/nodes', new Watch(kc), () => core.listNode({ labelSelector: options.labelSelector }), false, options.labelSelector);
+  const handle = (node: V1Node) => void onNode(node);
+  informer.on('add', handle);
+  informer.on('update', handle);
+  informer.on('error', () => {
+    if (!stopped) setTimeout(() => void informer.start(), 500);
+  });
+  for (const node of nodes) await report(node);
+  await informer.start();
+
+  return {
+    executed,
+    async setRequired(node, value) {
+      required.set(node, value);
+      await report(node);
+    },
+    setBehaviour(node, behaviour) {
+      behaviours.set(node, behaviour);
+    },
+    bootId,
+    async stop() {
+      stopped = true;
+      await informer.stop();
+    },
+  };
+}
