@@ -83,9 +83,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   }
 
   async function verdictsFor(candidates: readonly ObservedNode[], now: Date): Promise<(node: string) => Verdict> {
-    const record = rollout.current();
-    const held = rolloutVerdict(record, view.daemonSet() !== undefined, settings, now);
-    if (held) return () => held;
     const names = candidates.map((node) => node.name);
     // The gates need every node's name, not only the candidates', to tell a node's alert from a
     // host's: an alert naming something that is not a node blocks every node.
@@ -136,7 +133,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     let free = settings.concurrency - (lock ? liveHolders(lock, settings, now).length : settings.concurrency);
     // Ask the gates (one Prometheus query, one pod list per selector) only when a node could start.
     const mayStart = candidates.length > 0 && (free > 0 || candidates.some((entry) => holding(entry.observed.name)));
-    const verdictOf = mayStart ? await verdictsFor(candidates.map((entry) => entry.observed), now) : undefined;
+    // A paused or halted rollout is shown to every waiting node (it costs no I/O); otherwise the
+    // gates are asked only when a node could start.
+    const held = candidates.length > 0 ? rolloutVerdict(rollout.current(), view.daemonSet() !== undefined, settings, now) : undefined;
+    const verdictOf = held ? () => held : mayStart ? await verdictsFor(candidates.map((entry) => entry.observed), now) : undefined;
 
     let earliest = Infinity;
     const note = (at: Date | undefined) => {
@@ -147,7 +147,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     for (const { node, observed } of ordered) {
       const isCandidate = candidates.some((entry) => entry.observed.name === observed.name);
       const holdsSlot = holding(observed.name);
-      const verdict = isCandidate && verdictOf && (holdsSlot || free > 0) ? verdictOf(observed.name) : undefined;
+      const verdict = isCandidate && verdictOf && (held || holdsSlot || free > 0) ? verdictOf(observed.name) : undefined;
       const action = decide(observed, holdsSlot, verdict, now, settings);
       try {
         const outcome = await performer.perform(action, node, observed, now);

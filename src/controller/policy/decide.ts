@@ -94,7 +94,8 @@ function decideCandidate(node: ObservedNode, holdsSlot: boolean, verdict: Verdic
   }
   if (node.bootId === undefined) return record(node, now, 'waiting', 'no kreboot agent reports on this node');
   if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', 'waiting for a free slot');
-  if (!verdict.open) return record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt);
+  // A slot taken before a crash is given back while a gate is closed: waiting holds no slot.
+  if (!verdict.open) return holdsSlot ? { type: 'release' } : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt);
   return { type: 'start' };
 }
 

@@ -19,6 +19,7 @@ export interface World {
   readonly agents: TestAgents;
   readonly monitor: FlightMonitor;
   controller: ControllerProcess;
+  readonly controllers: ControllerProcess[];
   startController(extraArgs?: readonly string[], name?: string): Promise<ControllerProcess>;
   node(name: string): Promise<V1Node>;
   state(name: string): Promise<{ phase: string; reason: string; attempts?: number } | undefined>;
@@ -27,7 +28,16 @@ export interface World {
 export async function setUpWorld(
   t: TestContext,
   cluster: Cluster,
-  options: { nodes: number; required?: 'all' | readonly number[]; behaviour?: Record<number, Behaviour>; preCordoned?: readonly number[]; controllerArgs?: readonly string[]; startController?: boolean },
+  options: {
+    nodes: number;
+    required?: 'all' | readonly number[];
+    behaviour?: Record<number, Behaviour>;
+    preCordoned?: readonly number[];
+    controllerArgs?: readonly string[];
+    startController?: boolean;
+    rebootMs?: number;
+    firstCheckMs?: number;
+  },
 ): Promise<World> {
   const namespace = await cluster.newNamespace('ctl');
   const selector = `kreboot-test=${namespace}`;
@@ -36,7 +46,7 @@ export async function setUpWorld(
   for (const index of options.preCordoned ?? []) await cluster.setUnschedulable(nodes[index]!, true);
   const required = options.required === 'all' ? nodes : (options.required ?? []).map((index) => nodes[index]!);
   const behaviour = Object.fromEntries(Object.entries(options.behaviour ?? {}).map(([index, value]) => [nodes[Number(index)]!, value]));
-  const agents = await startTestAgents(cluster.kc, nodes, { required, behaviour, labelSelector: selector });
+  const agents = await startTestAgents(cluster.kc, nodes, { required, behaviour, labelSelector: selector, ...(options.rebootMs ? { rebootMs: options.rebootMs } : {}), ...(options.firstCheckMs ? { firstCheckMs: options.firstCheckMs } : {}) });
   const monitor = await startFlightMonitor(cluster.kc, { labelSelector: selector, preCordoned: (options.preCordoned ?? []).map((index) => nodes[index]!) });
   const controllers: ControllerProcess[] = [];
 
@@ -47,6 +57,7 @@ export async function setUpWorld(
     agents,
     monitor,
     controller: undefined as unknown as ControllerProcess,
+    controllers,
     async startController(extraArgs = options.controllerArgs ?? [], name) {
       const controller = await startControllerProcess({ kubeconfigPath: cluster.kubeconfigPath, namespace, dsName: LOCK_DS, nodeSelector: selector, args: extraArgs, ...(name ? { name } : {}) });
       controllers.push(controller);

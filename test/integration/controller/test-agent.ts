@@ -16,11 +16,25 @@ export interface TestAgents {
   readonly executed: ReadonlyMap<string, string[]>;
   setRequired(node: string, required: boolean): Promise<void>;
   setBehaviour(node: string, behaviour: Behaviour): void;
+  /** What an operator does to a stuck host: reboot it by hand (new boot ID, sentinel cleared). */
+  rebootByHand(node: string): Promise<void>;
   bootId(node: string): string;
   stop(): Promise<void>;
 }
 
-export async function startTestAgents(kc: KubeConfig, nodes: readonly string[], options: { required?: readonly string[]; behaviour?: Record<string, Behaviour>; rebootMs?: number; labelSelector: string }): Promise<TestAgents> {
+export async function startTestAgents(
+  kc: KubeConfig,
+  nodes: readonly string[],
+  options: {
+    required?: readonly string[];
+    behaviour?: Record<string, Behaviour>;
+    /** How long a "reboot" takes. */
+    rebootMs?: number;
+    /** After the reboot, how long the agent takes for its first sentinel check (the verifying phase). */
+    firstCheckMs?: number;
+    labelSelector: string;
+  },
+): Promise<TestAgents> {
   const core = kc.makeApiClient(CoreV1Api);
   const boots = new Map(nodes.map((node) => [node, 1]));
   const required = new Map(nodes.map((node) => [node, options.required?.includes(node) ?? false]));
@@ -81,6 +95,11 @@ export async function startTestAgents(kc: KubeConfig, nodes: readonly string[], 
       await new Promise((resolve) => setTimeout(resolve, rebootMs));
       if (stopped) return;
       boots.set(name, (boots.get(name) ?? 1) + 1);
+      if (options.firstCheckMs) {
+        // Up again, but the first check of the sentinel has not run yet: only the boot ID is new.
+        await core.patchNode({ name, body: { metadata: { annotations: { [AGENT.bootId]: bootId(name) } } } }, MERGE);
+        await new Promise((resolve) => setTimeout(resolve, options.firstCheckMs));
+      }
       if (behaviour === 'normal') required.set(name, false);
       await report(name);
     } catch {
@@ -110,6 +129,11 @@ export async function startTestAgents(kc: KubeConfig, nodes: readonly string[], 
       behaviours.set(node, behaviour);
     },
     bootId,
+    async rebootByHand(node) {
+      boots.set(node, (boots.get(node) ?? 1) + 1);
+      required.set(node, false);
+      await report(node);
+    },
     async stop() {
       stopped = true;
       await informer.stop();

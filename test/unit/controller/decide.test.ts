@@ -169,6 +169,13 @@ const rows: Row[] = [
     expect: { type: 'start' },
   },
   {
+    name: 'holding a slot taken before a crash while a gate is now closed: give the slot back',
+    node: node({ request: alertRequest, progress: { phase: 'queued', since: ago(30), reason: '' } }),
+    holdsSlot: true,
+    verdict: closed,
+    expect: { type: 'release' },
+  },
+  {
     name: 'queued holding a slot with the request withdrawn: give the slot back',
     node: node({ progress: { phase: 'queued', since: ago(30), reason: '' } }),
     holdsSlot: true,
