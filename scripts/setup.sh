@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Brings a machine to the point where kreboot's tests and demo can run, doing only what is
-# missing: npm dependencies (which bring the project-local Node 24), the Debian packages for
-# Prometheus, Alertmanager and openssl, and the Kubernetes control-plane binaries (built once per
-# machine from the Go module proxy into ~/.cache/kreboot). Safe to run again; fast when done.
+# missing: npm dependencies (which bring the project-local Node 24), the Debian packages
+# (Prometheus, Alertmanager, openssl; python3-venv for the packaging tests' hadolint), and the
+# Kubernetes control-plane binaries and helm (built once per machine from the Go module proxy into
+# ~/.cache/kreboot). Safe to run again; fast when done.
 # Sourced by test.sh and demo.sh; run on its own it does the same and prints the binary folder.
 set -euo pipefail
 
 KREBOOT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates)
+APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv)
 
 setup_log() { echo "[setup] $*" >&2; }
 
@@ -31,6 +32,7 @@ setup_apt() {
   command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
   command -v openssl >/dev/null || missing+=(openssl)
   [ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
   [ ${#missing[@]} -eq 0 ] && return 0
   setup_log "installing Debian packages: ${APT_PACKAGES[*]}"
   # The packages try to start services; on machines without an init system that is refused, which
@@ -44,10 +46,17 @@ setup_control_plane() {
   export KREBOOT_CONTROL_PLANE_BIN
 }
 
+# helm (for the chart's tests) is built the same way, before the tests, so no test pays for it.
+setup_helm() {
+  [ -f "$KREBOOT_ROOT/scripts/build-helm.sh" ] && bash "$KREBOOT_ROOT/scripts/build-helm.sh" >/dev/null
+  return 0
+}
+
 setup_all() {
   setup_npm
   setup_apt
   setup_control_plane
+  setup_helm
   export PATH="$KREBOOT_ROOT/node_modules/.bin:$PATH"
 }
 
