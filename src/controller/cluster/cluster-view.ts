@@ -40,6 +40,10 @@ export function createClusterView(options: { kc: KubeConfig; dsNamespace: string
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const watch = new Watch(kc);
+  // client-node ends a watch after 30 s without data and ListWatch re-establishes it: on a quiet
+  // cluster that is a request every 30 s per informer for nothing. Two minutes still notices a
+  // dead connection reasonably soon.
+  watch.requestTimeoutMs = 120_000;
   const fingerprints = new Map<string, string>();
   let nodesListed = false;
   let dsListed = false;
