@@ -42,8 +42,9 @@ export function createClusterView(options: { kc: KubeConfig; dsNamespace: string
   const watch = new Watch(kc);
   // client-node ends a watch after 30 s without data and ListWatch re-establishes it: on a quiet
   // cluster that is a request every 30 s per informer for nothing. Two minutes still notices a
-  // dead connection reasonably soon.
-  watch.requestTimeoutMs = 120_000;
+  // dead connection reasonably soon. The field is private in the typings but public at run time;
+  // should a release rename it, the assignment is simply ignored and the 30 s default applies.
+  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 120_000;
   const fingerprints = new Map<string, string>();
   let nodesListed = false;
   let dsListed = false;
