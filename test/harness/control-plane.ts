@@ -62,7 +62,7 @@ async function startEtcd(dir: string, logDir: string): Promise<{ proc: ManagedPr
   }
 }
 
-async function startApiServer(dir: string, logDir: string, pki: Pki, etcdUrl: string): Promise<{ proc: ManagedProcess; server: string }> {
+async function startApiServer(dir: string, logDir: string, pki: Pki, etcdUrl: string, extraArgs: readonly string[]): Promise<{ proc: ManagedProcess; server: string }> {
   for (let attempt = 1; ; attempt++) {
     const [port] = await freePorts(1);
     const server = `https://127.0.0.1:${port}`;
@@ -88,6 +88,7 @@ async function startApiServer(dir: string, logDir: string, pki: Pki, etcdUrl: st
       // Service's endpoint (Endpoints reject loopback addresses and the reconciler would loop).
       '--endpoint-reconciler-type=none',
       '--profiling=false',
+      ...extraArgs,
     ], { logDir });
     try {
       await waitFor(async () => {
@@ -103,7 +104,12 @@ async function startApiServer(dir: string, logDir: string, pki: Pki, etcdUrl: st
   }
 }
 
-export async function startControlPlane(): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /** More kube-apiserver flags (benchmarks add an audit log to count a component's requests). */
+  readonly extraApiServerArgs?: readonly string[];
+}
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'kreboot-cluster-'));
   const logDir = join(dir, 'logs');
   const pkiDir = join(dir, 'pki');
@@ -119,7 +125,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   try {
     const etcd = await startEtcd(dir, logDir);
     processes.push(etcd.proc);
-    const api = await startApiServer(dir, logDir, pki, etcd.url);
+    const api = await startApiServer(dir, logDir, pki, etcd.url, options.extraApiServerArgs ?? []);
     processes.push(api.proc);
     const server = api.server;
     const kubeconfig = (name: 'admin' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok') =>
