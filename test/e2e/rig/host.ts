@@ -1,0 +1,124 @@
+// A simulated host behind one KWOK node: a folder with its reboot sentinel and boot ID file, the
+// real `kreboot agent` for the node, and a reboot command that only leaves a marker file. The
+// host watches for that marker and then "reboots": the agent is killed (power cut), the node goes
+// NotReady (kwok-power.ts), and after `downMs` the boot ID changes, the sentinel is gone (as after
+// a real reboot that installed the update), the node is Ready again and a fresh agent starts on
+// the same metrics port. A host told never to return stays down.
+
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { freePort } from '../../harness/ports.ts';
+import { launchAgent, type AgentHandle } from './agent-launcher.ts';
+import { powerOff, powerOn } from './kwok-power.ts';
+
+export interface HostEvent {
+  readonly at: Date;
+  readonly node: string;
+  readonly what: 'reboot command ran' | 'powered off' | 'powered on' | 'agent started';
+}
+
+export interface SimulatedHost {
+  readonly node: string;
+  readonly dir: string;
+  readonly sentinel: string;
+  /** host:port Prometheus scrapes. */
+  readonly metricsTarget: string;
+  readonly bootIds: readonly string[];
+  /** Times the reboot command ran. */
+  readonly reboots: number;
+  start(): Promise<void>;
+  /** What a package upgrade does: creates the sentinel. */
+  requireReboot(): void;
+  /** From now on a reboot leaves the node down for good. */
+  neverReturn(): void;
+  stop(): Promise<void>;
+}
+
+export interface HostOptions {
+  readonly node: string;
+  readonly root: string;
+  readonly kubeconfig: string;
+  readonly core: CoreV1Api;
+  /** How long a reboot keeps the node down (default 3 s). */
+  readonly downMs?: number;
+  readonly onEvent?: (event: HostEvent) => void;
+}
+
+export async function createHost(options: HostOptions): Promise<SimulatedHost> {
+  const { node, core } = options;
+  const dir = join(options.root, node);
+  mkdirSync(dir, { recursive: true });
+  const sentinel = join(dir, 'reboot-required');
+  const bootIdFile = join(dir, 'boot_id');
+  const marker = join(dir, 'reboot-requested');
+  const rebootScript = join(dir, 'reboot');
+  // Run by the agent through nsenter in "the host's" mount namespace; exits 0 like `systemctl reboot`.
+  writeFileSync(rebootScript, `#!/bin/sh\ndate -u +%FT%T.%NZ > '${marker}'\n`);
+  chmodSync(rebootScript, 0o755);
+  const bootIds = [`${node}-boot-1`];
+  writeFileSync(bootIdFile, `${bootIds[0]}\n`);
+  const port = await freePort();
+  let agent: AgentHandle | undefined;
+  let rebooting = false;
+  let returns = true;
+  let stopped = false;
+  let reboots = 0;
+  const emit = (what: HostEvent['what']) => options.onEvent?.({ at: new Date(), node, what });
+
+  const startAgent = async () => {
+    agent = await launchAgent({
+      node, kubeconfig: options.kubeconfig, port, logPath: join(dir, 'agent.log'),
+      args: [`--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootIdFile}`, '--period=1s', `--reboot-command=${rebootScript}`],
+    });
+    emit('agent started');
+  };
+
+  const reboot = async () => {
+    rebooting = true;
+    reboots++;
+    emit('reboot command ran');
+    rmSync(marker, { force: true });
+    await agent?.kill();
+    await powerOff(core, node);
+    emit('powered off');
+    if (!returns) return; // stays down: `rebooting` stays true so nothing restarts it
+    await new Promise((resolve) => setTimeout(resolve, options.downMs ?? 3_000));
+    if (stopped) return;
+    bootIds.push(`${node}-boot-${bootIds.length + 1}`);
+    writeFileSync(bootIdFile, `${bootIds.at(-1)}\n`);
+    rmSync(sentinel, { force: true });
+    await powerOn(core, node);
+    emit('powered on');
+    await startAgent();
+    rebooting = false;
+  };
+
+  // Polling (not fs.watch, which misses events on some file systems); bounded by stop().
+  const watcher = setInterval(() => {
+    if (rebooting || stopped || !existsSync(marker)) return;
+    void reboot().catch((error: unknown) => process.stderr.write(`[host ${node}] simulated reboot failed: ${String(error)}\n`));
+  }, 200);
+  watcher.unref();
+
+  return {
+    node, dir, sentinel,
+    metricsTarget: `127.0.0.1:${port}`,
+    bootIds,
+    get reboots() {
+      return reboots;
+    },
+    start: startAgent,
+    requireReboot() {
+      writeFileSync(sentinel, 'simulated package upgrade\n');
+    },
+    neverReturn() {
+      returns = false;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(watcher);
+      await agent?.stop();
+    },
+  };
+}
