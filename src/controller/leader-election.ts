@@ -52,14 +52,27 @@ export function createLeaderElection(options: LeaderElectionOptions): LeaderElec
     };
   }
 
+  // The lease as last written by us: a renewal is then one update (optimistic on its
+  // resourceVersion) instead of a read and an update; any conflict falls back to a fresh read.
+  let ours: V1Lease | undefined;
+
   async function attempt(): Promise<boolean> {
     const now = new Date();
+    if (ours) {
+      try {
+        ours = await api.replaceNamespacedLease({ namespace, name, body: { ...ours, spec: spec(ours, now, false) } });
+        return true;
+      } catch (error) {
+        ours = undefined;
+        if (!isConflict(error)) throw error;
+      }
+    }
     let lease: V1Lease;
     try {
       lease = await api.readNamespacedLease({ namespace, name });
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: spec(undefined, now, true) } });
+      ours = await api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: spec(undefined, now, true) } });
       return true;
     }
     const holder = lease.spec?.holderIdentity ?? '';
@@ -67,8 +80,7 @@ export function createLeaderElection(options: LeaderElectionOptions): LeaderElec
     const durationMs = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
     const expired = holder === '' || renewed + durationMs < now.getTime();
     if (holder !== identity && !expired) return false;
-    const body: V1Lease = { ...lease, spec: spec(lease, now, holder !== identity) };
-    await api.replaceNamespacedLease({ namespace, name, body });
+    ours = await api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec: spec(lease, now, holder !== identity) } });
     return true;
   }
 
@@ -77,6 +89,7 @@ export function createLeaderElection(options: LeaderElectionOptions): LeaderElec
       const ok = await attempt();
       if (stopped) return; // stop() released the lease while this attempt was under way
       if (ok) lastRenew = Date.now();
+      else ours = undefined;
       set(ok);
     } catch (error) {
       if (!isConflict(error)) log.warn({ err: apiErrorMessage(error) }, 'leader election: lease update failed');
@@ -95,6 +108,7 @@ export function createLeaderElection(options: LeaderElectionOptions): LeaderElec
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      ours = undefined;
       if (!leading) return;
       set(false);
       try {
