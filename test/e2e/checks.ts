@@ -17,9 +17,14 @@ export function assertPhasesInOrder(scenario: Scenario, node: string): void {
   assert.ok(phases.includes('rebooting') && phases.at(-1) === 'done', `${node} phases: ${phases.join(' → ')}`);
 }
 
+/** When the status API first showed `node` cordoned or further (polling may miss a short "cordoned"). */
+export function startedAt(scenario: Scenario, node: string): number {
+  return scenario.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))?.at.getTime() ?? Infinity;
+}
+
 /** Nodes in the order they were cordoned; each was done before the next one left its queue. */
 export function assertOneAtATime(scenario: Scenario, nodes: readonly string[]): string[] {
-  const started = (node: string) => scenario.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))?.at.getTime() ?? Infinity;
+  const started = (node: string) => startedAt(scenario, node);
   const order = [...nodes].sort((a, b) => started(a) - started(b));
   for (let i = 1; i < order.length; i++) {
     const doneBefore = scenario.progress.firstAt(order[i - 1]!, 'done')!.getTime();

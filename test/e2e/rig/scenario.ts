@@ -51,6 +51,13 @@ export interface Scenario {
   stop(): Promise<void>;
 }
 
+/** The scenario's defaults, minus those the test sets itself (a flag given twice is an error). */
+function withOverrides(defaults: readonly string[], args: readonly string[]): string[] {
+  const name = (arg: string) => arg.split('=')[0];
+  const given = new Set(args.map(name));
+  return [...defaults.filter((arg) => !given.has(name(arg))), ...args];
+}
+
 export async function startScenario(cluster: Cluster, options: ScenarioOptions = {}): Promise<Scenario> {
   const step = options.onStep ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'kreboot-e2e-'));
@@ -86,7 +93,7 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
       args: () => [
         `--ds-namespace=${namespace}`, `--ds-name=${LOCK_DS}`, `--node-selector=kreboot.dev/e2e=${namespace}`,
         `--prometheus-url=${prometheusUrl}`, `--notify-url=${serviceUrls(chat.sink).mattermost}`,
-        '--drain-grace-period=0', '--gate-recheck-period=2s', '--reboot-timeout=60s', ...(options.controllerArgs ?? []),
+        ...withOverrides(['--drain-grace-period=0', '--gate-recheck-period=2s', '--reboot-timeout=60s'], options.controllerArgs ?? []),
       ],
     });
     cleanups.push(() => controller.stop());
