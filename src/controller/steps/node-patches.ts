@@ -69,7 +69,10 @@ export function startPatch(node: V1Node, observed: ObservedNode, now: Date, sett
     startedAt: now.toISOString(),
   };
   const annotations: Record<string, string | null> = { [CONTROLLER.state]: JSON.stringify(progress) };
-  if (settings.annotateNodes) annotations[KURED.rebootInProgress] = now.toISOString();
+  if (settings.annotateNodes) {
+    annotations[KURED.rebootInProgress] = now.toISOString();
+    annotations[KURED.mostRecentRebootNeeded] = observed.request?.at ?? now.toISOString();
+  }
   const body = base(node, annotations);
   body.spec = { unschedulable: true };
   if (Object.keys(settings.preRebootNodeLabels).length > 0) body.metadata.labels = { ...settings.preRebootNodeLabels };
@@ -105,10 +108,8 @@ export function completePatch(node: V1Node, observed: ObservedNode, now: Date, s
   const stayCordoned = observed.progress?.wasUnschedulable === true;
   const progress = progressOf('done', now, stayCordoned ? 'rebooted; left cordoned as it was before' : 'rebooted and uncordoned', observed.progress);
   const annotations: Record<string, string | null> = { [CONTROLLER.state]: JSON.stringify(progress), [CONTROLLER.request]: null, [CONTROLLER.rebootJob]: null };
-  if (settings.annotateNodes) {
-    annotations[KURED.rebootInProgress] = null;
-    annotations[KURED.mostRecentRebootNeeded] = null;
-  }
+  // kured keeps most-recent-reboot-needed as a record; only the in-progress mark goes.
+  if (settings.annotateNodes) annotations[KURED.rebootInProgress] = null;
   const body = base(node, annotations);
   const taints = withTaint(node, settings.preferNoScheduleTaint, false);
   body.spec = { ...(stayCordoned ? {} : { unschedulable: false }), ...(taints ? { taints } : {}) };

@@ -1,0 +1,67 @@
+// kured's node options on a real rollout: the PreferNoSchedule taint on nodes waiting for a slot,
+// pre- and post-reboot labels, kured's annotations under --annotate-nodes, and a drain limited to
+// --drain-pod-selector (other pods stay where they are).
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startCluster, type Cluster } from '../../harness/cluster.ts';
+import { setUpWorld, waitForAllDone } from './setup.ts';
+
+let cluster: Cluster;
+before(async () => {
+  cluster = await startCluster();
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+describe("kured's node options", () => {
+  it('taints waiting nodes, labels before and after, annotates like kured, and drains only selected pods', async (t) => {
+    const world = await setUpWorld(t, cluster, {
+      nodes: 3,
+      required: 'all',
+      rebootMs: 1500,
+      startController: false,
+      controllerArgs: [
+        '--trigger=node',
+        '--prefer-no-schedule-taint=kreboot.dev/reboot-pending',
+        '--pre-reboot-node-labels=kreboot.dev/rebooting=true',
+        '--post-reboot-node-labels=kreboot.dev/rebooting=false,kreboot.dev/patched=yes',
+        '--annotate-nodes',
+        '--drain-pod-selector=drain=yes',
+      ],
+    });
+    const target = world.nodes[0]!;
+    await cluster.createBarePod(world.namespace, 'evict-me', { nodeName: target, labels: { drain: 'yes' } });
+    await cluster.createBarePod(world.namespace, 'keep-me', { nodeName: target, labels: { drain: 'no' } });
+    await world.startController();
+
+    // While one node is in flight, the others wait for the slot with the taint.
+    const waiting = await cluster.waitFor(
+      async () => {
+        const status = await world.controller.status();
+        return status.nodes.find((node) => node.phase === 'queued')?.name;
+      },
+      { what: 'a node queued for the slot' },
+    );
+    const tainted = await world.node(waiting);
+    assert.ok(tainted.spec?.taints?.some((taint) => taint.key === 'kreboot.dev/reboot-pending' && taint.effect === 'PreferNoSchedule'), 'queued node tainted');
+    const inFlight = await cluster.waitFor(async () => (await world.controller.status()).inFlight[0], { what: 'a node in flight' });
+    const cordoned = await world.node(inFlight);
+    assert.equal(cordoned.metadata?.labels?.['kreboot.dev/rebooting'], 'true', 'pre-reboot label');
+    assert.ok(cordoned.metadata?.annotations?.['weave.works/kured-reboot-in-progress'], "kured's in-progress annotation");
+
+    await waitForAllDone(cluster, world, world.nodes);
+    for (const name of world.nodes) {
+      const node = await world.node(name);
+      assert.equal(node.spec?.taints?.some((taint) => taint.key === 'kreboot.dev/reboot-pending') ?? false, false, `${name} taint removed`);
+      assert.equal(node.metadata?.labels?.['kreboot.dev/rebooting'], 'false', `${name} post-reboot label`);
+      assert.equal(node.metadata?.labels?.['kreboot.dev/patched'], 'yes');
+      assert.equal(node.metadata?.annotations?.['weave.works/kured-reboot-in-progress'], undefined, `${name} in-progress removed`);
+      assert.ok(node.metadata?.annotations?.['weave.works/kured-most-recent-reboot-needed'], `${name} keeps kured's most-recent-reboot-needed`);
+    }
+    await assert.rejects(cluster.core.readNamespacedPod({ namespace: world.namespace, name: 'evict-me' }), 'the selected pod was drained');
+    const kept = await cluster.core.readNamespacedPod({ namespace: world.namespace, name: 'keep-me' });
+    assert.equal(kept.spec?.nodeName, target, 'a pod outside --drain-pod-selector stays');
+  });
+});
