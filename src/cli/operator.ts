@@ -42,9 +42,9 @@ export function formatStatus(status: Status): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const [command, ...rest] = argv;
-  const { reader, parsed } = readFlags('cli', rest, process.env);
+  const { reader, parsed } = readFlags('cli', rest, env);
   if (parsed.help) {
     process.stdout.write(`${usage('cli', `kreboot ${command}${command === 'reboot' ? ' NODE' : ''} [flags]`)}\n`);
     return 0;

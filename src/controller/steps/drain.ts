@@ -65,7 +65,7 @@ export function createDrainer(kc: KubeConfig, settings: DrainSettings): Drainer 
     } catch (error) {
       if (isNotFound(error)) return 'gone';
       if (httpStatus(error) === 429) return 'budget';
-      throw new Error(`evicting ${namespace}/${name}: ${apiErrorMessage(error)}`);
+      throw new Error(`evicting ${namespace}/${name}: ${apiErrorMessage(error)}`, { cause: error });
     }
   }
 
