@@ -34,8 +34,10 @@ process.on('exit', () => {
 
 export async function launchAgent(options: { node: string; kubeconfig: string; port: number; logPath: string; args: readonly string[] }): Promise<AgentHandle> {
   const fd = openSync(options.logPath, 'a');
+  // Without root, a user namespace (mapped to root inside) gives unshare the right to make the others.
+  const asUser = process.getuid?.() === 0 ? [] : ['--user', '--map-root-user'];
   const child = spawn('unshare', [
-    '--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', process.execPath, 'src/cli.ts', 'agent',
+    ...asUser, '--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', process.execPath, 'src/cli.ts', 'agent',
     `--node-id=${options.node}`, `--kubeconfig=${options.kubeconfig}`, '--metrics-host=127.0.0.1', `--metrics-port=${options.port}`,
     '--log-format=json', ...options.args,
   ], { cwd: REPO, stdio: ['ignore', fd, fd] });

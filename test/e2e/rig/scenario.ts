@@ -147,7 +147,12 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
           const ours = Object.fromEntries(Object.entries(seen.metadata?.annotations ?? {}).filter(([k]) => k.startsWith('kreboot.dev/')));
           return `${node} unschedulable=${seen.spec?.unschedulable === true} ${JSON.stringify(ours)}`;
         }));
+        const pods = await cluster.core.listNamespacedPod({ namespace });
+        const podLines = pods.items.map((p) => `${p.metadata?.name} on ${p.spec?.nodeName ?? '-'} ${p.status?.phase} ${(p.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(',')}${p.metadata?.deletionTimestamp ? ' deleting' : ''}`);
+        const pdbs = await cluster.policy.listNamespacedPodDisruptionBudget({ namespace });
+        const pdbLines = pdbs.items.map((p) => `${p.metadata?.name}: healthy ${p.status?.currentHealthy}/${p.status?.expectedPods}, desired ${p.status?.desiredHealthy}, allowed ${p.status?.disruptionsAllowed}, disrupted ${JSON.stringify(p.status?.disruptedPods ?? {})}`);
         return [
+          `pods:\n${podLines.join('\n')}\n\nbudgets:\n${pdbLines.join('\n')}`,
           `transitions:\n${progress.transitions.map((t) => `${t.at.toISOString()} ${t.node} ${t.phase} ${t.reason}`).join('\n')}`,
           `host events:\n${hostEvents.map((e) => `${e.at.toISOString()} ${e.node} ${e.what}`).join('\n')}`,
           `chat:\n${textsBy(chat.sink, ROUTES.mattermost).join('\n')}\nrejections: ${chat.rejections.join('; ')}`,
