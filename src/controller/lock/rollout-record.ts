@@ -4,6 +4,7 @@
 
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import { PREFIX } from '../../store/keys.ts';
+import { parseJsonRecord } from '../../store/parse-json.ts';
 import { parseLock, type LockRecord } from './lock-record.ts';
 
 export const PAUSED_ANNOTATION = `${PREFIX}paused`;
@@ -29,23 +30,20 @@ export interface RolloutRecord {
   readonly resourceVersion: string | undefined;
 }
 
-function parseJson<T>(text: string | undefined): T | undefined {
-  if (!text) return undefined;
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null ? (value as T) : undefined;
-  } catch {
-    // An unreadable pause or halt still means "stop": report it as set, with the raw text.
-    return { at: '', reason: `unreadable record: ${text.slice(0, 100)}`, node: '' } as T;
-  }
+/** An unreadable pause or halt still means "stop": it is reported as set, with the raw text. */
+function stopRecord<T extends object>(text: string | undefined): T | undefined {
+  const parsed = parseJsonRecord<T>(text);
+  if (parsed.state === 'ok') return parsed.value;
+  if (parsed.state === 'absent') return undefined;
+  return { at: '', reason: `unreadable record: ${text!.slice(0, 100)}`, node: '' } as unknown as T;
 }
 
 export function readRollout(ds: V1DaemonSet, lockAnnotation: string): RolloutRecord {
   const annotations = ds.metadata?.annotations ?? {};
   return {
     lock: parseLock(annotations[lockAnnotation]),
-    paused: parseJson<PauseRecord>(annotations[PAUSED_ANNOTATION]),
-    halted: parseJson<HaltRecord>(annotations[HALTED_ANNOTATION]),
+    paused: stopRecord<PauseRecord>(annotations[PAUSED_ANNOTATION]),
+    halted: stopRecord<HaltRecord>(annotations[HALTED_ANNOTATION]),
     resourceVersion: ds.metadata?.resourceVersion,
   };
 }

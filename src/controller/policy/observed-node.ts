@@ -3,6 +3,7 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import { AGENT, CONTROLLER, type JobStatus, type RebootJob } from '../../store/keys.ts';
+import { jsonRecord } from '../../store/parse-json.ts';
 import { parseProgress, type NodeProgress } from './progress.ts';
 import { parseRequest, type RebootRequest } from './request.ts';
 
@@ -21,16 +22,6 @@ export interface ObservedNode {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-function parseJson<T>(text: string | undefined): T | undefined {
-  if (!text) return undefined;
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null ? (value as T) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function isReady(node: V1Node): boolean {
   return node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
 }
@@ -45,8 +36,8 @@ export function observeNode(node: V1Node): ObservedNode {
     bootId: annotations[AGENT.bootId] || undefined,
     rebootRequired: required === 'true' ? true : required === 'false' ? false : undefined,
     sentinelCheckedAt: annotations[AGENT.sentinelCheckedAt],
-    job: parseJson<RebootJob>(annotations[CONTROLLER.rebootJob]),
-    jobStatus: parseJson<JobStatus>(annotations[AGENT.jobStatus]),
+    job: jsonRecord<RebootJob>(annotations[CONTROLLER.rebootJob]),
+    jobStatus: jsonRecord<JobStatus>(annotations[AGENT.jobStatus]),
     request: parseRequest(annotations[CONTROLLER.request]),
     progress: parseProgress(annotations[CONTROLLER.state]),
     labels: node.metadata?.labels ?? {},

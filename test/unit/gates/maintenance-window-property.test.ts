@@ -6,17 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildWindows } from '../../../src/gates/build-windows.ts';
 import { maintenanceWindowGate } from '../../../src/gates/maintenance-window-gate.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const ZONES: [string, string[]][] = [
   ['Europe/Berlin', ['2026-03-29T01:00:00Z', '2026-10-25T01:00:00Z']],
