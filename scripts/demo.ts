@@ -10,6 +10,7 @@ import { startCluster, type Cluster } from '../test/harness/cluster.ts';
 import { binary } from '../test/harness/binaries.ts';
 import { formatTransition } from '../test/e2e/rig/progress.ts';
 import { startScenario, type Scenario } from '../test/e2e/rig/scenario.ts';
+import { BUDGETS } from '../test/e2e/rig/workloads.ts';
 
 const keep = process.argv.includes('--keep');
 const color = process.stdout.isTTY ? (code: number, text: string) => `\u001b[${code}m${text}\u001b[0m` : (_code: number, text: string) => text;
@@ -68,8 +69,8 @@ try {
   }
   say(`  nodes rebooted: ${order.length} of ${s.nodes.length}, one at a time (most in flight at once: ${s.progress.maxInFlight()})`);
   say(`  total time: ${(rolloutMs / 1000).toFixed(1)} s from the sentinels to the last node back; ${elapsed()} including set-up`);
-  const worst = [...s.budgets.minimumReady].map(([app, n]) => `${app} ≥ ${n} Ready`).join(', ');
-  say(`  PodDisruptionBudgets held: ${worst}`);
+  const worst = BUDGETS.map((b) => `${b.app} ${s.budgets.minimumReady.get(b.app)} of ${b.replicas} (budget: ${b.minReady})`).join(', ');
+  say(`  fewest Ready pods seen (sampled every 200 ms): ${worst}`);
   const messages = s.messages();
   say(`  messages sent to the chat sink: ${messages.length}`);
   for (const message of messages) say(`    ${message}`);
