@@ -81,7 +81,9 @@ async function main() {
     { name: 'dist (node defaults)', nodeArgs: [], entry: join(dist, 'cli.js') },
     { name: 'dist --max-semi-space-size=1 --max-old-space-size=32', nodeArgs: ['--max-semi-space-size=1', '--max-old-space-size=32'], entry: join(dist, 'cli.js') },
     { name: 'dist --lite-mode --max-semi-space-size=1', nodeArgs: ['--lite-mode', '--max-semi-space-size=1'], entry: join(dist, 'cli.js') },
-    { name: 'dist, --log-format=text (pino-pretty worker thread)', nodeArgs: [], entry: join(dist, 'cli.js'), agentArgs: ['--log-format=text'] },
+    { name: 'dist --lite-mode --max-semi-space-size=1 --v8-pool-size=0 (the DaemonSet\'s setting)', nodeArgs: ['--lite-mode', '--max-semi-space-size=1', '--v8-pool-size=0'], entry: join(dist, 'cli.js') },
+    { name: 'dist --jitless --max-semi-space-size=1 --v8-pool-size=0', nodeArgs: ['--jitless', '--max-semi-space-size=1', '--v8-pool-size=0'], entry: join(dist, 'cli.js') },
+    { name: 'dist, --log-format=text (pino-pretty in-process)', nodeArgs: [], entry: join(dist, 'cli.js'), agentArgs: ['--log-format=text'] },
     { name: 'src (type stripping, development)', nodeArgs: [], entry: join(REPO, 'src/cli.ts') },
   ];
   const cluster = await startCluster();

@@ -2,7 +2,7 @@
 // --log-format=text), and secrets redacted wherever they might appear in a logged object.
 
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { LogFormat } from '../config/load-config.ts';
 
 export type { Logger } from 'pino';
@@ -19,7 +19,9 @@ export function createLogger(options: { format: LogFormat; level: string; name: 
     return options.destination ? pino(base, options.destination as pino.DestinationStream) : pino(base);
   }
   // In-process and synchronous rather than pino's worker-thread transport: a worker thread costs
-  // about 15 MB, which matters on every node the agent runs on.
+  // about 15 MB, which matters on every node the agent runs on. Loaded only for text, so the JSON
+  // format (the DaemonSet's) does not carry pino-pretty's modules.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const stream = pretty({ colorize: false, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, ...(options.destination ? { destination: options.destination } : {}) });
   return pino(base, stream);
 }
