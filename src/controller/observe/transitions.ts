@@ -18,8 +18,10 @@ export interface TransitionSinks {
 
 function notificationKind(before: NodeProgress | undefined, after: NodeProgress): NotificationKind | undefined {
   switch (after.phase) {
-    case 'draining':
-      return before?.phase === 'draining' ? undefined : 'drain';
+    // kured says "Draining node" as the drain begins: here that is the cordon, since a drain that
+    // finishes in its first pass is never recorded as `draining`.
+    case 'cordoned':
+      return 'drain';
     case 'rebooting':
       return 'reboot';
     case 'done':
@@ -47,11 +49,8 @@ export function announceTransition(sinks: TransitionSinks, node: V1Node, before:
   const level = after.phase === 'failed' ? 'warn' : 'info';
   sinks.log[level]({ node: name, phase: after.phase, from: before?.phase, reason: after.reason }, 'node transition');
   sinks.events.record(node, after.phase, after.reason);
-  // A drain that finished in its first pass is never recorded as "draining" (cordoned → rebooting):
-  // announce it all the same, so the chat always reads drain → reboot → uncordon, as with kured.
-  if (after.phase === 'rebooting' && before?.phase === 'cordoned') sinks.notify({ kind: 'drain', node: name, reason: 'drained', phase: 'draining' });
   const kind = notificationKind(before, after);
-  if (kind && !(before?.phase === 'draining' && after.phase === 'draining')) {
+  if (kind) {
     sinks.notify({
       kind,
       node: name,
