@@ -22,9 +22,11 @@ const phase = async (world: Awaited<ReturnType<typeof setUpWorld>>, node: string
 
 describe('safety', () => {
   it('a node an admin cordoned before stays cordoned after its reboot', async (t) => {
-    const world = await setUpWorld(t, cluster, { nodes: 2, required: 'all', preCordoned: [0], controllerArgs: ['--trigger=node'] });
+    const world = await setUpWorld(t, cluster, { nodes: 2, required: 'all', preCordoned: [0], controllerArgs: ['--trigger=node', '--post-reboot-node-labels=patched=yes'] });
     await waitForAllDone(cluster, world, world.nodes);
-    assert.equal((await world.node(world.nodes[0]!)).spec?.unschedulable, true, 'pre-cordoned node still cordoned');
+    const preCordoned = await world.node(world.nodes[0]!);
+    assert.equal(preCordoned.spec?.unschedulable, true, 'pre-cordoned node still cordoned');
+    assert.equal(preCordoned.metadata?.labels?.patched, 'yes', 'post-reboot labels also on a node that stays cordoned (kured #1328)');
     assert.notEqual((await world.node(world.nodes[1]!)).spec?.unschedulable, true, 'the other node is schedulable');
     assert.match((await world.state(world.nodes[0]!))!.reason, /left cordoned/);
     assert.deepEqual(world.monitor.violations(), []);

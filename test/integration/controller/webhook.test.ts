@@ -75,6 +75,19 @@ describe('webhook into the controller', () => {
     assert.equal(world.agents.executed.get(world.nodes[1]!)?.length, 0, 'no request, no reboot');
   });
 
+  it('serves requests oldest first, one at a time', async (t) => {
+    const world = await setUpWorld(t, cluster, { nodes: 3, required: 'all', rebootMs: 500 });
+    const order = [world.nodes[2]!, world.nodes[0]!, world.nodes[1]!];
+    for (const node of order) {
+      assert.equal((await post(world.controller.url, payload('firing', [node]))).status, 200);
+      await sleep(50); // distinct request times
+    }
+    await waitForAllDone(cluster, world, order);
+    const cordoned = world.monitor.transitions().filter((line) => line.split(' ')[1] === 'cordoned').map((line) => line.split(' ')[0]);
+    assert.deepEqual(cordoned, order);
+    assert.equal(world.monitor.maxInFlight(), 1);
+  });
+
   it('a resolved alert withdraws a request that has not started', async (t) => {
     const world = await setUpWorld(t, cluster, { nodes: 1, required: 'all' });
     const node = world.nodes[0]!;
