@@ -6,9 +6,10 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createPrometheusClient, type PrometheusConfig } from '../prometheus/prometheus-client.ts';
+import type { ControllerConfig } from '../config/controller-config.ts';
+import { createPrometheusClient } from '../prometheus/prometheus-client.ts';
 import { blockingPodsGate } from './blocking-pods-gate.ts';
-import { buildWindows, type WindowConfig } from './build-windows.ts';
+import { buildWindows } from './build-windows.ts';
 import type { Gate } from './gate.ts';
 import { createGateMetrics, measureGate } from './gate-metrics.ts';
 import { parseLabelMatchers } from './label-matchers.ts';
@@ -17,21 +18,8 @@ import { maintenanceWindowGate } from './maintenance-window-gate.ts';
 import { prometheusAlertsGate } from './prometheus-alerts-gate.ts';
 import { prometheusQueryGate } from './prometheus-query-gate.ts';
 
-export interface GatesConfig {
-  readonly prometheus: PrometheusConfig & {
-    readonly alertFilter: RegExp | undefined;
-    readonly alertFilterMatchOnly: boolean;
-    readonly alertFiringOnly: boolean;
-    readonly alertScope: 'node' | 'cluster';
-    readonly alertFilterLabels: readonly string[];
-    readonly gateQuery: string;
-  };
-  readonly window: WindowConfig;
-  readonly blockingPodSelectors: readonly string[];
-  readonly alertNodeLabels: readonly string[];
-  readonly rebootAlert: RegExp | undefined;
-  readonly remediationAlert: RegExp | undefined;
-}
+/** The part of the controller's configuration the gates read. */
+export type GatesConfig = Pick<ControllerConfig, 'prometheus' | 'window' | 'blockingPodSelectors' | 'alertNodeLabels' | 'rebootAlert' | 'remediationAlert'>;
 
 export interface GateDeps {
   readonly kc: KubeConfig;
