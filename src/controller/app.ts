@@ -13,6 +13,7 @@ import { createAlertsRouter } from '../intake/alerts-router.ts';
 import type { Authenticator } from '../intake/webhook-auth.ts';
 import { apiErrorMessage } from '../kube/patch.ts';
 import type { Logger } from '../log/logger.ts';
+import type { QueueStatus } from '../notify/delivery-queue.ts';
 import type { Notify } from '../notify/event.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { createControl } from './api/control.ts';
@@ -34,6 +35,8 @@ export interface ControllerDeps {
   readonly registry: Registry;
   readonly gates: readonly Gate[];
   readonly notify: Notify;
+  /** Notification destinations for the status API (no URLs). */
+  readonly notificationStatus: () => readonly QueueStatus[];
   readonly webhookAuth: Authenticator;
   readonly adminAuth: Authenticator | undefined;
   readonly clock?: () => Date;
@@ -89,7 +92,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   const requests = createRequestStore({ kc, cached: view.node, clock, onWrite: () => wake('request recorded') });
   const control = createControl({ kc, view, rollout, requests, notify: deps.notify, clock, wake });
-  const status = () => buildStatus({ nodes: reconciler.observed(), rollout: rollout.current(), leader: leading, identity, settings: slotSettings, now: clock() });
+  const status = () => buildStatus({ nodes: reconciler.observed(), rollout: rollout.current(), leader: leading, identity, settings: slotSettings, now: clock(), notifications: deps.notificationStatus() });
 
   const app = createBaseApp({ registry, ready: view.synced });
   app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));

@@ -47,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     registry,
     gates: gates.gates,
     notify: notifications.notify,
+    notificationStatus: () => notifications.status(),
     webhookAuth: webhook.auth,
     adminAuth: admin.auth,
   });

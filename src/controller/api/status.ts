@@ -2,6 +2,7 @@
 // its phase, reason and since; the queue in the order nodes will start; what is in flight; and
 // whether the rollout is paused or halted, and why. Built from the watch-fed view: no API calls.
 
+import type { QueueStatus } from '../../notify/delivery-queue.ts';
 import { liveHolders, type SlotSettings } from '../lock/slots.ts';
 import type { RolloutRecord } from '../lock/rollout-record.ts';
 import { wantsToStart } from '../policy/decide.ts';
@@ -30,9 +31,11 @@ export interface Status {
   readonly inFlight: readonly string[];
   readonly queue: readonly string[];
   readonly nodes: readonly NodeStatus[];
+  /** Each notification destination: service, a target safe to show (never the URL), queue, last error. */
+  readonly notifications: readonly QueueStatus[];
 }
 
-export function buildStatus(input: { nodes: readonly ObservedNode[]; rollout: RolloutRecord | undefined; leader: boolean; identity: string; settings: SlotSettings; now: Date }): Status {
+export function buildStatus(input: { nodes: readonly ObservedNode[]; rollout: RolloutRecord | undefined; leader: boolean; identity: string; settings: SlotSettings; now: Date; notifications: readonly QueueStatus[] }): Status {
   const { nodes, rollout, now } = input;
   const known = nodes.filter((node) => node.progress || node.request || node.rebootRequired === true);
   const queue = known
@@ -62,5 +65,6 @@ export function buildStatus(input: { nodes: readonly ObservedNode[]; rollout: Ro
         attempts: node.progress?.attempts,
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
+    notifications: input.notifications,
   };
 }

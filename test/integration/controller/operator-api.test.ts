@@ -39,7 +39,11 @@ after(async () => {
 
 describe('operator API and CLI', () => {
   it('refuses operator actions without the admin token and changes nothing', async (t) => {
-    const world = await setUpWorld(t, cluster, { nodes: 1 });
+    const world = await setUpWorld(t, cluster, { nodes: 1, controllerArgs: ['--notify-url=generic+http://127.0.0.1:9/hook?token=s3cret-value'] });
+    const status = await world.controller.status();
+    assert.deepEqual(status.notifications.map((destination) => destination.service), ['generic'], 'destinations listed');
+    assert.doesNotMatch(JSON.stringify(status), /s3cret-value/, 'no secret in the status API');
+    assert.doesNotMatch(world.controller.proc.tail(200), /s3cret-value/, 'no secret in the logs');
     for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${Buffer.from(`x:${ADMIN_TOKEN}`).toString('base64')}` }]) {
       const response = await fetch(`${world.controller.url}/api/v1/pause`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
       assert.equal(response.status, 401);
