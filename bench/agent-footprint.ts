@@ -83,6 +83,7 @@ async function main() {
     { name: 'dist --lite-mode --max-semi-space-size=1', nodeArgs: ['--lite-mode', '--max-semi-space-size=1'], entry: join(dist, 'cli.js') },
     { name: 'dist --lite-mode --max-semi-space-size=1 --v8-pool-size=0 (the DaemonSet\'s setting)', nodeArgs: ['--lite-mode', '--max-semi-space-size=1', '--v8-pool-size=0'], entry: join(dist, 'cli.js') },
     { name: 'dist --jitless --max-semi-space-size=1 --v8-pool-size=0', nodeArgs: ['--jitless', '--max-semi-space-size=1', '--v8-pool-size=0'], entry: join(dist, 'cli.js') },
+    { name: 'dist --lite-mode --max-semi-space-size=1 --max-old-space-size=16 --single-threaded', nodeArgs: ['--lite-mode', '--max-semi-space-size=1', '--max-old-space-size=16', '--single-threaded'], entry: join(dist, 'cli.js') },
     { name: 'dist, --log-format=text (pino-pretty in-process)', nodeArgs: [], entry: join(dist, 'cli.js'), agentArgs: ['--log-format=text'] },
     { name: 'src (type stripping, development)', nodeArgs: [], entry: join(REPO, 'src/cli.ts') },
   ];
