@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FLAGS_BY_NAME } from '../../../src/config/flags.ts';
-import { findDoc, flagArgs, type Doc } from './files.ts';
+import { findDoc, flagArgs, readText, type Doc } from './files.ts';
 
 const deployment = findDoc('deploy/base/controller-deployment.yaml', 'Deployment');
 const daemonSet = findDoc('deploy/base/agent-daemonset.yaml', 'DaemonSet');
@@ -58,4 +58,17 @@ test('the agent gets its node name from the downward API and the sentinel folder
   assert.equal(volume.hostPath.path, '/var/run');
   const tolerated = pod.tolerations.map((t: Doc) => t.key);
   assert.ok(tolerated.includes('node-role.kubernetes.io/control-plane'));
+});
+
+test('the agent\'s node command starts the image\'s entry point with flags this Node accepts', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const command: string[] = findDoc('deploy/base/agent-daemonset.yaml', 'DaemonSet').spec.template.spec.containers[0].command;
+  assert.equal(command[0], 'node');
+  assert.equal(command.at(-1), '/app/dist/cli.js', 'the Dockerfile\'s entry point');
+  const flags = command.slice(1, -1);
+  const run = spawnSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const chart = readText('deploy/helm/kreboot/templates/agent-daemonset.yaml');
+  assert.ok(chart.includes(`command: ${JSON.stringify(command).replaceAll(',', ', ')}`), 'the Helm chart runs the same command');
+  assert.match(readText('Dockerfile'), /ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]/);
 });
