@@ -11,7 +11,7 @@ import type { Gate } from '../gates/gate.ts';
 import { createBaseApp, listen, type Listening } from '../http/base-server.ts';
 import { createAlertsRouter } from '../intake/alerts-router.ts';
 import type { Authenticator } from '../intake/webhook-auth.ts';
-import { apiErrorMessage } from '../kube/patch.ts';
+import { apiErrorMessage, isNotFound } from '../kube/patch.ts';
 import type { Logger } from '../log/logger.ts';
 import type { QueueStatus } from '../notify/delivery-queue.ts';
 import type { Notify } from '../notify/event.ts';
@@ -85,9 +85,18 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     log,
     lockAnnotation: config.lock.annotation,
     wrote: (node, from) => reconciler.wrote(node, from),
-    nodeExists: (node) => view.node(node) !== undefined,
   });
-  const reconciler = createReconciler({ view, rollout, performer, gates: deps.gates, settings, metrics, log, clock });
+  const core = kc.makeApiClient(CoreV1Api);
+  const nodeGone = async (name: string) => {
+    try {
+      await core.readNode({ name });
+      return false;
+    } catch (error) {
+      if (isNotFound(error)) return true;
+      throw error;
+    }
+  };
+  const reconciler = createReconciler({ view, rollout, performer, gates: deps.gates, settings, metrics, log, clock, nodeGone });
   wake = reconciler.wake;
 
   const requests = createRequestStore({ kc, cached: view.node, clock, onWrite: () => wake('request recorded') });

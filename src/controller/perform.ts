@@ -37,7 +37,6 @@ export interface PerformerDeps {
   readonly lockAnnotation: string;
   /** Called after each Node write, so the cycle skips the node until the watch shows the write. */
   readonly wrote: (node: string, fromResourceVersion: string | undefined) => void;
-  readonly nodeExists: (node: string) => boolean;
 }
 
 export interface Outcome {
@@ -72,7 +71,9 @@ export function createPerformer(deps: PerformerDeps) {
   async function releaseSlot(name: string, now: Date): Promise<void> {
     await rollout.update((record) => {
       if (!record.lock) return { result: undefined };
-      const value = release(record.lock, new Set([name]), deps.nodeExists, settings, now);
+      // Gives back this node's slot (and expired holders); holders of deleted nodes are the
+      // cycle's housekeeping, which asks the API server first.
+      const value = release(record.lock, new Set([name]), () => true, settings, now);
       return value === undefined ? { result: undefined } : { changes: { [lockKey]: value }, result: undefined };
     });
   }

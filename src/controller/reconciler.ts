@@ -25,6 +25,8 @@ export interface ReconcilerDeps {
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
   readonly clock: () => Date;
+  /** Asks the API server whether a Node is gone (404); the view may not hold it (--node-selector). */
+  readonly nodeGone: (name: string) => Promise<boolean>;
 }
 
 /** Writes not yet seen by the watch: node → the resourceVersion the write started from. */
@@ -107,7 +109,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   async function housekeeping(now: Date): Promise<void> {
     const record = rollout.current();
     if (!record?.lock) return;
-    const exists = (name: string) => view.node(name) !== undefined;
+    const unseen = record.lock.holders.filter((holder) => holder.created !== undefined && view.node(holder.nodeID) === undefined);
+    // The view holds only the nodes this controller manages: a holder of another node is released
+    // only once the API server confirms that node is gone.
+    const gone = new Set<string>();
+    for (const holder of unseen) if (await deps.nodeGone(holder.nodeID)) gone.add(holder.nodeID);
+    const exists = (name: string) => !gone.has(name);
     if (release(record.lock, new Set(), exists, settings, now) === undefined) return;
     await rollout.update((fresh) => {
       const value = fresh.lock ? release(fresh.lock, new Set(), exists, settings, now) : undefined;

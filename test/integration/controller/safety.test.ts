@@ -112,6 +112,28 @@ describe('safety', () => {
     await waitForAllDone(cluster, world, world.nodes);
   });
 
+  it('releases a holder whose Node was deleted, but never a holder of a live node it does not manage', async (t) => {
+    const world = await setUpWorld(t, cluster, { nodes: 1, required: 'all', controllerArgs: ['--trigger=node'], startController: false });
+    const [outsider] = await cluster.createNodes(1, { prefix: 'outsider' });
+    const holder = (nodeID: string, ours: boolean) =>
+      JSON.stringify({ nodeID, metadata: { unschedulable: false, ...(ours ? { holder: 'kreboot' } : {}) }, created: new Date().toISOString(), TTL: 0 });
+    const annotate = (value: string | null) =>
+      cluster.apps.patchNamespacedDaemonSet({ namespace: world.namespace, name: LOCK_DS, body: { metadata: { annotations: { 'weave.works/kured-node-lock': value } } } }, MERGE_PATCH);
+
+    // kured holds the lock for a live node outside --node-selector: that is a pause, not garbage.
+    await annotate(holder(outsider!, false));
+    await world.startController();
+    await cluster.waitFor(async () => /lock held by/.test((await world.state(world.nodes[0]!))?.reason ?? ''), { what: 'held by the outsider' });
+    await sleep(1500);
+    const lock = (await cluster.apps.readNamespacedDaemonSet({ namespace: world.namespace, name: LOCK_DS })).metadata?.annotations?.['weave.works/kured-node-lock'];
+    assert.match(lock ?? '', new RegExp(outsider!), "kured's holder kept");
+
+    // A kreboot holder whose Node no longer exists is released, and the rollout goes on.
+    await annotate(holder('deleted-node-0', true));
+    await waitForAllDone(cluster, world, world.nodes);
+    await cluster.deleteNodes([outsider!]);
+  });
+
   it('a failing reboot command is reported, the node given back, and retried', async (t) => {
     const world = await setUpWorld(t, cluster, { nodes: 1, required: 'all', behaviour: { 0: 'fail-command' }, controllerArgs: ['--trigger=node', '--retry-backoff=1s', '--max-reboot-attempts=2'] });
     const node = world.nodes[0]!;
