@@ -87,10 +87,14 @@ function decideCandidate(node: ObservedNode, holdsSlot: boolean, verdict: Verdic
   const request = node.request!;
   // A RebootRequired alert is only as fresh as the agent's last look at the sentinel: a firing
   // webhook that arrives after the node was rebooted must not reboot it again.
-  if (request.kind === 'alert' || request.kind === 'node') {
-    if (node.rebootRequired === false && after(node.sentinelCheckedAt, request.at)) {
+  if ((request.kind === 'alert' || request.kind === 'node') && node.rebootRequired === false) {
+    if (after(node.sentinelCheckedAt, request.at)) {
       return { type: 'record', progress: { phase: 'done', since: now.toISOString(), reason: 'request withdrawn: the sentinel is not set' }, clearRequest: true };
     }
+    // The agent's last look predates the request and said "not required": ask it to look now
+    // rather than reboot on a report that may be stale either way.
+    if (!after(node.checkRequestedAt, request.at)) return { type: 'request-check' };
+    return record(node, now, 'waiting', 'waiting for the agent to check the sentinel again');
   }
   if (node.bootId === undefined) return record(node, now, 'waiting', 'no kreboot agent reports on this node');
   if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', 'waiting for a free slot');

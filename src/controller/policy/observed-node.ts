@@ -15,6 +15,8 @@ export interface ObservedNode {
   readonly bootId: string | undefined;
   readonly rebootRequired: boolean | undefined;
   readonly sentinelCheckedAt: string | undefined;
+  /** When the controller last asked the agent to check its sentinel at once. */
+  readonly checkRequestedAt: string | undefined;
   readonly job: RebootJob | undefined;
   readonly jobStatus: JobStatus | undefined;
   readonly request: RebootRequest | undefined;
@@ -36,6 +38,7 @@ export function observeNode(node: V1Node): ObservedNode {
     bootId: annotations[AGENT.bootId] || undefined,
     rebootRequired: required === 'true' ? true : required === 'false' ? false : undefined,
     sentinelCheckedAt: annotations[AGENT.sentinelCheckedAt],
+    checkRequestedAt: annotations[CONTROLLER.checkRequestedAt],
     job: jsonRecord<RebootJob>(annotations[CONTROLLER.rebootJob]),
     jobStatus: jsonRecord<JobStatus>(annotations[AGENT.jobStatus]),
     request: parseRequest(annotations[CONTROLLER.request]),

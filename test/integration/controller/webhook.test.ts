@@ -75,6 +75,18 @@ describe('webhook into the controller', () => {
     assert.equal(world.agents.executed.get(world.nodes[1]!)?.length, 0, 'no request, no reboot');
   });
 
+  it('a RebootRequired alert for a node whose sentinel is clear makes the agent look again, and reboots nothing', async (t) => {
+    const world = await setUpWorld(t, cluster, { nodes: 1 });
+    const node = world.nodes[0]!;
+    assert.equal((await post(world.controller.url, payload('firing', [node]))).status, 200);
+    await cluster.waitFor(async () => /withdrawn: the sentinel is not set/.test((await world.state(node))?.reason ?? ''), { what: 'request withdrawn after a fresh check' });
+    const annotations = (await world.node(node)).metadata?.annotations ?? {};
+    assert.ok(annotations['kreboot.dev/check-requested-at'], 'the controller asked the agent to check');
+    assert.equal(annotations['kreboot.dev/reboot-request'], undefined);
+    assert.equal(world.agents.executed.get(node)?.length, 0);
+    assert.equal(world.monitor.maxInFlight(), 0, 'never cordoned');
+  });
+
   it('serves requests oldest first, one at a time', async (t) => {
     const world = await setUpWorld(t, cluster, { nodes: 3, required: 'all', rebootMs: 500 });
     const order = [world.nodes[2]!, world.nodes[0]!, world.nodes[1]!];

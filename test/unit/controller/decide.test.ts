@@ -64,6 +64,19 @@ const rows: Row[] = [
     },
   },
   {
+    name: 'alert request newer than the last "not required" report: ask the agent to check now',
+    node: node({ request: alertRequest, rebootRequired: false, sentinelCheckedAt: ago(600) }),
+    verdict: open,
+    expect: { type: 'request-check' },
+  },
+  {
+    name: 'check already asked for: wait for the agent, never reboot on the old report',
+    node: node({ request: alertRequest, rebootRequired: false, sentinelCheckedAt: ago(600), checkRequestedAt: ago(30) }),
+    verdict: open,
+    expect: { type: 'record' },
+    check: (action) => assert.match(action.type === 'record' ? action.progress.reason : '', /check the sentinel again/),
+  },
+  {
     name: 'remediation request while the sentinel is clear: still starts',
     node: node({ request: { at: ago(60), kind: 'remediation', alertname: 'KernelDeadlock' }, rebootRequired: false, sentinelCheckedAt: ago(10) }),
     verdict: open,

@@ -25,6 +25,7 @@ export function node(overrides: Partial<ObservedNode> = {}): ObservedNode {
     bootId: 'boot-1',
     rebootRequired: true,
     sentinelCheckedAt: ago(600),
+    checkRequestedAt: undefined,
     job: undefined,
     jobStatus: undefined,
     request: undefined,
