@@ -2,7 +2,7 @@
 // scheduler honours cordons, ReplicaSets recreate evicted pods elsewhere, and RBAC denies a
 // ServiceAccount token what it was not granted.
 
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { NODE_GROUP_LABEL, startCluster, statusCode, type Cluster } from '../../harness/cluster.ts';
@@ -104,5 +104,20 @@ describe('local control plane', () => {
     for (const node of nodes) assert.equal((await cluster.podsOnNode(ns, node, { app: 'agent' })).length, 1, `one agent pod on ${node}`);
     await cluster.createBarePod(ns, 'lonely', { nodeName: nodes[2]! });
     assert.deepEqual(await cluster.podsOnNode(ns, nodes[2]!, { app: 'lonely' }), ['lonely']);
+  });
+
+  it('makes a running pod Ready again after it was marked not-ready, as a kubelet does once its node is back', async () => {
+    const ns = await cluster.newNamespace('ready');
+    const [node] = await cluster.createNodes(1, { prefix: 'ready' });
+    await cluster.createBarePod(ns, 'app', { nodeName: node! });
+    // What the node lifecycle controller writes for the pods of a NotReady node.
+    await cluster.core.patchNamespacedPodStatus(
+      { namespace: ns, name: 'app', body: { status: { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date() }] } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    await cluster.waitFor(
+      async () => (await cluster.core.readNamespacedPod({ namespace: ns, name: 'app' })).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+      { timeoutMs: 30_000, what: 'pod Ready again' },
+    );
   });
 });
