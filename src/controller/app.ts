@@ -75,9 +75,10 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     lockAnnotation: config.lock.annotation,
     ...slotSettings,
   };
+  const core = kc.makeApiClient(CoreV1Api);
   const sinks = { log, events: createEventRecorder(kc, log), notify: deps.notify, metrics };
   const performer = createPerformer({
-    core: kc.makeApiClient(CoreV1Api),
+    core,
     rollout,
     drainer: createDrainer(kc, config.drain),
     sinks,
@@ -86,7 +87,6 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     lockAnnotation: config.lock.annotation,
     wrote: (node, from) => reconciler.wrote(node, from),
   });
-  const core = kc.makeApiClient(CoreV1Api);
   const nodeGone = async (name: string) => {
     try {
       await core.readNode({ name });

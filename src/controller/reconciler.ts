@@ -130,19 +130,27 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const raw = view.nodes();
     const all = raw.map((node) => ({ node, observed: withTrigger(observeNode(node), settings.trigger) }));
     const ready = all.filter((entry) => !stillPending(entry.node));
-    const lock = rollout.current()?.lock;
+    const record = rollout.current();
+    const lock = record?.lock;
     const holding = (name: string) => (lock ? holds(lock, name) : false);
 
-    const candidates = ready
-      .filter((entry) => wantsToStart(entry.observed, now))
-      .sort((a, b) => a.observed.request!.at.localeCompare(b.observed.request!.at) || a.observed.name.localeCompare(b.observed.name));
-    const others = ready.filter((entry) => !wantsToStart(entry.observed, now));
+    // One pass splits the nodes: those asking to start (oldest request first), those in flight,
+    // and the rest.
+    const candidates: typeof ready = [];
+    const inFlight: typeof ready = [];
+    const rest: typeof ready = [];
+    for (const entry of ready) {
+      if (wantsToStart(entry.observed, now)) candidates.push(entry);
+      else if (isInFlight(entry.observed.progress)) inFlight.push(entry);
+      else rest.push(entry);
+    }
+    candidates.sort((a, b) => a.observed.request!.at.localeCompare(b.observed.request!.at) || a.observed.name.localeCompare(b.observed.name));
+    const candidateNames = new Set(candidates.map((entry) => entry.observed.name));
     let free = settings.concurrency - (lock ? liveHolders(lock, settings, now).length : settings.concurrency);
-    // Ask the gates (one Prometheus query, one pod list per selector) only when a node could start.
-    const mayStart = candidates.length > 0 && (free > 0 || candidates.some((entry) => holding(entry.observed.name)));
     // A paused or halted rollout is shown to every waiting node (it costs no I/O); otherwise the
-    // gates are asked only when a node could start.
-    const held = candidates.length > 0 ? rolloutVerdict(rollout.current(), view.daemonSet() !== undefined, settings, now) : undefined;
+    // gates (one Prometheus query, one pod list per selector) are asked only when a node could start.
+    const mayStart = candidates.length > 0 && (free > 0 || candidates.some((entry) => holding(entry.observed.name)));
+    const held = candidates.length > 0 ? rolloutVerdict(record, view.daemonSet() !== undefined, settings, now) : undefined;
     const verdictOf = held ? () => held : mayStart ? await verdictsFor(candidates.map((entry) => entry.observed), now) : undefined;
 
     let earliest = Infinity;
@@ -150,9 +158,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (at) earliest = Math.min(earliest, at.getTime());
     };
     // Nodes in flight first: finishing one frees the slot the next candidate takes in this cycle.
-    const ordered = [...others.filter((entry) => isInFlight(entry.observed.progress)), ...others.filter((entry) => !isInFlight(entry.observed.progress)), ...candidates];
-    for (const { node, observed } of ordered) {
-      const isCandidate = candidates.some((entry) => entry.observed.name === observed.name);
+    for (const { node, observed } of [...inFlight, ...rest, ...candidates]) {
+      const isCandidate = candidateNames.has(observed.name);
       const holdsSlot = holding(observed.name);
       const verdict = isCandidate && verdictOf && (held || holdsSlot || free > 0) ? verdictOf(observed.name) : undefined;
       const action = decide(observed, holdsSlot, verdict, now, settings);
