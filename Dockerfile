@@ -7,15 +7,19 @@
 
 ARG NODE_IMAGE=node:24-trixie-slim@sha256:8ec5d7557396cfe32d21c3f9c13072355ceab22b584578ca4bb28af31120cffe
 
-# --- compile TypeScript to dist/ (tsc rewrites the .ts import specifiers) ---
+# --- compile TypeScript to dist/ (tsc rewrites the .ts import specifiers), and bundle the agent
+#     into dist/kreboot-agent.cjs, the file the DaemonSet runs (ADR 0006) ---
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# No install scripts: the image's own Node compiles; the `node` devDependency is not needed here.
+# No install scripts: the image's own Node compiles, and esbuild finds its binary through its
+# platform package; the `node` devDependency is not needed here.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx --no-install tsc -p tsconfig.build.json
+COPY scripts/build-agent.ts ./scripts/
+RUN npx --no-install tsc -p tsconfig.build.json \
+ && node scripts/build-agent.ts
 
 # --- production dependencies only ---
 FROM ${NODE_IMAGE} AS deps

@@ -1,7 +1,9 @@
 // Footprint of an idle `kreboot agent` against the real local control plane: resident memory
 // (VmRSS, and its anonymous/file split, from /proc/<pid>/status) and CPU time (utime+stime from
-// /proc/<pid>/stat) over an idle window, for the shipped form (dist/ JavaScript) with and without
-// V8 memory flags, and for `node src/cli.ts` (type stripping, development only).
+// /proc/<pid>/stat) over an idle window. First the shipped form — dist/kreboot-agent.cjs run with
+// exactly the node flags of deploy/base/agent-daemonset.yaml — then the forms it was chosen over
+// (ADR 0006): the bundle with Node's defaults or without --no-node-snapshot, tsc's dist/cli.js,
+// and `node src/cli.ts` (type stripping, development only).
 //
 //   node bench/agent-footprint.ts [--idle=30]
 //
@@ -11,6 +13,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildAgentBundle } from '../scripts/build-agent.ts';
+import { daemonSetNodeFlags } from '../test/harness/agent-bundle.ts';
 import { startCluster } from '../test/harness/cluster.ts';
 import { freePort } from '../test/harness/ports.ts';
 import { waitFor, sleep } from '../test/harness/wait-for.ts';
@@ -73,19 +77,23 @@ async function measure(variant: Variant, node: string, kubeconfig: string, dir: 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'kreboot-footprint-'));
   const dist = join(REPO, '.tmp/agent-footprint-dist');
-  // The image runs compiled JavaScript (ADR 0001); compile into a scratch folder inside the repo so
+  // Both built the way the image builds them (Dockerfile), into a scratch folder inside the repo so
   // node_modules resolves. Type errors elsewhere in the tree do not stop tsc from emitting.
   spawnSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', dist, '--sourceMap', 'false'], { cwd: REPO, stdio: 'ignore' });
   if (!existsSync(join(dist, 'cli.js'))) throw new Error('tsc did not emit cli.js');
+  const bundle = join(dist, 'kreboot-agent.cjs');
+  await buildAgentBundle(bundle);
+  const shipped = daemonSetNodeFlags();
+  const without = (flag: string) => shipped.filter((f) => f !== flag);
   const variants: Variant[] = [
-    { name: 'dist (node defaults)', nodeArgs: [], entry: join(dist, 'cli.js') },
-    { name: 'dist --max-semi-space-size=1 --max-old-space-size=32', nodeArgs: ['--max-semi-space-size=1', '--max-old-space-size=32'], entry: join(dist, 'cli.js') },
-    { name: 'dist --lite-mode --max-semi-space-size=1', nodeArgs: ['--lite-mode', '--max-semi-space-size=1'], entry: join(dist, 'cli.js') },
-    { name: 'dist --lite-mode --max-semi-space-size=1 --v8-pool-size=0 (the DaemonSet\'s setting)', nodeArgs: ['--lite-mode', '--max-semi-space-size=1', '--v8-pool-size=0'], entry: join(dist, 'cli.js') },
-    { name: 'dist --jitless --max-semi-space-size=1 --v8-pool-size=0', nodeArgs: ['--jitless', '--max-semi-space-size=1', '--v8-pool-size=0'], entry: join(dist, 'cli.js') },
-    { name: 'dist --lite-mode --max-semi-space-size=1 --max-old-space-size=16 --single-threaded', nodeArgs: ['--lite-mode', '--max-semi-space-size=1', '--max-old-space-size=16', '--single-threaded'], entry: join(dist, 'cli.js') },
-    { name: 'dist, --log-format=text (pino-pretty in-process)', nodeArgs: [], entry: join(dist, 'cli.js'), agentArgs: ['--log-format=text'] },
-    { name: 'src (type stripping, development)', nodeArgs: [], entry: join(REPO, 'src/cli.ts') },
+    { name: `shipped: bundle ${shipped.join(' ')}`, nodeArgs: shipped, entry: bundle },
+    { name: 'bundle, node defaults', nodeArgs: [], entry: bundle },
+    { name: 'bundle, shipped flags but the startup snapshot', nodeArgs: without('--no-node-snapshot'), entry: bundle },
+    { name: 'bundle, shipped flags but --lite-mode', nodeArgs: without('--lite-mode'), entry: bundle },
+    { name: 'bundle, shipped flags, --log-format=text (pino-pretty)', nodeArgs: shipped, entry: bundle, agentArgs: ['--log-format=text'] },
+    { name: 'tsc dist/cli.js (ESM), shipped flags', nodeArgs: shipped, entry: join(dist, 'cli.js') },
+    { name: 'tsc dist/cli.js (ESM), node defaults', nodeArgs: [], entry: join(dist, 'cli.js') },
+    { name: 'src/cli.ts (type stripping, development)', nodeArgs: [], entry: join(REPO, 'src/cli.ts') },
   ];
   const cluster = await startCluster();
   try {

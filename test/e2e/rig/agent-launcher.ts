@@ -1,11 +1,13 @@
-// Starts one real `kreboot agent` for a simulated host, on a fixed metrics port (Prometheus keeps
-// scraping the same target across the host's "reboots"). Like the agent's integration tests it runs
+// Starts one real agent, as it ships (the bundle with the DaemonSet's node flags), for a simulated
+// host, on a fixed metrics port (Prometheus keeps scraping the same target across the host's
+// "reboots"). Like the agent's integration tests it runs
 // under `unshare --pid --fork --mount-proc`, so `/proc/1` is the agent's own namespace init and the
 // agent's real `nsenter -m/proc/1/ns/mnt` works (this machine's PID 1 refuses to be entered).
 
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shippedAgentArgs } from '../../harness/agent-bundle.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
@@ -37,7 +39,7 @@ export async function launchAgent(options: { node: string; kubeconfig: string; p
   // Without root, a user namespace (mapped to root inside) gives unshare the right to make the others.
   const asUser = process.getuid?.() === 0 ? [] : ['--user', '--map-root-user'];
   const child = spawn('unshare', [
-    ...asUser, '--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', process.execPath, 'src/cli.ts', 'agent',
+    ...asUser, '--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', process.execPath, ...await shippedAgentArgs(), 'agent',
     `--node-id=${options.node}`, `--kubeconfig=${options.kubeconfig}`, '--metrics-host=127.0.0.1', `--metrics-port=${options.port}`,
     '--log-format=json', ...options.args,
   ], { cwd: REPO, stdio: ['ignore', fd, fd] });

@@ -1,4 +1,5 @@
-// Runs the real `kreboot agent` process for the integration tests, inside its own PID and mount
+// Runs the real agent as it ships (the bundle with the DaemonSet's node flags) for the integration
+// tests, inside its own PID and mount
 // namespace (`unshare --pid --fork --mount-proc`), so that "/proc/1" is the agent's namespace init
 // and `nsenter -m/proc/1/ns/mnt` works for real, as with hostPID in a cluster (this machine's own
 // PID 1 does not let anyone enter its namespaces). File paths are shared with the test: only /proc
@@ -7,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shippedAgentArgs } from '../../harness/agent-bundle.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 
@@ -47,7 +49,7 @@ export async function startAgent({ node, kubeconfig, dir, name, args }: AgentOpt
   const fd = openSync(logPath, 'a');
   const child = spawn(
     'unshare',
-    ['--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', process.execPath, 'src/cli.ts', 'agent',
+    ['--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', process.execPath, ...await shippedAgentArgs(), 'agent',
       `--node-id=${node}`, `--kubeconfig=${kubeconfig}`, '--metrics-host=127.0.0.1', `--metrics-port=${port}`, '--log-format=json', '--log-level=debug', ...args],
     { cwd: REPO, stdio: ['ignore', fd, fd] },
   );

@@ -1,13 +1,15 @@
 // The Dockerfile, checked as far as a machine without a container engine can: hadolint finds
 // nothing, the base image is pinned by digest, the runtime is non-root with production
-// dependencies only, and the build steps it runs (tsc to dist/, npm ci --omit=dev) give a binary
-// that starts both roles.
+// dependencies only, and the build steps it runs (tsc to dist/, the agent bundle, npm ci
+// --omit=dev) give a binary that starts both roles and an agent bundle that runs on its own.
 
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { buildAgentBundle } from '../../../scripts/build-agent.ts';
+import { daemonSetNodeFlags } from '../../harness/agent-bundle.ts';
 import { hadolint, ROOT, run } from './tools.ts';
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -27,7 +29,7 @@ test('the base image is Node 24 pinned by digest, the runtime non-root with prod
   assert.match(dockerfile, /^ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]$/m);
 });
 
-test('the image\'s build steps give a kreboot that starts both roles from dist/ with production dependencies', () => {
+test('the image\'s build steps give a kreboot that starts both roles from dist/, and the agent bundle, with production dependencies', async () => {
   const app = mkdtempSync(join(tmpdir(), 'kreboot-image-'));
   cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
   cpSync(join(ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
@@ -40,4 +42,28 @@ test('the image\'s build steps give a kreboot that starts both roles from dist/ 
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, new RegExp(`Usage: kreboot ${role}`));
   }
+
+  await buildAgentBundle(join(app, 'dist/kreboot-agent.cjs'));
+  const agent = (...args: string[]) => run(process.execPath, [...daemonSetNodeFlags(), join(app, 'dist/kreboot-agent.cjs'), ...args]);
+  const help = agent('agent', '--help');
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /Usage: kreboot agent/);
+  // The text format loads pino-pretty from the image's production node_modules.
+  const text = agent('agent', '--node-id=n1', '--kubeconfig=/nonexistent/kubeconfig', '--log-format=text');
+  assert.equal(text.code, 1, text.stderr);
+  assert.match(text.stdout, /FATAL \(agent\): cannot load the Kubernetes configuration/);
+  const other = agent('controller');
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /runs only "kreboot agent/);
+});
+
+test('the agent bundle holds the agent\'s code and none of the controller\'s', async () => {
+  const metafile = await buildAgentBundle(join(mkdtempSync(join(tmpdir(), 'kreboot-bundle-')), 'kreboot-agent.cjs'));
+  const inputs = Object.keys(metafile.inputs);
+  assert.ok(inputs.some((input) => input.endsWith('src/agent/jobs/job-runner.ts')), 'the agent is in it');
+  const packages = new Set(inputs.flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
+  for (const controllerOnly of ['@kubernetes/client-node', 'express', 'axios', 'zod', 'cron-parser']) {
+    assert.ok(!packages.has(controllerOnly), `${controllerOnly} is not in the agent bundle`);
+  }
+  assert.deepEqual(inputs.filter((input) => /src\/(controller|intake|gates|notify|prometheus)\//.test(input)), []);
 });

@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Node } from '@kubernetes/client-node';
+import { shippedAgentArgs } from '../../harness/agent-bundle.ts';
 import type { Cluster } from '../../harness/cluster.ts';
 import { freePort } from '../../harness/ports.ts';
 import { startProcess, type ManagedProcess } from '../../harness/process.ts';
@@ -65,6 +66,7 @@ export async function createRig(cluster: Cluster): Promise<Rig> {
   const controllerPort = await freePort();
   const processes: ManagedProcess[] = [];
   const cli = join(ROOT, 'src/cli.ts');
+  const agentArgs = await shippedAgentArgs();
 
   const readNode = () => cluster.core.readNode({ name: node });
   return {
@@ -72,7 +74,7 @@ export async function createRig(cluster: Cluster): Promise<Rig> {
     agentMetrics: `127.0.0.1:${agentPort}`,
     controllerUrl: `http://127.0.0.1:${controllerPort}`,
     start(controllerArgs = []) {
-      processes.push(startProcess('agent', process.execPath, [cli, 'agent', `--kubeconfig=${agent.kubeconfigPath}`, `--node-id=${node}`,
+      processes.push(startProcess('agent', process.execPath, [...agentArgs, 'agent', `--kubeconfig=${agent.kubeconfigPath}`, `--node-id=${node}`,
         `--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootId}`, '--period=1s', `--reboot-command=${reboot}`, `--nsenter=${nsenter}`,
         '--metrics-host=127.0.0.1', `--metrics-port=${agentPort}`, '--log-format=json'], { logDir: dir }));
       processes.push(startProcess('controller', process.execPath, [cli, 'controller', `--kubeconfig=${controller.kubeconfigPath}`,

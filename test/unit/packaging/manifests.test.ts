@@ -60,15 +60,16 @@ test('the agent gets its node name from the downward API and the sentinel folder
   assert.ok(tolerated.includes('node-role.kubernetes.io/control-plane'));
 });
 
-test('the agent\'s node command starts the image\'s entry point with flags this Node accepts', async () => {
+test('the agent\'s node command runs the image\'s agent bundle with flags this Node accepts', async () => {
   const { spawnSync } = await import('node:child_process');
   const command: string[] = findDoc('deploy/base/agent-daemonset.yaml', 'DaemonSet').spec.template.spec.containers[0].command;
   assert.equal(command[0], 'node');
-  assert.equal(command.at(-1), '/app/dist/cli.js', 'the Dockerfile\'s entry point');
+  assert.equal(command.at(-1), '/app/dist/kreboot-agent.cjs', 'the bundle the Dockerfile builds');
   const flags = command.slice(1, -1);
   const run = spawnSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const chart = readText('deploy/helm/kreboot/templates/agent-daemonset.yaml');
   assert.ok(chart.includes(`command: ${JSON.stringify(command).replaceAll(',', ', ')}`), 'the Helm chart runs the same command');
-  assert.match(readText('Dockerfile'), /ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]/);
+  assert.match(readText('Dockerfile'), /node scripts\/build-agent\.ts/, 'the image builds the bundle');
+  assert.match(readText('Dockerfile'), /COPY --from=build \/src\/dist \.\/dist/, 'and ships dist/ with it');
 });

@@ -1,0 +1,48 @@
+// The agent as it ships: dist/kreboot-agent.cjs (built by scripts/build-agent.ts, fresh for each
+// test process) run with the node flags of the DaemonSet's command. Tests and benches that start
+// an agent use this, so they exercise the bundle and the flags operators get, not src/ under type
+// stripping.
+
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { buildAgentBundle } from '../../scripts/build-agent.ts';
+
+const REPO = new URL('../../', import.meta.url).pathname;
+export const AGENT_DAEMONSET = join(REPO, 'deploy/base/agent-daemonset.yaml');
+/** Where the image puts the bundle; the DaemonSet's command ends with it. */
+export const IMAGE_AGENT_BUNDLE = '/app/dist/kreboot-agent.cjs';
+
+interface DaemonSetDoc {
+  kind?: string;
+  spec: { template: { spec: { containers: Array<{ command: string[] }> } } };
+}
+
+/** The node flags between `node` and the bundle in deploy/base's agent command. */
+export function daemonSetNodeFlags(): string[] {
+  const daemonSet = load(readFileSync(AGENT_DAEMONSET, 'utf8')) as DaemonSetDoc;
+  const command = daemonSet.spec.template.spec.containers[0]!.command;
+  if (command[0] !== 'node' || command.at(-1) !== IMAGE_AGENT_BUNDLE) {
+    throw new Error(`the agent's command should be node [flags] ${IMAGE_AGENT_BUNDLE}, is: ${command.join(' ')}`);
+  }
+  return command.slice(1, -1);
+}
+
+let built: Promise<string> | undefined;
+
+/** Builds the bundle once per process, inside the repository so node_modules resolves (pino-pretty). */
+export function agentBundle(): Promise<string> {
+  built ??= (async () => {
+    const dir = join(REPO, '.tmp/agent-bundle', String(process.pid));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const outfile = join(dir, 'kreboot-agent.cjs');
+    await buildAgentBundle(outfile);
+    return outfile;
+  })();
+  return built;
+}
+
+/** `node` arguments that start the shipped agent: the DaemonSet's flags, then the bundle. */
+export async function shippedAgentArgs(): Promise<string[]> {
+  return [...daemonSetNodeFlags(), await agentBundle()];
+}
