@@ -35,6 +35,9 @@ export async function buildAgentBundle(outfile: string = AGENT_BUNDLE): Promise<
     metafile: true,
     logLevel: 'warning',
   });
+  // A warning here is a bundle that breaks at run time (say, an import.meta the define does not
+  // cover, which CommonJS leaves empty): fail the build instead.
+  if (result.warnings.length > 0) throw new Error(`esbuild warned ${result.warnings.length} time(s) while bundling the agent; see above`);
   return result.metafile;
 }
 
