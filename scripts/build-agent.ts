@@ -20,7 +20,7 @@ export async function buildAgentBundle(outfile: string = AGENT_BUNDLE): Promise<
     platform: 'node',
     target: 'node24',
     // CommonJS, not ESM: an ESM import of a Node built-in builds a facade that reads every export,
-    // and node:http's lazy exports then load http2, undici, worker_threads and more (~6 MB).
+    // and node:http's lazy exports then load http2, undici, worker_threads and more (~3 MB here).
     format: 'cjs',
     // Smaller source text is less heap; the source map (not loaded unless --enable-source-maps)
     // turns minified stack traces back into src/ lines.

@@ -9,12 +9,11 @@ import { load } from 'js-yaml';
 import { buildAgentBundle } from '../../scripts/build-agent.ts';
 
 const REPO = new URL('../../', import.meta.url).pathname;
-export const AGENT_DAEMONSET = join(REPO, 'deploy/base/agent-daemonset.yaml');
+const AGENT_DAEMONSET = join(REPO, 'deploy/base/agent-daemonset.yaml');
 /** Where the image puts the bundle; the DaemonSet's command ends with it. */
 export const IMAGE_AGENT_BUNDLE = '/app/dist/kreboot-agent.cjs';
 
 interface DaemonSetDoc {
-  kind?: string;
   spec: { template: { spec: { containers: Array<{ command: string[] }> } } };
 }
 

@@ -1,8 +1,8 @@
 // Starts one real agent, as it ships (the bundle with the DaemonSet's node flags), for a simulated
 // host, on a fixed metrics port (Prometheus keeps scraping the same target across the host's
-// "reboots"). Like the agent's integration tests it runs
-// under `unshare --pid --fork --mount-proc`, so `/proc/1` is the agent's own namespace init and the
-// agent's real `nsenter -m/proc/1/ns/mnt` works (this machine's PID 1 refuses to be entered).
+// "reboots"). Like the agent's integration tests it runs under `unshare --pid --fork --mount-proc`,
+// so `/proc/1` is the agent's own namespace init and the agent's real `nsenter -m/proc/1/ns/mnt`
+// works (this machine's PID 1 refuses to be entered).
 
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';

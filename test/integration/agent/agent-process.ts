@@ -1,9 +1,8 @@
 // Runs the real agent as it ships (the bundle with the DaemonSet's node flags) for the integration
-// tests, inside its own PID and mount
-// namespace (`unshare --pid --fork --mount-proc`), so that "/proc/1" is the agent's namespace init
-// and `nsenter -m/proc/1/ns/mnt` works for real, as with hostPID in a cluster (this machine's own
-// PID 1 does not let anyone enter its namespaces). File paths are shared with the test: only /proc
-// is remounted.
+// tests, inside its own PID and mount namespace (`unshare --pid --fork --mount-proc`), so that
+// "/proc/1" is the agent's namespace init and `nsenter -m/proc/1/ns/mnt` works for real, as with
+// hostPID in a cluster (this machine's own PID 1 does not let anyone enter its namespaces). File
+// paths are shared with the test: only /proc is remounted.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
