@@ -9,8 +9,8 @@ import { build, type Metafile } from 'esbuild';
 import { join } from 'node:path';
 
 const ROOT = new URL('../', import.meta.url).pathname;
-export const AGENT_ENTRY = join(ROOT, 'src/agent/bin.ts');
-export const AGENT_BUNDLE = join(ROOT, 'dist/kreboot-agent.cjs');
+const AGENT_ENTRY = join(ROOT, 'src/agent/bin.ts');
+const AGENT_BUNDLE = join(ROOT, 'dist/kreboot-agent.cjs');
 
 export async function buildAgentBundle(outfile: string = AGENT_BUNDLE): Promise<Metafile> {
   const result = await build({

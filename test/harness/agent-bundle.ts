@@ -3,24 +3,17 @@
 // an agent use this, so they exercise the bundle and the flags operators get, not src/ under type
 // stripping.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
 import { buildAgentBundle } from '../../scripts/build-agent.ts';
+import { findDoc, ROOT } from './packaging-files.ts';
 
-const REPO = new URL('../../', import.meta.url).pathname;
-const AGENT_DAEMONSET = join(REPO, 'deploy/base/agent-daemonset.yaml');
 /** Where the image puts the bundle; the DaemonSet's command ends with it. */
-export const IMAGE_AGENT_BUNDLE = '/app/dist/kreboot-agent.cjs';
-
-interface DaemonSetDoc {
-  spec: { template: { spec: { containers: Array<{ command: string[] }> } } };
-}
+const IMAGE_AGENT_BUNDLE = '/app/dist/kreboot-agent.cjs';
 
 /** The node flags between `node` and the bundle in deploy/base's agent command. */
 export function daemonSetNodeFlags(): string[] {
-  const daemonSet = load(readFileSync(AGENT_DAEMONSET, 'utf8')) as DaemonSetDoc;
-  const command = daemonSet.spec.template.spec.containers[0]!.command;
+  const command: string[] = findDoc('deploy/base/agent-daemonset.yaml', 'DaemonSet').spec.template.spec.containers[0].command;
   if (command[0] !== 'node' || command.at(-1) !== IMAGE_AGENT_BUNDLE) {
     throw new Error(`the agent's command should be node [flags] ${IMAGE_AGENT_BUNDLE}, is: ${command.join(' ')}`);
   }
@@ -32,7 +25,7 @@ let built: Promise<string> | undefined;
 /** Builds the bundle once per process, inside the repository so node_modules resolves (pino-pretty). */
 export function agentBundle(): Promise<string> {
   built ??= (async () => {
-    const dir = join(REPO, '.tmp/agent-bundle', String(process.pid));
+    const dir = join(ROOT, '.tmp/agent-bundle', String(process.pid));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const outfile = join(dir, 'kreboot-agent.cjs');
     await buildAgentBundle(outfile);

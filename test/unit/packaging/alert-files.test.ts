@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findDoc, readDocs, type Doc } from './files.ts';
+import { findDoc, readDocs, type Doc } from '../../harness/packaging-files.ts';
 
 const rules = readDocs('alertmanager/rules.yaml')[0];
 const amConfig = readDocs('alertmanager/alertmanager.yml')[0];

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FLAGS_BY_NAME } from '../../../src/config/flags.ts';
-import { findDoc, flagArgs, readText, type Doc } from './files.ts';
+import { findDoc, flagArgs, readText, type Doc } from '../../harness/packaging-files.ts';
 
 const deployment = findDoc('deploy/base/controller-deployment.yaml', 'Deployment');
 const daemonSet = findDoc('deploy/base/agent-daemonset.yaml', 'DaemonSet');

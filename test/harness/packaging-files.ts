@@ -1,10 +1,11 @@
-// Reads the packaging files (deploy/, alertmanager/) as plain objects for the unit tests.
+// Reads the packaging files (deploy/, alertmanager/) as plain objects: for the packaging unit
+// tests, and for the harness's reading of the agent's command.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllYaml } from '@kubernetes/client-node';
 
-export const ROOT = join(import.meta.dirname, '..', '..', '..');
+export const ROOT = join(import.meta.dirname, '..', '..');
 
 export function readText(path: string): string {
   return readFileSync(join(ROOT, path), 'utf8');
