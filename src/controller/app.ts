@@ -3,7 +3,7 @@
 // the API, and the HTTP server. Every dependency comes in as an argument (STYLE.md).
 
 import { hostname } from 'node:os';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ErrorRequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { ControllerConfig } from '../config/controller-config.ts';
@@ -18,8 +18,9 @@ import type { Notify } from '../notify/event.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { createControl } from './api/control.ts';
 import { buildStatus } from './api/status.ts';
+import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
-import { createLeaderElection } from './leader-election.ts';
+import { createLeaderElection, createLeaseApi } from './leader-election.ts';
 import { createRolloutStore } from './lock/rollout-store.ts';
 import { createEventRecorder } from './observe/events.ts';
 import { createControllerMetrics } from './observe/metrics.ts';
@@ -55,9 +56,10 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   let wake: (reason: string) => void = () => {};
   const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, nodeSelector: config.nodeSelector, log, onChange: (reason) => wake(reason) });
-  const rollout = createRolloutStore({ kc, namespace: config.lock.dsNamespace, name: config.lock.dsName, lockAnnotation: config.lock.annotation, watched: view.daemonSet });
+  const api = createClusterApi(kc);
+  const rollout = createRolloutStore({ api, namespace: config.lock.dsNamespace, name: config.lock.dsName, lockAnnotation: config.lock.annotation, watched: view.daemonSet });
   let leading = !config.leaderElection.enabled;
-  const metrics = createControllerMetrics(registry, { nodes: () => reconciler.observed(), rollout: () => rollout.current(), leader: () => leading });
+  const metrics = createControllerMetrics(registry, { nodes: () => reconciler.observed(), rollout: () => rollout.current(), halt: () => reconciler.halt(), leader: () => leading });
   const settings = {
     drainDelayMs: config.drain.delayMs,
     drainTimeoutMs: config.drain.timeoutMs,
@@ -75,12 +77,11 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     lockAnnotation: config.lock.annotation,
     ...slotSettings,
   };
-  const core = kc.makeApiClient(CoreV1Api);
-  const sinks = { log, events: createEventRecorder(kc, log), notify: deps.notify, metrics };
+  const sinks = { log, events: createEventRecorder(api, log, clock), notify: deps.notify, metrics };
   const performer = createPerformer({
-    core,
+    api,
     rollout,
-    drainer: createDrainer(kc, config.drain),
+    drainer: createDrainer(api, config.drain),
     sinks,
     settings,
     log,
@@ -89,7 +90,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   });
   const nodeGone = async (name: string) => {
     try {
-      await core.readNode({ name });
+      await api.readNode(name);
       return false;
     } catch (error) {
       if (isNotFound(error)) return true;
@@ -99,9 +100,9 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const reconciler = createReconciler({ view, rollout, performer, gates: deps.gates, settings, metrics, log, clock, nodeGone });
   wake = reconciler.wake;
 
-  const requests = createRequestStore({ kc, cached: view.node, clock, onWrite: () => wake('request recorded') });
-  const control = createControl({ kc, view, rollout, requests, notify: deps.notify, clock, wake });
-  const status = () => buildStatus({ nodes: reconciler.observed(), rollout: rollout.current(), leader: leading, identity, settings: slotSettings, now: clock(), notifications: deps.notificationStatus() });
+  const requests = createRequestStore({ api, cached: view.node, clock, onWrite: () => wake('request recorded'), remediationCap: config.maxRebootAttempts });
+  const control = createControl({ view, rollout, requests, notify: deps.notify, clock, wake });
+  const status = () => buildStatus({ nodes: reconciler.observed(), rollout: rollout.current(), halt: reconciler.halt(), leader: leading, identity, settings: slotSettings, now: clock(), notifications: deps.notificationStatus() });
 
   const app = createBaseApp({ registry, ready: view.synced });
   app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));
@@ -117,7 +118,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   await view.start();
   const election = config.leaderElection.enabled
     ? createLeaderElection({
-        kc,
+        api: createLeaseApi(kc, config.leaderElection.namespace, config.leaderElection.name),
         namespace: config.leaderElection.namespace,
         name: config.leaderElection.name,
         identity,
@@ -137,9 +138,11 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   return {
     http,
     async stop() {
+      // The running cycle finishes before the Lease is released: no other replica may act while
+      // this one still writes.
       reconciler.stop();
-      await election?.stop();
       await reconciler.idle();
+      await election?.stop();
       await http.close();
       await view.stop();
     },

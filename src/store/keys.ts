@@ -19,7 +19,11 @@ export const CONTROLLER = {
   checkRequestedAt: `${PREFIX}check-requested-at`, // RFC 3339: the agent re-checks its sentinel when this changes
   request: `${PREFIX}reboot-request`, // JSON RebootRequest
   state: `${PREFIX}state`, // JSON NodeProgress
+  remediated: `${PREFIX}remediated`, // JSON RemediationMemory: alert episodes already rebooted for
 } as const;
+
+/** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */
+export const PHASE_LABEL = `${PREFIX}phase`;
 
 /** kured's node annotations, written under --annotate-nodes. */
 export const KURED = {
@@ -33,6 +37,11 @@ export interface RebootJob {
   readonly createdAt: string;
   /** The boot ID when the job was created: once the node reports another, the job is done. */
   readonly bootIdBefore: string;
+  /**
+   * RFC 3339: the agent does not start the job after this (the controller's reboot timeout). The
+   * controller removes a timed-out job too; this covers an agent that starts late in the same boot.
+   */
+  readonly notAfter?: string;
 }
 
 /** The agent's record of what it did with a job. */

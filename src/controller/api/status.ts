@@ -4,10 +4,10 @@
 
 import type { QueueStatus } from '../../notify/delivery-queue.ts';
 import { liveHolders, type SlotSettings } from '../lock/slots.ts';
-import type { RolloutRecord } from '../lock/rollout-record.ts';
+import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
 import { wantsToStart } from '../policy/decide.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
-import { isInFlight } from '../policy/progress.ts';
+import { isOutOfService } from '../policy/progress.ts';
 
 export interface NodeStatus {
   readonly name: string;
@@ -35,7 +35,7 @@ export interface Status {
   readonly notifications: readonly QueueStatus[];
 }
 
-export function buildStatus(input: { nodes: readonly ObservedNode[]; rollout: RolloutRecord | undefined; leader: boolean; identity: string; settings: SlotSettings; now: Date; notifications: readonly QueueStatus[] }): Status {
+export function buildStatus(input: { nodes: readonly ObservedNode[]; rollout: RolloutRecord | undefined; halt: HaltRecord | undefined; leader: boolean; identity: string; settings: SlotSettings; now: Date; notifications: readonly QueueStatus[] }): Status {
   const { nodes, rollout, now } = input;
   const known = nodes.filter((node) => node.progress || node.request || node.rebootRequired === true);
   const queue = known
@@ -48,9 +48,9 @@ export function buildStatus(input: { nodes: readonly ObservedNode[]; rollout: Ro
     identity: input.identity,
     concurrency: input.settings.concurrency,
     paused: rollout?.paused ? { ...rollout.paused } : null,
-    halted: rollout?.halted ? { ...rollout.halted } : null,
+    halted: input.halt ? { ...input.halt } : null,
     lockHolders: holders.map((holder) => ({ node: holder.nodeID, kreboot: holder.ours, ...(holder.created ? { since: holder.created } : {}) })),
-    inFlight: known.filter((node) => isInFlight(node.progress)).map((node) => node.name),
+    inFlight: known.filter((node) => isOutOfService(node.progress)).map((node) => node.name),
     queue,
     nodes: known
       .map((node) => ({

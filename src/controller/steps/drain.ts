@@ -3,8 +3,9 @@
 // pods are deleted (kured's Force), a PodDisruptionBudget's 429 is a "not yet". The pass never
 // sleeps: it reports what remains and the runner requeues (STYLE.md "Waiting is a requeue").
 
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { apiErrorMessage, httpStatus, isNotFound } from '../../kube/patch.ts';
+import type { ClusterApi } from '../cluster-api.ts';
 
 export interface DrainSettings {
   /** -1 uses each pod's own grace period. */
@@ -44,23 +45,15 @@ function isBare(pod: V1Pod): boolean {
   return !pod.metadata?.ownerReferences?.some((owner) => owner.controller === true);
 }
 
-export function createDrainer(kc: KubeConfig, settings: DrainSettings): Drainer {
-  const core = kc.makeApiClient(CoreV1Api);
+export function createDrainer(api: ClusterApi, settings: DrainSettings): Drainer {
   const deleteOptions = settings.gracePeriodSeconds >= 0 ? { gracePeriodSeconds: settings.gracePeriodSeconds } : {};
 
   async function remove(pod: V1Pod): Promise<'gone' | 'evicting' | 'budget'> {
     const name = pod.metadata!.name!;
     const namespace = pod.metadata!.namespace!;
     try {
-      if (isBare(pod)) {
-        await core.deleteNamespacedPod({ name, namespace, ...deleteOptions });
-      } else {
-        await core.createNamespacedPodEviction({
-          name,
-          namespace,
-          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions },
-        });
-      }
+      if (isBare(pod)) await api.deletePod(namespace, name, deleteOptions);
+      else await api.evictPod(namespace, name, deleteOptions);
       return 'evicting';
     } catch (error) {
       if (isNotFound(error)) return 'gone';
@@ -71,11 +64,8 @@ export function createDrainer(kc: KubeConfig, settings: DrainSettings): Drainer 
 
   return {
     async pass(node, now) {
-      const list = await core.listPodForAllNamespaces({
-        fieldSelector: `spec.nodeName=${node}`,
-        ...(settings.podSelector ? { labelSelector: settings.podSelector } : {}),
-      });
-      const leaving = list.items.filter((pod) => !exempt(pod));
+      const pods = await api.listPodsOnNode(node, settings.podSelector || undefined);
+      const leaving = pods.filter((pod) => !exempt(pod));
       const waiting: string[] = [];
       const blockedByBudget: string[] = [];
       let evicted = 0;
