@@ -1,6 +1,7 @@
 // Watches the test's nodes and checks the safety invariants at every transition the API server
-// reports, not only at the end: never more nodes in flight than the concurrency, and never a node
-// cordoned without a kreboot record saying why (unless an admin cordoned it before).
+// reports, not only at the end: never more nodes out of service than the concurrency (in flight,
+// or failed and kept cordoned because it did not come back), and never a node cordoned without a
+// kreboot record saying why (unless an admin cordoned it before).
 
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { CONTROLLER } from '../../../src/store/keys.ts';
@@ -15,19 +16,20 @@ export interface FlightMonitor {
   stop(): Promise<void>;
 }
 
-function phaseOf(node: V1Node): { phase: string; reason: string } | undefined {
+function phaseOf(node: V1Node): { phase: string; reason: string; haltedRollout?: boolean } | undefined {
   const text = node.metadata?.annotations?.[CONTROLLER.state];
   if (!text) return undefined;
   try {
-    return JSON.parse(text) as { phase: string; reason: string };
+    return JSON.parse(text) as { phase: string; reason: string; haltedRollout?: boolean };
   } catch {
     return undefined;
   }
 }
 
-export async function startFlightMonitor(kc: KubeConfig, options: { labelSelector: string; preCordoned?: readonly string[] }): Promise<FlightMonitor> {
+export async function startFlightMonitor(kc: KubeConfig, options: { labelSelector: string; preCordoned?: readonly string[]; concurrency?: number }): Promise<FlightMonitor> {
   const core = kc.makeApiClient(CoreV1Api);
   const phases = new Map<string, string>();
+  const out = new Map<string, boolean>();
   const violations: string[] = [];
   const transitions: string[] = [];
   let max = 0;
@@ -39,9 +41,14 @@ export async function startFlightMonitor(kc: KubeConfig, options: { labelSelecto
       phases.set(name, `${state.phase}|${state.reason}`);
       transitions.push(`${name} ${state.phase} ${state.reason}`);
     }
-    const inFlight = [...phases.entries()].filter(([, value]) => IN_FLIGHT.has(value.split('|')[0]!)).length;
-    max = Math.max(max, inFlight);
     const cordoned = node.spec?.unschedulable === true;
+    const krebootCordoned = cordoned && !options.preCordoned?.includes(name) && state?.phase === 'failed';
+    out.set(name, state !== undefined && (IN_FLIGHT.has(state.phase) || (state.phase === 'failed' && state.haltedRollout === true) || krebootCordoned));
+    const outOfService = [...out.entries()].filter(([, value]) => value).map(([key]) => key);
+    max = Math.max(max, outOfService.length);
+    if (options.concurrency !== undefined && outOfService.length > options.concurrency) {
+      violations.push(`${outOfService.length} nodes out of service (${outOfService.join(', ')}) with concurrency ${options.concurrency}`);
+    }
     if (cordoned && !options.preCordoned?.includes(name) && !(state && (IN_FLIGHT.has(state.phase) || state.phase === 'failed'))) {
       violations.push(`${name} is cordoned without a kreboot record (state ${JSON.stringify(state)})`);
     }

@@ -47,7 +47,9 @@ export async function setUpWorld(
   const required = options.required === 'all' ? nodes : (options.required ?? []).map((index) => nodes[index]!);
   const behaviour = Object.fromEntries(Object.entries(options.behaviour ?? {}).map(([index, value]) => [nodes[Number(index)]!, value]));
   const agents = await startTestAgents(cluster.kc, nodes, { required, behaviour, labelSelector: selector, ...(options.rebootMs ? { rebootMs: options.rebootMs } : {}), ...(options.firstCheckMs ? { firstCheckMs: options.firstCheckMs } : {}) });
-  const monitor = await startFlightMonitor(cluster.kc, { labelSelector: selector, preCordoned: (options.preCordoned ?? []).map((index) => nodes[index]!) });
+  const concurrencyArg = (options.controllerArgs ?? []).find((arg) => arg.startsWith('--concurrency='));
+  const concurrency = concurrencyArg ? Number(concurrencyArg.split('=')[1]) : 1;
+  const monitor = await startFlightMonitor(cluster.kc, { labelSelector: selector, preCordoned: (options.preCordoned ?? []).map((index) => nodes[index]!), concurrency });
   const controllers: ControllerProcess[] = [];
 
   const world: World = {
