@@ -1,5 +1,6 @@
 // The controller's configuration: every flag it uses, typed and frozen.
 
+import { checkLabelSelector } from '../gates/label-selector.ts';
 import { commonConfig, readFlags, type CommonConfig, type Loaded } from './load-config.ts';
 
 export interface ControllerConfig extends CommonConfig {
@@ -18,6 +19,7 @@ export interface ControllerConfig extends CommonConfig {
   readonly retryBackoffMs: number;
   readonly nodeSelector: string;
   readonly gateRecheckMs: number;
+  readonly topology: { readonly zoneLabel: string; readonly maxUnavailablePerZone: number; readonly zoneByZone: boolean; readonly nodeOrder: readonly string[] };
   // gates
   readonly prometheus: {
     readonly url: URL | undefined;
@@ -103,6 +105,12 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     retryBackoffMs: r.duration('retry-backoff'),
     nodeSelector: r.string('node-selector'),
     gateRecheckMs: r.duration('gate-recheck-period'),
+    topology: {
+      zoneLabel: r.string('zone-label'),
+      maxUnavailablePerZone: r.int('max-unavailable-per-zone', 0, 1000),
+      zoneByZone: r.bool('zone-by-zone'),
+      nodeOrder: r.list('node-order'),
+    },
     prometheus: {
       url: r.url('prometheus-url'),
       alertFilter: r.regexp('alert-filter-regexp'),
@@ -153,6 +161,11 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
   if (config.gateRecheckMs < 1000) r.problems.push('--gate-recheck-period: must be at least 1s');
   if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
   if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');
+  if ((config.topology.maxUnavailablePerZone > 0 || config.topology.zoneByZone) && config.topology.zoneLabel.trim() === '') r.problems.push('--zone-label: needed by --max-unavailable-per-zone and --zone-by-zone');
+  for (const selector of config.topology.nodeOrder) {
+    const problem = checkLabelSelector(selector);
+    if (problem) r.problems.push(`--node-order: "${selector}": ${problem}`);
+  }
   return { config: deepFreeze(config), problems: r.problems, notices: parsed.notices, help: parsed.help, positionals: parsed.positionals, reader: r };
 }
 

@@ -75,6 +75,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     trigger: config.trigger,
     gateRecheckMs: config.gateRecheckMs,
     lockAnnotation: config.lock.annotation,
+    topology: config.topology,
     ...slotSettings,
   };
   const sinks = { log, events: createEventRecorder(api, log, clock), notify: deps.notify, metrics };

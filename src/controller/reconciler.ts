@@ -17,7 +17,7 @@ import type { ControllerMetrics } from './observe/metrics.ts';
 import type { Performer } from './perform.ts';
 import { decide, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
-import { planCycle, rolloutHalt, slotLedger, withTrigger, type Trigger } from './policy/plan.ts';
+import { planCycle, rolloutHalt, slotLedger, withTrigger, type Offer, type TopologySettings, type Trigger } from './policy/plan.ts';
 import { rolloutVerdict } from './rollout-gate.ts';
 import { createWorkLoop, REAL_TIMERS, type Timers } from './work-loop.ts';
 
@@ -26,7 +26,7 @@ export interface ReconcilerDeps {
   readonly rollout: RolloutStore;
   readonly performer: Performer;
   readonly gates: readonly Gate[];
-  readonly settings: PolicySettings & SlotSettings & { readonly trigger: Trigger; readonly gateRecheckMs: number; readonly lockAnnotation: string };
+  readonly settings: PolicySettings & SlotSettings & { readonly trigger: Trigger; readonly gateRecheckMs: number; readonly lockAnnotation: string; readonly topology?: TopologySettings };
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
   readonly clock: () => Date;
@@ -51,6 +51,8 @@ export interface Reconciler {
   observed(): readonly ObservedNode[];
   /** The halt as derived from the nodes' records (status, metrics). */
   halt(): HaltRecord | undefined;
+  /** The nodes asking to start, in the order they will go (status). */
+  queue(): string[];
   /** Resolves when no cycle is running or queued (tests, shutdown). */
   idle(): Promise<void>;
   stop(): void;
@@ -106,19 +108,19 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const entries = observeAll(view.nodes()).filter((entry) => !stillPending(entry.node));
     const byName = new Map(entries.map((entry) => [entry.observed.name, entry.node]));
     const allObserved = entries.map((entry) => entry.observed);
-    const firstPlan = planCycle(allObserved, rollout.current()?.lock, settings, now);
+    const firstPlan = planCycle(allObserved, rollout.current()?.lock, settings, now, settings.topology);
     await housekeeping(now, firstPlan.outOfService);
 
     const record = rollout.current();
-    const plan = planCycle(allObserved, record?.lock, settings, now);
+    const plan = planCycle(allObserved, record?.lock, settings, now, settings.topology);
     const holding = (name: string) => (record?.lock ? holds(record.lock, name) : false);
-    const ledger = slotLedger(plan.free);
+    const ledger = slotLedger(plan, settings, settings.topology);
     const candidateNames = new Set(plan.candidates.map((node) => node.name));
     // A paused or halted rollout is shown to every waiting node (it costs no I/O); otherwise the
     // gates (one Prometheus query, one pod list per selector) are asked only when a node could start.
     const halt = rolloutHalt(allObserved, record);
     const held = plan.candidates.length > 0 ? rolloutVerdict(record, halt, view.daemonSet() !== undefined, settings, now) : undefined;
-    const mayStart = plan.candidates.some((node) => ledger.mayStart(holding(node.name)));
+    const mayStart = plan.candidates.some((node) => ledger.offer(node, holding(node.name)).ok);
     const verdictOf = held ? () => held : mayStart ? await gateVerdicts(plan.candidates, now) : undefined;
     const context = { now, outOfService: plan.outOfService };
     const resumedAt = record?.resumed?.at;
@@ -131,8 +133,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const node = byName.get(observed.name)!;
       const isCandidate = candidateNames.has(observed.name);
       const holdsSlot = holding(observed.name);
-      const verdict = isCandidate && verdictOf && (held || ledger.mayStart(holdsSlot)) ? verdictOf(observed.name) : undefined;
-      let fact: RunnerFact | undefined;
+      const offer: Offer | undefined = isCandidate && !held ? ledger.offer(observed, holdsSlot) : undefined;
+      const verdict = isCandidate && verdictOf && (held || offer?.ok) ? verdictOf(observed.name) : undefined;
+      // A candidate the ledger turns away waits with the ledger's reason (slot, zone).
+      let fact: RunnerFact | undefined = offer && !offer.ok ? { type: 'no-slot', reason: offer.reason } : undefined;
       for (let step = 0; step < MAX_STEPS; step++) {
         // A replica that stopped leading (its Lease renewal missed the deadline) stops here.
         if (!active) return undefined;
@@ -140,8 +144,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         try {
           const outcome = await performer.perform(action, node, observed, context);
           note(outcome.requeueAt);
-          if (outcome.took && !holdsSlot) ledger.took();
-          if (outcome.released) ledger.freed();
+          if (outcome.took && !holdsSlot) ledger.took(observed);
+          if (outcome.released) ledger.freed(observed);
           if (isCandidate && verdict && !verdict.open && !verdict.retryAt) note(new Date(now.getTime() + settings.gateRecheckMs));
           fact = outcome.fact;
         } catch (error) {
@@ -169,6 +173,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     observed: () => observeAll(view.nodes()).map((entry) => entry.observed),
     halt() {
       return rolloutHalt(observeAll(view.nodes()).map((entry) => entry.observed), rollout.current());
+    },
+    queue() {
+      const nodes = observeAll(view.nodes()).map((entry) => entry.observed);
+      return planCycle(nodes, rollout.current()?.lock, settings, clock(), settings.topology).candidates.map((node) => node.name);
     },
     idle: loop.idle,
     stop: loop.stop,

@@ -1,8 +1,10 @@
 // The planning step of a decision cycle, pure like decide(): which nodes ask to start (the trigger
-// mode applied), in which order nodes are decided, how many slots are free, whether the rollout is
-// halted, and — as the cycle goes — which candidates may still take a slot. Tested by tables
-// (test/unit/controller/plan.test.ts); the reconciler only performs what this says.
+// mode applied), in which order they go (--node-order, then oldest request; zone by zone if asked),
+// how many slots are free overall and per zone, whether the rollout is halted, and — as the cycle
+// goes — which candidates may still take a slot. Tested by tables (test/unit/controller/plan.test.ts);
+// the reconciler only performs what this says.
 
+import { matchesLabelSelector } from '../../gates/label-selector.ts';
 import type { LockRecord } from '../lock/lock-record.ts';
 import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
 import { liveHolders, type SlotSettings } from '../lock/slots.ts';
@@ -21,6 +23,43 @@ export function withTrigger(node: ObservedNode, trigger: Trigger): ObservedNode 
 /** Candidates are served oldest request first; the name breaks ties so the order is stable. */
 export function byRequestAge(a: ObservedNode, b: ObservedNode): number {
   return a.request!.at.localeCompare(b.request!.at) || a.name.localeCompare(b.name);
+}
+
+export interface TopologySettings {
+  /** Node label naming its zone; nodes without it share the zone "". */
+  readonly zoneLabel: string;
+  /** Most nodes out of service at once in one zone; 0: no cap. */
+  readonly maxUnavailablePerZone: number;
+  /** Finish every requested node of one zone before starting another. */
+  readonly zoneByZone: boolean;
+  /** Label selectors: nodes matching the first go first, nodes matching none last. */
+  readonly nodeOrder: readonly string[];
+}
+
+export const NO_TOPOLOGY: TopologySettings = { zoneLabel: '', maxUnavailablePerZone: 0, zoneByZone: false, nodeOrder: [] };
+
+export function zoneOf(node: ObservedNode, topology: TopologySettings): string {
+  return topology.zoneLabel === '' ? '' : (node.labels[topology.zoneLabel] ?? '');
+}
+
+/** The node's place in --node-order: the index of the first selector it matches. */
+export function orderRank(node: ObservedNode, topology: TopologySettings): number {
+  const index = topology.nodeOrder.findIndex((selector) => matchesLabelSelector(selector, node.labels));
+  return index === -1 ? topology.nodeOrder.length : index;
+}
+
+/**
+ * With --zone-by-zone, the zone being worked on: the zone of the node kreboot started most
+ * recently (out of service or done), derived from the records so a restart keeps to it.
+ */
+function currentZone(nodes: readonly ObservedNode[], topology: TopologySettings): string | undefined {
+  let latest: ObservedNode | undefined;
+  for (const node of nodes) {
+    const started = node.progress?.startedAt;
+    if (!started || !(isOutOfService(node.progress) || node.progress?.phase === 'done')) continue;
+    if (!latest || started > latest.progress!.startedAt!) latest = node;
+  }
+  return latest ? zoneOf(latest, topology) : undefined;
 }
 
 /**
@@ -50,9 +89,13 @@ export interface CyclePlan {
   readonly outOfService: ReadonlySet<string>;
   /** Slots free at the start of the cycle. */
   readonly free: number;
+  /** Nodes out of service per zone. */
+  readonly outByZone: ReadonlyMap<string, number>;
+  /** With --zone-by-zone: the zone candidates are taken from while it has any. */
+  readonly activeZone: string | undefined;
 }
 
-export function planCycle(nodes: readonly ObservedNode[], lock: LockRecord | undefined, settings: SlotSettings, now: Date): CyclePlan {
+export function planCycle(nodes: readonly ObservedNode[], lock: LockRecord | undefined, settings: SlotSettings, now: Date, topology: TopologySettings = NO_TOPOLOGY): CyclePlan {
   const candidates: ObservedNode[] = [];
   const out: ObservedNode[] = [];
   const rest: ObservedNode[] = [];
@@ -61,30 +104,63 @@ export function planCycle(nodes: readonly ObservedNode[], lock: LockRecord | und
     else if (isOutOfService(node.progress)) out.push(node);
     else rest.push(node);
   }
-  candidates.sort(byRequestAge);
+  const rank = new Map(candidates.map((node) => [node.name, orderRank(node, topology)]));
+  candidates.sort((a, b) => rank.get(a.name)! - rank.get(b.name)! || byRequestAge(a, b));
   const outOfService = new Set(out.map((node) => node.name));
+  const outByZone = new Map<string, number>();
+  for (const node of out) outByZone.set(zoneOf(node, topology), (outByZone.get(zoneOf(node, topology)) ?? 0) + 1);
+  let activeZone: string | undefined;
+  if (topology.zoneByZone && candidates.length > 0) {
+    const zonesWithCandidates = new Set(candidates.map((node) => zoneOf(node, topology)));
+    const busy = [...outByZone.keys()].find((zone) => zonesWithCandidates.has(zone));
+    const recent = currentZone(nodes, topology);
+    activeZone = busy ?? (outByZone.size > 0 ? [...outByZone.keys()][0] : recent !== undefined && zonesWithCandidates.has(recent) ? recent : zoneOf(candidates[0]!, topology));
+    // The active zone's candidates first, keeping the order within each zone.
+    const inZone = candidates.filter((node) => zoneOf(node, topology) === activeZone);
+    const others = candidates.filter((node) => zoneOf(node, topology) !== activeZone);
+    candidates.splice(0, candidates.length, ...inZone, ...others);
+  }
   // An unreadable lock frees nothing (the rollout gate blocks anyway).
   const occupied = lock ? new Set([...liveHolders(lock, settings, now, outOfService).map((holder) => holder.nodeID), ...outOfService]).size : settings.concurrency;
-  return { order: [...out, ...rest, ...candidates], candidates, outOfService, free: Math.max(0, settings.concurrency - occupied) };
+  return { order: [...out, ...rest, ...candidates], candidates, outOfService, free: Math.max(0, settings.concurrency - occupied), outByZone, activeZone };
 }
 
-/** Slot accounting within one cycle: a start takes a slot, a completion or a restore frees one. */
+export type Offer = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Slot accounting within one cycle: a start takes a slot (overall and in its zone), a completion
+ * or a restore frees one.
+ */
 export interface SlotLedger {
-  /** Whether a candidate may be offered a start now (it holds a slot already, or one is free). */
-  mayStart(holdsSlot: boolean): boolean;
-  took(): void;
-  freed(): void;
+  /** Whether a candidate may be offered a start now, and if not, why. */
+  offer(node: ObservedNode, holdsSlot: boolean): Offer;
+  took(node: ObservedNode): void;
+  freed(node: ObservedNode): void;
 }
 
-export function slotLedger(free: number): SlotLedger {
-  let available = free;
+export function slotLedger(plan: Pick<CyclePlan, 'free' | 'outByZone' | 'activeZone'>, settings: SlotSettings, topology: TopologySettings = NO_TOPOLOGY): SlotLedger {
+  let available = plan.free;
+  const outByZone = new Map(plan.outByZone);
+  const zone = (node: ObservedNode) => zoneOf(node, topology);
+  const label = (name: string) => (name === '' ? 'nodes without a zone' : `zone ${name}`);
   return {
-    mayStart: (holdsSlot) => holdsSlot || available > 0,
-    took: () => {
-      available--;
+    offer(node, holdsSlot) {
+      if (!holdsSlot && available <= 0) return { ok: false, reason: `waiting for a free slot (${settings.concurrency - available}/${settings.concurrency} in flight)` };
+      const here = zone(node);
+      if (topology.zoneByZone && plan.activeZone !== undefined && here !== plan.activeZone) return { ok: false, reason: `zone by zone: ${label(plan.activeZone)} goes first` };
+      const cap = topology.maxUnavailablePerZone;
+      const out = outByZone.get(here) ?? 0;
+      if (cap > 0 && out >= cap) return { ok: false, reason: `${label(here)} has ${out}/${cap} nodes out of service (--max-unavailable-per-zone)` };
+      return { ok: true };
     },
-    freed: () => {
+    took(node) {
+      available--;
+      outByZone.set(zone(node), (outByZone.get(zone(node)) ?? 0) + 1);
+    },
+    freed(node) {
       available++;
+      const here = zone(node);
+      outByZone.set(here, Math.max(0, (outByZone.get(here) ?? 0) - 1));
     },
   };
 }

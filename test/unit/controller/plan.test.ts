@@ -70,13 +70,59 @@ describe('planCycle()', () => {
 
 describe('slotLedger()', () => {
   it('offers a start while a slot is free or already held, and counts takes and frees', () => {
-    const ledger = slotLedger(1);
-    assert.equal(ledger.mayStart(false), true);
-    ledger.took();
-    assert.equal(ledger.mayStart(false), false);
-    assert.equal(ledger.mayStart(true), true, 'a node holding a slot may always start');
-    ledger.freed();
-    assert.equal(ledger.mayStart(false), true);
+    const ledger = slotLedger({ free: 1, outByZone: new Map(), activeZone: undefined }, SLOTS);
+    const a = node({ name: 'a' });
+    assert.equal(ledger.offer(a, false).ok, true);
+    ledger.took(a);
+    assert.deepEqual(ledger.offer(a, false), { ok: false, reason: 'waiting for a free slot (2/2 in flight)' });
+    assert.equal(ledger.offer(a, true).ok, true, 'a node holding a slot may always start');
+    ledger.freed(a);
+    assert.equal(ledger.offer(a, false).ok, true);
+  });
+});
+
+describe('topology', () => {
+  const ZONES = { zoneLabel: 'zone', maxUnavailablePerZone: 1, zoneByZone: false, nodeOrder: [] };
+  const inZone = (name: string, zone: string, extra: Partial<ReturnType<typeof node>> = {}) => node({ name, labels: { zone }, request: request(60), ...extra });
+
+  it('--max-unavailable-per-zone: a zone with a node out takes no other; other zones go in parallel', () => {
+    const nodes = [inZone('a1', 'a', { request: undefined, progress: rebooting }), inZone('a2', 'a'), inZone('b1', 'b'), inZone('c1', 'c'), inZone('b2', 'b')];
+    const settings = { concurrency: 3, ttlMs: 0 };
+    const plan = planCycle(nodes, { holders: [ours('a1')] }, settings, NOW, ZONES);
+    const ledger = slotLedger(plan, settings, ZONES);
+    const started: string[] = [];
+    for (const candidate of plan.candidates) {
+      const offer = ledger.offer(candidate, false);
+      if (offer.ok) {
+        ledger.took(candidate);
+        started.push(candidate.name);
+      } else if (candidate.name === 'a2') assert.match(offer.reason, /zone a has 1\/1 nodes out of service/);
+    }
+    assert.deepEqual(started, ['b1', 'c1'], 'one per zone, zone a already busy, concurrency 3 reached');
+  });
+
+  it('--node-order: selector order first (control planes last), then the oldest request', () => {
+    const topology = { ...ZONES, nodeOrder: ['!node-role.kubernetes.io/control-plane'] };
+    const nodes = [
+      node({ name: 'cp', labels: { 'node-role.kubernetes.io/control-plane': '' }, request: request(900) }),
+      node({ name: 'w2', request: request(10) }),
+      node({ name: 'w1', request: request(20) }),
+    ];
+    assert.deepEqual(planCycle(nodes, { holders: [] }, SLOTS, NOW, topology).candidates.map((entry) => entry.name), ['w1', 'w2', 'cp']);
+  });
+
+  it('--zone-by-zone: the zone started most recently is finished before another starts', () => {
+    const topology = { ...ZONES, maxUnavailablePerZone: 0, zoneByZone: true };
+    const done = { phase: 'done' as const, since: ago(5), reason: '', startedAt: ago(40) };
+    // b1 was done last (zone b is the current zone); b2 still waits, a1's request is older.
+    const nodes = [inZone('a1', 'a', { request: request(600) }), inZone('b1', 'b', { request: undefined, progress: done }), inZone('b2', 'b')];
+    const settings = { concurrency: 3, ttlMs: 0 };
+    const plan = planCycle(nodes, { holders: [] }, settings, NOW, topology);
+    assert.equal(plan.activeZone, 'b');
+    assert.deepEqual(plan.candidates.map((entry) => entry.name), ['b2', 'a1']);
+    const ledger = slotLedger(plan, settings, topology);
+    assert.equal(ledger.offer(plan.candidates[0]!, false).ok, true);
+    assert.deepEqual(ledger.offer(plan.candidates[1]!, false), { ok: false, reason: 'zone by zone: zone b goes first' });
   });
 });
 
