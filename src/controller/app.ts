@@ -103,11 +103,11 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   const requests = createRequestStore({ api, cached: view.node, clock, onWrite: () => wake('request recorded'), remediationCap: config.maxRebootAttempts });
   const control = createControl({ view, rollout, requests, notify: deps.notify, clock, wake });
-  const status = () => buildStatus({ nodes: reconciler.observed(), rollout: rollout.current(), halt: reconciler.halt(), leader: leading, identity, settings: slotSettings, now: clock(), notifications: deps.notificationStatus() });
+  const status = () => buildStatus({ nodes: reconciler.observed(), queue: reconciler.queue(), rollout: rollout.current(), halt: reconciler.halt(), leader: leading, identity, settings: slotSettings, now: clock(), notifications: deps.notificationStatus() });
 
   const app = createBaseApp({ registry, ready: view.synced });
   app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));
-  app.use(createApiRouter({ status, control, admin: deps.adminAuth, log }));
+  app.use(createApiRouter({ status, plan: () => reconciler.forecast(), control, admin: deps.adminAuth, log }));
   const apiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     log.error({ err: error }, 'request failed');
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;

@@ -16,8 +16,9 @@ import { holds, release, type SlotSettings } from './lock/slots.ts';
 import type { ControllerMetrics } from './observe/metrics.ts';
 import type { Performer } from './perform.ts';
 import { decide, type PolicySettings, type RunnerFact } from './policy/decide.ts';
+import { forecast, type Forecast } from './policy/forecast.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
-import { planCycle, rolloutHalt, slotLedger, withTrigger, type Offer, type TopologySettings, type Trigger } from './policy/plan.ts';
+import { NO_TOPOLOGY, planCycle, rolloutHalt, slotLedger, withTrigger, type Offer, type TopologySettings, type Trigger } from './policy/plan.ts';
 import { rolloutVerdict } from './rollout-gate.ts';
 import { createWorkLoop, REAL_TIMERS, type Timers } from './work-loop.ts';
 
@@ -53,6 +54,8 @@ export interface Reconciler {
   halt(): HaltRecord | undefined;
   /** The nodes asking to start, in the order they will go (status). */
   queue(): string[];
+  /** The dry-run plan from the live state; asks the gates (one evaluation). */
+  forecast(): Promise<Forecast>;
   /** Resolves when no cycle is running or queued (tests, shutdown). */
   idle(): Promise<void>;
   stop(): void;
@@ -173,6 +176,16 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     observed: () => observeAll(view.nodes()).map((entry) => entry.observed),
     halt() {
       return rolloutHalt(observeAll(view.nodes()).map((entry) => entry.observed), rollout.current());
+    },
+    async forecast() {
+      const now = clock();
+      const nodes = observeAll(view.nodes()).map((entry) => entry.observed);
+      const record = rollout.current();
+      const topology = settings.topology ?? NO_TOPOLOGY;
+      const candidates = planCycle(nodes, record?.lock, settings, now, topology).candidates;
+      const held = rolloutVerdict(record, rolloutHalt(nodes, record), view.daemonSet() !== undefined, settings, now);
+      const verdict = candidates.length === 0 ? () => ({ open: true as const }) : await gateVerdicts(candidates, now);
+      return forecast({ nodes, lock: record?.lock, settings, topology, held, verdict, now });
     },
     queue() {
       const nodes = observeAll(view.nodes()).map((entry) => entry.observed);

@@ -35,13 +35,16 @@ export interface Status {
   readonly notifications: readonly QueueStatus[];
 }
 
-export function buildStatus(input: { nodes: readonly ObservedNode[]; rollout: RolloutRecord | undefined; halt: HaltRecord | undefined; leader: boolean; identity: string; settings: SlotSettings; now: Date; notifications: readonly QueueStatus[] }): Status {
+export function buildStatus(input: { nodes: readonly ObservedNode[]; queue?: readonly string[]; rollout: RolloutRecord | undefined; halt: HaltRecord | undefined; leader: boolean; identity: string; settings: SlotSettings; now: Date; notifications: readonly QueueStatus[] }): Status {
   const { nodes, rollout, now } = input;
   const known = nodes.filter((node) => node.progress || node.request || node.rebootRequired === true);
-  const queue = known
-    .filter((node) => wantsToStart(node, now))
-    .sort((a, b) => a.request!.at.localeCompare(b.request!.at) || a.name.localeCompare(b.name))
-    .map((node) => node.name);
+  // The planning step's order (--node-order, zones) when the caller has it; else oldest request first.
+  const queue =
+    input.queue ??
+    known
+      .filter((node) => wantsToStart(node, now))
+      .sort((a, b) => a.request!.at.localeCompare(b.request!.at) || a.name.localeCompare(b.name))
+      .map((node) => node.name);
   const holders = rollout?.lock ? liveHolders(rollout.lock, input.settings, now) : [];
   return {
     leader: input.leader,

@@ -10,6 +10,10 @@ const IN_FLIGHT = new Set(['cordoned', 'draining', 'rebooting', 'verifying']);
 
 export interface FlightMonitor {
   readonly maxInFlight: () => number;
+  /** The most zones that had a node out of service at the same moment (with `zones`). */
+  readonly maxZonesAtOnce: () => number;
+  /** The order nodes were first cordoned by kreboot in. */
+  readonly started: () => readonly string[];
   readonly violations: () => readonly string[];
   /** Every phase change seen, in order: "node phase reason". */
   readonly transitions: () => readonly string[];
@@ -26,10 +30,16 @@ function phaseOf(node: V1Node): { phase: string; reason: string; haltedRollout?:
   }
 }
 
-export async function startFlightMonitor(kc: KubeConfig, options: { labelSelector: string; preCordoned?: readonly string[]; concurrency?: number }): Promise<FlightMonitor> {
+export async function startFlightMonitor(
+  kc: KubeConfig,
+  options: { labelSelector: string; preCordoned?: readonly string[]; concurrency?: number; zones?: { label: string; maxPerZone: number } },
+): Promise<FlightMonitor> {
   const core = kc.makeApiClient(CoreV1Api);
   const phases = new Map<string, string>();
   const out = new Map<string, boolean>();
+  const zoneOf = new Map<string, string>();
+  const started: string[] = [];
+  let maxZones = 0;
   const violations: string[] = [];
   const transitions: string[] = [];
   let max = 0;
@@ -46,6 +56,16 @@ export async function startFlightMonitor(kc: KubeConfig, options: { labelSelecto
     out.set(name, state !== undefined && (IN_FLIGHT.has(state.phase) || (state.phase === 'failed' && state.haltedRollout === true) || krebootCordoned));
     const outOfService = [...out.entries()].filter(([, value]) => value).map(([key]) => key);
     max = Math.max(max, outOfService.length);
+    if (state?.phase === 'cordoned' && !started.includes(name)) started.push(name);
+    if (options.zones) {
+      zoneOf.set(name, node.metadata?.labels?.[options.zones.label] ?? '');
+      const perZone = new Map<string, string[]>();
+      for (const each of outOfService) perZone.set(zoneOf.get(each) ?? '', [...(perZone.get(zoneOf.get(each) ?? '') ?? []), each]);
+      maxZones = Math.max(maxZones, perZone.size);
+      for (const [zone, members] of perZone) {
+        if (members.length > options.zones.maxPerZone) violations.push(`zone ${zone} has ${members.length} nodes out of service (${members.join(', ')}), at most ${options.zones.maxPerZone} allowed`);
+      }
+    }
     if (options.concurrency !== undefined && outOfService.length > options.concurrency) {
       violations.push(`${outOfService.length} nodes out of service (${outOfService.join(', ')}) with concurrency ${options.concurrency}`);
     }
@@ -62,6 +82,8 @@ export async function startFlightMonitor(kc: KubeConfig, options: { labelSelecto
   await informer.start();
   return {
     maxInFlight: () => max,
+    maxZonesAtOnce: () => maxZones,
+    started: () => started,
     violations: () => violations,
     transitions: () => transitions,
     async stop() {
