@@ -20,6 +20,8 @@ import { createWorkloads, LOCK_DS, watchBudgets, type BudgetWatch } from './work
 
 export interface ScenarioOptions {
   readonly nodes?: number;
+  /** Zone labels (topology.kubernetes.io/zone) dealt to the nodes in turn. */
+  readonly zones?: readonly string[];
   /** Controller flags added to the scenario's own. */
   readonly controllerArgs?: readonly string[];
   readonly extraRules?: readonly ExtraRule[];
@@ -67,7 +69,7 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     step('namespace, nodes and workloads');
     const namespace = await cluster.newNamespace('e2e');
     const nodeLabel = { 'kreboot.dev/e2e': namespace };
-    const nodes = await cluster.createNodes(options.nodes ?? 5, { prefix: 'node', labels: nodeLabel, zones: ['zone-a', 'zone-b'] });
+    const nodes = await cluster.createNodes(options.nodes ?? 5, { prefix: 'node', labels: nodeLabel, zones: options.zones ?? ['zone-a', 'zone-b'] });
     await createWorkloads(cluster, namespace, nodeLabel, nodes[0]!);
 
     step(`one agent per node (${nodes.length} kreboot agent processes)`);
