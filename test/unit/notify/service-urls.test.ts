@@ -124,6 +124,7 @@ test('--slack-hook-url applies --slack-username and --slack-channel', async () =
 });
 
 const SECRET = 'Zq9SecretTokenPart0000000';
+const PUSHOVER_TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
 const bad: Array<[string, string, RegExp]> = [
   ['slack with a short token', `slack://hook:T01ABCDEF9-B02GHIJKL8-${SECRET.slice(0, 10)}@webhook`, /slack: the token is not in a form Slack issues/],
   ['slack bot token without channel', `slack://xoxb:123456789012-1234567890123-${SECRET}@webhook`, /a bot token needs a channel/],
@@ -139,7 +140,19 @@ const bad: Array<[string, string, RegExp]> = [
   ['ntfy without topic', `ntfy://:${SECRET}@ntfy.sh`, /the topic is missing/],
   ['ntfy with a bad priority', `ntfy://:${SECRET}@ntfy.sh/t?priority=loud`, /priority must be/],
   ['generic with a bad method', `generic+https://h.example/${SECRET}?method=GET`, /method must be POST or PUT/],
-  ['unknown service', `pushover://${SECRET}@user`, /unsupported service "pushover"/],
+  ['gotify with a token Gotify never issues', `gotify://gotify.example.com/${SECRET}`, /gotify: the application token/],
+  ['pushover without a user key', `pushover://shoutrrr:${PUSHOVER_TOKEN}@short`, /pushover: the user key/],
+  ['rocketchat with one token part', `rocketchat://chat.example.com/${SECRET}`, /rocketchat: the webhook token is two path parts/],
+  ['googlechat without token', `googlechat://chat.googleapis.com/v1/spaces/AAAA/messages?key=${SECRET}`, /"key" and "token" options are both required/],
+  ['zulip without stream', `zulip://bot%40example.zulipchat.com:${SECRET}@example.zulipchat.com/`, /option "stream" is required/],
+  ['opsgenie with a bad priority', `opsgenie://api.opsgenie.com/${SECRET}?priority=urgent`, /priority must be P1 to P5/],
+  ['pushbullet with a short token', `pushbullet://${SECRET}`, /access token \(the host part\) must be 34/],
+  ['bark without device key', `bark://${SECRET}@bark.example.com`, /device key/],
+  ['join without devices', `join://shoutrrr:${SECRET}@join`, /option "devices" is required/],
+  ['ifttt with titlevalue = messagevalue', `ifttt://${SECRET}/?events=reboot&titlevalue=2`, /titlevalue cannot be the same/],
+  ['smtp without from', `smtp://kreboot:${SECRET}@mail.example.com:587/?to=ops@example.com`, /option "from" must be one e-mail address/],
+  ['smtp with an unknown auth', `smtp://kreboot:${SECRET}@mail.example.com/?from=k@example.com&to=ops@example.com&auth=Kerberos`, /auth must be None, Plain/],
+  ['teams workflow over http', `teams+http://prod.logic.azure.com/workflows/${SECRET}`, /teams: a Workflows URL must be https/],
   ['not a URL', SECRET, /not a URL of the form service/],
 ];
 for (const [name, url, expected] of bad) {
