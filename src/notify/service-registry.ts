@@ -14,6 +14,7 @@ import { parseGooglechatUrl } from './services/googlechat.ts';
 import { parseGotifyUrl } from './services/gotify.ts';
 import { parseIftttUrl } from './services/ifttt.ts';
 import { parseJoinUrl } from './services/join.ts';
+import { parseMatrixUrl } from './services/matrix.ts';
 import { parseOpsgenieUrl } from './services/opsgenie.ts';
 import { parsePushbulletUrl } from './services/pushbullet.ts';
 import { parsePushoverUrl } from './services/pushover.ts';
@@ -44,6 +45,7 @@ export const SERVICES: Readonly<Record<string, ServiceParser>> = {
   hangouts: parseGooglechatUrl,
   ifttt: parseIftttUrl,
   join: parseJoinUrl,
+  matrix: parseMatrixUrl,
   opsgenie: parseOpsgenieUrl,
   pushbullet: parsePushbulletUrl,
   pushover: parsePushoverUrl,

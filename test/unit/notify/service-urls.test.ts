@@ -152,6 +152,8 @@ const bad: Array<[string, string, RegExp]> = [
   ['ifttt with titlevalue = messagevalue', `ifttt://${SECRET}/?events=reboot&titlevalue=2`, /titlevalue cannot be the same/],
   ['smtp without from', `smtp://kreboot:${SECRET}@mail.example.com:587/?to=ops@example.com`, /option "from" must be one e-mail address/],
   ['smtp with an unknown auth', `smtp://kreboot:${SECRET}@mail.example.com/?from=k@example.com&to=ops@example.com&auth=Kerberos`, /auth must be None, Plain/],
+  ['matrix without password', `matrix://${SECRET}@matrix.example.org/?rooms=!a:example.org`, /matrix: a password/],
+  ['matrix with a room without server', `matrix://kreboot:${SECRET}@matrix.example.org/?rooms=ops`, /room "#ops" must be !id:server or #alias:server/],
   ['teams workflow over http', `teams+http://prod.logic.azure.com/workflows/${SECRET}`, /teams: a Workflows URL must be https/],
   ['not a URL', SECRET, /not a URL of the form service/],
 ];
