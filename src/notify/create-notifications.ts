@@ -58,7 +58,7 @@ export function createNotifications(options: NotificationsOptions): Notification
   const transport = options.transport ?? createHttpTransport({
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, endpointOverrides: options.endpointOverrides, shutdown: shutdown.signal,
   });
-  const smtp = createSmtpSender({ timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ca: options.smtpCa });
+  const smtp = createSmtpSender({ timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ca: options.smtpCa, shutdown: shutdown.signal });
   const built = buildNotifiers(options.config, { transport, now, smtp });
   if (built.problems.length > 0) throw new Error(`notification configuration: ${built.problems.join('; ')}`);
   for (const problem of built.warnings) log.warn({ problem }, 'notification URL of an unsupported service: its messages will fail');

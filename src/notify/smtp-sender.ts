@@ -35,6 +35,8 @@ export interface SmtpSenderOptions {
   readonly timeoutMs: number;
   /** Extra CA certificates (PEM) to trust besides the system's; internal, for a test server. */
   readonly ca?: string | undefined;
+  /** Aborted at shutdown: a mail still being sent is given up at once, as HTTP requests are. */
+  readonly shutdown?: AbortSignal | undefined;
 }
 
 export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
@@ -58,11 +60,22 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
         ...(options.ca ? { tls: { ca: [options.ca] } } : {}),
       };
       const transport = nodemailer.createTransport(config);
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<never>((_resolve, reject) => {
+        onAbort = () => reject(new DeliveryError('sending aborted at shutdown', { retryable: false }));
+        options.shutdown?.addEventListener('abort', onAbort, { once: true });
+      });
       try {
-        await transport.sendMail({ from: mail.from, to: [...mail.to], subject: mail.subject, ...(mail.html ? { html: mail.html } : { text: mail.text ?? '' }) });
+        if (options.shutdown?.aborted) throw new DeliveryError('sending aborted at shutdown', { retryable: false });
+        await Promise.race([
+          transport.sendMail({ from: mail.from, to: [...mail.to], subject: mail.subject, ...(mail.html ? { html: mail.html } : { text: mail.text ?? '' }) }),
+          aborted,
+        ]);
       } catch (error) {
-        throw toDeliveryError(error);
+        throw error instanceof DeliveryError ? error : toDeliveryError(error);
       } finally {
+        if (onAbort) options.shutdown?.removeEventListener('abort', onAbort);
+        aborted.catch(() => undefined);
         transport.close();
       }
     },

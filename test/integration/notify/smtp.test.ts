@@ -1,10 +1,11 @@
 // E-mail against a real SMTP server on loopback (aiosmtpd): STARTTLS with a certificate from a
 // test CA and AUTH, plain SMTP without either, and the refusals a mail server gives (a wrong
 // password, no STARTTLS where the URL demands it) counted as failures without the password in
-// any log line.
+// any log line; and a hanging server does not hold up shutdown.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -98,4 +99,31 @@ test('encryption=ExplicitTLS against a server without STARTTLS fails instead of 
   n.notify({ kind: 'drain', node: 'worker-4' });
   await waitFor(async () => (await counted(registry, 'smtp', 'failed')) === 1, { timeoutMs: 20_000, what: 'the failure to be counted' });
   assert.deepEqual(server.mails, []);
+});
+
+test('shutdown gives up a mail whose server never answers, well before the send timeout', { timeout: 30_000 }, async (t) => {
+  // Accepts the connection and never sends the 220 greeting: a mail server that hangs.
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(() => resolve());
+  }));
+  const { port } = server.address() as AddressInfo;
+  const { log } = testLogger(t);
+  const registry = new Registry();
+  const n = createNotifications({
+    config: { urls: [`smtp://127.0.0.1:${port}/?from=kreboot@example.com&to=ops@example.com`], slackHookUrl: '', slackUsername: 'kured', slackChannel: '', templates },
+    // A send timeout longer than the test's own: only the shutdown can end this send in time.
+    log, registry, timeoutMs: 120_000,
+  });
+  n.notify({ kind: 'drain', node: 'worker-5' });
+  await waitFor(() => sockets.size === 1, { timeoutMs: 10_000, what: 'the connection to the hanging server' });
+  await n.close(100);
+  assert.equal(await counted(registry, 'smtp', 'dropped'), 1);
+  assert.equal(await counted(registry, 'smtp', 'sent'), 0);
 });
