@@ -25,7 +25,7 @@ function jq(filter: string, logPath: string): Array<Record<string, unknown>> {
 }
 
 test("kured's log queries find the controller's lines during a reboot", async (t) => {
-  const world = await setUpWorld(t, cluster, { nodes: 1, required: 'all', controllerArgs: ['--notify-url=xmpp://kreboot@example.com/?toaddresses=ops@example.com'] });
+  const world = await setUpWorld(t, cluster, { nodes: 1, required: 'all', controllerArgs: ['--trigger=node', '--drain-grace-period=0', '--notify-url=xmpp://kreboot@example.com/?toaddresses=ops@example.com'] });
   const [node = ''] = world.nodes;
   await waitForAllDone(cluster, world, world.nodes);
   const metrics = await (await fetch(`${world.controller.url}/metrics`)).text();
