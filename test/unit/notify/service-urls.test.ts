@@ -86,6 +86,13 @@ const good: Record<string, Case> = {
     url: 'generic://10.0.0.5:9000/hook?disabletls=yes&messagekey=text&title=kreboot', service: 'generic',
     post: 'http://10.0.0.5:9000/hook', body: { title: 'kreboot', text: 'Draining node n1', event: { kind: 'drain', node: 'n1', time: '2026-11-26T12:00:00.000Z' } },
   },
+  'teams in shoutrrr v0.8\'s form (kured\'s), without extraId': {
+    url: 'teams://11111111-4444-4444-8444-cccccccccccc@22222222-4444-4444-8444-cccccccccccc/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc?host=contoso.webhook.office.com',
+    service: 'teams',
+    post: 'https://contoso.webhook.office.com/webhookb2/11111111-4444-4444-8444-cccccccccccc@22222222-4444-4444-8444-cccccccccccc/IncomingWebhook/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc',
+    body: { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: 'Draining node n1', text: 'Draining node n1' },
+    answer: { status: 200, headers: {}, body: '1' },
+  },
   'teams workflow (Adaptive Card)': {
     url: 'teams+https://prod-12.westeurope.logic.azure.com:443/workflows/0a1b2c3d4e5f46a7b8c9d0e1f2a3b4c5/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Q2hhbmdlTWVQbGVhc2VJQW1BU2lnbmF0dXJl&title=kreboot',
     service: 'teams',
