@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
+import { startHttpSink } from '../../harness/http-sink.ts';
 import { startStallProxy } from '../../harness/stall-proxy.ts';
 import { startControllerProcess } from './controller-process.ts';
 import { LOCK_DS, setUpWorld, waitForAllDone } from './setup.ts';
@@ -63,5 +65,26 @@ describe('leadership', () => {
     assert.equal((await b.post('/api/v1/reboot', { node: world.nodes[0], reason: 'test' })).status, 202);
     await waitForAllDone(cluster, world, world.nodes, 60_000);
     assert.deepEqual(world.monitor.violations(), []);
+  });
+
+  it('on SIGTERM the running cycle finishes before the Lease is released', async (t) => {
+    const world = await setUpWorld(t, cluster, { nodes: 1, startController: false });
+    // A Prometheus that answers the alert gate's query only after 3 s holds the cycle open.
+    const prometheus = await startHttpSink();
+    t.after(() => prometheus.close());
+    prometheus.respond('/api/v1/query', { delayMs: 3000, body: { status: 'success', data: { resultType: 'vector', result: [] } } });
+    const controller = await world.startController([`--prometheus-url=${prometheus.url}`]);
+    await cluster.waitFor(async () => (await controller.status()).leader, { what: 'the controller leads' });
+    assert.equal((await controller.post('/api/v1/reboot', { node: world.nodes[0], reason: 'test' })).status, 202);
+    await prometheus.waitForRequest((request) => request.path.startsWith('/api/v1/query'), { what: 'the cycle asks the gate' });
+    await controller.proc.stop(20_000);
+
+    // The cycle's write (the node cordoned once the gate opened) precedes the Lease's release in
+    // the API server's own order (resourceVersions come from etcd's revision, one global counter).
+    const node = await world.node(world.nodes[0]!);
+    const lease = await cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: world.namespace, name: 'kreboot-controller' });
+    assert.equal(lease.spec?.holderIdentity ?? '', '', 'the Lease was released');
+    assert.equal(JSON.parse(node.metadata?.annotations?.['kreboot.dev/state'] ?? '{}').phase, 'cordoned', 'the cycle under way finished its work');
+    assert.ok(Number(node.metadata?.resourceVersion) < Number(lease.metadata?.resourceVersion), `node written at ${node.metadata?.resourceVersion}, Lease released at ${lease.metadata?.resourceVersion}`);
   });
 });
