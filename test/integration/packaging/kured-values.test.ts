@@ -96,6 +96,9 @@ test('kured\'s default values file plus a typical kured user\'s values install w
   assert.equal(result.code, 0, result.stderr + result.stdout);
   installed = true;
   assert.match(result.stdout, /STATUS: deployed/);
+  // kured's image.repository cannot run kreboot: the chart says so and uses its own.
+  assert.match(result.stdout, /image\.repository was kured's \(ghcr\.io\/kubereboot\/kured\)/);
+  assert.match(result.stdout, /Reboots are requested by: node/);
 
   const objects = releaseObjects(kubeconfig, RELEASE, NAMESPACE);
   // metrics.create alone gives the agents' Service and a ServiceMonitor that keeps their node label.
@@ -106,6 +109,7 @@ test('kured\'s default values file plus a typical kured user\'s values install w
   assert.equal(monitor.metadata.labels.release, 'kube-prometheus-stack');
   // kured's containerSecurityContext (privileged, no user) still runs the agent as root.
   const agent = findObject(objects, 'DaemonSet').spec.template.spec.containers[0];
+  assert.match(agent.image, /^ghcr\.io\/kreboot\/kreboot:/);
   assert.deepEqual(agent.securityContext, { privileged: true, readOnlyRootFilesystem: true, runAsUser: 0 });
   const args: string[] = findObject(objects, 'Deployment').spec.template.spec.containers[0].args;
   assert.deepEqual(flagValues(args, 'trigger'), ['node']);

@@ -32,7 +32,18 @@ app.kubernetes.io/component: {{ .component }}
 {{- /* The DaemonSet holding the reboot lock: the agents' own, or kured's during the switch. */ -}}
 {{- define "kreboot.lockName" -}}{{ .Values.controller.lockDaemonSet.name | default (include "kreboot.agentName" .) }}{{- end -}}
 {{- define "kreboot.lockNamespace" -}}{{ .Values.controller.lockDaemonSet.namespace | default .Release.Namespace }}{{- end -}}
-{{- define "kreboot.image" -}}{{ printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}{{- end -}}
+{{- /*
+The image. A kured values file names kured's image (ghcr.io/kubereboot/kured, docker.io/...), which
+cannot run kreboot: that repository, and its tag, are taken as unset (NOTES.txt says so).
+*/ -}}
+{{- define "kreboot.kuredImage" -}}{{ regexMatch "(^|/)kubereboot/kured$" .Values.image.repository | ternary "true" "" }}{{- end -}}
+{{- define "kreboot.image" -}}
+{{- if include "kreboot.kuredImage" . -}}
+{{ printf "ghcr.io/kreboot/kreboot:%s" .Chart.AppVersion }}
+{{- else -}}
+{{ printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end -}}
+{{- end -}}
 
 {{/*
 configuration.* keys (kured's chart names) → flags, per role. Empty, zero and false values are
