@@ -38,7 +38,7 @@ const CUSTOM_VALUES = {
   controller: {
     replicas: 3, credentials: { webhookUsername: 'alertmanager', adminToken: false }, extraArgs: { 'retry-backoff': '10m' },
     trigger: 'alert', maintenanceWindows: ['0 22 * * 1-5 4h'], managedNodeSelector: 'pool=general', rebootTimeout: '45m', alertScope: 'cluster',
-    remediationAlertRegexp: '^NodeKernelDeadlock$', prometheusUsername: 'kreboot', prometheusPasswordFile: '/etc/kreboot/prometheus/password',
+    remediationAlertRegexp: '^NodeKernelDeadlock$', webhookBodyLimit: 2_000_000, prometheusUsername: 'kreboot', prometheusPasswordFile: '/etc/kreboot/prometheus/password',
     extraSecretMounts: [{ name: 'prometheus', secretName: 'prometheus-basic-auth', mountPath: '/etc/kreboot/prometheus' }],
     initContainers: [{ name: 'controller-init', image: 'registry.example/init:1', command: ['true'] }],
     volumes: [{ name: 'scratch', emptyDir: {} }], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
@@ -133,7 +133,9 @@ test('the Helm chart with non-default values applies server-side and renders the
   for (const arg of ['--concurrency=2', '--blocking-pod-selector=team in (db,storage)', '--reboot-days=mo', '--reboot-days=tu', '--webhook-username=alertmanager',
     '--reboot-timeout=45m', '--drain-grace-period=60', '--alert-firing-only', '--ds-name=hc-kreboot-agent', '--ds-namespace=kreboot-helm-custom',
     '--trigger=alert', '--maintenance-window=0 22 * * 1-5 4h', '--node-selector=pool=general', '--alert-scope=cluster', '--retry-backoff=10m',
-    '--remediation-alert-regexp=^NodeKernelDeadlock$', '--prometheus-username=kreboot', '--prometheus-password-file=/etc/kreboot/prometheus/password']) {
+    '--remediation-alert-regexp=^NodeKernelDeadlock$', '--prometheus-username=kreboot', '--prometheus-password-file=/etc/kreboot/prometheus/password',
+    // Helm reads numbers as floats: a million must not reach the flag as 2e+06.
+    '--webhook-body-limit=2000000']) {
     assert.ok(controller.args.includes(arg), `controller lacks ${arg}: ${controller.args.join(' ')}`);
   }
   assert.ok(!controller.args.some((a: string) => a.startsWith('--admin-token-file')));

@@ -71,7 +71,7 @@ before(async () => {
     apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
   }));
   // kured's DaemonSet as the switch finds it (its pods are not what is tested; its lock is).
-  await cluster.createDaemonSet(KURED.namespace, KURED.name, { labels: { name: 'kured' }, nodeSelector: { 'kreboot.dev/no-such-node': 'true' } });
+  await cluster.createDaemonSet(KURED.namespace, KURED.name, { labels: { name: 'kured' }, nodeSelector: { 'kreboot.dev/no-such-node': 'true' }, wait: false });
 });
 
 after(async () => {
@@ -209,7 +209,7 @@ test('a node whose sentinel was set before the switch is rebooted end to end wit
     const text = await kuredLock();
     return text?.includes(`"nodeID":"${node}"`) ? text : undefined;
   }, { timeoutMs: 60_000, what: `kreboot holding kured's lock for ${node}` });
-  assert.doesNotMatch(ours, /"nodeID":"(?!${node})/, 'kured\'s lock holds another node beside ours');
+  assert.doesNotMatch(ours, new RegExp(`"nodeID":"(?!${node}")`), 'kured\'s lock holds another node beside ours');
 
   const done = await waitFor(async () => {
     const seen = await readNode();

@@ -68,6 +68,14 @@ controller.* and agent.* keys of kreboot's own flags → flags; rendered like co
 {{- dict "sentinelCommandTimeout" "sentinel-command-timeout" "logLevel" "log-level" | toJson -}}
 {{- end -}}
 
+{{/* One flag: --name=value. Helm reads YAML numbers as float64, which %v prints as 1e+06 from a
+million on: whole numbers are printed as integers. (dict "flag" name "value" v) */}}
+{{- define "kreboot.flag" -}}
+{{- $value := .value -}}
+{{- if and (kindIs "float64" $value) (eq $value (floor $value)) }}{{ $value = int64 $value }}{{ end -}}
+{{ printf "--%s=%v" .flag $value | quote }}
+{{- end -}}
+
 {{/* Renders the flags of one value map: (dict "config" map "flags" (include "kreboot.xFlags" $)). */}}
 {{- define "kreboot.valueArgs" -}}
 {{- $config := .config -}}
@@ -75,10 +83,10 @@ controller.* and agent.* keys of kreboot's own flags → flags; rendered like co
 {{- $value := index $config $key }}
 {{- if kindIs "slice" $value }}
 {{- range $value }}
-- {{ printf "--%s=%v" $flag . | quote }}
+- {{ include "kreboot.flag" (dict "flag" $flag "value" .) }}
 {{- end }}
 {{- else if $value }}
-- {{ printf "--%s=%v" $flag $value | quote }}
+- {{ include "kreboot.flag" (dict "flag" $flag "value" $value) }}
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -89,10 +97,10 @@ controller.* and agent.* keys of kreboot's own flags → flags; rendered like co
 {{- range $flag, $value := $map }}
 {{- if kindIs "slice" $value }}
 {{- range $value }}
-- {{ printf "--%s=%v" $flag . | quote }}
+- {{ include "kreboot.flag" (dict "flag" $flag "value" .) }}
 {{- end }}
 {{- else if or $value (kindIs "bool" $value) }}
-- {{ printf "--%s=%v" $flag $value | quote }}
+- {{ include "kreboot.flag" (dict "flag" $flag "value" $value) }}
 {{- else }}
 - {{ printf "--%s" $flag | quote }}
 {{- end }}
