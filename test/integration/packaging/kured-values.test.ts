@@ -88,6 +88,16 @@ after(async () => {
   await cluster?.stop();
 });
 
+test('helm install refuses a kured values file with a misspelled key, names it, and installs nothing', () => {
+  const typo = join(dir, 'typo.yaml');
+  writeFileSync(typo, JSON.stringify({ configuration: { ...USER_VALUES.configuration, rebootDay: ['sa'] } }));
+  const result = helmInstall(kubeconfig, 'typo', NAMESPACE, [join(ROOT, 'test/integration/packaging/kured-values.yaml'), typo]);
+  assert.notEqual(result.code, 0, result.stdout);
+  assert.match(result.stderr, /rebootDay/);
+  assert.equal(kubectlOk(kubeconfig, ['-n', NAMESPACE, 'get', 'all,secrets,serviceaccounts', '-l', 'app.kubernetes.io/instance=typo', '-o', 'name']).trim(), '');
+  assert.equal(kubectlOk(kubeconfig, ['-n', NAMESPACE, 'get', 'secrets', '-l', 'owner=helm', '-o', 'name']).trim(), '', 'helm recorded a release');
+});
+
 test('kured\'s default values file plus a typical kured user\'s values install with helm install', () => {
   const files = [join(ROOT, 'test/integration/packaging/kured-values.yaml'), join(dir, 'user.yaml'), join(dir, 'switch.yaml')];
   writeFileSync(files[1]!, JSON.stringify(USER_VALUES));

@@ -1,5 +1,6 @@
-// Helm applies values.schema.json: `helm lint --strict` and `helm install` reject a misspelled or
-// mistyped value and name it, and accept kured's own values file as it is.
+// Helm applies values.schema.json: `helm lint --strict` and `helm template` reject a misspelled or
+// mistyped value and name it, and accept kured's own values file as it is. (`helm install` against
+// a real API server: kured-values.test.ts.)
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,8 +20,8 @@ function valuesFile(name: string, values: object): string {
 }
 
 const lint = (...args: string[]) => run(helm(), ['lint', CHART, '--strict', '--kube-version', '1.37.2', ...args]);
-// --dry-run=client: helm install's own path (values, schema, templates) without a cluster.
-const install = (...args: string[]) => run(helm(), ['install', 'typo', CHART, '--dry-run=client', '--namespace', 'kreboot', '--kube-version', '1.37.2', ...args]);
+// helm template: helm install's client-side steps (values, schema, templates) without a cluster.
+const template = (...args: string[]) => run(helm(), ['template', 'typo', CHART, '--namespace', 'kreboot', '--kube-version', '1.37.2', ...args]);
 
 test('helm lint --strict accepts the defaults and kured\'s own values file', () => {
   for (const args of [[], ['--values', KURED_VALUES]]) {
@@ -37,7 +38,7 @@ test('helm lint --strict fails on a misspelled key, and names it', () => {
   assert.match(result.stdout + result.stderr, /[Aa]dditional property|additionalProperties|not allowed/);
 });
 
-test('helm install rejects a misspelled key, a wrong type and a wrong choice, naming each', () => {
+test('helm template rejects a misspelled key, a wrong type and a wrong choice, naming each', () => {
   const cases: Array<[string, object, RegExp]> = [
     ['a misspelled controller value', { controller: { triger: 'alert' } }, /triger/],
     ['a misspelled top-level value', { tolerration: [] }, /tolerration/],
@@ -45,15 +46,15 @@ test('helm install rejects a misspelled key, a wrong type and a wrong choice, na
     ['a wrong choice', { controller: { trigger: 'nodes' } }, /trigger/],
   ];
   for (const [what, values, key] of cases) {
-    const result = install('--values', valuesFile(what.replaceAll(' ', '-'), values));
+    const result = template('--values', valuesFile(what.replaceAll(' ', '-'), values));
     assert.notEqual(result.code, 0, `${what} was accepted`);
     assert.match(result.stderr, key, `${what}: ${result.stderr}`);
   }
-  assert.equal(install('--values', KURED_VALUES).code, 0);
+  assert.equal(template('--values', KURED_VALUES).code, 0);
 });
 
 test('kured\'s podSecurityPolicy.create: true fails with what to do instead', () => {
-  const result = install('--set', 'podSecurityPolicy.create=true');
+  const result = template('--set', 'podSecurityPolicy.create=true');
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /PodSecurityPolicy was removed in Kubernetes 1\.25/);
 });
