@@ -120,7 +120,7 @@ test('kured\'s default values file plus a typical kured user\'s values install w
   // kured's containerSecurityContext (privileged, no user) still runs the agent as root.
   const agent = findObject(objects, 'DaemonSet').spec.template.spec.containers[0];
   assert.match(agent.image, /^ghcr\.io\/kreboot\/kreboot:/);
-  assert.deepEqual(agent.securityContext, { privileged: true, readOnlyRootFilesystem: true, runAsUser: 0 });
+  assert.deepEqual({ ...agent.securityContext }, { privileged: true, readOnlyRootFilesystem: true, runAsUser: 0 });
   const args: string[] = findObject(objects, 'Deployment').spec.template.spec.containers[0].args;
   assert.deepEqual(flagValues(args, 'trigger'), ['node']);
   assert.deepEqual(flagValues(args, 'ds-namespace'), [KURED.namespace]);
