@@ -10,7 +10,7 @@
 // URLs, and the agent's host paths.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -86,6 +86,7 @@ after(async () => {
     kubectlOk(kubeconfig, ['delete', '--ignore-not-found', '-f', join(ROOT, 'test/integration/packaging/operator-crds.yaml')]);
   }
   await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('helm install refuses a kured values file with a misspelled key, names it, and installs nothing', () => {
@@ -176,9 +177,13 @@ test('a node whose sentinel was set before the switch is rebooted end to end wit
   monitoring = await startMonitoring({ alertmanagerConfig: 'route: {receiver: none}\nreceivers: [{name: none}]\n' });
 
   // The host needed a reboot before kreboot arrived; its agent starts with the DaemonSet's arguments.
+  // kured's values set no period, so the agent checks hourly (its default) instead of the simulated
+  // host's 1 s: what moves the reboot along is the agent's start and the controller's check requests.
+  const agentArgs: string[] = agentSpec.containers[0].args.slice(1);
+  assert.deepEqual(flagValues(agentArgs, 'period'), []);
   host = await createHost({
     node, root: dir, kubeconfig: agentIdentity.kubeconfigPath, core: cluster.core,
-    args: withFlags(agentSpec.containers[0].args.slice(1), { 'reboot-sentinel': undefined, 'reboot-command': undefined, 'metrics-port': undefined, 'metrics-host': undefined }),
+    args: withFlags(agentArgs, { 'reboot-sentinel': undefined, 'reboot-command': undefined, 'metrics-port': undefined, 'metrics-host': undefined, period: '1h' }),
   });
   host.requireReboot();
   await host.start();
