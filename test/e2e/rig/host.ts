@@ -43,6 +43,8 @@ export interface HostOptions {
   /** How long a reboot keeps the node down (default 3 s). */
   readonly downMs?: number;
   readonly onEvent?: (event: HostEvent) => void;
+  /** More agent flags (a manifest's), after the host's own: they must not set the host's paths or port. */
+  readonly args?: readonly string[];
 }
 
 export async function createHost(options: HostOptions): Promise<SimulatedHost> {
@@ -69,7 +71,7 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   const startAgent = async () => {
     agent = await launchAgent({
       node, kubeconfig: options.kubeconfig, port, logPath: join(dir, 'agent.log'),
-      args: [`--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootIdFile}`, '--period=1s', `--reboot-command=${rebootScript}`],
+      args: [`--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootIdFile}`, '--period=1s', `--reboot-command=${rebootScript}`, ...options.args ?? []],
     });
     emit('agent started');
   };
