@@ -110,8 +110,17 @@ test('after a crash: silencing again extends the same silences, and expiring by 
   assert.deepEqual(live.map((s) => s.id).sort(), [...again].sort());
   for (const silence of live) assert.equal(Date.parse(silence.endsAt), later.getTime(), 'extended to the new end');
 
+  // Two controllers raced (or an old version left one): a duplicate is expired, one stays per set.
+  const [nodeSet] = live.filter((s) => s.matchers.some((m) => m.name === 'node'));
+  await client.createSilence({ matchers: nodeSet!.matchers, startsAt: new Date(), endsAt: later, createdBy: 'kreboot', comment: 'duplicate' });
+  assert.equal((await liveKrebootSilences()).length, 3);
+  const deduplicated = await silencer.silence(A, later, 'kernel update');
+  assert.deepEqual((await liveKrebootSilences()).map((s) => s.id).sort(), [...deduplicated].sort());
+  assert.equal(deduplicated.length, 2);
+
   // The record on the Node round-trips; an unreadable record reads as empty.
-  assert.deepEqual(recordedSilences({ 'kreboot.dev/silences': silencesAnnotation(again)['kreboot.dev/silences']! }), again);
+  assert.deepEqual(recordedSilences({ 'kreboot.dev/silences': silencesAnnotation(deduplicated)['kreboot.dev/silences']! }), deduplicated);
+  assert.deepEqual(silencesAnnotation([]), { 'kreboot.dev/silences': null });
   assert.deepEqual(recordedSilences({ 'kreboot.dev/silences': 'not json' }), []);
 
   // Done, with the record lost: expire by node still ends them all.
