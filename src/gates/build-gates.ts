@@ -1,7 +1,8 @@
 // Builds the controller's gates from its configuration, reporting every problem at once (bad
 // window specs, selectors, matchers, unreadable credential files). Order is the order verdicts are
 // reported in: maintenance window, blocking pods, Prometheus alerts, Prometheus gate query. The
-// lead adds pause/halt. Each gate is wrapped with its metrics (gate-metrics.ts).
+// lead adds pause/halt. Each gate is wrapped with its metrics (gate-metrics.ts). With
+// --alert-ignore-silenced the alert gate also asks Alertmanager which alerts it suppresses.
 
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
