@@ -109,7 +109,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'alertmanager-password-file', kind: 'string', roles: C, default: '', help: 'file holding the basic-auth password for Alertmanager' },
   { name: 'alertmanager-ca-file', kind: 'string', roles: C, default: '', help: 'CA bundle that signs Alertmanager\'s certificate' },
   { name: 'alertmanager-timeout', kind: 'duration', roles: C, default: '10s', help: 'how long an Alertmanager request may take before it counts as failed' },
-  { name: 'silence-matchers', kind: 'array', roles: C, default: DEFAULT_SILENCE_MATCHERS, help: 'alerts silenced in Alertmanager while a node reboots: a matcher set (all must match) with {{node}} for the node name, e.g. \'alertname="KubeNodeNotReady", node="{{node}}"\'; repeatable (one silence per set); empty turns silencing off' },
+  { name: 'silence-matchers', kind: 'array', roles: C, default: DEFAULT_SILENCE_MATCHERS, help: 'alerts silenced in Alertmanager while a node reboots: a matcher set (all must match) with {{node}} for the node name, e.g. \'alertname="KubeNodeNotReady", node="{{node}}"\'; one silence per set; an empty value turns silencing off' },
   { name: 'max-node-age', kind: 'duration', roles: C, default: '0', help: 'request a reboot of a node whose current boot is older than this, spread over the last tenth of it by node name (at least 1h); 0 turns it off' },
   { name: 'maintenance-window', kind: 'array', roles: C, default: [], help: '"<cron> <duration>" during which reboots may start, e.g. "0 22 * * 1-5 4h"; repeatable (OR)' },
   { name: 'reboot-timeout', kind: 'duration', roles: C, default: '30m', help: 'how long a dispatched node may take to come back before the rollout halts' },
