@@ -11,6 +11,7 @@ export const AGENT = {
   bootId: `${PREFIX}boot-id`,
   agentVersion: `${PREFIX}agent-version`,
   jobStatus: `${PREFIX}job-status`, // JSON JobStatus
+  bootTime: `${PREFIX}boot-time`, // RFC 3339: when the host's current boot began (/proc/stat btime)
 } as const;
 
 /** Written by the controller. */
@@ -20,6 +21,7 @@ export const CONTROLLER = {
   request: `${PREFIX}reboot-request`, // JSON RebootRequest
   state: `${PREFIX}state`, // JSON NodeProgress
   remediated: `${PREFIX}remediated`, // JSON RemediationMemory: alert episodes already rebooted for
+  silences: `${PREFIX}silences`, // JSON list of Alertmanager silence IDs kreboot created for this node's reboot
 } as const;
 
 /** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */

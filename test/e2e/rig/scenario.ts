@@ -27,6 +27,8 @@ export interface ScenarioOptions {
   readonly extraRules?: readonly ExtraRule[];
   /** How long a simulated reboot keeps a node down. */
   readonly downMs?: number;
+  /** How long before the start each node's host booted (default one hour), for --max-node-age. */
+  readonly bootedAgoMs?: (node: string) => number | undefined;
   readonly onTransition?: (t: Transition) => void;
   readonly onHostEvent?: (e: HostEvent) => void;
   /** Called before each step of the set-up (the demo prints it). */
@@ -76,7 +78,7 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     const kubeconfig = await agentKubeconfig(cluster);
     const hosts = new Map<string, SimulatedHost>();
     for (const node of nodes) {
-      const host = await createHost({ node, root: join(dir, 'hosts'), kubeconfig, core: cluster.core, ...(options.downMs ? { downMs: options.downMs } : {}), onEvent: (e) => {
+      const host = await createHost({ node, root: join(dir, 'hosts'), kubeconfig, core: cluster.core, ...(options.downMs ? { downMs: options.downMs } : {}), bootedAgoMs: options.bootedAgoMs?.(node), onEvent: (e) => {
         hostEvents.push(e);
         options.onHostEvent?.(e);
       } });

@@ -71,7 +71,7 @@ test('the agent\'s bound token names the node of its pod', async () => {
 });
 
 test('the agent may write and remove its own annotations on its own Node, read Nodes and watch its own, but not list them', async () => {
-  allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/boot-id': 'boot-1', 'kreboot.dev/reboot-required': 'true', 'kreboot.dev/job-status': '{"id":"j1","state":"acknowledged"}' }), 'own annotations');
+  allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/boot-id': 'boot-1', 'kreboot.dev/boot-time': '2026-01-01T00:00:00.000Z', 'kreboot.dev/reboot-required': 'true', 'kreboot.dev/job-status': '{"id":"j1","state":"acknowledged"}' }), 'own annotations');
   allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/job-status': null }), 'remove own annotation');
   const node = await admin.makeApiClient(CoreV1Api).readNode({ name: nodes[0]! });
   assert.equal(node.metadata?.annotations?.['kreboot.dev/boot-id'], 'boot-1');
