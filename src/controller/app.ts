@@ -4,6 +4,7 @@
 
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { NodeSilencer } from '../alertmanager/node-silencer.ts';
 import type { ErrorRequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { ControllerConfig } from '../config/controller-config.ts';
@@ -40,6 +41,8 @@ export interface ControllerDeps {
   readonly notificationStatus: () => readonly QueueStatus[];
   readonly webhookAuth: Authenticator;
   readonly adminAuth: Authenticator | undefined;
+  /** Quiet maintenance: silences a node's alerts while kreboot reboots it; undefined when off. */
+  readonly silencer?: NodeSilencer;
   readonly clock?: () => Date;
 }
 
@@ -76,6 +79,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     gateRecheckMs: config.gateRecheckMs,
     lockAnnotation: config.lock.annotation,
     topology: config.topology,
+    maxNodeAgeMs: config.maxNodeAgeMs,
     ...slotSettings,
   };
   const sinks = { log, events: createEventRecorder(api, log, clock), notify: deps.notify, metrics };
@@ -88,6 +92,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     log,
     lockAnnotation: config.lock.annotation,
     wrote: (node, from) => reconciler.wrote(node, from),
+    ...(deps.silencer ? { silencer: deps.silencer } : {}),
   });
   const nodeGone = async (name: string) => {
     try {

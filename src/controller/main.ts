@@ -12,6 +12,7 @@ import { createLogger } from '../log/logger.ts';
 import { createNotifications, notifyConfigProblems } from '../notify/create-notifications.ts';
 import { installShutdown } from '../process/shutdown.ts';
 import { VERSION } from '../version.ts';
+import { buildNodeSilencer } from '../alertmanager/build-alertmanager.ts';
 import { startController } from './app.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const gates = kc ? buildGates(config, { kc, log, registry }) : { gates: [], problems: [] };
   problems.push(...gates.problems);
+  const quiet = buildNodeSilencer(config.alertmanager, log);
+  problems.push(...quiet.problems);
   if (!reportProblems('controller', { problems, notices: loaded.notices })) return EXIT_USAGE;
 
   collectDefaultMetrics({ register: registry });
@@ -50,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     notificationStatus: () => notifications.status(),
     webhookAuth: webhook.auth,
     adminAuth: admin.auth,
+    ...(quiet.silencer ? { silencer: quiet.silencer } : {}),
   });
   log.info({ version: VERSION }, 'controller started');
   await installShutdown(log, [() => notifications.close(5000), () => controller.stop()]);

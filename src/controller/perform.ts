@@ -5,6 +5,9 @@
 // is restored or done, so the lock always covers every node kreboot has out of service.
 
 import type { V1Node } from '@kubernetes/client-node';
+import type { NodeSilencer } from '../alertmanager/node-silencer.ts';
+import { silenceEnd } from '../alertmanager/silence-end.ts';
+import { silencesAnnotation } from '../alertmanager/silence-record.ts';
 import type { Logger } from '../log/logger.ts';
 import { apiErrorMessage, isConflict, isNotFound } from '../kube/patch.ts';
 import type { ClusterApi } from './cluster-api.ts';
@@ -40,6 +43,8 @@ export interface PerformerDeps {
   readonly lockAnnotation: string;
   /** Called after each Node write, so the cycle skips the node until the watch shows the write. */
   readonly wrote: (node: string, fromResourceVersion: string | undefined) => void;
+  /** Quiet maintenance (--alertmanager-url with --silence-matchers); undefined when off. */
+  readonly silencer?: NodeSilencer;
 }
 
 /** The cycle's view of who is out of service: their holders are never dropped from the lock. */
@@ -90,6 +95,23 @@ export function createPerformer(deps: PerformerDeps) {
     });
   }
 
+  /**
+   * Silences the node's alerts until `step`'s bound. A courtesy to the people on call, never a
+   * gate: if Alertmanager cannot be reached the reboot goes on, with a warning and an Event.
+   */
+  async function silence(node: V1Node, observed: ObservedNode, context: PerformContext, step: 'cordon' | 'dispatch'): Promise<Record<string, string | null>> {
+    if (!deps.silencer) return {};
+    const until = silenceEnd(context.now, { drainTimeoutMs: settings.drainTimeoutMs, rebootTimeoutMs: settings.rebootTimeoutMs }, step);
+    try {
+      const ids = await deps.silencer.silence(observed.name, until, observed.request?.reason ?? `kreboot is rebooting ${observed.name}`);
+      return silencesAnnotation([...(observed.silences ?? []), ...ids]);
+    } catch (error) {
+      log.warn({ err: error, node: observed.name }, 'could not silence the node\'s alerts in Alertmanager; rebooting anyway');
+      sinks.events.record(node, observed.progress?.phase ?? 'cordoned', `could not silence the node's alerts in Alertmanager: ${error instanceof Error ? error.message : String(error)}`, true);
+      return {};
+    }
+  }
+
   async function takeSlot(observed: ObservedNode, context: PerformContext, reclaim: boolean): Promise<AcquireResult> {
     return rollout.update<AcquireResult>((record) => {
       if (!record.lock) return { result: { acquired: false, reason: 'the lock annotation is unreadable' } };
@@ -118,7 +140,8 @@ export function createPerformer(deps: PerformerDeps) {
           if (!taken.acquired) return { fact: { type: 'no-slot', reason: taken.reason } };
           // A cordon lost to a 409 leaves a slot without a cordon: the next cycle either starts
           // again with it or, if a gate closed meanwhile, gives it back.
-          const written = await write(node, observed, startPatch(node, observed, now, settings));
+          const silences = await silence(node, observed, context, 'cordon');
+          const written = await write(node, observed, withAnnotations(startPatch(node, observed, now, settings), silences));
           return { took: true, ...(written ? { requeueAt: new Date(now.getTime() + settings.drainDelayMs) } : {}) };
         }
         case 'reacquire': {
@@ -136,8 +159,16 @@ export function createPerformer(deps: PerformerDeps) {
           if (pass.done) return { fact: { type: 'drained' } };
           return { fact: { type: 'drain-waiting', reason: pass.reason, blockedByBudget: pass.blockedByBudget.length > 0 } };
         }
-        case 'dispatch':
-          if (await write(node, observed, dispatchPatch(node, observed, now, settings))) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+        case 'dispatch': {
+          const silences = await silence(node, observed, context, 'dispatch');
+          if (await write(node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences))) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+          return NOTHING;
+        }
+        case 'unsilence':
+          // Expired first, then forgotten: if Alertmanager cannot be reached the record stays and
+          // the next cycle tries again (the silences end by themselves at their bound anyway).
+          if (deps.silencer) await deps.silencer.expire(name, observed.silences ?? []);
+          await write(node, observed, { body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: silencesAnnotation([]) } } });
           return NOTHING;
         case 'verify':
           await write(node, observed, verifyingPatch(node, observed, now));
@@ -168,6 +199,11 @@ export function createPerformer(deps: PerformerDeps) {
       }
     },
   };
+}
+
+function withAnnotations(patch: NodePatch, annotations: Record<string, string | null>): NodePatch {
+  if (Object.keys(annotations).length === 0) return patch;
+  return { ...patch, body: { ...patch.body, metadata: { ...patch.body.metadata, annotations: { ...patch.body.metadata.annotations, ...annotations } } } };
 }
 
 /** The node just written as restored or done is no longer out of service for this release. */

@@ -17,6 +17,7 @@ import type { ControllerMetrics } from './observe/metrics.ts';
 import type { Performer } from './perform.ts';
 import { decide, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { forecast, type Forecast } from './policy/forecast.ts';
+import { ageDueAt } from './policy/node-age.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
 import { NO_TOPOLOGY, planCycle, rolloutHalt, slotLedger, withTrigger, type Offer, type TopologySettings, type Trigger } from './policy/plan.ts';
 import { rolloutVerdict } from './rollout-gate.ts';
@@ -27,7 +28,7 @@ export interface ReconcilerDeps {
   readonly rollout: RolloutStore;
   readonly performer: Performer;
   readonly gates: readonly Gate[];
-  readonly settings: PolicySettings & SlotSettings & { readonly trigger: Trigger; readonly gateRecheckMs: number; readonly lockAnnotation: string; readonly topology?: TopologySettings };
+  readonly settings: PolicySettings & SlotSettings & { readonly trigger: Trigger; readonly gateRecheckMs: number; readonly lockAnnotation: string; readonly topology?: TopologySettings; readonly maxNodeAgeMs?: number };
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
   readonly clock: () => Date;
@@ -102,13 +103,26 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     });
   }
 
-  const observeAll = (nodes: readonly V1Node[]) => nodes.map((node) => ({ node, observed: withTrigger(observeNode(node), settings.trigger) }));
+  const maxNodeAgeMs = settings.maxNodeAgeMs ?? 0;
+  const observeAll = (nodes: readonly V1Node[], now = clock()) => nodes.map((node) => ({ node, observed: withTrigger(observeNode(node), settings.trigger, now, maxNodeAgeMs) }));
+
+  /** The next moment a node becomes due by age: the loop's one timer wakes then (no per-node timer). */
+  function nextAgeDue(nodes: readonly ObservedNode[], now: Date): number {
+    let next = Infinity;
+    if (maxNodeAgeMs <= 0) return next;
+    for (const node of nodes) {
+      if (node.request) continue;
+      const due = ageDueAt({ name: node.name, ...(node.bootTime ? { bootTime: node.bootTime } : {}) }, { maxNodeAgeMs })?.getTime();
+      if (due !== undefined && due > now.getTime()) next = Math.min(next, due);
+    }
+    return next;
+  }
 
   async function cycle(): Promise<number | undefined> {
     if (!active || !view.synced()) return undefined;
     deps.metrics.cycles.inc();
     const now = clock();
-    const entries = observeAll(view.nodes()).filter((entry) => !stillPending(entry.node));
+    const entries = observeAll(view.nodes(), now).filter((entry) => !stillPending(entry.node));
     const byName = new Map(entries.map((entry) => [entry.observed.name, entry.node]));
     const allObserved = entries.map((entry) => entry.observed);
     const firstPlan = planCycle(allObserved, rollout.current()?.lock, settings, now, settings.topology);
@@ -128,7 +142,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const context = { now, outOfService: plan.outOfService };
     const resumedAt = record?.resumed?.at;
 
-    let earliest = Infinity;
+    let earliest = nextAgeDue(allObserved, now);
     const note = (at: Date | undefined) => {
       if (at) earliest = Math.min(earliest, at.getTime());
     };

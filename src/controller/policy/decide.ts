@@ -61,6 +61,8 @@ export type Action =
   | { readonly type: 'release' }
   /** Remove a reboot job that no longer belongs to a reboot in progress. */
   | { readonly type: 'disarm' }
+  /** The node is done or failed: expire the Alertmanager silences of its reboot (people must hear its alerts again). */
+  | { readonly type: 'unsilence' }
   /** After a resume: wait again for a node that halted the rollout, with a fresh timeout. */
   | { readonly type: 'rearm'; readonly progress: NodeProgress }
   | {
@@ -153,6 +155,8 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
   // both); anywhere else it is stale — a timed-out or finished attempt, or not ours — and an agent
   // that starts late must not find it.
   if (node.job && progress?.phase !== 'rebooting' && progress?.phase !== 'verifying') return { type: 'disarm' };
+  // Quiet maintenance ends with the reboot, whichever way it ended.
+  if ((node.silences?.length ?? 0) > 0 && (progress === undefined || progress.phase === 'done' || progress.phase === 'failed')) return { type: 'unsilence' };
 
   if (isOutOfService(progress) && !holdsSlot) return { type: 'reacquire' };
 

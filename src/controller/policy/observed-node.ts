@@ -2,6 +2,7 @@
 // the informer's cached Node each cycle, so it is always the latest state, never remembered state.
 
 import type { V1Node } from '@kubernetes/client-node';
+import { recordedSilences } from '../../alertmanager/silence-record.ts';
 import { AGENT, CONTROLLER, type JobStatus, type RebootJob } from '../../store/keys.ts';
 import { jsonRecord } from '../../store/parse-json.ts';
 import { parseProgress, type NodeProgress } from './progress.ts';
@@ -22,6 +23,10 @@ export interface ObservedNode {
   readonly request: RebootRequest | undefined;
   readonly progress: NodeProgress | undefined;
   readonly labels: Readonly<Record<string, string>>;
+  /** RFC 3339: when the host booted, as its agent reports (for --max-node-age). */
+  readonly bootTime?: string;
+  /** Alertmanager silences kreboot created for this node's reboot (quiet maintenance). */
+  readonly silences?: readonly string[];
 }
 
 export function isReady(node: V1Node): boolean {
@@ -44,5 +49,7 @@ export function observeNode(node: V1Node): ObservedNode {
     request: parseRequest(annotations[CONTROLLER.request]),
     progress: parseProgress(annotations[CONTROLLER.state]),
     labels: node.metadata?.labels ?? {},
+    ...(annotations[AGENT.bootTime] ? { bootTime: annotations[AGENT.bootTime] } : {}),
+    silences: recordedSilences(annotations),
   };
 }

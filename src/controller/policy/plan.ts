@@ -5,6 +5,7 @@
 // the reconciler only performs what this says.
 
 import { matchesLabelSelector } from '../../gates/label-selector.ts';
+import { ageRequest } from './node-age.ts';
 import type { LockRecord } from '../lock/lock-record.ts';
 import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
 import { liveHolders, type SlotSettings } from '../lock/slots.ts';
@@ -14,10 +15,16 @@ import { isOutOfService } from './progress.ts';
 
 export type Trigger = 'alert' | 'node';
 
-/** --trigger=node: the agent's own "reboot required" report is a request too. */
-export function withTrigger(node: ObservedNode, trigger: Trigger): ObservedNode {
-  if (trigger !== 'node' || node.request || node.rebootRequired !== true || !node.sentinelCheckedAt) return node;
-  return { ...node, request: { at: node.sentinelCheckedAt, kind: 'node' } };
+/**
+ * Requests that are read off the node rather than recorded: with --trigger=node the agent's own
+ * "reboot required" report, and with --max-node-age a boot older than the maximum (spread, see
+ * node-age.ts). A recorded request (webhook, operator) comes first.
+ */
+export function withTrigger(node: ObservedNode, trigger: Trigger, now?: Date, maxNodeAgeMs = 0): ObservedNode {
+  if (node.request) return node;
+  if (trigger === 'node' && node.rebootRequired === true && node.sentinelCheckedAt) return { ...node, request: { at: node.sentinelCheckedAt, kind: 'node' } };
+  const due = now && maxNodeAgeMs > 0 ? ageRequest({ name: node.name, ...(node.bootTime ? { bootTime: node.bootTime } : {}) }, { maxNodeAgeMs }, now) : undefined;
+  return due ? { ...node, request: due } : node;
 }
 
 /** Candidates are served oldest request first; the name breaks ties so the order is stable. */

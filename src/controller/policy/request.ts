@@ -1,6 +1,7 @@
 // A pending reboot request as stored on the Node (annotation kreboot.dev/reboot-request).
 
-export type RequestKind = 'alert' | 'remediation' | 'api' | 'node';
+/** alert: RebootRequired; remediation: another alert; api: an operator; node: --trigger=node; age: --max-node-age. */
+export type RequestKind = 'alert' | 'remediation' | 'api' | 'node' | 'age';
 
 export interface RebootRequest {
   /** RFC 3339: when it was first recorded; the queue is served oldest first. */

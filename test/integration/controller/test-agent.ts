@@ -101,7 +101,8 @@ export async function startTestAgents(
         await new Promise((resolve) => setTimeout(resolve, options.firstCheckMs));
       }
       if (behaviour === 'normal') required.set(name, false);
-      await report(name);
+      // A real agent reports the new boot's time with its report (--max-node-age reads it).
+      await report(name, { [AGENT.bootTime]: new Date().toISOString() });
     } catch {
       // 409: the node changed under us; the next event decides again.
     } finally {

@@ -287,6 +287,21 @@ const rows: Row[] = [
     check: (action) => assert.equal(action.type === 'rearm' && action.progress.phase, 'verifying'),
   },
   {
+    name: 'done with silences recorded: expire them (people must hear the node again)',
+    node: node({ silences: ['s1'], progress: { phase: 'done', since: ago(1), reason: '' } }),
+    expect: { type: 'unsilence' },
+  },
+  {
+    name: 'halted with silences recorded: expire them too (a failure must be heard)',
+    node: node({ silences: ['s1'], progress: { phase: 'failed', since: ago(1), reason: '', haltedRollout: true, final: true } }),
+    expect: { type: 'unsilence' },
+  },
+  {
+    name: 'rebooting with silences: they stay',
+    node: node({ silences: ['s1'], progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }),
+    expect: { type: 'none' },
+  },
+  {
     name: 're-armed into verifying without a job: ask the agent for a fresh report',
     node: node({ bootId: 'boot-2', rebootRequired: true, sentinelCheckedAt: ago(300), progress: { phase: 'verifying', since: ago(2), reason: '', attempts: 1 } }),
     holdsSlot: true,

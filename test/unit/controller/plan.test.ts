@@ -133,6 +133,13 @@ describe('withTrigger()', () => {
     assert.equal(withTrigger(reported, 'alert').request, undefined);
     assert.equal(withTrigger(node({ rebootRequired: false, sentinelCheckedAt: ago(5) }), 'node').request, undefined);
   });
+  it('--max-node-age: a boot older than the maximum is a request of kind age; a recorded request comes first', () => {
+    const old = node({ name: 'n1', bootTime: ago(2 * 3600), rebootRequired: false });
+    assert.equal(withTrigger(old, 'alert', NOW, 3_600_000).request?.kind, 'age');
+    assert.equal(withTrigger(old, 'alert', NOW, 0).request, undefined, 'off');
+    assert.equal(withTrigger(node({ bootTime: ago(60) }), 'alert', NOW, 3_600_000).request, undefined, 'young');
+    assert.equal(withTrigger({ ...old, request: { at: ago(5), kind: 'api' } }, 'alert', NOW, 3_600_000).request?.kind, 'api');
+  });
 });
 
 describe('rolloutHalt()', () => {
