@@ -118,6 +118,12 @@ async function main(): Promise<void> {
     });
   }
   if (failures.length >= maxFailures) console.log(`stopped after ${failures.length} failing seeds (--max-failures)`);
+  const byCheck = new Map<string, number[]>();
+  for (const failure of failures) {
+    const check = failure.failure!.split(' ')[0]!;
+    byCheck.set(check, [...(byCheck.get(check) ?? []), failure.seed]);
+  }
+  for (const [check, seeds] of byCheck) console.log(`${check}: ${seeds.length} seed(s), e.g. ${seeds.slice(0, 5).join(', ')}`);
   console.log(progress());
   process.exit(failures.length > 0 ? 1 : 0);
 }

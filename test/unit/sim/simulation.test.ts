@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { runSimulation } from '../../sim/simulation.ts';
 
 const FIRST_SEED = 1;
-const RUNS = 1000;
+const RUNS = 500;
 
 describe('deterministic simulation', () => {
   it(`keeps every invariant for seeds ${FIRST_SEED}–${FIRST_SEED + RUNS - 1}`, async () => {
