@@ -16,6 +16,9 @@ interface Outcome {
   readonly failure?: string;
 }
 
+// Stack traces of the many API errors the runs provoke (409, 429, lost responses) are never shown.
+Error.stackTraceLimit = 0;
+
 if (!isMainThread) {
   const { seeds } = workerData as { seeds: number[] };
   for (const seed of seeds) {

@@ -83,10 +83,14 @@ export class Scheduler {
   /** The earliest live timed event, if any. */
   nextAt(): number | undefined {
     let next: number | undefined;
+    let kept = 0;
+    // Cancelled timers and those of dead processes are dropped here, so the queue stays short.
     for (const event of this.timed) {
       if (event.cancelled || (event.owner !== undefined && !this.alive(event.owner))) continue;
+      this.timed[kept++] = event;
       if (next === undefined || event.at < next) next = event.at;
     }
+    this.timed.length = kept;
     return next;
   }
 
