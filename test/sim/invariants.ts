@@ -55,6 +55,7 @@ export class Invariants implements AgentObserver {
   /** Executed reboot jobs per request (or per remediation alert episode). */
   readonly executions = new Map<string, number>();
   private readonly phases = new Map<string, string | undefined>();
+  private readonly completions = new Map<string, number>();
   private haltedBefore: string | undefined;
   violation: Violation | undefined;
   rebootsStarted = 0;
@@ -79,7 +80,14 @@ export class Invariants implements AgentObserver {
       if (left.length > 0) this.fail('drained-before-reboot', `${name}: reboot job ${jobId.slice(0, 8)} started with ${left.length} pod(s) that must leave: ${left.map((pod) => pod.metadata!.name).join(', ')}`);
     }
     const request = parseRequest(node.metadata?.annotations?.[CONTROLLER.request]);
-    const key = request?.kind === 'remediation' && request.fingerprint && request.startsAt ? `${name} remediation episode ${request.fingerprint}@${request.startsAt}` : `${name} request ${request ? `${request.kind}@${request.at}` : '(none)'}`;
+    // Without a recorded request (--trigger=node: the agent's report is the request), the reboots
+    // between two completions of the node serve one request.
+    const key =
+      request?.kind === 'remediation' && request.fingerprint && request.startsAt
+        ? `${name} remediation episode ${request.fingerprint}@${request.startsAt}`
+        : request
+          ? `${name} request ${request.kind}@${request.at}`
+          : `${name} reboot-required report after completion #${this.completions.get(name) ?? 0}`;
     const count = (this.executions.get(key) ?? 0) + 1;
     this.executions.set(key, count);
     if (count > this.settings.maxRebootAttempts) this.fail('reboots-per-request', `${key}: ${count} reboot jobs executed, --max-reboot-attempts is ${this.settings.maxRebootAttempts}`);
@@ -116,6 +124,7 @@ export class Invariants implements AgentObserver {
       if (progress?.phase === 'cordoned' && before !== 'cordoned' && !isInFlight(before === undefined ? undefined : ({ phase: before } as NodeProgress)) && this.haltedBefore) {
         this.fail('halt-holds', `${name} was cordoned while the rollout was halted by ${this.haltedBefore} and no resume came after the halt`);
       }
+      if (progress?.phase === 'done' && before !== 'done') this.completions.set(name, (this.completions.get(name) ?? 0) + 1);
       this.phases.set(name, progress?.phase);
     }
     if (out > this.settings.concurrency) this.fail('concurrency', `${out} nodes out of service (${outNames.join(', ')}), --concurrency is ${this.settings.concurrency}`);

@@ -10,7 +10,8 @@
 import type { Gate, Verdict } from '../../src/gates/gate.ts';
 import { blocked, OPEN } from '../../src/gates/gate.ts';
 import { isOutOfService } from '../../src/controller/policy/progress.ts';
-import { CONTROLLER } from '../../src/store/keys.ts';
+import { observeNode } from '../../src/controller/policy/observed-node.ts';
+import { withTrigger } from '../../src/controller/policy/plan.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 import { Agent, BEHAVIOURS } from './agent-model.ts';
 import { ApiModel, SimApiError } from './api-model.ts';
@@ -68,7 +69,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     preRebootNodeLabels: {},
     postRebootNodeLabels: {},
     annotateNodes: s.chance(0.3),
-    trigger: 'alert',
+    trigger: s.chance(0.25) ? 'node' : 'alert',
     gateRecheckMs: 30_000,
     lockAnnotation: 'weave.works/kured-node-lock',
     drain: { gracePeriodSeconds: -1, skipWaitForDeleteTimeoutSeconds: 0, podSelector: '' },
@@ -233,6 +234,14 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       s.note(`alert RebootRequired fires for ${node} (via #${inst.id})`);
       report(`request ${node}`, inst.requests.request(node, { kind: 'alert', alertname: 'RebootRequired', fingerprint: `rr-${node}` }));
     }],
+    [settings.trigger === 'node' ? 2 : 0.3, () => {
+      // An update needs a reboot: the host's sentinel appears; with --trigger=node the report is the request.
+      const agent = agents.get(s.pick(names))!;
+      if (agent.sentinel) return;
+      agent.sentinel = true;
+      agent.reportWanted = true;
+      s.note(`host ${agent.node}: reboot-required sentinel set`);
+    }],
     [1, () => {
       const node = s.pick(names);
       const inst = anyLive();
@@ -339,7 +348,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     for (const name of names) {
       const node = model.readNode(name);
       const progress = progressOf(node);
-      const request = node.metadata?.annotations?.[CONTROLLER.request];
+      const request = withTrigger(observeNode(node), settings.trigger).request;
       if (progress?.phase === 'failed' && progress.final && !progress.haltedRollout && request && !askedAgain.has(`${name}@${progress.since}`)) {
         return {
           weight: 2,
@@ -376,7 +385,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     for (const name of names) {
       const node = model.readNode(name);
       const progress = progressOf(node);
-      if (node.metadata?.annotations?.[CONTROLLER.request]) return `${name} still has a request (state ${progress ? `${progress.phase}: ${progress.reason}` : 'none'})`;
+      if (withTrigger(observeNode(node), settings.trigger).request) return `${name} still has a request (state ${progress ? `${progress.phase}: ${progress.reason}` : 'none'})`;
       if (isOutOfService(progress)) return `${name} is still out of service (${progress!.phase}: ${progress!.reason})`;
       if ((node.spec?.unschedulable === true) !== invariants.adminCordoned.has(name)) return `${name} is ${node.spec?.unschedulable ? 'unschedulable' : 'schedulable'} after kreboot finished`;
     }
@@ -389,7 +398,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   let calmSteps = 0;
   let calmSince = 0;
   let violation: Violation | undefined;
-  s.note(`seed ${options.seed}: ${nodeCount} nodes, concurrency ${settings.concurrency}, max attempts ${settings.maxRebootAttempts}, drain timeout ${settings.drainTimeoutMs / 1000}s${settings.forceReboot ? ' (force)' : ''}, lock TTL ${settings.ttlMs / 1000}s, release delay ${settings.lockReleaseDelayMs / 1000}s, pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}`);
+  s.note(`seed ${options.seed}: trigger ${settings.trigger}, ${nodeCount} nodes, concurrency ${settings.concurrency}, max attempts ${settings.maxRebootAttempts}, drain timeout ${settings.drainTimeoutMs / 1000}s${settings.forceReboot ? ' (force)' : ''}, lock TTL ${settings.ttlMs / 1000}s, release delay ${settings.lockReleaseDelayMs / 1000}s, pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}`);
   await settle();
   for (;; step++) {
     if (faults && step >= chaosSteps) {
