@@ -36,8 +36,8 @@ export interface RunResult {
 
 const START = Date.parse('2026-01-01T00:00:00.000Z');
 const LEASE_MS = 15_000;
-const CALM_BUDGET_MS = 3 * 60 * 60_000;
-const CALM_MAX_STEPS = 3000;
+const CALM_BUDGET_MS = 2 * 60 * 60_000;
+const CALM_MAX_STEPS = 1500;
 
 type GateState = 'open' | 'blocked' | 'throws';
 
