@@ -26,7 +26,7 @@ export interface ClusterView {
 }
 
 /** The part of a Node a decision depends on; a change elsewhere (heartbeats) is ignored. */
-function fingerprint(node: V1Node | undefined): string {
+export function fingerprint(node: V1Node | undefined): string {
   if (!node) return '';
   const annotations = Object.entries(node.metadata?.annotations ?? {})
     .filter(([key]) => key.startsWith('kreboot.dev/') || key.startsWith('weave.works/'))

@@ -79,7 +79,7 @@ export function startPatch(node: V1Node, observed: ObservedNode, now: Date, sett
     since: now.toISOString(),
     reason: 'cordoned; drain follows',
     wasUnschedulable: observed.unschedulable,
-    attempts: 0,
+    attempts: observed.progress?.phase === 'failed' && observed.progress.final !== true ? (observed.progress.attempts ?? 0) : 0, // a retry after a failure serves the same request
     startedAt: now.toISOString(),
   };
   const annotations: Record<string, string | null> = {};

@@ -1,0 +1,259 @@
+// The simulation's in-memory model of the parts of the Kubernetes API kreboot uses: Nodes (JSON
+// merge patch, optimistic when the patch carries metadata.resourceVersion → 409, no new
+// resourceVersion for a patch that changes nothing), one DaemonSet (the lock), pods with owners,
+// PodDisruptionBudgets (the Eviction API answers 429 while a budget forbids; an evicted pod gets a
+// deletionTimestamp and disappears later; a ReplicaSet's pod is replaced on a schedulable node and
+// becomes Ready later) and a change log per kind that the simulated watches read. The outcomes
+// the controller depends on are held to the real API server by
+// test/integration/sim/conformance.test.ts.
+
+import type { V1DaemonSet, V1Node, V1Pod } from '@kubernetes/client-node';
+import { jsonEqual, mergePatch, normalize, deepFreeze } from './merge-patch.ts';
+
+/** An API error the way @kubernetes/client-node reports one: the HTTP status as `code`. */
+export class SimApiError extends Error {
+  readonly code: number;
+  readonly body: { message: string; code: number };
+
+  constructor(code: number, message: string) {
+    super(`HTTP ${code}: ${message}`);
+    this.code = code;
+    this.body = { message, code };
+  }
+}
+
+export interface ModelHooks {
+  now(): number;
+  random(): number;
+  /** Runs `run` at virtual time `at` (a model event: a pod disappearing, a replica turning Ready). */
+  at(at: number, label: string, run: () => void): void;
+}
+
+export interface SimPod {
+  readonly namespace: string;
+  readonly name: string;
+  node: string | undefined;
+  readonly app: string | undefined;
+  readonly owner: 'ReplicaSet' | 'DaemonSet' | 'bare';
+  ready: boolean;
+  deletedAt: number | undefined;
+  view: V1Pod | undefined;
+}
+
+export interface SimPdb {
+  readonly namespace: string;
+  readonly app: string;
+  readonly minAvailable: number;
+}
+
+export interface LogEntry<T> {
+  readonly object: T;
+  readonly rv: number;
+  readonly deleted?: boolean;
+}
+
+/** Where pods go when no managed node can take them. */
+export const SPARE_NODE = 'spare-capacity';
+
+const READY_TRUE = Object.freeze({ type: 'Ready', status: 'True' });
+const READY_FALSE = Object.freeze({ type: 'Ready', status: 'False' });
+
+export class ApiModel {
+  private rv = 100;
+  readonly nodes = new Map<string, V1Node>();
+  readonly nodeLog: LogEntry<V1Node>[] = [];
+  daemonSet: V1DaemonSet;
+  readonly dsLog: LogEntry<V1DaemonSet>[] = [];
+  readonly pods: SimPod[] = [];
+  readonly pdbs: SimPdb[] = [];
+  readonly dsNamespace: string;
+  readonly dsName: string;
+  private readonly hooks: ModelHooks;
+  private podSeq = 0;
+  eventsCreated = 0;
+
+  constructor(hooks: ModelHooks, ds: { namespace: string; name: string }) {
+    this.hooks = hooks;
+    this.dsNamespace = ds.namespace;
+    this.dsName = ds.name;
+    this.daemonSet = this.stamp({ metadata: { namespace: ds.namespace, name: ds.name, uid: 'ds-uid' } });
+    this.dsLog.push({ object: this.daemonSet, rv: this.rv });
+  }
+
+  private stamp<T extends { metadata?: object }>(object: T): T {
+    this.rv++;
+    return deepFreeze(normalize({ ...object, metadata: { ...object.metadata, resourceVersion: String(this.rv) } })) as T;
+  }
+
+  // ---- Nodes
+
+  addNode(name: string, options: { unschedulable: boolean; annotations: Record<string, string> }): void {
+    const node = this.stamp<V1Node>({
+      metadata: { name, uid: `uid-${name}`, labels: { 'kubernetes.io/hostname': name }, annotations: options.annotations },
+      spec: options.unschedulable ? { unschedulable: true } : {},
+      status: { conditions: [READY_TRUE] },
+    });
+    this.nodes.set(name, node);
+    this.nodeLog.push({ object: node, rv: this.rv });
+  }
+
+  readNode(name: string): V1Node {
+    const node = this.nodes.get(name);
+    if (!node) throw new SimApiError(404, `nodes "${name}" not found`);
+    return node;
+  }
+
+  /** JSON merge patch; optimistic when the patch names a resourceVersion. */
+  patchNode(name: string, patch: object): V1Node {
+    const current = this.readNode(name);
+    const next = this.applyPatch(current, patch, `nodes "${name}"`);
+    if (next === current) return current;
+    this.nodes.set(name, next);
+    this.nodeLog.push({ object: next, rv: this.rv });
+    return next;
+  }
+
+  /** The kubelet's status writes (through /status, never conflicting with the controller's merge patches). */
+  setNodeStatus(name: string, ready: boolean, heartbeat: string): void {
+    const current = this.readNode(name);
+    const condition = { ...(ready ? READY_TRUE : READY_FALSE), lastHeartbeatTime: heartbeat };
+    const next = this.stamp<V1Node>({ ...current, status: { ...current.status, conditions: [condition] } } as unknown as V1Node);
+    this.nodes.set(name, next);
+    this.nodeLog.push({ object: next, rv: this.rv });
+    if (ready) this.bindPending();
+  }
+
+  // ---- The lock DaemonSet
+
+  readDaemonSet(namespace: string, name: string): V1DaemonSet {
+    if (namespace !== this.dsNamespace || name !== this.dsName) throw new SimApiError(404, `daemonsets.apps "${name}" not found`);
+    return this.daemonSet;
+  }
+
+  patchDaemonSet(namespace: string, name: string, patch: object): V1DaemonSet {
+    const current = this.readDaemonSet(namespace, name);
+    const next = this.applyPatch(current, patch, `daemonsets.apps "${name}"`);
+    if (next === current) return current;
+    this.daemonSet = next;
+    this.dsLog.push({ object: next, rv: this.rv });
+    return next;
+  }
+
+  /** The DaemonSet controller's status writes: a new resourceVersion, nothing kreboot reads. */
+  touchDaemonSet(): void {
+    const current = this.daemonSet;
+    const observed = ((current.status?.observedGeneration ?? 0) as number) + 1;
+    this.daemonSet = this.stamp<V1DaemonSet>({ ...current, status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, observedGeneration: observed } } as V1DaemonSet);
+    this.dsLog.push({ object: this.daemonSet, rv: this.rv });
+  }
+
+  private applyPatch<T extends { metadata?: { resourceVersion?: string } }>(current: T, patch: object, what: string): T {
+    const metadata = (patch as { metadata?: Record<string, unknown> }).metadata;
+    const precondition = metadata?.['resourceVersion'];
+    if (typeof precondition === 'string' && precondition !== current.metadata?.resourceVersion) {
+      throw new SimApiError(409, `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`);
+    }
+    const body = metadata && 'resourceVersion' in metadata ? { ...patch, metadata: { ...metadata, resourceVersion: undefined } } : patch;
+    const merged = normalize(mergePatch(current, body) as T);
+    if (jsonEqual(merged, current)) return current;
+    return this.stamp(merged);
+  }
+
+  // ---- Pods, budgets, evictions
+
+  addPod(pod: { namespace: string; name?: string; node: string | undefined; app?: string; owner: SimPod['owner']; ready: boolean }): SimPod {
+    const record: SimPod = { namespace: pod.namespace, name: pod.name ?? `${pod.app ?? 'pod'}-${++this.podSeq}`, node: pod.node, app: pod.app, owner: pod.owner, ready: pod.ready, deletedAt: undefined, view: undefined };
+    this.pods.push(record);
+    return record;
+  }
+
+  private podView(pod: SimPod): V1Pod {
+    if (pod.view) return pod.view;
+    const owner = pod.owner === 'bare' ? undefined : [{ apiVersion: 'apps/v1', kind: pod.owner, name: pod.app ?? 'owner', uid: `owner-${pod.app}`, controller: true }];
+    pod.view = deepFreeze({
+      metadata: {
+        namespace: pod.namespace,
+        name: pod.name,
+        ...(pod.app ? { labels: { app: pod.app } } : {}),
+        ...(owner ? { ownerReferences: owner } : {}),
+        ...(pod.deletedAt !== undefined ? { deletionTimestamp: new Date(pod.deletedAt) } : {}),
+      },
+      spec: { nodeName: pod.node, containers: [] },
+      status: { phase: 'Running', conditions: [pod.ready ? READY_TRUE : READY_FALSE] },
+    } as V1Pod);
+    return pod.view;
+  }
+
+  listPodsOnNode(node: string, labelSelector?: string): V1Pod[] {
+    const wanted = labelSelector ? parseSelector(labelSelector) : undefined;
+    return this.pods.filter((pod) => pod.node === node && (!wanted || (pod.app !== undefined && wanted.key === 'app' && wanted.value === pod.app))).map((pod) => this.podView(pod));
+  }
+
+  private findPod(namespace: string, name: string): SimPod {
+    const pod = this.pods.find((candidate) => candidate.namespace === namespace && candidate.name === name);
+    if (!pod) throw new SimApiError(404, `pods "${name}" not found`);
+    return pod;
+  }
+
+  /** Healthy pods of a budget: bound, Ready and not being deleted. */
+  healthy(pdb: SimPdb): number {
+    return this.pods.filter((pod) => pod.namespace === pdb.namespace && pod.app === pdb.app && pod.node !== undefined && pod.ready && pod.deletedAt === undefined).length;
+  }
+
+  evictPod(namespace: string, name: string): void {
+    const pod = this.findPod(namespace, name);
+    if (pod.deletedAt !== undefined) return; // already terminating: the budget is not consulted again
+    const pdb = this.pdbs.find((budget) => budget.namespace === namespace && budget.app === pod.app);
+    if (pdb) {
+      const healthy = this.healthy(pdb);
+      // A Ready pod leaves only if the rest still meet the budget; an unready one while the budget holds.
+      const allowed = pod.ready ? healthy - 1 >= pdb.minAvailable : healthy >= pdb.minAvailable;
+      if (!allowed) throw new SimApiError(429, 'Cannot evict pod as it would violate the pod\'s disruption budget.');
+    }
+    this.beginDelete(pod);
+  }
+
+  deletePod(namespace: string, name: string): void {
+    const pod = this.findPod(namespace, name);
+    if (pod.deletedAt === undefined) this.beginDelete(pod);
+  }
+
+  private beginDelete(pod: SimPod): void {
+    const now = this.hooks.now();
+    pod.deletedAt = now;
+    pod.view = undefined;
+    this.hooks.at(now + 1000 + Math.floor(this.hooks.random() * 20_000), `pod ${pod.name} gone`, () => {
+      const index = this.pods.indexOf(pod);
+      if (index >= 0) this.pods.splice(index, 1);
+    });
+    // The ReplicaSet does not count a terminating pod: its replacement is created at once.
+    if (pod.owner === 'ReplicaSet') {
+      this.addPod({ namespace: pod.namespace, node: undefined, ...(pod.app ? { app: pod.app } : {}), owner: 'ReplicaSet', ready: false });
+      this.bindPending();
+    }
+  }
+
+  /** The scheduler: unbound pods go to a Ready node that is not cordoned; they turn Ready later. */
+  bindPending(): void {
+    const targets = [...this.nodes.values()].filter((node) => node.spec?.unschedulable !== true && node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    for (const pod of this.pods) {
+      if (pod.node !== undefined || pod.deletedAt !== undefined || pod.owner === 'DaemonSet') continue;
+      // With every managed node cordoned or down, the pod goes to capacity kreboot does not manage
+      // (a node outside --node-selector, a new node from an autoscaler): a drain never waits forever
+      // for room that can only come from the drain itself.
+      pod.node = targets.length === 0 ? SPARE_NODE : targets[Math.floor(this.hooks.random() * targets.length)]!.metadata!.name!;
+      pod.view = undefined;
+      this.hooks.at(this.hooks.now() + 2000 + Math.floor(this.hooks.random() * 20_000), `pod ${pod.name} Ready`, () => {
+        if (pod.deletedAt === undefined) {
+          pod.ready = true;
+          pod.view = undefined;
+        }
+      });
+    }
+  }
+}
+
+function parseSelector(selector: string): { key: string; value: string } | undefined {
+  const [key, value] = selector.split('=');
+  return key && value !== undefined ? { key, value } : undefined;
+}

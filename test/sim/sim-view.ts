@@ -1,0 +1,98 @@
+// A controller's watch-fed view in the simulation: it reads the model's change logs, but only as
+// far as the run has delivered to it, so it may lag (late, batched, the Node and DaemonSet streams
+// at different points) yet, like an informer, it never goes back to an older resourceVersion. It
+// wakes the cycle with the same filter as the production view (cluster-view.ts's fingerprint).
+
+import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
+import { fingerprint, type ClusterView } from '../../src/controller/cluster/cluster-view.ts';
+import type { ApiModel } from './api-model.ts';
+
+export class SimView implements ClusterView {
+  private readonly model: ApiModel;
+  private readonly byName = new Map<string, V1Node>();
+  private readonly prints = new Map<string, string>();
+  private list: V1Node[] | undefined;
+  private ds: V1DaemonSet | undefined;
+  private nodeCursor = 0;
+  private dsCursor = 0;
+  private listed = false;
+  onChange: (reason: string) => void = () => {};
+
+  constructor(model: ApiModel) {
+    this.model = model;
+  }
+
+  nodes(): readonly V1Node[] {
+    this.list ??= [...this.byName.values()];
+    return this.list;
+  }
+
+  node(name: string): V1Node | undefined {
+    return this.byName.get(name);
+  }
+
+  daemonSet(): V1DaemonSet | undefined {
+    return this.ds;
+  }
+
+  synced(): boolean {
+    return this.listed;
+  }
+
+  /** The informers' initial list: the model as it is now. */
+  start(): Promise<void> {
+    for (const [name, node] of this.model.nodes) {
+      this.byName.set(name, node);
+      this.prints.set(name, fingerprint(node));
+    }
+    this.ds = this.model.daemonSet;
+    this.nodeCursor = this.model.nodeLog.length;
+    this.dsCursor = this.model.dsLog.length;
+    this.listed = true;
+    this.list = undefined;
+    this.onChange('nodes listed');
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Watch events not yet delivered, per stream. */
+  backlog(): { nodes: number; ds: number } {
+    return { nodes: this.model.nodeLog.length - this.nodeCursor, ds: this.model.dsLog.length - this.dsCursor };
+  }
+
+  /** Delivers up to `count` Node events; returns how many changed what a decision depends on. */
+  deliverNodes(count: number): number {
+    const end = Math.min(this.model.nodeLog.length, this.nodeCursor + count);
+    let woke = 0;
+    for (; this.nodeCursor < end; this.nodeCursor++) {
+      const { object } = this.model.nodeLog[this.nodeCursor]!;
+      const name = object.metadata!.name!;
+      const held = this.byName.get(name);
+      if (held && Number(held.metadata!.resourceVersion) >= Number(object.metadata!.resourceVersion)) continue;
+      this.byName.set(name, object);
+      this.list = undefined;
+      const print = fingerprint(object);
+      if (this.prints.get(name) === print) continue;
+      this.prints.set(name, print);
+      woke++;
+      this.onChange(`node ${name}`);
+    }
+    return woke;
+  }
+
+  deliverDaemonSet(count: number): number {
+    const end = Math.min(this.model.dsLog.length, this.dsCursor + count);
+    let woke = 0;
+    for (; this.dsCursor < end; this.dsCursor++) {
+      const { object } = this.model.dsLog[this.dsCursor]!;
+      if (this.ds && Number(this.ds.metadata!.resourceVersion) >= Number(object.metadata!.resourceVersion)) continue;
+      this.ds = object;
+      woke++;
+      this.onChange('lock DaemonSet');
+    }
+    return woke;
+  }
+}

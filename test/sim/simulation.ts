@@ -1,0 +1,472 @@
+// One seeded simulation run: a small cluster (2–5 nodes, workloads with PodDisruptionBudgets,
+// agents), two controller replicas built from the real code, and a scheduler that for a while
+// picks among API calls in flight, watch deliveries, agent steps, timers and faults (crashes at
+// an API call, conflicts, lost responses, overlapping leaders, agents that fail, hang or never
+// come back, flapping gates, operator pause/resume/reboot, alerts firing, resolving and re-sent,
+// an admin's cordon), checking the invariants after every step; then the faults stop, gates open,
+// an operator resumes what halted, and every pending request must complete within a bounded
+// virtual time (liveness). The same seed replays the same run.
+
+import type { Gate, Verdict } from '../../src/gates/gate.ts';
+import { blocked, OPEN } from '../../src/gates/gate.ts';
+import { isOutOfService } from '../../src/controller/policy/progress.ts';
+import { observeNode } from '../../src/controller/policy/observed-node.ts';
+import { withTrigger } from '../../src/controller/policy/plan.ts';
+import { seededRandom } from '../support/seeded-random.ts';
+import { Agent, BEHAVIOURS } from './agent-model.ts';
+import { ApiModel, SimApiError } from './api-model.ts';
+import { createInstance, type Instance, type SimSettings } from './controller-instance.ts';
+import { Invariants, progressOf, type Violation } from './invariants.ts';
+import { Scheduler, settle, type PendingCall } from './scheduler.ts';
+
+export interface RunOptions {
+  readonly seed: number;
+  readonly trace?: boolean;
+}
+
+export interface RunResult {
+  readonly seed: number;
+  readonly violation: Violation | undefined;
+  readonly steps: number;
+  readonly virtualMs: number;
+  readonly rebootsStarted: number;
+  readonly trace: readonly string[] | undefined;
+  readonly summary: string;
+}
+
+const START = Date.parse('2026-01-01T00:00:00.000Z');
+const LEASE_MS = 15_000;
+const CALM_BUDGET_MS = 2 * 60 * 60_000;
+const CALM_MAX_STEPS = 1500;
+
+type GateState = 'open' | 'blocked' | 'throws';
+
+interface Choice {
+  readonly weight: number;
+  readonly run: () => void;
+}
+
+export async function runSimulation(options: RunOptions): Promise<RunResult> {
+  const random = seededRandom(options.seed);
+  const instances: Instance[] = [];
+  const s = new Scheduler({ start: START, random, trace: options.trace === true, alive: (id) => instances.find((inst) => inst.id === id)?.alive === true });
+  const iso = () => new Date(s.now).toISOString();
+
+  // ---- The cluster
+  const nodeCount = 2 + s.int(4);
+  const drainTimeoutMs = s.pick([0, 0, 300_000]);
+  const settings: SimSettings = {
+    concurrency: 1 + s.int(Math.min(3, nodeCount)),
+    ttlMs: s.pick([0, 0, 3_600_000]),
+    drainDelayMs: s.pick([0, 5000]),
+    drainTimeoutMs,
+    forceReboot: drainTimeoutMs > 0 && s.chance(0.3),
+    rebootTimeoutMs: 600_000,
+    maxRebootAttempts: 1 + s.int(3),
+    lockReleaseDelayMs: s.pick([0, 0, 30_000]),
+    retryBackoffMs: s.pick([60_000, 300_000]),
+    preferNoScheduleTaint: s.pick(['', 'kreboot.dev/reboot-pending']),
+    preRebootNodeLabels: {},
+    postRebootNodeLabels: {},
+    annotateNodes: s.chance(0.3),
+    trigger: s.chance(0.25) ? 'node' : 'alert',
+    gateRecheckMs: 30_000,
+    lockAnnotation: 'weave.works/kured-node-lock',
+    drain: { gracePeriodSeconds: -1, skipWaitForDeleteTimeoutSeconds: 0, podSelector: '' },
+  };
+  const model = new ApiModel({ now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) }, { namespace: 'kube-system', name: 'kreboot-agent' });
+  const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
+  const agents = new Map<string, Agent>();
+  const late: { invariants?: Invariants } = {};
+  const observer = { rebootStarted: (node: Parameters<Invariants['rebootStarted']>[0], job: string) => late.invariants!.rebootStarted(node, job) };
+  const preCordoned = new Set<string>();
+  for (const name of names) {
+    const agent = new Agent(name, model, s, observer);
+    agents.set(name, agent);
+    const cordoned = s.chance(0.15);
+    if (cordoned) preCordoned.add(name);
+    model.addNode(name, { unschedulable: cordoned, annotations: agent.initialReport(START - 60_000) });
+    model.addPod({ namespace: 'kube-system', name: `agent-${name}`, node: name, app: 'kreboot-agent', owner: 'DaemonSet', ready: true });
+  }
+  const schedulable = names.filter((name) => !preCordoned.has(name));
+  const deployments = 1 + s.int(2);
+  for (let d = 0; d < deployments; d++) {
+    const app = `app${d}`;
+    const replicas = 2 + s.int(2);
+    for (let r = 0; r < replicas; r++) model.addPod({ namespace: 'apps', node: s.pick(schedulable.length > 0 ? schedulable : names), app, owner: 'ReplicaSet', ready: true });
+    if (s.chance(0.7)) model.pdbs.push({ namespace: 'apps', app, minAvailable: replicas - 1 });
+  }
+  if (s.chance(0.3)) model.addPod({ namespace: 'apps', name: 'bare', node: s.pick(names), owner: 'bare', ready: true });
+  const invariants = new Invariants(model, settings);
+  late.invariants = invariants;
+  for (const name of preCordoned) invariants.adminCordoned.add(name);
+
+  // ---- Gates that flap under the scheduler
+  const gateStates: GateState[] = Array.from({ length: 1 + s.int(2) }, () => 'open');
+  const gates: Gate[] = gateStates.map((_, i) => ({
+    name: `gate${i}`,
+    evaluate: () => {
+      const state = gateStates[i]!;
+      if (state === 'throws') return Promise.reject(new Error('Prometheus unreachable'));
+      const verdict: Verdict = state === 'open' ? OPEN : blocked(`gate${i}`, 'an alert is firing');
+      return Promise.resolve(() => verdict);
+    },
+  }));
+
+  // ---- Controller processes and leadership
+  let nextId = 0;
+  const start = (slot: number): Instance => {
+    const inst = createInstance({ id: ++nextId, slot, model, scheduler: s, settings, gates, onNotify: (event) => s.note(`  notify ${event.kind} ${event.node}${event.reason ? `: ${event.reason}` : ''}`) });
+    instances.push(inst);
+    s.note(`controller #${inst.id} started (replica ${slot})`);
+    return inst;
+  };
+  const live = () => instances.filter((inst) => inst.alive);
+  const leaders = () => instances.filter((inst) => inst.alive && inst.active);
+  const activate = (inst: Instance, active: boolean) => {
+    if (!inst.alive || inst.active === active) return;
+    inst.active = active;
+    if (active) lastLeader = inst;
+    s.note(`controller #${inst.id} ${active ? 'leads' : 'stops leading'}`);
+    inst.reconciler.setActive(active);
+    if (!active) elect(LEASE_MS);
+  };
+  let lastLeader: Instance | undefined;
+  let electionQueued = false;
+  /** With no leader, an alive replica takes the Lease once the old one has expired. */
+  const elect = (delayMs: number) => {
+    if (electionQueued || leaders().length > 0) return;
+    electionQueued = true;
+    s.at(s.now + delayMs, 'lease expired: election', () => {
+      electionQueued = false;
+      if (leaders().length > 0) return;
+      const candidates = live();
+      if (candidates.length > 0) activate(s.pick(candidates), true);
+    });
+  };
+  const kill = (inst: Instance, why: string) => {
+    inst.alive = false;
+    inst.active = false;
+    inst.reconciler.stop();
+    s.dropCalls(inst.id);
+    s.note(`controller #${inst.id} dies (${why})`);
+    s.at(s.now + 5000 + s.int(25_000), `replica ${inst.slot} restarts`, () => {
+      start(inst.slot);
+      elect(0);
+    });
+    elect(LEASE_MS);
+  };
+  activate(start(0), true);
+  if (s.chance(0.7)) start(1);
+
+  let faults = true;
+
+  // ---- API calls in flight
+  const complete = (call: PendingCall) => {
+    s.take(call);
+    const inst = instances.find((candidate) => candidate.id === call.owner)!;
+    const roll = faults ? s.random() : 1;
+    const tag = () => `#${call.owner} ${call.label()}`;
+    if (roll < 0.015) {
+      kill(inst, s.trace ? `crashed before ${call.label()} reached the API server` : 'crashed');
+      return;
+    }
+    let value: unknown;
+    let error: unknown;
+    try {
+      if (call.kind === 'write' && roll < 0.06) {
+        // Another writer got there first (the kubelet's status, the DaemonSet controller).
+        if (call.node) {
+          const node = model.readNode(call.node);
+          model.setNodeStatus(call.node, node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true, iso());
+        } else model.touchDaemonSet();
+        s.note(`  (a concurrent status write changed the resourceVersion first)`);
+      }
+      value = call.apply();
+    } catch (caught) {
+      error = caught;
+    }
+    const outcome = error === undefined ? 'ok' : `→ ${(error as { code?: number }).code ?? 'error'}`;
+    if (roll >= 0.015 && roll < 0.03) {
+      s.note(() => `${tag()} ${outcome}, then the process crashed`);
+      kill(inst, 'crashed after the call');
+      return;
+    }
+    if (error === undefined && call.kind !== 'read' && roll >= 0.06 && roll < 0.09) {
+      s.note(() => `${tag()} applied, response lost`);
+      call.reject(new SimApiError(504, 'the response was lost (timeout)'));
+      return;
+    }
+    if (call.kind === 'read' && roll >= 0.09 && roll < 0.11) {
+      s.note(() => `${tag()} → 500`);
+      call.reject(new SimApiError(500, 'internal error'));
+      return;
+    }
+    s.note(() => `${tag()} ${outcome}`);
+    if (error === undefined) call.resolve(value);
+    else call.reject(error);
+  };
+
+  const report = (what: string, promise: Promise<unknown>) => {
+    promise.then(
+      (result) => s.note(`  ${what} → ${typeof result === 'object' ? JSON.stringify(result) : String(result)}`),
+      (error: unknown) => s.note(`  ${what} failed: ${(error as Error).message}`),
+    );
+  };
+
+  // ---- External events (only while faults run)
+  const episodes = new Map<string, string[]>();
+  const anyLive = () => {
+    const candidates = live();
+    return candidates.length > 0 ? s.pick(candidates) : undefined;
+  };
+  const externals: Array<[number, () => void]> = [
+    [3, () => {
+      const node = s.pick(names);
+      const inst = anyLive();
+      if (!inst) return;
+      const agent = agents.get(node)!;
+      if (s.chance(0.8) && !agent.sentinel) {
+        agent.sentinel = true;
+        agent.reportWanted = true;
+        s.note(`host ${node}: reboot-required sentinel set`);
+      }
+      s.note(`alert RebootRequired fires for ${node} (via #${inst.id})`);
+      report(`request ${node}`, inst.requests.request(node, { kind: 'alert', alertname: 'RebootRequired', fingerprint: `rr-${node}` }));
+    }],
+    [settings.trigger === 'node' ? 2 : 0.3, () => {
+      // An update needs a reboot: the host's sentinel appears; with --trigger=node the report is the request.
+      const agent = agents.get(s.pick(names))!;
+      if (agent.sentinel) return;
+      agent.sentinel = true;
+      agent.reportWanted = true;
+      s.note(`host ${agent.node}: reboot-required sentinel set`);
+    }],
+    [1, () => {
+      const node = s.pick(names);
+      const inst = anyLive();
+      if (!inst) return;
+      s.note(`alert RebootRequired resolves for ${node} (via #${inst.id})`);
+      report(`withdraw ${node}`, inst.requests.withdraw(node, { kind: 'alert', alertname: 'RebootRequired', fingerprint: `rr-${node}` }));
+    }],
+    [2, () => {
+      const node = s.pick(names);
+      const inst = anyLive();
+      if (!inst) return;
+      const known = episodes.get(node) ?? [];
+      const resend = known.length > 0 && s.chance(0.6);
+      const startsAt = resend ? s.pick(known) : iso();
+      if (!resend) episodes.set(node, [...known, startsAt]);
+      s.note(`remediation alert for ${node} ${resend ? 're-sent' : 'fires'} (episode ${startsAt}, via #${inst.id})`);
+      report(`request ${node}`, inst.requests.request(node, { kind: 'remediation', alertname: 'NodeUnhealthy', fingerprint: `rem-${node}`, startsAt }));
+    }],
+    [1, () => {
+      const node = s.pick(names);
+      const inst = anyLive();
+      if (!inst) return;
+      s.note(`operator: kreboot reboot ${node} (via #${inst.id})`);
+      report(`reboot ${node}`, inst.control.reboot(node, 'simulated', 'operator'));
+    }],
+    [0.7, () => {
+      const inst = anyLive();
+      if (!inst) return;
+      s.note(`operator: kreboot pause (via #${inst.id})`);
+      report('pause', inst.control.pause('simulated', 'operator'));
+    }],
+    [1, () => {
+      const inst = anyLive();
+      if (!inst) return;
+      s.note(`operator: kreboot resume (via #${inst.id})`);
+      report('resume', inst.control.resume('operator'));
+    }],
+    [0.5, () => {
+      const candidates = names.filter((name) => {
+        const node = model.readNode(name);
+        return node.spec?.unschedulable !== true && !isOutOfService(progressOf(node)) && !invariants.adminCordoned.has(name);
+      });
+      if (candidates.length === 0) return;
+      const node = s.pick(candidates);
+      invariants.adminCordoned.add(node);
+      model.patchNode(node, { spec: { unschedulable: true } });
+      s.note(`admin: kubectl cordon ${node}`);
+    }],
+    [2, () => {
+      const i = s.int(gateStates.length);
+      const state: GateState = s.pick(['open', 'open', 'blocked', 'throws']);
+      gateStates[i] = state;
+      s.note(`gate${i} is now ${state}`);
+    }],
+    [1.5, () => {
+      const node = s.pick(names);
+      const behaviour = s.pick(BEHAVIOURS);
+      agents.get(node)!.behaviour = behaviour;
+      s.note(`agent ${node} behaviour: ${behaviour}`);
+    }],
+    [1, () => {
+      // A graceful hand-over: the leader finishes its writes, steps down, the other replica leads.
+      const [leader] = leaders();
+      const standby = live().find((inst) => !inst.active);
+      if (!leader || !standby || s.pending.some((call) => call.owner === leader.id)) return;
+      activate(leader, false);
+      activate(standby, true);
+    }],
+    [0.7, () => {
+      // Two leaders: the other replica took the Lease while the old leader still acts, up to a lease.
+      const [leader] = leaders();
+      const standby = live().find((inst) => !inst.active);
+      if (!leader || !standby) return;
+      s.note(`fault: controller #${standby.id} takes the Lease while #${leader.id} still acts`);
+      activate(standby, true);
+      s.at(s.now + 1 + s.int(LEASE_MS), `controller #${leader.id} notices it lost the Lease`, () => activate(leader, false));
+    }],
+    [0.6, () => {
+      const inst = anyLive();
+      if (inst) kill(inst, 'killed');
+    }],
+  ];
+  const externalWeight = externals.reduce((sum, [weight]) => sum + weight, 0);
+
+  // ---- Calm phase: the operator resumes halts and re-requests nodes that gave up
+  let operatorBusy = false;
+  const calmOperator = (): Choice | undefined => {
+    if (operatorBusy) return undefined;
+    const [leader] = leaders();
+    if (!leader) return undefined;
+    const halted = invariants.unresumedHalt();
+    if (halted || invariants.rollout?.paused) {
+      return {
+        weight: 2,
+        run: () => {
+          operatorBusy = true;
+          s.note(`operator: kreboot resume (via #${leader.id})`);
+          const done = leader.control.resume('operator');
+          report('resume', done);
+          done.finally(() => (operatorBusy = false)).catch(() => {});
+        },
+      };
+    }
+    for (const name of names) {
+      const node = model.readNode(name);
+      const progress = progressOf(node);
+      const request = withTrigger(observeNode(node), settings.trigger).request;
+      if (progress?.phase === 'failed' && progress.final && !progress.haltedRollout && request && !askedAgain.has(`${name}@${progress.since}`)) {
+        return {
+          weight: 2,
+          run: () => {
+            operatorBusy = true;
+            askedAgain.add(`${name}@${progress.since}`);
+            s.note(`operator: kreboot reboot ${name} (it gave up: ${progress.reason})`);
+            const done = leader.control.reboot(name, 'retry after giving up', 'operator');
+            report(`reboot ${name}`, done);
+            done.finally(() => (operatorBusy = false)).catch(() => {});
+          },
+        };
+      }
+    }
+    return undefined;
+  };
+  const askedAgain = new Set<string>();
+
+  const stopFaults = () => {
+    faults = false;
+    s.note('---- faults stop: agents heal, gates open, one leader');
+    for (const agent of agents.values()) agent.heal();
+    gateStates.fill('open');
+    // Of overlapping leaders, the one that took the Lease last keeps it.
+    for (const inst of leaders()) if (inst !== lastLeader) activate(inst, false);
+    if (leaders().length === 0) {
+      const candidates = live();
+      activate(candidates.length > 0 ? candidates[0]! : start(0), true);
+    }
+  };
+
+  /** Liveness is reached when no request is left and kreboot has nothing out of service. */
+  const settled = (): string | undefined => {
+    for (const name of names) {
+      const node = model.readNode(name);
+      const progress = progressOf(node);
+      if (withTrigger(observeNode(node), settings.trigger).request) return `${name} still has a request (state ${progress ? `${progress.phase}: ${progress.reason}` : 'none'})`;
+      if (isOutOfService(progress)) return `${name} is still out of service (${progress!.phase}: ${progress!.reason})`;
+      if ((node.spec?.unschedulable === true) !== invariants.adminCordoned.has(name)) return `${name} is ${node.spec?.unschedulable ? 'unschedulable' : 'schedulable'} after kreboot finished`;
+    }
+    return undefined;
+  };
+
+  // ---- The run
+  const chaosSteps = 80 + s.int(170);
+  let step = 0;
+  let calmSteps = 0;
+  let calmSince = 0;
+  let violation: Violation | undefined;
+  s.note(`seed ${options.seed}: trigger ${settings.trigger}, ${nodeCount} nodes, concurrency ${settings.concurrency}, max attempts ${settings.maxRebootAttempts}, drain timeout ${settings.drainTimeoutMs / 1000}s${settings.forceReboot ? ' (force)' : ''}, lock TTL ${settings.ttlMs / 1000}s, release delay ${settings.lockReleaseDelayMs / 1000}s, pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}`);
+  await settle();
+  for (;; step++) {
+    if (faults && step >= chaosSteps) {
+      stopFaults();
+      calmSince = s.now;
+    }
+    if (!faults) {
+      const left = settled();
+      if (left === undefined) break;
+      if (s.now - calmSince > CALM_BUDGET_MS || calmSteps > CALM_MAX_STEPS) {
+        violation = { check: 'liveness', detail: `${Math.round((s.now - calmSince) / 60_000)} virtual minutes and ${calmSteps} steps after the faults stopped: ${left}` };
+        break;
+      }
+      calmSteps++;
+    }
+    const choices: Choice[] = [];
+    for (const call of s.pending) choices.push({ weight: 10, run: () => complete(call) });
+    for (const inst of instances) {
+      if (!inst.alive) continue;
+      const backlog = inst.view.backlog();
+      if (backlog.nodes > 0) choices.push({ weight: faults ? 4 : 8, run: () => void inst.view.deliverNodes(faults ? 1 + s.int(backlog.nodes) : backlog.nodes) });
+      if (backlog.ds > 0) choices.push({ weight: faults ? 4 : 8, run: () => void inst.view.deliverDaemonSet(faults ? 1 + s.int(backlog.ds) : backlog.ds) });
+    }
+    for (const agent of agents.values()) {
+      const next = agent.next();
+      if (next) choices.push({ weight: 5, run: () => (s.note(next.label), next.run()) });
+    }
+    if (faults) choices.push({ weight: externalWeight * 0.25, run: () => pickWeighted(s, externals.map(([weight, run]) => ({ weight, run })))() });
+    else {
+      const operator = calmOperator();
+      if (operator) choices.push(operator);
+    }
+    const next = s.nextAt();
+    const busy = choices.length > 0;
+    // Once the faults stop, time moves only when nothing else can happen: an agent is never slower
+    // than a timeout then. While they run, a jump over pending work is how a slow agent is modelled.
+    if (next !== undefined && (faults || !busy)) choices.push({ weight: busy ? 2 : 1, run: () => s.advanceTo(next) });
+    if (faults) choices.push({ weight: 1, run: () => s.advanceTo(s.now + s.int(3000)) });
+    if (choices.length === 0) {
+      violation = { check: 'liveness', detail: `nothing left to happen ${Math.round((s.now - calmSince) / 60_000)} virtual minutes after the faults stopped: ${settled()}` };
+      break;
+    }
+    pickWeighted(s, choices)();
+    // Every step takes a little time (an API round trip, an agent's work): no two writes share a
+    // millisecond unless the clock really stood still.
+    s.advanceTo(s.now + 1 + s.int(20));
+    await settle();
+    violation = invariants.afterStep();
+    if (violation) break;
+  }
+  for (const inst of instances) inst.reconciler.stop();
+  return {
+    seed: options.seed,
+    violation,
+    steps: step,
+    virtualMs: s.now - START,
+    rebootsStarted: invariants.rebootsStarted,
+    trace: s.trace,
+    summary: `${nodeCount} nodes, concurrency ${settings.concurrency}, ${step} steps, ${Math.round((s.now - START) / 60_000)} virtual min, ${invariants.rebootsStarted} reboot jobs run`,
+  };
+}
+
+function pickWeighted<T extends { weight: number }>(s: Scheduler, items: readonly (T & { run: () => void })[]): () => void {
+  const total = items.reduce((sum, item) => sum + item.weight, 0);
+  let at = s.random() * total;
+  for (const item of items) {
+    at -= item.weight;
+    if (at < 0) return item.run;
+  }
+  return items[items.length - 1]!.run;
+}
