@@ -8,7 +8,7 @@
 set -euo pipefail
 
 KREBOOT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv)
+APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv chromium)
 
 setup_log() { echo "[setup] $*" >&2; }
 

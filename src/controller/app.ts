@@ -18,6 +18,10 @@ import type { Notify } from '../notify/event.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { createControl } from './api/control.ts';
 import { buildStatus } from './api/status.ts';
+import { createStatusFeed } from './api/status-feed.ts';
+import { createLeaderLookup } from './api/status-leader.ts';
+import { createStatusRouter } from './api/status-routes.ts';
+import { createTimeline } from './api/status-timeline.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
 import { createLeaderElection } from './leader-election.ts';
 import { createRolloutStore } from './lock/rollout-store.ts';
@@ -54,7 +58,11 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const slotSettings = { concurrency: config.concurrency, ttlMs: config.lock.ttlMs };
 
   let wake: (reason: string) => void = () => {};
-  const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, nodeSelector: config.nodeSelector, log, onChange: (reason) => wake(reason) });
+  let statusChanged: () => void = () => {};
+  const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, nodeSelector: config.nodeSelector, log, onChange: (reason) => {
+    wake(reason);
+    statusChanged();
+  } });
   const rollout = createRolloutStore({ kc, namespace: config.lock.dsNamespace, name: config.lock.dsName, lockAnnotation: config.lock.annotation, watched: view.daemonSet });
   let leading = !config.leaderElection.enabled;
   const metrics = createControllerMetrics(registry, { nodes: () => reconciler.observed(), rollout: () => rollout.current(), leader: () => leading });
@@ -101,11 +109,20 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   const requests = createRequestStore({ kc, cached: view.node, clock, onWrite: () => wake('request recorded') });
   const control = createControl({ kc, view, rollout, requests, notify: deps.notify, clock, wake });
-  const status = () => buildStatus({ nodes: reconciler.observed(), rollout: rollout.current(), leader: leading, identity, settings: slotSettings, now: clock(), notifications: deps.notificationStatus() });
+  const timeline = createTimeline();
+  const leaderLookup = config.leaderElection.enabled ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name }) : undefined;
+  const status = () => {
+    const nodes = reconciler.observed();
+    timeline.observe(nodes);
+    return buildStatus({ nodes, rollout: rollout.current(), leader: leading, identity, leaderIdentity: leading ? undefined : leaderLookup?.current(), settings: slotSettings, now: clock(), notifications: deps.notificationStatus(), timeline: timeline.entries() });
+  };
+  const feed = createStatusFeed({ build: status });
+  statusChanged = feed.changed;
 
   const app = createBaseApp({ registry, ready: view.synced });
   app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));
-  app.use(createApiRouter({ status, control, admin: deps.adminAuth, log }));
+  app.use(createStatusRouter({ status, feed, clock }));
+  app.use(createApiRouter({ control, admin: deps.adminAuth, log }));
   const apiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     log.error({ err: error }, 'request failed');
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
@@ -126,6 +143,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         onChange: (value) => {
           leading = value;
           reconciler.setActive(value);
+          statusChanged();
         },
       })
     : undefined;
@@ -138,6 +156,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     http,
     async stop() {
       reconciler.stop();
+      feed.close();
       await election?.stop();
       await reconciler.idle();
       await http.close();

@@ -125,6 +125,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   async function cycle(): Promise<void> {
     if (!active || !view.synced()) return;
     deps.metrics.cycles.inc();
+    const endTimer = deps.metrics.cycleDuration.startTimer();
     const now = clock();
     await housekeeping(now);
     const raw = view.nodes();
@@ -175,6 +176,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       }
     }
     if (earliest < Infinity) schedule(earliest);
+    endTimer();
   }
 
   function wake(reason: string): void {
