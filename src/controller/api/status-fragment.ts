@@ -43,7 +43,7 @@ function summary(status: Status, now: Date): string {
   const p = status.progress;
   const used = status.inFlight.length;
   const estimate = status.estimate
-    ? `about <b>${e(formatDuration(status.estimate.remainingSeconds * 1000))}</b> left${status.estimate.remainingSeconds > 0 ? ` (done ${moment(status.estimate.finishAt, now)})` : ''} · a reboot takes ${e(formatDuration(status.estimate.averageRebootSeconds * 1000))} on average (${status.estimate.measured} measured)`
+    ? `about <b>${e(formatDuration(status.estimate.remainingSeconds * 1000))}</b> left${status.estimate.remainingSeconds > 0 ? `, done near ${e(formatClock(status.estimate.finishAt))} UTC` : ''}<br><small>a reboot takes ${e(formatDuration(status.estimate.averageRebootSeconds * 1000))} on average (${status.estimate.measured} measured)</small>`
     : 'no estimate yet: no reboot has finished';
   const current = status.nodes.filter((node) => status.inFlight.includes(node.name));
   const nowText = current.length ? current.map((node) => `<b>${e(node.name)}</b> ${e(node.phase)}`).join(', ') : 'nothing in flight';

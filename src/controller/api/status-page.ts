@@ -55,6 +55,7 @@ export function renderStatusPage(status: Status, options: { now: Date; server?: 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>kreboot status</title>
+<link rel="icon" href="data:,">
 <noscript><meta http-equiv="refresh" content="5"></noscript>
 <style>${STYLE}</style>
 </head><body>
