@@ -8,7 +8,7 @@ function rolloutLine(status: Status, now: Date, server: string | undefined): str
   if (status.halted) {
     return [`HALTED${status.halted.node ? ` at ${status.halted.node}` : ''}: ${status.halted.reason} (${formatRelative(status.halted.at, now) || status.halted.at})`, `  check the node, then: ${resumeCommand(server)}`];
   }
-  if (status.paused) return [`PAUSED${status.paused.by ? ` by ${status.paused.by}` : ''}: ${status.paused.reason} (${formatRelative(status.paused.at, now)}); to continue: ${resumeCommand(server)}`];
+  if (status.paused) return [`PAUSED: ${status.paused.reason} (${status.paused.by ? `by ${status.paused.by}, ` : ''}${formatRelative(status.paused.at, now)})`, `  to continue: ${resumeCommand(server)}`];
   const foreign = status.lockHolders.filter((holder) => !holder.kreboot);
   if (foreign.length) return [`PAUSED: the lock is held by ${foreign.map((holder) => holder.node).join(', ')} (kured's manual pause or another reboot daemon)`];
   return ['rollout active'];
