@@ -192,7 +192,11 @@ const panels: Array<Panel | RowPanel> = [
   timeseries('Notification queue', 'Messages waiting per service: a queue that grows means a destination is failing.', { x: 12, y: 29, w: 12, h: 7 }, [['max by (service) (kreboot_notification_queue_length)', '{{service}}']]),
   row('Agents', 36),
   timeseries('Reboot required by node', 'kured_reboot_required, as each agent reports it.', { x: 0, y: 37, w: 8, h: 7 }, [['max by (node) (kured_reboot_required)', '{{node}}']]),
-  timeseries('Age of the agents\' last report', 'Seconds since each agent last checked its sentinel: a growing line is an agent that stopped reporting.', { x: 8, y: 37, w: 8, h: 7 }, [['time() - max by (node) (kreboot_agent_sentinel_last_check_timestamp_seconds)', '{{node}}']], { unit: 's' }),
+  timeseries('Age of the agents\' last report', 'Seconds since each agent last checked its sentinel: a growing line is an agent that stopped reporting.', { x: 8, y: 37, w: 8, h: 7 }, [[
+    // The agent's timestamp has no node label: it is taken from kured_reboot_required of the same target.
+    'max by (node) ((time() - kreboot_agent_sentinel_last_check_timestamp_seconds) * on (job, instance) group_left (node) (0 * kured_reboot_required + 1))',
+    '{{node}}',
+  ]], { unit: 's' }),
   bargauge('Agent reboot jobs', 'Reboot jobs the agents ran in the selected range, by outcome.', { x: 16, y: 37, w: 8, h: 7 }, 'sum by (outcome) (increase(kreboot_agent_reboot_jobs_total[$__range]))', '{{outcome}}', 'none', [[null, 'green']]),
 ];
 

@@ -15,7 +15,7 @@ header{display:flex;justify-content:space-between;align-items:center;padding:.6e
 header h1{font-size:1.15em;margin:0}#live{font-size:.85em;color:var(--mute)}#live.ok::before{content:"● ";color:var(--ok)}#live.off::before{content:"● ";color:var(--warn)}
 main{padding:0 1em 2em;max-width:1200px;margin:0 auto}h2{font-size:1.05em;margin:1.2em 0 .4em}
 .banner{border-radius:6px;padding:.6em 1em;margin-top:1em;border:1px solid var(--line);background:var(--card)}.banner h2{margin:0 0 .2em}.banner p{margin:.2em 0}
-.banner.bad{border-color:var(--bad);border-width:2px}.banner.bad h2{color:var(--bad)}.banner.warn{border-color:var(--warn)}.banner.warn h2{color:var(--warn)}.banner.ok h2{color:var(--ok)}
+.banner.bad{border-color:var(--bad);border-width:2px}.banner.bad p{color:var(--fg)}.banner.bad h2{color:var(--bad)}.banner.warn{border-color:var(--warn)}.banner.warn h2{color:var(--warn)}.banner.ok h2{color:var(--ok)}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em;background:var(--card);border:1px solid var(--line);border-radius:4px;padding:0 .3em;word-break:break-all}
 .summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:.4em 1.2em;margin:1em 0}.summary dt{color:var(--mute);font-size:.85em}.summary dd{margin:0}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35em .5em;border-bottom:1px solid var(--line);vertical-align:top}th{color:var(--mute);font-weight:600;font-size:.85em}

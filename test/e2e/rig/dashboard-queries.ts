@@ -9,6 +9,7 @@ export interface DashboardQuery {
   readonly panel: string;
   readonly refId: string;
   readonly expr: string;
+  readonly legendFormat: string;
   readonly instant: boolean;
   readonly datasource: unknown;
 }
@@ -18,7 +19,7 @@ export function dashboardQueries(dashboard: Dashboard): DashboardQuery[] {
   for (const panel of dashboard.panels ?? []) {
     if (panel.type === 'row') continue;
     for (const target of (panel as { targets?: Array<Record<string, unknown>> }).targets ?? []) {
-      out.push({ panel: panel.title ?? '', refId: String(target.refId), expr: String(target.expr), instant: target.instant === true, datasource: target.datasource });
+      out.push({ panel: panel.title ?? '', refId: String(target.refId), expr: String(target.expr), legendFormat: String(target.legendFormat ?? ''), instant: target.instant === true, datasource: target.datasource });
     }
   }
   return out;
