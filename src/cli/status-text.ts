@@ -39,7 +39,7 @@ export function formatStatus(status: Status, options: { now?: Date; server?: str
   const width = Math.max(4, ...status.nodes.map((node) => node.name.length));
   for (const node of status.nodes) {
     const since = node.since ? `  (${formatRelative(node.since, now)})` : '';
-    lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.gate?.detail ?? node.reason}${since}${holdText(node, now)}`);
+    lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.reason}${since}${holdText(node, now)}`);
   }
   const failing = (status.notifications ?? []).filter((queue) => queue.lastError);
   if (failing.length) lines.push(...failing.map((queue) => `notifications to ${queue.service} (${queue.target}) failing: ${queue.lastError}`));
