@@ -183,7 +183,9 @@ describe('the operator view during a real rollout', () => {
     await page.waitForSelector(`tr[data-node="${third}"][data-phase="failed"]`, { timeout: 10_000 });
     const failure = page.locator(`#timeline li.bad[data-node="${third}"][data-to="failed"]`);
     await failure.waitFor({ timeout: 10_000 });
-    assert.equal(await failure.evaluate((li) => (globalThis as unknown as { getComputedStyle(element: unknown): { color: string } }).getComputedStyle(li).color), RED, 'failures are red');
+    // Looked up and measured in one task: a push may replace the body between two steps.
+    const color = await page.evaluate(`getComputedStyle(document.querySelector('#timeline li.bad[data-node="${third}"][data-to="failed"]')).color`);
+    assert.equal(color, RED, 'failures are red');
     assert.equal(await page.evaluate('window.__kreboot && window.__kreboot.mark'), mark, 'the page was never reloaded');
     await page.screenshot({ path: screenshotPath('rollout-halted.png'), fullPage: true });
     await phoneShot(s.controller.url, 'rollout-halted-phone.png', '#rollout[data-state="halted"]');

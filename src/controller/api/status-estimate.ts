@@ -4,10 +4,9 @@
 // No finished reboot yet means no estimate, rather than a guess.
 
 export interface Estimate {
-  /** Seconds until the last pending node is expected to be done. */
+  /** Seconds until the last pending node is expected to be done (no clock time here: the status
+   * would then change every second, and be pushed to every page, with nothing new to say). */
   readonly remainingSeconds: number;
-  /** RFC 3339. */
-  readonly finishAt: string;
   readonly averageRebootSeconds: number;
   /** How many finished reboots the average is taken over. */
   readonly measured: number;
@@ -39,7 +38,6 @@ export function estimateRemaining(nodes: readonly EstimateNode[], pending: numbe
   const remainingSeconds = Math.round(Math.max(work / slots, ...left, pending > 0 ? average : 0));
   return {
     remainingSeconds,
-    finishAt: new Date(now.getTime() + remainingSeconds * 1000).toISOString(),
     averageRebootSeconds: Math.round(average),
     measured: durations.length,
   };

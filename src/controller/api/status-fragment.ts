@@ -39,14 +39,14 @@ function rolloutBanner(status: Status, now: Date, server: string | undefined): s
   return `<div class="banner ok" id="rollout" data-state="active"><h2>Rollout active</h2></div>`;
 }
 
-function summary(status: Status): string {
+function summary(status: Status, now: Date): string {
   const p = status.progress;
   const used = status.inFlight.length;
   const onHold = status.halted ? 'nothing starts until the rollout is resumed' : status.paused ? 'nothing starts while the rollout is paused' : undefined;
   const estimate = onHold
     ? onHold
     : status.estimate
-    ? `about <b>${e(formatDuration(status.estimate.remainingSeconds * 1000))}</b> left${status.estimate.remainingSeconds > 0 ? `, done near ${e(formatClock(status.estimate.finishAt))} UTC` : ''}<br><small>a reboot takes ${e(formatDuration(status.estimate.averageRebootSeconds * 1000))} on average (${status.estimate.measured} measured)</small>`
+    ? `about <b>${e(formatDuration(status.estimate.remainingSeconds * 1000))}</b> left${status.estimate.remainingSeconds > 0 ? `, done near ${e(formatClock(new Date(now.getTime() + status.estimate.remainingSeconds * 1000).toISOString()))} UTC` : ''}<br><small>a reboot takes ${e(formatDuration(status.estimate.averageRebootSeconds * 1000))} on average (${status.estimate.measured} measured)</small>`
     : 'no estimate yet: no reboot has finished';
   const current = status.nodes.filter((node) => status.inFlight.includes(node.name));
   const nowText = current.length ? current.map((node) => `<b>${e(node.name)}</b> ${e(node.phase)}`).join(', ') : 'nothing in flight';
@@ -115,7 +115,7 @@ export function renderStatusFragment(status: Status, options: { now: Date; serve
   const { now } = options;
   return `${replicaNotice(status)}
 ${rolloutBanner(status, now, options.server)}
-${summary(status)}
+${summary(status, now)}
 <section><h2>Nodes</h2>${nodeRows(status, now)}</section>
 <section><h2>Timeline</h2>${timeline(status, now)}</section>
 <section><h2>Notifications</h2>${notifications(status)}</section>
