@@ -1,11 +1,12 @@
 // The operator view, end to end: the status page in headless Chromium (Debian's package, driven by
-// playwright-core) during a real rollout — a node row goes cordoned → rebooting → done without a
-// reload, then a node that does not come back raises the halted banner with the exact resume
-// command; a replica that does not lead says so and names the leader; `kreboot status --watch`
-// prints the same transitions; and every query of the Grafana dashboard returns data from the
-// real Prometheus that scraped the controller and the agents during the run. Screenshots go to
-// .tmp/screenshots/; the page's update latency (record written → row changed in the DOM) is
-// reported in the test's diagnostics and in .tmp/screenshots/update-latency.json.
+// playwright-core) during a real rollout — nodes held by a firing alert name it on their rows, then
+// a node row goes cordoned → rebooting → done without a reload, then a node that does not come
+// back raises the halted banner with the exact resume command; a replica that does not lead says
+// so and names the leader; `kreboot status --watch` prints the same transitions; and every query of
+// the Grafana dashboard returns data from the real Prometheus that scraped the controller and the
+// agents during the run. Screenshots go to .tmp/screenshots/; the page's update latency (transition
+// seen on an API watch → row changed in the DOM) is reported in the test's diagnostics and in
+// .tmp/screenshots/update-latency.json.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { startCluster, type Cluster } from '../harness/cluster.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
 import { startProcess, type ManagedProcess } from '../harness/process.ts';
 import { launchBrowser, screenshotPath } from './rig/browser.ts';
+import { rulesForE2e } from './rig/alerting-files.ts';
 import { createController, type Controller } from './rig/controller.ts';
 import { dashboardQueries, runDashboardQueries } from './rig/dashboard-queries.ts';
 import { startScenario, type Scenario } from './rig/scenario.ts';
@@ -49,6 +51,8 @@ const RECORDER = `(() => {
 })()`;
 
 const RED = 'rgb(207, 34, 46)';
+// A test alert without a node label: the alert gate holds every node while it fires.
+const blocker = (firing: boolean) => rulesForE2e([{ alert: 'E2EDiskFull', expr: firing ? 'vector(1)' : 'vector(0) > 1', labels: { severity: 'critical' } }]);
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 let cluster: Cluster;
@@ -94,8 +98,8 @@ describe('the operator view during a real rollout', () => {
   let mark: number;
   let rangeStart: Date;
 
-  it('a node row goes cordoned → rebooting → done live, without a reload', async (t) => {
-    s = scenario = await startScenario(cluster, { nodes: 3, scrapeController: true, controllerArgs: ['--reboot-timeout=20s'] });
+  it('nodes held by an alert name it; a node row goes cordoned → rebooting → done live, without a reload', async (t) => {
+    s = scenario = await startScenario(cluster, { nodes: 3, scrapeController: true, controllerArgs: ['--reboot-timeout=20s'], extraRules: [{ alert: 'E2EDiskFull', expr: 'vector(0) > 1' }] });
     t.after(() => printOnFailure(t, () => s.report()));
     rangeStart = new Date();
     ({ page, errors } = await openLive(s.controller.url));
@@ -116,9 +120,19 @@ describe('the operator view during a real rollout', () => {
     }, () => undefined);
     t.after(() => watch.abort());
 
+    // First held by a firing alert: the page names it on each waiting node's row.
+    await s.monitoring.setRules(blocker(true));
+    await s.monitoring.waitForAlert('E2EDiskFull', 'firing');
     const [first, second] = s.nodes as [string, string];
     s.host(first).requireReboot();
     s.host(second).requireReboot();
+    for (const node of [first, second]) {
+      const hold = page.locator(`tr[data-node="${node}"][data-phase="waiting"] td.hold`);
+      await hold.waitFor({ timeout: 60_000 });
+      assert.match((await hold.textContent()) ?? '', /alerts firing · alerts: E2EDiskFull/);
+    }
+    await page.screenshot({ path: screenshotPath('nodes-waiting.png'), fullPage: true });
+    await s.monitoring.setRules(blocker(false));
     await page.waitForSelector('tr[data-phase="rebooting"]', { timeout: 120_000 });
     await page.screenshot({ path: screenshotPath('rollout-in-progress.png'), fullPage: true });
     await phoneShot(s.controller.url, 'rollout-in-progress-phone.png', 'tr[data-node]');
