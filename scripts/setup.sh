@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Brings a machine to the point where kreboot's tests and demo can run, doing only what is
 # missing: npm dependencies (which bring the project-local Node 24), the Debian packages
-# (Prometheus, Alertmanager, openssl; python3-venv for the packaging tests' hadolint), and the
+# (Prometheus, Alertmanager, openssl; python3-venv for the packaging tests' hadolint;
+# python3-aiosmtpd for the smtp notifier's loopback SMTP server; jq for the kured log-query test), and the
 # Kubernetes control-plane binaries and helm (built once per machine from the Go module proxy into
 # ~/.cache/kreboot). Safe to run again; fast when done.
 # Sourced by test.sh and demo.sh; run on its own it does the same and prints the binary folder.
 set -euo pipefail
 
 KREBOOT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv chromium)
+APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv python3-aiosmtpd jq chromium)
 
 setup_log() { echo "[setup] $*" >&2; }
 
@@ -33,6 +34,9 @@ setup_apt() {
   command -v openssl >/dev/null || missing+=(openssl)
   [ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  # Debian's interpreter, which test/integration/notify/smtp-sink.ts runs (pyenv may shadow python3).
+  /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
+  command -v jq >/dev/null || missing+=(jq)
   command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   setup_log "installing Debian packages: ${APT_PACKAGES[*]}"

@@ -8,6 +8,7 @@ const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<
   controller: () => import('./controller/main.ts'),
   agent: () => import('./agent/main.ts'),
   status: () => import('./cli/operator.ts'),
+  plan: () => import('./cli/operator.ts'),
   pause: () => import('./cli/operator.ts'),
   resume: () => import('./cli/operator.ts'),
   reboot: () => import('./cli/operator.ts'),
@@ -19,6 +20,7 @@ Usage:
   kreboot controller [flags]   run the controller (Alertmanager webhook, gates, rollout)
   kreboot agent [flags]        run the node agent (sentinel, metric, reboot jobs)
   kreboot status [--watch]     show each node's phase and why it waits (--watch: live)
+  kreboot plan                 the order, waves and holds of the pending reboots, and how long (dry run)
   kreboot reboot NODE          request a reboot of NODE
   kreboot pause [--reason=…]   stop starting new reboots
   kreboot resume               resume after a pause or a halt

@@ -10,6 +10,7 @@ import { createLogger } from '../log/logger.ts';
 import { installShutdown } from '../process/shutdown.ts';
 import { VERSION } from '../version.ts';
 import { bootIdReader } from './host/boot-id.ts';
+import { bootTimeReader } from './host/boot-time.ts';
 import { startAgentServer } from './agent-server.ts';
 import { createAgentMetrics } from './metrics.ts';
 import { buildRebooter, buildSentinel } from './parts.ts';
@@ -47,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   const metrics = createAgentMetrics(registry, config.nodeId);
   const readBootId = bootIdReader(config.bootIdFile);
+  const readBootTime = bootTimeReader(config.procStatFile);
+  let bootTimeError: string | undefined; // logged when it starts or changes, not every period
   const nodeName = config.nodeId;
 
   const reporter = new NodeReporter({ client, nodeName, version: VERSION, periodMs: config.periodMs, log, onError: () => metrics.apiError('report') });
@@ -63,8 +66,20 @@ export async function main(argv: string[]): Promise<number> {
         log.error({ error: (error as Error).message, file: config.bootIdFile }, 'cannot read the boot ID');
         return undefined;
       });
+      const bootTime = await readBootTime().then(
+        (time) => {
+          bootTimeError = undefined;
+          return time;
+        },
+        (error: unknown) => {
+          const message = (error as Error).message;
+          if (message !== bootTimeError) log.error({ error: message, file: config.procStatFile }, 'cannot read the boot time');
+          bootTimeError = message;
+          return undefined;
+        },
+      );
       log.info({ required: result.required, error: result.error, requested }, 'sentinel checked');
-      await reporter.report(result, at, bootId, requested);
+      await reporter.report(result, at, bootId, requested, bootTime);
     },
   });
   const onCheckRequest = checkRequestWatcher((requestedAt) => {

@@ -11,8 +11,10 @@ export interface ProblemReport {
 export function reportProblems(command: string, report: ProblemReport, stderr: NodeJS.WritableStream = process.stderr): boolean {
   for (const notice of report.notices) stderr.write(`kreboot ${command}: notice: ${notice}\n`);
   if (report.problems.length === 0) return true;
-  stderr.write(`kreboot ${command}: ${report.problems.length} problem(s) with the configuration:\n`);
-  for (const problem of report.problems) stderr.write(`  - ${problem}\n`);
+  // Two builders may check the same file (the alert gate and the silencer share Alertmanager's credentials).
+  const problems = [...new Set(report.problems)];
+  stderr.write(`kreboot ${command}: ${problems.length} problem(s) with the configuration:\n`);
+  for (const problem of problems) stderr.write(`  - ${problem}\n`);
   stderr.write(`Run "kreboot ${command} --help" for the list of flags.\n`);
   return false;
 }

@@ -10,6 +10,7 @@ import { EXIT_USAGE, reportProblems } from './exit.ts';
 import type { Status } from '../controller/api/status.ts';
 import { formatStatus } from './status-text.ts';
 import { watchStatus } from './status-watch.ts';
+import type { Forecast } from '../controller/policy/forecast.ts';
 
 function client(server: string, tokenFile: string, problems: string[]): AxiosInstance | undefined {
   let token = '';
@@ -32,6 +33,24 @@ function client(server: string, tokenFile: string, problems: string[]): AxiosIns
     validateStatus: () => true,
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
+}
+
+export function formatPlan(plan: Forecast): string {
+  const lines: string[] = [];
+  if (plan.rolloutHeld) lines.push(`rollout held: ${plan.rolloutHeld.gate}: ${plan.rolloutHeld.reason} (the waves follow once it ends)`);
+  if (plan.inFlight.length > 0) lines.push(`out of service now: ${plan.inFlight.join(', ')}`);
+  if (plan.order.length === 0) lines.push('no node waits for a reboot');
+  plan.waves.forEach((wave, index) => lines.push(`wave ${index + 1}: ${wave.join(', ')}`));
+  for (const held of plan.held) lines.push(`held ${held.node}: ${held.gate}: ${held.reason}${held.until ? ` (may open ${held.until})` : ''}`);
+  const { perNodeSeconds, totalSeconds, basedOn } = plan.estimate;
+  if (plan.waves.length > 0) {
+    lines.push(
+      totalSeconds === null
+        ? 'estimate: unknown until a reboot has finished'
+        : `estimate: ${Math.ceil(totalSeconds / 60)} min (${plan.waves.length} wave(s) at ${perNodeSeconds} s per node, the median of ${basedOn} reboot(s))`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export async function main(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
@@ -66,6 +85,8 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     const response =
       command === 'status'
         ? await http.get('/api/v1/status')
+        : command === 'plan'
+          ? await http.get('/api/v1/plan')
         : command === 'reboot'
           ? await http.post('/api/v1/reboot', { node, ...(reason ? { reason } : {}) })
           : await http.post(`/api/v1/${command}`, command === 'pause' && reason ? { reason } : {});
@@ -74,8 +95,9 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
       process.stderr.write(`kreboot ${command}: ${error}\n`);
       return 1;
     }
-    if (command === 'status') {
-      process.stdout.write(reader.string('output') === 'json' ? `${JSON.stringify(response.data, null, 2)}\n` : formatStatus(response.data as Status, { server }));
+    if (command === 'status' || command === 'plan') {
+      const text = command === 'status' ? formatStatus(response.data as Status, { server }) : formatPlan(response.data as Forecast);
+      process.stdout.write(reader.string('output') === 'json' ? `${JSON.stringify(response.data, null, 2)}\n` : text);
     } else {
       process.stdout.write(`${JSON.stringify(response.data)}\n`);
     }

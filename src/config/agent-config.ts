@@ -14,6 +14,7 @@ export interface AgentConfig extends CommonConfig {
   readonly rebootSignal: number;
   readonly rebootDelayMs: number;
   readonly bootIdFile: string;
+  readonly procStatFile: string;
   readonly nsenter: string;
 }
 
@@ -31,6 +32,7 @@ export function loadAgentConfig(argv: readonly string[], env: Readonly<Record<st
     rebootSignal: r.int('reboot-signal', 1, 64),
     rebootDelayMs: r.duration('reboot-delay'),
     bootIdFile: r.string('boot-id-file'),
+    procStatFile: r.string('proc-stat-file'),
     nsenter: r.string('nsenter'),
   };
   if (config.nodeId === '') {

@@ -1,6 +1,11 @@
 // The controller's configuration: every flag it uses, typed and frozen.
 
+import { checkLabelSelector } from '../gates/label-selector.ts';
+import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-matchers.ts';
 import { commonConfig, readFlags, type CommonConfig, type Loaded } from './load-config.ts';
+
+/** --max-node-age below this is refused: a node would be due again soon after every reboot. */
+export const MIN_NODE_AGE_MS = 3_600_000;
 
 export interface ControllerConfig extends CommonConfig {
   // reboot rollout
@@ -18,6 +23,9 @@ export interface ControllerConfig extends CommonConfig {
   readonly retryBackoffMs: number;
   readonly nodeSelector: string;
   readonly gateRecheckMs: number;
+  readonly topology: { readonly zoneLabel: string; readonly maxUnavailablePerZone: number; readonly zoneByZone: boolean; readonly nodeOrder: readonly string[] };
+  /** --max-node-age: 0 is off. */
+  readonly maxNodeAgeMs: number;
   // gates
   readonly prometheus: {
     readonly url: URL | undefined;
@@ -26,12 +34,24 @@ export interface ControllerConfig extends CommonConfig {
     readonly alertFiringOnly: boolean;
     readonly alertScope: 'node' | 'cluster';
     readonly alertFilterLabels: readonly string[];
+    /** --alert-ignore-silenced: alerts Alertmanager silences or inhibits do not block. */
+    readonly alertIgnoreSilenced: boolean;
     readonly gateQuery: string;
     readonly bearerTokenFile: string;
     readonly username: string;
     readonly passwordFile: string;
     readonly caFile: string;
     readonly timeoutMs: number;
+  };
+  // Alertmanager: quiet maintenance (silences) and the alert gate's silenced-alert lookup
+  readonly alertmanager: {
+    readonly url: URL | undefined;
+    readonly bearerTokenFile: string;
+    readonly username: string;
+    readonly passwordFile: string;
+    readonly caFile: string;
+    readonly timeoutMs: number;
+    readonly silenceMatchers: readonly MatcherSet[];
   };
   readonly window: { readonly rebootDays: readonly string[]; readonly startTime: string; readonly endTime: string; readonly timeZone: string; readonly maintenanceWindows: readonly string[] };
   readonly blockingPodSelectors: readonly string[];
@@ -75,6 +95,13 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
   if ((prometheusUsername === '') !== (prometheusPasswordFile === '')) {
     r.problems.push('--prometheus-username and --prometheus-password-file: give both for basic auth, or neither');
   }
+  const alertmanagerUsername = r.string('alertmanager-username');
+  const alertmanagerPasswordFile = r.string('alertmanager-password-file');
+  if ((alertmanagerUsername === '') !== (alertmanagerPasswordFile === '')) {
+    r.problems.push('--alertmanager-username and --alertmanager-password-file: give both for basic auth, or neither');
+  }
+  const silenceMatchers = parseMatcherSets(r.list('silence-matchers'), '--silence-matchers');
+  r.problems.push(...silenceMatchers.problems);
   const config: ControllerConfig = {
     ...commonConfig(r),
     concurrency: r.int('concurrency', 1, 1000),
@@ -103,6 +130,13 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     retryBackoffMs: r.duration('retry-backoff'),
     nodeSelector: r.string('node-selector'),
     gateRecheckMs: r.duration('gate-recheck-period'),
+    topology: {
+      zoneLabel: r.string('zone-label'),
+      maxUnavailablePerZone: r.int('max-unavailable-per-zone', 0, 1000),
+      zoneByZone: r.bool('zone-by-zone'),
+      nodeOrder: r.list('node-order'),
+    },
+    maxNodeAgeMs: r.duration('max-node-age'),
     prometheus: {
       url: r.url('prometheus-url'),
       alertFilter: r.regexp('alert-filter-regexp'),
@@ -110,12 +144,22 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
       alertFiringOnly: r.bool('alert-firing-only'),
       alertScope: r.string('alert-scope') as 'node' | 'cluster',
       alertFilterLabels: r.list('alert-filter-labels'),
+      alertIgnoreSilenced: r.bool('alert-ignore-silenced'),
       gateQuery: r.string('prometheus-gate-query'),
       bearerTokenFile: r.string('prometheus-bearer-token-file'),
       username: prometheusUsername,
       passwordFile: prometheusPasswordFile,
       caFile: r.string('prometheus-ca-file'),
       timeoutMs: r.duration('prometheus-timeout'),
+    },
+    alertmanager: {
+      url: r.url('alertmanager-url'),
+      bearerTokenFile: r.string('alertmanager-bearer-token-file'),
+      username: alertmanagerUsername,
+      passwordFile: alertmanagerPasswordFile,
+      caFile: r.string('alertmanager-ca-file'),
+      timeoutMs: r.duration('alertmanager-timeout'),
+      silenceMatchers: silenceMatchers.sets,
     },
     window: {
       rebootDays: r.list('reboot-days'),
@@ -150,9 +194,22 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     },
   };
   if (config.prometheus.timeoutMs <= 0) r.problems.push('--prometheus-timeout: must be greater than 0');
+  if (config.alertmanager.timeoutMs <= 0) r.problems.push('--alertmanager-timeout: must be greater than 0');
+  if (config.prometheus.alertIgnoreSilenced && r.string('alertmanager-url') === '') {
+    r.problems.push('--alert-ignore-silenced: needs --alertmanager-url (the Alertmanager that knows the silences)');
+  }
+  if (config.prometheus.alertIgnoreSilenced && r.string('prometheus-url') === '') {
+    r.problems.push('--alert-ignore-silenced: needs --prometheus-url (it is an option of the Prometheus alert gate)');
+  }
+  if (config.maxNodeAgeMs > 0 && config.maxNodeAgeMs < MIN_NODE_AGE_MS) r.problems.push('--max-node-age: must be 0 (off) or at least 1h');
   if (config.gateRecheckMs < 1000) r.problems.push('--gate-recheck-period: must be at least 1s');
   if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
   if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');
+  if ((config.topology.maxUnavailablePerZone > 0 || config.topology.zoneByZone) && config.topology.zoneLabel.trim() === '') r.problems.push('--zone-label: needed by --max-unavailable-per-zone and --zone-by-zone');
+  for (const selector of config.topology.nodeOrder) {
+    const problem = checkLabelSelector(selector);
+    if (problem) r.problems.push(`--node-order: "${selector}": ${problem}`);
+  }
   return { config: deepFreeze(config), problems: r.problems, notices: parsed.notices, help: parsed.help, positionals: parsed.positionals, reader: r };
 }
 

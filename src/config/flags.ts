@@ -2,6 +2,8 @@
 // kreboot's own. Each flag names the roles that use it; a kured flag given to the other role is
 // accepted with a notice, so a copied kured argument list never breaks (PRODUCT.md).
 
+import { DEFAULT_SILENCE_MATCHERS } from '../alertmanager/silence-matchers.ts';
+
 export type Role = 'controller' | 'agent' | 'cli';
 
 /**
@@ -100,10 +102,23 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'prometheus-password-file', kind: 'string', roles: C, default: '', help: 'file holding the basic-auth password for Prometheus' },
   { name: 'prometheus-ca-file', kind: 'string', roles: C, default: '', help: 'CA bundle that signs Prometheus\'s certificate' },
   { name: 'prometheus-timeout', kind: 'duration', roles: C, default: '10s', help: 'how long a Prometheus query may take before the gate blocks' },
+  { name: 'alert-ignore-silenced', kind: 'bool', roles: C, default: false, help: 'the alert gate ignores alerts that Alertmanager (--alertmanager-url) silences or inhibits; Alertmanager unreachable blocks' },
+  { name: 'alertmanager-url', kind: 'string', roles: C, default: '', help: 'Alertmanager (API v2) to silence a rebooting node\'s alerts in and, with --alert-ignore-silenced, to ask which alerts are silenced; empty disables both' },
+  { name: 'alertmanager-bearer-token-file', kind: 'string', roles: C, default: '', help: 'file holding a bearer token for Alertmanager' },
+  { name: 'alertmanager-username', kind: 'string', roles: C, default: '', help: 'basic-auth user name for Alertmanager' },
+  { name: 'alertmanager-password-file', kind: 'string', roles: C, default: '', help: 'file holding the basic-auth password for Alertmanager' },
+  { name: 'alertmanager-ca-file', kind: 'string', roles: C, default: '', help: 'CA bundle that signs Alertmanager\'s certificate' },
+  { name: 'alertmanager-timeout', kind: 'duration', roles: C, default: '10s', help: 'how long an Alertmanager request may take before it counts as failed' },
+  { name: 'silence-matchers', kind: 'array', roles: C, default: DEFAULT_SILENCE_MATCHERS, help: 'alerts silenced in Alertmanager while a node reboots: a matcher set (all must match) with {{node}} for the node name, e.g. \'alertname="KubeNodeNotReady", node="{{node}}"\'; one silence per set; an empty value turns silencing off' },
+  { name: 'max-node-age', kind: 'duration', roles: C, default: '0', help: 'request a reboot of a node whose current boot is older than this, spread over the last tenth of it by node name (at least 1h); 0 turns it off' },
   { name: 'maintenance-window', kind: 'array', roles: C, default: [], help: '"<cron> <duration>" during which reboots may start, e.g. "0 22 * * 1-5 4h"; repeatable (OR)' },
   { name: 'reboot-timeout', kind: 'duration', roles: C, default: '30m', help: 'how long a dispatched node may take to come back before the rollout halts' },
   { name: 'max-reboot-attempts', kind: 'int', roles: C, default: 2, help: 'reboots of one request after which a node whose sentinel is still set is not rebooted again' },
   { name: 'node-selector', kind: 'string', roles: C, default: '', help: 'label selector of the nodes kreboot manages (for example a node pool); empty means all nodes' },
+  { name: 'max-unavailable-per-zone', kind: 'int', roles: C, default: 0, help: 'most nodes out of service at once in one zone, besides --concurrency; 0 means no per-zone cap' },
+  { name: 'zone-label', kind: 'string', roles: C, default: 'topology.kubernetes.io/zone', help: 'node label whose value is the node\'s zone (for --max-unavailable-per-zone and --zone-by-zone)' },
+  { name: 'zone-by-zone', kind: 'bool', roles: C, default: false, help: 'finish every requested node of one zone before starting the next zone' },
+  { name: 'node-order', kind: 'array', roles: C, default: [], help: 'label selectors giving the order nodes go in: nodes matching the first go first, nodes matching none last (e.g. "!node-role.kubernetes.io/control-plane" puts control planes last); repeatable' },
   { name: 'retry-backoff', kind: 'duration', roles: C, default: '5m', help: 'wait this long before retrying a node whose drain or reboot command failed' },
   { name: 'gate-recheck-period', kind: 'duration', roles: C, default: '30s', help: 'how often blocked nodes are re-evaluated against gates that give no reopening time (alerts, pods)' },
   { name: 'leader-elect', kind: 'bool', roles: C, default: true, help: 'elect one active replica through a coordination.k8s.io Lease' },
@@ -115,6 +130,7 @@ export const FLAGS: readonly FlagSpec[] = [
   // --- agent ---
   { name: 'sentinel-command-timeout', kind: 'duration', roles: A, default: '30s', help: 'how long --reboot-sentinel-command may run before it counts as an error' },
   { name: 'boot-id-file', kind: 'string', roles: A, default: '/proc/sys/kernel/random/boot_id', help: 'file holding the host\'s boot ID' },
+  { name: 'proc-stat-file', kind: 'string', roles: A, default: '/proc/stat', help: 'file whose "btime" line gives the host\'s boot time (seconds since the epoch), reported for --max-node-age' },
   { name: 'nsenter', kind: 'string', roles: A, default: 'nsenter', help: 'nsenter binary used to run commands in the host mount namespace' },
 
   // --- CLI (status, pause, resume, reboot) ---

@@ -187,7 +187,8 @@ export function usage(role: Role, synopsis: string): string {
   for (const flag of FLAGS) {
     if (!flag.roles.includes(role)) continue;
     const value = flag.kind === 'bool' ? '' : flag.kind === 'int' ? ' int' : flag.kind === 'duration' ? ' duration' : ' string';
-    const shown = Array.isArray(flag.default) ? flag.default.join(',') : String(flag.default);
+    // Array values may contain commas (selectors, matcher sets): quote each one instead of joining.
+    const shown = Array.isArray(flag.default) ? (flag.kind === 'array' ? flag.default.map((v) => `'${v}'`).join(' ') : flag.default.join(',')) : String(flag.default);
     const repeat = flag.kind === 'list' || flag.kind === 'array' ? ' (repeatable)' : '';
     lines.push(`  --${flag.name}${value}`, `      ${flag.help}${repeat} (default ${shown === '' ? '""' : shown})`);
   }

@@ -3,7 +3,7 @@
 // the API, and the HTTP server. Every dependency comes in as an argument (STYLE.md).
 
 import { hostname } from 'node:os';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ErrorRequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { ControllerConfig } from '../config/controller-config.ts';
@@ -22,8 +22,9 @@ import { createStatusFeed } from './api/status-feed.ts';
 import { createLeaderLookup } from './api/status-leader.ts';
 import { createStatusRouter } from './api/status-routes.ts';
 import { createTimeline } from './api/status-timeline.ts';
+import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
-import { createLeaderElection } from './leader-election.ts';
+import { createLeaderElection, createLeaseApi } from './leader-election.ts';
 import { createRolloutStore } from './lock/rollout-store.ts';
 import { createEventRecorder } from './observe/events.ts';
 import { createControllerMetrics } from './observe/metrics.ts';
@@ -63,9 +64,10 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     wake(reason);
     statusChanged();
   } });
-  const rollout = createRolloutStore({ kc, namespace: config.lock.dsNamespace, name: config.lock.dsName, lockAnnotation: config.lock.annotation, watched: view.daemonSet });
+  const api = createClusterApi(kc);
+  const rollout = createRolloutStore({ api, namespace: config.lock.dsNamespace, name: config.lock.dsName, lockAnnotation: config.lock.annotation, watched: view.daemonSet });
   let leading = !config.leaderElection.enabled;
-  const metrics = createControllerMetrics(registry, { nodes: () => reconciler.observed(), rollout: () => rollout.current(), leader: () => leading });
+  const metrics = createControllerMetrics(registry, { nodes: () => reconciler.observed(), rollout: () => rollout.current(), halt: () => reconciler.halt(), leader: () => leading });
   const settings = {
     drainDelayMs: config.drain.delayMs,
     drainTimeoutMs: config.drain.timeoutMs,
@@ -81,14 +83,14 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     trigger: config.trigger,
     gateRecheckMs: config.gateRecheckMs,
     lockAnnotation: config.lock.annotation,
+    topology: config.topology,
     ...slotSettings,
   };
-  const core = kc.makeApiClient(CoreV1Api);
-  const sinks = { log, events: createEventRecorder(kc, log), notify: deps.notify, metrics };
+  const sinks = { log, events: createEventRecorder(api, log, clock), notify: deps.notify, metrics };
   const performer = createPerformer({
-    core,
+    api,
     rollout,
-    drainer: createDrainer(kc, config.drain),
+    drainer: createDrainer(api, config.drain),
     sinks,
     settings,
     log,
@@ -97,7 +99,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   });
   const nodeGone = async (name: string) => {
     try {
-      await core.readNode({ name });
+      await api.readNode(name);
       return false;
     } catch (error) {
       if (isNotFound(error)) return true;
@@ -107,14 +109,14 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const reconciler = createReconciler({ view, rollout, performer, gates: deps.gates, settings, metrics, log, clock, nodeGone });
   wake = reconciler.wake;
 
-  const requests = createRequestStore({ kc, cached: view.node, clock, onWrite: () => wake('request recorded') });
-  const control = createControl({ kc, view, rollout, requests, notify: deps.notify, clock, wake });
+  const requests = createRequestStore({ api, cached: view.node, clock, onWrite: () => wake('request recorded'), remediationCap: config.maxRebootAttempts });
+  const control = createControl({ view, rollout, requests, notify: deps.notify, clock, wake });
   const timeline = createTimeline();
   const leaderLookup = config.leaderElection.enabled ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name }) : undefined;
   const status = () => {
     const nodes = reconciler.observed();
     timeline.observe(nodes);
-    return buildStatus({ nodes, rollout: rollout.current(), leader: leading, identity, leaderIdentity: leading ? undefined : leaderLookup?.current(), settings: slotSettings, now: clock(), notifications: deps.notificationStatus(), timeline: timeline.entries() });
+    return buildStatus({ nodes, queue: reconciler.queue(), rollout: rollout.current(), halt: reconciler.halt(), leader: leading, identity, leaderIdentity: leading ? undefined : leaderLookup?.current(), settings: slotSettings, now: clock(), notifications: deps.notificationStatus(), timeline: timeline.entries() });
   };
   const feed = createStatusFeed({ build: status });
   statusChanged = feed.changed;
@@ -122,7 +124,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const app = createBaseApp({ registry, ready: view.synced });
   app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));
   app.use(createStatusRouter({ status, feed, clock }));
-  app.use(createApiRouter({ control, admin: deps.adminAuth, log }));
+  app.use(createApiRouter({ plan: () => reconciler.forecast(), control, admin: deps.adminAuth, log }));
   const apiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     log.error({ err: error }, 'request failed');
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
@@ -134,7 +136,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   await view.start();
   const election = config.leaderElection.enabled
     ? createLeaderElection({
-        kc,
+        api: createLeaseApi(kc, config.leaderElection.namespace, config.leaderElection.name),
         namespace: config.leaderElection.namespace,
         name: config.leaderElection.name,
         identity,
@@ -155,10 +157,12 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   return {
     http,
     async stop() {
+      // The running cycle finishes before the Lease is released: no other replica may act while
+      // this one still writes.
       reconciler.stop();
       feed.close();
-      await election?.stop();
       await reconciler.idle();
+      await election?.stop();
       await http.close();
       await view.stop();
     },

@@ -1,23 +1,26 @@
-// The thin runner under decide(): performs one action against the cluster. Every Node write is
+// The thin runner under decide(): performs one action against the cluster and reports what it
+// found out (a fact) for the next decision; it never chooses a phase itself. Every Node write is
 // optimistic (the cached resourceVersion); a 409 simply means "decide again on fresher data" and
-// the watch brings that data. Slots are taken before a cordon and given back after an uncordon, so
-// the lock always covers every node kreboot has cordoned.
+// the watch brings that data. Slots are taken before a cordon and given back only after the node
+// is restored or done, so the lock always covers every node kreboot has out of service.
 
-import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.ts';
-import { MERGE_PATCH, apiErrorMessage, isConflict, isNotFound } from '../kube/patch.ts';
-import { HALTED_ANNOTATION } from './lock/rollout-record.ts';
+import { apiErrorMessage, isConflict, isNotFound } from '../kube/patch.ts';
+import type { ClusterApi } from './cluster-api.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { acquire, release, type AcquireResult, type SlotSettings } from './lock/slots.ts';
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
-import type { Action, PolicySettings } from './policy/decide.ts';
+import type { Action, PolicySettings, RunnerFact } from './policy/decide.ts';
 import type { ObservedNode } from './policy/observed-node.ts';
 import type { Drainer } from './steps/drain.ts';
 import {
   completePatch,
+  disarmPatch,
   dispatchPatch,
   drainingPatch,
   failPatch,
+  rearmPatch,
   recordPatch,
   requestCheckPatch,
   startPatch,
@@ -27,7 +30,7 @@ import {
 } from './steps/node-patches.ts';
 
 export interface PerformerDeps {
-  readonly core: CoreV1Api;
+  readonly api: ClusterApi;
   readonly rollout: RolloutStore;
   readonly drainer: Drainer;
   readonly sinks: TransitionSinks;
@@ -39,23 +42,32 @@ export interface PerformerDeps {
   readonly wrote: (node: string, fromResourceVersion: string | undefined) => void;
 }
 
-export interface Outcome {
-  readonly requeueAt?: Date;
-  /** For 'start': whether a slot was taken (false: none free, or the rollout is held by a foreign holder). */
-  readonly started?: boolean;
+/** The cycle's view of who is out of service: their holders are never dropped from the lock. */
+export interface PerformContext {
+  readonly now: Date;
+  readonly outOfService: ReadonlySet<string>;
 }
 
-const DRAIN_RECHECK_MS = 1000;
-const DRAIN_BLOCKED_RECHECK_MS = 5000;
+export interface Outcome {
+  readonly requeueAt?: Date;
+  /** What the runner found out, for a second decision on the same node in this cycle. */
+  readonly fact?: RunnerFact;
+  /** A slot was taken for the node. */
+  readonly took?: boolean;
+  /** The node's slot was given back. */
+  readonly released?: boolean;
+}
+
+const NOTHING: Outcome = {};
 
 export function createPerformer(deps: PerformerDeps) {
-  const { core, rollout, drainer, sinks, settings, log } = deps;
+  const { api, rollout, drainer, sinks, settings, log } = deps;
   const lockKey = deps.lockAnnotation;
 
   async function write(node: V1Node, observed: ObservedNode, patch: NodePatch): Promise<boolean> {
     const name = observed.name;
     try {
-      await core.patchNode({ name, body: patch.body }, MERGE_PATCH);
+      await api.patchNode(name, patch.body);
     } catch (error) {
       if (isConflict(error) || isNotFound(error)) {
         log.debug({ node: name }, 'node changed while deciding; deciding again');
@@ -68,45 +80,51 @@ export function createPerformer(deps: PerformerDeps) {
     return true;
   }
 
-  async function releaseSlot(name: string, now: Date): Promise<void> {
+  async function releaseSlot(name: string, context: PerformContext): Promise<void> {
     await rollout.update((record) => {
       if (!record.lock) return { result: undefined };
       // Gives back this node's slot (and expired holders); holders of deleted nodes are the
       // cycle's housekeeping, which asks the API server first.
-      const value = release(record.lock, new Set([name]), () => true, settings, now);
+      const value = release(record.lock, new Set([name]), () => true, settings, context.now, context.outOfService);
       return value === undefined ? { result: undefined } : { changes: { [lockKey]: value }, result: undefined };
     });
   }
 
-  async function halt(name: string, reason: string, now: Date): Promise<void> {
-    await rollout.update(() => ({ changes: { [HALTED_ANNOTATION]: JSON.stringify({ at: now.toISOString(), node: name, reason }) }, result: undefined }));
-    sinks.notify({ kind: 'halted', node: name, reason });
+  async function takeSlot(observed: ObservedNode, context: PerformContext, reclaim: boolean): Promise<AcquireResult> {
+    return rollout.update<AcquireResult>((record) => {
+      if (!record.lock) return { result: { acquired: false, reason: 'the lock annotation is unreadable' } };
+      const result = acquire(record.lock, observed.name, observed.unschedulable, settings, context.now, context.outOfService, reclaim);
+      return result.acquired ? { changes: { [lockKey]: result.value }, result } : { result };
+    });
   }
 
   return {
-    async perform(action: Action, node: V1Node, observed: ObservedNode, now: Date): Promise<Outcome> {
-      const name = observed.name;
+    async perform(action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
+      const { name } = observed;
+      const { now } = context;
       switch (action.type) {
         case 'none':
-          return action.requeueAt ? { requeueAt: action.requeueAt } : {};
-        case 'record':
-          await write(node, observed, recordPatch(node, action.progress, settings, action.clearRequest === true));
-          return action.requeueAt ? { requeueAt: action.requeueAt } : {};
+          return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
+        case 'record': {
+          const patch = action.progress.phase === 'draining' ? drainingPatch(node, observed, action.progress) : recordPatch(node, action.progress, settings, action.clearRequest === true);
+          await write(node, observed, patch);
+          return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
+        }
         case 'request-check':
           await write(node, observed, requestCheckPatch(node, now));
-          return {};
+          return NOTHING;
         case 'start': {
-          const taken = await rollout.update<AcquireResult>((record) => {
-            if (!record.lock) return { result: { acquired: false, reason: 'the lock annotation is unreadable' } };
-            const result = acquire(record.lock, name, observed.unschedulable, settings, now);
-            return result.acquired ? { changes: { [lockKey]: result.value }, result } : { result };
-          });
-          if (!taken.acquired) {
-            await write(node, observed, recordPatch(node, { phase: 'queued', since: observed.progress?.phase === 'queued' ? observed.progress.since : now.toISOString(), reason: taken.reason }, settings, false));
-            return { started: false };
-          }
+          const taken = await takeSlot(observed, context, false);
+          if (!taken.acquired) return { fact: { type: 'no-slot', reason: taken.reason } };
+          // A cordon lost to a 409 leaves a slot without a cordon: the next cycle either starts
+          // again with it or, if a gate closed meanwhile, gives it back.
           const written = await write(node, observed, startPatch(node, observed, now, settings));
-          return { started: written, requeueAt: new Date(now.getTime() + settings.drainDelayMs) };
+          return { took: true, ...(written ? { requeueAt: new Date(now.getTime() + settings.drainDelayMs) } : {}) };
+        }
+        case 'reacquire': {
+          const taken = await takeSlot(observed, context, true);
+          if (taken.acquired) log.warn({ node: name }, 'a node kreboot has out of service had lost its slot; taken back');
+          return NOTHING;
         }
         case 'drain': {
           const pass = await drainer.pass(name, now).catch((error: unknown) => ({
@@ -115,41 +133,49 @@ export function createPerformer(deps: PerformerDeps) {
             blockedByBudget: [] as string[],
             reason: `drain error, retrying: ${error instanceof Error ? error.message : apiErrorMessage(error)}`,
           }));
-          if (pass.done) return this.perform({ type: 'dispatch' }, node, observed, now);
-          const stored = observed.progress;
-          // Persist the reason only when its kind changes (PDB-blocked, terminating, error), not on
-          // every pass: status stays truthful without a write per second.
-          const kind = (text: string) => text.split(':')[0];
-          if (stored?.phase !== 'draining' || kind(stored.reason) !== kind(pass.reason)) {
-            await write(node, observed, drainingPatch(node, observed, stored?.phase === 'draining' ? new Date(stored.since) : now, pass.reason));
-          }
-          return { requeueAt: new Date(now.getTime() + (pass.blockedByBudget.length > 0 ? DRAIN_BLOCKED_RECHECK_MS : DRAIN_RECHECK_MS)) };
+          if (pass.done) return { fact: { type: 'drained' } };
+          return { fact: { type: 'drain-waiting', reason: pass.reason, blockedByBudget: pass.blockedByBudget.length > 0 } };
         }
         case 'dispatch':
-          await write(node, observed, dispatchPatch(node, observed, now));
-          return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+          if (await write(node, observed, dispatchPatch(node, observed, now, settings))) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+          return NOTHING;
         case 'verify':
           await write(node, observed, verifyingPatch(node, observed, now));
-          return {};
+          return NOTHING;
+        case 'rearm':
+          await write(node, observed, rearmPatch(node, action.progress));
+          return NOTHING;
+        case 'disarm':
+          await write(node, observed, disarmPatch(node));
+          return NOTHING;
         case 'complete':
-          if (await write(node, observed, completePatch(node, observed, now, settings))) {
-            if (settings.lockReleaseDelayMs <= 0) await releaseSlot(name, now);
-            else return { requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
-          }
-          return {};
+          if (!(await write(node, observed, completePatch(node, observed, now, settings)))) return NOTHING;
+          if (settings.lockReleaseDelayMs > 0) return { requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
+          await releaseSlot(name, withoutNode(context, name));
+          return { released: true };
         case 'release':
-          await releaseSlot(name, now);
-          return {};
+          await releaseSlot(name, context);
+          return { released: true };
         case 'fail': {
-          const written = await write(node, observed, failPatch(node, observed, now, action, settings));
-          if (!written) return {};
-          if (action.restore) await releaseSlot(name, now);
-          if (action.halt) await halt(name, action.reason, now);
-          return action.retryAt ? { requeueAt: action.retryAt } : {};
+          if (!(await write(node, observed, failPatch(node, observed, now, action, settings)))) return NOTHING;
+          if (action.halt) sinks.notify({ kind: 'halted', node: name, reason: action.reason });
+          // Restored (uncordoned) in the write above: only now may the slot go. If this release is
+          // lost, the next cycle sees a restored failed node holding a slot and releases it.
+          if (!action.restore) return NOTHING;
+          await releaseSlot(name, withoutNode(context, name));
+          return { released: true, ...(action.retryAt ? { requeueAt: action.retryAt } : {}) };
         }
       }
     },
   };
+}
+
+/** The node just written as restored or done is no longer out of service for this release. */
+function withoutNode(context: PerformContext, name: string): PerformContext {
+  if (!context.outOfService.has(name)) return context;
+  const rest = new Set(context.outOfService);
+  rest.delete(name);
+  return { ...context, outOfService: rest };
 }
 
 export type Performer = ReturnType<typeof createPerformer>;

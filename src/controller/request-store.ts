@@ -1,13 +1,17 @@
 // Records reboot requests on the Node (annotation kreboot.dev/reboot-request, ADR 0002) before the
 // webhook or the API answers, so a restart or a request received by a non-leader replica loses
 // nothing. Idempotent: a request already recorded keeps its time (oldest first), so Alertmanager's
-// re-sends change nothing. Writes are optimistic; on 409 the Node is read again.
+// re-sends change nothing, and a remediation alert episode already rebooted for is not recorded
+// again. Requests and withdrawals are intents only: the policy decides what they change. Writes
+// are optimistic; on 409 the Node is read again.
 
-import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import type { RequestSink } from '../intake/request-sink.ts';
-import { MERGE_PATCH, isConflict, isNotFound } from '../kube/patch.ts';
+import type { V1Node } from '@kubernetes/client-node';
+import type { Ignored, RequestSink } from '../intake/request-sink.ts';
+import { isConflict, isNotFound } from '../kube/patch.ts';
 import { CONTROLLER } from '../store/keys.ts';
+import type { ClusterApi } from './cluster-api.ts';
 import { parseProgress, isInFlight } from './policy/progress.ts';
+import { parseRemediated, remediationRefusal } from './policy/remediation-memory.ts';
 import { parseRequest, type RebootRequest } from './policy/request.ts';
 
 const MAX_ATTEMPTS = 5;
@@ -17,8 +21,15 @@ export interface RequestStore extends RequestSink {
   requestByOperator(node: string, by: string, reason: string): Promise<'accepted' | 'unknown-node'>;
 }
 
-export function createRequestStore(options: { kc: KubeConfig; cached: (node: string) => V1Node | undefined; clock: () => Date; onWrite: () => void }): RequestStore {
-  const core = options.kc.makeApiClient(CoreV1Api);
+export function createRequestStore(options: {
+  api: ClusterApi;
+  cached: (node: string) => V1Node | undefined;
+  clock: () => Date;
+  onWrite: () => void;
+  /** Remediation reboots per alert within the remembered window (remediation-memory.ts). */
+  remediationCap: number;
+}): RequestStore {
+  const { api } = options;
 
   /** Reads (cache first, then the API), lets `change` decide, writes optimistically; retries on 409. */
   async function update<T>(name: string, change: (node: V1Node) => { annotations?: Record<string, string | null>; result: T }, unknown: T): Promise<T> {
@@ -26,7 +37,7 @@ export function createRequestStore(options: { kc: KubeConfig; cached: (node: str
     for (let attempt = 1; ; attempt++) {
       if (!node) {
         try {
-          node = await core.readNode({ name });
+          node = await api.readNode(name);
         } catch (error) {
           if (isNotFound(error)) return unknown;
           throw error;
@@ -35,7 +46,7 @@ export function createRequestStore(options: { kc: KubeConfig; cached: (node: str
       const decided = change(node);
       if (!decided.annotations) return decided.result;
       try {
-        await core.patchNode({ name, body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: decided.annotations } } }, MERGE_PATCH);
+        await api.patchNode(name, { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: decided.annotations } });
         options.onWrite();
         return decided.result;
       } catch (error) {
@@ -50,23 +61,29 @@ export function createRequestStore(options: { kc: KubeConfig; cached: (node: str
 
   return {
     request(name, source) {
-      return update(
+      return update<'accepted' | 'unknown-node' | Ignored>(
         name,
         (node) => {
-          if (parseRequest(annotation(node, CONTROLLER.request))) return { result: 'accepted' as const };
+          if (parseRequest(annotation(node, CONTROLLER.request))) return { result: 'accepted' };
+          const now = options.clock();
+          if (source.kind === 'remediation') {
+            const refusal = remediationRefusal(parseRemediated(annotation(node, CONTROLLER.remediated)), source, options.remediationCap, now);
+            if (refusal) return { result: { ignored: refusal } };
+          }
           const request: RebootRequest = {
-            at: options.clock().toISOString(),
+            at: now.toISOString(),
             kind: source.kind,
             ...(source.alertname ? { alertname: source.alertname } : {}),
             ...(source.fingerprint ? { fingerprint: source.fingerprint } : {}),
+            ...(source.startsAt ? { startsAt: source.startsAt } : {}),
           };
-          return { annotations: { [CONTROLLER.request]: JSON.stringify(request) }, result: 'accepted' as const };
+          return { annotations: { [CONTROLLER.request]: JSON.stringify(request) }, result: 'accepted' };
         },
-        'unknown-node' as const,
+        'unknown-node',
       );
     },
 
-    withdraw(name, source) {
+    withdraw(name) {
       return update(
         name,
         (node) => {
@@ -75,11 +92,8 @@ export function createRequestStore(options: { kc: KubeConfig; cached: (node: str
           // Only alert requests are withdrawn by alerts, and only before the node is in flight:
           // a node being drained or rebooted finishes (PRODUCT.md flow, step 5).
           if (!request || request.kind !== 'alert' || isInFlight(progress)) return { result: 'not-pending' as const };
-          const annotations: Record<string, string | null> = { [CONTROLLER.request]: null };
-          if (progress && (progress.phase === 'queued' || progress.phase === 'waiting')) {
-            annotations[CONTROLLER.state] = JSON.stringify({ phase: 'done', since: options.clock().toISOString(), reason: `request withdrawn: ${source.alertname} resolved` });
-          }
-          return { annotations, result: 'withdrawn' as const };
+          // The intent only: the policy records the node as withdrawn on its next cycle.
+          return { annotations: { [CONTROLLER.request]: null }, result: 'withdrawn' as const };
         },
         'unknown-node' as const,
       );

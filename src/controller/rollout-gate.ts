@@ -1,15 +1,16 @@
 // The rollout-wide gate: before any node may start, the lock must be readable and free of foreign
-// holders (kured's manual pause), and the rollout neither paused nor halted. Checked first and
+// holders (kured's manual pause), and the rollout neither paused nor halted (the halt is derived
+// from the nodes' records by the planning step). Checked first and
 // without I/O (the DaemonSet is watched), so a held rollout costs no Prometheus query.
 
 import { blocked, type Verdict } from '../gates/gate.ts';
-import type { RolloutRecord } from './lock/rollout-record.ts';
+import type { HaltRecord, RolloutRecord } from './lock/rollout-record.ts';
 import { foreignHolders, type SlotSettings } from './lock/slots.ts';
 
-export function rolloutVerdict(record: RolloutRecord | undefined, daemonSetExists: boolean, settings: SlotSettings & { lockAnnotation: string }, now: Date): Verdict | undefined {
+export function rolloutVerdict(record: RolloutRecord | undefined, halt: HaltRecord | undefined, daemonSetExists: boolean, settings: SlotSettings & { lockAnnotation: string }, now: Date): Verdict | undefined {
   if (!daemonSetExists || !record) return blocked('lock', 'the lock DaemonSet (--ds-namespace/--ds-name) does not exist or cannot be read');
   if (!record.lock) return blocked('lock', `the lock annotation ${settings.lockAnnotation} is unreadable; fix or remove it`);
-  if (record.halted) return blocked('halted', `rollout halted: ${record.halted.node ? `${record.halted.node}: ` : ''}${record.halted.reason}; resume with "kreboot resume"`);
+  if (halt) return blocked('halted', `rollout halted: ${halt.node ? `${halt.node}: ` : ''}${halt.reason}; resume with "kreboot resume"`);
   if (record.paused) return blocked('paused', `rollout paused${record.paused.reason ? `: ${record.paused.reason}` : ''}; resume with "kreboot resume"`);
   const foreign = foreignHolders(record.lock, settings, now);
   if (foreign.length > 0) return blocked('paused', `lock held by ${foreign.map((holder) => holder.nodeID).join(', ')} (kured's manual pause or another reboot daemon)`);

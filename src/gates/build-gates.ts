@@ -1,11 +1,14 @@
 // Builds the controller's gates from its configuration, reporting every problem at once (bad
 // window specs, selectors, matchers, unreadable credential files). Order is the order verdicts are
 // reported in: maintenance window, blocking pods, Prometheus alerts, Prometheus gate query. The
-// lead adds pause/halt. Each gate is wrapped with its metrics (gate-metrics.ts).
+// lead adds pause/halt. Each gate is wrapped with its metrics (gate-metrics.ts). With
+// --alert-ignore-silenced the alert gate also asks Alertmanager which alerts it suppresses.
 
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { buildAlertmanagerClient } from '../alertmanager/build-alertmanager.ts';
+import { loadSuppressionCheck } from '../alertmanager/suppressed-alerts.ts';
 import type { ControllerConfig } from '../config/controller-config.ts';
 import { createPrometheusClient } from '../prometheus/prometheus-client.ts';
 import { blockingPodsGate } from './blocking-pods-gate.ts';
@@ -19,7 +22,8 @@ import { prometheusAlertsGate } from './prometheus-alerts-gate.ts';
 import { prometheusQueryGate } from './prometheus-query-gate.ts';
 
 /** The part of the controller's configuration the gates read. */
-export type GatesConfig = Pick<ControllerConfig, 'prometheus' | 'window' | 'blockingPodSelectors' | 'alertNodeLabels' | 'rebootAlert' | 'remediationAlert'>;
+export type GatesConfig = Pick<ControllerConfig, 'prometheus' | 'window' | 'blockingPodSelectors' | 'alertNodeLabels' | 'rebootAlert' | 'remediationAlert'> &
+  Partial<Pick<ControllerConfig, 'alertmanager'>>;
 
 export interface GateDeps {
   readonly kc: KubeConfig;
@@ -51,7 +55,16 @@ export function buildGates(config: GatesConfig, deps: GateDeps): { gates: Gate[]
     problems.push(...clientProblems);
     const requestAlerts = [config.rebootAlert, config.remediationAlert].filter((re): re is RegExp => re !== undefined);
     const rules = { filter: config.prometheus.alertFilter, matchOnly: config.prometheus.alertFilterMatchOnly, firingOnly: config.prometheus.alertFiringOnly, matchers, requestAlerts };
-    gates.push(prometheusAlertsGate({ client, rules, scope: config.prometheus.alertScope, nodeLabels: config.alertNodeLabels, log }));
+    let suppressed;
+    if (config.prometheus.alertIgnoreSilenced) {
+      const am = config.alertmanager ? buildAlertmanagerClient(config.alertmanager) : { client: undefined, problems: [] };
+      problems.push(...am.problems);
+      const amClient = am.client;
+      if (amClient) suppressed = () => loadSuppressionCheck(amClient);
+      // The configuration loader reports a missing --alertmanager-url; this covers a partial config.
+      else if (!config.alertmanager) problems.push('--alert-ignore-silenced: needs --alertmanager-url');
+    }
+    gates.push(prometheusAlertsGate({ client, rules, scope: config.prometheus.alertScope, nodeLabels: config.alertNodeLabels, log, suppressed }));
     if (config.prometheus.gateQuery.trim() !== '') gates.push(prometheusQueryGate({ client, query: config.prometheus.gateQuery }));
   } else if (config.prometheus.gateQuery.trim() !== '') {
     problems.push('--prometheus-gate-query: needs --prometheus-url');

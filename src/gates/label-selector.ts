@@ -50,3 +50,40 @@ export function checkLabelSelector(selector: string): string | undefined {
   }
   return undefined;
 }
+
+function matchesRequirement(req: string, labels: Readonly<Record<string, string>>): boolean {
+  const text = req.trim();
+  const set = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(text);
+  if (set) {
+    const values = set[3]!.split(',').map((v) => v.trim());
+    const has = Object.hasOwn(labels, set[1]!);
+    const inSet = has && values.includes(labels[set[1]!]!);
+    return set[2] === 'in' ? inSet : !inSet;
+  }
+  const exists = /^(!?)\s*([^=!<>\s]+)$/.exec(text);
+  if (exists) return Object.hasOwn(labels, exists[2]!) !== (exists[1] === '!');
+  const cmp = /^([^=!<>\s]+)\s*(==|!=|=|<|>)\s*(\S*)$/.exec(text);
+  if (!cmp) return false;
+  const has = Object.hasOwn(labels, cmp[1]!);
+  const value = labels[cmp[1]!];
+  switch (cmp[2]) {
+    case '!=':
+      return !has || value !== cmp[3];
+    case '<':
+    case '>': {
+      if (!has || !/^-?\d+$/.test(value!)) return false;
+      return cmp[2] === '<' ? Number(value) < Number(cmp[3]) : Number(value) > Number(cmp[3]);
+    }
+    default:
+      return has && value === cmp[3];
+  }
+}
+
+/**
+ * Evaluates a selector (checked with checkLabelSelector first) against a node's labels, with the
+ * API server's semantics: every requirement must hold; `!=` and `notin` hold for a missing key.
+ * Used where kreboot orders nodes it already has in memory (--node-order).
+ */
+export function matchesLabelSelector(selector: string, labels: Readonly<Record<string, string>>): boolean {
+  return splitTopLevel(selector).every((req) => matchesRequirement(req, labels));
+}

@@ -5,6 +5,7 @@
 
 import type { Logger } from 'pino';
 import { nodeFromLabels } from '../intake/node-from-labels.ts';
+import type { SuppressionCheck } from '../alertmanager/suppressed-alerts.ts';
 import type { PrometheusClient } from '../prometheus/prometheus-client.ts';
 import { isBlockingAlert, type AlertFilterRules } from './alert-filter.ts';
 import { blocked, OPEN, type Gate, type Verdict } from './gate.ts';
@@ -17,6 +18,8 @@ export interface AlertsGateOptions {
   readonly scope: 'node' | 'cluster';
   readonly nodeLabels: readonly string[];
   readonly log: Logger;
+  /** --alert-ignore-silenced: reads which alerts Alertmanager suppresses; throws when it cannot. */
+  readonly suppressed?: () => Promise<SuppressionCheck>;
 }
 
 /** kured's message shape: "2 active alerts: A, B", at most ten names. */
@@ -25,28 +28,38 @@ export function describeAlerts(names: readonly string[]): string {
   return `${names.length} active alert${names.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
 }
 
-export function prometheusAlertsGate({ client, rules, scope, nodeLabels, log }: AlertsGateOptions): Gate {
+export function prometheusAlertsGate({ client, rules, scope, nodeLabels, log, suppressed }: AlertsGateOptions): Gate {
   let lastError: string | undefined; // warn when the failure starts or changes, not every cycle
   return {
     name: PROMETHEUS_ALERTS_GATE,
     async evaluate({ knownNodes }) {
       let result;
+      let isSuppressed: SuppressionCheck | undefined;
       try {
-        result = await client.query('ALERTS');
-        if (result.resultType !== 'vector') throw new Error(`unexpected result type ${result.resultType}`);
+        // Both asked at once; Prometheus' failure is reported first, as it was before the option.
+        const [alerts, check] = await Promise.allSettled([client.query('ALERTS'), suppressed?.()]);
+        if (alerts.status === 'rejected') throw new Error(`cannot read alerts from Prometheus: ${(alerts.reason as Error).message}`);
+        result = alerts.value;
+        if (result.resultType !== 'vector') throw new Error(`cannot read alerts from Prometheus: unexpected result type ${result.resultType}`);
+        if (check.status === 'rejected') throw new Error(`cannot read silences from Alertmanager: ${(check.reason as Error).message}`);
+        isSuppressed = check.value;
       } catch (error) {
-        const reason = `cannot read alerts from Prometheus: ${(error as Error).message}`;
+        const reason = (error as Error).message;
         log[reason === lastError ? 'debug' : 'warn']({ gate: PROMETHEUS_ALERTS_GATE, reason }, 'gate blocked on error');
         lastError = reason;
         const verdict = blocked(PROMETHEUS_ALERTS_GATE, reason);
         return () => verdict;
       }
-      if (lastError !== undefined) log.info({ gate: PROMETHEUS_ALERTS_GATE }, 'Prometheus answers again');
+      if (lastError !== undefined) log.info({ gate: PROMETHEUS_ALERTS_GATE }, 'alerts readable again');
       lastError = undefined;
       const everywhere = new Set<string>();
       const byNode = new Map<string, Set<string>>();
       for (const sample of result.series) {
         if (!isBlockingAlert(sample, rules)) continue;
+        if (isSuppressed?.(sample.metric)) {
+          log.debug({ gate: PROMETHEUS_ALERTS_GATE, alert: sample.metric }, 'alert ignored: silenced or inhibited in Alertmanager');
+          continue;
+        }
         const name = sample.metric.alertname!;
         const node = scope === 'node' ? nodeFromLabels(sample.metric, nodeLabels) : undefined;
         if (node !== undefined && (knownNodes === undefined || knownNodes.has(node))) {

@@ -24,9 +24,9 @@ export async function applyPlan(plan: { actions: readonly PlannedAction[]; ignor
       const action = plan.actions[next++]!;
       const source = { alertname: action.alertname, ...(action.fingerprint === undefined ? {} : { fingerprint: action.fingerprint }) };
       if (action.action === 'request') {
-        const result = await sink.request(action.node, { kind: action.kind, ...source });
+        const result = await sink.request(action.node, { kind: action.kind, ...source, ...(action.startsAt ? { startsAt: action.startsAt } : {}) });
         if (result === 'accepted') accepted.push(action.node);
-        else ignored.push({ alertname: action.alertname, node: action.node, reason: REASONS.unknownNode });
+        else ignored.push({ alertname: action.alertname, node: action.node, reason: result === 'unknown-node' ? REASONS.unknownNode : result.ignored });
       } else {
         const result = await sink.withdraw(action.node, { kind: 'alert', ...source });
         if (result === 'withdrawn') withdrawn.push(action.node);

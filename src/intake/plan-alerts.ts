@@ -23,6 +23,7 @@ export interface PlannedAction {
   readonly kind: 'alert' | 'remediation';
   readonly alertname: string;
   readonly fingerprint?: string;
+  readonly startsAt?: string;
 }
 
 export const REASONS = {
@@ -58,7 +59,8 @@ export function planAlerts(payload: AlertPayload, rules: IntakeRules): { actions
     }
     const fingerprint = alert.fingerprint;
     if (alert.status === 'firing') {
-      if (!requests.has(node)) requests.set(node, { node, action: 'request', kind: isReboot ? 'alert' : 'remediation', alertname, fingerprint });
+      const startsAt = alert.startsAt;
+      if (!requests.has(node)) requests.set(node, { node, action: 'request', kind: isReboot ? 'alert' : 'remediation', alertname, fingerprint, ...(startsAt ? { startsAt } : {}) });
     } else if (isReboot) {
       if (!withdrawals.has(node)) withdrawals.set(node, { node, action: 'withdraw', kind: 'alert', alertname, fingerprint });
     } else {

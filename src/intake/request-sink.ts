@@ -5,6 +5,13 @@ export interface RequestSource {
   readonly kind: 'alert' | 'remediation' | 'api' | 'node';
   readonly alertname?: string;
   readonly fingerprint?: string;
+  /** The alert's startsAt: with the fingerprint, it names one firing episode. */
+  readonly startsAt?: string;
+}
+
+/** A request refused for a reason the sender should see (e.g. an alert episode already served). */
+export interface Ignored {
+  readonly ignored: string;
 }
 
 export interface WithdrawSource {
@@ -15,7 +22,7 @@ export interface WithdrawSource {
 
 export interface RequestSink {
   /** Records a reboot request for node (idempotent). Resolves 'accepted' or 'unknown-node'. Throws on API errors. */
-  request(node: string, source: { kind: 'alert' | 'remediation' | 'api' | 'node'; alertname?: string; fingerprint?: string }): Promise<'accepted' | 'unknown-node'>;
+  request(node: string, source: RequestSource): Promise<'accepted' | 'unknown-node' | Ignored>;
   /** Withdraws a request that has not started (resolved alert). Resolves 'withdrawn' | 'not-pending' | 'unknown-node'. */
   withdraw(node: string, source: { kind: 'alert'; alertname: string; fingerprint?: string }): Promise<'withdrawn' | 'not-pending' | 'unknown-node'>;
 }

@@ -10,6 +10,7 @@ import type { NotificationEvent, Notify } from './event.ts';
 import { createHttpTransport, type HttpTransport } from './http-transport.ts';
 import { createNotifyMetrics } from './metrics.ts';
 import { scrub } from './redact.ts';
+import { createSmtpSender } from './smtp-sender.ts';
 import { createRenderer } from './templates.ts';
 
 export interface NotificationsOptions {
@@ -25,6 +26,8 @@ export interface NotificationsOptions {
    * (Slack, Discord, Telegram, Teams). Tests point them at a loopback sink with it.
    */
   readonly endpointOverrides?: Readonly<Record<string, string>>;
+  /** Internal, not a flag: extra CA certificates (PEM) trusted for SMTP TLS, for a loopback test server. */
+  readonly smtpCa?: string;
   /** Replaces the HTTP transport entirely (unit tests of the queue). */
   readonly transport?: HttpTransport;
   readonly random?: () => number;
@@ -55,8 +58,10 @@ export function createNotifications(options: NotificationsOptions): Notification
   const transport = options.transport ?? createHttpTransport({
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, endpointOverrides: options.endpointOverrides, shutdown: shutdown.signal,
   });
-  const built = buildNotifiers(options.config, { transport, now });
+  const smtp = createSmtpSender({ timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ca: options.smtpCa, shutdown: shutdown.signal });
+  const built = buildNotifiers(options.config, { transport, now, smtp });
   if (built.problems.length > 0) throw new Error(`notification configuration: ${built.problems.join('; ')}`);
+  for (const problem of built.warnings) log.warn({ problem }, 'notification URL of an unsupported service: its messages will fail');
   const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...options.policy };
   const queues: DeliveryQueue[] = [];
   const metrics = createNotifyMetrics(options.registry, built.notifiers.map((n) => n.service), () => {

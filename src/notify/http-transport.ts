@@ -10,7 +10,7 @@ import { VERSION } from '../version.ts';
 import { DeliveryError } from './delivery-error.ts';
 
 export interface HttpRequest {
-  readonly method: 'POST' | 'PUT';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
@@ -60,7 +60,7 @@ export function createHttpTransport(options: TransportOptions): HttpTransport {
           method: request.method,
           url: url.toString(),
           headers: { 'User-Agent': `kreboot/${VERSION}`, ...request.headers },
-          data: request.body,
+          ...(request.method === 'GET' ? {} : { data: request.body }),
           signal: combined,
         });
         const headers: Record<string, string | undefined> = {};

@@ -12,7 +12,7 @@ export interface Message {
 }
 
 export interface Notifier {
-  /** Service name for the metric label and logs: slack, teams, discord, mattermost, telegram, ntfy, generic. */
+  /** Service name for the metric label and logs: slack, teams, discord, …, or an unsupported scheme. */
   readonly service: string;
   /** A description of the destination that is safe to log and show (no token, no secret path). */
   readonly target: string;

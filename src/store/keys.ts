@@ -11,6 +11,7 @@ export const AGENT = {
   bootId: `${PREFIX}boot-id`,
   agentVersion: `${PREFIX}agent-version`,
   jobStatus: `${PREFIX}job-status`, // JSON JobStatus
+  bootTime: `${PREFIX}boot-time`, // RFC 3339: when the host's current boot began (/proc/stat btime)
 } as const;
 
 /** Written by the controller. */
@@ -19,7 +20,12 @@ export const CONTROLLER = {
   checkRequestedAt: `${PREFIX}check-requested-at`, // RFC 3339: the agent re-checks its sentinel when this changes
   request: `${PREFIX}reboot-request`, // JSON RebootRequest
   state: `${PREFIX}state`, // JSON NodeProgress
+  remediated: `${PREFIX}remediated`, // JSON RemediationMemory: alert episodes already rebooted for
+  silences: `${PREFIX}silences`, // JSON list of Alertmanager silence IDs kreboot created for this node's reboot
 } as const;
+
+/** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */
+export const PHASE_LABEL = `${PREFIX}phase`;
 
 /** kured's node annotations, written under --annotate-nodes. */
 export const KURED = {
@@ -33,6 +39,11 @@ export interface RebootJob {
   readonly createdAt: string;
   /** The boot ID when the job was created: once the node reports another, the job is done. */
   readonly bootIdBefore: string;
+  /**
+   * RFC 3339: the agent does not start the job after this (the controller's reboot timeout). The
+   * controller removes a timed-out job too; this covers an agent that starts late in the same boot.
+   */
+  readonly notAfter?: string;
 }
 
 /** The agent's record of what it did with a job. */

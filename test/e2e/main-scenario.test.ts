@@ -54,12 +54,13 @@ test('three nodes with the sentinel are rebooted one at a time, budgets holding,
   for (const budget of BUDGETS) {
     await cluster.waitFor(async () => (await cluster.apps.readNamespacedDeployment({ namespace: s.namespace, name: budget.app })).status?.readyReplicas === budget.replicas, { what: `${budget.app} fully available again` });
   }
-  // Every node schedulable; the rebooted ones report the boot ID their host came back with, once.
+  // Every node schedulable; the rebooted ones report the boot ID (and boot time) their host came back with, once.
   for (const node of s.nodes) {
     const seen = await cluster.core.readNode({ name: node });
     assert.notEqual(seen.spec?.unschedulable, true, `${node} schedulable`);
     const host = s.host(node);
     assert.equal(seen.metadata?.annotations?.[AGENT.bootId], host.bootIds.at(-1));
+    assert.equal(seen.metadata?.annotations?.[AGENT.bootTime], host.bootTimes.at(-1)?.toISOString(), `${node} reports its current boot's time`);
     assert.equal(host.reboots, chosen.includes(node) ? 1 : 0, `${node} reboots`);
   }
   for (const node of untouched) assert.equal(s.host(node).bootIds.length, 1);

@@ -11,12 +11,16 @@ export type JobDecision =
   /** `acknowledged`: this boot already wrote `acknowledged` for this job (an agent restart). */
   | { readonly act: true; readonly job: RebootJob; readonly acknowledged: boolean };
 
-export function decideJob(job: Parsed<RebootJob>, status: Parsed<JobStatus>, bootId: string | undefined): JobDecision {
+export function decideJob(job: Parsed<RebootJob>, status: Parsed<JobStatus>, bootId: string | undefined, now: Date): JobDecision {
   if (job.kind === 'absent') return { act: false, reason: 'no job' };
   if (job.kind === 'invalid') return { act: false, reason: 'the reboot-job annotation is not a valid job' };
   const { id } = job.value;
   if (bootId === undefined) return { act: false, reason: 'the boot ID cannot be read', jobId: id };
   if (job.value.bootIdBefore !== bootId) return { act: false, reason: 'done: the host booted since the job was created', jobId: id };
+  // The controller gave up on this attempt at notAfter (its reboot timeout); an agent that starts
+  // late in the same boot must not reboot a node that may have been given back meanwhile.
+  const notAfter = job.value.notAfter === undefined ? NaN : Date.parse(job.value.notAfter);
+  if (now.getTime() > notAfter) return { act: false, reason: 'expired: the controller no longer waits for this job', jobId: id };
   // A garbled status might hide a `started`: at-most-once wins over progress.
   if (status.kind === 'invalid') return { act: false, reason: 'the job-status annotation is unreadable', jobId: id };
   if (status.kind === 'absent' || status.value.id !== id) return { act: true, job: job.value, acknowledged: false };

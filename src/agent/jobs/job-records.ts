@@ -25,7 +25,8 @@ export function readJob(annotations: Annotations): Parsed<RebootJob> {
   if (raw === undefined) return { kind: 'absent' };
   const value = parseJson(raw) as Partial<RebootJob> | null;
   if (!value || !isText(value.id) || !isText(value.bootIdBefore) || typeof value.createdAt !== 'string') return { kind: 'invalid', raw };
-  return { kind: 'ok', value: { id: value.id, createdAt: value.createdAt, bootIdBefore: value.bootIdBefore } };
+  const notAfter = typeof value.notAfter === 'string' ? { notAfter: value.notAfter } : {};
+  return { kind: 'ok', value: { id: value.id, createdAt: value.createdAt, bootIdBefore: value.bootIdBefore, ...notAfter } };
 }
 
 export function readJobStatus(annotations: Annotations): Parsed<JobStatus> {

@@ -101,7 +101,7 @@ export class JobRunner {
       if (this.stopped) return;
       const annotations = node.metadata?.annotations;
       const bootId = await this.bootId();
-      const decision = decideJob(readJob(annotations), readJobStatus(annotations), bootId);
+      const decision = decideJob(readJob(annotations), readJobStatus(annotations), bootId, now());
       if (!decision.act) {
         if (waitedFor !== undefined && decision.jobId !== waitedFor) {
           this.options.onOutcome?.('withdrawn');

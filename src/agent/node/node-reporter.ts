@@ -1,5 +1,5 @@
 // Publishes the agent's report on its own Node (ADR 0002): sentinel state, time of the check, the
-// check's error, boot ID and agent version. Writes stay cheap: a write happens when a value
+// check's error, boot ID, boot time and agent version. Writes stay cheap: a write happens when a value
 // differs from what the Node shows, when the check was requested (the controller waits for a
 // fresh timestamp), or when the last timestamp is about a period old. A failed write is retried
 // with backoff on one timer, always with the latest values.
@@ -28,6 +28,8 @@ interface Report {
   readonly required: boolean;
   readonly error: string | undefined;
   readonly bootId: string | undefined;
+  /** When the host booted (for --max-node-age); undefined when it cannot be read. */
+  readonly bootTime: Date | undefined;
   readonly at: Date;
 }
 
@@ -49,8 +51,8 @@ export class NodeReporter {
   }
 
   /** After each sentinel check. */
-  async report(result: SentinelResult, at: Date, bootId: string | undefined, requested: boolean): Promise<void> {
-    this.desired = { required: result.required, error: result.error, bootId, at };
+  async report(result: SentinelResult, at: Date, bootId: string | undefined, requested: boolean, bootTime?: Date): Promise<void> {
+    this.desired = { required: result.required, error: result.error, bootId, bootTime, at };
     const stale = at.getTime() - this.writtenAt >= this.options.periodMs * 0.9;
     if (requested || stale || this.differs()) await this.write();
   }
@@ -72,6 +74,7 @@ export class NodeReporter {
       [AGENT.sentinelCheckedAt]: report.at.toISOString(),
       [AGENT.sentinelError]: report.error ?? null,
       [AGENT.bootId]: report.bootId ?? null,
+      [AGENT.bootTime]: report.bootTime?.toISOString() ?? null,
       [AGENT.agentVersion]: this.options.version,
     };
   }

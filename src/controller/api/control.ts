@@ -1,53 +1,42 @@
-// Operator actions: pause, resume and "reboot this node". Pause and halt live on the lock
-// DaemonSet (one record for the whole rollout); resume clears both and re-arms the nodes whose
-// timeout halted the rollout, giving them a fresh --reboot-timeout instead of failing them again.
+// Operator actions: pause, resume and "reboot this node". Each records an intent and wakes the
+// decision cycle; none changes a node's phase itself (the policy owns every transition). Pause,
+// halt and the last resume live on the lock DaemonSet (one record for the whole rollout); the
+// policy re-arms the nodes that halted the rollout before the resume, with a fresh timeout.
 
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { MERGE_PATCH, isConflict } from '../../kube/patch.ts';
 import type { Notify } from '../../notify/event.ts';
-import { CONTROLLER } from '../../store/keys.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
-import { HALTED_ANNOTATION, PAUSED_ANNOTATION } from '../lock/rollout-record.ts';
+import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RESUMED_ANNOTATION } from '../lock/rollout-record.ts';
 import type { RolloutStore } from '../lock/rollout-store.ts';
 import { observeNode } from '../policy/observed-node.ts';
-import type { NodeProgress } from '../policy/progress.ts';
 import type { RequestStore } from '../request-store.ts';
 
 export interface Control {
   pause(reason: string, by: string): Promise<void>;
+  /** `rearmed`: the nodes that halted the rollout, which the policy now waits for again. */
   resume(by: string): Promise<{ rearmed: string[] }>;
   reboot(node: string, reason: string, by: string): Promise<'accepted' | 'unknown-node'>;
 }
 
-export function createControl(deps: { kc: KubeConfig; view: ClusterView; rollout: RolloutStore; requests: RequestStore; notify: Notify; clock: () => Date; wake: (reason: string) => void }): Control {
-  const core = deps.kc.makeApiClient(CoreV1Api);
+export function createControl(deps: { view: ClusterView; rollout: RolloutStore; requests: RequestStore; notify: Notify; clock: () => Date; wake: (reason: string) => void }): Control {
   return {
     async pause(reason, by) {
       const record = JSON.stringify({ at: deps.clock().toISOString(), reason, by });
       await deps.rollout.update(() => ({ changes: { [PAUSED_ANNOTATION]: record }, result: undefined }));
+      deps.wake('paused');
     },
 
     async resume(by) {
-      const wasHeld = await deps.rollout.update((record) => {
-        const held = record.paused !== undefined || record.halted !== undefined;
-        return held ? { changes: { [PAUSED_ANNOTATION]: null, [HALTED_ANNOTATION]: null }, result: true } : { result: false };
-      });
-      const rearmed: string[] = [];
       const now = deps.clock();
-      for (const node of deps.view.nodes()) {
-        const observed = observeNode(node);
-        const progress = observed.progress;
-        if (progress?.phase !== 'failed' || !progress.haltedRollout) continue;
-        const back = observed.bootId !== undefined && observed.bootId !== progress.bootIdBefore;
-        const { final: _final, haltedRollout: _halted, retryAt: _retry, ...kept } = progress;
-        const next: NodeProgress = { ...kept, phase: back ? 'verifying' : 'rebooting', since: now.toISOString(), reason: `resumed by ${by}; waiting again for the node to come back` };
-        try {
-          await core.patchNode({ name: observed.name, body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [CONTROLLER.state]: JSON.stringify(next) } } } }, MERGE_PATCH);
-          rearmed.push(observed.name);
-        } catch (error) {
-          if (!isConflict(error)) throw error;
-        }
-      }
+      const rearmed = deps.view
+        .nodes()
+        .map(observeNode)
+        .filter((node) => node.progress?.phase === 'failed' && node.progress.haltedRollout === true && Date.parse(node.progress.since) <= now.getTime())
+        .map((node) => node.name)
+        .sort();
+      const wasHeld = await deps.rollout.update((record) => ({
+        changes: { [PAUSED_ANNOTATION]: null, [HALTED_ANNOTATION]: null, [RESUMED_ANNOTATION]: JSON.stringify({ at: now.toISOString(), by }) },
+        result: record.paused !== undefined || record.halted !== undefined,
+      }));
       if (wasHeld || rearmed.length > 0) deps.notify({ kind: 'resumed', node: rearmed.join(', '), reason: `resumed by ${by}` });
       deps.wake('resumed');
       return { rearmed };

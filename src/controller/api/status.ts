@@ -5,10 +5,10 @@
 
 import type { QueueStatus } from '../../notify/delivery-queue.ts';
 import { liveHolders, type SlotSettings } from '../lock/slots.ts';
-import type { RolloutRecord } from '../lock/rollout-record.ts';
+import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
 import { wantsToStart } from '../policy/decide.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
-import { IN_FLIGHT_PHASES, isInFlight, type Phase } from '../policy/progress.ts';
+import { IN_FLIGHT_PHASES, isOutOfService, type Phase } from '../policy/progress.ts';
 import { estimateRemaining, type Estimate } from './status-estimate.ts';
 import { gateHold, type GateHold } from './status-gate.ts';
 import type { TimelineEntry } from './status-timeline.ts';
@@ -64,7 +64,11 @@ export interface Status {
 
 export interface StatusInput {
   readonly nodes: readonly ObservedNode[];
+  /** The planning step's order (--node-order, zones) when the caller has it. */
+  readonly queue?: readonly string[];
   readonly rollout: RolloutRecord | undefined;
+  /** The halt, derived from the nodes' records. */
+  readonly halt: HaltRecord | undefined;
   readonly leader: boolean;
   readonly identity: string;
   readonly leaderIdentity?: string | undefined;
@@ -91,10 +95,13 @@ function countPhases(nodes: readonly NodeStatus[], queue: readonly string[]): Pr
 export function buildStatus(input: StatusInput): Status {
   const { nodes, rollout, now } = input;
   const known = nodes.filter((node) => node.progress || node.request || node.rebootRequired === true);
-  const queue = known
-    .filter((node) => wantsToStart(node, now))
-    .sort((a, b) => a.request!.at.localeCompare(b.request!.at) || a.name.localeCompare(b.name))
-    .map((node) => node.name);
+  // The planning step's order (--node-order, zones) when the caller has it; else oldest request first.
+  const queue =
+    input.queue ??
+    known
+      .filter((node) => wantsToStart(node, now))
+      .sort((a, b) => a.request!.at.localeCompare(b.request!.at) || a.name.localeCompare(b.name))
+      .map((node) => node.name);
   const holders = rollout?.lock ? liveHolders(rollout.lock, input.settings, now) : [];
   const nodeStatuses: NodeStatus[] = known
     .map((node) => {
@@ -132,9 +139,9 @@ export function buildStatus(input: StatusInput): Status {
     ...(!input.leader && input.leaderIdentity ? { leaderIdentity: input.leaderIdentity } : {}),
     concurrency: input.settings.concurrency,
     paused: rollout?.paused ? { ...rollout.paused } : null,
-    halted: rollout?.halted ? { ...rollout.halted } : null,
+    halted: input.halt ? { ...input.halt } : null,
     lockHolders: holders.map((holder) => ({ node: holder.nodeID, kreboot: holder.ours, ...(holder.created ? { since: holder.created } : {}) })),
-    inFlight: known.filter((node) => isInFlight(node.progress)).map((node) => node.name),
+    inFlight: known.filter((node) => isOutOfService(node.progress)).map((node) => node.name),
     queue,
     nodes: nodeStatuses,
     notifications: input.notifications,

@@ -8,11 +8,19 @@ import { parseJsonRecord } from '../../store/parse-json.ts';
 import { parseLock, type LockRecord } from './lock-record.ts';
 
 export const PAUSED_ANNOTATION = `${PREFIX}paused`;
+/** Written by versions before the halt was derived from the nodes' records; still read, cleared by resume. */
 export const HALTED_ANNOTATION = `${PREFIX}halted`;
+/** The operator's last resume: nodes that halted the rollout before it are re-armed by the policy. */
+export const RESUMED_ANNOTATION = `${PREFIX}resumed`;
 
 export interface PauseRecord {
   readonly at: string;
   readonly reason: string;
+  readonly by?: string;
+}
+
+export interface ResumeRecord {
+  readonly at: string;
   readonly by?: string;
 }
 
@@ -27,6 +35,7 @@ export interface RolloutRecord {
   readonly lock: LockRecord | undefined;
   readonly paused: PauseRecord | undefined;
   readonly halted: HaltRecord | undefined;
+  readonly resumed: ResumeRecord | undefined;
   readonly resourceVersion: string | undefined;
 }
 
@@ -38,12 +47,19 @@ function stopRecord<T extends object>(text: string | undefined): T | undefined {
   return { at: '', reason: `unreadable record: ${text!.slice(0, 100)}`, node: '' } as unknown as T;
 }
 
+/** An unreadable resume re-arms nothing: resuming again writes a fresh one. */
+function resumeRecord(text: string | undefined): ResumeRecord | undefined {
+  const parsed = parseJsonRecord<ResumeRecord>(text);
+  return parsed.state === 'ok' && typeof parsed.value.at === 'string' && !Number.isNaN(Date.parse(parsed.value.at)) ? parsed.value : undefined;
+}
+
 export function readRollout(ds: V1DaemonSet, lockAnnotation: string): RolloutRecord {
   const annotations = ds.metadata?.annotations ?? {};
   return {
     lock: parseLock(annotations[lockAnnotation]),
     paused: stopRecord<PauseRecord>(annotations[PAUSED_ANNOTATION]),
     halted: stopRecord<HaltRecord>(annotations[HALTED_ANNOTATION]),
+    resumed: resumeRecord(annotations[RESUMED_ANNOTATION]),
     resourceVersion: ds.metadata?.resourceVersion,
   };
 }

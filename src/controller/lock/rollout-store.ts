@@ -3,8 +3,9 @@
 // the caller's function decides again on the fresh record (kured's lock Update, STYLE.md). This is
 // what keeps "never more than --concurrency nodes in flight" true across replicas and restarts.
 
-import { AppsV1Api, type KubeConfig, type V1DaemonSet } from '@kubernetes/client-node';
-import { MERGE_PATCH, isConflict } from '../../kube/patch.ts';
+import type { V1DaemonSet } from '@kubernetes/client-node';
+import { isConflict } from '../../kube/patch.ts';
+import type { ClusterApi } from '../cluster-api.ts';
 import { readRollout, type RolloutRecord } from './rollout-record.ts';
 
 export type AnnotationChanges = Record<string, string | null>;
@@ -20,8 +21,7 @@ export interface RolloutStore {
 
 const MAX_CONFLICT_RETRIES = 5;
 
-export function createRolloutStore(options: { kc: KubeConfig; namespace: string; name: string; lockAnnotation: string; watched: () => V1DaemonSet | undefined }): RolloutStore {
-  const apps = options.kc.makeApiClient(AppsV1Api);
+export function createRolloutStore(options: { api: ClusterApi; namespace: string; name: string; lockAnnotation: string; watched: () => V1DaemonSet | undefined }): RolloutStore {
   let lastWritten: { ds: V1DaemonSet; from: string | undefined } | undefined;
 
   // The watch lags our own writes by a moment; until it catches up, our write is the newest.
@@ -39,13 +39,13 @@ export function createRolloutStore(options: { kc: KubeConfig; namespace: string;
     async update<T>(mutation: RolloutMutation<T>): Promise<T> {
       let ds = latest();
       for (let attempt = 0; ; attempt++) {
-        if (!ds) ds = await apps.readNamespacedDaemonSet({ namespace: options.namespace, name: options.name });
+        if (!ds) ds = await options.api.readDaemonSet(options.namespace, options.name);
         const record = readRollout(ds, options.lockAnnotation);
         const decided = mutation(record);
         if (!decided.changes) return decided.result;
         const body = { metadata: { resourceVersion: record.resourceVersion, annotations: decided.changes } };
         try {
-          const written = await apps.patchNamespacedDaemonSet({ namespace: options.namespace, name: options.name, body }, MERGE_PATCH);
+          const written = await options.api.patchDaemonSet(options.namespace, options.name, body);
           lastWritten = { ds: written, from: record.resourceVersion };
           return decided.result;
         } catch (error) {

@@ -10,9 +10,15 @@ export interface SlotSettings {
 
 export type AcquireResult = { readonly acquired: true; readonly value: string | null } | { readonly acquired: false; readonly reason: string };
 
-/** Holders that count against the concurrency (expired ones no longer do, kured #822). */
-export function liveHolders(lock: LockRecord, settings: SlotSettings, now: Date): LockHolder[] {
-  return lock.holders.filter((holder) => !isExpired(holder, settings.ttlMs, now));
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * Holders that count against the concurrency. Expired ones no longer do (kured #822), except our
+ * holders of nodes kreboot still has out of service (`pinned`): a TTL frees a forgotten slot,
+ * never the slot of a node that is cordoned, rebooting or missing.
+ */
+export function liveHolders(lock: LockRecord, settings: SlotSettings, now: Date, pinned: ReadonlySet<string> = NONE): LockHolder[] {
+  return lock.holders.filter((holder) => (holder.ours && pinned.has(holder.nodeID)) || !isExpired(holder, settings.ttlMs, now));
 }
 
 export function foreignHolders(lock: LockRecord, settings: SlotSettings, now: Date): LockHolder[] {
@@ -23,12 +29,24 @@ export function holds(lock: LockRecord, node: string): boolean {
   return lock.holders.some((holder) => holder.ours && holder.nodeID === node);
 }
 
-export function acquire(lock: LockRecord, node: string, unschedulable: boolean, settings: SlotSettings, now: Date): AcquireResult {
-  const live = liveHolders(lock, settings, now);
+/**
+ * Takes a slot for `node`. `reclaim` is for a node kreboot already has out of service whose holder
+ * went missing: the lock must show it again whatever else holds the lock, since the node is out
+ * either way.
+ */
+export function acquire(lock: LockRecord, node: string, unschedulable: boolean, settings: SlotSettings, now: Date, pinned: ReadonlySet<string> = NONE, reclaim = false): AcquireResult {
+  const live = liveHolders(lock, settings, now, pinned);
   if (live.some((holder) => holder.ours && holder.nodeID === node)) return { acquired: true, value: serializeLock({ holders: live }, settings.concurrency, settings.ttlMs) };
+  if (reclaim) {
+    const holder: LockHolder = { nodeID: node, created: now.toISOString(), unschedulable, ours: true };
+    return { acquired: true, value: serializeLock({ holders: [...live, holder] }, settings.concurrency, settings.ttlMs) };
+  }
   const foreign = live.filter((holder) => !holder.ours);
   if (foreign.length > 0) return { acquired: false, reason: `lock held by ${foreign.map((holder) => holder.nodeID).join(', ')} (kured's manual pause, or another reboot daemon)` };
-  if (live.length >= settings.concurrency) return { acquired: false, reason: `waiting for a free slot (${live.length}/${settings.concurrency} in flight)` };
+  // Nodes out of service count even if their holder went missing: the lock can be edited, the
+  // nodes' records are what is true.
+  const occupied = new Set([...live.map((holder) => holder.nodeID), ...pinned]).size;
+  if (occupied >= settings.concurrency) return { acquired: false, reason: `waiting for a free slot (${occupied}/${settings.concurrency} in flight)` };
   const holder: LockHolder = { nodeID: node, created: now.toISOString(), unschedulable, ours: true };
   return { acquired: true, value: serializeLock({ holders: [...live, holder] }, settings.concurrency, settings.ttlMs) };
 }
@@ -37,9 +55,11 @@ export function acquire(lock: LockRecord, node: string, unschedulable: boolean, 
  * The lock without `nodes` (our holders only), and without holders that expired or whose Node is
  * gone; undefined when nothing changes.
  */
-export function release(lock: LockRecord, nodes: ReadonlySet<string>, existing: (node: string) => boolean, settings: SlotSettings, now: Date): string | null | undefined {
+export function release(lock: LockRecord, nodes: ReadonlySet<string>, existing: (node: string) => boolean, settings: SlotSettings, now: Date, pinned: ReadonlySet<string> = NONE): string | null | undefined {
   const kept = lock.holders.filter((holder) => {
-    if (holder.ours && nodes.has(holder.nodeID)) return false;
+    const isPinned = holder.ours && pinned.has(holder.nodeID);
+    if (holder.ours && nodes.has(holder.nodeID) && !isPinned) return false;
+    if (isPinned) return true;
     if (isExpired(holder, settings.ttlMs, now)) return false;
     // A holder written by a daemon (it has a creation time) whose Node was deleted is released;
     // a hand-written pause such as {"nodeID":"manual"} is not a node and stays.

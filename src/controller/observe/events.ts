@@ -1,7 +1,8 @@
 // Kubernetes Events on the Node for every transition and block reason, so `kubectl describe node`
 // answers "why is this node not rebooting?". Recording never blocks or fails the rollout.
 
-import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
+import type { ClusterApi } from '../cluster-api.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Phase } from '../policy/progress.ts';
 
@@ -23,16 +24,13 @@ const REASONS: Record<Phase, string> = {
 /** Node events live in "default", where kubelets put theirs and where kubectl looks. */
 const NODE_EVENT_NAMESPACE = 'default';
 
-export function createEventRecorder(kc: KubeConfig, log: Logger, component = 'kreboot-controller'): EventRecorder {
-  const core = kc.makeApiClient(CoreV1Api);
+export function createEventRecorder(api: ClusterApi, log: Logger, clock: () => Date = () => new Date(), component = 'kreboot-controller'): EventRecorder {
   return {
     record(node, phase, message, warning = false) {
       const name = node.metadata?.name ?? '';
-      const now = new Date();
-      core
-        .createNamespacedEvent({
-          namespace: NODE_EVENT_NAMESPACE,
-          body: {
+      const now = clock();
+      api
+        .createEvent(NODE_EVENT_NAMESPACE, {
             metadata: { generateName: `${name}.kreboot.`, namespace: NODE_EVENT_NAMESPACE },
             involvedObject: { apiVersion: 'v1', kind: 'Node', name, uid: node.metadata?.uid },
             reason: REASONS[phase],
@@ -44,7 +42,6 @@ export function createEventRecorder(kc: KubeConfig, log: Logger, component = 'kr
             firstTimestamp: now,
             lastTimestamp: now,
             count: 1,
-          },
         })
         .catch((error: unknown) => log.warn({ err: error, node: name, phase }, 'could not record event'));
     },

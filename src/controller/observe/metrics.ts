@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ObservedNode } from '../policy/observed-node.ts';
 import { isInFlight, type Phase } from '../policy/progress.ts';
-import type { RolloutRecord } from '../lock/rollout-record.ts';
+import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
 
 export interface ControllerMetrics {
   readonly reboots: Counter<'result'>;
@@ -20,7 +20,7 @@ export interface ControllerMetrics {
 
 const PHASES: readonly Phase[] = ['queued', 'waiting', 'cordoned', 'draining', 'rebooting', 'verifying', 'done', 'failed'];
 
-export function createControllerMetrics(registry: Registry, read: { nodes: () => readonly ObservedNode[]; rollout: () => RolloutRecord | undefined; leader: () => boolean }): ControllerMetrics {
+export function createControllerMetrics(registry: Registry, read: { nodes: () => readonly ObservedNode[]; rollout: () => RolloutRecord | undefined; halt: () => HaltRecord | undefined; leader: () => boolean }): ControllerMetrics {
   new Gauge({
     name: 'kreboot_nodes',
     help: 'Nodes by reboot phase (nodes kreboot has never touched are not counted).',
@@ -56,7 +56,7 @@ export function createControllerMetrics(registry: Registry, read: { nodes: () =>
     help: '1 while the rollout is halted by a node that did not come back, until an operator resumes.',
     registers: [registry],
     collect() {
-      this.set(read.rollout()?.halted ? 1 : 0);
+      this.set(read.halt() ? 1 : 0);
     },
   });
   new Gauge({

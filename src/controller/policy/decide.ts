@@ -1,11 +1,14 @@
 // The reboot state machine as a pure function: from what is observed of one node (its Node record,
-// whether it holds a concurrency slot, the gates' verdict) and the time, the one next action. The
-// runner performs the action against the cluster; nothing here does I/O, so the whole policy is
-// tested with tables (STYLE.md "Policy is a pure function").
+// whether it holds a concurrency slot, the gates' verdict, the operator's last resume, and what the
+// runner just found out) and the time, the one next action. Every change of a node's phase is
+// decided here and nowhere else: the runner performs the action and reports facts back (no slot
+// was free, the drain finished or still waits), and operator actions and webhooks only record
+// intents (a request, a withdrawal, a resume time) that this function reads. Nothing here does
+// I/O, so the whole policy is tested with tables (STYLE.md "Policy is a pure function").
 
 import type { Verdict } from '../../gates/gate.ts';
 import type { ObservedNode } from './observed-node.ts';
-import type { NodeProgress } from './progress.ts';
+import { isOutOfService, type NodeProgress } from './progress.ts';
 
 export interface PolicySettings {
   readonly drainDelayMs: number;
@@ -19,19 +22,47 @@ export interface PolicySettings {
   readonly retryBackoffMs: number;
 }
 
+/** What the runner found out while performing the previous action, for the next decision. */
+export type RunnerFact =
+  /** The slot could not be taken (none free, a foreign holder, an unreadable lock). */
+  | { readonly type: 'no-slot'; readonly reason: string }
+  /** A drain pass found no pod left that must leave. */
+  | { readonly type: 'drained' }
+  /** A drain pass left pods behind; the reason says which and why. */
+  | { readonly type: 'drain-waiting'; readonly reason: string; readonly blockedByBudget: boolean };
+
+export interface DecideInput {
+  readonly holdsSlot: boolean;
+  /**
+   * The gates' verdict for a node that wants to start and could get a slot in this cycle
+   * (rollout-wide holds such as a pause or a halt included); undefined when no slot is free.
+   */
+  readonly verdict?: Verdict;
+  /** RFC 3339: the operator's last `kreboot resume`, which re-arms nodes that halted before it. */
+  readonly resumedAt?: string;
+  readonly fact?: RunnerFact;
+}
+
 export type Action =
   | { readonly type: 'none'; readonly requeueAt?: Date }
-  /** Record a new phase/reason without touching the node otherwise (queued, waiting, withdrawn). */
+  /** Record a phase/reason without touching the node otherwise (queued, waiting, draining, withdrawn). */
   | { readonly type: 'record'; readonly progress: NodeProgress; readonly clearRequest?: boolean; readonly requeueAt?: Date }
   /** Ask the agent to check its sentinel now (the request may be stale). */
   | { readonly type: 'request-check' }
-  /** Take a slot, cordon and record `cordoned` (the runner may find no slot free). */
+  /** Take a slot, then cordon and record `cordoned`; reports `no-slot` if none could be taken. */
   | { readonly type: 'start' }
+  /** A node kreboot holds out of service has no slot (lost by an edit or a TTL): take it back. */
+  | { readonly type: 'reacquire' }
+  /** One drain pass; reports `drained` or `drain-waiting`. */
   | { readonly type: 'drain' }
   | { readonly type: 'dispatch' }
   | { readonly type: 'verify' }
   | { readonly type: 'complete' }
   | { readonly type: 'release' }
+  /** Remove a reboot job that no longer belongs to a reboot in progress. */
+  | { readonly type: 'disarm' }
+  /** After a resume: wait again for a node that halted the rollout, with a fresh timeout. */
+  | { readonly type: 'rearm'; readonly progress: NodeProgress }
   | {
       readonly type: 'fail';
       readonly reason: string;
@@ -39,7 +70,7 @@ export type Action =
       readonly restore: boolean;
       readonly retryAt?: Date;
       readonly final?: boolean;
-      /** Stop the rollout: no further node starts until an operator resumes. */
+      /** The node did not come back: it stays out of service and the rollout is halted until a resume. */
       readonly halt?: boolean;
     };
 
@@ -54,13 +85,14 @@ function after(aIso: string | undefined, bIso: string | undefined): boolean {
 }
 
 /**
- * Whether the node asks to start a reboot now: it has a live request, is not in flight and is not
- * waiting out a back-off. Only these nodes are shown to the gates.
+ * Whether the node asks to start a reboot now: it has a live request, kreboot does not hold it out
+ * of service and it is not waiting out a back-off. Only these nodes are shown to the gates.
  */
 export function wantsToStart(node: ObservedNode, now: Date): boolean {
   const { request, progress } = node;
   if (!request) return false;
   if (!progress) return true;
+  if (isOutOfService(progress)) return false;
   switch (progress.phase) {
     case 'queued':
     case 'waiting':
@@ -75,6 +107,11 @@ export function wantsToStart(node: ObservedNode, now: Date): boolean {
   }
 }
 
+/** Whether a node that halted the rollout is covered by a later resume (its re-arm is due). */
+export function resumedSince(progress: NodeProgress, resumedAt: string | undefined): boolean {
+  return resumedAt !== undefined && at(resumedAt) >= at(progress.since);
+}
+
 function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reason: string, requeueAt?: Date): Action {
   const current = node.progress;
   // Level-based: rewrite only when something a user would see changed.
@@ -83,8 +120,9 @@ function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reas
   return { type: 'record', progress: { phase, since: carried, reason }, ...(requeueAt ? { requeueAt } : {}) };
 }
 
-function decideCandidate(node: ObservedNode, holdsSlot: boolean, verdict: Verdict | undefined, now: Date): Action {
+function decideCandidate(node: ObservedNode, input: DecideInput, now: Date): Action {
   const request = node.request!;
+  const { holdsSlot, verdict, fact } = input;
   // A RebootRequired alert is only as fresh as the agent's last look at the sentinel: a firing
   // webhook that arrives after the node was rebooted must not reboot it again.
   if ((request.kind === 'alert' || request.kind === 'node') && node.rebootRequired === false) {
@@ -97,18 +135,28 @@ function decideCandidate(node: ObservedNode, holdsSlot: boolean, verdict: Verdic
     return record(node, now, 'waiting', 'waiting for the agent to check the sentinel again');
   }
   if (node.bootId === undefined) return record(node, now, 'waiting', 'no kreboot agent reports on this node');
+  if (fact?.type === 'no-slot') return record(node, now, 'queued', fact.reason);
   if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', 'waiting for a free slot');
-  // A slot taken before a crash is given back while a gate is closed: waiting holds no slot.
+  // A slot taken before a crash (before the cordon) is given back while a gate is closed: a node
+  // that is not out of service holds no slot.
   if (!verdict.open) return holdsSlot ? { type: 'release' } : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt);
   return { type: 'start' };
 }
 
-/** The one next action for a node. `verdict` is given for nodes that `wantsToStart`. */
-export function decide(node: ObservedNode, holdsSlot: boolean, verdict: Verdict | undefined, now: Date, settings: PolicySettings): Action {
+/** The one next action for a node. */
+export function decide(node: ObservedNode, input: DecideInput, now: Date, settings: PolicySettings): Action {
   const { progress } = node;
+  const { holdsSlot } = input;
   const nowMs = now.getTime();
 
-  if (wantsToStart(node, now)) return decideCandidate(node, holdsSlot, verdict, now);
+  // A reboot job exists only beside the `rebooting` record that explains it (one patch writes
+  // both); anywhere else it is stale — a timed-out or finished attempt, or not ours — and an agent
+  // that starts late must not find it.
+  if (node.job && progress?.phase !== 'rebooting' && progress?.phase !== 'verifying') return { type: 'disarm' };
+
+  if (isOutOfService(progress) && !holdsSlot) return { type: 'reacquire' };
+
+  if (wantsToStart(node, now)) return decideCandidate(node, input, now);
 
   if (!progress) return holdsSlot ? { type: 'release' } : NONE;
   const since = at(progress.since);
@@ -116,17 +164,15 @@ export function decide(node: ObservedNode, holdsSlot: boolean, verdict: Verdict 
   switch (progress.phase) {
     case 'queued':
     case 'waiting':
-      // The request is gone (withdrawn): nothing to do but give back a slot taken before a crash.
-      return holdsSlot ? { type: 'release' } : NONE;
+      // The request was withdrawn (a resolved alert, a silence): give back a slot taken before a
+      // crash, then say so.
+      if (holdsSlot) return { type: 'release' };
+      return { type: 'record', progress: { phase: 'done', since: now.toISOString(), reason: 'request withdrawn before the reboot started' } };
     case 'cordoned':
       if (nowMs < since + settings.drainDelayMs) return { type: 'none', requeueAt: new Date(since + settings.drainDelayMs) };
-      return { type: 'drain' };
+      return decideDrain(node, progress, input, now, settings);
     case 'draining':
-      if (settings.drainTimeoutMs > 0 && nowMs >= since + settings.drainTimeoutMs) {
-        if (settings.forceReboot) return { type: 'dispatch' };
-        return { type: 'fail', reason: `drain did not finish within the drain timeout (${progress.reason || 'pods remain'})`, restore: true, retryAt: new Date(nowMs + settings.retryBackoffMs) };
-      }
-      return { type: 'drain' };
+      return decideDrain(node, progress, input, now, settings);
     case 'rebooting':
       return decideRebooting(node, progress, now, settings);
     case 'verifying':
@@ -138,10 +184,45 @@ export function decide(node: ObservedNode, holdsSlot: boolean, verdict: Verdict 
       }
       return NONE;
     case 'failed':
-      if (holdsSlot && !progress.final && progress.retryAt !== undefined) return { type: 'release' };
+      if (progress.haltedRollout) return decideHalted(node, progress, input, now);
+      if (holdsSlot) return { type: 'release' };
       if (progress.retryAt && node.request) return { type: 'none', requeueAt: new Date(progress.retryAt) };
       return NONE;
   }
+}
+
+const DRAIN_RECHECK_MS = 1000;
+const DRAIN_BLOCKED_RECHECK_MS = 5000;
+
+function decideDrain(node: ObservedNode, progress: NodeProgress, input: DecideInput, now: Date, settings: PolicySettings): Action {
+  const nowMs = now.getTime();
+  const drainingSince = progress.phase === 'draining' ? at(progress.since) : nowMs;
+  if (progress.phase === 'draining' && settings.drainTimeoutMs > 0 && nowMs >= drainingSince + settings.drainTimeoutMs) {
+    if (settings.forceReboot) return { type: 'dispatch' };
+    return { type: 'fail', reason: `drain did not finish within the drain timeout (${progress.reason || 'pods remain'})`, restore: true, retryAt: new Date(nowMs + settings.retryBackoffMs) };
+  }
+  const { fact } = input;
+  if (fact?.type === 'drained') return { type: 'dispatch' };
+  if (fact?.type !== 'drain-waiting') return { type: 'drain' };
+  const requeueAt = new Date(nowMs + (fact.blockedByBudget ? DRAIN_BLOCKED_RECHECK_MS : DRAIN_RECHECK_MS));
+  // Persist the reason only when its kind changes (PDB-blocked, terminating, error), not on every
+  // pass: status stays truthful without a write per second.
+  const kind = (text: string) => text.split(':')[0];
+  if (progress.phase === 'draining' && kind(progress.reason) === kind(fact.reason)) return { type: 'none', requeueAt };
+  const { retryAt: _retry, final: _final, haltedRollout: _halted, ...kept } = progress;
+  return { type: 'record', progress: { ...kept, phase: 'draining', since: progress.phase === 'draining' ? progress.since : now.toISOString(), reason: fact.reason }, requeueAt };
+}
+
+function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideInput, now: Date): Action {
+  // The halt holds until an operator resumes after it; a new request (kreboot reboot NODE) is kept
+  // and served by the re-armed attempt, never by giving the slot away.
+  if (!resumedSince(progress, input.resumedAt)) return NONE;
+  const back = node.bootId !== undefined && node.bootId !== progress.bootIdBefore;
+  const { final: _final, haltedRollout: _halted, retryAt: _retry, ...kept } = progress;
+  return {
+    type: 'rearm',
+    progress: { ...kept, phase: back ? 'verifying' : 'rebooting', since: now.toISOString(), reason: 'resumed; waiting again for the node to come back' },
+  };
 }
 
 function decideRebooting(node: ObservedNode, progress: NodeProgress, now: Date, settings: PolicySettings): Action {
@@ -175,5 +256,8 @@ function decideVerifying(node: ObservedNode, progress: NodeProgress, now: Date, 
     const missing = !node.ready ? 'not Ready' : 'the agent has not reported the sentinel since the reboot';
     return { type: 'fail', reason: `node rebooted but did not pass verification within the reboot timeout (${missing})`, restore: false, halt: true, final: true };
   }
+  // Re-armed after a resume there is no job to date the report against: ask for a fresh look
+  // rather than wait for the agent's next period.
+  if (node.ready && !freshReport && !node.job && !after(node.checkRequestedAt, progress.since)) return { type: 'request-check' };
   return { type: 'none', requeueAt: new Date(deadline) };
 }

@@ -51,3 +51,12 @@ export function parseProgress(text: string | undefined): NodeProgress | undefine
 export function isInFlight(progress: NodeProgress | undefined): boolean {
   return progress !== undefined && IN_FLIGHT_PHASES.has(progress.phase);
 }
+
+/**
+ * Whether kreboot has the node out of service: in flight, or failed without being given back (it
+ * did not come back and halted the rollout). Such a node holds its slot until it is restored or
+ * done, whatever else is asked of it (PRODUCT.md: never more nodes out than the concurrency).
+ */
+export function isOutOfService(progress: NodeProgress | undefined): boolean {
+  return isInFlight(progress) || (progress?.phase === 'failed' && progress.haltedRollout === true);
+}

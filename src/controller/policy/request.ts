@@ -8,6 +8,8 @@ export interface RebootRequest {
   readonly kind: RequestKind;
   readonly alertname?: string;
   readonly fingerprint?: string;
+  /** The alert's firing episode (Alertmanager's startsAt): a re-send of a completed episode is ignored. */
+  readonly startsAt?: string;
   readonly by?: string;
   readonly reason?: string;
 }

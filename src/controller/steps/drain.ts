@@ -2,9 +2,17 @@
 // DaemonSet and mirror pods stay, finished pods are ignored, pods with emptyDir are evicted, bare
 // pods are deleted (kured's Force), a PodDisruptionBudget's 429 is a "not yet". The pass never
 // sleeps: it reports what remains and the runner requeues (STYLE.md "Waiting is a requeue").
+//
+// An eviction interrupted half-way (the controller killed while the API server handled it) leaves
+// the pod in the budget's status.disruptedPods — its disruption already approved and counted — but
+// not deleted; the API server then refuses every eviction under that budget until the disruption
+// controller forgets the entry after two minutes (its DeletionTimeout). The pass completes such an
+// approved eviction by deleting the pod, which is what the eviction would have done: a kill costs
+// no more than the Lease takeover.
 
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { apiErrorMessage, httpStatus, isNotFound } from '../../kube/patch.ts';
+import type { ClusterApi } from '../cluster-api.ts';
 
 export interface DrainSettings {
   /** -1 uses each pod's own grace period. */
@@ -44,41 +52,49 @@ function isBare(pod: V1Pod): boolean {
   return !pod.metadata?.ownerReferences?.some((owner) => owner.controller === true);
 }
 
-export function createDrainer(kc: KubeConfig, settings: DrainSettings): Drainer {
-  const core = kc.makeApiClient(CoreV1Api);
+export function createDrainer(api: ClusterApi, settings: DrainSettings): Drainer {
   const deleteOptions = settings.gracePeriodSeconds >= 0 ? { gracePeriodSeconds: settings.gracePeriodSeconds } : {};
 
-  async function remove(pod: V1Pod): Promise<'gone' | 'evicting' | 'budget'> {
+  /** Whether a budget of the pod's namespace lists it as disrupted: its eviction was approved. */
+  async function approvedDisruption(pod: V1Pod, budgets: Map<string, Promise<V1PodDisruptionBudget[]>>): Promise<boolean> {
+    const namespace = pod.metadata!.namespace!;
+    if (!budgets.has(namespace)) budgets.set(namespace, api.listPodDisruptionBudgets(namespace));
+    const list = await budgets.get(namespace)!;
+    return list.some((budget) => budget.status?.disruptedPods?.[pod.metadata!.name!] !== undefined);
+  }
+
+  async function remove(pod: V1Pod, budgets: Map<string, Promise<V1PodDisruptionBudget[]>>): Promise<'gone' | 'evicting' | 'budget'> {
     const name = pod.metadata!.name!;
     const namespace = pod.metadata!.namespace!;
     try {
-      if (isBare(pod)) {
-        await core.deleteNamespacedPod({ name, namespace, ...deleteOptions });
-      } else {
-        await core.createNamespacedPodEviction({
-          name,
-          namespace,
-          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions },
-        });
-      }
+      if (isBare(pod)) await api.deletePod(namespace, name, deleteOptions);
+      else await api.evictPod(namespace, name, deleteOptions);
       return 'evicting';
     } catch (error) {
       if (isNotFound(error)) return 'gone';
-      if (httpStatus(error) === 429) return 'budget';
+      if (httpStatus(error) === 429) return (await completeApproved(pod, budgets)) ? 'evicting' : 'budget';
       throw new Error(`evicting ${namespace}/${name}: ${apiErrorMessage(error)}`, { cause: error });
     }
   }
 
+  async function completeApproved(pod: V1Pod, budgets: Map<string, Promise<V1PodDisruptionBudget[]>>): Promise<boolean> {
+    if (!(await approvedDisruption(pod, budgets))) return false;
+    try {
+      await api.deletePod(pod.metadata!.namespace!, pod.metadata!.name!, deleteOptions);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    return true;
+  }
+
   return {
     async pass(node, now) {
-      const list = await core.listPodForAllNamespaces({
-        fieldSelector: `spec.nodeName=${node}`,
-        ...(settings.podSelector ? { labelSelector: settings.podSelector } : {}),
-      });
-      const leaving = list.items.filter((pod) => !exempt(pod));
+      const pods = await api.listPodsOnNode(node, settings.podSelector || undefined);
+      const leaving = pods.filter((pod) => !exempt(pod));
       const waiting: string[] = [];
       const blockedByBudget: string[] = [];
       let evicted = 0;
+      const budgets = new Map<string, Promise<V1PodDisruptionBudget[]>>();
       for (const pod of leaving) {
         const deletedAt = pod.metadata?.deletionTimestamp;
         if (deletedAt) {
@@ -87,7 +103,7 @@ export function createDrainer(kc: KubeConfig, settings: DrainSettings): Drainer 
           waiting.push(podName(pod));
           continue;
         }
-        const outcome = await remove(pod);
+        const outcome = await remove(pod, budgets);
         if (outcome === 'budget') blockedByBudget.push(podName(pod));
         else if (outcome === 'evicting') {
           evicted++;

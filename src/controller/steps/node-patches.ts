@@ -4,28 +4,42 @@
 
 import { randomUUID } from 'node:crypto';
 import type { V1Node, V1Taint } from '@kubernetes/client-node';
-import { CONTROLLER, KURED, type RebootJob } from '../../store/keys.ts';
+import { CONTROLLER, KURED, PHASE_LABEL, type RebootJob } from '../../store/keys.ts';
 import type { NodeProgress, Phase } from '../policy/progress.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
+import { parseRemediated, remember } from '../policy/remediation-memory.ts';
 
 export interface PatchSettings {
   readonly preferNoScheduleTaint: string;
   readonly preRebootNodeLabels: Readonly<Record<string, string>>;
   readonly postRebootNodeLabels: Readonly<Record<string, string>>;
   readonly annotateNodes: boolean;
+  /** The agent refuses a job older than this (the job's notAfter). */
+  readonly rebootTimeoutMs: number;
 }
 
 export interface NodePatch {
   readonly body: {
-    metadata: { resourceVersion?: string; annotations?: Record<string, string | null>; labels?: Record<string, string> };
+    metadata: { resourceVersion?: string; annotations?: Record<string, string | null>; labels?: Record<string, string | null> };
     spec?: { unschedulable?: boolean; taints?: V1Taint[] };
   };
   /** The progress this patch records, for events, notifications and metrics. */
   readonly progress?: NodeProgress;
 }
 
-function base(node: V1Node, annotations: Record<string, string | null>): NodePatch['body'] {
-  return { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations } };
+/** The state record and the phase label that mirrors it (absent once done, for kubectl -L). */
+function base(node: V1Node, annotations: Record<string, string | null>, progress?: NodeProgress): NodePatch['body'] {
+  const body: NodePatch['body'] = { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations } };
+  if (progress) {
+    annotations[CONTROLLER.state] = JSON.stringify(progress);
+    const label = progress.phase === 'done' ? null : progress.phase;
+    if ((node.metadata?.labels?.[PHASE_LABEL] ?? null) !== label) body.metadata.labels = { [PHASE_LABEL]: label };
+  }
+  return body;
+}
+
+function withLabels(body: NodePatch['body'], labels: Readonly<Record<string, string>>): void {
+  if (Object.keys(labels).length > 0) body.metadata.labels = { ...body.metadata.labels, ...labels };
 }
 
 function progressOf(phase: Phase, now: Date, reason: string, previous: NodeProgress | undefined, extra: Partial<NodeProgress> = {}): NodeProgress {
@@ -51,7 +65,7 @@ function withTaint(node: V1Node, key: string, present: boolean): V1Taint[] | und
 
 /** Record a phase without other changes (queued, waiting, withdrawn); sets the waiting taint. */
 export function recordPatch(node: V1Node, progress: NodeProgress, settings: PatchSettings, clearRequest: boolean): NodePatch {
-  const body = base(node, { [CONTROLLER.state]: JSON.stringify(progress), ...(clearRequest ? { [CONTROLLER.request]: null } : {}) });
+  const body = base(node, { ...(clearRequest ? { [CONTROLLER.request]: null } : {}) }, progress);
   const waitingForSlot = progress.phase === 'queued' || progress.phase === 'waiting';
   const taints = withTaint(node, settings.preferNoScheduleTaint, waitingForSlot);
   if (taints) body.spec = { taints };
@@ -68,52 +82,64 @@ export function startPatch(node: V1Node, observed: ObservedNode, now: Date, sett
     attempts: 0,
     startedAt: now.toISOString(),
   };
-  const annotations: Record<string, string | null> = { [CONTROLLER.state]: JSON.stringify(progress) };
+  const annotations: Record<string, string | null> = {};
   if (settings.annotateNodes) {
     annotations[KURED.rebootInProgress] = now.toISOString();
     annotations[KURED.mostRecentRebootNeeded] = observed.request?.at ?? now.toISOString();
   }
-  const body = base(node, annotations);
+  const body = base(node, annotations, progress);
   body.spec = { unschedulable: true };
-  if (Object.keys(settings.preRebootNodeLabels).length > 0) body.metadata.labels = { ...settings.preRebootNodeLabels };
+  withLabels(body, settings.preRebootNodeLabels);
   return { body, progress };
 }
 
-export function drainingPatch(node: V1Node, observed: ObservedNode, now: Date, reason: string): NodePatch {
-  const progress = progressOf('draining', now, reason, observed.progress);
-  const body = base(node, { [CONTROLLER.state]: JSON.stringify(progress) });
+/** Record the drain's progress; the policy computed the record (phase draining). */
+export function drainingPatch(node: V1Node, observed: ObservedNode, progress: NodeProgress): NodePatch {
+  const body = base(node, {}, progress);
   if (!observed.unschedulable) body.spec = { unschedulable: true }; // an admin uncordoned it mid-drain
   return { body, progress };
 }
 
 /** Hand the reboot job to the agent (ADR 0002) and record `rebooting`. */
-export function dispatchPatch(node: V1Node, observed: ObservedNode, now: Date): NodePatch {
-  const job: RebootJob = { id: randomUUID(), createdAt: now.toISOString(), bootIdBefore: observed.bootId ?? '' };
+export function dispatchPatch(node: V1Node, observed: ObservedNode, now: Date, settings: Pick<PatchSettings, 'rebootTimeoutMs'>): NodePatch {
+  const job: RebootJob = {
+    id: randomUUID(),
+    createdAt: now.toISOString(),
+    bootIdBefore: observed.bootId ?? '',
+    notAfter: new Date(now.getTime() + settings.rebootTimeoutMs).toISOString(),
+  };
   const attempts = (observed.progress?.attempts ?? 0) + 1;
   const progress = progressOf('rebooting', now, `reboot job ${job.id} handed to the agent (attempt ${attempts})`, observed.progress, {
     jobId: job.id,
     bootIdBefore: job.bootIdBefore,
     attempts,
   });
-  return { body: base(node, { [CONTROLLER.state]: JSON.stringify(progress), [CONTROLLER.rebootJob]: JSON.stringify(job) }), progress };
+  return { body: base(node, { [CONTROLLER.rebootJob]: JSON.stringify(job) }, progress), progress };
 }
 
 export function verifyingPatch(node: V1Node, observed: ObservedNode, now: Date): NodePatch {
   const progress = progressOf('verifying', now, 'boot ID changed; waiting for Ready and the sentinel to clear', observed.progress);
-  return { body: base(node, { [CONTROLLER.state]: JSON.stringify(progress) }), progress };
+  return { body: base(node, {}, progress), progress };
 }
 
 /** The node is back: uncordon only if kreboot cordoned it; post-reboot labels either way (kured #1328). */
 export function completePatch(node: V1Node, observed: ObservedNode, now: Date, settings: PatchSettings): NodePatch {
   const stayCordoned = observed.progress?.wasUnschedulable === true;
   const progress = progressOf('done', now, stayCordoned ? 'rebooted; left cordoned as it was before' : 'rebooted and uncordoned', observed.progress);
-  const annotations: Record<string, string | null> = { [CONTROLLER.state]: JSON.stringify(progress), [CONTROLLER.request]: null, [CONTROLLER.rebootJob]: null };
+  const annotations: Record<string, string | null> = { [CONTROLLER.request]: null, [CONTROLLER.rebootJob]: null };
   // kured keeps most-recent-reboot-needed as a record; only the in-progress mark goes.
   if (settings.annotateNodes) annotations[KURED.rebootInProgress] = null;
-  const body = base(node, annotations);
+  // The alert episode this reboot answered, in the same write that clears the request: a re-send
+  // of the same firing alert is then recognised, whenever it comes.
+  const request = observed.request;
+  if (request?.kind === 'remediation' && request.fingerprint && request.startsAt) {
+    const memory = parseRemediated(node.metadata?.annotations?.[CONTROLLER.remediated]);
+    annotations[CONTROLLER.remediated] = JSON.stringify(remember(memory, { fingerprint: request.fingerprint, startsAt: request.startsAt, at: now.toISOString() }, now));
+  }
+  const body = base(node, annotations, progress);
   const taints = withTaint(node, settings.preferNoScheduleTaint, false);
   body.spec = { ...(stayCordoned ? {} : { unschedulable: false }), ...(taints ? { taints } : {}) };
-  if (Object.keys(settings.postRebootNodeLabels).length > 0) body.metadata.labels = { ...settings.postRebootNodeLabels };
+  withLabels(body, settings.postRebootNodeLabels);
   return { body, progress };
 }
 
@@ -123,16 +149,27 @@ export function failPatch(node: V1Node, observed: ObservedNode, now: Date, failu
     ...(failure.final ? { final: true } : {}),
     ...(failure.halt ? { haltedRollout: true } : {}),
   });
-  const annotations: Record<string, string | null> = { [CONTROLLER.state]: JSON.stringify(progress) };
-  const body = base(node, annotations);
+  // The job goes in every failure, in the same write: an agent that starts late (same boot) must
+  // never find a job whose attempt already failed or timed out.
+  const annotations: Record<string, string | null> = observed.job ? { [CONTROLLER.rebootJob]: null } : {};
+  const body = base(node, annotations, progress);
   if (failure.restore) {
-    annotations[CONTROLLER.rebootJob] = null;
     if (settings.annotateNodes) annotations[KURED.rebootInProgress] = null;
     const taints = withTaint(node, settings.preferNoScheduleTaint, false);
     const uncordon = observed.progress?.wasUnschedulable !== true && observed.unschedulable;
     body.spec = { ...(uncordon ? { unschedulable: false } : {}), ...(taints ? { taints } : {}) };
   }
   return { body, progress };
+}
+
+/** After a resume: the policy's re-armed record (rebooting or verifying again, fresh timeout). */
+export function rearmPatch(node: V1Node, progress: NodeProgress): NodePatch {
+  return { body: base(node, {}, progress), progress };
+}
+
+/** Remove a reboot job no reboot in progress explains. */
+export function disarmPatch(node: V1Node): NodePatch {
+  return { body: base(node, { [CONTROLLER.rebootJob]: null }) };
 }
 
 export function requestCheckPatch(node: V1Node, now: Date): NodePatch {

@@ -1,7 +1,9 @@
 // Microsoft Teams incoming webhooks (Office 365 connector). shoutrrr's current form is
 // teams://GROUP@TENANT/ALTID/GROUPOWNER/EXTRAID?host=ORG.webhook.office.com, posting a legacy
 // MessageCard (which needs `text` or `summary`) to
-// https://HOST/webhookb2/GROUP@TENANT/IncomingWebhook/ALTID/GROUPOWNER/EXTRAID.
+// https://HOST/webhookb2/GROUP@TENANT/IncomingWebhook/ALTID/GROUPOWNER/EXTRAID. shoutrrr v0.8,
+// which kured uses, has no EXTRAID (Microsoft added that part to connector URLs later); such a URL
+// is posted to as v0.8 did, so a kured URL keeps whatever delivery it had.
 
 import { DeliveryError } from '../delivery-error.ts';
 import type { Notifier } from '../notifier.ts';
@@ -21,12 +23,11 @@ export function parseTeamsUrl(url: URL, context: ServiceContext): Notifier[] {
   if (!UUID.test(tenant)) throw new UrlProblem('teams: the tenant ID (after @) must be a 36-character UUID');
   if (!HASH.test(altId)) throw new UrlProblem('teams: the first path part (altId) must be 32 letters or digits');
   if (!UUID.test(groupOwner)) throw new UrlProblem('teams: the second path part (groupOwner) must be a 36-character UUID');
-  if (extraId === '') throw new UrlProblem('teams: the third path part (extraId) is missing');
   const host = query.get('host') ?? '';
   if (!/^[a-z0-9.-]+(:\d+)?$/i.test(host)) throw new UrlProblem('teams: the "host" option is required, e.g. host=contoso.webhook.office.com');
   const title = query.get('title');
   const color = query.get('color');
-  const postUrl = `https://${host}/webhookb2/${group}@${tenant}/IncomingWebhook/${altId}/${groupOwner}/${encodeURIComponent(extraId)}`;
+  const postUrl = `https://${host}/webhookb2/${group}@${tenant}/IncomingWebhook/${altId}/${groupOwner}${extraId === '' ? '' : `/${encodeURIComponent(extraId)}`}`;
 
   return [{
     service: 'teams',

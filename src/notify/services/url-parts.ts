@@ -3,6 +3,7 @@
 // wrong, never the token).
 
 import type { HttpTransport } from '../http-transport.ts';
+import type { SmtpSender } from '../smtp-sender.ts';
 
 /** A bad notification URL. The message must never contain a secret part of the URL. */
 export class UrlProblem extends Error {
@@ -16,6 +17,8 @@ export class UrlProblem extends Error {
 export interface ServiceContext {
   readonly transport: HttpTransport;
   readonly now: () => number;
+  /** How the smtp notifier sends mail; a nodemailer sender with default settings when absent. */
+  readonly smtp?: SmtpSender | undefined;
 }
 
 export function decode(part: string): string {
@@ -66,3 +69,23 @@ export function assertHeaderSafe(value: string, what: string): void {
 }
 
 export const JSON_CONTENT = 'application/json; charset=utf-8';
+export const FORM_CONTENT = 'application/x-www-form-urlencoded';
+
+/** The path of a URL split into its decoded parts, without empty leading or trailing parts. */
+export function pathParts(url: URL): string[] {
+  return url.pathname.split('/').filter((part) => part !== '').map(decode);
+}
+
+/** A comma-separated list option, trimmed, without empty items. */
+export function readList(options: Map<string, string>, key: string): string[] {
+  return (options.get(key) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** An integer option within a range, or the fallback when absent. */
+export function readInt(options: Map<string, string>, key: string, service: string, range: readonly [number, number], fallback?: number): number | undefined {
+  const value = options.get(key);
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < range[0] || number > range[1]) throw new UrlProblem(`${service}: option "${key}" must be a whole number from ${range[0]} to ${range[1]}`);
+  return number;
+}

@@ -1,9 +1,10 @@
-// A simulated host behind one KWOK node: a folder with its reboot sentinel and boot ID file, the
-// real `kreboot agent` for the node, and a reboot command that only leaves a marker file. The
-// host watches for that marker and then "reboots": the agent is killed (power cut), the node goes
-// NotReady (kwok-power.ts), and after `downMs` the boot ID changes, the sentinel is gone (as after
-// a real reboot that installed the update), the node is Ready again and a fresh agent starts on
-// the same metrics port. A host told never to return stays down.
+// A simulated host behind one KWOK node: a folder with its reboot sentinel, boot ID and /proc/stat
+// (btime: the boot time) files, the real `kreboot agent` for the node, and a reboot command that
+// only leaves a marker file. The host watches for that marker and then "reboots": the agent is
+// killed (power cut), the node goes NotReady (kwok-power.ts), and after `downMs` the boot ID and
+// boot time change, the sentinel is gone (as after a real reboot that installed the update), the
+// node is Ready again and a fresh agent starts on the same metrics port. A host told never to
+// return stays down.
 
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ export interface SimulatedHost {
   /** host:port Prometheus scrapes. */
   readonly metricsTarget: string;
   readonly bootIds: readonly string[];
+  /** When each boot began, as /proc/stat's btime shows it (the first one `bootedAgoMs` before the host was created). */
+  readonly bootTimes: readonly Date[];
   /** Times the reboot command ran. */
   readonly reboots: number;
   start(): Promise<void>;
@@ -42,7 +45,11 @@ export interface HostOptions {
   readonly core: CoreV1Api;
   /** How long a reboot keeps the node down (default 3 s). */
   readonly downMs?: number;
+  /** How long ago the host booted when the scenario starts (default one hour), for --max-node-age. */
+  readonly bootedAgoMs?: number;
   readonly onEvent?: (event: HostEvent) => void;
+  /** More agent flags (a manifest's), after the host's own: they must not set the host's paths or port. */
+  readonly args?: readonly string[];
 }
 
 export async function createHost(options: HostOptions): Promise<SimulatedHost> {
@@ -58,6 +65,11 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   chmodSync(rebootScript, 0o755);
   const bootIds = [`${node}-boot-1`];
   writeFileSync(bootIdFile, `${bootIds[0]}\n`);
+  const statFile = join(dir, 'stat');
+  // btime has a resolution of one second, like the kernel's.
+  const writeBootTime = (at: Date) => writeFileSync(statFile, `cpu  2255 34 2290 22625563\nbtime ${Math.floor(at.getTime() / 1000)}\nprocesses 2915\n`);
+  const bootTimes = [new Date(Math.floor((Date.now() - (options.bootedAgoMs ?? 3_600_000)) / 1000) * 1000)];
+  writeBootTime(bootTimes[0]!);
   const port = await freePort();
   let agent: AgentHandle | undefined;
   let rebooting = false;
@@ -69,7 +81,7 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   const startAgent = async () => {
     agent = await launchAgent({
       node, kubeconfig: options.kubeconfig, port, logPath: join(dir, 'agent.log'),
-      args: [`--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootIdFile}`, '--period=1s', `--reboot-command=${rebootScript}`],
+      args: [`--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootIdFile}`, `--proc-stat-file=${statFile}`, '--period=1s', `--reboot-command=${rebootScript}`, ...options.args ?? []],
     });
     emit('agent started');
   };
@@ -87,6 +99,8 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
     if (stopped) return;
     bootIds.push(`${node}-boot-${bootIds.length + 1}`);
     writeFileSync(bootIdFile, `${bootIds.at(-1)}\n`);
+    bootTimes.push(new Date(Math.floor(Date.now() / 1000) * 1000));
+    writeBootTime(bootTimes.at(-1)!);
     rmSync(sentinel, { force: true });
     await powerOn(core, node);
     emit('powered on');
@@ -105,6 +119,7 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
     node, dir, sentinel,
     metricsTarget: `127.0.0.1:${port}`,
     bootIds,
+    bootTimes,
     get reboots() {
       return reboots;
     },

@@ -20,11 +20,15 @@ import { createWorkloads, LOCK_DS, watchBudgets, type BudgetWatch } from './work
 
 export interface ScenarioOptions {
   readonly nodes?: number;
+  /** Zone labels (topology.kubernetes.io/zone) dealt to the nodes in turn. */
+  readonly zones?: readonly string[];
   /** Controller flags added to the scenario's own. */
   readonly controllerArgs?: readonly string[];
   readonly extraRules?: readonly ExtraRule[];
   /** How long a simulated reboot keeps a node down. */
   readonly downMs?: number;
+  /** How long before the start each node's host booted (default one hour), for --max-node-age. */
+  readonly bootedAgoMs?: (node: string) => number | undefined;
   readonly onTransition?: (t: Transition) => void;
   readonly onHostEvent?: (e: HostEvent) => void;
   /** Prometheus scrapes the controller too (job kreboot-controller), for dashboard queries. */
@@ -69,14 +73,14 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     step('namespace, nodes and workloads');
     const namespace = await cluster.newNamespace('e2e');
     const nodeLabel = { 'kreboot.dev/e2e': namespace };
-    const nodes = await cluster.createNodes(options.nodes ?? 5, { prefix: 'node', labels: nodeLabel, zones: ['zone-a', 'zone-b'] });
+    const nodes = await cluster.createNodes(options.nodes ?? 5, { prefix: 'node', labels: nodeLabel, zones: options.zones ?? ['zone-a', 'zone-b'] });
     await createWorkloads(cluster, namespace, nodeLabel, nodes[0]!);
 
     step(`one agent per node (${nodes.length} kreboot agent processes)`);
     const kubeconfig = await agentKubeconfig(cluster);
     const hosts = new Map<string, SimulatedHost>();
     for (const node of nodes) {
-      const host = await createHost({ node, root: join(dir, 'hosts'), kubeconfig, core: cluster.core, ...(options.downMs ? { downMs: options.downMs } : {}), onEvent: (e) => {
+      const host = await createHost({ node, root: join(dir, 'hosts'), kubeconfig, core: cluster.core, ...(options.downMs ? { downMs: options.downMs } : {}), bootedAgoMs: options.bootedAgoMs?.(node), onEvent: (e) => {
         hostEvents.push(e);
         options.onHostEvent?.(e);
       } });

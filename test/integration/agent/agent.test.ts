@@ -75,7 +75,9 @@ function files(name: string) {
   const failing = join(base, 'failing-reboot.sh');
   writeFileSync(failing, `#!/bin/sh\necho 'Failed to reboot: interactive authentication required' >&2\nexit 3\n`);
   chmodSync(failing, 0o755);
-  return { base, bootIdFile, sentinel: join(base, 'reboot-required'), ranFile, script, failing, runs: () => (existsSync(ranFile) ? readFileSync(ranFile, 'utf8').trim().split('\n').length : 0) };
+  const statFile = join(base, 'stat');
+  writeFileSync(statFile, 'cpu  2255 34 2290 22625563\nbtime 1764547200\nprocesses 2915\n');
+  return { base, bootIdFile, statFile, sentinel: join(base, 'reboot-required'), ranFile, script, failing, runs: () => (existsSync(ranFile) ? readFileSync(ranFile, 'utf8').trim().split('\n').length : 0) };
 }
 
 async function agent(node: string, name: string, args: string[]): Promise<AgentProcess> {
@@ -100,6 +102,9 @@ describe('sentinel', () => {
     assert.equal(first[AGENT.bootId], 'boot-1');
     assert.equal(first[AGENT.agentVersion], '0.1.0');
     assert.equal(first[AGENT.sentinelError], undefined);
+    // The default --proc-stat-file is this machine's /proc/stat (not namespaced): its btime.
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
+    assert.equal(first[AGENT.bootTime], new Date(btime * 1000).toISOString());
 
     writeFileSync(f.sentinel, '');
     const createdAt = Date.now();
@@ -156,9 +161,10 @@ describe('reboot jobs', () => {
   test('a dispatched job runs once, not again after an agent restart, and is done after the reboot', async () => {
     const node = await newNode('agent-job');
     const f = files('job');
-    const args = [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=1h', `--reboot-command=${f.script} --now`];
+    const args = [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, `--proc-stat-file=${f.statFile}`, '--period=1h', `--reboot-command=${f.script} --now`];
     let a = await agent(node, 'job-1', args);
     await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the boot ID report', timeoutMs: 20_000 });
+    assert.equal((await annotations(node))[AGENT.bootTime], '2025-12-01T00:00:00.000Z', 'boot time from --proc-stat-file, in the same report');
 
     await dispatch(node, 'job-a', 'boot-1');
     const started = await waitFor(async () => {
@@ -178,8 +184,10 @@ describe('reboot jobs', () => {
     // The "reboot": a new boot ID, and the agent starts again.
     await a.stop();
     writeFileSync(f.bootIdFile, 'boot-2\n');
+    writeFileSync(f.statFile, 'btime 1764633600\n');
     a = await agent(node, 'job-3', args);
     await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-2', { what: 'the new boot ID on the Node', timeoutMs: 20_000 });
+    assert.equal((await annotations(node))[AGENT.bootTime], '2025-12-02T00:00:00.000Z', 'the new boot\'s time with the new boot ID');
     await waitFor(() => /"reason":"done: the host booted since the job was created"/.test(a.log()), { what: 'the job recognised as done', timeoutMs: 20_000 });
     assert.equal(f.runs(), 1);
     assert.equal((await jobStatus(node))?.state, 'started');
@@ -227,6 +235,20 @@ describe('reboot jobs', () => {
     await waitFor(() => /"job":"job-old","reason":"done: the host booted/.test(a.log()), { what: 'the job judged done', timeoutMs: 20_000 });
     assert.equal(await jobStatus(node), undefined);
     assert.equal(f.runs(), 0);
+  });
+});
+
+describe('boot time', () => {
+  test('an unreadable --proc-stat-file leaves the boot time out and logs why; the rest of the report is written', async () => {
+    const node = await newNode('agent-btime');
+    const f = files('btime');
+    writeFileSync(f.statFile, 'cpu 1 2 3\n');
+    const a = await agent(node, 'btime', [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, `--proc-stat-file=${f.statFile}`, '--period=2s']);
+    await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the report', timeoutMs: 20_000 });
+    assert.equal((await annotations(node))[AGENT.bootTime], undefined);
+    assert.match(a.log(), /cannot read the boot time.*has no \\"btime\\" line|has no \\"btime\\" line.*cannot read the boot time/);
+    writeFileSync(f.statFile, 'btime 1764547200\n');
+    await waitFor(async () => (await annotations(node))[AGENT.bootTime] === '2025-12-01T00:00:00.000Z', { what: 'the boot time once readable', timeoutMs: 15_000 });
   });
 });
 

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
 import type { Cluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
+import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import { startControllerProcess, type ControllerProcess } from './controller-process.ts';
 import { startFlightMonitor, type FlightMonitor } from './flight-monitor.ts';
 import { startTestAgents, type Behaviour, type TestAgents } from './test-agent.ts';
@@ -37,6 +38,9 @@ export async function setUpWorld(
     startController?: boolean;
     rebootMs?: number;
     firstCheckMs?: number;
+    /** Labels per node index (zones, roles), set before the controller starts. */
+    nodeLabels?: Record<number, Record<string, string>>;
+    zones?: { label: string; maxPerZone: number };
   },
 ): Promise<World> {
   const namespace = await cluster.newNamespace('ctl');
@@ -44,10 +48,15 @@ export async function setUpWorld(
   const nodes = await cluster.createNodes(options.nodes, { labels: { 'kreboot-test': namespace } });
   await cluster.createDaemonSet(namespace, LOCK_DS, { tolerations: [{ operator: 'Exists' }] });
   for (const index of options.preCordoned ?? []) await cluster.setUnschedulable(nodes[index]!, true);
+  for (const [index, labels] of Object.entries(options.nodeLabels ?? {})) {
+    await cluster.core.patchNode({ name: nodes[Number(index)]!, body: { metadata: { labels } } }, MERGE_PATCH);
+  }
   const required = options.required === 'all' ? nodes : (options.required ?? []).map((index) => nodes[index]!);
   const behaviour = Object.fromEntries(Object.entries(options.behaviour ?? {}).map(([index, value]) => [nodes[Number(index)]!, value]));
   const agents = await startTestAgents(cluster.kc, nodes, { required, behaviour, labelSelector: selector, ...(options.rebootMs ? { rebootMs: options.rebootMs } : {}), ...(options.firstCheckMs ? { firstCheckMs: options.firstCheckMs } : {}) });
-  const monitor = await startFlightMonitor(cluster.kc, { labelSelector: selector, preCordoned: (options.preCordoned ?? []).map((index) => nodes[index]!) });
+  const concurrencyArg = (options.controllerArgs ?? []).find((arg) => arg.startsWith('--concurrency='));
+  const concurrency = concurrencyArg ? Number(concurrencyArg.split('=')[1]) : 1;
+  const monitor = await startFlightMonitor(cluster.kc, { labelSelector: selector, preCordoned: (options.preCordoned ?? []).map((index) => nodes[index]!), concurrency, ...(options.zones ? { zones: options.zones } : {}) });
   const controllers: ControllerProcess[] = [];
 
   const world: World = {

@@ -51,7 +51,7 @@ before(async () => {
   const built = buildGates(
     {
       prometheus: {
-        url: new URL(monitoring.prometheusUrl), alertFilter: undefined, alertFilterMatchOnly: false, alertFiringOnly: false, alertScope: 'node', alertFilterLabels: [],
+        url: new URL(monitoring.prometheusUrl), alertFilter: undefined, alertFilterMatchOnly: false, alertFiringOnly: false, alertScope: 'node', alertFilterLabels: [], alertIgnoreSilenced: false,
         gateQuery: 'test_load > 3', bearerTokenFile: '', username: '', passwordFile: '', caFile: '', timeoutMs: 2000,
       },
       window: { rebootDays: ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'], startTime: '0:00', endTime: '23:59:59', timeZone: 'UTC', maintenanceWindows: [] },

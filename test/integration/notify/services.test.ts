@@ -8,7 +8,10 @@ import { createNotifications } from '../../../src/notify/create-notifications.ts
 import type { NotificationEvent } from '../../../src/notify/event.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { counted, testLogger } from './helpers.ts';
-import { overridesFor, ROUTES, serviceUrls, SLACK_HOOK, startServiceSink, textsBy } from './service-sink.ts';
+import {
+  BARK_KEY, GOOGLECHAT, GOTIFY_TOKEN, IFTTT_KEY, JOIN_KEY, OPSGENIE_KEY, overridesFor, PUSHBULLET_TOKEN, PUSHOVER, ROCKETCHAT, ROUTES, serviceUrls, SLACK_HOOK,
+  startServiceSink, textsBy, WORKFLOW, ZULIP,
+} from './service-sink.ts';
 
 const templates = { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' };
 
@@ -52,10 +55,11 @@ test('each service receives every message of a rollout, in order, in the form it
 
   assert.deepEqual(rejections, []);
   for (const [name, prefix] of Object.entries(ROUTES)) assert.deepEqual(textsBy(sink, prefix), expected, name);
-  for (const service of ['slack', 'teams', 'discord', 'telegram', 'mattermost', 'ntfy', 'generic']) {
+  for (const service of ['slack', 'teams', 'discord', 'telegram', 'mattermost', 'ntfy', 'generic', 'gotify', 'pushover', 'rocketchat', 'googlechat', 'zulip', 'opsgenie', 'pushbullet', 'bark', 'join', 'ifttt']) {
     assert.equal(await counted(registry, service, 'failed'), 0, service);
   }
   assert.equal(await counted(registry, 'slack', 'sent'), 2 * expected.length);
+  assert.equal(await counted(registry, 'teams', 'sent'), 2 * expected.length, 'the connector and the Workflows URL');
   // Details a reader of each service would see.
   const [mattermost] = sink.received(ROUTES.mattermost);
   assert.deepEqual(mattermost?.json(), { text: expected[0], username: 'kreboot', channel: 'ops' });
@@ -97,4 +101,49 @@ test('a request the service refuses is counted as failed and not retried', async
   assert.equal(await counted(registry, 'slack', 'retried'), 0);
   assert.match(notifications.status()[0]?.lastError ?? '', /slack API error: not_authed/);
   assert.ok(!lines.join('\n').includes('wrongwrongwrong'), 'the token never reaches the log');
+});
+
+test('each added service refuses a wrong credential as the real one does, and it is counted as failed', async (t) => {
+  const { sink, rejections } = await startServiceSink();
+  t.after(() => sink.close());
+  const { log } = testLogger(t, () => `rejections: ${rejections.join('\n')}`);
+  const registry = new Registry();
+  const urls = serviceUrls(sink);
+  const wrong = [
+    urls.teamsWorkflow.replace(WORKFLOW.sig, 'V3JvbmdTaWduYXR1cmVXcm9uZ1NpZ25hdHVy'),
+    urls.gotify.replace(GOTIFY_TOKEN, 'AwrongToken.XYZ'),
+    urls.pushover.replace(PUSHOVER.user, 'gznej3rKEVAvPUxu9vvNnqpmZpokzF'),
+    urls.rocketchat.replace(ROCKETCHAT.b, 'WrongTokenBWrongTokenBWrongTokenB'),
+    urls.googlechat.replace(GOOGLECHAT.token, 'wrongtokenwrongtokenwrongtoken'),
+    urls.zulip.replace(ZULIP.key, 'wrongkeywrongkeywrongkeywrongkey'),
+    urls.opsgenie.replace(OPSGENIE_KEY, '00000000-0000-4000-8000-000000000000'),
+    urls.pushbullet.replace(PUSHBULLET_TOKEN, 'o.wrongwrongwrongwrongwrongwrongwr'),
+    urls.bark.replace(BARK_KEY, 'WrongDeviceKeyWrongKey'),
+    urls.join.replace(JOIN_KEY, 'ffffffffffffffffffffffffffffffff'),
+    urls.ifttt.replace(IFTTT_KEY, 'wrong-key-wrong-key'),
+  ];
+  const notifications = createNotifications({
+    config: { urls: wrong, slackHookUrl: '', slackUsername: 'kured', slackChannel: '', templates },
+    log, registry, endpointOverrides: overridesFor(sink), timeoutMs: 5000,
+  });
+  t.after(() => notifications.close(1000));
+  notifications.notify({ kind: 'drain', node: 'worker-9' });
+  assert.equal(await notifications.drain(30_000), true);
+  assert.equal(rejections.length, wrong.length, rejections.join('\n'));
+  for (const service of ['teams', 'gotify', 'pushover', 'rocketchat', 'googlechat', 'zulip', 'opsgenie', 'pushbullet', 'bark', 'join', 'ifttt']) {
+    assert.equal(await counted(registry, service, 'failed'), 1, service);
+    assert.equal(await counted(registry, service, 'retried'), 0, service);
+    assert.equal(await counted(registry, service, 'sent'), 0, service);
+  }
+});
+
+test('the Workflows stand-in refuses the retired connector\'s MessageCard, as a Workflows flow does', async (t) => {
+  const { sink, rejections } = await startServiceSink();
+  t.after(() => sink.close());
+  const response = await fetch(`${sink.url}${ROUTES.teamsWorkflow}?api-version=2016-06-01&sig=${WORKFLOW.sig}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: 'x', text: 'Draining node n1' }),
+  });
+  assert.equal(response.status, 400);
+  assert.match(rejections[0] ?? '', /attachments is required/);
 });

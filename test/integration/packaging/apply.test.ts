@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadAllYaml } from '@kubernetes/client-node';
+import { load } from 'js-yaml';
 import { startCluster } from '../../harness/cluster.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { applyServerSide, deleteManifests, helm, helmTemplate, kubectlOk, kustomize, ROOT, run, type RunResult } from './tools.ts';
@@ -30,8 +31,18 @@ const CUSTOM_VALUES = {
   resources: { limits: { memory: '100Mi' } },
   metrics: { create: true, labels: { release: 'prometheus' } },
   service: { create: true },
-  prometheusRule: { create: true },
-  controller: { replicas: 3, credentials: { webhookUsername: 'alertmanager', adminToken: false }, extraArgs: { 'reboot-timeout': '45m' } },
+  prometheusRule: { create: true, for: '15m' },
+  alertmanagerConfig: { create: true, labels: { alertmanagerConfig: 'kreboot' }, alertNames: ['RebootRequired', 'NodeKernelDeadlock'] },
+  serviceAccount: { extraAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/kreboot' } },
+  initContainers: [{ name: 'agent-init', image: 'registry.example/init:1', command: ['true'] }],
+  controller: {
+    replicas: 3, credentials: { webhookUsername: 'alertmanager', adminToken: false }, extraArgs: { 'retry-backoff': '10m' },
+    trigger: 'alert', maintenanceWindows: ['0 22 * * 1-5 4h'], managedNodeSelector: 'pool=general', rebootTimeout: '45m', alertScope: 'cluster',
+    remediationAlertRegexp: '^NodeKernelDeadlock$', webhookBodyLimit: 2_000_000, prometheusUsername: 'kreboot', prometheusPasswordFile: '/etc/kreboot/prometheus/password',
+    extraSecretMounts: [{ name: 'prometheus', secretName: 'prometheus-basic-auth', mountPath: '/etc/kreboot/prometheus' }],
+    initContainers: [{ name: 'controller-init', image: 'registry.example/init:1', command: ['true'] }],
+    volumes: [{ name: 'scratch', emptyDir: {} }], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+  },
 };
 
 function assertClean(what: string, result: RunResult): void {
@@ -119,13 +130,50 @@ test('the Helm chart with non-default values applies server-side and renders the
 
   const deployment = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'deployment', 'hc-kreboot-controller', '-o', 'json']));
   const controller = deployment.spec.template.spec.containers[0];
-  for (const arg of ['--concurrency=2', '--blocking-pod-selector=team in (db,storage)', '--reboot-days=mo', '--reboot-days=tu', '--webhook-username=alertmanager', '--reboot-timeout=45m', '--drain-grace-period=60', '--alert-firing-only', '--ds-name=hc-kreboot-agent', '--ds-namespace=kreboot-helm-custom']) {
+  for (const arg of ['--concurrency=2', '--blocking-pod-selector=team in (db,storage)', '--reboot-days=mo', '--reboot-days=tu', '--webhook-username=alertmanager',
+    '--reboot-timeout=45m', '--drain-grace-period=60', '--alert-firing-only', '--ds-name=hc-kreboot-agent', '--ds-namespace=kreboot-helm-custom',
+    '--trigger=alert', '--maintenance-window=0 22 * * 1-5 4h', '--node-selector=pool=general', '--alert-scope=cluster', '--retry-backoff=10m',
+    '--remediation-alert-regexp=^NodeKernelDeadlock$', '--prometheus-username=kreboot', '--prometheus-password-file=/etc/kreboot/prometheus/password',
+    // Helm reads numbers as floats: a million must not reach the flag as 2e+06.
+    '--webhook-body-limit=2000000']) {
     assert.ok(controller.args.includes(arg), `controller lacks ${arg}: ${controller.args.join(' ')}`);
   }
   assert.ok(!controller.args.some((a: string) => a.startsWith('--admin-token-file')));
   assert.equal(deployment.spec.replicas, 3);
+  // The Prometheus password file comes from its Secret, mounted where the flag says.
+  const pod = deployment.spec.template.spec;
+  assert.equal(pod.volumes.find((v: { name: string }) => v.name === 'prometheus').secret.secretName, 'prometheus-basic-auth');
+  assert.deepEqual(controller.volumeMounts.find((m: { name: string }) => m.name === 'prometheus'), { name: 'prometheus', mountPath: '/etc/kreboot/prometheus', readOnly: true });
+  assert.ok(controller.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/scratch'));
+  assert.deepEqual(pod.initContainers.map((c: { name: string }) => c.name), ['controller-init']);
+  assert.deepEqual(daemonSet.spec.template.spec.initContainers.map((c: { name: string }) => c.name), ['agent-init']);
+  const accounts = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'serviceaccounts', '-l', 'app.kubernetes.io/instance=hc', '-o', 'json']));
+  assert.equal(accounts.items.length, 2);
+  for (const account of accounts.items) assert.equal(account.metadata.annotations['eks.amazonaws.com/role-arn'], 'arn:aws:iam::111122223333:role/kreboot');
+
   const monitors = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'servicemonitors', '-o', 'json']));
   assert.equal(monitors.items.length, 2);
+  for (const monitor of monitors.items) assert.equal(monitor.spec.endpoints[0].honorLabels, true);
+
+  // The AlertmanagerConfig routes both alerts to the controller Service with the Secret's basic auth.
+  const amConfig = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'alertmanagerconfig', 'hc-kreboot', '-o', 'json']));
+  assert.deepEqual(amConfig.spec.route.matchers, [{ name: 'alertname', value: 'RebootRequired|NodeKernelDeadlock', matchType: '=~' }]);
+  const hook = amConfig.spec.receivers[0].webhookConfigs[0];
+  assert.equal(hook.url, 'http://hc-kreboot-controller.kreboot-helm-custom.svc:8080/api/v1/alerts');
+  assert.equal(hook.sendResolved, true);
+  const secret = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'secret', 'hc-kreboot-controller', '-o', 'json']));
+  for (const ref of [hook.httpConfig.basicAuth.username, hook.httpConfig.basicAuth.password]) {
+    assert.equal(ref.name, 'hc-kreboot-controller');
+    assert.ok(secret.data[ref.key], `the Secret lacks ${ref.key}`);
+  }
+  assert.equal(Buffer.from(secret.data['webhook-username'], 'base64').toString(), 'alertmanager');
+
+  // The PrometheusRule is alertmanager/rules.yaml, with RebootRequired's for and namespace label.
+  const rule = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'prometheusrule', 'hc-kreboot', '-o', 'json']));
+  const expected = load(readFileSync(join(ROOT, 'alertmanager/rules.yaml'), 'utf8')) as { groups: Array<{ rules: Array<Record<string, unknown>> }> };
+  const rebootRequired = expected.groups[0]!.rules[0]!;
+  Object.assign(rebootRequired, { for: '15m', labels: { ...(rebootRequired.labels as object), namespace: 'kreboot-helm-custom' } });
+  assert.deepEqual(rule.spec.groups, expected.groups);
 });
 
 test('the chart grants exactly the RBAC rules of the kustomize base', () => {

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { AppsV1Api, AuthenticationV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, AuthenticationV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { startCluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
@@ -71,7 +71,7 @@ test('the agent\'s bound token names the node of its pod', async () => {
 });
 
 test('the agent may write and remove its own annotations on its own Node, read Nodes and watch its own, but not list them', async () => {
-  allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/boot-id': 'boot-1', 'kreboot.dev/reboot-required': 'true', 'kreboot.dev/job-status': '{"id":"j1","state":"acknowledged"}' }), 'own annotations');
+  allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/boot-id': 'boot-1', 'kreboot.dev/boot-time': '2026-01-01T00:00:00.000Z', 'kreboot.dev/reboot-required': 'true', 'kreboot.dev/job-status': '{"id":"j1","state":"acknowledged"}' }), 'own annotations');
   allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/job-status': null }), 'remove own annotation');
   const node = await admin.makeApiClient(CoreV1Api).readNode({ name: nodes[0]! });
   assert.equal(node.metadata?.annotations?.['kreboot.dev/boot-id'], 'boot-1');
@@ -110,6 +110,10 @@ test('RBAC denies the agent evictions, deletions, status writes, pods and secret
   denied(await attempt(async () => core.replaceNode({ name: nodes[0]!, body: await core.readNode({ name: nodes[0]! }) })), 'update (PUT) node');
   denied(await attempt(() => core.listPodForAllNamespaces()), 'list pods');
   denied(await attempt(() => core.listNamespacedSecret({ namespace: 'kreboot' })), 'list secrets');
+  // Budgets are read (to complete an interrupted eviction), never written.
+  const policy = controller.kc.makeApiClient(PolicyV1Api);
+  allowed(await attempt(() => policy.listNamespacedPodDisruptionBudget({ namespace: ns })), 'list PodDisruptionBudgets');
+  denied(await attempt(() => policy.createNamespacedPodDisruptionBudget({ namespace: ns, body: { metadata: { name: 'pdb' }, spec: { maxUnavailable: 1, selector: {} } } })), 'create PodDisruptionBudget');
 });
 
 test('the controller may cordon, label, taint and annotate Nodes, and read and watch them', async () => {

@@ -58,7 +58,9 @@ export async function createRig(cluster: Cluster): Promise<Rig> {
   const bootId = join(dir, 'boot_id');
   writeFileSync(bootId, 'boot-before\n');
   const nsenter = script(dir, 'nsenter', 'shift; [ "$1" = "--" ] && shift; exec "$@"');
-  const reboot = script(dir, 'reboot', `echo boot-after > '${bootId}'; rm -f '${sentinel}'`);
+  // The sentinel goes first: a check between the two writes must not see the new boot ID with the
+  // sentinel still set, which the controller rightly takes for a reboot that did not help.
+  const reboot = script(dir, 'reboot', `rm -f '${sentinel}'; echo boot-after > '${bootId}'`);
   const webhookTokenFile = join(dir, 'webhook-token');
   writeFileSync(webhookTokenFile, 'webhook-secret\n');
   writeFileSync(join(dir, 'admin-token'), 'admin-secret\n');

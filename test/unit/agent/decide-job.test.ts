@@ -7,7 +7,8 @@ import { readJob, readJobStatus } from '../../../src/agent/jobs/job-records.ts';
 import { AGENT, CONTROLLER, type JobStatus } from '../../../src/store/keys.ts';
 
 const BOOT = 'boot-a';
-const JOB = { id: 'job-1', createdAt: '2026-11-26T17:00:00Z', bootIdBefore: BOOT };
+const NOW = new Date('2026-11-26T17:05:00Z');
+const JOB = { id: 'job-1', createdAt: '2026-11-26T17:00:00Z', bootIdBefore: BOOT, notAfter: '2026-11-26T17:30:00Z' };
 const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): JobStatus => ({ id: 'job-1', state, at: '2026-11-26T17:00:01Z', bootId: BOOT, ...extra });
 
 interface Row {
@@ -15,6 +16,7 @@ interface Row {
   readonly job?: unknown;
   readonly status?: unknown;
   readonly bootId?: string;
+  readonly now?: Date;
   readonly act: boolean;
   readonly acknowledged?: boolean;
   readonly reason?: RegExp;
@@ -33,6 +35,9 @@ const ROWS: Row[] = [
   { name: 'after the reboot, even without a status', job: JOB, bootId: 'boot-b', act: false, reason: /host booted/ },
   { name: 'acknowledged during another boot', job: JOB, status: status('acknowledged', { bootId: 'boot-z' }), act: false, reason: /another boot/ },
   { name: 'unreadable status might hide a start', job: JOB, status: 'garbage', act: false, reason: /unreadable/ },
+  { name: 'past its notAfter (the controller gave up; an agent started late): never run', job: JOB, now: new Date('2026-11-26T17:30:01Z'), act: false, reason: /expired/ },
+  { name: 'past notAfter even when acknowledged before', job: JOB, status: status('acknowledged'), now: new Date('2026-11-26T18:00:00Z'), act: false, reason: /expired/ },
+  { name: 'a job from a controller without notAfter is still run', job: { id: 'job-1', createdAt: '2026-11-26T17:00:00Z', bootIdBefore: BOOT }, act: true, acknowledged: false },
   { name: 'boot ID cannot be read', job: JOB, bootId: '', act: false, reason: /boot ID cannot be read/ },
 ];
 
@@ -42,7 +47,7 @@ for (const row of ROWS) {
     if (row.job !== undefined) annotations[CONTROLLER.rebootJob] = typeof row.job === 'string' ? row.job : JSON.stringify(row.job);
     if (row.status !== undefined) annotations[AGENT.jobStatus] = typeof row.status === 'string' ? row.status : JSON.stringify(row.status);
     const bootId = row.bootId === '' ? undefined : (row.bootId ?? BOOT);
-    const decision = decideJob(readJob(annotations), readJobStatus(annotations), bootId);
+    const decision = decideJob(readJob(annotations), readJobStatus(annotations), bootId, row.now ?? NOW);
     assert.equal(decision.act, row.act);
     if (decision.act) assert.equal(decision.acknowledged, row.acknowledged);
     else assert.match(decision.reason, row.reason!);

@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, wantsToStart, type Action } from '../../../src/controller/policy/decide.ts';
+import { decide, wantsToStart, type Action, type RunnerFact } from '../../../src/controller/policy/decide.ts';
+import { isOutOfService } from '../../../src/controller/policy/progress.ts';
 import type { Verdict } from '../../../src/gates/gate.ts';
 import { NOW, SETTINGS, ago, later, node } from './fixtures.ts';
 
@@ -15,6 +16,8 @@ interface Row {
   node: ReturnType<typeof node>;
   holdsSlot?: boolean;
   verdict?: Verdict;
+  resumedAt?: string;
+  fact?: RunnerFact;
   settings?: Partial<typeof SETTINGS>;
   expect: Partial<Action> & { type: Action['type'] };
   check?: (action: Action) => void;
@@ -194,12 +197,109 @@ const rows: Row[] = [
     holdsSlot: true,
     expect: { type: 'release' },
   },
+  {
+    name: 'queued, the request withdrawn (resolved alert): recorded done, the reason says so',
+    node: node({ progress: { phase: 'waiting', since: ago(30), reason: 'maintenance-window: closed' } }),
+    expect: { type: 'record' },
+    check: (action) => {
+      assert.equal(action.type === 'record' && action.progress.phase, 'done');
+      assert.match(action.type === 'record' ? action.progress.reason : '', /withdrawn/);
+    },
+  },
+  {
+    name: 'the runner found no free slot: queued with its reason (the policy writes the phase)',
+    node: node({ request: alertRequest }),
+    verdict: open,
+    fact: { type: 'no-slot', reason: 'waiting for a free slot (1/1 in flight)' },
+    expect: { type: 'record' },
+    check: (action) => {
+      assert.equal(action.type === 'record' && action.progress.phase, 'queued');
+      assert.equal(action.type === 'record' && action.progress.reason, 'waiting for a free slot (1/1 in flight)');
+    },
+  },
+  { name: 'the drain pass found nothing left: hand out the job', node: node({ progress: { phase: 'draining', since: ago(10), reason: '' } }), fact: { type: 'drained' }, expect: { type: 'dispatch' } },
+  {
+    name: 'cordoned, the first pass left pods: recorded as draining with the reason',
+    node: node({ progress: { phase: 'cordoned', since: ago(10), reason: '', wasUnschedulable: false, attempts: 0 } }),
+    fact: { type: 'drain-waiting', reason: 'waiting for 1 pod(s) to terminate: ns/a', blockedByBudget: false },
+    expect: { type: 'record', requeueAt: later(1) },
+    check: (action) => {
+      assert.equal(action.type === 'record' && action.progress.phase, 'draining');
+      assert.equal(action.type === 'record' && action.progress.wasUnschedulable, false, 'the cordon record is carried');
+    },
+  },
+  {
+    name: 'draining, same kind of wait as recorded: no rewrite, requeue (later when PDB-blocked)',
+    node: node({ progress: { phase: 'draining', since: ago(10), reason: 'eviction blocked by a PodDisruptionBudget: ns/a' } }),
+    fact: { type: 'drain-waiting', reason: 'eviction blocked by a PodDisruptionBudget: ns/b', blockedByBudget: true },
+    expect: { type: 'none', requeueAt: later(5) },
+  },
+  {
+    name: 'a reboot job beside a failed record (timed out, or written by someone else): removed',
+    node: node({ job: { id: 'j1', createdAt: ago(4000), bootIdBefore: 'boot-1' }, progress: { phase: 'failed', since: ago(30), reason: 'x', haltedRollout: true, final: true } }),
+    holdsSlot: true,
+    expect: { type: 'disarm' },
+  },
+  {
+    name: 'a reboot job on a node kreboot is not rebooting: removed before anything else',
+    node: node({ request: alertRequest, job: { id: 'evil', createdAt: ago(1), bootIdBefore: 'boot-1' } }),
+    verdict: open,
+    expect: { type: 'disarm' },
+  },
+  {
+    name: 'in flight without a slot (the lock was edited): take the slot back before going on',
+    node: node({ progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }),
+    holdsSlot: false,
+    expect: { type: 'reacquire' },
+  },
+  {
+    name: 'halted by this node, an operator asks to reboot it: it keeps its slot and stays out (issue 12 #1)',
+    node: node({ request: { at: ago(5), kind: 'api', by: 'api' }, ready: false, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1' } }),
+    holdsSlot: true,
+    verdict: { open: false, gate: 'halted', reason: 'rollout halted' },
+    expect: { type: 'none' },
+  },
+  {
+    name: 'halted, no resume since the failure: nothing moves',
+    node: node({ ready: false, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1' } }),
+    holdsSlot: true,
+    resumedAt: ago(60),
+    expect: { type: 'none' },
+  },
+  {
+    name: 'halted, resumed since and still not back: rebooting again with a fresh timeout',
+    node: node({ ready: false, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1', attempts: 1 } }),
+    holdsSlot: true,
+    resumedAt: ago(5),
+    expect: { type: 'rearm' },
+    check: (action) => {
+      assert.equal(action.type === 'rearm' && action.progress.phase, 'rebooting');
+      assert.equal(action.type === 'rearm' && action.progress.since, NOW.toISOString());
+      assert.equal(action.type === 'rearm' && action.progress.haltedRollout, undefined);
+    },
+  },
+  {
+    name: 'halted, resumed and back under a new boot: verifying',
+    node: node({ bootId: 'boot-2', progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1', attempts: 1 } }),
+    holdsSlot: true,
+    resumedAt: ago(5),
+    expect: { type: 'rearm' },
+    check: (action) => assert.equal(action.type === 'rearm' && action.progress.phase, 'verifying'),
+  },
+  {
+    name: 're-armed into verifying without a job: ask the agent for a fresh report',
+    node: node({ bootId: 'boot-2', rebootRequired: true, sentinelCheckedAt: ago(300), progress: { phase: 'verifying', since: ago(2), reason: '', attempts: 1 } }),
+    holdsSlot: true,
+    expect: { type: 'request-check' },
+  },
 ];
 
 describe('decide()', () => {
   for (const row of rows) {
     it(row.name, () => {
-      const action = decide(row.node, row.holdsSlot ?? false, row.verdict, NOW, { ...SETTINGS, ...row.settings });
+      // A node kreboot has out of service holds its slot unless the row says otherwise.
+      const input = { holdsSlot: row.holdsSlot ?? isOutOfService(row.node.progress), ...(row.verdict ? { verdict: row.verdict } : {}), ...(row.resumedAt ? { resumedAt: row.resumedAt } : {}), ...(row.fact ? { fact: row.fact } : {}) };
+      const action = decide(row.node, input, NOW, { ...SETTINGS, ...row.settings });
       for (const [key, value] of Object.entries(row.expect)) {
         assert.deepEqual((action as Record<string, unknown>)[key], value, `${key} of ${JSON.stringify(action)}`);
       }
@@ -213,6 +313,10 @@ describe('wantsToStart()', () => {
     for (const phase of ['cordoned', 'draining', 'rebooting', 'verifying'] as const) {
       assert.equal(wantsToStart(node({ request: alertRequest, progress: { phase, since: ago(5), reason: '' } }), NOW), false, phase);
     }
+  });
+  it('a node kreboot keeps out of service (halted) never asks to start, whatever is requested', () => {
+    const halted = { phase: 'failed' as const, since: ago(60), reason: '', haltedRollout: true, final: true };
+    assert.equal(wantsToStart(node({ request: { at: ago(5), kind: 'api', by: 'api' }, progress: halted }), NOW), false);
   });
   it('a request newer than the last completion asks again; an older one does not', () => {
     assert.equal(wantsToStart(node({ request: { ...alertRequest, at: ago(5) }, progress: { phase: 'done', since: ago(60), reason: '' } }), NOW), true);

@@ -18,7 +18,7 @@ function replay(steps: Array<[Phase, string]>): { notified: NotificationEvent[];
     log: createLogger({ format: 'json', level: 'silent', name: 'test' }),
     events: { record: (_node: V1Node, phase: Phase) => void events.push(phase) },
     notify: (event: NotificationEvent) => void notified.push(event),
-    metrics: createControllerMetrics(new Registry(), { nodes: () => [], rollout: () => undefined, leader: () => true }),
+    metrics: createControllerMetrics(new Registry(), { nodes: () => [], rollout: () => undefined, halt: () => undefined, leader: () => true }),
   };
   const node: V1Node = { metadata: { name: 'n1' } };
   let before: NodeProgress | undefined;

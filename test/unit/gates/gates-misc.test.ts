@@ -47,7 +47,7 @@ function kubeConfig(): KubeConfig {
 
 const config = {
   prometheus: {
-    url: new URL('http://127.0.0.1:1'), alertFilter: undefined, alertFilterMatchOnly: false, alertFiringOnly: false, alertScope: 'node' as const, alertFilterLabels: [],
+    url: new URL('http://127.0.0.1:1'), alertFilter: undefined, alertFilterMatchOnly: false, alertFiringOnly: false, alertScope: 'node' as const, alertFilterLabels: [], alertIgnoreSilenced: false,
     gateQuery: '', bearerTokenFile: '', username: '', passwordFile: '', caFile: '', timeoutMs: 500,
   },
   window: { rebootDays: ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'], startTime: '0:00', endTime: '23:59:59', timeZone: 'UTC', maintenanceWindows: [] },

@@ -86,6 +86,92 @@ const good: Record<string, Case> = {
     url: 'generic://10.0.0.5:9000/hook?disabletls=yes&messagekey=text&title=kreboot', service: 'generic',
     post: 'http://10.0.0.5:9000/hook', body: { title: 'kreboot', text: 'Draining node n1', event: { kind: 'drain', node: 'n1', time: '2026-11-26T12:00:00.000Z' } },
   },
+  'teams in shoutrrr v0.8\'s form (kured\'s), without extraId': {
+    url: 'teams://11111111-4444-4444-8444-cccccccccccc@22222222-4444-4444-8444-cccccccccccc/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc?host=contoso.webhook.office.com',
+    service: 'teams',
+    post: 'https://contoso.webhook.office.com/webhookb2/11111111-4444-4444-8444-cccccccccccc@22222222-4444-4444-8444-cccccccccccc/IncomingWebhook/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc',
+    body: { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: 'Draining node n1', text: 'Draining node n1' },
+    answer: { status: 200, headers: {}, body: '1' },
+  },
+  'teams workflow (Adaptive Card)': {
+    url: 'teams+https://prod-12.westeurope.logic.azure.com:443/workflows/0a1b2c3d4e5f46a7b8c9d0e1f2a3b4c5/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Q2hhbmdlTWVQbGVhc2VJQW1BU2lnbmF0dXJl&title=kreboot',
+    service: 'teams',
+    post: 'https://prod-12.westeurope.logic.azure.com:443/workflows/0a1b2c3d4e5f46a7b8c9d0e1f2a3b4c5/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Q2hhbmdlTWVQbGVhc2VJQW1BU2lnbmF0dXJl',
+    body: {
+      type: 'message',
+      attachments: [{
+        contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4',
+          body: [{ type: 'TextBlock', text: 'kreboot', weight: 'Bolder', size: 'Medium', wrap: true }, { type: 'TextBlock', text: 'Draining node n1', wrap: true }],
+        },
+      }],
+    },
+    answer: { status: 202, headers: {}, body: '' },
+  },
+  gotify: {
+    url: 'gotify://gotify.example.com:8443/path/to/gotify/AzyoeNS.D4iJLVa?title=Reboots&priority=5', service: 'gotify',
+    post: 'https://gotify.example.com:8443/path/to/gotify/message?token=AzyoeNS.D4iJLVa', body: { message: 'Draining node n1', title: 'Reboots', priority: 5 },
+  },
+  'gotify without TLS': {
+    url: 'gotify://gotify.ops.svc/AzyoeNS.D4iJLVa?disabletls=yes', service: 'gotify',
+    post: 'http://gotify.ops.svc/message?token=AzyoeNS.D4iJLVa', body: { message: 'Draining node n1', title: 'kreboot', priority: 0 },
+  },
+  pushover: {
+    url: 'pushover://shoutrrr:azGDORePK8gMaC0QOYAMyEEuzJnyUi@uQiRzpo4DXghDmr9QzzfQu27cmVRsG/?devices=phone,tablet&title=kreboot&priority=1', service: 'pushover',
+    post: 'https://api.pushover.net/1/messages.json', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'token=azGDORePK8gMaC0QOYAMyEEuzJnyUi&user=uQiRzpo4DXghDmr9QzzfQu27cmVRsG&title=kreboot&priority=1&device=phone%2Ctablet&message=Draining+node+n1',
+    answer: { status: 200, headers: {}, body: '{"status":1,"request":"5042853c-402d-4a18-abcb-168734a801de"}' },
+  },
+  'rocketchat with sender and channel': {
+    url: 'rocketchat://kreboot@chat.example.com/8eGdRzc9r4YYNyvge/2XYQcX9NBwJBKfQnphpebPcnXZcPEi32Nt4NKJfrnbhsbRfX/ops', service: 'rocketchat',
+    post: 'https://chat.example.com/hooks/8eGdRzc9r4YYNyvge/2XYQcX9NBwJBKfQnphpebPcnXZcPEi32Nt4NKJfrnbhsbRfX', body: { text: 'Draining node n1', username: 'kreboot', channel: '#ops' },
+    answer: { status: 200, headers: {}, body: '{"success":true}' },
+  },
+  'rocketchat as pasted (/hooks/…) to a user': {
+    url: 'rocketchat://chat.example.com:3000/hooks/8eGdRzc9r4YYNyvge/2XYQcX9NBwJBKfQnphpebPcnXZcPEi32Nt4NKJfrnbhsbRfX/@jane', service: 'rocketchat',
+    post: 'https://chat.example.com:3000/hooks/8eGdRzc9r4YYNyvge/2XYQcX9NBwJBKfQnphpebPcnXZcPEi32Nt4NKJfrnbhsbRfX', body: { text: 'Draining node n1', channel: '@jane' },
+    answer: { status: 200, headers: {}, body: '{"success":true}' },
+  },
+  googlechat: {
+    url: 'googlechat://chat.googleapis.com/v1/spaces/AAAAnXUK8Fo/messages?key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&token=kxW2CcnN3f-Q1U5Dt4ZjJ0GzN1m0XKQ6S0pm8bGkqbA', service: 'googlechat',
+    post: 'https://chat.googleapis.com/v1/spaces/AAAAnXUK8Fo/messages?key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&token=kxW2CcnN3f-Q1U5Dt4ZjJ0GzN1m0XKQ6S0pm8bGkqbA', body: { text: 'Draining node n1' },
+  },
+  'hangouts (Google Chat\'s older scheme)': {
+    url: 'hangouts://chat.googleapis.com/v1/spaces/AAAAnXUK8Fo/messages?key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&token=kxW2CcnN3f-Q1U5Dt4ZjJ0GzN1m0XKQ6S0pm8bGkqbA', service: 'googlechat',
+    post: 'https://chat.googleapis.com/v1/spaces/AAAAnXUK8Fo/messages?key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&token=kxW2CcnN3f-Q1U5Dt4ZjJ0GzN1m0XKQ6S0pm8bGkqbA', body: { text: 'Draining node n1' },
+  },
+  zulip: {
+    url: 'zulip://kreboot-bot%40example.zulipchat.com:aZ3xW8qL9kT2vR5nB7mC1dF4gH6jK0pQ@example.zulipchat.com/?stream=ops&topic=reboots', service: 'zulip',
+    post: 'https://example.zulipchat.com/api/v1/messages',
+    headers: { Authorization: `Basic ${Buffer.from('kreboot-bot@example.zulipchat.com:aZ3xW8qL9kT2vR5nB7mC1dF4gH6jK0pQ').toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'type=stream&to=ops&topic=reboots&content=Draining+node+n1', answer: { status: 200, headers: {}, body: '{"result":"success","msg":"","id":42}' },
+  },
+  'opsgenie with responders and tags': {
+    url: 'opsgenie://api.eu.opsgenie.com/eb243592-faa2-4ba2-a551-1afdf565c889?responders=team:ops,user:jane@example.com&tags=kreboot,reboot&priority=P4&details=cluster:prod', service: 'opsgenie',
+    post: 'https://api.eu.opsgenie.com/v2/alerts', headers: { Authorization: 'GenieKey eb243592-faa2-4ba2-a551-1afdf565c889' },
+    body: { message: 'Draining node n1', priority: 'P4', responders: [{ type: 'team', name: 'ops' }, { type: 'user', username: 'jane@example.com' }], tags: ['kreboot', 'reboot'], details: { cluster: 'prod' } },
+    answer: { status: 202, headers: {}, body: '{"result":"Request will be processed","took":0.2,"requestId":"43a29c5c"}' },
+  },
+  'pushbullet to all devices': {
+    url: 'pushbullet://o.f8kTmVvO2JNWpWtLWtXt1X6jLvX3m8Zv', service: 'pushbullet',
+    post: 'https://api.pushbullet.com/v2/pushes', headers: { 'Access-Token': 'o.f8kTmVvO2JNWpWtLWtXt1X6jLvX3m8Zv' },
+    body: { type: 'note', title: 'kreboot', body: 'Draining node n1' },
+  },
+  'bark over http with options': {
+    url: 'bark://:Xq3nNzc8uLxS4hXXXbPyV4@bark.ops.svc:8080/?scheme=http&title=kreboot&group=reboots&sound=minuet', service: 'bark',
+    post: 'http://bark.ops.svc:8080/push', body: { device_key: 'Xq3nNzc8uLxS4hXXXbPyV4', body: 'Draining node n1', title: 'kreboot', sound: 'minuet', group: 'reboots' },
+    answer: { status: 200, headers: {}, body: '{"code":200,"message":"success","timestamp":1700000000}' },
+  },
+  join: {
+    url: 'join://shoutrrr:0b7c4e5d9a6f4e1c8b2a3d4e5f6a7b8c@join/?devices=aaa111,bbb222&title=kreboot', service: 'join',
+    post: 'https://joinjoaomgcd.appspot.com/_ah/api/messaging/v1/sendPush?deviceIds=aaa111%2Cbbb222&apikey=0b7c4e5d9a6f4e1c8b2a3d4e5f6a7b8c&text=Draining+node+n1&title=kreboot',
+    body: '', answer: { status: 200, headers: {}, body: '{"success":true}' },
+  },
+  'ifttt with values': {
+    url: 'ifttt://dK3-4mbXyZ_9aQwErTyUiO/?events=kreboot&value1=prod&value3=x&titlevalue=3&title=Reboots', service: 'ifttt',
+    post: 'https://maker.ifttt.com/trigger/kreboot/with/key/dK3-4mbXyZ_9aQwErTyUiO', body: { value1: 'prod', value2: 'Draining node n1', value3: 'Reboots' },
+  },
 };
 
 for (const [name, c] of Object.entries(good)) {
@@ -124,6 +210,7 @@ test('--slack-hook-url applies --slack-username and --slack-channel', async () =
 });
 
 const SECRET = 'Zq9SecretTokenPart0000000';
+const PUSHOVER_TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
 const bad: Array<[string, string, RegExp]> = [
   ['slack with a short token', `slack://hook:T01ABCDEF9-B02GHIJKL8-${SECRET.slice(0, 10)}@webhook`, /slack: the token is not in a form Slack issues/],
   ['slack bot token without channel', `slack://xoxb:123456789012-1234567890123-${SECRET}@webhook`, /a bot token needs a channel/],
@@ -139,7 +226,21 @@ const bad: Array<[string, string, RegExp]> = [
   ['ntfy without topic', `ntfy://:${SECRET}@ntfy.sh`, /the topic is missing/],
   ['ntfy with a bad priority', `ntfy://:${SECRET}@ntfy.sh/t?priority=loud`, /priority must be/],
   ['generic with a bad method', `generic+https://h.example/${SECRET}?method=GET`, /method must be POST or PUT/],
-  ['unknown service', `pushover://${SECRET}@user`, /unsupported service "pushover"/],
+  ['gotify with a token Gotify never issues', `gotify://gotify.example.com/${SECRET}`, /gotify: the application token/],
+  ['pushover without a user key', `pushover://shoutrrr:${PUSHOVER_TOKEN}@short`, /pushover: the user key/],
+  ['rocketchat with one token part', `rocketchat://chat.example.com/${SECRET}`, /rocketchat: the webhook token is two path parts/],
+  ['googlechat without token', `googlechat://chat.googleapis.com/v1/spaces/AAAA/messages?key=${SECRET}`, /"key" and "token" options are both required/],
+  ['zulip without stream', `zulip://bot%40example.zulipchat.com:${SECRET}@example.zulipchat.com/`, /option "stream" is required/],
+  ['opsgenie with a bad priority', `opsgenie://api.opsgenie.com/${SECRET}?priority=urgent`, /priority must be P1 to P5/],
+  ['pushbullet with a short token', `pushbullet://${SECRET}`, /access token \(the host part\) must be 34/],
+  ['bark without device key', `bark://${SECRET}@bark.example.com`, /device key/],
+  ['join without devices', `join://shoutrrr:${SECRET}@join`, /option "devices" is required/],
+  ['ifttt with titlevalue = messagevalue', `ifttt://${SECRET}/?events=reboot&titlevalue=2`, /titlevalue cannot be the same/],
+  ['smtp without from', `smtp://kreboot:${SECRET}@mail.example.com:587/?to=ops@example.com`, /option "from" must be one e-mail address/],
+  ['smtp with an unknown auth', `smtp://kreboot:${SECRET}@mail.example.com/?from=k@example.com&to=ops@example.com&auth=Kerberos`, /auth must be None, Plain/],
+  ['matrix without password', `matrix://${SECRET}@matrix.example.org/?rooms=!a:example.org`, /matrix: a password/],
+  ['matrix with a room without server', `matrix://kreboot:${SECRET}@matrix.example.org/?rooms=ops`, /room "#ops" must be !id:server or #alias:server/],
+  ['teams workflow over http', `teams+http://prod.logic.azure.com/workflows/${SECRET}`, /teams: a Workflows URL must be https/],
   ['not a URL', SECRET, /not a URL of the form service/],
 ];
 for (const [name, url, expected] of bad) {

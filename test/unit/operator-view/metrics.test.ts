@@ -19,7 +19,7 @@ it('kreboot_node_rebooting is 1 for nodes in flight and 0 for the other nodes kr
     node({ name: 'b', request: { at: ago(60), kind: 'alert' }, progress: { phase: 'waiting', since: ago(10), reason: '' } }),
     node({ name: 'untouched' }),
   ];
-  createControllerMetrics(registry, { nodes: () => nodes, rollout: () => undefined, leader: () => true });
+  createControllerMetrics(registry, { nodes: () => nodes, rollout: () => undefined, halt: () => undefined, leader: () => true });
   const text = await registry.metrics();
   assert.match(text, /kreboot_node_rebooting\{node="a"\} 1/);
   assert.match(text, /kreboot_node_rebooting\{node="b"\} 0/);
@@ -31,7 +31,7 @@ it('kreboot_node_rebooting is 1 for nodes in flight and 0 for the other nodes kr
 
 it('a finished reboot is observed whole, cordon to done; a cycle is timed', async () => {
   const registry = new Registry();
-  const metrics = createControllerMetrics(registry, { nodes: () => [], rollout: () => undefined, leader: () => true });
+  const metrics = createControllerMetrics(registry, { nodes: () => [], rollout: () => undefined, halt: () => undefined, leader: () => true });
   const sinks = { log: createLogger({ format: 'json', level: 'silent', name: 't' }), events: { record: () => undefined }, notify: () => undefined, metrics };
   const v1: V1Node = { metadata: { name: 'a' } };
   announceTransition(sinks, v1, { phase: 'verifying', since: ago(30), reason: '', startedAt: ago(95) }, { phase: 'done', since: ago(0), reason: 'back', startedAt: ago(95) });

@@ -100,6 +100,7 @@ describe('buildStatus', () => {
         node({ name: 'quiet', rebootRequired: false }),
       ],
       rollout: undefined,
+      halt: undefined,
       leader: false,
       identity: 'replica-2',
       leaderIdentity: 'replica-1',

@@ -1,9 +1,10 @@
 // The Prometheus Operator copies of alertmanager/ (PrometheusRule, AlertmanagerConfig) say what the
-// plain files say, and the receiver posts to the controller Service that deploy/ creates.
+// plain files say, the chart ships the same rules file, the rules use only metrics kreboot exports,
+// and the receiver posts to the controller Service that deploy/ creates.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findDoc, readDocs, type Doc } from '../../harness/packaging-files.ts';
+import { findDoc, readDocs, readText, type Doc } from '../../harness/packaging-files.ts';
 
 const rules = readDocs('alertmanager/rules.yaml')[0];
 const amConfig = readDocs('alertmanager/alertmanager.yml')[0];
@@ -14,6 +15,24 @@ test('the PrometheusRule holds alertmanager/rules.yaml, plus only the namespace 
   for (const group of groups) for (const rule of group.rules) delete rule.labels.namespace;
   assert.deepEqual(groups, rules.groups);
   assert.equal(cr.spec.groups[0].rules[0].labels.namespace, cr.metadata.namespace);
+});
+
+test('the chart\'s files/rules.yaml is alertmanager/rules.yaml', () => {
+  assert.equal(readText('deploy/helm/kreboot/files/rules.yaml'), readText('alertmanager/rules.yaml'));
+});
+
+test('every metric the rules read is one kreboot exports', () => {
+  // The metric names the code registers (prom-client's `name: '...'`).
+  const exported = new Set(['src/agent/metrics.ts', 'src/controller/observe/metrics.ts', 'src/notify/metrics.ts']
+    .flatMap((file) => [...readText(file).matchAll(/name: '((?:kreboot|kured)_[a-z_]+)'/g)].map((m) => m[1])));
+  assert.ok(exported.has('kured_reboot_required'));
+  const exprs = rules.groups.flatMap((group: Doc) => group.rules.map((rule: Doc) => [rule.alert, rule.expr]));
+  assert.ok(exprs.length >= 5);
+  for (const [alert, expr] of exprs) {
+    const used = [...String(expr).matchAll(/\b((?:kreboot|kured)_[a-z_]+)\b/g)].map((m) => m[1]);
+    assert.ok(used.length > 0, `${alert} reads no kreboot metric`);
+    for (const name of used) assert.ok(exported.has(name), `${alert} reads ${name}, which nothing exports`);
+  }
 });
 
 test('RebootRequired keeps exactly the node label and waits before firing', () => {

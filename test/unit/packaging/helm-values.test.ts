@@ -1,5 +1,6 @@
-// The chart's values keep kured's chart names (a kured values file moves across), and each
-// configuration.* key reaches a real flag of the role where it takes effect.
+// The chart's values keep kured's chart names (kured's own values file moves across), each
+// configuration.* key reaches a real flag of the role where it takes effect, and every flag of
+// kreboot's own has a value of its own (not only extraArgs).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,9 +10,10 @@ import { readDocs, readText } from '../../harness/packaging-files.ts';
 const values = readDocs('deploy/helm/kreboot/values.yaml')[0];
 const helpers = readText('deploy/helm/kreboot/templates/_helpers.tpl');
 
-// kured's chart (kubereboot/charts, charts/kured/values.yaml): top-level keys and configuration.*.
-const KURED_TOP = ['image', 'revisionHistoryLimit', 'updateStrategy', 'maxUnavailable', 'podAnnotations', 'dsAnnotations', 'extraArgs', 'extraEnvVars', 'configuration', 'rbac', 'serviceAccount', 'containerSecurityContext', 'resources', 'hostNetwork', 'metrics', 'service', 'livenessProbe', 'readinessProbe', 'podLabels', 'priorityClassName', 'tolerations', 'affinity', 'nodeSelector', 'volumeMounts', 'volumes'];
-const KURED_CONFIGURATION = ['useRebootSentinelHostPath', 'metricsHost', 'metricsPort', 'lockTtl', 'alertFilterRegexp', 'alertFiringOnly', 'alertFilterMatchOnly', 'blockingPodSelector', 'endTime', 'lockAnnotation', 'period', 'forceReboot', 'drainGracePeriod', 'drainPodSelector', 'drainDelay', 'drainTimeout', 'skipWaitForDeleteTimeout', 'prometheusUrl', 'rebootDays', 'rebootSentinel', 'rebootSentinelCommand', 'rebootCommand', 'rebootDelay', 'rebootMethod', 'rebootSignal', 'slackChannel', 'slackHookUrl', 'slackUsername', 'notifyUrl', 'messageTemplateDrain', 'messageTemplateReboot', 'messageTemplateUncordon', 'startTime', 'timeZone', 'annotateNodes', 'lockReleaseDelay', 'preferNoScheduleTaint', 'logFormat', 'preRebootNodeLabels', 'postRebootNodeLabels', 'concurrency'];
+// kured's chart default values (kubereboot/charts, charts/kured/values.yaml; origin in the file).
+const kured = readDocs('test/integration/packaging/kured-values.yaml')[0];
+// kured's objects whose keys kreboot keeps one by one; the others are Kubernetes objects taken whole.
+const KURED_NESTED = ['image', 'configuration', 'rbac', 'serviceAccount', 'podSecurityPolicy', 'metrics', 'service'];
 
 /** configuration key → flag, from a `dict "key" "flag" ...` helper of _helpers.tpl. */
 function flagTable(helper: string): Map<string, string> {
@@ -27,12 +29,39 @@ const ROLES: [Role, Map<string, string>][] = [
   ['controller', flagTable('kreboot.controllerFlags')],
   ['agent', flagTable('kreboot.agentFlags')],
 ];
+// kreboot's own flags, from controller.* and agent.*.
+const OWN: [Role, Map<string, string>, Record<string, unknown>][] = [
+  ['controller', flagTable('kreboot.controllerOwnFlags'), values.controller],
+  ['agent', flagTable('kreboot.agentOwnFlags'), values.agent],
+];
 
 test('every value of kured\'s chart exists under the same name', () => {
-  for (const key of KURED_TOP) assert.ok(key in values, `values.yaml lacks kured's ${key}`);
-  for (const key of KURED_CONFIGURATION) assert.ok(key in values.configuration, `values.yaml lacks kured's configuration.${key}`);
-  for (const key of ['create', 'namespace', 'labels', 'interval', 'scrapeTimeout']) assert.ok(key in values.metrics, `metrics.${key}`);
-  for (const key of ['create', 'port', 'annotations', 'name', 'type']) assert.ok(key in values.service, `service.${key}`);
+  for (const key of Object.keys(kured)) assert.ok(key in values, `values.yaml lacks kured's ${key}`);
+  for (const object of KURED_NESTED) {
+    for (const key of Object.keys(kured[object])) assert.ok(key in values[object], `values.yaml lacks kured's ${object}.${key}`);
+  }
+});
+
+test('each of kreboot\'s own flag values exists in values.yaml and reaches a flag of its role', () => {
+  for (const [role, table, section] of OWN) {
+    for (const [key, flagName] of table) {
+      assert.ok(key in section, `values.yaml lacks ${role}.${key} (--${flagName})`);
+      assert.ok(FLAGS_BY_NAME.get(flagName)?.roles.includes(role), `${role}.${key} → --${flagName} is not a ${role} flag`);
+    }
+  }
+  // The chart's default trigger reboots without any Alertmanager set up (deploy/helm/kreboot/README.md).
+  assert.equal(values.controller.trigger, 'node');
+});
+
+test('every flag of the controller that an operator sets has a value of its own', () => {
+  // Flags the chart sets itself, or that only make sense outside a cluster.
+  const chartOwned = new Set(['ds-namespace', 'ds-name', 'leader-election-namespace', 'leader-election-id', 'webhook-token-file', 'webhook-username',
+    'webhook-password-file', 'admin-token-file', 'pod-name', 'kubeconfig', 'leader-elect', 'webhook-auth']);
+  const covered = new Set([...ROLES, ...OWN].flatMap(([role, table]) => (role === 'controller' ? [...table.values()] : [])));
+  const missing = [...FLAGS_BY_NAME.values()]
+    .filter((flag) => flag.roles.includes('controller') && !covered.has(flag.name) && !chartOwned.has(flag.name))
+    .map((flag) => flag.name);
+  assert.deepEqual(missing, [], 'controller flags reachable only through extraArgs');
 });
 
 test('each configuration key goes to a flag of the role where it takes effect', () => {

@@ -29,7 +29,21 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "kreboot.controllerServiceAccount" -}}{{ .Values.serviceAccount.controllerName | default (include "kreboot.controllerName" .) }}{{- end -}}
 {{- define "kreboot.credentialsSecret" -}}{{ .Values.controller.credentials.existingSecret | default (include "kreboot.controllerName" .) }}{{- end -}}
 {{- define "kreboot.leaseName" -}}{{ .Values.controller.leaderElection.leaseName | default (include "kreboot.controllerName" .) }}{{- end -}}
-{{- define "kreboot.image" -}}{{ printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}{{- end -}}
+{{- /* The DaemonSet holding the reboot lock: the agents' own, or kured's during the switch. */ -}}
+{{- define "kreboot.lockName" -}}{{ .Values.controller.lockDaemonSet.name | default (include "kreboot.agentName" .) }}{{- end -}}
+{{- define "kreboot.lockNamespace" -}}{{ .Values.controller.lockDaemonSet.namespace | default .Release.Namespace }}{{- end -}}
+{{- /*
+The image. A kured values file names kured's image (ghcr.io/kubereboot/kured, docker.io/...), which
+cannot run kreboot: that repository, and its tag, are taken as unset (NOTES.txt says so).
+*/ -}}
+{{- define "kreboot.kuredImage" -}}{{ regexMatch "(^|/)kubereboot/kured$" .Values.image.repository | ternary "true" "" }}{{- end -}}
+{{- define "kreboot.image" -}}
+{{- if include "kreboot.kuredImage" . -}}
+{{ printf "ghcr.io/kreboot/kreboot:%s" .Chart.AppVersion }}
+{{- else -}}
+{{ printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end -}}
+{{- end -}}
 
 {{/*
 configuration.* keys (kured's chart names) → flags, per role. Empty, zero and false values are
@@ -43,31 +57,62 @@ left out (the flag's own default applies), as in kured's chart; lists give one f
 {{- dict "metricsHost" "metrics-host" "metricsPort" "metrics-port" "period" "period" "rebootSentinelCommand" "reboot-sentinel-command" "rebootCommand" "reboot-command" "rebootDelay" "reboot-delay" "rebootMethod" "reboot-method" "rebootSignal" "reboot-signal" "logFormat" "log-format" | toJson -}}
 {{- end -}}
 
-{{/* Renders args for one role: (dict "root" $ "flags" (include "kreboot.xFlags" $) "extra" map). */}}
-{{- define "kreboot.args" -}}
-{{- $config := .root.Values.configuration -}}
+{{/*
+controller.* and agent.* keys of kreboot's own flags → flags; rendered like configuration.*.
+*/}}
+{{- define "kreboot.controllerOwnFlags" -}}
+{{- dict "trigger" "trigger" "maintenanceWindows" "maintenance-window" "managedNodeSelector" "node-selector" "rebootTimeout" "reboot-timeout" "maxRebootAttempts" "max-reboot-attempts" "retryBackoff" "retry-backoff" "gateRecheckPeriod" "gate-recheck-period" "alertScope" "alert-scope" "alertFilterLabels" "alert-filter-labels" "alertNodeLabels" "alert-node-labels" "rebootAlertRegexp" "reboot-alert-regexp" "remediationAlertRegexp" "remediation-alert-regexp" "prometheusGateQuery" "prometheus-gate-query" "prometheusTimeout" "prometheus-timeout" "prometheusBearerTokenFile" "prometheus-bearer-token-file" "prometheusUsername" "prometheus-username" "prometheusPasswordFile" "prometheus-password-file" "prometheusCaFile" "prometheus-ca-file" "leaseDuration" "lease-duration" "webhookBodyLimit" "webhook-body-limit" "logLevel" "log-level" | toJson -}}
+{{- end -}}
+
+{{- define "kreboot.agentOwnFlags" -}}
+{{- dict "sentinelCommandTimeout" "sentinel-command-timeout" "logLevel" "log-level" | toJson -}}
+{{- end -}}
+
+{{/* One flag: --name=value. Helm reads YAML numbers as float64, which %v prints as 1e+06 from a
+million on: whole numbers are printed as integers. (dict "flag" name "value" v) */}}
+{{- define "kreboot.flag" -}}
+{{- $value := .value -}}
+{{- if and (kindIs "float64" $value) (eq $value (floor $value)) }}{{ $value = int64 $value }}{{ end -}}
+{{ printf "--%s=%v" .flag $value | quote }}
+{{- end -}}
+
+{{/* Renders the flags of one value map: (dict "config" map "flags" (include "kreboot.xFlags" $)). */}}
+{{- define "kreboot.valueArgs" -}}
+{{- $config := .config -}}
 {{- range $key, $flag := fromJson .flags }}
 {{- $value := index $config $key }}
 {{- if kindIs "slice" $value }}
 {{- range $value }}
-- {{ printf "--%s=%v" $flag . | quote }}
+- {{ include "kreboot.flag" (dict "flag" $flag "value" .) }}
 {{- end }}
 {{- else if $value }}
-- {{ printf "--%s=%v" $flag $value | quote }}
+- {{ include "kreboot.flag" (dict "flag" $flag "value" $value) }}
 {{- end }}
 {{- end }}
-{{- range $map := list .root.Values.extraArgs .extra }}
+{{- end -}}
+
+{{/* Renders extraArgs maps ({flag: value}; empty value: a bare --flag): (dict "maps" (list m1 m2)). */}}
+{{- define "kreboot.extraArgs" -}}
+{{- range $map := .maps }}
 {{- range $flag, $value := $map }}
 {{- if kindIs "slice" $value }}
 {{- range $value }}
-- {{ printf "--%s=%v" $flag . | quote }}
+- {{ include "kreboot.flag" (dict "flag" $flag "value" .) }}
 {{- end }}
 {{- else if or $value (kindIs "bool" $value) }}
-- {{ printf "--%s=%v" $flag $value | quote }}
+- {{ include "kreboot.flag" (dict "flag" $flag "value" $value) }}
 {{- else }}
 - {{ printf "--%s" $flag | quote }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The annotations of both ServiceAccounts (kured's serviceAccount.extraAnnotations). */}}
+{{- define "kreboot.serviceAccountAnnotations" -}}
+{{- with .Values.serviceAccount.extraAnnotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
 
@@ -77,7 +122,10 @@ left out (the flag's own default applies), as in kured's chart; lists give one f
 {{/* The agent's securityContext: the value given, else the least the reboot method needs. */}}
 {{- define "kreboot.agentSecurityContext" -}}
 {{- if .Values.containerSecurityContext -}}
-{{ toYaml .Values.containerSecurityContext }}
+{{- /* Root unless the value says otherwise: the image runs as 65532, and kured's value
+(privileged: true, no user) would leave a privileged process without capabilities, unable to
+nsenter or signal the host. */ -}}
+{{ toYaml (merge (deepCopy .Values.containerSecurityContext) (dict "runAsUser" 0)) }}
 {{- else if and (eq .Values.configuration.rebootMethod "signal") (not .Values.configuration.rebootSentinelCommand) -}}
 privileged: false
 allowPrivilegeEscalation: false

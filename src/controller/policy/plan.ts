@@ -1,0 +1,166 @@
+// The planning step of a decision cycle, pure like decide(): which nodes ask to start (the trigger
+// mode applied), in which order they go (--node-order, then oldest request; zone by zone if asked),
+// how many slots are free overall and per zone, whether the rollout is halted, and — as the cycle
+// goes — which candidates may still take a slot. Tested by tables (test/unit/controller/plan.test.ts);
+// the reconciler only performs what this says.
+
+import { matchesLabelSelector } from '../../gates/label-selector.ts';
+import type { LockRecord } from '../lock/lock-record.ts';
+import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
+import { liveHolders, type SlotSettings } from '../lock/slots.ts';
+import { resumedSince, wantsToStart } from './decide.ts';
+import type { ObservedNode } from './observed-node.ts';
+import { isOutOfService } from './progress.ts';
+
+export type Trigger = 'alert' | 'node';
+
+/** --trigger=node: the agent's own "reboot required" report is a request too. */
+export function withTrigger(node: ObservedNode, trigger: Trigger): ObservedNode {
+  if (trigger !== 'node' || node.request || node.rebootRequired !== true || !node.sentinelCheckedAt) return node;
+  return { ...node, request: { at: node.sentinelCheckedAt, kind: 'node' } };
+}
+
+/** Candidates are served oldest request first; the name breaks ties so the order is stable. */
+export function byRequestAge(a: ObservedNode, b: ObservedNode): number {
+  return a.request!.at.localeCompare(b.request!.at) || a.name.localeCompare(b.name);
+}
+
+export interface TopologySettings {
+  /** Node label naming its zone; nodes without it share the zone "". */
+  readonly zoneLabel: string;
+  /** Most nodes out of service at once in one zone; 0: no cap. */
+  readonly maxUnavailablePerZone: number;
+  /** Finish every requested node of one zone before starting another. */
+  readonly zoneByZone: boolean;
+  /** Label selectors: nodes matching the first go first, nodes matching none last. */
+  readonly nodeOrder: readonly string[];
+}
+
+export const NO_TOPOLOGY: TopologySettings = { zoneLabel: '', maxUnavailablePerZone: 0, zoneByZone: false, nodeOrder: [] };
+
+export function zoneOf(node: ObservedNode, topology: TopologySettings): string {
+  return topology.zoneLabel === '' ? '' : (node.labels[topology.zoneLabel] ?? '');
+}
+
+/** The node's place in --node-order: the index of the first selector it matches. */
+export function orderRank(node: ObservedNode, topology: TopologySettings): number {
+  const index = topology.nodeOrder.findIndex((selector) => matchesLabelSelector(selector, node.labels));
+  return index === -1 ? topology.nodeOrder.length : index;
+}
+
+/**
+ * With --zone-by-zone, the zone being worked on: the zone of the node kreboot started most
+ * recently (out of service or done), derived from the records so a restart keeps to it.
+ */
+function currentZone(nodes: readonly ObservedNode[], topology: TopologySettings): string | undefined {
+  let latest: ObservedNode | undefined;
+  for (const node of nodes) {
+    const started = node.progress?.startedAt;
+    if (!started || !(isOutOfService(node.progress) || node.progress?.phase === 'done')) continue;
+    if (!latest || started > latest.progress!.startedAt!) latest = node;
+  }
+  return latest ? zoneOf(latest, topology) : undefined;
+}
+
+/**
+ * The halt, derived on every cycle from the nodes' records, so it cannot be lost between two
+ * writes: a node that did not come back (failed, kept out of service) and that no later resume
+ * covers halts the rollout. A halt written on the lock DaemonSet by an older version counts too.
+ */
+export function rolloutHalt(nodes: readonly ObservedNode[], record: RolloutRecord | undefined): HaltRecord | undefined {
+  const resumedAt = record?.resumed?.at;
+  const halting = nodes
+    .filter((node) => node.progress?.phase === 'failed' && node.progress.haltedRollout === true && !resumedSince(node.progress, resumedAt))
+    .sort((a, b) => a.progress!.since.localeCompare(b.progress!.since) || a.name.localeCompare(b.name));
+  const first = halting[0];
+  if (first) return { at: first.progress!.since, node: first.name, reason: first.progress!.reason };
+  return record?.halted;
+}
+
+export interface CyclePlan {
+  /**
+   * Every node in the order to decide it: nodes out of service first (finishing one frees the slot
+   * the next candidate takes in the same cycle), then the rest, then the candidates.
+   */
+  readonly order: readonly ObservedNode[];
+  /** Nodes asking to start, oldest request first: the only nodes shown to the gates. */
+  readonly candidates: readonly ObservedNode[];
+  /** Nodes kreboot has out of service: they count against the concurrency whatever the lock says. */
+  readonly outOfService: ReadonlySet<string>;
+  /** Slots free at the start of the cycle. */
+  readonly free: number;
+  /** Nodes out of service per zone. */
+  readonly outByZone: ReadonlyMap<string, number>;
+  /** With --zone-by-zone: the zone candidates are taken from while it has any. */
+  readonly activeZone: string | undefined;
+}
+
+export function planCycle(nodes: readonly ObservedNode[], lock: LockRecord | undefined, settings: SlotSettings, now: Date, topology: TopologySettings = NO_TOPOLOGY): CyclePlan {
+  const candidates: ObservedNode[] = [];
+  const out: ObservedNode[] = [];
+  const rest: ObservedNode[] = [];
+  for (const node of nodes) {
+    if (wantsToStart(node, now)) candidates.push(node);
+    else if (isOutOfService(node.progress)) out.push(node);
+    else rest.push(node);
+  }
+  const rank = new Map(candidates.map((node) => [node.name, orderRank(node, topology)]));
+  candidates.sort((a, b) => rank.get(a.name)! - rank.get(b.name)! || byRequestAge(a, b));
+  const outOfService = new Set(out.map((node) => node.name));
+  const outByZone = new Map<string, number>();
+  for (const node of out) outByZone.set(zoneOf(node, topology), (outByZone.get(zoneOf(node, topology)) ?? 0) + 1);
+  let activeZone: string | undefined;
+  if (topology.zoneByZone && candidates.length > 0) {
+    const zonesWithCandidates = new Set(candidates.map((node) => zoneOf(node, topology)));
+    const busy = [...outByZone.keys()].find((zone) => zonesWithCandidates.has(zone));
+    const recent = currentZone(nodes, topology);
+    activeZone = busy ?? (outByZone.size > 0 ? [...outByZone.keys()][0] : recent !== undefined && zonesWithCandidates.has(recent) ? recent : zoneOf(candidates[0]!, topology));
+    // The active zone's candidates first, keeping the order within each zone.
+    const inZone = candidates.filter((node) => zoneOf(node, topology) === activeZone);
+    const others = candidates.filter((node) => zoneOf(node, topology) !== activeZone);
+    candidates.splice(0, candidates.length, ...inZone, ...others);
+  }
+  // An unreadable lock frees nothing (the rollout gate blocks anyway).
+  const occupied = lock ? new Set([...liveHolders(lock, settings, now, outOfService).map((holder) => holder.nodeID), ...outOfService]).size : settings.concurrency;
+  return { order: [...out, ...rest, ...candidates], candidates, outOfService, free: Math.max(0, settings.concurrency - occupied), outByZone, activeZone };
+}
+
+export type Offer = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Slot accounting within one cycle: a start takes a slot (overall and in its zone), a completion
+ * or a restore frees one.
+ */
+export interface SlotLedger {
+  /** Whether a candidate may be offered a start now, and if not, why. */
+  offer(node: ObservedNode, holdsSlot: boolean): Offer;
+  took(node: ObservedNode): void;
+  freed(node: ObservedNode): void;
+}
+
+export function slotLedger(plan: Pick<CyclePlan, 'free' | 'outByZone' | 'activeZone'>, settings: SlotSettings, topology: TopologySettings = NO_TOPOLOGY): SlotLedger {
+  let available = plan.free;
+  const outByZone = new Map(plan.outByZone);
+  const zone = (node: ObservedNode) => zoneOf(node, topology);
+  const label = (name: string) => (name === '' ? 'nodes without a zone' : `zone ${name}`);
+  return {
+    offer(node, holdsSlot) {
+      if (!holdsSlot && available <= 0) return { ok: false, reason: `waiting for a free slot (${settings.concurrency - available}/${settings.concurrency} in flight)` };
+      const here = zone(node);
+      if (topology.zoneByZone && plan.activeZone !== undefined && here !== plan.activeZone) return { ok: false, reason: `zone by zone: ${label(plan.activeZone)} goes first` };
+      const cap = topology.maxUnavailablePerZone;
+      const out = outByZone.get(here) ?? 0;
+      if (cap > 0 && out >= cap) return { ok: false, reason: `${label(here)} has ${out}/${cap} nodes out of service (--max-unavailable-per-zone)` };
+      return { ok: true };
+    },
+    took(node) {
+      available--;
+      outByZone.set(zone(node), (outByZone.get(zone(node)) ?? 0) + 1);
+    },
+    freed(node) {
+      available++;
+      const here = zone(node);
+      outByZone.set(here, Math.max(0, (outByZone.get(here) ?? 0) - 1));
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Helm applies values.schema.json: `helm lint --strict` and `helm template` reject a misspelled or
+// mistyped value and name it, and accept kured's own values file as it is. (`helm install` against
+// a real API server: kured-values.test.ts.)
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CHART } from './chart-install.ts';
+import { helm, ROOT, run } from './tools.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kreboot-schema-'));
+const KURED_VALUES = join(ROOT, 'test/integration/packaging/kured-values.yaml');
+
+function valuesFile(name: string, values: object): string {
+  const path = join(tmp, `${name}.json`);
+  writeFileSync(path, JSON.stringify(values));
+  return path;
+}
+
+const lint = (...args: string[]) => run(helm(), ['lint', CHART, '--strict', '--kube-version', '1.37.2', ...args]);
+// helm template: helm install's client-side steps (values, schema, templates) without a cluster.
+const template = (...args: string[]) => run(helm(), ['template', 'typo', CHART, '--namespace', 'kreboot', '--kube-version', '1.37.2', ...args]);
+
+test('helm lint --strict accepts the defaults and kured\'s own values file', () => {
+  for (const args of [[], ['--values', KURED_VALUES]]) {
+    const result = lint(...args);
+    assert.equal(result.code, 0, `helm lint ${args.join(' ')}\n${result.stdout}${result.stderr}`);
+  }
+});
+
+test('helm lint --strict fails on a misspelled key, and names it', () => {
+  // kured's configuration.rebootDays with the s missing: without the schema, reboots on every day.
+  const result = lint('--values', valuesFile('typo', { configuration: { rebootDay: ['sa'] } }));
+  assert.notEqual(result.code, 0, result.stdout);
+  assert.match(result.stdout + result.stderr, /rebootDay/);
+  assert.match(result.stdout + result.stderr, /[Aa]dditional property|additionalProperties|not allowed/);
+});
+
+test('helm template rejects a misspelled key, a wrong type and a wrong choice, naming each', () => {
+  const cases: Array<[string, object, RegExp]> = [
+    ['a misspelled controller value', { controller: { triger: 'alert' } }, /triger/],
+    ['a misspelled top-level value', { tolerration: [] }, /tolerration/],
+    ['a wrong type', { configuration: { concurrency: 'two' } }, /concurrency/],
+    ['a wrong choice', { controller: { trigger: 'nodes' } }, /trigger/],
+  ];
+  for (const [what, values, key] of cases) {
+    const result = template('--values', valuesFile(what.replaceAll(' ', '-'), values));
+    assert.notEqual(result.code, 0, `${what} was accepted`);
+    assert.match(result.stderr, key, `${what}: ${result.stderr}`);
+  }
+  assert.equal(template('--values', KURED_VALUES).code, 0);
+});
+
+test('kured\'s podSecurityPolicy.create: true fails with what to do instead', () => {
+  const result = template('--set', 'podSecurityPolicy.create=true');
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /PodSecurityPolicy was removed in Kubernetes 1\.25/);
+});
