@@ -30,17 +30,18 @@ test('no dashboard ConfigMap by default', () => {
 });
 
 test('grafanaDashboard.create: a ConfigMap with the sidecar label and the generated dashboard, accepted by the API server', async () => {
+  // Grafana's namespace, as when its sidecar watches one namespace.
+  const grafanaNamespace = await cluster!.newNamespace('grafana');
   const values = join(tmp, 'values.json');
-  writeFileSync(values, JSON.stringify({ grafanaDashboard: { create: true, folder: 'Infrastructure', namespace: 'monitoring' } }));
+  writeFileSync(values, JSON.stringify({ grafanaDashboard: { create: true, folder: 'Infrastructure', namespace: grafanaNamespace } }));
   const manifests = helmTemplate('kreboot', 'kreboot', values);
   const [configMap, ...more] = dashboards(manifests);
   assert.equal(more.length, 0);
   assert.equal(configMap?.metadata?.labels?.grafana_dashboard, '1');
-  assert.equal(configMap?.metadata?.namespace, 'monitoring');
+  assert.equal(configMap?.metadata?.namespace, grafanaNamespace);
   assert.equal(configMap?.metadata?.annotations?.grafana_folder, 'Infrastructure');
   assert.deepEqual(JSON.parse(configMap?.data?.['kreboot.json'] ?? '{}'), JSON.parse(dashboardJson()));
 
-  await cluster!.core.createNamespace({ body: { metadata: { name: 'monitoring' } } }).catch(() => undefined);
   const result = applyServerSide(cluster!.kubeconfigPath, JSON.stringify(configMap), { dryRun: true });
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.equal(result.stderr.trim(), '');
