@@ -9,7 +9,7 @@
 set -euo pipefail
 
 KREBOOT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv python3-aiosmtpd jq)
+APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv python3-aiosmtpd jq chromium)
 
 setup_log() { echo "[setup] $*" >&2; }
 
@@ -37,6 +37,7 @@ setup_apt() {
   # Debian's interpreter, which test/integration/notify/smtp-sink.ts runs (pyenv may shadow python3).
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
   command -v jq >/dev/null || missing+=(jq)
+  command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   setup_log "installing Debian packages: ${APT_PACKAGES[*]}"
   # The packages try to start services; on machines without an init system that is refused, which

@@ -19,7 +19,7 @@ const HELP = `kreboot ${VERSION}: safe, event-driven reboots of Kubernetes nodes
 Usage:
   kreboot controller [flags]   run the controller (Alertmanager webhook, gates, rollout)
   kreboot agent [flags]        run the node agent (sentinel, metric, reboot jobs)
-  kreboot status               show each node's phase and why it waits
+  kreboot status [--watch]     show each node's phase and why it waits (--watch: live)
   kreboot plan                 the order, waves and holds of the pending reboots, and how long (dry run)
   kreboot reboot NODE          request a reboot of NODE
   kreboot pause [--reason=…]   stop starting new reboots

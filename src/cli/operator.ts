@@ -1,5 +1,6 @@
 // `kreboot status | pause | resume | reboot NODE`: thin clients of the controller's HTTP API, so the
-// CLI, the status page and scripts all see the same answer.
+// CLI, the status page and scripts all see the same answer. `status --watch` follows the status
+// event stream (status-watch.ts).
 
 import { readFileSync } from 'node:fs';
 import axios, { type AxiosInstance } from 'axios';
@@ -7,6 +8,8 @@ import { readFlags } from '../config/load-config.ts';
 import { usage } from '../config/parse-flags.ts';
 import { EXIT_USAGE, reportProblems } from './exit.ts';
 import type { Status } from '../controller/api/status.ts';
+import { formatStatus } from './status-text.ts';
+import { watchStatus } from './status-watch.ts';
 import type { Forecast } from '../controller/policy/forecast.ts';
 
 function client(server: string, tokenFile: string, problems: string[]): AxiosInstance | undefined {
@@ -30,17 +33,6 @@ function client(server: string, tokenFile: string, problems: string[]): AxiosIns
     validateStatus: () => true,
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-}
-
-export function formatStatus(status: Status): string {
-  const lines: string[] = [];
-  if (status.halted) lines.push(`HALTED by ${status.halted.node}: ${status.halted.reason} (since ${status.halted.at}); run "kreboot resume"`);
-  else if (status.paused) lines.push(`PAUSED: ${status.paused.reason} (since ${status.paused.at})`);
-  lines.push(`concurrency ${status.concurrency}; in flight: ${status.inFlight.join(', ') || 'none'}; queue: ${status.queue.join(', ') || 'empty'}`);
-  if (status.nodes.length === 0) lines.push('no node needs a reboot');
-  const width = Math.max(4, ...status.nodes.map((node) => node.name.length));
-  for (const node of status.nodes) lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.reason}${node.since ? `  (since ${node.since})` : ''}`);
-  return `${lines.join('\n')}\n`;
 }
 
 export function formatPlan(plan: Forecast): string {
@@ -73,10 +65,22 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
   const http = client(server, reader.string('token-file'), problems);
   const node = parsed.positionals[0];
   if (command === 'reboot' && !node) problems.push('reboot: name the node to reboot (kreboot reboot NODE)');
+  if (command !== 'status' && reader.bool('watch')) problems.push(`${command}: --watch applies to status only`);
   if (command !== 'reboot' && parsed.positionals.length > 0) problems.push(`${command}: unexpected argument ${parsed.positionals[0]}`);
   if (!reportProblems(command!, { problems, notices: parsed.notices }) || !http) return EXIT_USAGE;
 
   const reason = reader.string('reason');
+  if (command === 'status' && reader.bool('watch')) {
+    if (reader.string('output') === 'json') {
+      process.stderr.write('kreboot status: --watch shows text; for JSON, read GET /api/v1/status/events\n');
+      return EXIT_USAGE;
+    }
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    await watchStatus({ server, out: { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true }, signal: stop.signal });
+    return 0;
+  }
   try {
     const response =
       command === 'status'
@@ -92,7 +96,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
       return 1;
     }
     if (command === 'status' || command === 'plan') {
-      const text = command === 'status' ? formatStatus(response.data as Status) : formatPlan(response.data as Forecast);
+      const text = command === 'status' ? formatStatus(response.data as Status, { server }) : formatPlan(response.data as Forecast);
       process.stdout.write(reader.string('output') === 'json' ? `${JSON.stringify(response.data, null, 2)}\n` : text);
     } else {
       process.stdout.write(`${JSON.stringify(response.data)}\n`);

@@ -137,6 +137,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'server', kind: 'string', roles: ['cli'], default: 'http://127.0.0.1:8080', help: 'URL of the kreboot controller' },
   { name: 'token-file', kind: 'string', roles: ['cli'], default: '', help: 'file holding the admin token for pause, resume and reboot' },
   { name: 'output', kind: 'string', roles: ['cli'], default: 'text', choices: ['text', 'json'], help: 'output format of status' },
+  { name: 'watch', kind: 'bool', roles: ['cli'], default: false, help: 'status: keep showing the status live (redrawn in place on a terminal, one line per change otherwise)' },
   { name: 'reason', kind: 'string', roles: ['cli'], default: '', help: 'reason recorded with pause or reboot' },
 ];
 

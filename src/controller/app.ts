@@ -19,6 +19,10 @@ import type { Notify } from '../notify/event.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { createControl } from './api/control.ts';
 import { buildStatus } from './api/status.ts';
+import { createStatusFeed } from './api/status-feed.ts';
+import { createLeaderLookup } from './api/status-leader.ts';
+import { createStatusRouter } from './api/status-routes.ts';
+import { createTimeline } from './api/status-timeline.ts';
 import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
 import { createLeaderElection, createLeaseApi } from './leader-election.ts';
@@ -58,7 +62,11 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const slotSettings = { concurrency: config.concurrency, ttlMs: config.lock.ttlMs };
 
   let wake: (reason: string) => void = () => {};
-  const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, nodeSelector: config.nodeSelector, log, onChange: (reason) => wake(reason) });
+  let statusChanged: () => void = () => {};
+  const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, nodeSelector: config.nodeSelector, log, onChange: (reason) => {
+    wake(reason);
+    statusChanged();
+  } });
   const api = createClusterApi(kc);
   const rollout = createRolloutStore({ api, namespace: config.lock.dsNamespace, name: config.lock.dsName, lockAnnotation: config.lock.annotation, watched: view.daemonSet });
   let leading = !config.leaderElection.enabled;
@@ -108,11 +116,20 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   const requests = createRequestStore({ api, cached: view.node, clock, onWrite: () => wake('request recorded'), remediationCap: config.maxRebootAttempts });
   const control = createControl({ view, rollout, requests, notify: deps.notify, clock, wake });
-  const status = () => buildStatus({ nodes: reconciler.observed(), queue: reconciler.queue(), rollout: rollout.current(), halt: reconciler.halt(), leader: leading, identity, settings: slotSettings, now: clock(), notifications: deps.notificationStatus() });
+  const timeline = createTimeline();
+  const leaderLookup = config.leaderElection.enabled ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name }) : undefined;
+  const status = () => {
+    const nodes = reconciler.observed();
+    timeline.observe(nodes);
+    return buildStatus({ nodes, queue: reconciler.queue(), rollout: rollout.current(), halt: reconciler.halt(), leader: leading, identity, leaderIdentity: leading ? undefined : leaderLookup?.current(), settings: slotSettings, now: clock(), notifications: deps.notificationStatus(), timeline: timeline.entries() });
+  };
+  const feed = createStatusFeed({ build: status });
+  statusChanged = feed.changed;
 
   const app = createBaseApp({ registry, ready: view.synced });
   app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));
-  app.use(createApiRouter({ status, plan: () => reconciler.forecast(), control, admin: deps.adminAuth, log }));
+  app.use(createStatusRouter({ status, feed, clock }));
+  app.use(createApiRouter({ plan: () => reconciler.forecast(), control, admin: deps.adminAuth, log }));
   const apiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     log.error({ err: error }, 'request failed');
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
@@ -133,6 +150,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         onChange: (value) => {
           leading = value;
           reconciler.setActive(value);
+          statusChanged();
         },
       })
     : undefined;
@@ -147,6 +165,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       // The running cycle finishes before the Lease is released: no other replica may act while
       // this one still writes.
       reconciler.stop();
+      feed.close();
       await reconciler.idle();
       await election?.stop();
       await http.close();

@@ -121,6 +121,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   async function cycle(): Promise<number | undefined> {
     if (!active || !view.synced()) return undefined;
     deps.metrics.cycles.inc();
+    const endTimer = deps.metrics.cycleDuration.startTimer();
     const now = clock();
     const entries = observeAll(view.nodes(), now).filter((entry) => !stillPending(entry.node));
     const byName = new Map(entries.map((entry) => [entry.observed.name, entry.node]));
@@ -173,6 +174,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         if (!fact) break;
       }
     }
+    endTimer();
     return earliest < Infinity ? earliest : undefined;
   }
 

@@ -1,6 +1,6 @@
-// The controller's own HTTP API: status for everyone who can reach it, and the operator actions
-// (pause, resume, reboot) behind the admin token, compared in constant time. Bodies are small
-// JSON objects, validated before anything changes.
+// The controller's operator actions (pause, resume, reboot) behind the admin token, compared in
+// constant time. Bodies are small JSON objects, validated before anything changes. The read-only
+// status routes are in status-routes.ts.
 
 import express, { type Router } from 'express';
 import { z } from 'zod';
@@ -8,24 +8,16 @@ import { requireAuth } from '../../intake/auth-middleware.ts';
 import type { Authenticator } from '../../intake/webhook-auth.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Control } from './control.ts';
-import { renderStatusPage } from './status-page.ts';
-import type { Status } from './status.ts';
 import type { Forecast } from '../policy/forecast.ts';
 
 const RebootBody = z.object({ node: z.string().min(1).max(253), reason: z.string().max(500).optional() }).strict();
 const PauseBody = z.object({ reason: z.string().max(500).optional() }).strict();
 
-export function createApiRouter(deps: { status: () => Status; plan: () => Promise<Forecast>; control: Control; admin: Authenticator | undefined; log: Logger }): Router {
+export function createApiRouter(deps: { plan: () => Promise<Forecast>; control: Control; admin: Authenticator | undefined; log: Logger }): Router {
   const router = express.Router();
-  router.get('/api/v1/status', (_req, res) => {
-    res.json(deps.status());
-  });
   // Read-only like status; it asks the gates once (one Prometheus query), as a cycle would.
   router.get('/api/v1/plan', async (_req, res) => {
     res.json(await deps.plan());
-  });
-  router.get('/', (_req, res) => {
-    res.type('html').send(renderStatusPage(deps.status()));
   });
 
   const admin: express.RequestHandler = deps.admin

@@ -1,15 +1,21 @@
 // Controller metrics. Gauges are computed at scrape time from the watch-fed view (no timers);
-// counters and the phase-duration histogram are updated at transitions.
+// counters and the duration histograms are updated at transitions and decision cycles.
+// kreboot_node_rebooting{node} is for the people on call: an alert on it inhibits the node alerts a
+// planned reboot would raise (alertmanager/inhibit-during-reboot.yml).
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ObservedNode } from '../policy/observed-node.ts';
-import type { Phase } from '../policy/progress.ts';
+import { isInFlight, type Phase } from '../policy/progress.ts';
 import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
 
 export interface ControllerMetrics {
   readonly reboots: Counter<'result'>;
   readonly phaseDuration: Histogram<'phase'>;
   readonly cycles: Counter;
+  /** Wall time of one decision cycle of the leader (gates, decisions and the writes they make). */
+  readonly cycleDuration: Histogram;
+  /** A whole reboot, cordon to done (or to failed). */
+  readonly rebootDuration: Histogram<'result'>;
 }
 
 const PHASES: readonly Phase[] = ['queued', 'waiting', 'cordoned', 'draining', 'rebooting', 'verifying', 'done', 'failed'];
@@ -24,6 +30,17 @@ export function createControllerMetrics(registry: Registry, read: { nodes: () =>
       const counts = new Map<Phase, number>(PHASES.map((phase) => [phase, 0]));
       for (const node of read.nodes()) if (node.progress) counts.set(node.progress.phase, (counts.get(node.progress.phase) ?? 0) + 1);
       for (const [phase, count] of counts) this.set({ phase }, count);
+    },
+  });
+  new Gauge({
+    name: 'kreboot_node_rebooting',
+    help: '1 while kreboot has the node in flight (cordoned, draining, rebooting or verifying), else 0; for inhibiting node alerts during a planned reboot.',
+    labelNames: ['node'],
+    registers: [registry],
+    collect() {
+      // Reset first: a node deleted from the cluster must not keep its last value.
+      this.reset();
+      for (const node of read.nodes()) if (node.progress || node.request) this.set({ node: node.name }, isInFlight(node.progress) ? 1 : 0);
     },
   });
   new Gauge({
@@ -59,8 +76,19 @@ export function createControllerMetrics(registry: Registry, read: { nodes: () =>
       this.set(read.leader() ? 1 : 0);
     },
   });
+  const reboots = new Counter({ name: 'kreboot_reboots_total', help: 'Finished node reboots by result.', labelNames: ['result'], registers: [registry] });
+  // Both results exist from the start, so "no failures" is a 0 on a dashboard, not "no data".
+  for (const result of ['succeeded', 'failed']) reboots.inc({ result }, 0);
+  const rebootDuration = new Histogram({
+    name: 'kreboot_reboot_duration_seconds',
+    help: 'Whole reboots, from the cordon to done or failed, by result.',
+    labelNames: ['result'],
+    buckets: [15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+    registers: [registry],
+  });
   return {
-    reboots: new Counter({ name: 'kreboot_reboots_total', help: 'Finished node reboots by result.', labelNames: ['result'], registers: [registry] }),
+    reboots,
+    rebootDuration,
     phaseDuration: new Histogram({
       name: 'kreboot_phase_duration_seconds',
       help: 'Time nodes spent in each phase.',
@@ -69,5 +97,11 @@ export function createControllerMetrics(registry: Registry, read: { nodes: () =>
       registers: [registry],
     }),
     cycles: new Counter({ name: 'kreboot_reconcile_cycles_total', help: 'Decision cycles run by the leader.', registers: [registry] }),
+    cycleDuration: new Histogram({
+      name: 'kreboot_decision_cycle_duration_seconds',
+      help: 'Wall time of the leader\'s decision cycles: gate evaluation, decisions and the writes they make.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
   };
 }

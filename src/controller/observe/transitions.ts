@@ -45,6 +45,10 @@ export function announceTransition(sinks: TransitionSinks, node: V1Node, before:
   }
   if (after.phase === 'done' && before?.phase === 'verifying') sinks.metrics.reboots.inc({ result: 'succeeded' });
   if (after.phase === 'failed') sinks.metrics.reboots.inc({ result: 'failed' });
+  const ended = (after.phase === 'done' && before?.phase === 'verifying') || after.phase === 'failed';
+  if (ended && durationMs !== undefined && Number.isFinite(durationMs) && durationMs >= 0) {
+    sinks.metrics.rebootDuration.observe({ result: after.phase === 'done' ? 'succeeded' : 'failed' }, durationMs / 1000);
+  }
 
   const level = after.phase === 'failed' ? 'warn' : 'info';
   sinks.log[level]({ node: name, phase: after.phase, from: before?.phase, reason: after.reason }, 'node transition');

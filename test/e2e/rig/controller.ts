@@ -27,7 +27,8 @@ export interface Controller {
   logTail(lines?: number): string;
 }
 
-export async function createController(options: { dir: string; kubeconfig: string; args: () => readonly string[] }): Promise<Controller> {
+export async function createController(options: { dir: string; kubeconfig: string; args: () => readonly string[]; /** Pod name prefix (the leader identity); another replica needs its own. */ name?: string }): Promise<Controller> {
+  const name = options.name ?? 'e2e-controller';
   const webhookTokenFile = join(options.dir, 'webhook-token');
   const adminTokenFile = join(options.dir, 'admin-token');
   writeFileSync(webhookTokenFile, `${WEBHOOK_TOKEN}\n`);
@@ -43,12 +44,12 @@ export async function createController(options: { dir: string; kubeconfig: strin
     proc: () => proc,
     async start() {
       runs++;
-      const current = startProcess(`controller-${runs}`, process.execPath, [
+      const current = startProcess(`${name === 'e2e-controller' ? 'controller' : name}-${runs}`, process.execPath, [
         join(REPO_ROOT, 'src/cli.ts'), 'controller',
         `--kubeconfig=${options.kubeconfig}`,
         '--metrics-host=127.0.0.1', `--metrics-port=${port}`,
         `--webhook-token-file=${webhookTokenFile}`, `--admin-token-file=${adminTokenFile}`,
-        `--pod-name=e2e-controller-${runs}`, '--lease-duration=3s', '--log-format=json',
+        `--pod-name=${name}-${runs}`, '--lease-duration=3s', '--log-format=json',
         ...options.args(),
       ], { logDir: options.dir });
       proc = current;

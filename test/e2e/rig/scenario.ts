@@ -31,6 +31,8 @@ export interface ScenarioOptions {
   readonly bootedAgoMs?: (node: string) => number | undefined;
   readonly onTransition?: (t: Transition) => void;
   readonly onHostEvent?: (e: HostEvent) => void;
+  /** Prometheus scrapes the controller too (job kreboot-controller), for dashboard queries. */
+  readonly scrapeController?: boolean;
   /** Called before each step of the set-up (the demo prints it). */
   readonly onStep?: (step: string) => void;
 }
@@ -103,6 +105,7 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     cleanups.push(() => controller.stop());
     const monitoring = await startMonitoring({
       scrapeTargets: [...hosts.values()].map((h) => h.metricsTarget),
+      ...(options.scrapeController ? { extraScrapeConfigs: [{ job_name: 'kreboot-controller', static_configs: [{ targets: [new URL(controller.url).host] }] }] } : {}),
       rules: rulesForE2e(options.extraRules),
       alertmanagerConfig: alertmanagerForE2e(controller.url, controller.webhookTokenFile),
     });

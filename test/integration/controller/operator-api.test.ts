@@ -92,6 +92,6 @@ describe('operator API and CLI', () => {
     assert.match(metrics, /kreboot_phase_duration_seconds_count\{phase="rebooting"\} 1/);
     assert.match(metrics, /kreboot_leader 1/);
     const page = await (await fetch(`${world.controller.url}/`)).text();
-    assert.match(page, new RegExp(`<td>${node}</td><td>done</td>`));
+    assert.match(page, new RegExp(`<tr data-node="${node}" data-phase="done"`));
   });
 });

@@ -1,0 +1,63 @@
+// The status as text for a terminal: `kreboot status` prints it once, `kreboot status --watch`
+// redraws it in place, and on a pipe --watch prints one line per change (changeLines).
+
+import type { NodeStatus, Status } from '../controller/api/status.ts';
+import { formatClock, formatDuration, formatRelative, GATE_WORDS, resumeCommand } from '../controller/api/status-format.ts';
+
+function rolloutLine(status: Status, now: Date, server: string | undefined): string[] {
+  if (status.halted) {
+    return [`HALTED${status.halted.node ? ` at ${status.halted.node}` : ''}: ${status.halted.reason} (${formatRelative(status.halted.at, now) || status.halted.at})`, `  check the node, then: ${resumeCommand(server)}`];
+  }
+  if (status.paused) return [`PAUSED: ${status.paused.reason} (${status.paused.by ? `by ${status.paused.by}, ` : ''}${formatRelative(status.paused.at, now)})`, `  to continue: ${resumeCommand(server)}`];
+  const foreign = status.lockHolders.filter((holder) => !holder.kreboot);
+  if (foreign.length) return [`PAUSED: the lock is held by ${foreign.map((holder) => holder.node).join(', ')} (kured's manual pause or another reboot daemon)`];
+  return ['rollout active'];
+}
+
+function holdText(node: NodeStatus, now: Date): string {
+  const parts: string[] = [];
+  if (node.gate) {
+    parts.push(GATE_WORDS[node.gate.gate] ?? node.gate.gate);
+    if (node.gate.opensAt) parts.push(`opens ${formatRelative(node.gate.opensAt, now)}`);
+    if (node.gate.alerts?.length) parts.push(`alerts: ${node.gate.alerts.join(', ')}`);
+    if (node.gate.pods?.length) parts.push(`pods: ${node.gate.pods.join(', ')}`);
+  }
+  if (node.phase === 'failed') parts.push(node.retryAt ? `retried ${formatRelative(node.retryAt, now)}` : 'needs an operator');
+  return parts.length ? `  [${parts.join('; ')}]` : '';
+}
+
+export function formatStatus(status: Status, options: { now?: Date; server?: string } = {}): string {
+  const now = options.now ?? new Date();
+  const lines: string[] = [];
+  if (status.leader === false) lines.push(`this replica (${status.identity}) is not the leader${status.leaderIdentity ? `; the leader is ${status.leaderIdentity}` : ''}`);
+  lines.push(...rolloutLine(status, now, options.server));
+  const p = status.progress;
+  if (p) lines.push(`${p.done} done, ${p.inFlight} in flight, ${p.queued} queued, ${p.waiting} waiting${p.failed ? `, ${p.failed} failed` : ''}`);
+  lines.push(`concurrency ${status.inFlight.length}/${status.concurrency} in use; in flight: ${status.inFlight.join(', ') || 'none'}; queue: ${status.queue.join(', ') || 'empty'}`);
+  if (status.estimate) lines.push(`about ${formatDuration(status.estimate.remainingSeconds * 1000)} left (a reboot takes ${formatDuration(status.estimate.averageRebootSeconds * 1000)} on average, ${status.estimate.measured} measured)`);
+  if (status.nodes.length === 0) lines.push('no node needs a reboot');
+  const width = Math.max(4, ...status.nodes.map((node) => node.name.length));
+  for (const node of status.nodes) {
+    const since = node.since ? `  (${formatRelative(node.since, now)})` : '';
+    lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.reason}${since}${holdText(node, now)}`);
+  }
+  const failing = (status.notifications ?? []).filter((queue) => queue.lastError);
+  if (failing.length) lines.push(...failing.map((queue) => `notifications to ${queue.service} (${queue.target}) failing: ${queue.lastError}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line per node whose phase or reason changed, and for the rollout's state: for logs and pipes. */
+export function changeLines(before: Status | undefined, after: Status, now: Date): string[] {
+  const stamp = formatClock(now.toISOString());
+  const lines: string[] = [];
+  const state = (status: Status | undefined) => (status?.halted ? `halted at ${status.halted.node}: ${status.halted.reason}` : status?.paused ? `paused: ${status.paused.reason}` : 'active');
+  if (!before || state(before) !== state(after)) lines.push(`${stamp} rollout ${state(after)}`);
+  const old = new Map((before?.nodes ?? []).map((node) => [node.name, node]));
+  for (const node of after.nodes) {
+    const previous = old.get(node.name);
+    if (previous && previous.phase === node.phase && previous.reason === node.reason) continue;
+    lines.push(`${stamp} ${node.name} ${previous ? `${previous.phase} -> ` : ''}${node.phase}: ${node.reason}`);
+  }
+  for (const name of old.keys()) if (!after.nodes.some((node) => node.name === name)) lines.push(`${stamp} ${name} no longer listed`);
+  return lines;
+}
