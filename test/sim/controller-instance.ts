@@ -57,6 +57,10 @@ function simApi(model: ApiModel, scheduler: Scheduler, owner: number): ClusterAp
     listPodsOnNode: (node, selector) => call(() => `listPods ${node}`, 'read', () => model.listPodsOnNode(node, selector)),
     evictPod: (namespace, name) => call(() => `evict ${namespace}/${name}`, 'evict', () => model.evictPod(namespace, name)),
     deletePod: (namespace, name) => call(() => `delete pod ${namespace}/${name}`, 'evict', () => model.deletePod(namespace, name)),
+    // The model applies an eviction in one step (never interrupted half-way), so no budget ever
+    // lists a disrupted pod: the drain's completion of interrupted evictions is not exercised here.
+    listPodDisruptionBudgets: (namespace) =>
+      call(() => `listPdbs ${namespace}`, 'read', () => model.pdbs.filter((pdb) => pdb.namespace === namespace).map((pdb) => ({ metadata: { name: pdb.app, namespace }, status: { disruptedPods: {} } }))),
     readDaemonSet: (namespace, name) => call(() => 'readDaemonSet', 'read', () => model.readDaemonSet(namespace, name)),
     patchDaemonSet: (namespace, name, patch) => call(() => `patchDaemonSet ${describePatch(patch)}`, 'write', () => model.patchDaemonSet(namespace, name, patch)),
     // Events are fire-and-forget and change nothing the controller reads: recorded at once.
