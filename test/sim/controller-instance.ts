@@ -4,13 +4,14 @@
 // and the virtual clock. Several can share the model: replicas, and a replacement after a crash.
 
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import type { Gate } from '../../src/gates/gate.ts';
 import { createControl, type Control } from '../../src/controller/api/control.ts';
 import type { ClusterApi } from '../../src/controller/cluster-api.ts';
 import { createRolloutStore } from '../../src/controller/lock/rollout-store.ts';
 import type { SlotSettings } from '../../src/controller/lock/slots.ts';
 import { createEventRecorder } from '../../src/controller/observe/events.ts';
-import type { ControllerMetrics } from '../../src/controller/observe/metrics.ts';
+import { createControllerMetrics, type ControllerMetrics } from '../../src/controller/observe/metrics.ts';
 import { createPerformer } from '../../src/controller/perform.ts';
 import type { PolicySettings } from '../../src/controller/policy/decide.ts';
 import { createReconciler, type Reconciler } from '../../src/controller/reconciler.ts';
@@ -42,12 +43,13 @@ export interface Instance {
 
 const SILENT = pino({ level: 'silent' });
 
-/** The counters the code updates; nothing reads them in the simulation. */
-const NO_METRICS = {
-  reboots: { inc() {} },
-  phaseDuration: { observe() {} },
-  cycles: { inc() {} },
-} as unknown as ControllerMetrics;
+/**
+ * The real metrics on a registry of the instance's own: nothing reads them in the simulation, but a
+ * fake cast to the type would hide a metric added later (a missing method throws in every cycle).
+ */
+function simMetrics(): ControllerMetrics {
+  return createControllerMetrics(new Registry(), { nodes: () => [], rollout: () => undefined, halt: () => undefined, leader: () => false });
+}
 
 function simApi(model: ApiModel, scheduler: Scheduler, owner: number): ClusterApi {
   const call = <T>(label: () => string, kind: 'read' | 'write' | 'evict', apply: () => T, node?: string) => scheduler.call(owner, label, kind, apply, node);
@@ -99,7 +101,8 @@ export function createInstance(options: {
   const api = simApi(model, scheduler, id);
   const view = new SimView(model);
   const rollout = createRolloutStore({ api, namespace: model.dsNamespace, name: model.dsName, lockAnnotation: settings.lockAnnotation, watched: () => view.daemonSet() });
-  const sinks = { log: SILENT, events: createEventRecorder(api, SILENT, clock), notify: options.onNotify, metrics: NO_METRICS };
+  const metrics = simMetrics();
+  const sinks = { log: SILENT, events: createEventRecorder(api, SILENT, clock), notify: options.onNotify, metrics };
   // The performer reports its writes to the reconciler, which is built from the performer.
   const late: { reconciler?: Reconciler } = {};
   const performer = createPerformer({
@@ -121,7 +124,7 @@ export function createInstance(options: {
       throw error;
     }
   };
-  const reconciler = createReconciler({ view, rollout, performer, gates: options.gates, settings, metrics: NO_METRICS, log: SILENT, clock, timers: scheduler.timersFor(id), nodeGone });
+  const reconciler = createReconciler({ view, rollout, performer, gates: options.gates, settings, metrics, log: SILENT, clock, timers: scheduler.timersFor(id), nodeGone });
   late.reconciler = reconciler;
   const wake = (reason: string) => reconciler.wake(reason);
   view.onChange = wake;
