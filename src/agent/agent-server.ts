@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { applyLimits, DEFAULT_LIMITS, serverOptions } from '../http/server-limits.ts';
 
 export interface AgentServer {
   readonly server: Server;
@@ -14,7 +15,7 @@ export interface AgentServer {
 }
 
 export function startAgentServer(registry: Registry, host: string, port: number, ready: () => boolean = () => true): Promise<AgentServer> {
-  const server = createServer((req, res) => {
+  const server = createServer(serverOptions(DEFAULT_LIMITS), (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
@@ -32,6 +33,7 @@ export function startAgentServer(registry: Registry, host: string, port: number,
     }
     send(404, 'text/plain', 'not found\n');
   });
+  applyLimits(server, DEFAULT_LIMITS);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host: host === '' ? undefined : host }, () => {

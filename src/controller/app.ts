@@ -99,7 +99,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const reconciler = createReconciler({ view, rollout, performer, gates: deps.gates, settings, metrics, log, clock, nodeGone });
   wake = reconciler.wake;
 
-  const requests = createRequestStore({ kc, cached: view.node, clock, onWrite: () => wake('request recorded') });
+  const requests = createRequestStore({ kc, cached: view.node, synced: view.synced, clock, onWrite: () => wake('request recorded') });
   const control = createControl({ kc, view, rollout, requests, notify: deps.notify, clock, wake });
   const status = () => buildStatus({ nodes: reconciler.observed(), rollout: rollout.current(), leader: leading, identity, settings: slotSettings, now: clock(), notifications: deps.notificationStatus() });
 
@@ -114,7 +114,16 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   };
   app.use(apiErrors);
 
-  await view.start();
+  // Serve first: a replica that cannot serve (port taken) must fail before it watches or seeks
+  // leadership, or it would lead with no webhook, status or health endpoint. Until the view has
+  // synced, /readyz says so and the webhook answers 503 with Retry-After.
+  const http = await listen(app, config.metricsHost, config.metricsPort);
+  try {
+    await view.start();
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
   const election = config.leaderElection.enabled
     ? createLeaderElection({
         kc,
@@ -131,8 +140,6 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     : undefined;
   if (election) election.start();
   else reconciler.setActive(true);
-
-  const http = await listen(app, config.metricsHost, config.metricsPort);
   log.info({ port: http.port, identity, concurrency: config.concurrency }, 'controller serving');
   return {
     http,
