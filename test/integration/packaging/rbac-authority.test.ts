@@ -154,13 +154,16 @@ test('a cluster admin is held by the policy too, unless break-glass is enabled a
     manifests = kustomize('deploy/base');
   }
   // Back to the base: the exemption is gone again.
-  await waitFor(() => asAdmin(['annotate', 'node', name, '--overwrite', `${CONTROLLER.rebootJob}=late`], true).status === 403, { timeoutMs: 60_000, what: 'the base policy again' });
+  // (A new value each time: rewriting the same value changes nothing, which every policy allows.)
+  let round = 0;
+  await waitFor(() => asAdmin(['annotate', 'node', name, '--overwrite', `${CONTROLLER.rebootJob}=late-${round++}`], true).status === 403, { timeoutMs: 60_000, what: 'the base policy again' });
 });
 
 test('on Nodes the controller may cordon, set its taint, its annotations and kreboot.dev/ labels, and nothing else', async () => {
   const name = nodes[1]!;
   allowed(await patchNode(controller.kc, name, { spec: { unschedulable: true, taints: [{ key: 'kreboot.dev/waiting', value: 'true', effect: 'PreferNoSchedule' }] } }), 'cordon + own taint');
   allowed(await patchNode(controller.kc, name, { metadata: { labels: { 'kreboot.dev/phase': 'draining' }, annotations: { 'weave.works/kured-reboot-in-progress': 'now', 'kreboot.dev/state': '{}' } } }), 'phase label, kured and kreboot annotations');
+  // taints: null also drops node.kubernetes.io/unschedulable, the taint that mirrors the cordon.
   allowed(await patchNode(controller.kc, name, { spec: { unschedulable: null, taints: null }, metadata: { labels: { 'kreboot.dev/phase': null }, annotations: { 'weave.works/kured-reboot-in-progress': null } } }), 'undo all of it');
   denied(await patchNode(controller.kc, name, { metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } }), 'another label', /only kreboot.dev\/ labels and the configured pre\/post-reboot labels \(none configured\), not node-role/);
   denied(await patchNode(controller.kc, nodes[0]!, { metadata: { labels: { 'example.com/ready': null } } }), 'remove a label', /not example.com\/ready/);
