@@ -4,7 +4,7 @@
 // agent's confinement to its own Node is tested in rbac.test.ts.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -14,7 +14,7 @@ import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { CONTROLLER } from '../../../src/store/keys.ts';
 import { attempt, createPinnedPod, serviceAccountIdentity, type Identity, type Outcome } from './tokens.ts';
-import { applyServerSide, deleteManifests, kubectl, kubectlOk, kustomize, run } from './tools.ts';
+import { applyServerSide, deleteManifests, helmTemplate, kubectl, kubectlOk, kustomize, run } from './tools.ts';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const tmp = mkdtempSync(join(tmpdir(), 'kreboot-authority-'));
@@ -47,6 +47,15 @@ function asAdmin(args: string[], breakGlass: boolean): Outcome {
   const groups = ['--as=test-admin', '--as-group=system:masters', ...(breakGlass ? ['--as-group=kreboot:break-glass'] : [])];
   const result = run(kubectl(), ['--kubeconfig', cluster.kubeconfigPath, ...groups, ...args]);
   return { status: result.code === 0 ? 200 : /forbidden|denied request/i.test(result.stderr) ? 403 : 500, message: result.stderr };
+}
+
+/** Waits for the API server's type check of a policy and returns its warnings. */
+async function typeWarnings(name: string): Promise<unknown[]> {
+  const status = await waitFor(() => {
+    const policy = JSON.parse(kubectlOk(cluster.kubeconfigPath, ['get', 'validatingadmissionpolicy', name, '-o', 'json']));
+    return policy.status?.typeChecking !== undefined && policy.status.observedGeneration === policy.metadata.generation ? policy.status : undefined;
+  }, { timeoutMs: 60_000, what: `type checking of ${name}` });
+  return status.typeChecking.expressionWarnings ?? [];
 }
 
 /** The policies are enforced once the API server has loaded them: wait until each denies. */
@@ -91,13 +100,7 @@ after(async () => {
 });
 
 test('the API server type-checks the new policies without warnings', async () => {
-  for (const name of POLICIES) {
-    const status = await waitFor(() => {
-      const policy = JSON.parse(kubectlOk(cluster.kubeconfigPath, ['get', 'validatingadmissionpolicy', name, '-o', 'json']));
-      return policy.status?.typeChecking !== undefined && policy.status.observedGeneration === policy.metadata.generation ? policy.status : undefined;
-    }, { timeoutMs: 60_000, what: `type checking of ${name}` });
-    assert.deepEqual(status.typeChecking.expressionWarnings ?? [], [], `${name}: ${JSON.stringify(status.typeChecking)}`);
-  }
+  for (const name of POLICIES) assert.deepEqual(await typeWarnings(name), [], name);
 });
 
 test('only the controller may write reboot-job, state, reboot-request, check-requested-at (and its other kreboot.dev/ keys)', async () => {
@@ -188,4 +191,35 @@ test('on the agent DaemonSet the controller may write the lock and kreboot.dev/ 
   assert.notEqual(ds.spec?.template.spec?.containers[0]?.image, 'evil.example/root:latest');
   // An admin may still change the DaemonSet (an upgrade): the policy binds the controller only.
   allowed(await attempt(() => admin.makeApiClient(AppsV1Api).patchNamespacedDaemonSet({ namespace: 'kreboot', name: 'kreboot-agent', body: { metadata: { labels: { 'example.com/x': 'y' } } } }, MERGE)), 'admin labels the DaemonSet');
+});
+
+test('the Helm chart\'s controller policy takes the taint, the pre/post-reboot labels and the lock annotation from its values', async () => {
+  const namespace = 'kreboot-helm-values';
+  kubectlOk(cluster.kubeconfigPath, ['create', 'namespace', namespace]);
+  const values = join(tmp, 'values.json');
+  writeFileSync(values, JSON.stringify({
+    configuration: { preRebootNodeLabels: ['example.com/rebooting=true'], postRebootNodeLabels: ['example.com/rebooted=yes'], preferNoScheduleTaint: 'example.com/kreboot-waiting', lockAnnotation: 'example.com/lock' },
+    admissionPolicy: { breakGlassGroup: 'ops:break-glass' },
+  }));
+  const chart = helmTemplate('hv', namespace, values);
+  try {
+    const applied = applyServerSide(cluster.kubeconfigPath, chart);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(chart, /'ops:break-glass' in request\.userInfo\.groups/, 'the break-glass group is rendered');
+    for (const name of ['hv-kreboot-node-keys', 'hv-kreboot-controller-nodes', 'hv-kreboot-controller-daemonset']) assert.deepEqual(await typeWarnings(name), [], name);
+    const hv = await serviceAccountIdentity(admin, namespace, 'hv-kreboot-controller', join(tmp, 'hv.kubeconfig'));
+    const name = nodes[0]!;
+    await waitFor(async () => (await patchNode(hv.kc, name, { metadata: { labels: { 'example.com/other': 'x' } } })).status === 403, { timeoutMs: 60_000, what: 'the chart\'s policy to be enforced' });
+    allowed(await patchNode(hv.kc, name, { metadata: { labels: { 'example.com/rebooting': 'true', 'example.com/rebooted': 'yes' } } }), 'configured labels');
+    allowed(await patchNode(hv.kc, name, { spec: { taints: [{ key: 'example.com/kreboot-waiting', value: 'true', effect: 'PreferNoSchedule' }] } }), 'configured taint');
+    denied(await patchNode(hv.kc, name, { spec: { taints: [{ key: 'example.com/kreboot-waiting', value: 'true', effect: 'NoSchedule' }] } }), 'configured taint, other effect', /example.com\/kreboot-waiting/);
+    allowed(await patchNode(hv.kc, name, { spec: { taints: null }, metadata: { labels: { 'example.com/rebooting': null, 'example.com/rebooted': null } } }), 'undo');
+    const apps = hv.kc.makeApiClient(AppsV1Api);
+    const ds = (body: object) => attempt(() => apps.patchNamespacedDaemonSet({ namespace, name: 'hv-kreboot-agent', body }, MERGE));
+    allowed(await ds({ metadata: { annotations: { 'example.com/lock': '{}' } } }), 'the configured lock annotation');
+    denied(await ds({ metadata: { annotations: { 'weave.works/kured-node-lock': '{}' } } }), 'the default lock annotation', /only the lock annotation \(example.com\/lock\)/);
+  } finally {
+    deleteManifests(cluster.kubeconfigPath, chart);
+    kubectlOk(cluster.kubeconfigPath, ['delete', 'namespace', namespace, '--wait=false']);
+  }
 });
