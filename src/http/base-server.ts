@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
+import { notFound } from './refuse-unread.ts';
 import { applyLimits, DEFAULT_LIMITS, serverOptions, type ServerLimits } from './server-limits.ts';
 
 export interface BaseServerOptions {
@@ -38,8 +39,12 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Listens; rejects with the listen error (EADDRINUSE, EACCES) so the caller can stop the process. */
+/**
+ * Listens; rejects with the listen error (EADDRINUSE, EACCES) so the caller can stop the process.
+ * Call it after every route is added: it adds the final 404, which does not read the body.
+ */
 export function listen(app: Express, host: string, port: number, limits: ServerLimits = DEFAULT_LIMITS): Promise<Listening> {
+  app.use(notFound);
   return new Promise((resolve, reject) => {
     const server = createServer(serverOptions(limits), app);
     applyLimits(server, limits);

@@ -15,7 +15,13 @@ let server: Listening;
 const opened: Socket[] = [];
 
 before(async () => {
-  server = await listen(createBaseApp({ registry: new Registry() }), '127.0.0.1', 0, LIMITS);
+  const app = createBaseApp({ registry: new Registry() });
+  // A route that reads its body, as the webhook does.
+  app.post('/read', (req, res) => {
+    req.resume();
+    req.on('end', () => res.end('read'));
+  });
+  server = await listen(app, '127.0.0.1', 0, LIMITS);
 });
 after(async () => {
   for (const socket of opened) socket.destroy();
@@ -58,7 +64,7 @@ test('slow header senders are cut at the header timeout while the server keeps a
 });
 
 test('a slow body is cut at the request timeout', { timeout: 20_000 }, async () => {
-  const slow = await slowClient('POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n', 'x');
+  const slow = await slowClient('POST /read HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n', 'x');
   const lifetime = await Promise.race([slow.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('slow body still open after 10 s')), 10_000))]);
   assert.ok(lifetime >= LIMITS.requestTimeoutMs - 100, `closed after ${lifetime} ms`);
 });
@@ -77,4 +83,18 @@ test('connections over the cap are closed on accept, and the server serves again
   assert.equal(data, '');
   await Promise.all(slow.map((s) => s.closed));
   assert.equal(await healthy(), 200);
+});
+
+test('a request no route takes is answered 404 without reading its announced body', { timeout: 20_000 }, async () => {
+  const socket = connect(server.port, '127.0.0.1');
+  opened.push(socket);
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  socket.write(`POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024 * 1024}\r\n\r\n${'x'.repeat(4096)}`);
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+  await once(socket, 'close');
+  assert.match(received, /^HTTP\/1\.1 404 /);
+  assert.match(received, /\r\nConnection: close\r\n/i);
+  assert.match(received, /no such endpoint: POST \/nowhere/);
 });
