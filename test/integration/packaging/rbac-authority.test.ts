@@ -216,8 +216,11 @@ test('the Helm chart\'s controller policy takes the taint, the pre/post-reboot l
     allowed(await patchNode(hv.kc, name, { spec: { taints: null }, metadata: { labels: { 'example.com/rebooting': null, 'example.com/rebooted': null } } }), 'undo');
     const apps = hv.kc.makeApiClient(AppsV1Api);
     const ds = (body: object) => attempt(() => apps.patchNamespacedDaemonSet({ namespace, name: 'hv-kreboot-agent', body }, MERGE));
+    // Each policy is loaded on its own: wait for the DaemonSet one too (new values, so each try changes something).
+    let round = 0;
+    await waitFor(async () => (await ds({ metadata: { annotations: { 'weave.works/kured-node-lock': `{"try":${round++}}` } } })).status === 403, { timeoutMs: 60_000, what: 'the chart\'s DaemonSet policy to be enforced' });
+    denied(await ds({ metadata: { annotations: { 'weave.works/kured-node-lock': '{"try":"last"}' } } }), 'the default lock annotation', /only the lock annotation \(example.com\/lock\)/);
     allowed(await ds({ metadata: { annotations: { 'example.com/lock': '{}' } } }), 'the configured lock annotation');
-    denied(await ds({ metadata: { annotations: { 'weave.works/kured-node-lock': '{}' } } }), 'the default lock annotation', /only the lock annotation \(example.com\/lock\)/);
   } finally {
     deleteManifests(cluster.kubeconfigPath, chart);
     kubectlOk(cluster.kubeconfigPath, ['delete', 'namespace', namespace, '--wait=false']);
