@@ -172,3 +172,18 @@ test('a refused request whose small body already arrived keeps its connection', 
     agent.destroy();
   }
 });
+
+test('a chunked body that grows past the limit is refused when it does, and the rest is not read', async () => {
+  const { port } = new URL(fx.url);
+  const socket = connect(Number(port), '127.0.0.1');
+  await once(socket, 'connect');
+  const chunk = 'x'.repeat(70 * 1024);
+  // No Content-Length and no final chunk: the server must answer without waiting for the end.
+  socket.write(`POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+  let received = '';
+  socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+  socket.on('error', () => {});
+  await once(socket, 'close');
+  assert.match(received, /^HTTP\/1\.1 413 /);
+  assert.match(received, /larger than 65536 bytes/);
+});
