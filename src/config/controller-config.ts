@@ -56,7 +56,7 @@ export interface ControllerConfig extends CommonConfig {
   readonly window: { readonly rebootDays: readonly string[]; readonly startTime: string; readonly endTime: string; readonly timeZone: string; readonly maintenanceWindows: readonly string[] };
   readonly blockingPodSelectors: readonly string[];
   // intake
-  readonly webhook: { readonly auth: 'auto' | 'none'; readonly tokenFile: string; readonly username: string; readonly passwordFile: string; readonly bodyLimitBytes: number };
+  readonly webhook: { readonly auth: 'auto' | 'none'; readonly tokenFile: string; readonly username: string; readonly passwordFile: string; readonly bodyLimitBytes: number; readonly maxNodes: number };
   readonly adminTokenFile: string;
   readonly rebootAlert: RegExp | undefined;
   readonly remediationAlert: RegExp | undefined;
@@ -83,6 +83,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     username: r.string('webhook-username'),
     passwordFile: r.string('webhook-password-file'),
     bodyLimitBytes: r.int('webhook-body-limit', 1024, 64 * 1024 * 1024),
+    maxNodes: r.int('webhook-max-nodes', 1, 100_000),
   };
   if (webhook.auth === 'auto' && webhook.tokenFile === '' && webhook.passwordFile === '') {
     r.problems.push('--webhook-token-file or --webhook-username/--webhook-password-file: the webhook needs credentials; give one, or --webhook-auth=none to accept unauthenticated webhooks');

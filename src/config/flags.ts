@@ -90,6 +90,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'webhook-username', kind: 'string', roles: C, default: '', help: 'basic-auth user name Alertmanager sends' },
   { name: 'webhook-password-file', kind: 'string', roles: C, default: '', help: 'file holding the basic-auth password Alertmanager sends' },
   { name: 'webhook-body-limit', kind: 'int', roles: C, default: 1_048_576, help: 'largest webhook body accepted, in bytes' },
+  { name: 'webhook-max-nodes', kind: 'int', roles: C, default: 1000, help: 'most distinct nodes one webhook may name; more is refused with 413 (group Alertmanager\'s route by node)' },
   { name: 'admin-token-file', kind: 'string', roles: C, default: '', help: 'file holding the token that authorizes POST /api/v1/pause|resume|reboot; empty disables them' },
   { name: 'reboot-alert-regexp', kind: 'string', roles: C, default: '^RebootRequired$', help: 'alert names that request a reboot when firing and withdraw it when resolved' },
   { name: 'remediation-alert-regexp', kind: 'string', roles: C, default: '', help: 'alert names whose firing requests a reboot of their node (remediation); empty disables' },

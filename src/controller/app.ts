@@ -114,7 +114,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const reconciler = createReconciler({ view, rollout, performer, gates: deps.gates, settings, metrics, log, clock, nodeGone });
   wake = reconciler.wake;
 
-  const requests = createRequestStore({ api, cached: view.node, clock, onWrite: () => wake('request recorded'), remediationCap: config.maxRebootAttempts });
+  const requests = createRequestStore({ api, cached: view.node, synced: view.synced, clock, onWrite: () => wake('request recorded'), remediationCap: config.maxRebootAttempts });
   const control = createControl({ view, rollout, requests, notify: deps.notify, clock, wake });
   const timeline = createTimeline();
   const leaderLookup = config.leaderElection.enabled ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name }) : undefined;
@@ -138,7 +138,16 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   };
   app.use(apiErrors);
 
-  await view.start();
+  // Serve first: a replica that cannot serve (port taken) must fail before it watches or seeks
+  // leadership, or it would lead with no webhook, status or health endpoint. Until the view has
+  // synced, /readyz says so and the webhook answers 503 with Retry-After.
+  const http = await listen(app, config.metricsHost, config.metricsPort);
+  try {
+    await view.start();
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
   const election = config.leaderElection.enabled
     ? createLeaderElection({
         api: createLeaseApi(kc, config.leaderElection.namespace, config.leaderElection.name),
@@ -156,8 +165,6 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     : undefined;
   if (election) election.start();
   else reconciler.setActive(true);
-
-  const http = await listen(app, config.metricsHost, config.metricsPort);
   log.info({ port: http.port, identity, concurrency: config.concurrency }, 'controller serving');
   return {
     http,

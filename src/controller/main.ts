@@ -1,5 +1,7 @@
 // `kreboot controller`: parse the configuration (every problem at once, exit 2), then wire the
-// parts and run until SIGTERM. Only wiring.
+// parts and run until SIGTERM. Only wiring. A controller that cannot serve HTTP (port taken, or the
+// server fails later) stops with a message and exit code 1: it must not lead without its webhook
+// and health endpoints.
 
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { reportProblems, EXIT_USAGE } from '../cli/exit.ts';
@@ -15,6 +17,8 @@ import { VERSION } from '../version.ts';
 import { buildNodeSilencer } from '../alertmanager/build-alertmanager.ts';
 import { startController } from './app.ts';
 
+const EXIT_FAILURE = 1;
+
 export async function main(argv: string[]): Promise<number> {
   const loaded = loadControllerConfig(argv, process.env);
   if (loaded.help) {
@@ -23,11 +27,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { config } = loaded;
   const problems = [...loaded.problems];
-  const webhook = loadWebhookAuth(config.webhook);
-  const admin = loadTokenAuth(config.adminTokenFile, '--admin-token-file');
+  const log = createLogger({ format: config.logFormat, level: config.logLevel, name: 'controller' });
+  // Credentials follow their files (a rotated Secret): say when they change, never what they are.
+  const secretEvents = {
+    reloaded: (file: string) => log.info({ file }, 'credentials file changed: reloaded'),
+    failed: (file: string, problem: string) => log.error({ file, problem }, 'credentials file changed but cannot be used: keeping the previous credentials'),
+  };
+  const webhook = loadWebhookAuth(config.webhook, secretEvents);
+  const admin = loadTokenAuth(config.adminTokenFile, '--admin-token-file', secretEvents);
   problems.push(...webhook.problems, ...admin.problems, ...notifyConfigProblems(config.notify));
 
-  const log = createLogger({ format: config.logFormat, level: config.logLevel, name: 'controller' });
   const registry = new Registry();
   let kc;
   try {
@@ -43,7 +52,9 @@ export async function main(argv: string[]): Promise<number> {
 
   collectDefaultMetrics({ register: registry });
   const notifications = createNotifications({ config: config.notify, log, registry });
-  const controller = await startController({
+  let controller;
+  try {
+    controller = await startController({
     config,
     kc: kc!,
     log,
@@ -51,11 +62,24 @@ export async function main(argv: string[]): Promise<number> {
     gates: gates.gates,
     notify: notifications.notify,
     notificationStatus: () => notifications.status(),
-    webhookAuth: webhook.auth,
-    adminAuth: admin.auth,
-    ...(quiet.silencer ? { silencer: quiet.silencer } : {}),
-  });
+      webhookAuth: webhook.auth,
+      adminAuth: admin.auth,
+      ...(quiet.silencer ? { silencer: quiet.silencer } : {}),
+    });
+  } catch (error) {
+    // listen's message names the address: "listen EADDRINUSE: address already in use 0.0.0.0:8080".
+    log.fatal({ err: error }, 'controller cannot start');
+    process.stderr.write(`kreboot controller: cannot start: ${(error as Error).message}\n`);
+    await notifications.close(1000);
+    return EXIT_FAILURE;
+  }
+  const running = controller;
   log.info({ version: VERSION }, 'controller started');
-  await installShutdown(log, [() => notifications.close(5000), () => controller.stop()]);
-  return 0;
+  const failure = running.http.failed.then((error) => {
+    log.fatal({ err: error }, 'HTTP server failed: stopping');
+    process.stderr.write(`kreboot controller: the HTTP server failed, stopping: ${error.message}\n`);
+    return error;
+  });
+  const reason = await installShutdown(log, [() => notifications.close(5000), () => running.stop()], failure);
+  return reason === 'failure' ? EXIT_FAILURE : 0;
 }

@@ -24,6 +24,8 @@ export interface RequestStore extends RequestSink {
 export function createRequestStore(options: {
   api: ClusterApi;
   cached: (node: string) => V1Node | undefined;
+  /** Whether the view has listed the Nodes: until then an unknown name may just not be seen yet. */
+  synced: () => boolean;
   clock: () => Date;
   onWrite: () => void;
   /** Remediation reboots per alert within the remembered window (remediation-memory.ts). */
@@ -31,9 +33,17 @@ export function createRequestStore(options: {
 }): RequestStore {
   const { api } = options;
 
-  /** Reads (cache first, then the API), lets `change` decide, writes optimistically; retries on 409. */
+  /**
+   * Reads the synced view, lets `change` decide, writes optimistically; after a 409, reads the API.
+   * A name the synced view does not hold is unknown, without an API read: one read per name let a
+   * webhook naming 10,000 made-up nodes cost 10,000 reads (and odd names made odd API paths).
+   */
   async function update<T>(name: string, change: (node: V1Node) => { annotations?: Record<string, string | null>; result: T }, unknown: T): Promise<T> {
     let node = options.cached(name);
+    if (!node) {
+      if (!options.synced()) throw new Error('the controller has not read the cluster\'s Nodes yet (starting); try again');
+      return unknown;
+    }
     for (let attempt = 1; ; attempt++) {
       if (!node) {
         try {

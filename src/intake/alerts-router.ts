@@ -1,14 +1,16 @@
 // POST /api/v1/alerts: Alertmanager's webhook. Order matters: credentials (cheap, before the body
-// is read) → content type → body within the limit → JSON → schema → plan → store. Everything is
-// validated before the store is called, so a bad payload changes nothing; a store error answers
-// 503 so Alertmanager sends the (idempotent) notification again.
+// is read) → content type → body within the limit → JSON → schema → plan → node cap → store.
+// Everything is validated before the store is called, so a bad payload changes nothing; a store
+// error answers 503 so Alertmanager sends the (idempotent) notification again. A request refused
+// before its body was read closes the connection instead of reading the rest (refuseUnread).
 
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { parseAlertPayload } from './alert-payload.ts';
-import { requireAuth } from './auth-middleware.ts';
+import { refuseUnread, requireAuth } from './auth-middleware.ts';
 import { applyPlan } from './apply-plan.ts';
+import { jsonBody } from './json-body.ts';
 import { planAlerts, type IntakeRules } from './plan-alerts.ts';
 import type { RequestSink } from './request-sink.ts';
 import { loadWebhookAuth, type Authenticator, type WebhookAuthConfig } from './webhook-auth.ts';
@@ -17,8 +19,11 @@ import { createWebhookMetrics } from './webhook-metrics.ts';
 export const ALERTS_PATH = '/api/v1/alerts';
 
 export interface AlertsRouterConfig extends IntakeRules {
-  readonly webhook: WebhookAuthConfig & { readonly bodyLimitBytes: number };
+  readonly webhook: WebhookAuthConfig & { readonly bodyLimitBytes: number; readonly maxNodes?: number };
 }
+
+/** --webhook-max-nodes's default: Alertmanager groups by node (alertmanager/), so one is usual. */
+export const DEFAULT_MAX_NODES = 1000;
 
 export interface AlertsRouterOptions {
   readonly config: AlertsRouterConfig;
@@ -36,6 +41,7 @@ function isJson(req: Request): boolean {
 
 export function createAlertsRouter({ config, sink, log, registry, auth }: AlertsRouterOptions): Router {
   const authenticator = auth ?? loadOrThrow(config.webhook);
+  const maxNodes = config.webhook.maxNodes ?? DEFAULT_MAX_NODES;
   const metrics = createWebhookMetrics(registry);
   const rules: IntakeRules = { rebootAlert: config.rebootAlert, remediationAlert: config.remediationAlert, alertNodeLabels: config.alertNodeLabels };
   const router = express.Router();
@@ -43,10 +49,9 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
   const requireJson: RequestHandler = (req, res, next) => {
     if (isJson(req)) return next();
     metrics.request(415);
-    res.status(415).json({ error: 'content type must be application/json' });
+    refuseUnread(req, res, () => res.status(415).json({ error: 'content type must be application/json' }));
   };
-  // type: any, because requireJson already decided; strict: only objects and arrays.
-  const parseBody = express.json({ limit: config.webhook.bodyLimitBytes, strict: true, type: () => true });
+  const parseBody = jsonBody(config.webhook.bodyLimitBytes, (status) => metrics.request(status));
 
   const handle: RequestHandler = async (req, res) => {
     const parsed = parseAlertPayload(req.body);
@@ -56,6 +61,13 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
       return;
     }
     const plan = planAlerts(parsed.payload, rules);
+    if (plan.distinctNodes > maxNodes) {
+      // Refused whole, before any write: a flood of names is an error to see, not a partial intake.
+      log.warn({ nodes: plan.distinctNodes, maxNodes }, 'webhook refused: too many nodes');
+      metrics.request(413);
+      res.status(413).json({ error: `payload names ${plan.distinctNodes} distinct nodes, more than --webhook-max-nodes=${maxNodes}; group the Alertmanager route by node` });
+      return;
+    }
     try {
       const truncatedAlerts = parsed.payload.truncatedAlerts ?? 0;
       const summary = { ...(await applyPlan(plan, sink)), ...(truncatedAlerts > 0 ? { truncatedAlerts } : {}) };
@@ -74,16 +86,7 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
     }
   };
 
-  // body-parser's errors carry a 4xx status: 413 over the limit, 400 malformed JSON, 415 charset.
-  const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
-    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : undefined;
-    if (status === undefined || res.headersSent) return next(error);
-    metrics.request(status);
-    const message = status === 413 ? `body larger than ${config.webhook.bodyLimitBytes} bytes` : error.type === 'entity.parse.failed' ? `malformed JSON: ${(error as Error).message}` : (error as Error).message;
-    res.status(status).json({ error: message });
-  };
-
-  router.post(ALERTS_PATH, requireAuth(authenticator, () => metrics.request(401)), requireJson, parseBody, handle, bodyErrors);
+  router.post(ALERTS_PATH, requireAuth(authenticator, () => metrics.request(401)), requireJson, parseBody, handle);
   router.all(ALERTS_PATH, (_req, res) => {
     res.setHeader('Allow', 'POST');
     res.status(405).json({ error: 'use POST' });

@@ -1,14 +1,17 @@
 // Express middleware that refuses a request without the right credentials. It runs before the body
-// is parsed: Alertmanager retries a 401 every group_interval, so the refusal must stay cheap.
+// is parsed: Alertmanager retries a 401 every group_interval, so the refusal must stay cheap, and
+// it does not read a body that has not arrived (refuse-unread.ts).
 
 import type { RequestHandler } from 'express';
+import { refuseUnread } from '../http/refuse-unread.ts';
+
+export { refuseUnread };
 import type { Authenticator } from './webhook-auth.ts';
 
 const REFUSED = Buffer.from(JSON.stringify({ error: 'missing or wrong credentials' }));
 
 export function requireAuth(auth: Authenticator, onRefused?: () => void): RequestHandler {
-  // Prebuilt headers and body: no serialisation, no ETag. The connection stays open (closing it
-  // measured dearer: the client reconnects), and Node discards the unread body.
+  // Prebuilt headers and body: no serialisation, no ETag.
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': REFUSED.length };
   if (auth.challenge !== '') headers['WWW-Authenticate'] = auth.challenge;
   return (req, res, next) => {
@@ -17,6 +20,6 @@ export function requireAuth(auth: Authenticator, onRefused?: () => void): Reques
       return;
     }
     onRefused?.();
-    res.writeHead(401, headers).end(REFUSED);
+    refuseUnread(req, res, () => res.writeHead(401, headers).end(REFUSED));
   };
 }

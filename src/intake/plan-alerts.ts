@@ -4,6 +4,7 @@
 
 import type { AlertPayload } from './alert-payload.ts';
 import { nodeFromLabels } from './node-from-labels.ts';
+import { isNodeName, shownName } from './node-name.ts';
 
 export interface IntakeRules {
   readonly rebootAlert: RegExp | undefined;
@@ -29,7 +30,8 @@ export interface PlannedAction {
 export const REASONS = {
   notReboot: 'not a reboot alert',
   noNode: 'no node label',
-  unknownNode: 'unknown node',
+  unknownNode: 'unknown node (no such Node, or not selected by --node-selector)',
+  notNodeName: 'not a node name (Kubernetes names Nodes with lowercase DNS subdomains of at most 253 characters)',
   resolvedRemediation: 'resolved remediation alert (nothing to withdraw)',
   notPending: 'no pending request to withdraw (absent or already started)',
 } as const;
@@ -40,14 +42,24 @@ function matches(re: RegExp | undefined, name: string): boolean {
   return re.test(name);
 }
 
-export function planAlerts(payload: AlertPayload, rules: IntakeRules): { actions: PlannedAction[]; ignored: IgnoredAlert[] } {
+export interface Plan {
+  readonly actions: PlannedAction[];
+  readonly ignored: IgnoredAlert[];
+  /** Distinct node label values of reboot and remediation alerts, names or not (the webhook caps it). */
+  readonly distinctNodes: number;
+}
+
+export function planAlerts(payload: AlertPayload, rules: IntakeRules): Plan {
   const requests = new Map<string, PlannedAction>();
   const withdrawals = new Map<string, PlannedAction>();
+  const named = new Set<string>();
   const ignored: IgnoredAlert[] = [];
   for (const alert of payload.alerts) {
-    const alertname = Object.hasOwn(alert.labels, 'alertname') ? (alert.labels.alertname ?? '') : '';
-    const isReboot = matches(rules.rebootAlert, alertname);
-    const isRemediation = !isReboot && matches(rules.remediationAlert, alertname);
+    // Echoed in the reply: a huge name is shortened there (the rules below see it whole).
+    const fullName = Object.hasOwn(alert.labels, 'alertname') ? (alert.labels.alertname ?? '') : '';
+    const alertname = shownName(fullName);
+    const isReboot = matches(rules.rebootAlert, fullName);
+    const isRemediation = !isReboot && matches(rules.remediationAlert, fullName);
     if (!isReboot && !isRemediation) {
       ignored.push({ alertname, reason: REASONS.notReboot });
       continue;
@@ -55,6 +67,11 @@ export function planAlerts(payload: AlertPayload, rules: IntakeRules): { actions
     const node = nodeFromLabels(alert.labels, rules.alertNodeLabels);
     if (node === undefined) {
       ignored.push({ alertname, reason: REASONS.noNode });
+      continue;
+    }
+    named.add(node);
+    if (!isNodeName(node)) {
+      ignored.push({ alertname, node: shownName(node), reason: REASONS.notNodeName });
       continue;
     }
     const fingerprint = alert.fingerprint;
@@ -70,5 +87,5 @@ export function planAlerts(payload: AlertPayload, rules: IntakeRules): { actions
   // A node with any firing request alert in this payload is not withdrawn by another resolved one:
   // the request is still wanted.
   for (const node of requests.keys()) withdrawals.delete(node);
-  return { actions: [...requests.values(), ...withdrawals.values()], ignored };
+  return { actions: [...requests.values(), ...withdrawals.values()], ignored, distinctNodes: named.size };
 }

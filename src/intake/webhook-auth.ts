@@ -1,9 +1,12 @@
-// Credentials for the webhook and the admin API: read once at start, compared in constant time.
-// Both sides are hashed first, so the compare always runs on equal-length buffers and the length of
-// the secret leaks nothing (crypto.timingSafeEqual throws on unequal lengths).
+// Credentials for the webhook and the admin API: read at start and again when their files change
+// (a rotated Secret works without a restart, secret-file.ts), compared in constant time. Both sides
+// are hashed first, so the compare always runs on equal-length buffers and the length of the secret
+// leaks nothing (crypto.timingSafeEqual throws on unequal lengths).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { openSecretFile, readSecretFile, type SecretFile, type SecretFileEvents } from './secret-file.ts';
+
+export { readSecretFile };
 
 export interface Authenticator {
   /** 'none' accepts every request (--webhook-auth=none, given explicitly). */
@@ -21,19 +24,6 @@ function digest(text: string): Buffer {
 function same(expected: Buffer | undefined, provided: string): boolean {
   if (!expected) return false;
   return timingSafeEqual(expected, digest(provided));
-}
-
-/** Reads a secret file; trailing newlines (and surrounding blanks) are not part of the secret. */
-export function readSecretFile(path: string, flag: string, problems: string[]): string | undefined {
-  try {
-    const secret = readFileSync(path, 'utf8').trim();
-    if (secret === '') problems.push(`${flag}: ${path} is empty`);
-    return secret === '' ? undefined : secret;
-  } catch (error) {
-    // The message names the file and the errno, never the content.
-    problems.push(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    return undefined;
-  }
 }
 
 /** An authenticator from a bearer token and/or a basic-auth pair; undefined members are not accepted. */
@@ -68,26 +58,49 @@ export interface WebhookAuthConfig {
 }
 
 /**
+ * An authenticator that follows its files: rebuilt when a file's content changes, so the digests
+ * are computed once per secret, not per request.
+ */
+function followingAuthenticator(files: { token?: SecretFile; username?: string; password?: SecretFile }): Authenticator {
+  const values = () => ({ token: files.token?.current(), password: files.password?.current() });
+  let last = values();
+  let inner = createAuthenticator({ token: last.token, username: files.username, password: last.password });
+  const scheme = files.token && files.password ? 'bearer+basic' : files.token ? 'bearer' : 'basic';
+  return {
+    scheme,
+    challenge: inner.challenge,
+    check(authorization) {
+      const now = values();
+      if (now.token !== last.token || now.password !== last.password) {
+        last = now;
+        inner = createAuthenticator({ token: now.token, username: files.username, password: now.password });
+      }
+      return inner.check(authorization);
+    },
+  };
+}
+
+/**
  * The webhook's authenticator from config.webhook. Missing credentials without --webhook-auth=none
  * are already a config problem; here only unreadable or empty files are reported.
  */
-export function loadWebhookAuth(config: WebhookAuthConfig): { auth: Authenticator; problems: string[] } {
+export function loadWebhookAuth(config: WebhookAuthConfig, events?: SecretFileEvents): { auth: Authenticator; problems: string[] } {
   const problems: string[] = [];
   if (config.auth === 'none' && config.tokenFile === '' && config.passwordFile === '') return { auth: ALLOW_ALL, problems };
-  const token = config.tokenFile === '' ? undefined : readSecretFile(config.tokenFile, '--webhook-token-file', problems);
-  const password = config.passwordFile === '' ? undefined : readSecretFile(config.passwordFile, '--webhook-password-file', problems);
+  const token = config.tokenFile === '' ? undefined : openSecretFile(config.tokenFile, '--webhook-token-file', problems, { events });
+  const password = config.passwordFile === '' ? undefined : openSecretFile(config.passwordFile, '--webhook-password-file', problems, { events });
   const username = config.username === '' ? undefined : config.username;
-  if (token === undefined && (username === undefined || password === undefined)) {
+  if (token?.current() === undefined && (username === undefined || password?.current() === undefined)) {
     // Fail closed: with unreadable files nothing is accepted (main refuses to start anyway).
     return { auth: { scheme: 'bearer', challenge: 'Bearer realm="kreboot"', check: () => false }, problems };
   }
-  return { auth: createAuthenticator({ token, username, password }), problems };
+  return { auth: followingAuthenticator({ token, username, password: username === undefined ? undefined : password }), problems };
 }
 
 /** The admin token (--admin-token-file) for POST pause/resume/reboot; undefined when not configured. */
-export function loadTokenAuth(file: string, flag: string): { auth: Authenticator | undefined; problems: string[] } {
+export function loadTokenAuth(file: string, flag: string, events?: SecretFileEvents): { auth: Authenticator | undefined; problems: string[] } {
   const problems: string[] = [];
   if (file === '') return { auth: undefined, problems };
-  const token = readSecretFile(file, flag, problems);
-  return { auth: token === undefined ? undefined : createAuthenticator({ token }), problems };
+  const token = openSecretFile(file, flag, problems, { events });
+  return { auth: token.current() === undefined ? undefined : followingAuthenticator({ token }), problems };
 }

@@ -9,6 +9,9 @@ import axios, { type AxiosInstance } from 'axios';
 import { VERSION } from '../version.ts';
 import { DeliveryError } from './delivery-error.ts';
 
+/** The largest response body read from a notification service. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT';
   readonly url: string;
@@ -41,6 +44,8 @@ export function createHttpTransport(options: TransportOptions): HttpTransport {
     responseType: 'text',
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
+    // Chat services answer with a few hundred bytes; a larger answer is refused, not buffered.
+    maxContentLength: MAX_RESPONSE_BYTES,
   });
   const overrides = new Map(Object.entries(options.endpointOverrides ?? {}).map(([from, to]) => [new URL(from).origin, new URL(to)]));
 
@@ -80,6 +85,9 @@ function toDeliveryError(error: unknown, signal: AbortSignal | undefined, timeou
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
   if (code === 'ERR_CANCELED' || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
     return new DeliveryError(`no response within ${timeoutMs}ms`, { retryable: true });
+  }
+  if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test((error as Error).message)) {
+    return new DeliveryError(`response larger than ${MAX_RESPONSE_BYTES} bytes`, { retryable: false });
   }
   // Only the error code is kept: axios messages and error objects can embed the request URL.
   return new DeliveryError(`connection failed (${code || 'unknown error'})`, { retryable: true });

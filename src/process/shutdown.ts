@@ -1,10 +1,15 @@
-// Graceful shutdown on SIGTERM/SIGINT: run the registered closers in reverse order, once.
+// Graceful shutdown on SIGTERM/SIGINT, or when a part the process cannot run without fails (the
+// HTTP server): run the registered closers in reverse order, once.
 
 import type { Logger } from '../log/logger.ts';
 
 export type Closer = () => Promise<void> | void;
 
-export function installShutdown(log: Logger, closers: Closer[]): Promise<string> {
+/**
+ * Resolves with the signal's name, or with 'failure' once `failure` resolves (after the closers
+ * ran): the caller then exits non-zero instead of going on without that part.
+ */
+export function installShutdown(log: Logger, closers: Closer[], failure?: Promise<Error>): Promise<string> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -24,5 +29,6 @@ export function installShutdown(log: Logger, closers: Closer[]): Promise<string>
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    void failure?.then(() => stop('failure'));
   });
 }

@@ -1,11 +1,16 @@
 // A small Prometheus HTTP API client: instant queries only (what the gates need), with bearer or
 // basic auth from files, a CA bundle and a timeout. Secret files are checked at start and read
 // again for each query, so a rotated token (a projected service-account token) keeps working.
+// Responses are capped in size (MAX_RESPONSE_BYTES): a misbehaving or hostile endpoint cannot make
+// the controller buffer an unbounded body.
 
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { readSecretFile } from '../intake/webhook-auth.ts';
+
+/** The gates ask for firing alerts and small vectors; 16 MiB is thousands of series. */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface PrometheusConfig {
   readonly url: URL | undefined;
@@ -67,6 +72,7 @@ export function createPrometheusClient(config: PrometheusConfig & { url: URL }):
     httpsAgent: ca ? new Agent({ ca }) : undefined,
     validateStatus: () => true,
     maxRedirects: 0,
+    maxContentLength: MAX_RESPONSE_BYTES,
   });
   const authorization = (): string | undefined => {
     const problems: string[] = [];
@@ -93,8 +99,11 @@ export function createPrometheusClient(config: PrometheusConfig & { url: URL }):
       } catch (error) {
         // axios's message ("connect ECONNREFUSED …", "timeout of 10000ms exceeded"). No `cause`: the
         // axios error carries the request headers, and with them the credentials, into any log.
+        const message = (error as Error).message;
         // eslint-disable-next-line preserve-caught-error
-        throw new Error(`Prometheus ${shown} unreachable: ${(error as Error).message}`);
+        if (/maxContentLength/.test(message)) throw new Error(`Prometheus ${shown} answered more than ${MAX_RESPONSE_BYTES} bytes: refused`);
+        // eslint-disable-next-line preserve-caught-error
+        throw new Error(`Prometheus ${shown} unreachable: ${message}`);
       }
       const body = response.data;
       if (response.status !== 200 || body?.status !== 'success') {

@@ -128,7 +128,7 @@ export function createInstance(options: {
   late.reconciler = reconciler;
   const wake = (reason: string) => reconciler.wake(reason);
   view.onChange = wake;
-  const requests = createRequestStore({ api, cached: (name) => view.node(name), clock, onWrite: () => wake('request recorded'), remediationCap: settings.maxRebootAttempts });
+  const requests = createRequestStore({ api, cached: (name) => view.node(name), synced: () => view.synced(), clock, onWrite: () => wake('request recorded'), remediationCap: settings.maxRebootAttempts });
   const control = createControl({ view, rollout, requests, notify: options.onNotify, clock, wake });
   void view.start();
   return { id, slot: options.slot, alive: true, active: false, view, reconciler, requests, control };

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createAuthenticator } from '../../../src/intake/webhook-auth.ts';
-import { alertBody, post, startRouter, TOKEN, type Fixture } from './router-fixture.ts';
+import { REASONS } from '../../../src/intake/plan-alerts.ts';
+import { alertBody, CONFIG, post, startRouter, TOKEN, type Fixture } from './router-fixture.ts';
 
 let fx: Fixture;
 before(async () => {
@@ -25,7 +29,7 @@ test('200 with a summary: accepted, withdrawn, ignored with reasons', async () =
     ignored: [
       { alertname: 'HighLoad', reason: 'not a reboot alert' },
       { alertname: 'RebootRequired', reason: 'no node label' },
-      { alertname: 'RebootRequired', node: 'ghost', reason: 'unknown node' },
+      { alertname: 'RebootRequired', node: 'ghost', reason: REASONS.unknownNode },
     ],
   });
   const resolved = await post(fx.url, alertBody([{ status: 'resolved', labels: { alertname: 'RebootRequired', node: 'n1' } }]));
@@ -105,4 +109,81 @@ test('basic auth works, and requests are counted by code', async () => {
   } finally {
     await basic.close();
   }
+});
+
+test('413 when a payload names more distinct nodes than --webhook-max-nodes; nothing is recorded', async () => {
+  const capped = await startRouter({ config: { webhook: { ...CONFIG.webhook, maxNodes: 3 } } });
+  try {
+    const four = ['n1', 'n2', 'n3', 'ghost'].map((node) => ({ labels: { alertname: 'RebootRequired', node } }));
+    const res = await post(capped.url, alertBody(four));
+    assert.equal(res.status, 413);
+    assert.match((res.json as { error: string }).error, /names 4 distinct nodes, more than --webhook-max-nodes=3/);
+    assert.deepEqual(capped.sink.calls, []);
+    const three = await post(capped.url, alertBody([...four.slice(0, 3), { labels: { alertname: 'RebootRequired', node: 'n1' } }]));
+    assert.equal(three.status, 200);
+  } finally {
+    await capped.close();
+  }
+});
+
+test('odd node names are answered 200 with the reason, without asking the store', async () => {
+  fx.sink.calls.length = 0;
+  const res = await post(fx.url, alertBody(['.', '..', '%2F', 'nœud'].map((node) => ({ labels: { alertname: 'RebootRequired', node } }))));
+  assert.equal(res.status, 200);
+  const body = res.json as { ignored: { node: string; reason: string }[] };
+  assert.deepEqual(body.ignored.map((i) => i.node), ['.', '..', '%2F', 'nœud']);
+  assert.ok(body.ignored.every((i) => i.reason === REASONS.notNodeName));
+  assert.deepEqual(fx.sink.calls, []);
+});
+
+for (const [status, authorization, type] of [[401, 'Bearer wrong', 'application/json'], [413, `Bearer ${TOKEN}`, 'application/json'], [415, `Bearer ${TOKEN}`, 'text/plain']] as const) {
+  test(`a refused request (${status}) whose body has not arrived is answered, then the connection is closed unread`, async () => {
+    const { port } = new URL(fx.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    // Announces 64 MiB, sends 1 KiB: the server must answer and close instead of waiting for the rest.
+    socket.write(`POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nAuthorization: ${authorization}\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n${'x'.repeat(1024)}`);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => {}); // a reset after the answer is fine
+    await once(socket, 'close');
+    assert.match(received, new RegExp(`^HTTP/1\\.1 ${status} `));
+    assert.match(received, /\r\nConnection: close\r\n/i);
+  });
+}
+
+test('a refused request whose small body already arrived keeps its connection', async () => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const send = () => new Promise<{ status: number; socket: object }>((resolve, reject) => {
+      const req = request(fx.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: 'Bearer wrong' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket! }));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    const first = await send();
+    const second = await send();
+    assert.equal(first.status, 401);
+    assert.equal(second.status, 401);
+    assert.equal(first.socket, second.socket);
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('a chunked body that grows past the limit is refused when it does, and the rest is not read', async () => {
+  const { port } = new URL(fx.url);
+  const socket = connect(Number(port), '127.0.0.1');
+  await once(socket, 'connect');
+  const chunk = 'x'.repeat(70 * 1024);
+  // No Content-Length and no final chunk: the server must answer without waiting for the end.
+  socket.write(`POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+  let received = '';
+  socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+  socket.on('error', () => {});
+  await once(socket, 'close');
+  assert.match(received, /^HTTP\/1\.1 413 /);
+  assert.match(received, /larger than 65536 bytes/);
 });

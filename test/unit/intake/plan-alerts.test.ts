@@ -58,3 +58,26 @@ test('no remediation regexp means remediation is off', () => {
   assert.deepEqual(plan.actions, []);
   assert.equal(plan.ignored[0]?.reason, REASONS.notReboot);
 });
+
+test('a node label that is not a node name is ignored with that reason, shortened, and counted', () => {
+  const odd = ['.', '..', '%2F', '%E0%A4%A', 'nœud', 'Node1', 'z'.repeat(600_000)];
+  const plan = planAlerts(payload([...odd, 'n1'].map((node) => ({ status: 'firing' as const, labels: { alertname: 'RebootRequired', node } }))), rules);
+  assert.deepEqual(plan.actions.map((a) => a.node), ['n1']);
+  assert.equal(plan.ignored.length, odd.length);
+  for (const ignored of plan.ignored) assert.equal(ignored.reason, REASONS.notNodeName);
+  assert.ok(plan.ignored.every((i) => (i.node ?? '').length < 120));
+  assert.equal(plan.distinctNodes, odd.length + 1);
+});
+
+test('distinctNodes counts the names of reboot and remediation alerts only, once each', () => {
+  const plan = planAlerts(
+    payload([
+      { status: 'firing', labels: { alertname: 'RebootRequired', node: 'n1' } },
+      { status: 'resolved', labels: { alertname: 'RebootRequired', node: 'n1' } },
+      { status: 'firing', labels: { alertname: 'NodeHung', node: 'n2' } },
+      { status: 'firing', labels: { alertname: 'HighLoad', node: 'n3' } },
+    ]),
+    rules,
+  );
+  assert.equal(plan.distinctNodes, 2);
+});

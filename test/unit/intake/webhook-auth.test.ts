@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { openSecretFile } from '../../../src/intake/secret-file.ts';
 import { loadTokenAuth, loadWebhookAuth } from '../../../src/intake/webhook-auth.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreboot-auth-'));
@@ -52,3 +53,66 @@ test('--webhook-auth=none accepts everything; an admin token is separate', () =>
   assert.equal(admin?.check('Bearer tok-123'), true);
   assert.equal(admin?.check('Bearer other'), false);
 });
+
+/**
+ * A Secret volume as the kubelet writes it: the file is a symlink into ..data, itself a symlink to
+ * a timestamped folder; a rotation writes a new folder and swaps ..data atomically.
+ */
+function secretVolume(files: Record<string, string>): { dir: string; rotate(next: Record<string, string>): void } {
+  const root = mkdtempSync(join(tmpdir(), 'kreboot-secret-'));
+  let generation = 0;
+  const write = (next: Record<string, string>) => {
+    const folder = `..${++generation}`;
+    mkdirSync(join(root, folder));
+    for (const [name, value] of Object.entries(next)) writeFileSync(join(root, folder, name), value, { mode: 0o440 });
+    symlinkSync(folder, join(root, '..data_tmp'));
+    renameSync(join(root, '..data_tmp'), join(root, '..data'));
+    for (const name of Object.keys(next)) if (!existsSync(join(root, name))) symlinkSync(join('..data', name), join(root, name));
+  };
+  write(files);
+  return { dir: root, rotate: write };
+}
+
+test('a rotated Secret is used without a restart; the old token stops working', async () => {
+  const volume = secretVolume({ 'webhook-token': 'first\n', 'admin-token': 'admin-1' });
+  const reloaded: string[] = [];
+  const { auth, problems } = loadWebhookAuth({ auth: 'auto', tokenFile: join(volume.dir, 'webhook-token'), username: '', passwordFile: '' }, { reloaded: (file) => reloaded.push(file) });
+  const admin = loadTokenAuth(join(volume.dir, 'admin-token'), '--admin-token-file');
+  assert.deepEqual(problems, []);
+  assert.equal(auth.check('Bearer first'), true);
+  volume.rotate({ 'webhook-token': 'second\n', 'admin-token': 'admin-2' });
+  // Files are looked at again at most once a second: wait for it, with a deadline.
+  await waitUntil(() => auth.check('Bearer second'));
+  assert.equal(auth.check('Bearer first'), false);
+  assert.deepEqual(reloaded, [join(volume.dir, 'webhook-token')]);
+  await waitUntil(() => admin.auth!.check('Bearer admin-2'));
+  assert.equal(admin.auth!.check('Bearer admin-1'), false);
+});
+
+test('a rotation to an empty or missing file keeps the last good secret and says so', () => {
+  const volume = secretVolume({ token: 'good' });
+  let now = 0;
+  const failed: string[] = [];
+  const file = openSecretFile(join(volume.dir, 'token'), '--webhook-token-file', [], { now: () => now, events: { failed: (_path, problem) => failed.push(problem) } });
+  volume.rotate({ token: '\n' });
+  now += 1000;
+  assert.equal(file.current(), 'good');
+  assert.match(failed[0]!, /is empty/);
+  volume.rotate({ other: 'x' });
+  now += 1000;
+  assert.equal(file.current(), 'good');
+  assert.match(failed[1]!, /ENOENT/);
+  volume.rotate({ token: 'better' });
+  now += 500;
+  assert.equal(file.current(), 'good', 'not looked at again within the recheck interval');
+  now += 500;
+  assert.equal(file.current(), 'better');
+});
+
+async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met within the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,71 @@
+// A controller that cannot serve must not lead. With its HTTP port taken, the real controller
+// stops with a message naming the address and exit code 1, before it watches or seeks the Lease:
+// no Lease appears. With the port free it serves, then leads.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { startCluster, type Cluster } from '../../harness/cluster.ts';
+import { freePort } from '../../harness/ports.ts';
+import { waitFor } from '../../harness/wait-for.ts';
+
+const CLI = resolve(import.meta.dirname, '../../../src/cli.ts');
+let cluster: Cluster;
+
+before(async () => {
+  cluster = await startCluster();
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+function startController(namespace: string, port: number) {
+  const child = spawn(process.execPath, [CLI, 'controller', `--kubeconfig=${cluster.kubeconfigPath}`, `--ds-namespace=${namespace}`, '--ds-name=kreboot-agent', '--metrics-host=127.0.0.1', `--metrics-port=${port}`, '--webhook-auth=none', '--lease-duration=3s', '--log-format=json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { child, exited, output: () => output };
+}
+
+const leases = async (namespace: string) => (await cluster.kc.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace })).items;
+
+test('with its port taken, the controller exits 1 naming the address, and never takes the Lease', { timeout: 60_000 }, async () => {
+  const namespace = await cluster.newNamespace('serve');
+  const blocker = createServer();
+  blocker.listen(0, '127.0.0.1');
+  await once(blocker, 'listening');
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const run = startController(namespace, port);
+    const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000);
+    const code = await run.exited;
+    clearTimeout(timer);
+    assert.equal(code, 1, `exit code; output:\n${run.output()}`);
+    assert.match(run.output(), new RegExp(`cannot start: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}`));
+    assert.deepEqual((await leases(namespace)).map((l) => l.metadata?.name), [], 'a Lease was taken');
+  } finally {
+    blocker.close();
+  }
+});
+
+test('with its port free, the controller serves and then leads', { timeout: 60_000 }, async () => {
+  const namespace = await cluster.newNamespace('serve');
+  const port = await freePort();
+  const run = startController(namespace, port);
+  try {
+    await waitFor(async () => {
+      if (run.child.exitCode !== null) throw new Error(`controller exited: ${run.output()}`);
+      return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok;
+    }, { timeoutMs: 30_000, what: 'the controller to serve' });
+    const lease = await waitFor(async () => (await leases(namespace))[0], { timeoutMs: 30_000, what: 'the Lease' });
+    assert.equal(lease.metadata?.name, 'kreboot-controller');
+  } finally {
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 0, run.output());
+  }
+});
