@@ -99,7 +99,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     settings,
     log,
     lockAnnotation: config.lock.annotation,
-    wrote: (node, from) => reconciler.wrote(node, from),
+    wrote: (node, from, written) => reconciler.wrote(node, from, written),
     ...(deps.silencer ? { silencer: deps.silencer } : {}),
   });
   const nodeGone = async (name: string) => {

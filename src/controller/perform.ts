@@ -15,7 +15,8 @@ import type { RolloutStore } from './lock/rollout-store.ts';
 import { acquire, release, type AcquireResult, type SlotSettings } from './lock/slots.ts';
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
 import type { Action, PolicySettings, RunnerFact } from './policy/decide.ts';
-import type { ObservedNode } from './policy/observed-node.ts';
+import { observeNode, type ObservedNode } from './policy/observed-node.ts';
+import { isOutOfService } from './policy/progress.ts';
 import type { Drainer } from './steps/drain.ts';
 import {
   completePatch,
@@ -41,8 +42,8 @@ export interface PerformerDeps {
   readonly log: Logger;
   /** kured's --lock-annotation on the lock DaemonSet. */
   readonly lockAnnotation: string;
-  /** Called after each Node write, so the cycle skips the node until the watch shows the write. */
-  readonly wrote: (node: string, fromResourceVersion: string | undefined) => void;
+  /** Called after each Node write with the API's answer, the newest state until the watch shows it. */
+  readonly wrote: (node: string, fromResourceVersion: string | undefined, written: V1Node) => void;
   /** Quiet maintenance (--alertmanager-url with --silence-matchers); undefined when off. */
   readonly silencer?: NodeSilencer;
 }
@@ -64,23 +65,29 @@ export interface Outcome {
 }
 
 const NOTHING: Outcome = {};
+const CONFLICT_RECHECK_MS = 1000;
 
 export function createPerformer(deps: PerformerDeps) {
   const { api, rollout, drainer, sinks, settings, log } = deps;
   const lockKey = deps.lockAnnotation;
 
+  /** Set when a write lost to a 409: the cycle comes back soon, since the change that won may not wake it. */
+  let conflicted = false;
+
   async function write(node: V1Node, observed: ObservedNode, patch: NodePatch): Promise<boolean> {
     const name = observed.name;
+    let written: V1Node;
     try {
-      await api.patchNode(name, patch.body);
+      written = await api.patchNode(name, patch.body);
     } catch (error) {
       if (isConflict(error) || isNotFound(error)) {
         log.debug({ node: name }, 'node changed while deciding; deciding again');
+        conflicted = true;
         return false;
       }
       throw error;
     }
-    deps.wrote(name, node.metadata?.resourceVersion);
+    deps.wrote(name, node.metadata?.resourceVersion, written);
     if (patch.progress) announceTransition(sinks, node, observed.progress, patch.progress);
     return true;
   }
@@ -122,6 +129,15 @@ export function createPerformer(deps: PerformerDeps) {
 
   return {
     async perform(action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
+      conflicted = false;
+      const outcome = await performAction(action, node, observed, context);
+      if (!conflicted) return outcome;
+      const soon = new Date(context.now.getTime() + CONFLICT_RECHECK_MS);
+      return { ...outcome, requeueAt: outcome.requeueAt && outcome.requeueAt < soon ? outcome.requeueAt : soon };
+    },
+  };
+
+  async function performAction(action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
       const { name } = observed;
       const { now } = context;
       switch (action.type) {
@@ -184,9 +200,14 @@ export function createPerformer(deps: PerformerDeps) {
           if (settings.lockReleaseDelayMs > 0) return { requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
           await releaseSlot(name, withoutNode(context, name));
           return { released: true };
-        case 'release':
+        case 'release': {
+          // Decided on the view, which may lag behind this node's own cordon (another replica,
+          // a slow watch): the API's copy must agree before a slot goes.
+          const fresh = observeNode(await api.readNode(name));
+          if (isOutOfService(fresh.progress)) return NOTHING;
           await releaseSlot(name, context);
           return { released: true };
+        }
         case 'fail': {
           if (!(await write(node, observed, failPatch(node, observed, now, action, settings)))) return NOTHING;
           if (action.halt) sinks.notify({ kind: 'halted', node: name, reason: action.reason });
@@ -197,8 +218,7 @@ export function createPerformer(deps: PerformerDeps) {
           return { released: true, ...(action.retryAt ? { requeueAt: action.retryAt } : {}) };
         }
       }
-    },
-  };
+  }
 }
 
 function withAnnotations(patch: NodePatch, annotations: Record<string, string | null>): NodePatch {

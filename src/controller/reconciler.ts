@@ -37,8 +37,11 @@ export interface ReconcilerDeps {
   readonly nodeGone: (name: string) => Promise<boolean>;
 }
 
-/** Writes not yet seen by the watch: node → the resourceVersion the write started from. */
-type PendingWrites = Map<string, { from: string | undefined; at: number }>;
+/**
+ * Writes not yet seen by the watch: node → the resourceVersion the write started from and the
+ * API's answer to it, which is the node's newest state until the watch catches up.
+ */
+type PendingWrites = Map<string, { from: string | undefined; at: number; written: V1Node }>;
 const PENDING_WRITE_TIMEOUT_MS = 10_000;
 const ACTION_RETRY_MS = 2000;
 /** decide() → perform() rounds per node and cycle: an action, then at most two on its facts. */
@@ -46,8 +49,8 @@ const MAX_STEPS = 3;
 
 export interface Reconciler {
   wake(reason: string): void;
-  /** Marks a node written by this process, so cycles wait for the watch to show the write. */
-  wrote(node: string, fromResourceVersion: string | undefined): void;
+  /** Marks a node written by this process; cycles use the written copy until the watch shows it. */
+  wrote(node: string, fromResourceVersion: string | undefined, written: V1Node): void;
   setActive(active: boolean): void;
   /** Every node as the policy sees it now (for status and metrics). */
   observed(): readonly ObservedNode[];
@@ -69,15 +72,20 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const pending: PendingWrites = new Map();
   let active = false;
 
-  function stillPending(node: V1Node): boolean {
+  /**
+   * The newest copy of a node: the view's, or this process's own write while the watch has not
+   * shown it. A node left out of a cycle instead would drop its slot pin and its halt for that
+   * cycle (found by the simulation).
+   */
+  function newest(node: V1Node): V1Node {
     const name = node.metadata?.name ?? '';
     const write = pending.get(name);
-    if (!write) return false;
+    if (!write) return node;
     if (node.metadata?.resourceVersion !== write.from || clock().getTime() - write.at > PENDING_WRITE_TIMEOUT_MS) {
       pending.delete(name);
-      return false;
+      return node;
     }
-    return true;
+    return write.written;
   }
 
   async function gateVerdicts(candidates: readonly ObservedNode[], now: Date): Promise<(node: string) => Verdict> {
@@ -123,7 +131,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     deps.metrics.cycles.inc();
     const endTimer = deps.metrics.cycleDuration.startTimer();
     const now = clock();
-    const entries = observeAll(view.nodes(), now).filter((entry) => !stillPending(entry.node));
+    const entries = observeAll(view.nodes().map(newest), now);
     const byName = new Map(entries.map((entry) => [entry.observed.name, entry.node]));
     const allObserved = entries.map((entry) => entry.observed);
     const firstPlan = planCycle(allObserved, rollout.current()?.lock, settings, now, settings.topology);
@@ -147,18 +155,22 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const note = (at: Date | undefined) => {
       if (at) earliest = Math.min(earliest, at.getTime());
     };
+    // A node that halts the rollout in this cycle holds every candidate after it in this cycle too.
+    let haltedNow: Verdict | undefined;
     for (const observed of plan.order) {
       const node = byName.get(observed.name)!;
       const isCandidate = candidateNames.has(observed.name);
       const holdsSlot = holding(observed.name);
-      const offer: Offer | undefined = isCandidate && !held ? ledger.offer(observed, holdsSlot) : undefined;
-      const verdict = isCandidate && verdictOf && (held || offer?.ok) ? verdictOf(observed.name) : undefined;
+      const hold = held ?? haltedNow;
+      const offer: Offer | undefined = isCandidate && !hold ? ledger.offer(observed, holdsSlot) : undefined;
+      const verdict = isCandidate && hold ? hold : isCandidate && verdictOf && offer?.ok ? verdictOf(observed.name) : undefined;
       // A candidate the ledger turns away waits with the ledger's reason (slot, zone).
       let fact: RunnerFact | undefined = offer && !offer.ok ? { type: 'no-slot', reason: offer.reason } : undefined;
       for (let step = 0; step < MAX_STEPS; step++) {
         // A replica that stopped leading (its Lease renewal missed the deadline) stops here.
         if (!active) return undefined;
         const action = decide(observed, { holdsSlot, ...(verdict ? { verdict } : {}), ...(resumedAt ? { resumedAt } : {}), ...(fact ? { fact } : {}) }, now, settings);
+        if (action.type === 'fail' && action.halt) haltedNow = { open: false, gate: 'halted', reason: `rollout halted: ${observed.name}: ${action.reason}; resume with "kreboot resume"` };
         try {
           const outcome = await performer.perform(action, node, observed, context);
           note(outcome.requeueAt);
@@ -182,8 +194,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   return {
     wake: loop.wake,
-    wrote(node, from) {
-      pending.set(node, { from, at: clock().getTime() });
+    wrote(node, from, written) {
+      pending.set(node, { from, at: clock().getTime(), written });
     },
     setActive(value) {
       active = value;

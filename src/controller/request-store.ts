@@ -38,12 +38,15 @@ export function createRequestStore(options: {
    * A name the synced view does not hold is unknown, without an API read: one read per name let a
    * webhook naming 10,000 made-up nodes cost 10,000 reads (and odd names made odd API paths).
    */
-  async function update<T>(name: string, change: (node: V1Node) => { annotations?: Record<string, string | null>; result: T }, unknown: T): Promise<T> {
+  async function update<T>(name: string, change: (node: V1Node) => { annotations?: Record<string, string | null>; result: T }, unknown: T, fresh = false): Promise<T> {
     let node = options.cached(name);
     if (!node) {
       if (!options.synced()) throw new Error('the controller has not read the cluster\'s Nodes yet (starting); try again');
       return unknown;
     }
+    // An operator's request is decided on the API's copy: the view may not show yet that the node
+    // gave up after an older request, and answering "accepted" without writing would lose it.
+    if (fresh) node = undefined;
     for (let attempt = 1; ; attempt++) {
       if (!node) {
         try {
@@ -68,6 +71,7 @@ export function createRequestStore(options: {
   }
 
   const annotation = (node: V1Node, key: string) => node.metadata?.annotations?.[key];
+  const pick = (request: RebootRequest) => (request.fingerprint && request.startsAt ? { fingerprint: request.fingerprint, startsAt: request.startsAt } : {});
 
   return {
     request(name, source) {
@@ -114,11 +118,19 @@ export function createRequestStore(options: {
         name,
         (node) => {
           const existing = parseRequest(annotation(node, CONTROLLER.request));
-          if (existing?.kind === 'api') return { result: 'accepted' as const };
-          const request: RebootRequest = { at: options.clock().toISOString(), kind: 'api', by, ...(reason ? { reason } : {}) };
+          const progress = parseProgress(annotation(node, CONTROLLER.state));
+          // A pending operator request is kept (its place in the queue), unless the node gave up
+          // on it: asking again is then a new request, the one thing that restarts a final failure.
+          const gaveUp = progress?.phase === 'failed' && progress.final === true && existing !== undefined && Date.parse(progress.since) >= Date.parse(existing.at);
+          if (existing?.kind === 'api' && !gaveUp) return { result: 'accepted' as const };
+          // Replacing a remediation request keeps its alert episode, so the reboot still counts
+          // for that episode and Alertmanager's re-sends of it are recognised afterwards.
+          const episode = existing?.kind === 'remediation' && existing.fingerprint && existing.startsAt ? { fingerprint: existing.fingerprint, startsAt: existing.startsAt } : existing?.kind === 'api' ? pick(existing) : {};
+          const request: RebootRequest = { at: options.clock().toISOString(), kind: 'api', by, ...(reason ? { reason } : {}), ...episode };
           return { annotations: { [CONTROLLER.request]: JSON.stringify(request) }, result: 'accepted' as const };
         },
         'unknown-node' as const,
+        true,
       );
     },
   };

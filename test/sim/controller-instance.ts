@@ -113,7 +113,7 @@ export function createInstance(options: {
     settings,
     log: SILENT,
     lockAnnotation: settings.lockAnnotation,
-    wrote: (node, from) => late.reconciler!.wrote(node, from),
+    wrote: (node, from, written) => late.reconciler!.wrote(node, from, written),
   });
   const nodeGone = async (name: string) => {
     try {

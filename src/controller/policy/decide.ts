@@ -188,7 +188,7 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
       }
       return NONE;
     case 'failed':
-      if (progress.haltedRollout) return decideHalted(node, progress, input, now);
+      if (progress.haltedRollout) return decideHalted(node, progress, input, now, settings);
       if (holdsSlot) return { type: 'release' };
       if (progress.retryAt && node.request) return { type: 'none', requeueAt: new Date(progress.retryAt) };
       return NONE;
@@ -217,16 +217,22 @@ function decideDrain(node: ObservedNode, progress: NodeProgress, input: DecideIn
   return { type: 'record', progress: { ...kept, phase: 'draining', since: progress.phase === 'draining' ? progress.since : now.toISOString(), reason: fact.reason }, requeueAt };
 }
 
-function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideInput, now: Date): Action {
+function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideInput, now: Date, settings: PolicySettings): Action {
   // The halt holds until an operator resumes after it; a new request (kreboot reboot NODE) is kept
-  // and served by the re-armed attempt, never by giving the slot away.
+  // and served by the resumed attempt, never by giving the slot away.
   if (!resumedSince(progress, input.resumedAt)) return NONE;
-  const back = node.bootId !== undefined && node.bootId !== progress.bootIdBefore;
   const { final: _final, haltedRollout: _halted, retryAt: _retry, ...kept } = progress;
-  return {
-    type: 'rearm',
-    progress: { ...kept, phase: back ? 'verifying' : 'rebooting', since: now.toISOString(), reason: 'resumed; waiting again for the node to come back' },
-  };
+  const rearm = (phase: 'rebooting' | 'verifying', reason: string): Action => ({ type: 'rearm', progress: { ...kept, phase, since: now.toISOString(), reason } });
+  if (node.bootId !== undefined && node.bootId !== progress.bootIdBefore) return rearm('verifying', 'resumed; the node came back: verifying it');
+  if (node.ready) {
+    // Up under the same boot: the reboot never happened (the agent did not run the job, or the
+    // command did nothing). Waiting again would wait for nothing; another job may go while the
+    // request's attempts last — the node is still cordoned and drained.
+    const attempts = progress.attempts ?? 1;
+    if (attempts < settings.maxRebootAttempts) return { type: 'dispatch' };
+    return { type: 'fail', reason: `resumed: the node is up but was not rebooted after ${attempts} attempt(s); given back, not rebooting again`, restore: true, final: true };
+  }
+  return rearm('rebooting', 'resumed; waiting again for the node to come back');
 }
 
 function decideRebooting(node: ObservedNode, progress: NodeProgress, now: Date, settings: PolicySettings): Action {

@@ -132,7 +132,8 @@ export function completePatch(node: V1Node, observed: ObservedNode, now: Date, s
   // The alert episode this reboot answered, in the same write that clears the request: a re-send
   // of the same firing alert is then recognised, whenever it comes.
   const request = observed.request;
-  if (request?.kind === 'remediation' && request.fingerprint && request.startsAt) {
+  // (an operator's request that replaced a remediation request carries its episode).
+  if ((request?.kind === 'remediation' || request?.kind === 'api') && request.fingerprint && request.startsAt) {
     const memory = parseRemediated(node.metadata?.annotations?.[CONTROLLER.remediated]);
     annotations[CONTROLLER.remediated] = JSON.stringify(remember(memory, { fingerprint: request.fingerprint, startsAt: request.startsAt, at: now.toISOString() }, now));
   }
