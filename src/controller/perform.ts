@@ -92,12 +92,12 @@ export function createPerformer(deps: PerformerDeps) {
     return true;
   }
 
-  async function releaseSlot(name: string, context: PerformContext): Promise<void> {
+  async function releaseSlot(name: string, context: PerformContext, takenNoLaterThan: string | undefined): Promise<void> {
     await rollout.update((record) => {
       if (!record.lock) return { result: undefined };
       // Gives back this node's slot (and expired holders); holders of deleted nodes are the
       // cycle's housekeeping, which asks the API server first.
-      const value = release(record.lock, new Set([name]), () => true, settings, context.now, context.outOfService);
+      const value = release(record.lock, new Set([name]), () => true, settings, context.now, context.outOfService, takenNoLaterThan);
       return value === undefined ? { result: undefined } : { changes: { [lockKey]: value }, result: undefined };
     });
   }
@@ -122,7 +122,7 @@ export function createPerformer(deps: PerformerDeps) {
   async function takeSlot(observed: ObservedNode, context: PerformContext, reclaim: boolean): Promise<AcquireResult> {
     return rollout.update<AcquireResult>((record) => {
       if (!record.lock) return { result: { acquired: false, reason: 'the lock annotation is unreadable' } };
-      const result = acquire(record.lock, observed.name, observed.unschedulable, settings, context.now, context.outOfService, reclaim);
+      const result = acquire(record.lock, observed.name, observed.unschedulable, settings, context.now, context.outOfService, reclaim, observed.progress?.startedAt);
       return result.acquired ? { changes: { [lockKey]: result.value }, result } : { result };
     });
   }
@@ -198,15 +198,15 @@ export function createPerformer(deps: PerformerDeps) {
         case 'complete':
           if (!(await write(node, observed, completePatch(node, observed, now, settings)))) return NOTHING;
           if (settings.lockReleaseDelayMs > 0) return { requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
-          await releaseSlot(name, withoutNode(context, name));
+          await releaseSlot(name, withoutNode(context, name), roundStart(observed));
           return { released: true };
         case 'release': {
           // Decided on the view, which may lag behind this node's own cordon (another replica,
           // a slow watch): the API's copy must agree before a slot goes.
           const fresh = observeNode(await api.readNode(name));
           if (isOutOfService(fresh.progress)) return NOTHING;
-          await releaseSlot(name, context);
-          return { released: true };
+          await releaseSlot(name, context, action.takenNoLaterThan);
+          return { released: true, ...(action.requeueAt ? { requeueAt: action.requeueAt } : {}) };
         }
         case 'fail': {
           if (!(await write(node, observed, failPatch(node, observed, now, action, settings)))) return NOTHING;
@@ -214,11 +214,16 @@ export function createPerformer(deps: PerformerDeps) {
           // Restored (uncordoned) in the write above: only now may the slot go. If this release is
           // lost, the next cycle sees a restored failed node holding a slot and releases it.
           if (!action.restore) return NOTHING;
-          await releaseSlot(name, withoutNode(context, name));
+          await releaseSlot(name, withoutNode(context, name), roundStart(observed));
           return { released: true, ...(action.retryAt ? { requeueAt: action.retryAt } : {}) };
         }
       }
   }
+}
+
+/** When the round being finished took its slot (the cordon's record carries it). */
+function roundStart(observed: ObservedNode): string | undefined {
+  return observed.progress?.startedAt ?? observed.progress?.since;
 }
 
 function withAnnotations(patch: NodePatch, annotations: Record<string, string | null>): NodePatch {

@@ -34,11 +34,21 @@ export function holds(lock: LockRecord, node: string): boolean {
  * went missing: the lock must show it again whatever else holds the lock, since the node is out
  * either way.
  */
-export function acquire(lock: LockRecord, node: string, unschedulable: boolean, settings: SlotSettings, now: Date, pinned: ReadonlySet<string> = NONE, reclaim = false): AcquireResult {
+export function acquire(
+  lock: LockRecord,
+  node: string,
+  unschedulable: boolean,
+  settings: SlotSettings,
+  now: Date,
+  pinned: ReadonlySet<string> = NONE,
+  reclaim = false,
+  roundStartedAt?: string,
+): AcquireResult {
   const live = liveHolders(lock, settings, now, pinned);
   if (live.some((holder) => holder.ours && holder.nodeID === node)) return { acquired: true, value: serializeLock({ holders: live }, settings.concurrency, settings.ttlMs) };
   if (reclaim) {
-    const holder: LockHolder = { nodeID: node, created: now.toISOString(), unschedulable, ours: true };
+    // Dated as the round it belongs to, so the release at the round's end gives it back.
+    const holder: LockHolder = { nodeID: node, created: roundStartedAt ?? now.toISOString(), unschedulable, ours: true };
     return { acquired: true, value: serializeLock({ holders: [...live, holder] }, settings.concurrency, settings.ttlMs) };
   }
   const foreign = live.filter((holder) => !holder.ours);
@@ -55,10 +65,24 @@ export function acquire(lock: LockRecord, node: string, unschedulable: boolean, 
  * The lock without `nodes` (our holders only), and without holders that expired or whose Node is
  * gone; undefined when nothing changes.
  */
-export function release(lock: LockRecord, nodes: ReadonlySet<string>, existing: (node: string) => boolean, settings: SlotSettings, now: Date, pinned: ReadonlySet<string> = NONE): string | null | undefined {
+export function release(
+  lock: LockRecord,
+  nodes: ReadonlySet<string>,
+  existing: (node: string) => boolean,
+  settings: SlotSettings,
+  now: Date,
+  pinned: ReadonlySet<string> = NONE,
+  /**
+   * Only holders of `nodes` taken no later than this (RFC 3339) go: a holder taken since belongs
+   * to a newer start of that node, perhaps by another replica (found by the simulation).
+   */
+  takenNoLaterThan?: string,
+): string | null | undefined {
+  const limit = takenNoLaterThan === undefined ? Infinity : Date.parse(takenNoLaterThan);
   const kept = lock.holders.filter((holder) => {
     const isPinned = holder.ours && pinned.has(holder.nodeID);
-    if (holder.ours && nodes.has(holder.nodeID) && !isPinned) return false;
+    const ofThisRound = holder.created === undefined || !(Date.parse(holder.created) > limit);
+    if (holder.ours && nodes.has(holder.nodeID) && !isPinned && ofThisRound) return false;
     if (isPinned) return true;
     if (isExpired(holder, settings.ttlMs, now)) return false;
     // A holder written by a daemon (it has a creation time) whose Node was deleted is released;

@@ -58,7 +58,8 @@ export type Action =
   | { readonly type: 'dispatch' }
   | { readonly type: 'verify' }
   | { readonly type: 'complete' }
-  | { readonly type: 'release' }
+  /** Give the node's slot back: only a holder taken no later than `takenNoLaterThan` (its round, or a stale leftover). */
+  | { readonly type: 'release'; readonly takenNoLaterThan: string; readonly requeueAt?: Date }
   /** Remove a reboot job that no longer belongs to a reboot in progress. */
   | { readonly type: 'disarm' }
   /** The node is done or failed: expire the Alertmanager silences of its reboot (people must hear its alerts again). */
@@ -77,6 +78,18 @@ export type Action =
     };
 
 const NONE: Action = { type: 'none' };
+
+/**
+ * A slot held by a node that is not out of service is a leftover (a crash between taking it and
+ * cordoning) only once it is older than this: a younger one may be another replica's start that
+ * has taken the slot and not yet cordoned.
+ */
+export const LEFTOVER_SLOT_MS = 60_000;
+
+/** A slot too young to be a leftover stays; the cycle looks again once it would be old enough. */
+const leftover = (now: Date): Action => ({ type: 'release', takenNoLaterThan: new Date(now.getTime() - LEFTOVER_SLOT_MS).toISOString(), requeueAt: new Date(now.getTime() + LEFTOVER_SLOT_MS) });
+/** The slot of the round that ended (the holder was taken as the round started). */
+const roundSlot = (progress: NodeProgress): Action => ({ type: 'release', takenNoLaterThan: progress.startedAt ?? progress.since });
 
 function at(iso: string | undefined): number {
   return iso ? Date.parse(iso) : NaN;
@@ -109,6 +122,12 @@ export function wantsToStart(node: ObservedNode, now: Date): boolean {
   }
 }
 
+/** Whether a waiting node's record still belongs to the request it serves (its attempts count). */
+export function servesSameRequest(progress: NodeProgress | undefined): boolean {
+  if (!progress) return false;
+  return progress.phase === 'queued' || progress.phase === 'waiting' || (progress.phase === 'failed' && progress.final !== true);
+}
+
 /** Whether a node that halted the rollout is covered by a later resume (its re-arm is due). */
 export function resumedSince(progress: NodeProgress, resumedAt: string | undefined): boolean {
   return resumedAt !== undefined && at(resumedAt) >= at(progress.since);
@@ -119,7 +138,10 @@ function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reas
   // Level-based: rewrite only when something a user would see changed.
   if (current && current.phase === phase && current.reason === reason) return requeueAt ? { type: 'none', requeueAt } : NONE;
   const carried = current && (current.phase === 'queued' || current.phase === 'waiting') ? current.since : now.toISOString();
-  return { type: 'record', progress: { phase, since: carried, reason }, ...(requeueAt ? { requeueAt } : {}) };
+  // Reboots already dispatched for this request still count while it waits again (the
+  // simulation found a retry after a failure, held by a gate, starting its count from zero).
+  const attempts = servesSameRequest(current) ? current?.attempts : undefined;
+  return { type: 'record', progress: { phase, since: carried, reason, ...(attempts !== undefined ? { attempts } : {}) }, ...(requeueAt ? { requeueAt } : {}) };
 }
 
 function decideCandidate(node: ObservedNode, input: DecideInput, now: Date): Action {
@@ -141,7 +163,7 @@ function decideCandidate(node: ObservedNode, input: DecideInput, now: Date): Act
   if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', 'waiting for a free slot');
   // A slot taken before a crash (before the cordon) is given back while a gate is closed: a node
   // that is not out of service holds no slot.
-  if (!verdict.open) return holdsSlot ? { type: 'release' } : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt);
+  if (!verdict.open) return holdsSlot ? leftover(now) : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt);
   return { type: 'start' };
 }
 
@@ -162,7 +184,7 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
 
   if (wantsToStart(node, now)) return decideCandidate(node, input, now);
 
-  if (!progress) return holdsSlot ? { type: 'release' } : NONE;
+  if (!progress) return holdsSlot ? leftover(now) : NONE;
   const since = at(progress.since);
 
   switch (progress.phase) {
@@ -170,7 +192,7 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
     case 'waiting':
       // The request was withdrawn (a resolved alert, a silence): give back a slot taken before a
       // crash, then say so.
-      if (holdsSlot) return { type: 'release' };
+      if (holdsSlot) return leftover(now);
       return { type: 'record', progress: { phase: 'done', since: now.toISOString(), reason: 'request withdrawn before the reboot started' } };
     case 'cordoned':
       if (nowMs < since + settings.drainDelayMs) return { type: 'none', requeueAt: new Date(since + settings.drainDelayMs) };
@@ -184,12 +206,12 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
     case 'done':
       if (holdsSlot) {
         const releaseAt = since + settings.lockReleaseDelayMs;
-        return nowMs >= releaseAt ? { type: 'release' } : { type: 'none', requeueAt: new Date(releaseAt) };
+        return nowMs >= releaseAt ? roundSlot(progress) : { type: 'none', requeueAt: new Date(releaseAt) };
       }
       return NONE;
     case 'failed':
       if (progress.haltedRollout) return decideHalted(node, progress, input, now, settings);
-      if (holdsSlot) return { type: 'release' };
+      if (holdsSlot) return roundSlot(progress);
       if (progress.retryAt && node.request) return { type: 'none', requeueAt: new Date(progress.retryAt) };
       return NONE;
   }

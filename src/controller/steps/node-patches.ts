@@ -7,6 +7,7 @@ import type { V1Node, V1Taint } from '@kubernetes/client-node';
 import { CONTROLLER, KURED, PHASE_LABEL, type RebootJob } from '../../store/keys.ts';
 import type { NodeProgress, Phase } from '../policy/progress.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
+import { servesSameRequest } from '../policy/decide.ts';
 import { parseRemediated, remember } from '../policy/remediation-memory.ts';
 
 export interface PatchSettings {
@@ -79,7 +80,7 @@ export function startPatch(node: V1Node, observed: ObservedNode, now: Date, sett
     since: now.toISOString(),
     reason: 'cordoned; drain follows',
     wasUnschedulable: observed.unschedulable,
-    attempts: observed.progress?.phase === 'failed' && observed.progress.final !== true ? (observed.progress.attempts ?? 0) : 0, // a retry after a failure serves the same request
+    attempts: servesSameRequest(observed.progress) ? (observed.progress?.attempts ?? 0) : 0, // a retry (or a wait after one) serves the same request
     startedAt: now.toISOString(),
   };
   const annotations: Record<string, string | null> = {};
