@@ -122,7 +122,9 @@ export function createPerformer(deps: PerformerDeps) {
   async function takeSlot(observed: ObservedNode, context: PerformContext, reclaim: boolean): Promise<AcquireResult> {
     return rollout.update<AcquireResult>((record) => {
       if (!record.lock) return { result: { acquired: false, reason: 'the lock annotation is unreadable' } };
-      const result = acquire(record.lock, observed.name, observed.unschedulable, settings, context.now, context.outOfService, reclaim, observed.progress?.startedAt);
+      const progress = observed.progress;
+      const finished = progress && (progress.phase === 'done' || progress.phase === 'failed') ? (progress.startedAt ?? progress.since) : undefined;
+      const result = acquire(record.lock, observed.name, observed.unschedulable, settings, context.now, context.outOfService, reclaim, progress?.startedAt, finished);
       return result.acquired ? { changes: { [lockKey]: result.value }, result } : { result };
     });
   }

@@ -43,9 +43,19 @@ export function acquire(
   pinned: ReadonlySet<string> = NONE,
   reclaim = false,
   roundStartedAt?: string,
+  /** When the node's last finished round (done or failed) began: its holder is not this start's. */
+  finishedRoundStartedAt?: string,
 ): AcquireResult {
   const live = liveHolders(lock, settings, now, pinned);
-  if (live.some((holder) => holder.ours && holder.nodeID === node)) return { acquired: true, value: serializeLock({ holders: live }, settings.concurrency, settings.ttlMs) };
+  const mine = live.find((holder) => holder.ours && holder.nodeID === node);
+  if (mine && !reclaim && finishedRoundStartedAt !== undefined && mine.created !== undefined && !(Date.parse(mine.created) > Date.parse(finishedRoundStartedAt))) {
+    // The node's holder from its finished round, whose release has not landed yet: a new start
+    // takes a fresh holder in its place, so that late release cannot take the new one away
+    // (found by the simulation: two replicas, seed 1905).
+    const fresh: LockHolder = { nodeID: node, created: now.toISOString(), unschedulable, ours: true };
+    return { acquired: true, value: serializeLock({ holders: [...live.filter((holder) => holder !== mine), fresh] }, settings.concurrency, settings.ttlMs) };
+  }
+  if (mine) return { acquired: true, value: serializeLock({ holders: live }, settings.concurrency, settings.ttlMs) };
   if (reclaim) {
     // Dated as the round it belongs to, so the release at the round's end gives it back.
     const holder: LockHolder = { nodeID: node, created: roundStartedAt ?? now.toISOString(), unschedulable, ours: true };
