@@ -279,6 +279,27 @@ const rows: Row[] = [
     },
   },
   {
+    name: 'halted, resumed, up under the same boot (the job never ran): another job while attempts last',
+    node: node({ ready: true, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1', attempts: 1 } }),
+    holdsSlot: true,
+    resumedAt: ago(5),
+    expect: { type: 'dispatch' },
+  },
+  {
+    name: 'halted, resumed, up under the same boot and no attempts left: given back for good',
+    node: node({ ready: true, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1', attempts: 2 } }),
+    holdsSlot: true,
+    resumedAt: ago(5),
+    expect: { type: 'fail', restore: true, final: true },
+  },
+  {
+    name: 'a retry that waits on a gate keeps the attempts of its request',
+    node: node({ request: alertRequest, progress: { phase: 'failed', since: ago(400), reason: 'reboot command failed', retryAt: ago(10), attempts: 1 } }),
+    verdict: closed,
+    expect: { type: 'record' },
+    check: (action) => assert.equal(action.type === 'record' && action.progress.attempts, 1),
+  },
+  {
     name: 'halted, resumed and back under a new boot: verifying',
     node: node({ bootId: 'boot-2', progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1', attempts: 1 } }),
     holdsSlot: true,

@@ -92,3 +92,27 @@ describe('slots', () => {
     assert.equal(release(parseLock('{"nodeID":"manual"}')!, new Set(), exists, settings, NOW), undefined);
   });
 });
+
+describe('slots across rounds and replicas (found by the simulation)', () => {
+  const held = (nodeID: string, created: string): LockHolder => ({ nodeID, created, unschedulable: false, ours: true });
+  const holders = (value: string | null | undefined) => (value ? parseLock(value)?.holders.map((holder) => [holder.nodeID, holder.created]) : []);
+
+  it("a release of a node's finished round keeps a holder taken for its new start", () => {
+    const lock = { holders: [held('n2', ago(5))] };
+    assert.equal(release(lock, new Set(['n2']), () => true, settings, NOW, undefined, ago(90)), undefined, 'the new start keeps its slot');
+    assert.deepEqual(holders(release(lock, new Set(['n2']), () => true, settings, NOW, undefined, ago(5))), []);
+  });
+
+  it("a new start replaces the holder of the node's finished round instead of reusing it", () => {
+    const result = acquire({ holders: [held('n2', ago(90))] }, 'n2', false, settings, NOW, undefined, false, undefined, ago(90));
+    assert.equal(result.acquired, true);
+    assert.deepEqual(holders(result.acquired ? result.value : undefined), [['n2', NOW.toISOString()]]);
+  });
+
+  it('a node out of service counts against the concurrency even with no holder; a reclaim is dated by its round', () => {
+    const refused = acquire({ holders: [held('a', ago(5))] }, 'c', false, settings, NOW, new Set(['b']));
+    assert.equal(refused.acquired, false);
+    const reclaimed = acquire({ holders: [] }, 'b', true, settings, NOW, new Set(['b']), true, ago(300));
+    assert.deepEqual(holders(reclaimed.acquired ? reclaimed.value : undefined), [['b', ago(300)]]);
+  });
+});
