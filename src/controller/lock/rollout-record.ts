@@ -53,7 +53,18 @@ function resumeRecord(text: string | undefined): ResumeRecord | undefined {
   return parsed.state === 'ok' && typeof parsed.value.at === 'string' && !Number.isNaN(Date.parse(parsed.value.at)) ? parsed.value : undefined;
 }
 
+/** DaemonSet objects are never changed in place: each is read once per lock annotation name. */
+const readOnce = new WeakMap<V1DaemonSet, { key: string; record: RolloutRecord }>();
+
 export function readRollout(ds: V1DaemonSet, lockAnnotation: string): RolloutRecord {
+  const cached = readOnce.get(ds);
+  if (cached?.key === lockAnnotation) return cached.record;
+  const record = parseRollout(ds, lockAnnotation);
+  readOnce.set(ds, { key: lockAnnotation, record });
+  return record;
+}
+
+function parseRollout(ds: V1DaemonSet, lockAnnotation: string): RolloutRecord {
   const annotations = ds.metadata?.annotations ?? {};
   return {
     lock: parseLock(annotations[lockAnnotation]),

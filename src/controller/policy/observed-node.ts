@@ -33,7 +33,23 @@ export function isReady(node: V1Node): boolean {
   return node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
 }
 
+/**
+ * Node objects are never changed in place (a watch event or a write brings a new object), so
+ * each is read once: cycles, status and metrics all ask for every node, and parsing the JSON
+ * records of thousands of nodes on each ask was most of a cycle's cost.
+ */
+const observedOnce = new WeakMap<V1Node, ObservedNode>();
+
 export function observeNode(node: V1Node): ObservedNode {
+  let observed = observedOnce.get(node);
+  if (!observed) {
+    observed = readNode(node);
+    observedOnce.set(node, observed);
+  }
+  return observed;
+}
+
+function readNode(node: V1Node): ObservedNode {
   const annotations = node.metadata?.annotations ?? {};
   const required = annotations[AGENT.rebootRequired];
   return {
