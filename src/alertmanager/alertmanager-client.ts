@@ -3,10 +3,8 @@
 // auth from files read again for each request, so rotated secrets keep working; a CA bundle), a
 // timeout, and a cap on response bodies: a huge alert list must not exhaust the controller's memory.
 
-import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { readSecretFile } from '../intake/webhook-auth.ts';
+import { loadOutboundCredentials } from '../http/outbound-credentials.ts';
 
 export interface AlertmanagerConfig {
   readonly url: URL;
@@ -103,24 +101,14 @@ function toAlert(item: unknown): AlertmanagerAlert {
 
 export function createAlertmanagerClient(config: AlertmanagerConfig): { client: AlertmanagerClient; problems: string[] } {
   const problems: string[] = [];
-  let ca: Buffer | undefined;
-  if (config.caFile !== '') {
-    try {
-      ca = readFileSync(config.caFile);
-    } catch (error) {
-      problems.push(`--alertmanager-ca-file: cannot read ${config.caFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-  }
-  if (config.bearerTokenFile !== '') readSecretFile(config.bearerTokenFile, '--alertmanager-bearer-token-file', problems);
-  if (config.passwordFile !== '') readSecretFile(config.passwordFile, '--alertmanager-password-file', problems);
-
+  const credentials = loadOutboundCredentials(config, 'alertmanager', problems);
   const base = config.url.href.endsWith('/') ? config.url.href : `${config.url.href}/`;
   const shown = `${config.url.protocol}//${config.url.host}${config.url.pathname}`; // no user:password@
   const maxBytes = config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const http: AxiosInstance = axios.create({
     baseURL: base,
     timeout: config.timeoutMs,
-    httpsAgent: ca ? new Agent({ ca }) : undefined,
+    httpsAgent: credentials.httpsAgent,
     validateStatus: () => true,
     maxRedirects: 0,
     maxContentLength: maxBytes,
@@ -128,20 +116,7 @@ export function createAlertmanagerClient(config: AlertmanagerConfig): { client: 
     responseType: 'text',
     transformResponse: [(data: unknown) => data],
   });
-  const authorization = (): string | undefined => {
-    const problems: string[] = [];
-    if (config.bearerTokenFile !== '') {
-      const token = readSecretFile(config.bearerTokenFile, '--alertmanager-bearer-token-file', problems);
-      if (token === undefined) throw new Error(problems.join('; '));
-      return `Bearer ${token}`;
-    }
-    if (config.passwordFile !== '') {
-      const password = readSecretFile(config.passwordFile, '--alertmanager-password-file', problems);
-      if (password === undefined) throw new Error(problems.join('; '));
-      return `Basic ${Buffer.from(`${config.username}:${password}`).toString('base64')}`;
-    }
-    return undefined;
-  };
+  const authorization = () => credentials.authorization();
 
   async function call(method: 'GET' | 'POST' | 'DELETE', path: string, options: { params?: URLSearchParams; body?: unknown } = {}): Promise<AxiosResponse<string>> {
     const auth = authorization();

@@ -4,10 +4,8 @@
 // Responses are capped in size (MAX_RESPONSE_BYTES): a misbehaving or hostile endpoint cannot make
 // the controller buffer an unbounded body.
 
-import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { readSecretFile } from '../intake/webhook-auth.ts';
+import { loadOutboundCredentials } from '../http/outbound-credentials.ts';
 
 /** The gates ask for firing alerts and small vectors; 16 MiB is thousands of series. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -53,41 +51,18 @@ function toSamples(result: unknown): Sample[] {
 
 export function createPrometheusClient(config: PrometheusConfig & { url: URL }): { client: PrometheusClient; problems: string[] } {
   const problems: string[] = [];
-  let ca: Buffer | undefined;
-  if (config.caFile !== '') {
-    try {
-      ca = readFileSync(config.caFile);
-    } catch (error) {
-      problems.push(`--prometheus-ca-file: cannot read ${config.caFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-  }
-  if (config.bearerTokenFile !== '') readSecretFile(config.bearerTokenFile, '--prometheus-bearer-token-file', problems);
-  if (config.passwordFile !== '') readSecretFile(config.passwordFile, '--prometheus-password-file', problems);
-
+  const credentials = loadOutboundCredentials(config, 'prometheus', problems);
   const base = config.url.href.endsWith('/') ? config.url.href : `${config.url.href}/`;
   const shown = `${config.url.protocol}//${config.url.host}${config.url.pathname}`; // no user:password@
   const http: AxiosInstance = axios.create({
     baseURL: base,
     timeout: config.timeoutMs,
-    httpsAgent: ca ? new Agent({ ca }) : undefined,
+    httpsAgent: credentials.httpsAgent,
     validateStatus: () => true,
     maxRedirects: 0,
     maxContentLength: MAX_RESPONSE_BYTES,
   });
-  const authorization = (): string | undefined => {
-    const problems: string[] = [];
-    if (config.bearerTokenFile !== '') {
-      const token = readSecretFile(config.bearerTokenFile, '--prometheus-bearer-token-file', problems);
-      if (token === undefined) throw new Error(problems.join('; '));
-      return `Bearer ${token}`;
-    }
-    if (config.passwordFile !== '') {
-      const password = readSecretFile(config.passwordFile, '--prometheus-password-file', problems);
-      if (password === undefined) throw new Error(problems.join('; '));
-      return `Basic ${Buffer.from(`${config.username}:${password}`).toString('base64')}`;
-    }
-    return undefined;
-  };
+  const authorization = () => credentials.authorization();
 
   const client: PrometheusClient = {
     url: shown,
