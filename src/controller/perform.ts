@@ -140,86 +140,86 @@ export function createPerformer(deps: PerformerDeps) {
   };
 
   async function performAction(action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
-      const { name } = observed;
-      const { now } = context;
-      switch (action.type) {
-        case 'none':
-          return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
-        case 'record': {
-          const patch = action.progress.phase === 'draining' ? drainingPatch(node, observed, action.progress) : recordPatch(node, action.progress, settings, action.clearRequest === true);
-          await write(node, observed, patch);
-          return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
-        }
-        case 'request-check':
-          await write(node, observed, requestCheckPatch(node, now));
-          return NOTHING;
-        case 'start': {
-          const taken = await takeSlot(observed, context, false);
-          if (!taken.acquired) return { fact: { type: 'no-slot', reason: taken.reason } };
-          // A cordon lost to a 409 leaves a slot without a cordon: the next cycle either starts
-          // again with it or, if a gate closed meanwhile, gives it back.
-          const silences = await silence(node, observed, context, 'cordon');
-          const written = await write(node, observed, withAnnotations(startPatch(node, observed, now, settings), silences));
-          return { took: true, ...(written ? { requeueAt: new Date(now.getTime() + settings.drainDelayMs) } : {}) };
-        }
-        case 'reacquire': {
-          const taken = await takeSlot(observed, context, true);
-          if (taken.acquired) log.warn({ node: name }, 'a node kreboot has out of service had lost its slot; taken back');
-          return NOTHING;
-        }
-        case 'drain': {
-          const pass = await drainer.pass(name, now).catch((error: unknown) => ({
-            done: false,
-            evicted: 0,
-            blockedByBudget: [] as string[],
-            reason: `drain error, retrying: ${error instanceof Error ? error.message : apiErrorMessage(error)}`,
-          }));
-          if (pass.done) return { fact: { type: 'drained' } };
-          return { fact: { type: 'drain-waiting', reason: pass.reason, blockedByBudget: pass.blockedByBudget.length > 0 } };
-        }
-        case 'dispatch': {
-          const silences = await silence(node, observed, context, 'dispatch');
-          if (await write(node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences))) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
-          return NOTHING;
-        }
-        case 'unsilence':
-          // Expired first, then forgotten: if Alertmanager cannot be reached the record stays and
-          // the next cycle tries again (the silences end by themselves at their bound anyway).
-          if (deps.silencer) await deps.silencer.expire(name, observed.silences ?? []);
-          await write(node, observed, { body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: silencesAnnotation([]) } } });
-          return NOTHING;
-        case 'verify':
-          await write(node, observed, verifyingPatch(node, observed, now));
-          return NOTHING;
-        case 'rearm':
-          await write(node, observed, rearmPatch(node, action.progress));
-          return NOTHING;
-        case 'disarm':
-          await write(node, observed, disarmPatch(node));
-          return NOTHING;
-        case 'complete':
-          if (!(await write(node, observed, completePatch(node, observed, now, settings)))) return NOTHING;
-          if (settings.lockReleaseDelayMs > 0) return { requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
-          await releaseSlot(name, withoutNode(context, name), roundStart(observed));
-          return { released: true };
-        case 'release': {
-          // Decided on the view, which may lag behind this node's own cordon (another replica,
-          // a slow watch): the API's copy must agree before a slot goes.
-          const fresh = observeNode(await api.readNode(name));
-          if (isOutOfService(fresh.progress)) return NOTHING;
-          await releaseSlot(name, context, action.takenNoLaterThan);
-          return { released: true, ...(action.requeueAt ? { requeueAt: action.requeueAt } : {}) };
-        }
-        case 'fail': {
-          if (!(await write(node, observed, failPatch(node, observed, now, action, settings)))) return NOTHING;
-          if (action.halt) sinks.notify({ kind: 'halted', node: name, reason: action.reason });
-          // Restored (uncordoned) in the write above: only now may the slot go. If this release is
-          // lost, the next cycle sees a restored failed node holding a slot and releases it.
-          if (!action.restore) return NOTHING;
-          await releaseSlot(name, withoutNode(context, name), roundStart(observed));
-          return { released: true, ...(action.retryAt ? { requeueAt: action.retryAt } : {}) };
-        }
+    const { name } = observed;
+    const { now } = context;
+    switch (action.type) {
+      case 'none':
+        return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
+      case 'record': {
+        const patch = action.progress.phase === 'draining' ? drainingPatch(node, observed, action.progress) : recordPatch(node, action.progress, settings, action.clearRequest === true);
+        await write(node, observed, patch);
+        return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
       }
+      case 'request-check':
+        await write(node, observed, requestCheckPatch(node, now));
+        return NOTHING;
+      case 'start': {
+        const taken = await takeSlot(observed, context, false);
+        if (!taken.acquired) return { fact: { type: 'no-slot', reason: taken.reason } };
+        // A cordon lost to a 409 leaves a slot without a cordon: the next cycle either starts
+        // again with it or, if a gate closed meanwhile, gives it back.
+        const silences = await silence(node, observed, context, 'cordon');
+        const written = await write(node, observed, withAnnotations(startPatch(node, observed, now, settings), silences));
+        return { took: true, ...(written ? { requeueAt: new Date(now.getTime() + settings.drainDelayMs) } : {}) };
+      }
+      case 'reacquire': {
+        const taken = await takeSlot(observed, context, true);
+        if (taken.acquired) log.warn({ node: name }, 'a node kreboot has out of service had lost its slot; taken back');
+        return NOTHING;
+      }
+      case 'drain': {
+        const pass = await drainer.pass(name, now).catch((error: unknown) => ({
+          done: false,
+          evicted: 0,
+          blockedByBudget: [] as string[],
+          reason: `drain error, retrying: ${error instanceof Error ? error.message : apiErrorMessage(error)}`,
+        }));
+        if (pass.done) return { fact: { type: 'drained' } };
+        return { fact: { type: 'drain-waiting', reason: pass.reason, blockedByBudget: pass.blockedByBudget.length > 0 } };
+      }
+      case 'dispatch': {
+        const silences = await silence(node, observed, context, 'dispatch');
+        if (await write(node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences))) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+        return NOTHING;
+      }
+      case 'unsilence':
+        // Expired first, then forgotten: if Alertmanager cannot be reached the record stays and
+        // the next cycle tries again (the silences end by themselves at their bound anyway).
+        if (deps.silencer) await deps.silencer.expire(name, observed.silences ?? []);
+        await write(node, observed, { body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: silencesAnnotation([]) } } });
+        return NOTHING;
+      case 'verify':
+        await write(node, observed, verifyingPatch(node, observed, now));
+        return NOTHING;
+      case 'rearm':
+        await write(node, observed, rearmPatch(node, action.progress));
+        return NOTHING;
+      case 'disarm':
+        await write(node, observed, disarmPatch(node));
+        return NOTHING;
+      case 'complete':
+        if (!(await write(node, observed, completePatch(node, observed, now, settings)))) return NOTHING;
+        if (settings.lockReleaseDelayMs > 0) return { requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
+        await releaseSlot(name, withoutNode(context, name), roundStart(observed));
+        return { released: true };
+      case 'release': {
+        // Decided on the view, which may lag behind this node's own cordon (another replica,
+        // a slow watch): the API's copy must agree before a slot goes.
+        const fresh = observeNode(await api.readNode(name));
+        if (isOutOfService(fresh.progress)) return NOTHING;
+        await releaseSlot(name, context, action.takenNoLaterThan);
+        return { released: true, ...(action.requeueAt ? { requeueAt: action.requeueAt } : {}) };
+      }
+      case 'fail': {
+        if (!(await write(node, observed, failPatch(node, observed, now, action, settings)))) return NOTHING;
+        if (action.halt) sinks.notify({ kind: 'halted', node: name, reason: action.reason });
+        // Restored (uncordoned) in the write above: only now may the slot go. If this release is
+        // lost, the next cycle sees a restored failed node holding a slot and releases it.
+        if (!action.restore) return NOTHING;
+        await releaseSlot(name, withoutNode(context, name), roundStart(observed));
+        return { released: true, ...(action.retryAt ? { requeueAt: action.retryAt } : {}) };
+      }
+    }
   }
 }
 
