@@ -1,6 +1,6 @@
 // The agent's configuration: every flag it uses, typed and frozen.
 
-import { deepFreeze } from './controller-config.ts';
+import { deepFreeze } from './deep-freeze.ts';
 import { commonConfig, readFlags, type CommonConfig, type Loaded } from './load-config.ts';
 
 export interface AgentConfig extends CommonConfig {

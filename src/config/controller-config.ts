@@ -2,6 +2,7 @@
 
 import { checkLabelSelector } from '../gates/label-selector.ts';
 import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-matchers.ts';
+import { deepFreeze } from './deep-freeze.ts';
 import { commonConfig, readFlags, type CommonConfig, type Loaded } from './load-config.ts';
 
 /** --max-node-age below this is refused: a node would be due again soon after every reboot. */
@@ -212,12 +213,4 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     if (problem) r.problems.push(`--node-order: "${selector}": ${problem}`);
   }
   return { config: deepFreeze(config), problems: r.problems, notices: parsed.notices, help: parsed.help, positionals: parsed.positionals, reader: r };
-}
-
-export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !(value instanceof RegExp) && !(value instanceof URL)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }

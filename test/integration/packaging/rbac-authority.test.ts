@@ -60,9 +60,12 @@ async function typeWarnings(name: string): Promise<unknown[]> {
 
 /** The policies are enforced once the API server has loaded them: wait until each denies. */
 async function waitEnforced(): Promise<void> {
-  await waitFor(async () => (await annotate(patcher.kc, nodes[0]!, { [CONTROLLER.rebootJob]: 'probe' })).status === 403, { timeoutMs: 60_000, what: 'kreboot-node-keys to be enforced' });
-  await waitFor(async () => (await patchNode(controller.kc, nodes[1]!, { metadata: { labels: { 'example.com/probe': 'x' } } })).status === 403, { timeoutMs: 60_000, what: 'kreboot-controller-nodes to be enforced' });
-  await waitFor(async () => (await patchDaemonSet(controller.kc, { metadata: { labels: { probe: 'x' } } })).status === 403, { timeoutMs: 60_000, what: 'kreboot-controller-daemonset to be enforced' });
+  // A new value each try: a patch that changes nothing is answered without admission, so a try that
+  // landed before a policy was loaded would otherwise succeed for ever.
+  let probe = 0;
+  await waitFor(async () => (await annotate(patcher.kc, nodes[0]!, { [CONTROLLER.rebootJob]: `probe-${probe++}` })).status === 403, { timeoutMs: 60_000, what: 'kreboot-node-keys to be enforced' });
+  await waitFor(async () => (await patchNode(controller.kc, nodes[1]!, { metadata: { labels: { 'example.com/probe': `x${probe++}` } } })).status === 403, { timeoutMs: 60_000, what: 'kreboot-controller-nodes to be enforced' });
+  await waitFor(async () => (await patchDaemonSet(controller.kc, { metadata: { labels: { probe: `x${probe++}` } } })).status === 403, { timeoutMs: 60_000, what: 'kreboot-controller-daemonset to be enforced' });
 }
 
 before(async () => {
@@ -209,7 +212,10 @@ test('the Helm chart\'s controller policy takes the taint, the pre/post-reboot l
     for (const name of ['hv-kreboot-node-keys', 'hv-kreboot-controller-nodes', 'hv-kreboot-controller-daemonset']) assert.deepEqual(await typeWarnings(name), [], name);
     const hv = await serviceAccountIdentity(admin, namespace, 'hv-kreboot-controller', join(tmp, 'hv.kubeconfig'));
     const name = nodes[0]!;
-    await waitFor(async () => (await patchNode(hv.kc, name, { metadata: { labels: { 'example.com/other': 'x' } } })).status === 403, { timeoutMs: 60_000, what: 'the chart\'s policy to be enforced' });
+    // A new value each try: a patch that changes nothing is answered without admission, so a first
+    // try that landed before the policy was loaded would otherwise succeed for ever.
+    let labelTry = 0;
+    await waitFor(async () => (await patchNode(hv.kc, name, { metadata: { labels: { 'example.com/other': `x${labelTry++}` } } })).status === 403, { timeoutMs: 60_000, what: 'the chart\'s policy to be enforced' });
     allowed(await patchNode(hv.kc, name, { metadata: { labels: { 'example.com/rebooting': 'true', 'example.com/rebooted': 'yes' } } }), 'configured labels');
     allowed(await patchNode(hv.kc, name, { spec: { taints: [{ key: 'example.com/kreboot-waiting', value: 'true', effect: 'PreferNoSchedule' }] } }), 'configured taint');
     denied(await patchNode(hv.kc, name, { spec: { taints: [{ key: 'example.com/kreboot-waiting', value: 'true', effect: 'NoSchedule' }] } }), 'configured taint, other effect', /example.com\/kreboot-waiting/);
