@@ -163,6 +163,8 @@ export function createPerformer(deps: PerformerDeps) {
         return { took: true, ...(written ? { requeueAt: new Date(now.getTime() + settings.drainDelayMs) } : {}) };
       }
       case 'reacquire': {
+        // A reclaim takes a slot whatever the lock says: only for a node the API confirms is out.
+        if (!isOutOfService(observeNode(await api.readNode(name)).progress)) return { requeueAt: new Date(now.getTime() + CONFLICT_RECHECK_MS) };
         const taken = await takeSlot(observed, context, true);
         if (taken.acquired) log.warn({ node: name }, 'a node kreboot has out of service had lost its slot; taken back');
         return NOTHING;
@@ -206,7 +208,8 @@ export function createPerformer(deps: PerformerDeps) {
         // Decided on the view, which may lag behind this node's own cordon (another replica,
         // a slow watch): the API's copy must agree before a slot goes.
         const fresh = observeNode(await api.readNode(name));
-        if (isOutOfService(fresh.progress)) return NOTHING;
+        // The view lags: look again soon, on the copy the watch will have brought by then.
+        if (isOutOfService(fresh.progress)) return { requeueAt: new Date(now.getTime() + CONFLICT_RECHECK_MS) };
         await releaseSlot(name, context, action.takenNoLaterThan);
         return { released: true, ...(action.requeueAt ? { requeueAt: action.requeueAt } : {}) };
       }

@@ -152,6 +152,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const resumedAt = record?.resumed?.at;
 
     let earliest = nextAgeDue(allObserved, now);
+    // A write the watch has not shown yet is trusted only so long: come back when that ends.
+    for (const write of pending.values()) earliest = Math.min(earliest, write.at + PENDING_WRITE_TIMEOUT_MS + 1);
     const note = (at: Date | undefined) => {
       if (at) earliest = Math.min(earliest, at.getTime());
     };

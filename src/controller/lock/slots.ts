@@ -46,15 +46,14 @@ export function acquire(
   /** When the node's last finished round (done or failed) began: its holder is not this start's. */
   finishedRoundStartedAt?: string,
 ): AcquireResult {
-  const live = liveHolders(lock, settings, now, pinned);
-  const mine = live.find((holder) => holder.ours && holder.nodeID === node);
-  if (mine && !reclaim && finishedRoundStartedAt !== undefined && mine.created !== undefined && !(Date.parse(mine.created) > Date.parse(finishedRoundStartedAt))) {
-    // The node's holder from its finished round, whose release has not landed yet: a new start
-    // takes a fresh holder in its place, so that late release cannot take the new one away
-    // (found by the simulation: two replicas, seed 1905).
-    const fresh: LockHolder = { nodeID: node, created: now.toISOString(), unschedulable, ours: true };
-    return { acquired: true, value: serializeLock({ holders: [...live.filter((holder) => holder !== mine), fresh] }, settings.concurrency, settings.ttlMs) };
-  }
+  const all = liveHolders(lock, settings, now, pinned);
+  const held = all.find((holder) => holder.ours && holder.nodeID === node);
+  // The node's holder from its finished round, whose release has not landed yet, is not this
+  // start's: it is replaced by a fresh one taken like any other, so that late release cannot take
+  // the new slot away and the capacity is still checked (found by the simulation, seeds 1905, 4468).
+  const stale = held !== undefined && !reclaim && finishedRoundStartedAt !== undefined && held.created !== undefined && !(Date.parse(held.created) > Date.parse(finishedRoundStartedAt));
+  const live = stale ? all.filter((holder) => holder !== held) : all;
+  const mine = stale ? undefined : held;
   if (mine) return { acquired: true, value: serializeLock({ holders: live }, settings.concurrency, settings.ttlMs) };
   if (reclaim) {
     // Dated as the round it belongs to, so the release at the round's end gives it back.

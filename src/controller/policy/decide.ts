@@ -89,7 +89,12 @@ export const LEFTOVER_SLOT_MS = 60_000;
 /** A slot too young to be a leftover stays; the cycle looks again once it would be old enough. */
 const leftover = (now: Date): Action => ({ type: 'release', takenNoLaterThan: new Date(now.getTime() - LEFTOVER_SLOT_MS).toISOString(), requeueAt: new Date(now.getTime() + LEFTOVER_SLOT_MS) });
 /** The slot of the round that ended (the holder was taken as the round started). */
-const roundSlot = (progress: NodeProgress): Action => ({ type: 'release', takenNoLaterThan: progress.startedAt ?? progress.since });
+const roundSlot = (progress: NodeProgress, now: Date): Action => {
+  // Any holder older than a minute is a leftover too (a start that lost its cordon to a 409 left
+  // a holder dated after the round began; found by the simulation, seed 951).
+  const limit = Math.max(progress.startedAt ? Date.parse(progress.startedAt) : -Infinity, now.getTime() - LEFTOVER_SLOT_MS);
+  return { type: 'release', takenNoLaterThan: new Date(limit).toISOString(), requeueAt: new Date(now.getTime() + LEFTOVER_SLOT_MS) };
+};
 
 function at(iso: string | undefined): number {
   return iso ? Date.parse(iso) : NaN;
@@ -206,12 +211,12 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
     case 'done':
       if (holdsSlot) {
         const releaseAt = since + settings.lockReleaseDelayMs;
-        return nowMs >= releaseAt ? roundSlot(progress) : { type: 'none', requeueAt: new Date(releaseAt) };
+        return nowMs >= releaseAt ? roundSlot(progress, now) : { type: 'none', requeueAt: new Date(releaseAt) };
       }
       return NONE;
     case 'failed':
       if (progress.haltedRollout) return decideHalted(node, progress, input, now, settings);
-      if (holdsSlot) return roundSlot(progress);
+      if (holdsSlot) return roundSlot(progress, now);
       if (progress.retryAt && node.request) return { type: 'none', requeueAt: new Date(progress.retryAt) };
       return NONE;
   }
