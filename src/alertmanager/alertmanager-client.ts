@@ -3,8 +3,8 @@
 // auth from files read again for each request, so rotated secrets keep working; a CA bundle), a
 // timeout, and a cap on response bodies: a huge alert list must not exhaust the controller's memory.
 
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { loadOutboundCredentials } from '../http/outbound-credentials.ts';
+import type { AxiosResponse } from 'axios';
+import { loadOutboundCredentials, outboundHttp } from '../http/outbound-credentials.ts';
 
 export interface AlertmanagerConfig {
   readonly url: URL;
@@ -102,20 +102,9 @@ function toAlert(item: unknown): AlertmanagerAlert {
 export function createAlertmanagerClient(config: AlertmanagerConfig): { client: AlertmanagerClient; problems: string[] } {
   const problems: string[] = [];
   const credentials = loadOutboundCredentials(config, 'alertmanager', problems);
-  const base = config.url.href.endsWith('/') ? config.url.href : `${config.url.href}/`;
-  const shown = `${config.url.protocol}//${config.url.host}${config.url.pathname}`; // no user:password@
   const maxBytes = config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const http: AxiosInstance = axios.create({
-    baseURL: base,
-    timeout: config.timeoutMs,
-    httpsAgent: credentials.httpsAgent,
-    validateStatus: () => true,
-    maxRedirects: 0,
-    maxContentLength: maxBytes,
-    // Bodies are parsed here, so a non-JSON answer (a proxy's HTML page) gives a readable error.
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-  });
+  // Bodies are parsed here, so a non-JSON answer (a proxy's HTML page) gives a readable error.
+  const { http, shown } = outboundHttp(config.url, { timeoutMs: config.timeoutMs, maxBytes, credentials, extra: { responseType: 'text', transformResponse: [(data: unknown) => data] } });
   const authorization = () => credentials.authorization();
 
   async function call(method: 'GET' | 'POST' | 'DELETE', path: string, options: { params?: URLSearchParams; body?: unknown } = {}): Promise<AxiosResponse<string>> {

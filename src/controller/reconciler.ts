@@ -16,6 +16,7 @@ import { holds, release, type SlotSettings } from './lock/slots.ts';
 import type { ControllerMetrics } from './observe/metrics.ts';
 import type { Performer } from './perform.ts';
 import { decide, type PolicySettings, type RunnerFact } from './policy/decide.ts';
+import { isOutOfService } from './policy/progress.ts';
 import { forecast, type Forecast } from './policy/forecast.ts';
 import { ageDueAt } from './policy/node-age.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
@@ -134,8 +135,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const entries = observeAll(view.nodes().map(newest), now);
     const byName = new Map(entries.map((entry) => [entry.observed.name, entry.node]));
     const allObserved = entries.map((entry) => entry.observed);
-    const firstPlan = planCycle(allObserved, rollout.current()?.lock, settings, now, settings.topology);
-    await housekeeping(now, firstPlan.outOfService);
+    // Housekeeping may change the lock, so the cycle is planned after it; it needs only the nodes
+    // kreboot has out of service, which the lock does not change.
+    await housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name)));
 
     const record = rollout.current();
     const plan = planCycle(allObserved, record?.lock, settings, now, settings.topology);

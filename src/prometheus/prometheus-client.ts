@@ -4,8 +4,7 @@
 // Responses are capped in size (MAX_RESPONSE_BYTES): a misbehaving or hostile endpoint cannot make
 // the controller buffer an unbounded body.
 
-import axios, { type AxiosInstance } from 'axios';
-import { loadOutboundCredentials } from '../http/outbound-credentials.ts';
+import { loadOutboundCredentials, outboundHttp } from '../http/outbound-credentials.ts';
 
 /** The gates ask for firing alerts and small vectors; 16 MiB is thousands of series. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -52,16 +51,7 @@ function toSamples(result: unknown): Sample[] {
 export function createPrometheusClient(config: PrometheusConfig & { url: URL }): { client: PrometheusClient; problems: string[] } {
   const problems: string[] = [];
   const credentials = loadOutboundCredentials(config, 'prometheus', problems);
-  const base = config.url.href.endsWith('/') ? config.url.href : `${config.url.href}/`;
-  const shown = `${config.url.protocol}//${config.url.host}${config.url.pathname}`; // no user:password@
-  const http: AxiosInstance = axios.create({
-    baseURL: base,
-    timeout: config.timeoutMs,
-    httpsAgent: credentials.httpsAgent,
-    validateStatus: () => true,
-    maxRedirects: 0,
-    maxContentLength: MAX_RESPONSE_BYTES,
-  });
+  const { http, shown } = outboundHttp(config.url, { timeoutMs: config.timeoutMs, maxBytes: MAX_RESPONSE_BYTES, credentials });
   const authorization = () => credentials.authorization();
 
   const client: PrometheusClient = {
