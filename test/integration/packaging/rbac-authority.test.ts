@@ -66,6 +66,9 @@ async function waitEnforced(): Promise<void> {
   await waitFor(async () => (await annotate(patcher.kc, nodes[0]!, { [CONTROLLER.rebootJob]: `probe-${probe++}` })).status === 403, { timeoutMs: 60_000, what: 'kreboot-node-keys to be enforced' });
   await waitFor(async () => (await patchNode(controller.kc, nodes[1]!, { metadata: { labels: { 'example.com/probe': `x${probe++}` } } })).status === 403, { timeoutMs: 60_000, what: 'kreboot-controller-nodes to be enforced' });
   await waitFor(async () => (await patchDaemonSet(controller.kc, { metadata: { labels: { probe: `x${probe++}` } } })).status === 403, { timeoutMs: 60_000, what: 'kreboot-controller-daemonset to be enforced' });
+  // A probe that landed before kreboot-node-keys was loaded left a reboot job: the controller, the
+  // one identity allowed to, removes it so the tests start from a Node without one.
+  assert.ok((await annotate(controller.kc, nodes[0]!, { [CONTROLLER.rebootJob]: null })).status < 300, 'the probe removed');
 }
 
 before(async () => {
