@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { parseAlertPayload } from './alert-payload.ts';
 import { refuseUnread, requireAuth } from './auth-middleware.ts';
-import { applyPlan } from './apply-plan.ts';
+import { createIntakeWriter } from './apply-plan.ts';
 import { jsonBody } from './json-body.ts';
 import { planAlerts, type IntakeRules } from './plan-alerts.ts';
 import type { RequestSink } from './request-sink.ts';
@@ -22,8 +22,19 @@ export interface AlertsRouterConfig extends IntakeRules {
   readonly webhook: WebhookAuthConfig & { readonly bodyLimitBytes: number; readonly maxNodes?: number };
 }
 
-/** --webhook-max-nodes's default: Alertmanager groups by node (alertmanager/), so one is usual. */
-export const DEFAULT_MAX_NODES = 1000;
+/**
+ * --webhook-max-nodes's default. The shipped route groups by node, so a payload usually names one;
+ * a route grouped by alertname sends one payload naming every node that needs a reboot, which is
+ * accepted up to this many (a 10,000-alert payload is about 2–4 MiB, within the body limit).
+ */
+export const DEFAULT_MAX_NODES = 10_000;
+
+/** Writes queued across webhooks beyond which a new webhook is answered 503 (Alertmanager retries). */
+const MAX_BACKLOG = 20_000;
+
+/** Node names a log line lists before it just counts them. */
+const LOGGED_NAMES = 20;
+const someOf = (names: readonly string[]) => (names.length > LOGGED_NAMES ? [...names.slice(0, LOGGED_NAMES), `… ${names.length - LOGGED_NAMES} more`] : names);
 
 export interface AlertsRouterOptions {
   readonly config: AlertsRouterConfig;
@@ -44,6 +55,7 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
   const maxNodes = config.webhook.maxNodes ?? DEFAULT_MAX_NODES;
   const metrics = createWebhookMetrics(registry);
   const rules: IntakeRules = { rebootAlert: config.rebootAlert, remediationAlert: config.remediationAlert, alertNodeLabels: config.alertNodeLabels };
+  const writer = createIntakeWriter({ sink, log, onLateOutcome: (list) => metrics.alerts(list, 1) });
   const router = express.Router();
 
   const requireJson: RequestHandler = (req, res, next) => {
@@ -68,16 +80,23 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
       res.status(413).json({ error: `payload names ${plan.distinctNodes} distinct nodes, more than --webhook-max-nodes=${maxNodes}; group the Alertmanager route by node` });
       return;
     }
+    if (writer.backlog() > MAX_BACKLOG) {
+      log.warn({ backlog: writer.backlog() }, 'webhook refused: too many requests still being written');
+      metrics.request(503);
+      res.status(503).setHeader('Retry-After', '10').json({ error: `${writer.backlog()} requests are still being written; try again` });
+      return;
+    }
     try {
       const truncatedAlerts = parsed.payload.truncatedAlerts ?? 0;
-      const summary = { ...(await applyPlan(plan, sink)), ...(truncatedAlerts > 0 ? { truncatedAlerts } : {}) };
+      const summary = { ...(await writer.apply(plan)), ...(truncatedAlerts > 0 ? { truncatedAlerts } : {}) };
       if (truncatedAlerts > 0) log.warn({ truncatedAlerts }, 'webhook payload truncated by max_alerts');
       metrics.request(200);
       metrics.alerts('accepted', summary.accepted.length);
       metrics.alerts('withdrawn', summary.withdrawn.length);
       metrics.alerts('ignored', summary.ignored.length);
-      const level = summary.accepted.length + summary.withdrawn.length > 0 ? 'info' : 'debug';
-      log[level]({ accepted: summary.accepted, withdrawn: summary.withdrawn, ignored: summary.ignored.length }, 'webhook processed');
+      const level = summary.accepted.length + summary.withdrawn.length + (summary.queued?.length ?? 0) > 0 ? 'info' : 'debug';
+      const queued = summary.queued ?? [];
+      log[level]({ accepted: someOf(summary.accepted), withdrawn: someOf(summary.withdrawn), ignored: summary.ignored.length, ...(queued.length > 0 ? { queued: queued.length } : {}) }, 'webhook processed');
       res.status(200).json(summary);
     } catch (error) {
       log.error({ err: error }, 'webhook could not record requests');

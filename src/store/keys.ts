@@ -27,10 +27,13 @@ export const CONTROLLER = {
 /** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */
 export const PHASE_LABEL = `${PREFIX}phase`;
 
+/** kured's annotation prefix. */
+export const KURED_PREFIX = 'weave.works/';
+
 /** kured's node annotations, written under --annotate-nodes. */
 export const KURED = {
-  rebootInProgress: 'weave.works/kured-reboot-in-progress',
-  mostRecentRebootNeeded: 'weave.works/kured-most-recent-reboot-needed',
+  rebootInProgress: `${KURED_PREFIX}kured-reboot-in-progress`,
+  mostRecentRebootNeeded: `${KURED_PREFIX}kured-most-recent-reboot-needed`,
 } as const;
 
 /** A reboot job the controller hands to a node's agent. */

@@ -107,7 +107,7 @@ export function buildStatus(input: StatusInput): Status {
     .map((node) => {
       const progress = node.progress;
       const phase = progress?.phase ?? (node.request ? 'queued' : 'idle');
-      const reason = progress?.reason ?? (node.request ? 'requested; not yet evaluated' : 'the agent reports a reboot is required; no request yet');
+      const reason = progress?.reason ?? (node.request ? 'requested; waiting for its turn' : 'the agent reports a reboot is required; no request yet');
       const gate = phase === 'waiting' ? gateHold(reason) : undefined;
       return {
         name: node.name,

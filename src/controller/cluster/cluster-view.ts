@@ -14,6 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from '../../log/logger.ts';
 import { isReady } from '../policy/observed-node.ts';
+import { listSlimNodes, NODE_ANNOTATION_PREFIXES, slimNode } from './slim-node.ts';
 
 export interface ClusterView {
   nodes(): readonly V1Node[];
@@ -29,7 +30,7 @@ export interface ClusterView {
 export function fingerprint(node: V1Node | undefined): string {
   if (!node) return '';
   const annotations = Object.entries(node.metadata?.annotations ?? {})
-    .filter(([key]) => key.startsWith('kreboot.dev/') || key.startsWith('weave.works/'))
+    .filter(([key]) => NODE_ANNOTATION_PREFIXES.some((prefix) => key.startsWith(prefix)))
     .sort(([a], [b]) => a.localeCompare(b));
   return JSON.stringify([node.spec?.unschedulable === true, isReady(node), annotations, node.metadata?.labels ?? {}, node.spec?.taints ?? []]);
 }
@@ -49,7 +50,19 @@ export function createClusterView(options: { kc: KubeConfig; dsNamespace: string
   let nodesListed = false;
   let dsListed = false;
 
-  const nodeInformer = new ListWatch<V1Node>('/api/v1/nodes', watch, () => core.listNode(nodeSelector ? { labelSelector: nodeSelector } : {}), false, nodeSelector);
+  // The node informer caches slim copies (slim-node.ts): lists arrive page by page and every watch
+  // event is slimmed before ListWatch stores it. ListWatch needs only watch() of its Watch.
+  const slimWatch = {
+    watch: (path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, object: unknown, watchObject?: unknown) => void, done: (err: unknown) => void) =>
+      watch.watch(path, params, (phase, object, watchObject) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slimNode(object as V1Node) : object, watchObject), done),
+  } as unknown as Watch;
+  const nodeInformer = new ListWatch<V1Node>(
+    '/api/v1/nodes',
+    slimWatch,
+    () => listSlimNodes((page) => core.listNode({ ...page, ...(nodeSelector ? { labelSelector: nodeSelector } : {}) })),
+    false,
+    nodeSelector,
+  );
   const dsInformer = new ListWatch<V1DaemonSet>(
     `/apis/apps/v1/namespaces/${dsNamespace}/daemonsets`,
     watch,

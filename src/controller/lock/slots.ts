@@ -1,6 +1,7 @@
 // Concurrency slots on top of kured's lock record: pure functions that compute the next lock value,
 // to be written by the rollout store with optimistic concurrency.
 
+import { NO_FREE_SLOT } from '../policy/progress.ts';
 import { isExpired, serializeLock, type LockHolder, type LockRecord } from './lock-record.ts';
 
 export interface SlotSettings {
@@ -65,7 +66,7 @@ export function acquire(
   // Nodes out of service count even if their holder went missing: the lock can be edited, the
   // nodes' records are what is true.
   const occupied = new Set([...live.map((holder) => holder.nodeID), ...pinned]).size;
-  if (occupied >= settings.concurrency) return { acquired: false, reason: `waiting for a free slot (${occupied}/${settings.concurrency} in flight)` };
+  if (occupied >= settings.concurrency) return { acquired: false, reason: NO_FREE_SLOT };
   const holder: LockHolder = { nodeID: node, created: now.toISOString(), unschedulable, ours: true };
   return { acquired: true, value: serializeLock({ holders: [...live, holder] }, settings.concurrency, settings.ttlMs) };
 }

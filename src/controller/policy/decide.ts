@@ -8,7 +8,7 @@
 
 import type { Verdict } from '../../gates/gate.ts';
 import type { ObservedNode } from './observed-node.ts';
-import { isOutOfService, type NodeProgress } from './progress.ts';
+import { isOutOfService, NO_FREE_SLOT, type NodeProgress } from './progress.ts';
 
 export interface PolicySettings {
   readonly drainDelayMs: number;
@@ -140,8 +140,10 @@ export function resumedSince(progress: NodeProgress, resumedAt: string | undefin
 
 function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reason: string, requeueAt?: Date): Action {
   const current = node.progress;
-  // Level-based: rewrite only when something a user would see changed.
-  if (current && current.phase === phase && current.reason === reason) return requeueAt ? { type: 'none', requeueAt } : NONE;
+  // Level-based: rewrite only when something a user would see changed. A request with no record
+  // yet is queued by definition (the status says so from the request): writing "queued" on each of
+  // thousands of requested nodes cost a patch and an Event per node for nothing a user could act on.
+  if (current ? current.phase === phase && current.reason === reason : phase === 'queued') return requeueAt ? { type: 'none', requeueAt } : NONE;
   const carried = current && (current.phase === 'queued' || current.phase === 'waiting') ? current.since : now.toISOString();
   // Reboots already dispatched for this request still count while it waits again (the
   // simulation found a retry after a failure, held by a gate, starting its count from zero).
@@ -165,7 +167,7 @@ function decideCandidate(node: ObservedNode, input: DecideInput, now: Date): Act
   }
   if (node.bootId === undefined) return record(node, now, 'waiting', 'no kreboot agent reports on this node');
   if (fact?.type === 'no-slot') return record(node, now, 'queued', fact.reason);
-  if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', 'waiting for a free slot');
+  if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', NO_FREE_SLOT);
   // A slot taken before a crash (before the cordon) is given back while a gate is closed: a node
   // that is not out of service holds no slot.
   if (!verdict.open) return holdsSlot ? leftover(now) : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt);

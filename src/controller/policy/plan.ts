@@ -11,7 +11,7 @@ import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
 import { liveHolders, type SlotSettings } from '../lock/slots.ts';
 import { resumedSince, wantsToStart } from './decide.ts';
 import type { ObservedNode } from './observed-node.ts';
-import { isOutOfService } from './progress.ts';
+import { isOutOfService, NO_FREE_SLOT } from './progress.ts';
 
 export type Trigger = 'alert' | 'node';
 
@@ -152,12 +152,14 @@ export function slotLedger(plan: Pick<CyclePlan, 'free' | 'outByZone' | 'activeZ
   const label = (name: string) => (name === '' ? 'nodes without a zone' : `zone ${name}`);
   return {
     offer(node, holdsSlot) {
-      if (!holdsSlot && available <= 0) return { ok: false, reason: `waiting for a free slot (${settings.concurrency - available}/${settings.concurrency} in flight)` };
+      // Reasons name no counts that change as nodes come and go: a waiting node's record is rewritten
+      // only when its reason changes, and a count in it rewrote every waiting node at every start.
+      if (!holdsSlot && available <= 0) return { ok: false, reason: NO_FREE_SLOT };
       const here = zone(node);
       if (topology.zoneByZone && plan.activeZone !== undefined && here !== plan.activeZone) return { ok: false, reason: `zone by zone: ${label(plan.activeZone)} goes first` };
       const cap = topology.maxUnavailablePerZone;
       const out = outByZone.get(here) ?? 0;
-      if (cap > 0 && out >= cap) return { ok: false, reason: `${label(here)} has ${out}/${cap} nodes out of service (--max-unavailable-per-zone)` };
+      if (cap > 0 && out >= cap) return { ok: false, reason: `${label(here)} has its --max-unavailable-per-zone=${cap} nodes out of service` };
       return { ok: true };
     },
     took(node) {

@@ -60,3 +60,6 @@ export function isInFlight(progress: NodeProgress | undefined): boolean {
 export function isOutOfService(progress: NodeProgress | undefined): boolean {
   return isInFlight(progress) || (progress?.phase === 'failed' && progress.haltedRollout === true);
 }
+
+/** The reason of a node queued for a slot. */
+export const NO_FREE_SLOT = 'waiting for a free slot';

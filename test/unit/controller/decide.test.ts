@@ -44,8 +44,13 @@ const rows: Row[] = [
     expect: { type: 'none' },
   },
   {
-    name: 'no verdict (no free slot): queued, waiting for a slot',
+    name: 'no verdict (no free slot), no record yet: nothing written (a request is queued by definition)',
     node: node({ request: alertRequest }),
+    expect: { type: 'none' },
+  },
+  {
+    name: 'no verdict (no free slot) after an earlier reboot: queued, waiting for a slot',
+    node: node({ request: { ...alertRequest, at: ago(10) }, progress: { phase: 'done', since: ago(60), reason: 'rebooted and uncordoned' } }),
     expect: { type: 'record' },
     check: (action) => assert.equal(action.type === 'record' && action.progress.phase, 'queued'),
   },
@@ -208,7 +213,7 @@ const rows: Row[] = [
   },
   {
     name: 'the runner found no free slot: queued with its reason (the policy writes the phase)',
-    node: node({ request: alertRequest }),
+    node: node({ request: { ...alertRequest, at: ago(10) }, progress: { phase: 'waiting', since: ago(20), reason: 'window: closed' } }),
     verdict: open,
     fact: { type: 'no-slot', reason: 'waiting for a free slot (1/1 in flight)' },
     expect: { type: 'record' },

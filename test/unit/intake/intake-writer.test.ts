@@ -1,0 +1,104 @@
+// The webhook's write queue: writes shared by all webhooks, a few in flight, first come first
+// served; a webhook answered within its budget with what is not yet written listed as queued.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { createIntakeWriter } from '../../../src/intake/apply-plan.ts';
+import type { PlannedAction } from '../../../src/intake/plan-alerts.ts';
+import type { RequestSink } from '../../../src/intake/request-sink.ts';
+
+const log = pino({ level: 'silent' });
+const request = (node: string): PlannedAction => ({ node, action: 'request', kind: 'alert', alertname: 'RebootRequired' });
+
+/** A sink whose writes finish only when the test says so, recording the order they started in. */
+function heldSink() {
+  const started: string[] = [];
+  const release = new Map<string, (result: 'accepted' | 'unknown-node') => void>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const sink: RequestSink = {
+    request(node) {
+      started.push(node);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      return new Promise((resolve) =>
+        release.set(node, (result) => {
+          inFlight--;
+          resolve(result);
+        }),
+      );
+    },
+    withdraw: async () => 'not-pending',
+  };
+  const waitStarted = async (node: string) => {
+    for (let i = 0; i < 1000 && !release.has(node); i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(release.has(node), `${node} started`);
+  };
+  return { sink, started, release, waitStarted, maxInFlight: () => maxInFlight };
+}
+
+test('writes that finish within the budget: the answer says accepted, nothing queued', async () => {
+  const held = heldSink();
+  const writer = createIntakeWriter({ sink: held.sink, log, answerWithinMs: 60_000 });
+  const answer = writer.apply({ actions: [request('a'), request('b')], ignored: [] });
+  await held.waitStarted('b');
+  held.release.get('b')!('accepted');
+  held.release.get('a')!('unknown-node');
+  const summary = await answer;
+  assert.deepEqual(summary.accepted, ['b']);
+  assert.equal(summary.ignored.length, 1);
+  assert.equal(summary.ignored[0]!.node, 'a');
+  assert.equal(summary.queued, undefined);
+  assert.equal(writer.backlog(), 0);
+});
+
+test('writes still running at the budget: answered with them queued; they finish afterwards', async () => {
+  const held = heldSink();
+  const late: string[] = [];
+  const writer = createIntakeWriter({ sink: held.sink, log, answerWithinMs: 20, parallel: 2, onLateOutcome: (list) => late.push(list) });
+  const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
+  const answer = writer.apply({ actions: nodes.map(request), ignored: [] });
+  await held.waitStarted('n1');
+  held.release.get('n1')!('accepted');
+  const summary = await answer;
+  assert.deepEqual(summary.accepted, ['n1']);
+  assert.deepEqual(summary.queued, ['n2', 'n3', 'n4', 'n5']);
+  assert.equal(writer.backlog(), 4);
+  // The queued writes go on after the answer, never more than `parallel` at once, in order.
+  for (const node of nodes.slice(1)) {
+    await held.waitStarted(node);
+    held.release.get(node)!('accepted');
+  }
+  for (let i = 0; i < 1000 && writer.backlog() > 0; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(writer.backlog(), 0);
+  assert.deepEqual(held.started, nodes);
+  assert.equal(held.maxInFlight(), 2);
+  assert.deepEqual(late, ['accepted', 'accepted', 'accepted', 'accepted']);
+});
+
+test('one queue for every webhook: a second webhook\'s writes wait behind the first\'s', async () => {
+  const held = heldSink();
+  const writer = createIntakeWriter({ sink: held.sink, log, answerWithinMs: 60_000, parallel: 1 });
+  const first = writer.apply({ actions: [request('a1'), request('a2')], ignored: [] });
+  const second = writer.apply({ actions: [request('b1')], ignored: [] });
+  for (const node of ['a1', 'a2', 'b1']) {
+    await held.waitStarted(node);
+    held.release.get(node)!('accepted');
+  }
+  assert.deepEqual((await first).accepted, ['a1', 'a2']);
+  assert.deepEqual((await second).accepted, ['b1']);
+  assert.deepEqual(held.started, ['a1', 'a2', 'b1']);
+});
+
+test('an API error before the answer propagates (the webhook answers 503)', async () => {
+  const sink: RequestSink = {
+    request: async () => {
+      throw new Error('API server unavailable');
+    },
+    withdraw: async () => 'not-pending',
+  };
+  const writer = createIntakeWriter({ sink, log, answerWithinMs: 60_000 });
+  await assert.rejects(writer.apply({ actions: [request('a')], ignored: [] }), /API server unavailable/);
+  assert.equal(writer.backlog(), 0);
+});
