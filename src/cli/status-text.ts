@@ -33,7 +33,7 @@ export function formatStatus(status: Status, options: { now?: Date; server?: str
   lines.push(...rolloutLine(status, now, options.server));
   const p = status.progress;
   if (p) lines.push(`${p.done} done, ${p.inFlight} in flight, ${p.queued} queued, ${p.waiting} waiting${p.failed ? `, ${p.failed} failed` : ''}`);
-  lines.push(`concurrency ${status.inFlight.length}/${status.concurrency} in use; in flight: ${status.inFlight.join(', ') || 'none'}; queue: ${status.queue.join(', ') || 'empty'}`);
+  lines.push(`concurrency ${status.inFlight.length}/${status.concurrency} in use; in flight: ${status.inFlight.join(', ') || 'none'}; queue: ${status.queue.join(', ') || 'empty'}${(status.queueLength ?? 0) > status.queue.length ? ` and ${status.queueLength - status.queue.length} more` : ''}`);
   if (status.estimate) lines.push(`about ${formatDuration(status.estimate.remainingSeconds * 1000)} left (a reboot takes ${formatDuration(status.estimate.averageRebootSeconds * 1000)} on average, ${status.estimate.measured} measured)`);
   if (status.nodes.length === 0) lines.push('no node needs a reboot');
   const width = Math.max(4, ...status.nodes.map((node) => node.name.length));
@@ -41,6 +41,8 @@ export function formatStatus(status: Status, options: { now?: Date; server?: str
     const since = node.since ? `  (${formatRelative(node.since, now)})` : '';
     lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.reason}${since}${holdText(node, now)}`);
   }
+  const hidden = (status.nodesTotal ?? status.nodes.length) - status.nodes.length;
+  if (hidden > 0) lines.push(`… ${hidden} more nodes not shown (GET /api/v1/status?limit=0 lists every node; ?phase=failed,waiting filters)`);
   const failing = (status.notifications ?? []).filter((queue) => queue.lastError);
   if (failing.length) lines.push(...failing.map((queue) => `notifications to ${queue.service} (${queue.target}) failing: ${queue.lastError}`));
   return `${lines.join('\n')}\n`;

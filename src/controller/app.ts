@@ -19,6 +19,7 @@ import type { Notify } from '../notify/event.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { createControl } from './api/control.ts';
 import { buildStatus } from './api/status.ts';
+import { createStatusCache } from './api/status-cache.ts';
 import { createStatusFeed } from './api/status-feed.ts';
 import { createLeaderLookup } from './api/status-leader.ts';
 import { createStatusRouter } from './api/status-routes.ts';
@@ -60,11 +61,13 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const clock = deps.clock ?? (() => new Date());
   const identity = config.leaderElection.identity || `${hostname()}-${process.pid}`;
   const slotSettings = { concurrency: config.concurrency, ttlMs: config.lock.ttlMs };
+  const statusCache = createStatusCache();
 
   let wake: (reason: string) => void = () => {};
   let statusChanged: () => void = () => {};
   const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, nodeSelector: config.nodeSelector, log, onChange: (reason) => {
     wake(reason);
+    statusCache.clear();
     statusChanged();
   } });
   const api = createClusterApi(kc);
@@ -112,17 +115,20 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     }
   };
   const reconciler = createReconciler({ view, rollout, performer, gates: deps.gates, settings, metrics, log, clock, nodeGone });
-  wake = reconciler.wake;
+  wake = (reason) => {
+    statusCache.clear();
+    reconciler.wake(reason);
+  };
 
   const requests = createRequestStore({ api, cached: view.node, synced: view.synced, clock, onWrite: () => wake('request recorded'), remediationCap: config.maxRebootAttempts });
   const control = createControl({ view, rollout, requests, notify: deps.notify, clock, wake });
   const timeline = createTimeline();
   const leaderLookup = config.leaderElection.enabled ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name }) : undefined;
-  const status = () => {
+  const status = statusCache.get(() => {
     const nodes = reconciler.observed();
     timeline.observe(nodes);
     return buildStatus({ nodes, queue: reconciler.queue(), rollout: rollout.current(), halt: reconciler.halt(), leader: leading, identity, leaderIdentity: leading ? undefined : leaderLookup?.current(), settings: slotSettings, now: clock(), notifications: deps.notificationStatus(), timeline: timeline.entries() });
-  };
+  });
   const feed = createStatusFeed({ build: status });
   statusChanged = feed.changed;
 
@@ -159,6 +165,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         onChange: (value) => {
           leading = value;
           reconciler.setActive(value);
+          statusCache.clear();
           statusChanged();
         },
       })

@@ -51,12 +51,14 @@ function summary(status: Status, now: Date): string {
   const current = status.nodes.filter((node) => status.inFlight.includes(node.name));
   const nowText = current.length ? current.map((node) => `<b>${e(node.name)}</b> ${e(node.phase)}`).join(', ') : 'nothing in flight';
   const next = status.queue.filter((name) => !status.inFlight.includes(name));
+  // The queue may be cut to the view's limit; its length counts every queued node.
+  const queued = status.queueLength - (status.queue.length - next.length);
   return `<dl class="summary" id="summary">
 <div><dt>Slots</dt><dd id="slots">${used} / ${status.concurrency} in use</dd></div>
 <div><dt>Progress</dt><dd id="counts"><span class="done">${p.done} done</span> · <span class="busy">${p.inFlight} in flight</span> · ${p.queued} queued · <span class="hold">${p.waiting} waiting</span>${p.failed ? ` · <span class="bad">${p.failed} failed</span>` : ''}</dd></div>
 <div><dt>Time left</dt><dd id="estimate">${estimate}</dd></div>
 <div><dt>Now</dt><dd id="now">${nowText}</dd></div>
-<div><dt>Next</dt><dd id="next">${next.length ? next.slice(0, 5).map((name) => e(name)).join(', ') + (next.length > 5 ? ` and ${next.length - 5} more` : '') : 'nothing queued'}</dd></div>
+<div><dt>Next</dt><dd id="next">${next.length ? next.slice(0, 5).map((name) => e(name)).join(', ') + (queued > 5 ? ` and ${queued - 5} more` : '') : 'nothing queued'}</dd></div>
 </dl>`;
 }
 
@@ -72,8 +74,17 @@ function holdDetail(node: NodeStatus, now: Date): string {
   return parts.join(' · ');
 }
 
+/** Says how many rows the page leaves out and how to see them (filters in the address). */
+function rowsNote(status: Status): string {
+  const hidden = status.nodesTotal - status.nodes.length;
+  if (hidden <= 0) return '';
+  const filters = ['failed', 'waiting', 'queued', 'done'].map((phase) => `<a href="?phase=${phase}&amp;limit=0">${phase}</a>`).join(' · ');
+  return `<p class="more" id="rows-note">Showing the ${status.nodes.length} nodes to look at first of ${status.nodesTotal}. All nodes in one phase: ${filters}; one node: <code>?node=NAME</code>.</p>`;
+}
+
 function nodeRows(status: Status, now: Date): string {
-  if (status.nodes.length === 0) return '<p class="empty">No node needs a reboot.</p>';
+  if (status.nodesTotal === 0) return '<p class="empty">No node needs a reboot.</p>';
+  if (status.nodes.length === 0) return '<p class="empty">No node matches this filter.</p>';
   const rows = status.nodes.map((node) => {
     const words = node.gate ? node.gate.detail : node.reason;
     return `<tr data-node="${e(node.name)}" data-phase="${e(node.phase)}" class="phase-${e(node.phase)}">
@@ -84,7 +95,7 @@ function nodeRows(status: Status, now: Date): string {
 <td class="hold">${holdDetail(node, now)}</td>
 </tr>`;
   });
-  return `<table class="nodes" id="nodes"><thead><tr><th>node</th><th>phase</th><th>reason</th><th>since</th><th>held by / until</th></tr></thead>
+  return `${rowsNote(status)}<table class="nodes" id="nodes"><thead><tr><th>node</th><th>phase</th><th>reason</th><th>since</th><th>held by / until</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table>`;

@@ -43,9 +43,9 @@ const SCRIPT = `
   setInterval(tick,1000);
   var polling=false;
   function poll(){if(polling)return;polling=true;state('refreshing every 5 s',false);
-    setInterval(function(){fetch('status/fragment',{cache:'no-store'}).then(function(r){return r.ok?r.text():Promise.reject(r.status);}).then(show).catch(function(){state('controller unreachable; retrying',false);});},5000);}
+    setInterval(function(){fetch('status/fragment'+location.search,{cache:'no-store'}).then(function(r){return r.ok?r.text():Promise.reject(r.status);}).then(show).catch(function(){state('controller unreachable; retrying',false);});},5000);}
   if(!window.EventSource){poll();return;}
-  var failures=0,source=new EventSource('api/v1/status/events?format=html');
+  var failures=0,source=new EventSource('api/v1/status/events?format=html'+(location.search?'&'+location.search.slice(1):''));
   source.addEventListener('status',function(ev){failures=0;state('live',true);show(ev.data);});
   source.onerror=function(){failures++;state('reconnecting…',false);if(failures>=3){source.close();poll();}};
 })();

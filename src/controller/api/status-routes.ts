@@ -8,7 +8,28 @@ import express, { type Request, type Router } from 'express';
 import type { StatusFeed } from './status-feed.ts';
 import { renderStatusFragment } from './status-fragment.ts';
 import { renderStatusPage } from './status-page.ts';
-import type { Status } from './status.ts';
+import { DEFAULT_STATUS_LIMIT, viewStatus, type Status, type StatusView } from './status.ts';
+
+/** Rows the page shows by default: the nodes to look at first; filters show the rest. */
+export const PAGE_ROWS = 100;
+const PHASES = new Set(['idle', 'queued', 'waiting', 'cordoned', 'draining', 'rebooting', 'verifying', 'done', 'failed']);
+
+/** ?limit=N&phase=a,b&node=text, checked: a bad parameter is a 400 naming it. */
+export function parseStatusView(query: Request['query'], defaultLimit: number): { view: StatusView } | { error: string } {
+  const one = (name: string) => {
+    const value = query[name];
+    return Array.isArray(value) ? String(value.at(-1)) : typeof value === 'string' ? value : undefined;
+  };
+  const limitText = one('limit');
+  const limit = limitText === undefined || limitText === '' ? defaultLimit : /^\d{1,6}$/.test(limitText) ? Number(limitText) : NaN;
+  if (Number.isNaN(limit)) return { error: `limit must be a whole number (0 lists every node), not ${JSON.stringify(limitText)}` };
+  const phases = (one('phase') ?? '').split(',').map((phase) => phase.trim()).filter(Boolean);
+  const unknown = phases.filter((phase) => !PHASES.has(phase));
+  if (unknown.length > 0) return { error: `unknown phase ${JSON.stringify(unknown[0])}; phases are ${[...PHASES].join(', ')}` };
+  const node = one('node') ?? '';
+  if (node.length > 253) return { error: 'node must be at most 253 characters' };
+  return { view: { limit, ...(phases.length > 0 ? { phases } : {}), ...(node ? { node } : {}) } };
+}
 
 /** Streams are cheap, but each holds a socket: beyond this many the answer is 503. */
 const MAX_STREAMS = 64;
@@ -29,14 +50,25 @@ export function createStatusRouter(deps: { status: () => Status; feed: StatusFee
   const router = express.Router();
   const noStore = (res: express.Response) => res.set('cache-control', 'no-store');
 
-  router.get('/api/v1/status', (_req, res) => {
-    noStore(res).json(deps.status());
+  /** The view the request asks for, or a 400 naming the bad parameter (then undefined). */
+  const viewOf = (req: Request, res: express.Response, defaultLimit: number): StatusView | undefined => {
+    const parsed = parseStatusView(req.query, defaultLimit);
+    if ('view' in parsed) return parsed.view;
+    res.status(400).json({ error: parsed.error });
+    return undefined;
+  };
+
+  router.get('/api/v1/status', (req, res) => {
+    const view = viewOf(req, res, DEFAULT_STATUS_LIMIT);
+    if (view) noStore(res).json(viewStatus(deps.status(), view));
   });
   router.get('/', (req, res) => {
-    noStore(res).type('html').send(renderStatusPage(deps.status(), { now: deps.clock(), server: serverOf(req) }));
+    const view = viewOf(req, res, PAGE_ROWS);
+    if (view) noStore(res).type('html').send(renderStatusPage(viewStatus(deps.status(), view), { now: deps.clock(), server: serverOf(req) }));
   });
   router.get('/status/fragment', (req, res) => {
-    noStore(res).type('html').send(renderStatusFragment(deps.status(), { now: deps.clock(), server: serverOf(req) }));
+    const view = viewOf(req, res, PAGE_ROWS);
+    if (view) noStore(res).type('html').send(renderStatusFragment(viewStatus(deps.status(), view), { now: deps.clock(), server: serverOf(req) }));
   });
   router.get('/api/v1/status/events', (req, res) => {
     const format = req.query.format ?? 'json';
@@ -44,6 +76,8 @@ export function createStatusRouter(deps: { status: () => Status; feed: StatusFee
       res.status(400).json({ error: `format must be json or html, not ${JSON.stringify(format)}` });
       return;
     }
+    const view = viewOf(req, res, format === 'html' ? PAGE_ROWS : DEFAULT_STATUS_LIMIT);
+    if (!view) return;
     if (deps.feed.listeners >= MAX_STREAMS) {
       res.status(503).json({ error: `too many status streams open (${MAX_STREAMS}); use GET /api/v1/status` });
       return;
@@ -57,7 +91,8 @@ export function createStatusRouter(deps: { status: () => Status; feed: StatusFee
       'x-accel-buffering': 'no',
     });
     res.write('retry: 3000\n\n');
-    const send = (status: Status) => {
+    const send = (whole: Status) => {
+      const status = viewStatus(whole, view);
       const data = format === 'html' ? renderStatusFragment(status, { now: deps.clock(), server }) : JSON.stringify(status);
       res.write(sseMessage('status', data));
     };

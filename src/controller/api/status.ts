@@ -51,8 +51,13 @@ export interface Status {
   readonly halted: { readonly node: string; readonly reason: string; readonly at: string } | null;
   readonly lockHolders: readonly { readonly node: string; readonly kreboot: boolean; readonly since?: string }[];
   readonly inFlight: readonly string[];
+  /** The queue in order; the first `limit` names when a limit applies (queueLength has them all). */
   readonly queue: readonly string[];
+  readonly queueLength: number;
+  /** The nodes shown: all of them, or the most relevant `limit` (shown by name). */
   readonly nodes: readonly NodeStatus[];
+  /** How many nodes kreboot has something to show for (matching the filter); `nodes` may show fewer. */
+  readonly nodesTotal: number;
   /** Each notification destination: service, a target safe to show (never the URL), queue, last error. */
   readonly notifications: readonly QueueStatus[];
   readonly progress: Progress;
@@ -143,10 +148,49 @@ export function buildStatus(input: StatusInput): Status {
     lockHolders: holders.map((holder) => ({ node: holder.nodeID, kreboot: holder.ours, ...(holder.created ? { since: holder.created } : {}) })),
     inFlight: known.filter((node) => isOutOfService(node.progress)).map((node) => node.name),
     queue,
+    queueLength: queue.length,
     nodes: nodeStatuses,
+    nodesTotal: nodeStatuses.length,
     notifications: input.notifications,
     progress: counts,
     estimate,
     timeline: input.timeline ?? [],
   };
+}
+
+/** What a reader asks to see of the nodes (GET /api/v1/status?limit=&phase=&node=). */
+export interface StatusView {
+  /** Most nodes listed; 0 lists all. */
+  readonly limit: number;
+  /** Only nodes in these phases (empty: every phase). */
+  readonly phases?: readonly string[];
+  /** Only nodes whose name contains this. */
+  readonly node?: string;
+}
+
+/** The API's default: a status of 5,000 rows is 1.2 MB, and nobody reads a table that long. */
+export const DEFAULT_STATUS_LIMIT = 500;
+
+/** Which nodes a limited view keeps first: those an operator has to look at. */
+const RELEVANCE: Record<string, number> = { cordoned: 0, draining: 0, rebooting: 0, verifying: 0, failed: 1, waiting: 2, queued: 3, idle: 4, done: 5 };
+
+/**
+ * The status cut to a view: nodes filtered by phase and name, then the most relevant `limit` of
+ * them (in flight, failed, waiting, queued in queue order, idle, the latest done), listed by name;
+ * the queue cut to the same limit. Counts and progress always describe every node.
+ */
+export function viewStatus(status: Status, view: StatusView): Status {
+  const phases = view.phases && view.phases.length > 0 ? new Set(view.phases) : undefined;
+  const needle = view.node ?? '';
+  const matching = status.nodes.filter((node) => (!phases || phases.has(node.phase)) && node.name.includes(needle));
+  if (view.limit <= 0 || (matching.length <= view.limit && status.queue.length <= view.limit)) {
+    return matching.length === status.nodes.length ? status : { ...status, nodes: matching, nodesTotal: matching.length };
+  }
+  const place = new Map(status.queue.map((name, index) => [name, index]));
+  const rank = (node: NodeStatus) => RELEVANCE[node.phase] ?? 4;
+  const shown = [...matching]
+    .sort((a, b) => rank(a) - rank(b) || (place.get(a.name) ?? Infinity) - (place.get(b.name) ?? Infinity) || (b.since ?? '').localeCompare(a.since ?? '') || a.name.localeCompare(b.name))
+    .slice(0, view.limit)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { ...status, nodes: shown, nodesTotal: matching.length, queue: status.queue.slice(0, view.limit) };
 }

@@ -6,7 +6,7 @@ export const AT = new Date('2026-11-26T12:00:00.000Z');
 export const ago = (seconds: number) => new Date(AT.getTime() - seconds * 1000).toISOString();
 
 export function sampleStatus(overrides: Partial<Status> = {}): Status {
-  return {
+  const base: Omit<Status, 'queueLength' | 'nodesTotal'> = {
     leader: true,
     identity: 'kreboot-controller-0',
     concurrency: 1,
@@ -29,4 +29,5 @@ export function sampleStatus(overrides: Partial<Status> = {}): Status {
     ],
     ...overrides,
   };
+  return { ...base, queueLength: overrides.queueLength ?? base.queue.length, nodesTotal: overrides.nodesTotal ?? base.nodes.length };
 }

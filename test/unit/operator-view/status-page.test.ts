@@ -64,7 +64,8 @@ describe('status page', () => {
     assert.doesNotMatch(page, /<(script|link|img)[^>]+(src|href)="(?!data:)/);
     assert.doesNotMatch(page, /https?:\/\//);
     assert.match(page, /<noscript><meta http-equiv="refresh" content="5"><\/noscript>/);
-    assert.match(page, /new EventSource\('api\/v1\/status\/events\?format=html'\)/);
+    // The page's own filters (?phase=, ?node=, ?limit=) carry over to its event stream.
+    assert.match(page, /new EventSource\('api\/v1\/status\/events\?format=html'\+\(location\.search/);
     assert.match(page, /name="viewport"/);
   });
 });
