@@ -72,6 +72,7 @@ describe('operator API and CLI', () => {
     assert.match(text.stdout, new RegExp(`${node}\\s+waiting\\s+paused: rollout paused: change freeze`));
     await world.waitForCycles(2, 'to reboot while paused');
     assert.equal(world.agents.executed.get(node)?.length, 0, 'nothing rebooted while paused');
+    assert.equal((await world.state(node))?.phase, 'waiting', 'still waiting while paused');
 
     const resumed = await kreboot(['resume', server, auth]);
     assert.equal(resumed.code, 0, resumed.stderr);

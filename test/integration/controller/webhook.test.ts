@@ -122,5 +122,6 @@ describe('webhook into the controller', () => {
     await world.waitForCycles(2, 'to reboot a withdrawn node after the resume');
     assert.equal(world.agents.executed.get(node)?.length, 0, 'never rebooted');
     assert.equal(world.monitor.maxInFlight(), 0);
+    assert.match((await world.state(node))?.reason ?? '', /withdrawn/, 'still recorded as withdrawn');
   });
 });
