@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MERGE_PATCH } from '../../src/kube/patch.ts';
 import { startCluster, type Cluster } from '../harness/cluster.ts';
+import { waitForCycles } from '../harness/cycles.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
 import { assertOneAtATime, expectedMessages, lifecycleMessages, startedAt } from './checks.ts';
 import { startScenario, type Scenario } from './rig/scenario.ts';
@@ -43,8 +44,8 @@ describe('failures, end to end', () => {
     assert.ok(s.messages().some((m) => m.startsWith(`Node ${lost} did not come back`)), s.messages().join('\n'));
     // The next node is requested but not touched while the rollout is halted.
     await cluster.waitFor(async () => (await s.controller.status()).nodes.some((n) => n.name === next && n.request !== undefined), { timeoutMs: 30_000, what: `${next} requested` });
-    const haltedAt = Date.now();
-    await cluster.waitFor(() => Date.now() - haltedAt > 5_000, { timeoutMs: 10_000 });
+    // The held node is re-checked every --gate-recheck-period (2 s here): three cycles decide on it.
+    await waitForCycles(s.controller, 3, { what: `to start ${next} during a halted rollout` });
     assert.equal(startedAt(s, next!), Infinity, `${next} started during a halted rollout`);
     assert.equal(s.host(next!).reboots, 0);
     assert.notEqual((await cluster.core.readNode({ name: next! })).spec?.unschedulable, true);

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type Cluster } from '../harness/cluster.ts';
+import { waitForCycles } from '../harness/cycles.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
 import { startedAt } from './checks.ts';
 import { rulesForE2e } from './rig/alerting-files.ts';
@@ -41,9 +42,8 @@ describe('gates, end to end', () => {
       const status = await scenario.controller.status();
       return [a, b].every((node) => status.nodes.some((n) => n.name === node && n.phase === 'waiting' && n.reason.includes('E2EDiskFull')));
     }, { timeoutMs: 60_000, what: 'both nodes waiting on E2EDiskFull' });
-    // Held: a few gate re-checks (every 2 s) later, nothing is cordoned.
-    const heldSince = Date.now();
-    await cluster.waitFor(() => Date.now() - heldSince > 6_000, { timeoutMs: 10_000 });
+    // Held: a few gate re-checks (every 2 s, each a decision cycle) later, nothing is cordoned.
+    await waitForCycles(scenario.controller, 3, { what: 'to cordon a node under a firing alert' });
     for (const node of [a!, b!]) assert.notEqual((await cluster.core.readNode({ name: node })).spec?.unschedulable, true, `${node} cordoned under a firing alert`);
     assert.equal(scenario.host(a!).reboots + scenario.host(b!).reboots, 0);
 

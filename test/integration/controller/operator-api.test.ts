@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { sleep } from '../../harness/wait-for.ts';
 import { ADMIN_TOKEN } from './controller-process.ts';
 import { setUpWorld, waitForAllDone } from './setup.ts';
 
@@ -71,8 +70,9 @@ describe('operator API and CLI', () => {
     const text = await kreboot(['status', server]);
     assert.match(text.stdout, /PAUSED: change freeze/);
     assert.match(text.stdout, new RegExp(`${node}\\s+waiting\\s+paused: rollout paused: change freeze`));
-    await sleep(1500);
+    await world.waitForCycles(2, 'to reboot while paused');
     assert.equal(world.agents.executed.get(node)?.length, 0, 'nothing rebooted while paused');
+    assert.equal((await world.state(node))?.phase, 'waiting', 'still waiting while paused');
 
     const resumed = await kreboot(['resume', server, auth]);
     assert.equal(resumed.code, 0, resumed.stderr);

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { sleep } from '../../harness/wait-for.ts';
 import { LOCK_DS, setUpWorld, waitForAllDone } from './setup.ts';
 
 let cluster: Cluster;
@@ -61,8 +60,9 @@ describe('safety', () => {
     const stuck = status.halted!.node;
     assert.equal((await world.node(stuck)).spec?.unschedulable, true, 'the missing node stays cordoned');
     const done = world.nodes.filter((node) => node !== stuck);
-    // Whatever was in flight may finish, but nothing new starts while halted.
-    await sleep(2000);
+    // Whatever was in flight may finish, but nothing new starts while halted: the controller decides
+    // again (two more cycles) and still starts nothing.
+    await world.waitForCycles(2, 'to start a node while halted');
     const started = await Promise.all(world.nodes.map((node) => phase(world, node)));
     assert.ok(started.filter((value) => value === 'queued' || value === 'waiting').length >= 1, `some node still waits: ${started.join(',')}`);
     const waitingReason = (await world.controller.status()).nodes.find((node) => node.phase === 'waiting')?.reason ?? '';
@@ -87,8 +87,12 @@ describe('safety', () => {
     assert.match((await world.state(node))!.reason, /still set after 2 reboots/);
     assert.equal(world.agents.executed.get(node)?.length, 2, 'rebooted exactly max-reboot-attempts times');
     assert.notEqual((await world.node(node)).spec?.unschedulable, true, 'uncordoned, usable');
-    await sleep(3000);
+    // The agent reports again that the sentinel is set (as it does every period); the controller
+    // decides again and does not reboot.
+    await world.agents.setRequired(node, true);
+    await world.waitForCycles(2, 'to reboot again after the agent reported the sentinel still set');
     assert.equal(world.agents.executed.get(node)?.length, 2, 'no further reboot while the sentinel stays set');
+    assert.equal((await world.state(node))?.phase, 'failed', 'still given up');
     // An operator can ask again explicitly.
     const asked = await world.controller.post('/api/v1/reboot', { node, reason: 'fixed the package' });
     assert.equal(asked.status, 202);
@@ -106,8 +110,10 @@ describe('safety', () => {
     await world.startController();
     await cluster.waitFor(async () => (await phase(world, world.nodes[0]!)) === 'waiting', { what: 'blocked by the manual lock' });
     assert.match((await world.state(world.nodes[0]!))!.reason, /manual/);
-    await sleep(2000);
+    await world.waitForCycles(2, 'to start a node under the manual lock');
     assert.equal(world.monitor.maxInFlight(), 0, 'nothing started while paused');
+    const phases = await Promise.all(world.nodes.map((node) => phase(world, node)));
+    assert.ok(phases.every((value) => value === 'queued' || value === 'waiting'), `both still wait: ${phases.join(',')}`);
     await annotate(null);
     await waitForAllDone(cluster, world, world.nodes);
   });
@@ -124,7 +130,7 @@ describe('safety', () => {
     await annotate(holder(outsider!, false));
     await world.startController();
     await cluster.waitFor(async () => /lock held by/.test((await world.state(world.nodes[0]!))?.reason ?? ''), { what: 'held by the outsider' });
-    await sleep(1500);
+    await world.waitForCycles(2, "to release kured's holder of a live node");
     const lock = (await cluster.apps.readNamespacedDaemonSet({ namespace: world.namespace, name: LOCK_DS })).metadata?.annotations?.['weave.works/kured-node-lock'];
     assert.match(lock ?? '', new RegExp(outsider!), "kured's holder kept");
 

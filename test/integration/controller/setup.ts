@@ -5,6 +5,7 @@
 import type { TestContext } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
 import type { Cluster } from '../../harness/cluster.ts';
+import { waitForCycles } from '../../harness/cycles.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import { startControllerProcess, type ControllerProcess } from './controller-process.ts';
@@ -24,6 +25,12 @@ export interface World {
   startController(extraArgs?: readonly string[], name?: string): Promise<ControllerProcess>;
   node(name: string): Promise<V1Node>;
   state(name: string): Promise<{ phase: string; reason: string; attempts?: number } | undefined>;
+  /**
+   * For "nothing happened" checks: waits until the controller has run `cycles` (≥ 2) more decision
+   * cycles, waking it by a change it watches but no decision reads (a test annotation on the lock
+   * DaemonSet), so each cycle is a fresh chance to act on the state the test set up.
+   */
+  waitForCycles(cycles?: number, what?: string): Promise<number>;
 }
 
 export async function setUpWorld(
@@ -77,6 +84,12 @@ export async function setUpWorld(
     async state(name) {
       const text = (await cluster.core.readNode({ name })).metadata?.annotations?.['kreboot.dev/state'];
       return text ? JSON.parse(text) : undefined;
+    },
+    waitForCycles(cycles = 2, what) {
+      let wakes = 0;
+      const wake = () =>
+        cluster.apps.patchNamespacedDaemonSet({ namespace, name: LOCK_DS, body: { metadata: { annotations: { 'test.kreboot.dev/wake': String(++wakes) } } } }, MERGE_PATCH);
+      return waitForCycles(world.controller, cycles, { wake, ...(what ? { what } : {}) });
     },
   };
   t.after(async () => {

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { sleep } from '../../harness/wait-for.ts';
 import { setUpWorld, waitForAllDone } from './setup.ts';
 
 let cluster: Cluster;
@@ -92,7 +91,12 @@ describe('webhook into the controller', () => {
     const order = [world.nodes[2]!, world.nodes[0]!, world.nodes[1]!];
     for (const node of order) {
       assert.equal((await post(world.controller.url, payload('firing', [node]))).status, 200);
-      await sleep(50); // distinct request times
+      // Distinct request times: the next request is sent once the clock has passed this one's.
+      const at = await cluster.waitFor(async () => {
+        const text = (await world.node(node)).metadata?.annotations?.['kreboot.dev/reboot-request'];
+        return text ? (JSON.parse(text) as { at: string }).at : undefined;
+      }, { what: `${node}'s request recorded` });
+      await cluster.waitFor(() => Date.now() > Date.parse(at), { what: `the clock past ${at}` });
     }
     await waitForAllDone(cluster, world, order);
     const cordoned = world.monitor.transitions().filter((line) => line.split(' ')[1] === 'cordoned').map((line) => line.split(' ')[0]);
@@ -114,8 +118,10 @@ describe('webhook into the controller', () => {
     // The withdrawal is an intent; the policy records it on its next cycle.
     await cluster.waitFor(async () => /withdrawn/.test((await world.state(node))?.reason ?? ''), { what: 'the node recorded as withdrawn' });
     assert.equal((await world.controller.post('/api/v1/resume')).status, 200);
-    await sleep(1500);
+    // The resume wakes the loop; two more cycles decide on the withdrawn, resumed node.
+    await world.waitForCycles(2, 'to reboot a withdrawn node after the resume');
     assert.equal(world.agents.executed.get(node)?.length, 0, 'never rebooted');
     assert.equal(world.monitor.maxInFlight(), 0);
+    assert.match((await world.state(node))?.reason ?? '', /withdrawn/, 'still recorded as withdrawn');
   });
 });
