@@ -17,9 +17,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts/build-agent.ts ./scripts/
+COPY scripts/build-bundles.ts ./scripts/
 RUN npx --no-install tsc -p tsconfig.build.json \
- && node scripts/build-agent.ts
+ && node scripts/build-bundles.ts
 
 # --- production dependencies only ---
 FROM ${NODE_IMAGE} AS deps
@@ -44,5 +44,5 @@ COPY package.json ./
 # the host (command method) or signalling host PID 1 (signal method, with CAP_KILL) needs it.
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["node", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "/app/dist/kreboot.cjs"]
 CMD ["--help"]

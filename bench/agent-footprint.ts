@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAgentBundle } from '../scripts/build-agent.ts';
+import { buildAgentBundle } from '../scripts/build-bundles.ts';
 import { daemonSetNodeFlags } from '../test/harness/agent-bundle.ts';
 import { startCluster } from '../test/harness/cluster.ts';
 import { freePort } from '../test/harness/ports.ts';

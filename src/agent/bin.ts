@@ -1,4 +1,4 @@
-// The agent's own entry point, bundled into dist/kreboot-agent.cjs (scripts/build-agent.ts,
+// The agent's own entry point, bundled into dist/kreboot-agent.cjs (scripts/build-bundles.ts,
 // ADR 0006): what the DaemonSet runs. It takes the same arguments as `kreboot agent …` but holds
 // only the agent, so no node loads the controller's code or dependencies.
 

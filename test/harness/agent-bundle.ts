@@ -1,11 +1,11 @@
-// The agent as it ships: dist/kreboot-agent.cjs (built by scripts/build-agent.ts, fresh for each
+// The agent as it ships: dist/kreboot-agent.cjs (built by scripts/build-bundles.ts, fresh for each
 // test process) run with the node flags of the DaemonSet's command. Tests and benches that start
 // an agent use this, so they exercise the bundle and the flags operators get, not src/ under type
 // stripping.
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildAgentBundle } from '../../scripts/build-agent.ts';
+import { buildAgentBundle } from '../../scripts/build-bundles.ts';
 import { findDoc, ROOT } from './packaging-files.ts';
 
 /** Where the image puts the bundle; the DaemonSet's command ends with it. */

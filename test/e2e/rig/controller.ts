@@ -9,6 +9,7 @@ import { freePort } from '../../harness/ports.ts';
 import { startProcess, type ManagedProcess } from '../../harness/process.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import type { Status } from '../../../src/controller/api/status.ts';
+import { shippedCliArgs } from '../../harness/controller-bundle.ts';
 
 export const WEBHOOK_TOKEN = 'e2e-webhook-token-7f3a9c';
 export const ADMIN_TOKEN = 'e2e-admin-token-52d1e8';
@@ -44,8 +45,9 @@ export async function createController(options: { dir: string; kubeconfig: strin
     proc: () => proc,
     async start() {
       runs++;
+      // The controller as the image runs it: the bundle and the ENTRYPOINT's node flags.
       const current = startProcess(`${name === 'e2e-controller' ? 'controller' : name}-${runs}`, process.execPath, [
-        join(REPO_ROOT, 'src/cli.ts'), 'controller',
+        ...(await shippedCliArgs()), 'controller',
         `--kubeconfig=${options.kubeconfig}`,
         '--metrics-host=127.0.0.1', `--metrics-port=${port}`,
         `--webhook-token-file=${webhookTokenFile}`, `--admin-token-file=${adminTokenFile}`,

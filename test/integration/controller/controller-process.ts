@@ -4,6 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { shippedCliArgs } from '../../harness/controller-bundle.ts';
 import { freePort } from '../../harness/ports.ts';
 import { startProcess, type ManagedProcess } from '../../harness/process.ts';
 import { waitFor } from '../../harness/wait-for.ts';
@@ -29,6 +30,8 @@ export interface ControllerOptions {
   readonly args?: readonly string[];
   readonly name?: string;
   readonly env?: Record<string, string>;
+  /** Run the shipped bundle with the image's node flags instead of src/cli.ts (benches, packaging). */
+  readonly shipped?: boolean;
 }
 
 export async function startControllerProcess(options: ControllerOptions): Promise<ControllerProcess> {
@@ -37,7 +40,7 @@ export async function startControllerProcess(options: ControllerOptions): Promis
   writeFileSync(tokenFile, `${ADMIN_TOKEN}\n`);
   const port = await freePort();
   const args = [
-    CLI,
+    ...(options.shipped ? await shippedCliArgs() : [CLI]),
     'controller',
     `--kubeconfig=${options.kubeconfigPath}`,
     `--ds-namespace=${options.namespace}`,

@@ -8,7 +8,8 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildAgentBundle } from '../../../scripts/build-agent.ts';
+import { buildAgentBundle, buildCliBundle } from '../../../scripts/build-bundles.ts';
+import { imageNodeFlags } from '../../harness/controller-bundle.ts';
 import { daemonSetNodeFlags } from '../../harness/agent-bundle.ts';
 import { hadolint, ROOT, run } from './tools.ts';
 
@@ -26,7 +27,7 @@ test('the base image is Node 24 pinned by digest, the runtime non-root with prod
   assert.match(dockerfile, /npm ci --omit=dev/);
   assert.match(dockerfile, /^USER 65532:65532$/m);
   assert.match(dockerfile, /nsenter --version/);
-  assert.match(dockerfile, /^ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]$/m);
+  assert.match(dockerfile, /^ENTRYPOINT \["node", (?:"--[a-z0-9-]+(?:=\d+)?", )*"\/app\/dist\/kreboot\.cjs"\]$/m);
 });
 
 test('the image\'s build steps give a kreboot that starts both roles from dist/, and the agent bundle, with production dependencies', async () => {
@@ -55,6 +56,18 @@ test('the image\'s build steps give a kreboot that starts both roles from dist/,
   const other = agent('controller');
   assert.equal(other.code, 2);
   assert.match(other.stderr, /runs only "kreboot agent/);
+
+  // The image's entry point: the whole CLI in one bundle, run with the ENTRYPOINT's node flags.
+  await buildCliBundle(join(app, 'dist/kreboot.cjs'));
+  const cli = (...args: string[]) => run(process.execPath, [...imageNodeFlags(), join(app, 'dist/kreboot.cjs'), ...args]);
+  for (const command of ['controller', 'agent', 'status', 'reboot']) {
+    const usage = cli(command, '--help');
+    assert.equal(usage.code, 0, usage.stderr);
+    assert.match(usage.stdout, new RegExp(`Usage: kreboot ${command}`));
+  }
+  const controllerText = cli('controller', '--kubeconfig=/nonexistent/kubeconfig', '--webhook-auth=none', '--log-format=text');
+  assert.notEqual(controllerText.code, 0);
+  assert.match(controllerText.stdout + controllerText.stderr, /kubeconfig|Kubernetes configuration/i);
 });
 
 test('the agent bundle holds the agent\'s code and none of the controller\'s', async () => {

@@ -70,6 +70,17 @@ test('the agent\'s node command runs the image\'s agent bundle with flags this N
   assert.equal(run.status, 0, run.stderr);
   const chart = readText('deploy/helm/kreboot/templates/agent-daemonset.yaml');
   assert.ok(chart.includes(`command: ${JSON.stringify(command).replaceAll(',', ', ')}`), 'the Helm chart runs the same command');
-  assert.match(readText('Dockerfile'), /node scripts\/build-agent\.ts/, 'the image builds the bundle');
+  assert.match(readText('Dockerfile'), /node scripts\/build-bundles\.ts/, 'the image builds the bundle');
   assert.match(readText('Dockerfile'), /COPY --from=build \/src\/dist \.\/dist/, 'and ships dist/ with it');
+});
+
+test('the image runs the CLI bundle, with node flags this Node accepts', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { imageNodeFlags } = await import('../../harness/controller-bundle.ts');
+  const run = spawnSync(process.execPath, [...imageNodeFlags(), '-e', '0'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  // The controller's Deployment passes only arguments: the ENTRYPOINT is what runs it.
+  const container = findDoc('deploy/base/controller-deployment.yaml', 'Deployment').spec.template.spec.containers[0];
+  assert.equal(container.command, undefined);
+  assert.equal(container.args[0], 'controller');
 });
