@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createNotifications, notifyConfigProblems } from '../../../src/notify/create-notifications.ts';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../src/notify/http-transport.ts';
+import { waitFor } from '../../harness/wait-for.ts';
 import { memoryLogger, notifyConfig, recordingTransport } from './fakes.ts';
 
 const HOOK = 'slack://hook:T01ABCDEF9-B02GHIJKL8-abcdefghijklmnopqrstuvwx@webhook';
@@ -131,7 +132,7 @@ test('close() ends retries at once, drops what waits, and later notify() calls a
   const { n, registry } = setup([NTFY], transport, { maxAttempts: 10, backoffBaseMs: 60_000, backoffMaxMs: 60_000 });
   n.notify({ kind: 'drain', node: 'n1' });
   n.notify({ kind: 'reboot', node: 'n1' });
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitFor(() => transport.requests.length === 1, { timeoutMs: 5000, what: 'the first notification sent (and failed, to be retried in a minute)' });
   await n.close(10);
   n.notify({ kind: 'uncordon', node: 'n1' });
   assert.equal(await metric(registry, 'ntfy', 'dropped'), 2);

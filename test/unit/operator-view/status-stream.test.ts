@@ -15,7 +15,15 @@ import { waitFor } from '../../harness/wait-for.ts';
 import { AT, ago, sampleStatus } from './fixtures.ts';
 
 let current: Status = sampleStatus();
-const feed = createStatusFeed({ build: () => current, settleMs: 10, tickMs: 60_000 });
+let builds = 0;
+const feed = createStatusFeed({
+  build: () => {
+    builds++;
+    return current;
+  },
+  settleMs: 10,
+  tickMs: 60_000,
+});
 let server: Listening;
 let base = '';
 
@@ -61,9 +69,16 @@ describe('status event stream', () => {
     feed.changed();
     await waitFor(() => stream.events.length === 2, { timeoutMs: 5000, what: 'the change pushed' });
     assert.equal((JSON.parse(stream.events[1]!) as Status).nodes[0]!.phase, 'verifying');
+    // Nothing changed: the feed rebuilds (seen by the build count) and sends nothing. The next
+    // event is then the next real change, not a repeat.
+    const before = builds;
     feed.changed();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(stream.events.length, 2, 'an unchanged status is not sent again');
+    await waitFor(() => builds > before, { timeoutMs: 5000, what: 'the feed rebuilt after the no-op change' });
+    current = withPhase('done');
+    feed.changed();
+    await waitFor(() => stream.events.length >= 3, { timeoutMs: 5000, what: 'the next change pushed' });
+    assert.equal((JSON.parse(stream.events[2]!) as Status).nodes[0]!.phase, 'done', 'an unchanged status is not sent again');
+    assert.equal(stream.events.length, 3);
     stream.stop();
     await stream.done;
     await waitFor(() => feed.listeners === 0, { timeoutMs: 5000, what: 'the listener removed when the client left' });
