@@ -107,6 +107,10 @@ async function startApiServer(dir: string, logDir: string, pki: Pki, etcdUrl: st
 export interface ControlPlaneOptions {
   /** More kube-apiserver flags (benchmarks add an audit log to count a component's requests). */
   readonly extraApiServerArgs?: readonly string[];
+  /** More flags for the other components (later flags win): benchmarks at thousands of nodes raise client QPS and slow KWOK's lease heartbeats. */
+  readonly extraControllerManagerArgs?: readonly string[];
+  readonly extraSchedulerArgs?: readonly string[];
+  readonly extraKwokArgs?: readonly string[];
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -148,12 +152,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         // Its default (/usr/libexec/kubernetes/...) would be created on the host.
         `--flex-volume-plugin-dir=${join(dir, 'flexvolume')}`,
         '--profiling=false',
+        ...(options.extraControllerManagerArgs ?? []),
       ], { logDir }),
       startProcess('kube-scheduler', binary('kube-scheduler'), [
         `--kubeconfig=${kubeconfig('kube-scheduler')}`,
         '--secure-port=0',
         '--leader-elect=false',
         '--profiling=false',
+        ...(options.extraSchedulerArgs ?? []),
       ], { logDir }),
       startProcess('kwok', binary('kwok'), [
         `--kubeconfig=${kubeconfig('kwok')}`,
@@ -164,6 +170,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         '--node-lease-duration-seconds=40',
         '--cidr=10.244.0.0/16',
         '--node-ip=10.0.0.1',
+        ...(options.extraKwokArgs ?? []),
       ], { logDir, cwd: dir, env: { HOME: dir } }),
     );
     const info: ClusterInfo = {
