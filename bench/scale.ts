@@ -8,17 +8,15 @@
 //
 //   node bench/scale.ts --nodes=5000 [--pods-per-node=10] [--rebooting=10] [--controller=dist|src]
 //     [--json=out.json] [--phases=idle,status,rollout,burst,payload] [--idle-seconds=60]
-//     [--window-seconds=20] [--reboot-ms=1500] [--in-flight=50] [--pods-timeout=600] [--no-build]
+//     [--window-seconds=20] [--reboot-ms=1500] [--in-flight=50] [--pods-timeout=600]
 //
 // Phases run in that order on one cluster; --phases picks some (set-up always runs). See
 // bench/README.md ("Scale") for what each figure means and the set-up times seen.
 
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT } from '../test/harness/binaries.ts';
 import { CLUSTER_ENV } from '../test/harness/cluster-info.ts';
 import { startCluster, type Cluster } from '../test/harness/cluster.ts';
 import type { ControlPlane } from '../test/harness/control-plane.ts';
@@ -34,6 +32,7 @@ import { createBenchController, WEBHOOK_TOKEN, type BenchController, type Metric
 import { startNodeAgents, type NodeAgents } from './scale/node-agents.ts';
 import { countByKey, histogramDelta, percentile, readAudit, sum, type HistogramDelta } from './scale/stats.ts';
 import { alertPayload, burst, postWebhook } from './scale/webhooks.ts';
+import { imageNodeFlags } from '../test/harness/controller-bundle.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -48,7 +47,6 @@ const { values: flags } = parseArgs({
     'reboot-ms': { type: 'string', default: '1500' },
     'in-flight': { type: 'string', default: '50' },
     'pods-timeout': { type: 'string', default: '600' },
-    'no-build': { type: 'boolean', default: false },
   },
 });
 const N = Number(flags.nodes);
@@ -160,11 +158,6 @@ function webhookFigures(totalMs: number, answers: Array<{ status: number; ms: nu
 let controlPlane: ControlPlane | undefined;
 let exitCode = 0;
 try {
-  if (ENTRY === 'dist' && !flags['no-build']) {
-    await step('npm run build (dist/)', async () => {
-      execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    });
-  }
   const dir = mkdtempSync(join(tmpdir(), 'kreboot-scale-'));
   cleanups.push(() => {
     if (!process.env.KREBOOT_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
@@ -453,7 +446,7 @@ function printTable(r: Record<string, unknown>): void {
   };
   const rows: Array<[string, string]> = [
     ['nodes / pods Running / rebooting (real agents)', `${N} / ${v('workloads.podsRunning')} of ${PODS} / ${R}`],
-    ['controller', ENTRY === 'dist' ? 'node dist/cli.js controller (NODE_ENV=production)' : 'node src/cli.ts controller'],
+    ['controller', ENTRY === 'dist' ? `node ${imageNodeFlags().join(' ')} dist/kreboot.cjs controller (NODE_ENV=production)` : 'node src/cli.ts controller'],
     ['RSS peak idle after sync', `${v('controllerRssMb.idle')} MB`],
     ['RSS peak during rollout', `${v('controllerRssMb.rollout')} MB`],
     [`RSS peak, ${N} one-node webhooks + ${WINDOW_S} s`, `${v('controllerRssMb.burst')} MB`],

@@ -1,5 +1,5 @@
-// The controller under measurement, run as the image runs it: `node dist/cli.js controller` (the
-// Dockerfile's ENTRYPOINT, NODE_ENV=production, no NODE_OPTIONS) with the flags of
+// The controller under measurement, run as the image runs it: `node [flags] dist/kreboot.cjs
+// controller` (the Dockerfile's ENTRYPOINT, NODE_ENV=production, no NODE_OPTIONS) with the flags of
 // deploy/base/controller-deployment.yaml, plus only what the bench must set (kubeconfig, listen
 // address, node selector, credential files). `--controller=src` runs src/cli.ts instead. A sampler
 // reads VmRSS and CPU time from /proc every second and keeps the peak per bench phase.
@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../test/harness/binaries.ts';
+import { shippedCliArgs } from '../../test/harness/controller-bundle.ts';
 import { freePort } from '../../test/harness/ports.ts';
 import { startProcess, type ManagedProcess } from '../../test/harness/process.ts';
 import { waitFor } from '../../test/harness/wait-for.ts';
@@ -66,7 +67,8 @@ export async function createBenchController(options: { dir: string; kubeconfig: 
   writeFileSync(adminTokenFile, `${ADMIN_TOKEN}\n`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const cli = join(REPO_ROOT, options.entry === 'dist' ? 'dist/cli.js' : 'src/cli.ts');
+  // The image's ENTRYPOINT: its node flags and the CLI bundle (built fresh by the harness).
+  const cli = options.entry === 'dist' ? await shippedCliArgs() : [join(REPO_ROOT, 'src/cli.ts')];
   let current: ManagedProcess | undefined;
   const runs: ManagedProcess[] = [];
   let phase = 'start';
@@ -93,7 +95,7 @@ export async function createBenchController(options: { dir: string; kubeconfig: 
       lastTicks = undefined;
       const run = runs.length + 1;
       const proc = startProcess(`controller-${run}`, process.execPath, [
-        cli, 'controller',
+        ...cli, 'controller',
         // deploy/base/controller-deployment.yaml's arguments (namespace and credential paths ours)
         `--ds-namespace=${options.namespace}`, `--ds-name=${options.dsName}`,
         `--webhook-token-file=${webhookTokenFile}`, `--admin-token-file=${adminTokenFile}`, '--log-format=json',
