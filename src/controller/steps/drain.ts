@@ -95,21 +95,22 @@ export function createDrainer(api: ClusterApi, settings: DrainSettings): Drainer
       const blockedByBudget: string[] = [];
       let evicted = 0;
       const budgets = new Map<string, Promise<V1PodDisruptionBudget[]>>();
-      for (const pod of leaving) {
+      // Evictions go out a few at a time, as kubectl drain sends them: a node of 100 pods is not
+      // 100 round trips one after the other. Outcomes are read back in the pods' order.
+      const outcomes = await inBatches(leaving, EVICTIONS_IN_FLIGHT, (pod) => {
         const deletedAt = pod.metadata?.deletionTimestamp;
-        if (deletedAt) {
-          const ageSeconds = (now.getTime() - new Date(deletedAt).getTime()) / 1000;
-          if (settings.skipWaitForDeleteTimeoutSeconds > 0 && ageSeconds > settings.skipWaitForDeleteTimeoutSeconds) continue;
-          waiting.push(podName(pod));
-          continue;
-        }
-        const outcome = await remove(pod, budgets);
+        if (!deletedAt) return remove(pod, budgets);
+        const ageSeconds = (now.getTime() - new Date(deletedAt).getTime()) / 1000;
+        return Promise.resolve(settings.skipWaitForDeleteTimeoutSeconds > 0 && ageSeconds > settings.skipWaitForDeleteTimeoutSeconds ? 'gone' : 'terminating');
+      });
+      leaving.forEach((pod, index) => {
+        const outcome = outcomes[index];
         if (outcome === 'budget') blockedByBudget.push(podName(pod));
-        else if (outcome === 'evicting') {
-          evicted++;
+        else if (outcome === 'evicting' || outcome === 'terminating') {
+          if (outcome === 'evicting') evicted++;
           waiting.push(podName(pod));
         }
-      }
+      });
       if (blockedByBudget.length > 0) {
         return { done: false, evicted, blockedByBudget, reason: `eviction blocked by a PodDisruptionBudget: ${summarize(blockedByBudget)}` };
       }
@@ -117,6 +118,22 @@ export function createDrainer(api: ClusterApi, settings: DrainSettings): Drainer
       return { done: true, evicted, blockedByBudget, reason: 'drained' };
     },
   };
+}
+
+const EVICTIONS_IN_FLIGHT = 8;
+
+/** Maps items with at most `limit` calls in flight; the results keep the items' order. */
+async function inBatches<T, R>(items: readonly T[], limit: number, call: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await call(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function summarize(names: readonly string[]): string {
