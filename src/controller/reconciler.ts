@@ -47,6 +47,8 @@ const PENDING_WRITE_TIMEOUT_MS = 10_000;
 const ACTION_RETRY_MS = 2000;
 /** decide() → perform() rounds per node and cycle: an action, then at most two on its facts. */
 const MAX_STEPS = 3;
+/** A cycle longer than this is logged with its slowest action (an API call, a gate). */
+const SLOW_CYCLE_SECONDS = 1;
 
 export interface Reconciler {
   wake(reason: string): void;
@@ -137,7 +139,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const allObserved = entries.map((entry) => entry.observed);
     // Housekeeping may change the lock, so the cycle is planned after it; it needs only the nodes
     // kreboot has out of service, which the lock does not change.
+    const housekeepingStarted = performance.now();
     await housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name)));
+    const housekeepingMs = Math.round(performance.now() - housekeepingStarted);
 
     const record = rollout.current();
     const plan = planCycle(allObserved, record?.lock, settings, now, settings.topology);
@@ -149,7 +153,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const halt = rolloutHalt(allObserved, record);
     const held = plan.candidates.length > 0 ? rolloutVerdict(record, halt, view.daemonSet() !== undefined, settings, now) : undefined;
     const mayStart = plan.candidates.some((node) => ledger.offer(node, holding(node.name)).ok);
+    const gatesStarted = performance.now();
     const verdictOf = held ? () => held : mayStart ? await gateVerdicts(plan.candidates, now) : undefined;
+    const gatesMs = Math.round(performance.now() - gatesStarted);
     const context = { now, outOfService: plan.outOfService };
     const resumedAt = record?.resumed?.at;
 
@@ -161,6 +167,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     };
     // A node that halts the rollout in this cycle holds every candidate after it in this cycle too.
     let haltedNow: Verdict | undefined;
+    // The action that took longest, named in the log when the cycle is slow.
+    let slowest: { node: string; action: string; ms: number } | undefined;
     for (const observed of plan.order) {
       const node = byName.get(observed.name)!;
       const isCandidate = candidateNames.has(observed.name);
@@ -175,6 +183,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         if (!active) return undefined;
         const action = decide(observed, { holdsSlot, ...(verdict ? { verdict } : {}), ...(resumedAt ? { resumedAt } : {}), ...(fact ? { fact } : {}) }, now, settings);
         if (action.type === 'fail' && action.halt) haltedNow = { open: false, gate: 'halted', reason: `rollout halted: ${observed.name}: ${action.reason}; resume with "kreboot resume"` };
+        const actionStarted = performance.now();
         try {
           const outcome = await performer.perform(action, node, observed, context);
           note(outcome.requeueAt);
@@ -187,10 +196,13 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           note(new Date(now.getTime() + ACTION_RETRY_MS));
           fact = undefined;
         }
+        const actionMs = performance.now() - actionStarted;
+        if (!slowest || actionMs > slowest.ms) slowest = { node: observed.name, action: action.type, ms: Math.round(actionMs) };
         if (!fact) break;
       }
     }
-    endTimer();
+    const seconds = endTimer();
+    if (seconds > SLOW_CYCLE_SECONDS) log.warn({ ms: Math.round(seconds * 1000), nodes: entries.length, housekeepingMs, gatesMs, slowest }, 'slow decision cycle');
     return earliest < Infinity ? earliest : undefined;
   }
 
