@@ -103,6 +103,8 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     log,
     lockAnnotation: config.lock.annotation,
     wrote: (node, from, written) => reconciler.wrote(node, from, written),
+    wake: (reason) => wake(reason),
+    clock,
     ...(deps.silencer ? { silencer: deps.silencer } : {}),
   });
   const nodeGone = async (name: string) => {
@@ -176,11 +178,12 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   return {
     http,
     async stop() {
-      // The running cycle finishes before the Lease is released: no other replica may act while
-      // this one still writes.
+      // The running cycle and any drain pass beside it finish before the Lease is released: no
+      // other replica may act while this one still writes.
       reconciler.stop();
       feed.close();
       await reconciler.idle();
+      await performer.settled();
       await election?.stop();
       await http.close();
       await view.stop();

@@ -46,7 +46,37 @@ export interface PerformerDeps {
   readonly wrote: (node: string, fromResourceVersion: string | undefined, written: V1Node) => void;
   /** Quiet maintenance (--alertmanager-url with --silence-matchers); undefined when off. */
   readonly silencer?: NodeSilencer;
+  /** Wakes the work loop: a drain pass that ran beside the cycle has finished. */
+  readonly wake: (reason: string) => void;
+  /** The cycle's clock. */
+  readonly clock: () => Date;
 }
+
+/**
+ * A drain pass running beside the decision cycle, and its outcome once it has one. A pass makes
+ * one eviction per pod (seconds on a busy API server, for a node of many pods); run inside the
+ * cycle it held every other node's decision that long (issue 14 measured cycles of 10–30 s).
+ */
+interface DrainRun {
+  /** The round it drains (progress.startedAt): an outcome is never carried into another round. */
+  readonly round: string | undefined;
+  readonly startedAt: number;
+  fact?: RunnerFact;
+  finishedAt?: number;
+  /** Its outcome was handed to the policy: the next pass waits for DRAIN_PASS_INTERVAL_MS. */
+  used?: boolean;
+}
+
+/** A finished pass's outcome is used only this long: later, the node is looked at again. */
+const DRAIN_OUTCOME_FRESH_MS = 10_000;
+/** A pass still running after this (an API call that hangs) is left behind and a new one starts. */
+const DRAIN_PASS_STALL_MS = 120_000;
+/**
+ * Passes on one node are at least this far apart. Every pass's end wakes the loop, and every cycle
+ * asks each draining node for its next step: unpaced, two draining nodes kept each other's passes
+ * going without pause (found by the simulation).
+ */
+const DRAIN_PASS_INTERVAL_MS = 1000;
 
 /** The cycle's view of who is out of service: their holders are never dropped from the lock. */
 export interface PerformContext {
@@ -73,6 +103,47 @@ export function createPerformer(deps: PerformerDeps) {
 
   /** Set when a write lost to a 409: the cycle comes back soon, since the change that won may not wake it. */
   let conflicted = false;
+  const drains = new Map<string, DrainRun>();
+  const running = new Set<Promise<void>>();
+
+  /**
+   * The drain step: the outcome of a pass that finished for this round, or a new pass started
+   * beside the cycle (its end wakes the loop), or nothing while one runs.
+   */
+  function drainStep(name: string, observed: ObservedNode, now: Date): Outcome {
+    const round = observed.progress?.startedAt;
+    const run = drains.get(name);
+    if (run && run.round === round && run.finishedAt === undefined && now.getTime() - run.startedAt < DRAIN_PASS_STALL_MS) {
+      return { requeueAt: new Date(run.startedAt + DRAIN_PASS_STALL_MS) };
+    }
+    if (run && run.round === round && run.finishedAt !== undefined) {
+      const since = now.getTime() - run.finishedAt;
+      if (!run.used && since <= DRAIN_OUTCOME_FRESH_MS) {
+        run.used = true;
+        return { fact: run.fact! };
+      }
+      if (since < DRAIN_PASS_INTERVAL_MS) return { requeueAt: new Date(run.finishedAt + DRAIN_PASS_INTERVAL_MS) };
+    }
+    const started: DrainRun = { round, startedAt: now.getTime() };
+    drains.set(name, started);
+    const pass = drainer
+      .pass(name, now)
+      .catch((error: unknown) => ({
+        done: false,
+        evicted: 0,
+        blockedByBudget: [] as string[],
+        reason: `drain error, retrying: ${error instanceof Error ? error.message : apiErrorMessage(error)}`,
+      }))
+      .then((result) => {
+        started.fact = result.done ? { type: 'drained' } : { type: 'drain-waiting', reason: result.reason, blockedByBudget: result.blockedByBudget.length > 0 };
+        // Stamped by the clock the cycle reads (the simulation's is virtual).
+        started.finishedAt = deps.clock().getTime();
+        deps.wake(`drain pass of ${name} finished`);
+      })
+      .finally(() => running.delete(pass));
+    running.add(pass);
+    return NOTHING;
+  }
 
   async function write(node: V1Node, observed: ObservedNode, patch: NodePatch): Promise<boolean> {
     const name = observed.name;
@@ -137,6 +208,10 @@ export function createPerformer(deps: PerformerDeps) {
       const soon = new Date(context.now.getTime() + CONFLICT_RECHECK_MS);
       return { ...outcome, requeueAt: outcome.requeueAt && outcome.requeueAt < soon ? outcome.requeueAt : soon };
     },
+    /** Resolves when no drain pass runs (shutdown: the Lease is released only after). */
+    async settled(): Promise<void> {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
   };
 
   async function performAction(action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
@@ -169,16 +244,8 @@ export function createPerformer(deps: PerformerDeps) {
         if (taken.acquired) log.warn({ node: name }, 'a node kreboot has out of service had lost its slot; taken back');
         return NOTHING;
       }
-      case 'drain': {
-        const pass = await drainer.pass(name, now).catch((error: unknown) => ({
-          done: false,
-          evicted: 0,
-          blockedByBudget: [] as string[],
-          reason: `drain error, retrying: ${error instanceof Error ? error.message : apiErrorMessage(error)}`,
-        }));
-        if (pass.done) return { fact: { type: 'drained' } };
-        return { fact: { type: 'drain-waiting', reason: pass.reason, blockedByBudget: pass.blockedByBudget.length > 0 } };
-      }
+      case 'drain':
+        return drainStep(name, observed, now);
       case 'dispatch': {
         const silences = await silence(node, observed, context, 'dispatch');
         if (await write(node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences))) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };

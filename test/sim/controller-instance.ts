@@ -114,6 +114,8 @@ export function createInstance(options: {
     log: SILENT,
     lockAnnotation: settings.lockAnnotation,
     wrote: (node, from, written) => late.reconciler!.wrote(node, from, written),
+    wake: (reason) => late.reconciler!.wake(reason),
+    clock,
   });
   const nodeGone = async (name: string) => {
     try {
