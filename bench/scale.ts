@@ -26,7 +26,7 @@ import { createHost, type SimulatedHost } from '../test/e2e/rig/host.ts';
 import type { Status } from '../src/controller/api/status.ts';
 import {
   applyControllerRbac, BENCH_LABEL, CONTROLLER_NAMESPACE, CONTROLLER_USER, createNodesFast, createWorkloads,
-  nodeNames, readyPods, startBenchControlPlane, waitNodesReady,
+  nodeNames, podsOn, readyPods, startBenchControlPlane, waitNodesReady,
 } from './scale/cluster-setup.ts';
 import { createBenchController, WEBHOOK_TOKEN, type BenchController, type MetricsScrape } from './scale/controller.ts';
 import { startNodeAgents, type NodeAgents } from './scale/node-agents.ts';
@@ -206,6 +206,11 @@ try {
   // The rebooting nodes are spread over the node list (and so over the zones).
   const rebootingNodes = Array.from({ length: R }, (_, i) => names[Math.floor((i * N) / R)]!);
   const realAgentNodes = new Set(rebootingNodes);
+  const onRebooting = await podsOn(cluster, rebootingNodes);
+  const sample = await podsOn(cluster, names.filter((_, i) => i % Math.max(1, Math.floor(N / 50)) === 0).slice(0, 50));
+  const spread = Object.values(sample);
+  result.podsPerNode = { rebootingNodes: onRebooting, sampleOf50: { min: Math.min(...spread), p50: percentile(spread, 50), max: Math.max(...spread) } };
+  log(`pods on the rebooting nodes: ${JSON.stringify(onRebooting)}; on 50 others: min ${Math.min(...spread)}, max ${Math.max(...spread)}`);
   const agents = await startNodeAgents(cluster.kc, { nodes: names, realAgentNodes, labelSelector: `${BENCH_LABEL.key}=${BENCH_LABEL.value}`, rebootMs: REBOOT_MS, required: true });
   cleanups.push(() => agents.stop());
   await step(`agents' reports on ${N - R} idle nodes (one write each, ${IN_FLIGHT} in flight)`, () => agents.reportAll(IN_FLIGHT));
@@ -327,6 +332,7 @@ try {
     cycleFigures('burst', before, after);
     controller.phase('burst-status');
     result.statusAfterBurst = await statusFigures(controller);
+    const burstAudit = countByKey(readAudit(started.auditLog, CONTROLLER_USER), from, Date.now(), LEASES);
     const accepted = sent.answers.reduce((n, a) => {
       try {
         return n + ((JSON.parse(a.body) as { accepted?: unknown[] }).accepted?.length ?? 0);
@@ -340,6 +346,7 @@ try {
       firstWebhookToFirstCordonMs: firstCordon === undefined ? `none within ${WINDOW_S} s after the burst` : firstCordon - from,
       firstCordonAfterBurstEnd: firstCordon === undefined ? undefined : firstCordon >= answered,
       jobsRunByIdleAgents: agents.jobsRun(),
+      apiRequests: { total: sum(burstAudit), byKind: burstAudit, note: 'leases excluded, burst and window' },
       sampleAnswer: sent.answers.at(-1)?.body.slice(0, 300),
     };
     rss.burst = controller.peakRssMb('burst');
@@ -372,7 +379,9 @@ try {
     const firstCordon = agents.firstCordonAfter(from);
     const after = await controller.metrics();
     cycleFigures('payload', before, after);
+    const payloadAudit = countByKey(readAudit(started.auditLog, CONTROLLER_USER), from, Date.now(), LEASES);
     result.payload = {
+      apiRequests: { total: sum(payloadAudit), byKind: payloadAudit, note: 'leases excluded, payload and window' },
       bytes: answer.bytesSent,
       status: answer.status,
       ms: Math.round(answer.ms),
@@ -446,6 +455,7 @@ function printTable(r: Record<string, unknown>): void {
   };
   const rows: Array<[string, string]> = [
     ['nodes / pods Running / rebooting (real agents)', `${N} / ${v('workloads.podsRunning')} of ${PODS} / ${R}`],
+    ['pods per node: on the rebooting nodes / 50 others (min, p50, max)', `${Object.values((get('podsPerNode.rebootingNodes') as Record<string, number> | undefined) ?? {}).join(' ')} / ${v('podsPerNode.sampleOf50')}`],
     ['controller', ENTRY === 'dist' ? `node ${imageNodeFlags().join(' ')} dist/kreboot.cjs controller (NODE_ENV=production)` : 'node src/cli.ts controller'],
     ['RSS peak idle after sync', `${v('controllerRssMb.idle')} MB`],
     ['RSS peak during rollout', `${v('controllerRssMb.rollout')} MB`],
@@ -454,9 +464,11 @@ function printTable(r: Record<string, unknown>): void {
     ['CPU s idle / rollout / burst / payload', `${v('controllerCpuSeconds.idle')} / ${v('controllerCpuSeconds.rollout')} / ${v('controllerCpuSeconds.burst')} / ${v('controllerCpuSeconds.payload')}`],
     [`burst: ${N} webhooks, ${IN_FLIGHT} in flight: total / p50 / p99 / max`, `${v('burst.webhooks.totalMs')} / ${v('burst.webhooks.p50Ms')} / ${v('burst.webhooks.p99Ms')} / ${v('burst.webhooks.maxMs')} ms; statuses ${v('burst.webhooks.statuses')}; accepted ${v('burst.accepted')}`],
     ['burst: first webhook → first cordon', `${v('burst.firstWebhookToFirstCordonMs')} ms`],
+    [`burst + ${WINDOW_S} s: controller API requests (no leases)`, `${v('burst.apiRequests.total')}  ${v('burst.apiRequests.byKind')}`],
     [`one payload (${v('payload.bytes')} bytes): status / time`, `${v('payload.status')} / ${v('payload.ms')} ms`],
     ['one payload: answer', v('payload.answer')],
     ['one payload: first webhook → first cordon', `${v('payload.firstWebhookToFirstCordonMs')} ms`],
+    [`one payload + ${WINDOW_S} s: controller API requests (no leases)`, `${v('payload.apiRequests.total')}  ${v('payload.apiRequests.byKind')}`],
     ['decision cycles, idle', cyc('idle')],
     ['decision cycles, rollout', cyc('rollout')],
     ['decision cycles, burst + window', cyc('burst')],
