@@ -7,7 +7,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { NodeSilencer } from '../alertmanager/node-silencer.ts';
 import { silenceEnd } from '../alertmanager/silence-end.ts';
-import { silencesAnnotation } from '../alertmanager/silence-record.ts';
+import { silencesAnnotation } from '../store/silence-record.ts';
 import type { Logger } from '../log/logger.ts';
 import { apiErrorMessage, isConflict, isNotFound } from '../kube/patch.ts';
 import type { ClusterApi } from './cluster-api.ts';
@@ -16,7 +16,7 @@ import { acquire, release, type AcquireResult, type SlotSettings } from './lock/
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
 import type { Action, PolicySettings, RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
-import { isOutOfService } from './policy/progress.ts';
+import { isOutOfService } from '../store/node-progress.ts';
 import type { Drainer } from './steps/drain.ts';
 import {
   completePatch,

@@ -10,9 +10,9 @@ import type { Ignored, RequestSink } from '../intake/request-sink.ts';
 import { isConflict, isNotFound } from '../kube/patch.ts';
 import { CONTROLLER } from '../store/keys.ts';
 import type { ClusterApi } from './cluster-api.ts';
-import { parseProgress, isInFlight } from './policy/progress.ts';
-import { parseRemediated, remediationRefusal } from './policy/remediation-memory.ts';
-import { parseRequest, type RebootRequest } from './policy/request.ts';
+import { parseProgress, isInFlight } from '../store/node-progress.ts';
+import { parseRemediated, remediationRefusal } from '../store/remediation-memory.ts';
+import { parseRequest, type RebootRequest } from '../store/reboot-request.ts';
 
 const MAX_ATTEMPTS = 5;
 

@@ -8,12 +8,12 @@ import type { Logger } from '../../log/logger.ts';
 import { annotationsPatch } from '../../kube/annotations.ts';
 import { apiErrorMessage, isConflict } from '../../kube/api-errors.ts';
 import type { NodeClient } from '../../kube/node-client.ts';
-import type { JobStatus, RebootJob } from '../../store/keys.ts';
+import type { JobStatus, RebootJob } from '../../store/job-records.ts';
 import type { BootIdReader } from '../host/boot-id.ts';
 import type { JobOutcome } from '../metrics.ts';
 import type { Rebooter } from '../reboot/rebooter.ts';
 import { decideJob } from './decide-job.ts';
-import { jobStatusAnnotation, readJob, readJobStatus } from './job-records.ts';
+import { jobStatusAnnotation, readJob, readJobStatus } from '../../store/job-records.ts';
 
 export interface JobRunnerOptions {
   readonly client: NodeClient;
@@ -154,7 +154,7 @@ export class JobRunner {
       const node = await client.get(nodeName);
       const current = readJobStatus(node.metadata?.annotations);
       // Only turn our own `started` into `failed`; anything else means the record moved on.
-      if (current.kind !== 'ok' || current.value.id !== job.id || current.value.state !== 'started') return;
+      if (current.state !== 'ok' || current.value.id !== job.id || current.value.state !== 'started') return;
       if ((await this.write(node, failed)).ok) return;
     }
     log.error({ job: job.id }, 'could not record the failed reboot job after repeated conflicts');

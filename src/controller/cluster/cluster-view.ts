@@ -13,6 +13,7 @@ import {
   type V1Node,
 } from '@kubernetes/client-node';
 import type { Logger } from '../../log/logger.ts';
+import { KURED_PREFIX, PREFIX } from '../../store/keys.ts';
 import { isReady } from '../policy/observed-node.ts';
 
 export interface ClusterView {
@@ -29,7 +30,7 @@ export interface ClusterView {
 export function fingerprint(node: V1Node | undefined): string {
   if (!node) return '';
   const annotations = Object.entries(node.metadata?.annotations ?? {})
-    .filter(([key]) => key.startsWith('kreboot.dev/') || key.startsWith('weave.works/'))
+    .filter(([key]) => key.startsWith(PREFIX) || key.startsWith(KURED_PREFIX))
     .sort(([a], [b]) => a.localeCompare(b));
   return JSON.stringify([node.spec?.unschedulable === true, isReady(node), annotations, node.metadata?.labels ?? {}, node.spec?.taints ?? []]);
 }

@@ -6,7 +6,7 @@
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import { isConflict } from '../../kube/patch.ts';
 import type { ClusterApi } from '../cluster-api.ts';
-import { readRollout, type RolloutRecord } from './rollout-record.ts';
+import { readRollout, type RolloutRecord } from '../../store/rollout-record.ts';
 
 export type AnnotationChanges = Record<string, string | null>;
 

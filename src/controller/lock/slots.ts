@@ -1,7 +1,7 @@
 // Concurrency slots on top of kured's lock record: pure functions that compute the next lock value,
 // to be written by the rollout store with optimistic concurrency.
 
-import { isExpired, serializeLock, type LockHolder, type LockRecord } from './lock-record.ts';
+import { isExpired, serializeLock, type LockHolder, type LockRecord } from '../../store/lock-record.ts';
 
 export interface SlotSettings {
   readonly concurrency: number;

@@ -5,8 +5,8 @@
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ObservedNode } from '../policy/observed-node.ts';
-import { isInFlight, type Phase } from '../policy/progress.ts';
-import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
+import { isInFlight, type Phase } from '../../store/node-progress.ts';
+import type { HaltRecord, RolloutRecord } from '../../store/rollout-record.ts';
 
 export interface ControllerMetrics {
   readonly reboots: Counter<'result'>;

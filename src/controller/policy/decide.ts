@@ -8,7 +8,7 @@
 
 import type { Verdict } from '../../gates/gate.ts';
 import type { ObservedNode } from './observed-node.ts';
-import { isOutOfService, type NodeProgress } from './progress.ts';
+import { isOutOfService, type NodeProgress } from '../../store/node-progress.ts';
 
 export interface PolicySettings {
   readonly drainDelayMs: number;

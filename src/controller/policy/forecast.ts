@@ -5,7 +5,7 @@
 // cycle uses, on the assumption that each wave finishes before the next starts.
 
 import type { Verdict } from '../../gates/gate.ts';
-import type { LockRecord } from '../lock/lock-record.ts';
+import type { LockRecord } from '../../store/lock-record.ts';
 import type { SlotSettings } from '../lock/slots.ts';
 import type { ObservedNode } from './observed-node.ts';
 import { planCycle, slotLedger, zoneOf, type TopologySettings } from './plan.ts';

@@ -6,12 +6,12 @@
 
 import { matchesLabelSelector } from '../../gates/label-selector.ts';
 import { ageRequest } from './node-age.ts';
-import type { LockRecord } from '../lock/lock-record.ts';
-import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
+import type { LockRecord } from '../../store/lock-record.ts';
+import type { HaltRecord, RolloutRecord } from '../../store/rollout-record.ts';
 import { liveHolders, type SlotSettings } from '../lock/slots.ts';
 import { resumedSince, wantsToStart } from './decide.ts';
 import type { ObservedNode } from './observed-node.ts';
-import { isOutOfService } from './progress.ts';
+import { isOutOfService } from '../../store/node-progress.ts';
 
 export type Trigger = 'alert' | 'node';
 
