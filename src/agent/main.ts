@@ -3,7 +3,7 @@
 // runner fed by the watch on this agent's own Node. Only wiring.
 
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { reportProblems, EXIT_USAGE } from '../cli/exit.ts';
+import { EXIT_FAILURE, EXIT_USAGE, reportProblems } from '../process/exit.ts';
 import { loadAgentConfig } from '../config/agent-config.ts';
 import { usage } from '../config/parse-flags.ts';
 import { createLogger } from '../log/logger.ts';
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     client = createNodeClient(loadRestConfig(config.kubeconfig, process.env));
   } catch (error) {
     log.fatal({ error: (error as Error).message, kubeconfig: config.kubeconfig }, 'cannot load the Kubernetes configuration');
-    return 1;
+    return EXIT_FAILURE;
   }
   const registry = new Registry();
   // Event-loop lag sampled every second, not every 10 ms: an idle agent should not wake 100 times a second.
