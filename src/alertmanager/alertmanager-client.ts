@@ -4,7 +4,8 @@
 // timeout, and a cap on response bodies: a huge alert list must not exhaust the controller's memory.
 
 import type { AxiosResponse } from 'axios';
-import { loadOutboundCredentials, outboundHttp } from '../http/outbound-credentials.ts';
+import { loadOutboundCredentials } from '../auth/outbound-credentials.ts';
+import { outboundHttp } from '../http/outbound-http.ts';
 
 export interface AlertmanagerConfig {
   readonly url: URL;

@@ -11,7 +11,7 @@ import type { ControllerConfig } from '../config/controller-config.ts';
 import type { Gate } from '../gates/gate.ts';
 import { createBaseApp, listen, type Listening } from '../http/base-server.ts';
 import { createAlertsRouter } from '../intake/alerts-router.ts';
-import type { Authenticator } from '../intake/webhook-auth.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
 import { apiErrorMessage, isNotFound } from '../kube/patch.ts';
 import type { Logger } from '../log/logger.ts';
 import type { QueueStatus } from '../notify/delivery-queue.ts';

@@ -8,12 +8,14 @@ import express, { type Request, type RequestHandler, type Router } from 'express
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { parseAlertPayload } from './alert-payload.ts';
-import { refuseUnread, requireAuth } from './auth-middleware.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { requireAuth } from '../auth/require-auth.ts';
+import { refuseUnread } from '../http/refuse-unread.ts';
 import { applyPlan } from './apply-plan.ts';
 import { jsonBody } from './json-body.ts';
 import { planAlerts, type IntakeRules } from './plan-alerts.ts';
 import type { RequestSink } from './request-sink.ts';
-import { loadWebhookAuth, type Authenticator, type WebhookAuthConfig } from './webhook-auth.ts';
+import { loadWebhookAuth, type WebhookAuthConfig } from './webhook-auth.ts';
 import { createWebhookMetrics } from './webhook-metrics.ts';
 
 export const ALERTS_PATH = '/api/v1/alerts';

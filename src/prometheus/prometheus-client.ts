@@ -4,7 +4,8 @@
 // Responses are capped in size (MAX_RESPONSE_BYTES): a misbehaving or hostile endpoint cannot make
 // the controller buffer an unbounded body.
 
-import { loadOutboundCredentials, outboundHttp } from '../http/outbound-credentials.ts';
+import { loadOutboundCredentials } from '../auth/outbound-credentials.ts';
+import { outboundHttp } from '../http/outbound-http.ts';
 
 /** The gates ask for firing alerts and small vectors; 16 MiB is thousands of series. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
