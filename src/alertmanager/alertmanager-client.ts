@@ -26,7 +26,7 @@ export interface SilenceMatcher {
   readonly isEqual: boolean;
 }
 
-export interface NewSilence {
+interface NewSilence {
   /** Given: update that silence (Alertmanager extends it in place or replaces it, returning the ID to use). */
   readonly id?: string;
   readonly matchers: readonly SilenceMatcher[];
@@ -53,7 +53,7 @@ export interface AlertmanagerAlert {
   readonly inhibitedBy: readonly string[];
 }
 
-export interface AlertsQuery {
+interface AlertsQuery {
   readonly active?: boolean;
   readonly silenced?: boolean;
   readonly inhibited?: boolean;

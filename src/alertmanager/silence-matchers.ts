@@ -8,7 +8,7 @@
 
 import type { SilenceMatcher } from './alertmanager-client.ts';
 
-export const NODE_PLACEHOLDER = '{{node}}';
+const NODE_PLACEHOLDER = '{{node}}';
 
 /**
  * The default sets: a node being rebooted is NotReady/Unreachable for a while (kube-prometheus'

@@ -6,7 +6,7 @@ import { deepFreeze } from './deep-freeze.ts';
 import { commonConfig, readFlags, type CommonConfig, type Loaded } from './load-config.ts';
 
 /** --max-node-age below this is refused: a node would be due again soon after every reboot. */
-export const MIN_NODE_AGE_MS = 3_600_000;
+const MIN_NODE_AGE_MS = 3_600_000;
 
 export interface ControllerConfig extends CommonConfig {
   // reboot rollout

@@ -12,7 +12,7 @@ export type Role = 'controller' | 'agent' | 'cli';
  * - `array` is pflag's StringArray: repeatable, never split on commas (selectors contain commas);
  *   from the environment, one value a line.
  */
-export type FlagKind = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'array';
+type FlagKind = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'array';
 
 export interface FlagSpec {
   readonly name: string;

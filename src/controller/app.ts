@@ -12,7 +12,7 @@ import type { Gate } from '../gates/gate.ts';
 import { createBaseApp, listen, type Listening } from '../http/base-server.ts';
 import { createAlertsRouter } from '../intake/alerts-router.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
-import { apiErrorMessage, isNotFound } from '../kube/patch.ts';
+import { apiErrorMessage, isNotFound } from '../kube/api-errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { QueueStatus } from '../notify/delivery-queue.ts';
 import type { Notify } from '../notify/event.ts';

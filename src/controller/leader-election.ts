@@ -13,7 +13,7 @@
 
 import { CoordinationV1Api, Observable, V1MicroTime, type ConfigurationOptions, type KubeConfig, type RequestContext, type ResponseContext, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.ts';
-import { apiErrorMessage, isConflict, isNotFound } from '../kube/patch.ts';
+import { apiErrorMessage, isConflict, isNotFound } from '../kube/api-errors.ts';
 import { REAL_TIMERS, type Timers } from './work-loop.ts';
 
 /** The Lease calls, each bounded by the signal it is given. */

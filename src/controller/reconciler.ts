@@ -66,8 +66,6 @@ export interface Reconciler {
   stop(): void;
 }
 
-export { withTrigger } from './policy/plan.ts';
-
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { view, rollout, performer, gates, settings, log, clock } = deps;
   const pending: PendingWrites = new Map();

@@ -16,7 +16,7 @@ const alert = z.looseObject({
   fingerprint: z.string().optional(),
 });
 
-export const alertPayloadSchema = z.looseObject({
+const alertPayloadSchema = z.looseObject({
   version: z.string(),
   groupKey: z.string().optional(),
   truncatedAlerts: z.number().int().nonnegative().optional(),
@@ -30,7 +30,6 @@ export const alertPayloadSchema = z.looseObject({
 });
 
 export type AlertPayload = z.infer<typeof alertPayloadSchema>;
-export type WebhookAlert = AlertPayload['alerts'][number];
 
 export type ParseResult = { ok: true; payload: AlertPayload } | { ok: false; error: string };
 

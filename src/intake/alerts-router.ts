@@ -18,14 +18,14 @@ import type { RequestSink } from './request-sink.ts';
 import { loadWebhookAuth, type WebhookAuthConfig } from './webhook-auth.ts';
 import { createWebhookMetrics } from './webhook-metrics.ts';
 
-export const ALERTS_PATH = '/api/v1/alerts';
+const ALERTS_PATH = '/api/v1/alerts';
 
 export interface AlertsRouterConfig extends IntakeRules {
   readonly webhook: WebhookAuthConfig & { readonly bodyLimitBytes: number; readonly maxNodes?: number };
 }
 
 /** --webhook-max-nodes's default: Alertmanager groups by node (alertmanager/), so one is usual. */
-export const DEFAULT_MAX_NODES = 1000;
+const DEFAULT_MAX_NODES = 1000;
 
 export interface AlertsRouterOptions {
   readonly config: AlertsRouterConfig;

@@ -11,7 +11,7 @@ import type { LogFormat } from '../config/load-config.ts';
 export type { Logger } from 'pino';
 
 /** Paths whose values never reach a log line: tokens, passwords, webhook and notification URLs. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'token', '*.token', 'password', '*.password', 'authorization', '*.authorization',
   'headers.authorization', 'req.headers.authorization', 'url', '*.url', 'notifyUrl', '*.notifyUrl', 'webhookUrl', '*.webhookUrl',
 ];
@@ -20,7 +20,7 @@ export const REDACT_PATHS = [
  * pino's level labels as logrus (kured) wrote them: logrus calls a warning "warning", so a kured
  * query for `level="warning"` must still match.
  */
-export const LEVEL_NAMES: Readonly<Record<string, string>> = {
+const LEVEL_NAMES: Readonly<Record<string, string>> = {
   trace: 'trace', debug: 'debug', info: 'info', warn: 'warning', error: 'error', fatal: 'fatal',
 };
 

@@ -11,7 +11,7 @@ export interface Templates {
 }
 
 /** kured's defaults, and kreboot's texts for the steps kured did not announce. */
-export const DEFAULT_TEMPLATES: Readonly<Record<NotificationKind, string>> = {
+const DEFAULT_TEMPLATES: Readonly<Record<NotificationKind, string>> = {
   drain: 'Draining node %s',
   reboot: 'Rebooting node %s',
   uncordon: 'Node %s rebooted & uncordoned successfully!',

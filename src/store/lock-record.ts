@@ -6,7 +6,7 @@
 
 import { parseJson } from './parse-json.ts';
 
-export const KREBOOT_HOLDER = 'kreboot';
+const KREBOOT_HOLDER = 'kreboot';
 
 export interface LockHolder {
   readonly nodeID: string;

@@ -3,7 +3,7 @@
 import { jsonRecord } from './parse-json.ts';
 
 /** alert: RebootRequired; remediation: another alert; api: an operator; node: --trigger=node; age: --max-node-age. */
-export type RequestKind = 'alert' | 'remediation' | 'api' | 'node' | 'age';
+type RequestKind = 'alert' | 'remediation' | 'api' | 'node' | 'age';
 
 export interface RebootRequest {
   /** RFC 3339: when it was first recorded; the queue is served oldest first. */

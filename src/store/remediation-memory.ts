@@ -16,7 +16,7 @@ export interface RemediatedEpisode {
 }
 
 /** Episodes older than this are forgotten; the cap counts episodes within it. */
-export const REMEMBER_MS = 24 * 60 * 60_000;
+const REMEMBER_MS = 24 * 60 * 60_000;
 const MAX_REMEMBERED = 20;
 
 export function parseRemediated(text: string | undefined): RemediatedEpisode[] {

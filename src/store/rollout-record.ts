@@ -7,13 +7,13 @@ import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RESUMED_ANNOTATION } from './keys
 import { parseLock, type LockRecord } from './lock-record.ts';
 import { parseJsonRecord } from './parse-json.ts';
 
-export interface PauseRecord {
+interface PauseRecord {
   readonly at: string;
   readonly reason: string;
   readonly by?: string;
 }
 
-export interface ResumeRecord {
+interface ResumeRecord {
   readonly at: string;
   readonly by?: string;
 }

@@ -2,6 +2,7 @@
 // a JSON list of IDs). Written in the same patch that moves the node on after silencing, read when
 // the node is done or has failed, so a controller restart in between still expires them.
 
+import type { AnnotationChanges } from '../kube/annotations.ts';
 import { CONTROLLER } from './keys.ts';
 import { parseJson } from './parse-json.ts';
 
@@ -13,6 +14,6 @@ export function recordedSilences(annotations: Readonly<Record<string, string>> |
 }
 
 /** The annotation change recording `ids` (null removes the record once they are expired). */
-export function silencesAnnotation(ids: readonly string[]): Record<string, string | null> {
+export function silencesAnnotation(ids: readonly string[]): AnnotationChanges {
   return { [CONTROLLER.silences]: ids.length === 0 ? null : JSON.stringify([...new Set(ids)]) };
 }

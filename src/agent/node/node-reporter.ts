@@ -9,7 +9,7 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../../log/logger.ts';
-import { annotationsPatch } from '../../kube/annotations.ts';
+import { annotationsPatch, type AnnotationChanges } from '../../kube/annotations.ts';
 import { apiErrorMessage } from '../../kube/api-errors.ts';
 import type { NodeClient } from '../../kube/node-client.ts';
 import { AGENT } from '../../store/keys.ts';
@@ -68,7 +68,7 @@ export class NodeReporter {
     clearTimeout(this.retryTimer);
   }
 
-  private annotations(report: Report): Record<string, string | null> {
+  private annotations(report: Report): AnnotationChanges {
     return {
       [AGENT.rebootRequired]: String(report.required),
       [AGENT.sentinelCheckedAt]: report.at.toISOString(),

@@ -6,7 +6,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { SentinelCheck, SentinelResult } from './sentinel-check.ts';
 
 /** `requested`: the check was asked for (start or controller) rather than the periodic one. */
-export type CheckListener = (result: SentinelResult, at: Date, requested: boolean) => Promise<void> | void;
+type CheckListener = (result: SentinelResult, at: Date, requested: boolean) => Promise<void> | void;
 
 export interface SentinelLoopOptions {
   readonly sentinel: SentinelCheck;

@@ -84,7 +84,7 @@ const NONE: Action = { type: 'none' };
  * cordoning) only once it is older than this: a younger one may be another replica's start that
  * has taken the slot and not yet cordoned.
  */
-export const LEFTOVER_SLOT_MS = 60_000;
+const LEFTOVER_SLOT_MS = 60_000;
 
 /** A slot too young to be a leftover stays; the cycle looks again once it would be old enough. */
 const leftover = (now: Date): Action => ({ type: 'release', takenNoLaterThan: new Date(now.getTime() - LEFTOVER_SLOT_MS).toISOString(), requeueAt: new Date(now.getTime() + LEFTOVER_SLOT_MS) });

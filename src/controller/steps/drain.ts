@@ -11,7 +11,7 @@
 // no more than the Lease takeover.
 
 import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import { apiErrorMessage, httpStatus, isNotFound } from '../../kube/patch.ts';
+import { apiErrorMessage, httpStatus, isNotFound } from '../../kube/api-errors.ts';
 import type { ClusterApi } from '../cluster-api.ts';
 
 export interface DrainSettings {
@@ -22,7 +22,7 @@ export interface DrainSettings {
   readonly podSelector: string;
 }
 
-export interface DrainPass {
+interface DrainPass {
   /** True when no pod that must leave is left on the node. */
   readonly done: boolean;
   /** Human-readable: what the drain waits for. */
