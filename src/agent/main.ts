@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     client = createNodeClient(loadRestConfig(config.kubeconfig, process.env));
   } catch (error) {
-    log.fatal({ error: (error as Error).message, kubeconfig: config.kubeconfig }, 'cannot load the Kubernetes configuration');
+    log.fatal({ err: error, kubeconfig: config.kubeconfig }, 'cannot load the Kubernetes configuration');
     return EXIT_FAILURE;
   }
   const registry = new Registry();
@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     onResult: async (result, at, requested) => {
       metrics.checked(result, at);
       const bootId = await readBootId().catch((error: unknown) => {
-        log.error({ error: (error as Error).message, file: config.bootIdFile }, 'cannot read the boot ID');
+        log.error({ err: error, file: config.bootIdFile }, 'cannot read the boot ID');
         return undefined;
       });
       const bootTime = await readBootTime().then(
@@ -73,12 +73,12 @@ export async function main(argv: string[]): Promise<number> {
         },
         (error: unknown) => {
           const message = (error as Error).message;
-          if (message !== bootTimeError) log.error({ error: message, file: config.procStatFile }, 'cannot read the boot time');
+          if (message !== bootTimeError) log.error({ err: error, file: config.procStatFile }, 'cannot read the boot time');
           bootTimeError = message;
           return undefined;
         },
       );
-      log.info({ required: result.required, error: result.error, requested }, 'sentinel checked');
+      log.info({ required: result.required, sentinelError: result.error, requested }, 'sentinel checked');
       await reporter.report(result, at, bootId, requested, bootTime);
     },
   });

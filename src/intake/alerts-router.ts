@@ -62,7 +62,7 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
       res.status(400).json({ error: parsed.error });
       return;
     }
-    const plan = planAlerts(parsed.payload, rules);
+    const plan = planAlerts(parsed.value, rules);
     if (plan.distinctNodes > maxNodes) {
       // Refused whole, before any write: a flood of names is an error to see, not a partial intake.
       log.warn({ nodes: plan.distinctNodes, maxNodes }, 'webhook refused: too many nodes');
@@ -71,7 +71,7 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
       return;
     }
     try {
-      const truncatedAlerts = parsed.payload.truncatedAlerts ?? 0;
+      const truncatedAlerts = parsed.value.truncatedAlerts ?? 0;
       const summary = { ...(await applyPlan(plan, sink)), ...(truncatedAlerts > 0 ? { truncatedAlerts } : {}) };
       if (truncatedAlerts > 0) log.warn({ truncatedAlerts }, 'webhook payload truncated by max_alerts');
       metrics.request(200);

@@ -62,11 +62,12 @@ export function createLogger(options: { format: LogFormat; level: string; name: 
 }
 
 /**
- * kreboot code logs errors as `err` or `error`; logrus (kured) always wrote `error`. pino's own
- * `err` serializer does not run on a renamed key, so the error is serialized here.
+ * kreboot code logs an error as the Error object under `err`, the field pino serializes; logrus
+ * (kured) wrote it as `error`, so it is written under that name. pino's own `err` serializer does
+ * not run on a renamed key, so the error is serialized here.
  */
 function renameErr(object: Record<string, unknown>): Record<string, unknown> {
-  if (!('err' in object) || 'error' in object) return object;
+  if (!('err' in object)) return object;
   const { err, ...rest } = object;
   return { ...rest, error: err instanceof Error ? pino.stdSerializers.err(err) : err };
 }

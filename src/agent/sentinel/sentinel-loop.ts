@@ -66,7 +66,7 @@ export class SentinelLoop {
         // Implementations do not throw; should one ever, it still means "not required".
         result = { required: false, error: `sentinel check threw: ${(error as Error).message}` };
       }
-      if (result.error !== undefined) log.warn({ error: result.error }, 'sentinel check failed; treating as not required');
+      if (result.error !== undefined) log.warn({ sentinelError: result.error }, 'sentinel check failed; treating as not required');
       try {
         await onResult(result, now(), asked);
       } catch (error) {
