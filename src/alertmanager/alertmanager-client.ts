@@ -4,16 +4,11 @@
 // timeout, and a cap on response bodies: a huge alert list must not exhaust the controller's memory.
 
 import type { AxiosResponse } from 'axios';
-import { loadOutboundCredentials } from '../auth/outbound-credentials.ts';
+import { loadOutboundCredentials, type EndpointConfig } from '../auth/outbound-credentials.ts';
 import { outboundHttp } from '../http/outbound-http.ts';
 
-export interface AlertmanagerConfig {
+export interface AlertmanagerConfig extends EndpointConfig {
   readonly url: URL;
-  readonly bearerTokenFile: string;
-  readonly username: string;
-  readonly passwordFile: string;
-  readonly caFile: string;
-  readonly timeoutMs: number;
   /** Largest response body read, in bytes (default 16 MiB). */
   readonly maxResponseBytes?: number;
 }

@@ -14,6 +14,12 @@ export interface CredentialFiles {
   readonly passwordFile: string;
 }
 
+/** An outbound endpoint as configured (--prometheus-*, --alertmanager-*): its URL, credentials and timeout. */
+export interface EndpointConfig extends CredentialFiles {
+  readonly url: URL | undefined;
+  readonly timeoutMs: number;
+}
+
 export interface OutboundCredentials {
   /** An agent trusting --<prefix>-ca-file, when given. */
   readonly httpsAgent: Agent | undefined;
