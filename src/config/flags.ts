@@ -1,6 +1,6 @@
 // The table of every flag kreboot accepts: kured's flags with kured's names and defaults, and
 // kreboot's own. Each flag names the roles that use it; a kured flag given to the other role is
-// accepted with a notice, so a copied kured argument list never breaks (PRODUCT.md).
+// accepted with a notice, so a copied kured argument list never breaks (docs/migrating-from-kured.md).
 
 import { DEFAULT_SILENCE_MATCHERS } from '../alertmanager/silence-matchers.ts';
 

@@ -1,6 +1,6 @@
 // Assembles a running controller from its parts: the watch-fed view, the rollout store, the
 // reconciler (active only while this replica leads), the request store behind the webhook and
-// the API, and the HTTP server. Every dependency comes in as an argument (STYLE.md).
+// the API, and the HTTP server. Every dependency comes in as an argument (docs/design.md, "Where time and the API are reached").
 
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';

@@ -105,7 +105,7 @@ export function createRequestStore(options: {
           const request = parseRequest(annotation(node, CONTROLLER.request));
           const progress = parseProgress(annotation(node, CONTROLLER.state));
           // Only alert requests are withdrawn by alerts, and only before the node is in flight:
-          // a node being drained or rebooted finishes (PRODUCT.md flow, step 5).
+          // a node being drained or rebooted finishes (docs/webhook.md).
           if (!request || request.kind !== 'alert' || isInFlight(progress)) return { result: 'not-pending' as const };
           // The intent only: the policy records the node as withdrawn on its next cycle.
           return { annotations: { [CONTROLLER.request]: null }, result: 'withdrawn' as const };

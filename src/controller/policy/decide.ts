@@ -4,7 +4,7 @@
 // decided here and nowhere else: the runner performs the action and reports facts back (no slot
 // was free, the drain finished or still waits), and operator actions and webhooks only record
 // intents (a request, a withdrawal, a resume time) that this function reads. Nothing here does
-// I/O, so the whole policy is tested with tables (STYLE.md "Policy is a pure function").
+// I/O, so the whole policy is tested with tables (docs/design.md, "The policy is a pure function").
 
 import type { Verdict } from '../../gates/gate.ts';
 import type { ObservedNode } from './observed-node.ts';

@@ -1,7 +1,7 @@
 // One pass of a node drain, kured's (and kubectl drain's) rules through the Eviction API:
 // DaemonSet and mirror pods stay, finished pods are ignored, pods with emptyDir are evicted, bare
 // pods are deleted (kured's Force), a PodDisruptionBudget's 429 is a "not yet". The pass never
-// sleeps: it reports what remains and the runner requeues (STYLE.md "Waiting is a requeue").
+// sleeps: it reports what remains and the runner requeues (docs/design.md, "The work loop": waiting is a requeue).
 //
 // An eviction interrupted half-way (the controller killed while the API server handled it) leaves
 // the pod in the budget's status.disruptedPods — its disruption already approved and counted — but
