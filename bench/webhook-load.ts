@@ -35,7 +35,7 @@ function payload(): string {
 // ---------- server child ----------
 async function server(): Promise<void> {
   const [{ default: express }, { pino }, { Registry }, { createAlertsRouter }, { createAuthenticator }] = await Promise.all([
-    import('express'), import('pino'), import('prom-client'), import('../src/intake/alerts-router.ts'), import('../src/intake/webhook-auth.ts'),
+    import('express'), import('pino'), import('prom-client'), import('../src/intake/alerts-router.ts'), import('../src/auth/authenticator.ts'),
   ]);
   const pending = new Set<string>();
   const sink = {

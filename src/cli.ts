@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The kreboot binary: one entry point, one subcommand per role or operator action.
 
-import { EXIT_USAGE } from './cli/exit.ts';
+import { EXIT_USAGE, exitWith } from './process/exit.ts';
 import { VERSION } from './version.ts';
 
 const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
@@ -47,12 +47,4 @@ async function run(argv: string[]): Promise<number> {
   return module.main(command === 'controller' || command === 'agent' ? rest : argv);
 }
 
-run(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`kreboot: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+exitWith('kreboot', run(process.argv.slice(2)));

@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { MERGE_PATCH } from '../../src/kube/patch.ts';
-import { AGENT, CONTROLLER, type JobStatus, type RebootJob } from '../../src/store/keys.ts';
+import { AGENT, CONTROLLER } from '../../src/store/keys.ts';
+import type { JobStatus, RebootJob } from '../../src/store/job-records.ts';
 import { VERSION } from '../../src/version.ts';
 import { pool } from './stats.ts';
 

@@ -2,7 +2,7 @@
 // ADR 0006): what the DaemonSet runs. It takes the same arguments as `kreboot agent …` but holds
 // only the agent, so no node loads the controller's code or dependencies.
 
-import { EXIT_USAGE } from '../cli/exit.ts';
+import { EXIT_USAGE, exitWith } from '../process/exit.ts';
 import { VERSION } from '../version.ts';
 import { main } from './main.ts';
 
@@ -19,12 +19,4 @@ async function run(argv: string[]): Promise<number> {
   return main(rest);
 }
 
-run(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`kreboot-agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+exitWith('kreboot-agent', run(process.argv.slice(2)));

@@ -3,7 +3,7 @@
 // runner fed by the watch on this agent's own Node. Only wiring.
 
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { reportProblems, EXIT_USAGE } from '../cli/exit.ts';
+import { EXIT_FAILURE, EXIT_USAGE, reportProblems } from '../process/exit.ts';
 import { loadAgentConfig } from '../config/agent-config.ts';
 import { usage } from '../config/parse-flags.ts';
 import { createLogger } from '../log/logger.ts';
@@ -40,8 +40,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     client = createNodeClient(loadRestConfig(config.kubeconfig, process.env));
   } catch (error) {
-    log.fatal({ error: (error as Error).message, kubeconfig: config.kubeconfig }, 'cannot load the Kubernetes configuration');
-    return 1;
+    log.fatal({ err: error, kubeconfig: config.kubeconfig }, 'cannot load the Kubernetes configuration');
+    return EXIT_FAILURE;
   }
   const registry = new Registry();
   // Event-loop lag sampled every second, not every 10 ms: an idle agent should not wake 100 times a second.
@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     onResult: async (result, at, requested) => {
       metrics.checked(result, at);
       const bootId = await readBootId().catch((error: unknown) => {
-        log.error({ error: (error as Error).message, file: config.bootIdFile }, 'cannot read the boot ID');
+        log.error({ err: error, file: config.bootIdFile }, 'cannot read the boot ID');
         return undefined;
       });
       const bootTime = await readBootTime().then(
@@ -73,12 +73,12 @@ export async function main(argv: string[]): Promise<number> {
         },
         (error: unknown) => {
           const message = (error as Error).message;
-          if (message !== bootTimeError) log.error({ error: message, file: config.procStatFile }, 'cannot read the boot time');
+          if (message !== bootTimeError) log.error({ err: error, file: config.procStatFile }, 'cannot read the boot time');
           bootTimeError = message;
           return undefined;
         },
       );
-      log.info({ required: result.required, error: result.error, requested }, 'sentinel checked');
+      log.info({ required: result.required, sentinelError: result.error, requested }, 'sentinel checked');
       await reporter.report(result, at, bootId, requested, bootTime);
     },
   });

@@ -4,15 +4,11 @@
 // timeout, and a cap on response bodies: a huge alert list must not exhaust the controller's memory.
 
 import type { AxiosResponse } from 'axios';
-import { loadOutboundCredentials, outboundHttp } from '../http/outbound-credentials.ts';
+import { loadOutboundCredentials, type EndpointConfig } from '../auth/outbound-credentials.ts';
+import { outboundHttp } from '../http/outbound-http.ts';
 
-export interface AlertmanagerConfig {
+export interface AlertmanagerConfig extends EndpointConfig {
   readonly url: URL;
-  readonly bearerTokenFile: string;
-  readonly username: string;
-  readonly passwordFile: string;
-  readonly caFile: string;
-  readonly timeoutMs: number;
   /** Largest response body read, in bytes (default 16 MiB). */
   readonly maxResponseBytes?: number;
 }
@@ -25,7 +21,7 @@ export interface SilenceMatcher {
   readonly isEqual: boolean;
 }
 
-export interface NewSilence {
+interface NewSilence {
   /** Given: update that silence (Alertmanager extends it in place or replaces it, returning the ID to use). */
   readonly id?: string;
   readonly matchers: readonly SilenceMatcher[];
@@ -52,7 +48,7 @@ export interface AlertmanagerAlert {
   readonly inhibitedBy: readonly string[];
 }
 
-export interface AlertsQuery {
+interface AlertsQuery {
   readonly active?: boolean;
   readonly silenced?: boolean;
   readonly inhibited?: boolean;

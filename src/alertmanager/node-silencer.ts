@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { AlertmanagerClient, Silence } from './alertmanager-client.ts';
 import { formatMatchers, renderMatcherSet, sameMatchers, type MatcherSet } from './silence-matchers.ts';
 
-export const SILENCE_CREATED_BY = 'kreboot';
+const SILENCE_CREATED_BY = 'kreboot';
 
 export interface NodeSilencer {
   /**

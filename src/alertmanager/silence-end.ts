@@ -11,9 +11,9 @@ export interface SilenceEndSettings {
 }
 
 /** Assumed drain length when --drain-timeout is 0 (unlimited); the dispatch call extends it anyway. */
-export const DRAIN_ALLOWANCE_MS = 3_600_000;
+const DRAIN_ALLOWANCE_MS = 3_600_000;
 /** Time after the reboot timeout for the node's alerts to resolve and the controller to expire them. */
-export const SILENCE_MARGIN_MS = 5 * 60_000;
+const SILENCE_MARGIN_MS = 5 * 60_000;
 
 export function silenceEnd(now: Date, settings: SilenceEndSettings, step: 'cordon' | 'dispatch'): Date {
   const drain = step === 'cordon' ? (settings.drainTimeoutMs > 0 ? settings.drainTimeoutMs : DRAIN_ALLOWANCE_MS) : 0;

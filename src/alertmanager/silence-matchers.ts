@@ -6,9 +6,10 @@
 // Every set must name the node in a positive matcher (= or =~): a set without one would silence
 // that alert for every node in the cluster while one node reboots.
 
+import { collectAll, failure, success, type Result } from '../result.ts';
 import type { SilenceMatcher } from './alertmanager-client.ts';
 
-export const NODE_PLACEHOLDER = '{{node}}';
+const NODE_PLACEHOLDER = '{{node}}';
 
 /**
  * The default sets: a node being rebooted is NotReady/Unreachable for a while (kube-prometheus'
@@ -27,21 +28,21 @@ const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 const OPERATORS = ['=~', '!~', '!=', '='] as const;
 
 /** Parses one set; returns the problem in words when the text is not one. */
-export function parseMatcherSet(text: string): { set: MatcherSet } | { error: string } {
+export function parseMatcherSet(text: string): Result<MatcherSet> {
   let rest = text.trim();
   if (rest.startsWith('{') && rest.endsWith('}')) rest = rest.slice(1, -1).trim();
   const set: SilenceMatcher[] = [];
   while (rest !== '') {
     const name = NAME.exec(rest)?.[0];
-    if (!name) return { error: `"${text}": expected a label name at "${rest}"` };
+    if (!name) return failure(`"${text}": expected a label name at "${rest}"`);
     rest = rest.slice(name.length).trimStart();
     const op = OPERATORS.find((candidate) => rest.startsWith(candidate));
-    if (!op) return { error: `"${text}": expected =, !=, =~ or !~ after ${name}` };
+    if (!op) return failure(`"${text}": expected =, !=, =~ or !~ after ${name}`);
     rest = rest.slice(op.length).trimStart();
     let value: string;
     if (rest.startsWith('"')) {
       const end = closingQuote(rest);
-      if (end === -1) return { error: `"${text}": unterminated quoted value for ${name}` };
+      if (end === -1) return failure(`"${text}": unterminated quoted value for ${name}`);
       // \" and \\ are escapes; any other backslash stays, so `\.` in a regex keeps its meaning.
       value = rest.slice(1, end).replace(/\\(["\\])/g, '$1');
       rest = rest.slice(end + 1).trimStart();
@@ -55,18 +56,18 @@ export function parseMatcherSet(text: string): { set: MatcherSet } | { error: st
       try {
         new RegExp(`^(?:${value.replaceAll(NODE_PLACEHOLDER, 'node')})$`);
       } catch (error) {
-        return { error: `"${text}": ${name}${op}"${value}" is not a valid regular expression (${(error as Error).message})` };
+        return failure(`"${text}": ${name}${op}"${value}" is not a valid regular expression (${(error as Error).message})`);
       }
     }
     set.push({ name, value, isRegex, isEqual: op === '=' || op === '=~' });
     if (rest.startsWith(',')) rest = rest.slice(1).trimStart();
-    else if (rest !== '') return { error: `"${text}": expected "," before "${rest}"` };
+    else if (rest !== '') return failure(`"${text}": expected "," before "${rest}"`);
   }
-  if (set.length === 0) return { error: `"${text}": an empty matcher set would silence every alert` };
+  if (set.length === 0) return failure(`"${text}": an empty matcher set would silence every alert`);
   if (!set.some((m) => m.isEqual && m.value.includes(NODE_PLACEHOLDER))) {
-    return { error: `"${text}": needs a = or =~ matcher with ${NODE_PLACEHOLDER}, or it would silence these alerts for every node` };
+    return failure(`"${text}": needs a = or =~ matcher with ${NODE_PLACEHOLDER}, or it would silence these alerts for every node`);
   }
-  return { set };
+  return success(set);
 }
 
 function closingQuote(text: string): number {
@@ -78,14 +79,8 @@ function closingQuote(text: string): number {
 }
 
 export function parseMatcherSets(texts: readonly string[], flag: string): { sets: MatcherSet[]; problems: string[] } {
-  const sets: MatcherSet[] = [];
-  const problems: string[] = [];
-  for (const text of texts) {
-    const parsed = parseMatcherSet(text);
-    if ('error' in parsed) problems.push(`${flag}: ${parsed.error}`);
-    else sets.push(parsed.set);
-  }
-  return { sets, problems };
+  const { values, problems } = collectAll(texts, flag, parseMatcherSet);
+  return { sets: values, problems };
 }
 
 function escapeRegex(text: string): string {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import axios, { type AxiosInstance } from 'axios';
 import { readFlags } from '../config/load-config.ts';
 import { usage } from '../config/parse-flags.ts';
-import { EXIT_USAGE, reportProblems } from './exit.ts';
+import { EXIT_FAILURE, EXIT_USAGE, reportProblems } from '../process/exit.ts';
 import type { Status } from '../controller/api/status.ts';
 import { formatStatus } from './status-text.ts';
 import { watchStatus } from './status-watch.ts';
@@ -93,7 +93,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     if (response.status >= 400) {
       const error = (response.data as { error?: string } | undefined)?.error ?? `HTTP ${response.status}`;
       process.stderr.write(`kreboot ${command}: ${error}\n`);
-      return 1;
+      return EXIT_FAILURE;
     }
     if (command === 'status' || command === 'plan') {
       const text = command === 'status' ? formatStatus(response.data as Status, { server }) : formatPlan(response.data as Forecast);
@@ -104,6 +104,6 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     return 0;
   } catch (error) {
     process.stderr.write(`kreboot ${command}: cannot reach the controller at ${server} (${(error as Error).message})\n`);
-    return 1;
+    return EXIT_FAILURE;
   }
 }

@@ -1,12 +1,13 @@
 // The controller's configuration: every flag it uses, typed and frozen.
 
+import type { EndpointConfig } from '../auth/outbound-credentials.ts';
 import { checkLabelSelector } from '../gates/label-selector.ts';
 import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-matchers.ts';
 import { deepFreeze } from './deep-freeze.ts';
-import { commonConfig, readFlags, type CommonConfig, type Loaded } from './load-config.ts';
+import { commonConfig, readFlags, type CommonConfig, type FlagReader, type Loaded } from './load-config.ts';
 
 /** --max-node-age below this is refused: a node would be due again soon after every reboot. */
-export const MIN_NODE_AGE_MS = 3_600_000;
+const MIN_NODE_AGE_MS = 3_600_000;
 
 export interface ControllerConfig extends CommonConfig {
   // reboot rollout
@@ -28,8 +29,7 @@ export interface ControllerConfig extends CommonConfig {
   /** --max-node-age: 0 is off. */
   readonly maxNodeAgeMs: number;
   // gates
-  readonly prometheus: {
-    readonly url: URL | undefined;
+  readonly prometheus: EndpointConfig & {
     readonly alertFilter: RegExp | undefined;
     readonly alertFilterMatchOnly: boolean;
     readonly alertFiringOnly: boolean;
@@ -38,20 +38,9 @@ export interface ControllerConfig extends CommonConfig {
     /** --alert-ignore-silenced: alerts Alertmanager silences or inhibits do not block. */
     readonly alertIgnoreSilenced: boolean;
     readonly gateQuery: string;
-    readonly bearerTokenFile: string;
-    readonly username: string;
-    readonly passwordFile: string;
-    readonly caFile: string;
-    readonly timeoutMs: number;
   };
   // Alertmanager: quiet maintenance (silences) and the alert gate's silenced-alert lookup
-  readonly alertmanager: {
-    readonly url: URL | undefined;
-    readonly bearerTokenFile: string;
-    readonly username: string;
-    readonly passwordFile: string;
-    readonly caFile: string;
-    readonly timeoutMs: number;
+  readonly alertmanager: EndpointConfig & {
     readonly silenceMatchers: readonly MatcherSet[];
   };
   readonly window: { readonly rebootDays: readonly string[]; readonly startTime: string; readonly endTime: string; readonly timeZone: string; readonly maintenanceWindows: readonly string[] };
@@ -74,6 +63,23 @@ export interface ControllerConfig extends CommonConfig {
   readonly leaderElection: { readonly enabled: boolean; readonly namespace: string; readonly name: string; readonly leaseDurationMs: number; readonly identity: string };
 }
 
+/** An outbound endpoint's flags: --<prefix>-url, -bearer-token-file, -username, -password-file, -ca-file, -timeout. */
+function readEndpoint(r: FlagReader, prefix: 'prometheus' | 'alertmanager'): EndpointConfig {
+  const endpoint = {
+    url: r.url(`${prefix}-url`),
+    bearerTokenFile: r.string(`${prefix}-bearer-token-file`),
+    username: r.string(`${prefix}-username`),
+    passwordFile: r.string(`${prefix}-password-file`),
+    caFile: r.string(`${prefix}-ca-file`),
+    timeoutMs: r.duration(`${prefix}-timeout`),
+  };
+  if ((endpoint.username === '') !== (endpoint.passwordFile === '')) {
+    r.problems.push(`--${prefix}-username and --${prefix}-password-file: give both for basic auth, or neither`);
+  }
+  if (endpoint.timeoutMs <= 0) r.problems.push(`--${prefix}-timeout: must be greater than 0`);
+  return endpoint;
+}
+
 export function loadControllerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded<ControllerConfig> {
   const { reader: r, parsed } = readFlags('controller', argv, env);
   const dsNamespace = r.string('ds-namespace');
@@ -92,16 +98,8 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
   if ((webhook.username === '') !== (webhook.passwordFile === '')) {
     r.problems.push('--webhook-username and --webhook-password-file: give both for basic auth, or neither');
   }
-  const prometheusUsername = r.string('prometheus-username');
-  const prometheusPasswordFile = r.string('prometheus-password-file');
-  if ((prometheusUsername === '') !== (prometheusPasswordFile === '')) {
-    r.problems.push('--prometheus-username and --prometheus-password-file: give both for basic auth, or neither');
-  }
-  const alertmanagerUsername = r.string('alertmanager-username');
-  const alertmanagerPasswordFile = r.string('alertmanager-password-file');
-  if ((alertmanagerUsername === '') !== (alertmanagerPasswordFile === '')) {
-    r.problems.push('--alertmanager-username and --alertmanager-password-file: give both for basic auth, or neither');
-  }
+  const prometheus = readEndpoint(r, 'prometheus');
+  const alertmanager = readEndpoint(r, 'alertmanager');
   const silenceMatchers = parseMatcherSets(r.list('silence-matchers'), '--silence-matchers');
   r.problems.push(...silenceMatchers.problems);
   const config: ControllerConfig = {
@@ -140,7 +138,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     },
     maxNodeAgeMs: r.duration('max-node-age'),
     prometheus: {
-      url: r.url('prometheus-url'),
+      ...prometheus,
       alertFilter: r.regexp('alert-filter-regexp'),
       alertFilterMatchOnly: r.bool('alert-filter-match-only'),
       alertFiringOnly: r.bool('alert-firing-only'),
@@ -148,19 +146,9 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
       alertFilterLabels: r.list('alert-filter-labels'),
       alertIgnoreSilenced: r.bool('alert-ignore-silenced'),
       gateQuery: r.string('prometheus-gate-query'),
-      bearerTokenFile: r.string('prometheus-bearer-token-file'),
-      username: prometheusUsername,
-      passwordFile: prometheusPasswordFile,
-      caFile: r.string('prometheus-ca-file'),
-      timeoutMs: r.duration('prometheus-timeout'),
     },
     alertmanager: {
-      url: r.url('alertmanager-url'),
-      bearerTokenFile: r.string('alertmanager-bearer-token-file'),
-      username: alertmanagerUsername,
-      passwordFile: alertmanagerPasswordFile,
-      caFile: r.string('alertmanager-ca-file'),
-      timeoutMs: r.duration('alertmanager-timeout'),
+      ...alertmanager,
       silenceMatchers: silenceMatchers.sets,
     },
     window: {
@@ -195,8 +183,6 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
       identity: r.string('pod-name'),
     },
   };
-  if (config.prometheus.timeoutMs <= 0) r.problems.push('--prometheus-timeout: must be greater than 0');
-  if (config.alertmanager.timeoutMs <= 0) r.problems.push('--alertmanager-timeout: must be greater than 0');
   if (config.prometheus.alertIgnoreSilenced && r.string('alertmanager-url') === '') {
     r.problems.push('--alert-ignore-silenced: needs --alertmanager-url (the Alertmanager that knows the silences)');
   }

@@ -1,6 +1,6 @@
 // The table of every flag kreboot accepts: kured's flags with kured's names and defaults, and
 // kreboot's own. Each flag names the roles that use it; a kured flag given to the other role is
-// accepted with a notice, so a copied kured argument list never breaks (PRODUCT.md).
+// accepted with a notice, so a copied kured argument list never breaks (docs/migrating-from-kured.md).
 
 import { DEFAULT_SILENCE_MATCHERS } from '../alertmanager/silence-matchers.ts';
 
@@ -12,7 +12,7 @@ export type Role = 'controller' | 'agent' | 'cli';
  * - `array` is pflag's StringArray: repeatable, never split on commas (selectors contain commas);
  *   from the environment, one value a line.
  */
-export type FlagKind = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'array';
+type FlagKind = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'array';
 
 export interface FlagSpec {
   readonly name: string;
@@ -32,6 +32,21 @@ const C: Role[] = ['controller'];
 const A: Role[] = ['agent'];
 const CA: Role[] = ['controller', 'agent'];
 const ALL: Role[] = ['controller', 'agent', 'cli'];
+
+/**
+ * The credential and timeout flags of an outbound endpoint (Prometheus, Alertmanager): the same
+ * five for each, read by readEndpoint (controller-config.ts): --<prefix>-bearer-token-file,
+ * --<prefix>-username, --<prefix>-password-file, --<prefix>-ca-file, --<prefix>-timeout.
+ */
+function endpointFlags(prefix: string, service: string, timeoutHelp: string): FlagSpec[] {
+  return [
+    { name: `${prefix}-bearer-token-file`, kind: 'string', roles: C, default: '', help: `file holding a bearer token for ${service}` },
+    { name: `${prefix}-username`, kind: 'string', roles: C, default: '', help: `basic-auth user name for ${service}` },
+    { name: `${prefix}-password-file`, kind: 'string', roles: C, default: '', help: `file holding the basic-auth password for ${service}` },
+    { name: `${prefix}-ca-file`, kind: 'string', roles: C, default: '', help: `CA bundle that signs ${service}'s certificate` },
+    { name: `${prefix}-timeout`, kind: 'duration', roles: C, default: '10s', help: timeoutHelp },
+  ];
+}
 
 export const FLAGS: readonly FlagSpec[] = [
   // --- kured's flags (seed manifest and later releases) ---
@@ -98,18 +113,10 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'alert-scope', kind: 'string', roles: C, default: 'node', choices: ['node', 'cluster'], help: 'node: an alert with a node label blocks only that node; cluster: every alert blocks every node' },
   { name: 'alert-filter-labels', kind: 'array', roles: C, default: [], help: 'label matchers (severity=critical, team!=dev, env=~prod.*) an alert must match to block; repeatable (AND)' },
   { name: 'prometheus-gate-query', kind: 'string', roles: C, default: '', help: 'PromQL that must return no samples for reboots to proceed' },
-  { name: 'prometheus-bearer-token-file', kind: 'string', roles: C, default: '', help: 'file holding a bearer token for Prometheus' },
-  { name: 'prometheus-username', kind: 'string', roles: C, default: '', help: 'basic-auth user name for Prometheus' },
-  { name: 'prometheus-password-file', kind: 'string', roles: C, default: '', help: 'file holding the basic-auth password for Prometheus' },
-  { name: 'prometheus-ca-file', kind: 'string', roles: C, default: '', help: 'CA bundle that signs Prometheus\'s certificate' },
-  { name: 'prometheus-timeout', kind: 'duration', roles: C, default: '10s', help: 'how long a Prometheus query may take before the gate blocks' },
+  ...endpointFlags('prometheus', 'Prometheus', 'how long a Prometheus query may take before the gate blocks'),
   { name: 'alert-ignore-silenced', kind: 'bool', roles: C, default: false, help: 'the alert gate ignores alerts that Alertmanager (--alertmanager-url) silences or inhibits; Alertmanager unreachable blocks' },
   { name: 'alertmanager-url', kind: 'string', roles: C, default: '', help: 'Alertmanager (API v2) to silence a rebooting node\'s alerts in and, with --alert-ignore-silenced, to ask which alerts are silenced; empty disables both' },
-  { name: 'alertmanager-bearer-token-file', kind: 'string', roles: C, default: '', help: 'file holding a bearer token for Alertmanager' },
-  { name: 'alertmanager-username', kind: 'string', roles: C, default: '', help: 'basic-auth user name for Alertmanager' },
-  { name: 'alertmanager-password-file', kind: 'string', roles: C, default: '', help: 'file holding the basic-auth password for Alertmanager' },
-  { name: 'alertmanager-ca-file', kind: 'string', roles: C, default: '', help: 'CA bundle that signs Alertmanager\'s certificate' },
-  { name: 'alertmanager-timeout', kind: 'duration', roles: C, default: '10s', help: 'how long an Alertmanager request may take before it counts as failed' },
+  ...endpointFlags('alertmanager', 'Alertmanager', 'how long an Alertmanager request may take before it counts as failed'),
   { name: 'silence-matchers', kind: 'array', roles: C, default: DEFAULT_SILENCE_MATCHERS, help: 'alerts silenced in Alertmanager while a node reboots: a matcher set (all must match) with {{node}} for the node name, e.g. \'alertname="KubeNodeNotReady", node="{{node}}"\'; one silence per set; an empty value turns silencing off' },
   { name: 'max-node-age', kind: 'duration', roles: C, default: '0', help: 'request a reboot of a node whose current boot is older than this, spread over the last tenth of it by node name (at least 1h); 0 turns it off' },
   { name: 'maintenance-window', kind: 'array', roles: C, default: [], help: '"<cron> <duration>" during which reboots may start, e.g. "0 22 * * 1-5 4h"; repeatable (OR)' },

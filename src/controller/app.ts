@@ -1,6 +1,6 @@
 // Assembles a running controller from its parts: the watch-fed view, the rollout store, the
 // reconciler (active only while this replica leads), the request store behind the webhook and
-// the API, and the HTTP server. Every dependency comes in as an argument (STYLE.md).
+// the API, and the HTTP server. Every dependency comes in as an argument (docs/design.md, "Where time and the API are reached").
 
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -11,8 +11,8 @@ import type { ControllerConfig } from '../config/controller-config.ts';
 import type { Gate } from '../gates/gate.ts';
 import { createBaseApp, listen, type Listening } from '../http/base-server.ts';
 import { createAlertsRouter } from '../intake/alerts-router.ts';
-import type { Authenticator } from '../intake/webhook-auth.ts';
-import { apiErrorMessage, isNotFound } from '../kube/patch.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { apiErrorMessage, isNotFound } from '../kube/api-errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { QueueStatus } from '../notify/delivery-queue.ts';
 import type { Notify } from '../notify/event.ts';

@@ -8,9 +8,9 @@ import { AppsV1Api, CoreV1Api, PolicyV1Api, type KubeConfig, type CoreV1Event, t
 import { MERGE_PATCH } from '../kube/patch.ts';
 
 /** A JSON merge patch; a `metadata.resourceVersion` in it makes the write optimistic. */
-export type MergePatch = object;
+type MergePatch = object;
 
-export interface DeleteOptions {
+interface DeleteOptions {
   readonly gracePeriodSeconds?: number;
 }
 

@@ -13,7 +13,7 @@
 
 import { CoordinationV1Api, Observable, V1MicroTime, type ConfigurationOptions, type KubeConfig, type RequestContext, type ResponseContext, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.ts';
-import { apiErrorMessage, isConflict, isNotFound } from '../kube/patch.ts';
+import { isConflict, isNotFound } from '../kube/api-errors.ts';
 import { REAL_TIMERS, type Timers } from './work-loop.ts';
 
 /** The Lease calls, each bounded by the signal it is given. */
@@ -170,7 +170,7 @@ export function createLeaderElection(options: LeaderElectionOptions): LeaderElec
         set(false);
       }
     } catch (error) {
-      if (!isConflict(error)) log.warn({ err: apiErrorMessage(error) }, 'leader election: lease update failed');
+      if (!isConflict(error)) log.warn({ err: error }, 'leader election: lease update failed');
       // The step-down timer ends leadership at the deadline; nothing else to do here.
     } finally {
       timers.clearTimeout(abortTimer);
@@ -198,7 +198,7 @@ export function createLeaderElection(options: LeaderElectionOptions): LeaderElec
           await api.replace({ ...lease, spec: released }, signal);
         }
       } catch (error) {
-        log.warn({ err: apiErrorMessage(error) }, 'leader election: could not release the lease');
+        log.warn({ err: error }, 'leader election: could not release the lease');
       }
     },
   };

@@ -4,11 +4,12 @@
 // and health endpoints.
 
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { reportProblems, EXIT_USAGE } from '../cli/exit.ts';
+import { EXIT_FAILURE, EXIT_USAGE, reportProblems } from '../process/exit.ts';
 import { loadControllerConfig } from '../config/controller-config.ts';
 import { usage } from '../config/parse-flags.ts';
 import { buildGates } from '../gates/build-gates.ts';
-import { loadTokenAuth, loadWebhookAuth } from '../intake/webhook-auth.ts';
+import { loadTokenAuth } from '../auth/authenticator.ts';
+import { loadWebhookAuth } from '../intake/webhook-auth.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { createLogger } from '../log/logger.ts';
 import { createNotifications, notifyConfigProblems } from '../notify/create-notifications.ts';
@@ -16,8 +17,6 @@ import { installShutdown } from '../process/shutdown.ts';
 import { VERSION } from '../version.ts';
 import { buildNodeSilencer } from '../alertmanager/build-alertmanager.ts';
 import { startController } from './app.ts';
-
-const EXIT_FAILURE = 1;
 
 export async function main(argv: string[]): Promise<number> {
   const loaded = loadControllerConfig(argv, process.env);

@@ -7,16 +7,17 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { NodeSilencer } from '../alertmanager/node-silencer.ts';
 import { silenceEnd } from '../alertmanager/silence-end.ts';
-import { silencesAnnotation } from '../alertmanager/silence-record.ts';
+import { silencesAnnotation } from '../store/silence-record.ts';
 import type { Logger } from '../log/logger.ts';
-import { apiErrorMessage, isConflict, isNotFound } from '../kube/patch.ts';
+import type { AnnotationChanges } from '../kube/annotations.ts';
+import { apiErrorMessage, isConflict, isNotFound } from '../kube/api-errors.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { acquire, release, type AcquireResult, type SlotSettings } from './lock/slots.ts';
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
 import type { Action, PolicySettings, RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
-import { isOutOfService } from './policy/progress.ts';
+import { isOutOfService } from '../store/node-progress.ts';
 import type { Drainer } from './steps/drain.ts';
 import {
   completePatch,
@@ -177,7 +178,7 @@ export function createPerformer(deps: PerformerDeps) {
    * Silences the node's alerts until `step`'s bound. A courtesy to the people on call, never a
    * gate: if Alertmanager cannot be reached the reboot goes on, with a warning and an Event.
    */
-  async function silence(node: V1Node, observed: ObservedNode, context: PerformContext, step: 'cordon' | 'dispatch'): Promise<Record<string, string | null>> {
+  async function silence(node: V1Node, observed: ObservedNode, context: PerformContext, step: 'cordon' | 'dispatch'): Promise<AnnotationChanges> {
     if (!deps.silencer) return {};
     const until = silenceEnd(context.now, { drainTimeoutMs: settings.drainTimeoutMs, rebootTimeoutMs: settings.rebootTimeoutMs }, step);
     try {
@@ -298,7 +299,7 @@ function roundStart(observed: ObservedNode): string | undefined {
   return observed.progress?.startedAt ?? observed.progress?.since;
 }
 
-function withAnnotations(patch: NodePatch, annotations: Record<string, string | null>): NodePatch {
+function withAnnotations(patch: NodePatch, annotations: AnnotationChanges): NodePatch {
   if (Object.keys(annotations).length === 0) return patch;
   return { ...patch, body: { ...patch.body, metadata: { ...patch.body.metadata, annotations: { ...patch.body.metadata.annotations, ...annotations } } } };
 }

@@ -10,13 +10,13 @@ import { evaluateGates } from '../gates/evaluate-gates.ts';
 import type { Gate, Verdict } from '../gates/gate.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ClusterView } from './cluster/cluster-view.ts';
-import type { HaltRecord } from './lock/rollout-record.ts';
+import type { HaltRecord } from '../store/rollout-record.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { holds, release, type SlotSettings } from './lock/slots.ts';
 import type { ControllerMetrics } from './observe/metrics.ts';
 import type { Performer } from './perform.ts';
 import { decide, type PolicySettings, type RunnerFact } from './policy/decide.ts';
-import { isOutOfService } from './policy/progress.ts';
+import { isOutOfService } from '../store/node-progress.ts';
 import { forecast, type Forecast } from './policy/forecast.ts';
 import { ageDueAt } from './policy/node-age.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
@@ -67,8 +67,6 @@ export interface Reconciler {
   idle(): Promise<void>;
   stop(): void;
 }
-
-export { withTrigger } from './policy/plan.ts';
 
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { view, rollout, performer, gates, settings, log, clock } = deps;

@@ -7,12 +7,13 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import type { Ignored, RequestSink } from '../intake/request-sink.ts';
-import { isConflict, isNotFound } from '../kube/patch.ts';
+import type { AnnotationChanges } from '../kube/annotations.ts';
+import { isConflict, isNotFound } from '../kube/api-errors.ts';
 import { CONTROLLER } from '../store/keys.ts';
 import type { ClusterApi } from './cluster-api.ts';
-import { parseProgress, isInFlight } from './policy/progress.ts';
-import { parseRemediated, remediationRefusal } from './policy/remediation-memory.ts';
-import { parseRequest, type RebootRequest } from './policy/request.ts';
+import { parseProgress, isInFlight } from '../store/node-progress.ts';
+import { parseRemediated, remediationRefusal } from '../store/remediation-memory.ts';
+import { parseRequest, type RebootRequest } from '../store/reboot-request.ts';
 
 const MAX_ATTEMPTS = 5;
 
@@ -38,7 +39,7 @@ export function createRequestStore(options: {
    * A name the synced view does not hold is unknown, without an API read: one read per name let a
    * webhook naming 10,000 made-up nodes cost 10,000 reads (and odd names made odd API paths).
    */
-  async function update<T>(name: string, change: (node: V1Node) => { annotations?: Record<string, string | null>; result: T }, unknown: T, fresh = false): Promise<T> {
+  async function update<T>(name: string, change: (node: V1Node) => { annotations?: AnnotationChanges; result: T }, unknown: T, fresh = false): Promise<T> {
     let node = options.cached(name);
     if (!node) {
       if (!options.synced()) throw new Error('the controller has not read the cluster\'s Nodes yet (starting); try again');
@@ -104,7 +105,7 @@ export function createRequestStore(options: {
           const request = parseRequest(annotation(node, CONTROLLER.request));
           const progress = parseProgress(annotation(node, CONTROLLER.state));
           // Only alert requests are withdrawn by alerts, and only before the node is in flight:
-          // a node being drained or rebooted finishes (PRODUCT.md flow, step 5).
+          // a node being drained or rebooted finishes (docs/webhook.md).
           if (!request || request.kind !== 'alert' || isInFlight(progress)) return { result: 'not-pending' as const };
           // The intent only: the policy records the node as withdrawn on its next cycle.
           return { annotations: { [CONTROLLER.request]: null }, result: 'withdrawn' as const };

@@ -4,7 +4,7 @@
 // without I/O (the DaemonSet is watched), so a held rollout costs no Prometheus query.
 
 import { blocked, type Verdict } from '../gates/gate.ts';
-import type { HaltRecord, RolloutRecord } from './lock/rollout-record.ts';
+import type { HaltRecord, RolloutRecord } from '../store/rollout-record.ts';
 import { foreignHolders, type SlotSettings } from './lock/slots.ts';
 
 export function rolloutVerdict(record: RolloutRecord | undefined, halt: HaltRecord | undefined, daemonSetExists: boolean, settings: SlotSettings & { lockAnnotation: string }, now: Date): Verdict | undefined {

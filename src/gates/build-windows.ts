@@ -1,5 +1,6 @@
 // Turns config.window into Window objects, collecting every problem (bad day, time, zone, cron).
 
+import { collectAll } from '../result.ts';
 import { isAlwaysOpen, kuredWindow } from './kured-window.ts';
 import { parseCronWindow } from './cron-window.ts';
 import { parseTimeOfDay } from './time-of-day.ts';
@@ -24,19 +25,16 @@ export function buildWindows(config: WindowConfig): { windows: Window[]; problem
     problems.push(`--time-zone: "${config.timeZone}" is not an IANA time zone (e.g. Europe/Berlin, UTC, Local)`);
   }
   const days = parseWeekdays(config.rebootDays);
-  if ('error' in days) problems.push(`--reboot-days: ${days.error}`);
+  if (!days.ok) problems.push(`--reboot-days: ${days.error}`);
   const start = parseTimeOfDay(config.startTime);
-  if ('error' in start) problems.push(`--start-time: ${start.error}`);
+  if (!start.ok) problems.push(`--start-time: ${start.error}`);
   const end = parseTimeOfDay(config.endTime);
-  if ('error' in end) problems.push(`--end-time: ${end.error}`);
-  const windows: Window[] = [];
-  for (const text of config.maintenanceWindows) {
-    const parsed = parseCronWindow(text, timeZone);
-    if ('error' in parsed) problems.push(`--maintenance-window: ${parsed.error}`);
-    else windows.push(parsed.window);
-  }
-  if ('days' in days && 'ms' in start && 'ms' in end) {
-    const spec = { days: days.days, startMs: start.ms, endMs: end.ms, timeZone };
+  if (!end.ok) problems.push(`--end-time: ${end.error}`);
+  const cron = collectAll(config.maintenanceWindows, '--maintenance-window', (text) => parseCronWindow(text, timeZone));
+  problems.push(...cron.problems);
+  const windows: Window[] = cron.values;
+  if (days.ok && start.ok && end.ok) {
+    const spec = { days: days.value, startMs: start.value, endMs: end.value, timeZone };
     if (!isAlwaysOpen(spec) || config.maintenanceWindows.length === 0) windows.unshift(kuredWindow(spec));
   }
   return { windows, problems };

@@ -5,23 +5,24 @@
 
 import { CronExpressionParser } from 'cron-parser';
 import { formatDuration, parseDuration } from '../config/duration.ts';
+import { failure, success, type Result } from '../result.ts';
 import type { Window } from './window.ts';
 
-export function parseCronWindow(text: string, timeZone: string): { window: Window } | { error: string } {
+export function parseCronWindow(text: string, timeZone: string): Result<Window> {
   const tokens = text.trim().split(/\s+/);
   const durationText = tokens.pop() ?? '';
   const cron = tokens.join(' ');
   const fields = tokens.length;
   if (!(fields === 5 || fields === 6 || (fields === 1 && cron.startsWith('@')))) {
-    return { error: `"${text}": expected "<cron with 5 or 6 fields> <duration>", e.g. "0 22 * * 1-5 4h"` };
+    return failure(`"${text}": expected "<cron with 5 or 6 fields> <duration>", e.g. "0 22 * * 1-5 4h"`);
   }
   const durationMs = parseDuration(durationText);
-  if (durationMs === undefined || durationMs <= 0) return { error: `"${text}": "${durationText}" is not a positive duration (e.g. 4h, 90m)` };
+  if (durationMs === undefined || durationMs <= 0) return failure(`"${text}": "${durationText}" is not a positive duration (e.g. 4h, 90m)`);
   const at = (instant: number) => CronExpressionParser.parse(cron, { currentDate: new Date(instant), tz: timeZone });
   try {
     at(Date.now()).next();
   } catch (error) {
-    return { error: `"${text}": ${(error as Error).message}` };
+    return failure(`"${text}": ${(error as Error).message}`);
   }
   const lastFire = (instant: number): number | undefined => {
     // prev() is exclusive: +1 ms counts a fire at exactly `instant`. The latest fire has the latest
@@ -32,20 +33,18 @@ export function parseCronWindow(text: string, timeZone: string): { window: Windo
       return undefined; // no earlier fire (e.g. a year-bounded expression)
     }
   };
-  return {
-    window: {
-      description: `${cron} for ${formatDuration(durationMs)} (${timeZone})`,
-      contains(instant) {
-        const fire = lastFire(instant);
-        return fire !== undefined && instant < fire + durationMs;
-      },
-      nextOpening(instant) {
-        try {
-          return at(instant).next().getTime();
-        } catch {
-          return undefined;
-        }
-      },
+  return success({
+    description: `${cron} for ${formatDuration(durationMs)} (${timeZone})`,
+    contains(instant) {
+      const fire = lastFire(instant);
+      return fire !== undefined && instant < fire + durationMs;
     },
-  };
+    nextOpening(instant) {
+      try {
+        return at(instant).next().getTime();
+      } catch {
+        return undefined;
+      }
+    },
+  });
 }

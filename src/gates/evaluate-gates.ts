@@ -1,12 +1,13 @@
-// All gates for one decision cycle: every gate is evaluated once, concurrently, and a failing gate
-// blocks with its error. A node's verdict is the FIRST blocked verdict in gate order (the order of
+// How gates are asked, the one implementation: a gate that fails (throws) blocks with its error
+// (never "go" on missing information), and all gates of a decision cycle are evaluated once,
+// concurrently. A node's verdict is the FIRST blocked verdict in gate order (the order of
 // buildGates: window, blocking pods, alerts, query), so the reason shown is stable from cycle to
-// cycle and a notification fires only when it really changes. evaluateAll keeps every verdict for
-// the status API ("why is node X not rebooting?" may have several answers).
+// cycle and a notification fires only when it really changes.
 
 import { blocked, OPEN, type Gate, type GateInput, type Verdict } from './gate.ts';
 
-async function evaluateOne(gate: Gate, input: GateInput): Promise<(node: string) => Verdict> {
+/** One gate's answer; a gate that throws blocks every node with the error as the reason. */
+export async function evaluateGate(gate: Gate, input: GateInput): Promise<(node: string) => Verdict> {
   try {
     return await gate.evaluate(input);
   } catch (error) {
@@ -15,12 +16,13 @@ async function evaluateOne(gate: Gate, input: GateInput): Promise<(node: string)
   }
 }
 
-export async function evaluateAll(gates: readonly Gate[], input: GateInput): Promise<(node: string) => Verdict[]> {
-  const answers = await Promise.all(gates.map((gate) => evaluateOne(gate, input)));
-  return (node) => answers.map((answer) => answer(node));
-}
-
 export async function evaluateGates(gates: readonly Gate[], input: GateInput): Promise<(node: string) => Verdict> {
-  const all = await evaluateAll(gates, input);
-  return (node) => all(node).find((verdict) => !verdict.open) ?? OPEN;
+  const answers = await Promise.all(gates.map((gate) => evaluateGate(gate, input)));
+  return (node) => {
+    for (const answer of answers) {
+      const verdict = answer(node);
+      if (!verdict.open) return verdict;
+    }
+    return OPEN;
+  };
 }

@@ -5,7 +5,8 @@
 // measureGate wraps any Gate, so the lead's pause/halt gates can be measured the same way.
 
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import { blocked, type Gate, type Verdict } from './gate.ts';
+import { evaluateGate } from './evaluate-gates.ts';
+import type { Gate } from './gate.ts';
 
 export interface GateMetrics {
   observe(gate: string, blockedNodes: number, at: Date, seconds: number): void;
@@ -54,19 +55,13 @@ export function createGateMetrics(registry: Registry): GateMetrics {
   return metrics;
 }
 
-/** The same gate, recording its metrics; an evaluate() that throws becomes "blocked" with the error. */
+/** The same gate, recording its metrics; an evaluate() that throws becomes "blocked" with the error (evaluateGate). */
 export function measureGate(gate: Gate, metrics: GateMetrics): Gate {
   return {
     name: gate.name,
     async evaluate(input) {
       const started = performance.now();
-      let answer: (node: string) => Verdict;
-      try {
-        answer = await gate.evaluate(input);
-      } catch (error) {
-        const verdict = blocked(gate.name, `gate failed: ${(error as Error).message}`);
-        answer = () => verdict;
-      }
+      const answer = await evaluateGate(gate, input);
       const blockedNodes = input.nodes.filter((node) => !answer(node).open).length;
       metrics.observe(gate.name, blockedNodes, input.now, (performance.now() - started) / 1000);
       return answer;

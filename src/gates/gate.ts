@@ -1,6 +1,6 @@
 // The gate contract: each gate looks at the world once per decision cycle and then answers for
 // each candidate node. An error while looking means "blocked", with the error as the reason
-// (PRODUCT.md safety invariants: never "go" on missing information).
+// (a safety invariant, docs/design.md: never "go" on missing information).
 
 export type Verdict =
   | { readonly open: true }

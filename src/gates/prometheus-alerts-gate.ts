@@ -4,7 +4,7 @@
 // have, such as a Prometheus target's host — blocks every node. Any failure blocks (fail closed).
 
 import type { Logger } from 'pino';
-import { nodeFromLabels } from '../intake/node-from-labels.ts';
+import { nodeFromLabels } from '../alerts/node-from-labels.ts';
 import type { SuppressionCheck } from '../alertmanager/suppressed-alerts.ts';
 import type { PrometheusClient } from '../prometheus/prometheus-client.ts';
 import { isBlockingAlert, type AlertFilterRules } from './alert-filter.ts';

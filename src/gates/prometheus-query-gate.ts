@@ -5,7 +5,7 @@
 import type { PrometheusClient } from '../prometheus/prometheus-client.ts';
 import { blocked, OPEN, type Gate } from './gate.ts';
 
-export const PROMETHEUS_QUERY_GATE = 'prometheus-query';
+const PROMETHEUS_QUERY_GATE = 'prometheus-query';
 
 function describeSeries(metric: Readonly<Record<string, string>>): string {
   const name = metric.__name__ ?? '';

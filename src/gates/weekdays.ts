@@ -1,5 +1,7 @@
 // kured's --reboot-days: day names (su, sun, sunday, ... in any case) or numbers 0-6 (0 = Sunday).
 
+import { failure, success, type Result } from '../result.ts';
+
 const NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 export const DAY_SHORT = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
@@ -16,13 +18,13 @@ function parseDay(text: string): number | undefined {
   return undefined;
 }
 
-export function parseWeekdays(days: readonly string[]): { days: ReadonlySet<number> } | { error: string } {
+export function parseWeekdays(days: readonly string[]): Result<ReadonlySet<number>> {
   const out = new Set<number>();
   for (const text of days) {
     const day = parseDay(text);
-    if (day === undefined) return { error: `"${text}" is not a day (su, sun, sunday … sa, or 0-6)` };
+    if (day === undefined) return failure(`"${text}" is not a day (su, sun, sunday … sa, or 0-6)`);
     out.add(day);
   }
-  if (out.size === 0) return { error: 'no day given: reboots could never start' };
-  return { days: out };
+  if (out.size === 0) return failure('no day given: reboots could never start');
+  return success(out);
 }

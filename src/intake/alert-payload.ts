@@ -2,6 +2,7 @@
 // payload changes nothing. Only the fields kreboot reads are typed strictly; others pass through so
 // a newer Alertmanager that adds fields keeps working.
 
+import { failure, success, type Result } from '../result.ts';
 import { z } from 'zod';
 
 const labelSet = z.record(z.string(), z.string());
@@ -16,7 +17,7 @@ const alert = z.looseObject({
   fingerprint: z.string().optional(),
 });
 
-export const alertPayloadSchema = z.looseObject({
+const alertPayloadSchema = z.looseObject({
   version: z.string(),
   groupKey: z.string().optional(),
   truncatedAlerts: z.number().int().nonnegative().optional(),
@@ -30,18 +31,15 @@ export const alertPayloadSchema = z.looseObject({
 });
 
 export type AlertPayload = z.infer<typeof alertPayloadSchema>;
-export type WebhookAlert = AlertPayload['alerts'][number];
-
-export type ParseResult = { ok: true; payload: AlertPayload } | { ok: false; error: string };
 
 /** Validates a parsed JSON body; the error names the first offending field, e.g. `alerts[3].labels.node`. */
-export function parseAlertPayload(body: unknown): ParseResult {
+export function parseAlertPayload(body: unknown): Result<AlertPayload> {
   const result = alertPayloadSchema.safeParse(body);
-  if (result.success) return { ok: true, payload: result.data };
+  if (result.success) return success(result.data);
   const issue = result.error.issues[0];
-  if (!issue) return { ok: false, error: 'invalid payload' };
+  if (!issue) return failure('invalid payload');
   const field = formatPath(issue.path);
-  return { ok: false, error: `${field === '' ? 'payload' : field}: ${issue.message}` };
+  return failure(`${field === '' ? 'payload' : field}: ${issue.message}`);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

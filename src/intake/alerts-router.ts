@@ -8,15 +8,17 @@ import express, { type Request, type RequestHandler, type Router } from 'express
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { parseAlertPayload } from './alert-payload.ts';
-import { refuseUnread, requireAuth } from './auth-middleware.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { requireAuth } from '../auth/require-auth.ts';
+import { refuseUnread } from '../http/refuse-unread.ts';
 import { createIntakeWriter } from './apply-plan.ts';
 import { jsonBody } from './json-body.ts';
 import { planAlerts, type IntakeRules } from './plan-alerts.ts';
 import type { RequestSink } from './request-sink.ts';
-import { loadWebhookAuth, type Authenticator, type WebhookAuthConfig } from './webhook-auth.ts';
+import { loadWebhookAuth, type WebhookAuthConfig } from './webhook-auth.ts';
 import { createWebhookMetrics } from './webhook-metrics.ts';
 
-export const ALERTS_PATH = '/api/v1/alerts';
+const ALERTS_PATH = '/api/v1/alerts';
 
 export interface AlertsRouterConfig extends IntakeRules {
   readonly webhook: WebhookAuthConfig & { readonly bodyLimitBytes: number; readonly maxNodes?: number };
@@ -72,7 +74,7 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
       res.status(400).json({ error: parsed.error });
       return;
     }
-    const plan = planAlerts(parsed.payload, rules);
+    const plan = planAlerts(parsed.value, rules);
     if (plan.distinctNodes > maxNodes) {
       // Refused whole, before any write: a flood of names is an error to see, not a partial intake.
       log.warn({ nodes: plan.distinctNodes, maxNodes }, 'webhook refused: too many nodes');
@@ -87,7 +89,7 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
       return;
     }
     try {
-      const truncatedAlerts = parsed.payload.truncatedAlerts ?? 0;
+      const truncatedAlerts = parsed.value.truncatedAlerts ?? 0;
       const summary = { ...(await writer.apply(plan)), ...(truncatedAlerts > 0 ? { truncatedAlerts } : {}) };
       if (truncatedAlerts > 0) log.warn({ truncatedAlerts }, 'webhook payload truncated by max_alerts');
       metrics.request(200);

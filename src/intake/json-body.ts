@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 
-export interface BodyRefusal {
+interface BodyRefusal {
   readonly status: 400 | 413 | 415;
   readonly error: string;
 }

@@ -3,7 +3,7 @@
 // a reason. Pure, so the rules are table-tested without HTTP.
 
 import type { AlertPayload } from './alert-payload.ts';
-import { nodeFromLabels } from './node-from-labels.ts';
+import { nodeFromLabels } from '../alerts/node-from-labels.ts';
 import { isNodeName, shownName } from './node-name.ts';
 
 export interface IntakeRules {

@@ -1,7 +1,7 @@
 // Where the webhook puts what it learned: the request store (the lead implements it on Node
 // annotations, docs/adr/0002). Narrow on purpose, so the webhook can be tested with a small fake.
 
-export interface RequestSource {
+interface RequestSource {
   readonly kind: 'alert' | 'remediation' | 'api' | 'node';
   readonly alertname?: string;
   readonly fingerprint?: string;
@@ -14,7 +14,7 @@ export interface Ignored {
   readonly ignored: string;
 }
 
-export interface WithdrawSource {
+interface WithdrawSource {
   readonly kind: 'alert';
   readonly alertname: string;
   readonly fingerprint?: string;
@@ -24,5 +24,5 @@ export interface RequestSink {
   /** Records a reboot request for node (idempotent). Resolves 'accepted' or 'unknown-node'. Throws on API errors. */
   request(node: string, source: RequestSource): Promise<'accepted' | 'unknown-node' | Ignored>;
   /** Withdraws a request that has not started (resolved alert). Resolves 'withdrawn' | 'not-pending' | 'unknown-node'. */
-  withdraw(node: string, source: { kind: 'alert'; alertname: string; fingerprint?: string }): Promise<'withdrawn' | 'not-pending' | 'unknown-node'>;
+  withdraw(node: string, source: WithdrawSource): Promise<'withdrawn' | 'not-pending' | 'unknown-node'>;
 }

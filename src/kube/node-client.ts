@@ -8,7 +8,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { KubeHttpError } from './api-errors.ts';
 import type { RestConfig } from './rest-config.ts';
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 export interface NodeWatchHandle {
   /** Resolves when the watch ends: server closed it (undefined) or it failed (an error). */

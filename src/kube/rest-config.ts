@@ -17,7 +17,7 @@ export interface RestConfig {
   authorization(): string | undefined;
 }
 
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** Bound service-account tokens rotate: re-read the file this often (client-go does every minute). */
 const TOKEN_REREAD_MS = 60_000;
 

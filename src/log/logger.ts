@@ -11,7 +11,7 @@ import type { LogFormat } from '../config/load-config.ts';
 export type { Logger } from 'pino';
 
 /** Paths whose values never reach a log line: tokens, passwords, webhook and notification URLs. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'token', '*.token', 'password', '*.password', 'authorization', '*.authorization',
   'headers.authorization', 'req.headers.authorization', 'url', '*.url', 'notifyUrl', '*.notifyUrl', 'webhookUrl', '*.webhookUrl',
 ];
@@ -20,7 +20,7 @@ export const REDACT_PATHS = [
  * pino's level labels as logrus (kured) wrote them: logrus calls a warning "warning", so a kured
  * query for `level="warning"` must still match.
  */
-export const LEVEL_NAMES: Readonly<Record<string, string>> = {
+const LEVEL_NAMES: Readonly<Record<string, string>> = {
   trace: 'trace', debug: 'debug', info: 'info', warn: 'warning', error: 'error', fatal: 'fatal',
 };
 
@@ -62,11 +62,12 @@ export function createLogger(options: { format: LogFormat; level: string; name: 
 }
 
 /**
- * kreboot code logs errors as `err` or `error`; logrus (kured) always wrote `error`. pino's own
- * `err` serializer does not run on a renamed key, so the error is serialized here.
+ * kreboot code logs an error as the Error object under `err`, the field pino serializes; logrus
+ * (kured) wrote it as `error`, so it is written under that name. pino's own `err` serializer does
+ * not run on a renamed key, so the error is serialized here.
  */
 function renameErr(object: Record<string, unknown>): Record<string, unknown> {
-  if (!('err' in object) || 'error' in object) return object;
+  if (!('err' in object)) return object;
   const { err, ...rest } = object;
   return { ...rest, error: err instanceof Error ? pino.stdSerializers.err(err) : err };
 }

@@ -43,7 +43,7 @@ export interface Notifications {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The problems in config.notify, for main to add to the configuration problems (exit 2). */
 export function notifyConfigProblems(config: NotifyConfig): readonly string[] {

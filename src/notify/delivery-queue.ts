@@ -71,7 +71,8 @@ export function createDeliveryQueue(notifier: Notifier, policy: DeliveryPolicy, 
         const error = thrown instanceof DeliveryError ? thrown : new DeliveryError('unexpected error in the notifier', { retryable: false });
         lastError = deps.scrub(error.message);
         if (deps.shutdown.aborted) return drop(message, 'shutting down');
-        const fields = { kind: message.event.kind, node: message.event.node, attempt, error: lastError };
+        // The error is logged as its scrubbed copy: a service's answer may echo the target's URL.
+        const fields = { kind: message.event.kind, node: message.event.node, attempt, err: new DeliveryError(lastError, error) };
         if (!error.retryable || attempt >= policy.maxAttempts) {
           deps.count('failed');
           log.warn({ ...fields, retryable: error.retryable }, 'notification failed and was dropped');

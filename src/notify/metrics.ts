@@ -5,7 +5,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export type DeliveryResult = 'sent' | 'retried' | 'failed' | 'dropped';
-export const DELIVERY_RESULTS: readonly DeliveryResult[] = ['sent', 'retried', 'failed', 'dropped'];
+const DELIVERY_RESULTS: readonly DeliveryResult[] = ['sent', 'retried', 'failed', 'dropped'];
 
 export interface NotifyMetrics {
   count(service: string, result: DeliveryResult): void;

@@ -22,7 +22,7 @@ export function checkResponse(response: HttpResponse, options: CheckOptions): vo
   throw new DeliveryError(`HTTP ${response.status}${detail ? `: ${detail}` : ''}`, { retryable, retryAfterMs, status: response.status });
 }
 
-export function parseJson(body: string): unknown {
+function parseJson(body: string): unknown {
   try {
     return JSON.parse(body) as unknown;
   } catch {

@@ -2,6 +2,7 @@
 // replaced, `%%` is a literal %) and also take named fields {{node}}, {{reason}}, {{phase}},
 // {{duration}}. The other kinds have fixed default texts in the same syntax.
 
+import { formatDuration } from '../config/duration.ts';
 import type { NotificationEvent, NotificationKind } from './event.ts';
 
 export interface Templates {
@@ -11,7 +12,7 @@ export interface Templates {
 }
 
 /** kured's defaults, and kreboot's texts for the steps kured did not announce. */
-export const DEFAULT_TEMPLATES: Readonly<Record<NotificationKind, string>> = {
+const DEFAULT_TEMPLATES: Readonly<Record<NotificationKind, string>> = {
   drain: 'Draining node %s',
   reboot: 'Rebooting node %s',
   uncordon: 'Node %s rebooted & uncordoned successfully!',
@@ -41,7 +42,7 @@ export function render(template: string, event: NotificationEvent): string {
     node: event.node,
     reason: event.reason || 'no reason given',
     phase: event.phase || 'unknown',
-    duration: event.durationMs === undefined ? 'unknown time' : formatDuration(event.durationMs),
+    duration: event.durationMs === undefined ? 'unknown time' : formatDuration(wholeSeconds(event.durationMs)),
   };
   return template.replace(TOKEN, (token, name: string | undefined) => {
     if (name !== undefined) return fields[name] ?? '';
@@ -49,14 +50,7 @@ export function render(template: string, event: NotificationEvent): string {
   });
 }
 
-/** Go-style short durations, as kured's users read them in its flags: 850ms, 42s, 4m12s, 1h3m. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  const totalSeconds = Math.round(ms / 1000);
-  const hours = Math.floor(totalSeconds / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = totalSeconds % 60;
-  if (hours > 0) return `${hours}h${minutes}m`;
-  if (minutes > 0) return `${minutes}m${seconds}s`;
-  return `${seconds}s`;
+/** A reboot's duration to the second (850ms, 42s, 4m12s, 1h3m0s): milliseconds are noise in a chat message. */
+function wholeSeconds(ms: number): number {
+  return ms < 1000 ? Math.max(0, Math.round(ms)) : Math.round(ms / 1000) * 1000;
 }

@@ -7,7 +7,7 @@ import { DeliveryError } from './delivery-error.ts';
 import type { Notifier } from './notifier.ts';
 
 /** Why a scheme shoutrrr lists is not sent to, for the start-up warning (docs/notifications.md). */
-export const NOT_SUPPORTED: Readonly<Record<string, string>> = {
+const NOT_SUPPORTED: Readonly<Record<string, string>> = {
   logger: 'shoutrrr\'s "logger" writes into the sending program\'s own Go log; kreboot\'s own log already has every event',
   xmpp: 'shoutrrr builds XMPP only with a build tag its releases (and kured) leave out',
 };

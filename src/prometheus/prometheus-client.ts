@@ -4,19 +4,11 @@
 // Responses are capped in size (MAX_RESPONSE_BYTES): a misbehaving or hostile endpoint cannot make
 // the controller buffer an unbounded body.
 
-import { loadOutboundCredentials, outboundHttp } from '../http/outbound-credentials.ts';
+import { loadOutboundCredentials, type EndpointConfig } from '../auth/outbound-credentials.ts';
+import { outboundHttp } from '../http/outbound-http.ts';
 
 /** The gates ask for firing alerts and small vectors; 16 MiB is thousands of series. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-
-export interface PrometheusConfig {
-  readonly url: URL | undefined;
-  readonly bearerTokenFile: string;
-  readonly username: string;
-  readonly passwordFile: string;
-  readonly caFile: string;
-  readonly timeoutMs: number;
-}
 
 export interface Sample {
   readonly metric: Readonly<Record<string, string>>;
@@ -48,7 +40,7 @@ function toSamples(result: unknown): Sample[] {
   }));
 }
 
-export function createPrometheusClient(config: PrometheusConfig & { url: URL }): { client: PrometheusClient; problems: string[] } {
+export function createPrometheusClient(config: EndpointConfig & { url: URL }): { client: PrometheusClient; problems: string[] } {
   const problems: string[] = [];
   const credentials = loadOutboundCredentials(config, 'prometheus', problems);
   const { http, shown } = outboundHttp(config.url, { timeoutMs: config.timeoutMs, maxBytes: MAX_RESPONSE_BYTES, credentials });

@@ -1,7 +1,10 @@
-// Every annotation and label key kreboot reads or writes on Nodes, in one place (PRODUCT.md:
-// keys live under kreboot.dev/; kured's keys are kept for --annotate-nodes). See docs/adr/0002.
+// Every annotation and label key kreboot reads or writes, in one place: kreboot's keys live under
+// kreboot.dev/ (the product's public interface); kured's are kept for --annotate-nodes. See
+// docs/adr/0002-node-records-and-job-protocol.md.
 
 export const PREFIX = 'kreboot.dev/';
+/** The prefix of kured's node annotations. */
+export const KURED_PREFIX = 'weave.works/';
 
 /** Written by the agent about its own node. */
 export const AGENT = {
@@ -27,35 +30,15 @@ export const CONTROLLER = {
 /** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */
 export const PHASE_LABEL = `${PREFIX}phase`;
 
-/** kured's annotation prefix. */
-export const KURED_PREFIX = 'weave.works/';
-
 /** kured's node annotations, written under --annotate-nodes. */
 export const KURED = {
   rebootInProgress: `${KURED_PREFIX}kured-reboot-in-progress`,
   mostRecentRebootNeeded: `${KURED_PREFIX}kured-most-recent-reboot-needed`,
 } as const;
 
-/** A reboot job the controller hands to a node's agent. */
-export interface RebootJob {
-  readonly id: string;
-  readonly createdAt: string;
-  /** The boot ID when the job was created: once the node reports another, the job is done. */
-  readonly bootIdBefore: string;
-  /**
-   * RFC 3339: the agent does not start the job after this (the controller's reboot timeout). The
-   * controller removes a timed-out job too; this covers an agent that starts late in the same boot.
-   */
-  readonly notAfter?: string;
-}
-
-/** The agent's record of what it did with a job. */
-export interface JobStatus {
-  readonly id: string;
-  readonly state: 'acknowledged' | 'started' | 'failed';
-  readonly at: string;
-  /** Boot ID at the time of writing. */
-  readonly bootId: string;
-  readonly exitCode?: number;
-  readonly message?: string;
-}
+/** On the lock DaemonSet, beside kured's lock annotation (rollout-record.ts). */
+export const PAUSED_ANNOTATION = `${PREFIX}paused`;
+/** Written by versions before the halt was derived from the nodes' records; still read, cleared by resume. */
+export const HALTED_ANNOTATION = `${PREFIX}halted`;
+/** The operator's last resume: nodes that halted the rollout before it are re-armed by the policy. */
+export const RESUMED_ANNOTATION = `${PREFIX}resumed`;

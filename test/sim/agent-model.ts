@@ -7,8 +7,8 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import { decideJob } from '../../src/agent/jobs/decide-job.ts';
-import { jobStatusAnnotation, readJob, readJobStatus } from '../../src/agent/jobs/job-records.ts';
-import { AGENT, CONTROLLER, type JobStatus } from '../../src/store/keys.ts';
+import { jobStatusAnnotation, readJob, readJobStatus, type JobStatus } from '../../src/store/job-records.ts';
+import { AGENT, CONTROLLER } from '../../src/store/keys.ts';
 import type { ApiModel } from './api-model.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -100,7 +100,7 @@ export class Agent {
         s.at(s.now + 500 + s.int(3000), `host ${this.node}: reboot command failed`, () => {
           const current = this.truth();
           const recorded = readJobStatus(current.metadata?.annotations);
-          if (recorded.kind !== 'ok' || recorded.value.id !== jobId || recorded.value.state !== 'started') return;
+          if (recorded.state !== 'ok' || recorded.value.id !== jobId || recorded.value.state !== 'started') return;
           this.model.patchNode(this.node, { metadata: { resourceVersion: current.metadata?.resourceVersion, annotations: status('failed', { exitCode: 1, message: 'simulated failure' }) } });
         });
         return;

@@ -9,9 +9,9 @@
 // Liveness (every request completes once faults stop) is checked by the run itself (simulation.ts).
 
 import type { V1Node } from '@kubernetes/client-node';
-import { readRollout } from '../../src/controller/lock/rollout-record.ts';
-import { isInFlight, isOutOfService, parseProgress, type NodeProgress } from '../../src/controller/policy/progress.ts';
-import { parseRequest } from '../../src/controller/policy/request.ts';
+import { readRollout } from '../../src/store/rollout-record.ts';
+import { isInFlight, isOutOfService, parseProgress, type NodeProgress } from '../../src/store/node-progress.ts';
+import { parseRequest } from '../../src/store/reboot-request.ts';
 import { exempt } from '../../src/controller/steps/drain.ts';
 import { CONTROLLER } from '../../src/store/keys.ts';
 import type { AgentObserver } from './agent-model.ts';

@@ -9,7 +9,7 @@
 
 import type { Gate, Verdict } from '../../src/gates/gate.ts';
 import { blocked, OPEN } from '../../src/gates/gate.ts';
-import { isOutOfService } from '../../src/controller/policy/progress.ts';
+import { isOutOfService } from '../../src/store/node-progress.ts';
 import { observeNode } from '../../src/controller/policy/observed-node.ts';
 import { withTrigger } from '../../src/controller/policy/plan.ts';
 import { seededRandom } from '../support/seeded-random.ts';

@@ -3,7 +3,7 @@
 
 import { CommandSplitError, splitCommand } from './split-command.ts';
 
-export const HOST_MOUNT_NAMESPACE = '/proc/1/ns/mnt';
+const HOST_MOUNT_NAMESPACE = '/proc/1/ns/mnt';
 
 export interface HostCommandOptions {
   readonly nsenter: string;

@@ -3,8 +3,8 @@
 // and no `started`/`failed` status exists for it, so a job runs at most once — across agent
 // restarts (the status is on the Node) and after the reboot (the boot ID changed).
 
-import type { JobStatus, RebootJob } from '../../store/keys.ts';
-import type { Parsed } from './job-records.ts';
+import type { JobStatus, RebootJob } from '../../store/job-records.ts';
+import type { Parsed } from '../../store/parse-json.ts';
 
 export type JobDecision =
   | { readonly act: false; readonly reason: string; readonly jobId?: string }
@@ -12,8 +12,8 @@ export type JobDecision =
   | { readonly act: true; readonly job: RebootJob; readonly acknowledged: boolean };
 
 export function decideJob(job: Parsed<RebootJob>, status: Parsed<JobStatus>, bootId: string | undefined, now: Date): JobDecision {
-  if (job.kind === 'absent') return { act: false, reason: 'no job' };
-  if (job.kind === 'invalid') return { act: false, reason: 'the reboot-job annotation is not a valid job' };
+  if (job.state === 'absent') return { act: false, reason: 'no job' };
+  if (job.state === 'unreadable') return { act: false, reason: 'the reboot-job annotation is not a valid job' };
   const { id } = job.value;
   if (bootId === undefined) return { act: false, reason: 'the boot ID cannot be read', jobId: id };
   if (job.value.bootIdBefore !== bootId) return { act: false, reason: 'done: the host booted since the job was created', jobId: id };
@@ -22,8 +22,8 @@ export function decideJob(job: Parsed<RebootJob>, status: Parsed<JobStatus>, boo
   const notAfter = job.value.notAfter === undefined ? NaN : Date.parse(job.value.notAfter);
   if (now.getTime() > notAfter) return { act: false, reason: 'expired: the controller no longer waits for this job', jobId: id };
   // A garbled status might hide a `started`: at-most-once wins over progress.
-  if (status.kind === 'invalid') return { act: false, reason: 'the job-status annotation is unreadable', jobId: id };
-  if (status.kind === 'absent' || status.value.id !== id) return { act: true, job: job.value, acknowledged: false };
+  if (status.state === 'unreadable') return { act: false, reason: 'the job-status annotation is unreadable', jobId: id };
+  if (status.state === 'absent' || status.value.id !== id) return { act: true, job: job.value, acknowledged: false };
   const mine = status.value;
   if (mine.state === 'started') return { act: false, reason: 'already started', jobId: id };
   if (mine.state === 'failed') return { act: false, reason: 'already failed', jobId: id };

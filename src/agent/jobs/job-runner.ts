@@ -6,14 +6,14 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../../log/logger.ts';
 import { annotationsPatch } from '../../kube/annotations.ts';
-import { apiErrorMessage, isConflict } from '../../kube/api-errors.ts';
+import { isConflict } from '../../kube/api-errors.ts';
 import type { NodeClient } from '../../kube/node-client.ts';
-import type { JobStatus, RebootJob } from '../../store/keys.ts';
+import type { JobStatus, RebootJob } from '../../store/job-records.ts';
 import type { BootIdReader } from '../host/boot-id.ts';
 import type { JobOutcome } from '../metrics.ts';
 import type { Rebooter } from '../reboot/rebooter.ts';
 import { decideJob } from './decide-job.ts';
-import { jobStatusAnnotation, readJob, readJobStatus } from './job-records.ts';
+import { jobStatusAnnotation, readJob, readJobStatus } from '../../store/job-records.ts';
 
 export interface JobRunnerOptions {
   readonly client: NodeClient;
@@ -67,7 +67,7 @@ export class JobRunner {
       } catch (error) {
         // API trouble: look again a little later with a fresh read, unless the watch brings news first.
         this.options.onError?.();
-        this.options.log.error({ error: apiErrorMessage(error), retryInMs: RETRY_MS }, 'reboot job handling failed; retrying');
+        this.options.log.error({ err: error, retryInMs: RETRY_MS }, 'reboot job handling failed; retrying');
         clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.reread(), RETRY_MS);
       }
@@ -80,7 +80,7 @@ export class JobRunner {
     try {
       this.notify(await this.options.client.get(this.options.nodeName));
     } catch (error) {
-      this.options.log.warn({ error: apiErrorMessage(error) }, 'cannot read the Node; waiting for the watch');
+      this.options.log.warn({ err: error }, 'cannot read the Node; waiting for the watch');
     }
   }
 
@@ -88,7 +88,7 @@ export class JobRunner {
     try {
       return await this.options.readBootId();
     } catch (error) {
-      this.options.log.error({ error: (error as Error).message }, 'cannot read the boot ID; reboot jobs wait');
+      this.options.log.error({ err: error }, 'cannot read the boot ID; reboot jobs wait');
       return undefined;
     }
   }
@@ -154,7 +154,7 @@ export class JobRunner {
       const node = await client.get(nodeName);
       const current = readJobStatus(node.metadata?.annotations);
       // Only turn our own `started` into `failed`; anything else means the record moved on.
-      if (current.kind !== 'ok' || current.value.id !== job.id || current.value.state !== 'started') return;
+      if (current.state !== 'ok' || current.value.id !== job.id || current.value.state !== 'started') return;
       if ((await this.write(node, failed)).ok) return;
     }
     log.error({ job: job.id }, 'could not record the failed reboot job after repeated conflicts');

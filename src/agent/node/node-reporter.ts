@@ -9,8 +9,7 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../../log/logger.ts';
-import { annotationsPatch } from '../../kube/annotations.ts';
-import { apiErrorMessage } from '../../kube/api-errors.ts';
+import { annotationsPatch, type AnnotationChanges } from '../../kube/annotations.ts';
 import type { NodeClient } from '../../kube/node-client.ts';
 import { AGENT } from '../../store/keys.ts';
 import type { SentinelResult } from '../sentinel/sentinel-check.ts';
@@ -68,7 +67,7 @@ export class NodeReporter {
     clearTimeout(this.retryTimer);
   }
 
-  private annotations(report: Report): Record<string, string | null> {
+  private annotations(report: Report): AnnotationChanges {
     return {
       [AGENT.rebootRequired]: String(report.required),
       [AGENT.sentinelCheckedAt]: report.at.toISOString(),
@@ -107,10 +106,10 @@ export class NodeReporter {
       this.shown = node.metadata?.annotations ?? {};
       this.writtenAt = report.at.getTime();
       this.retryMs = RETRY_MIN_MS;
-      log.debug({ required: report.required, error: report.error }, 'node report written');
+      log.debug({ required: report.required, sentinelError: report.error }, 'node report written');
     } catch (error) {
       this.options.onError?.();
-      log.warn({ error: apiErrorMessage(error), retryInMs: this.retryMs }, 'cannot write the node report; will retry');
+      log.warn({ err: error, retryInMs: this.retryMs }, 'cannot write the node report; will retry');
       if (this.stopped) return;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;

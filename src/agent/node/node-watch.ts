@@ -52,9 +52,9 @@ export class NodeWatch {
   private async run(): Promise<void> {
     const { client, nodeName, log, onNode, onError } = this.options;
     let backoff = BACKOFF_MIN_MS;
-    const pause = async (what: string, message: string, level: 'warn' | 'error' = 'warn') => {
+    const pause = async (what: string, err: unknown, level: 'warn' | 'error' = 'warn') => {
       onError?.();
-      log[level]({ error: message, retryInMs: backoff }, what);
+      log[level]({ err, retryInMs: backoff }, what);
       await this.sleep(backoff);
       backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
     };
@@ -64,8 +64,8 @@ export class NodeWatch {
         this.resourceVersion = node.metadata?.resourceVersion;
         onNode(node);
       } catch (error) {
-        if (isNotFound(error)) await pause('this agent\'s Node does not exist; check --node-id (KURED_NODE_ID); retrying', `node "${nodeName}" not found`, 'error');
-        else await pause('cannot read the Node; retrying', apiErrorMessage(error));
+        if (isNotFound(error)) await pause('this agent\'s Node does not exist; check --node-id (KURED_NODE_ID); retrying', new Error(`node "${nodeName}" not found`), 'error');
+        else await pause('cannot read the Node; retrying', error);
         continue;
       }
       for (;;) {
@@ -76,7 +76,7 @@ export class NodeWatch {
           backoff = BACKOFF_MIN_MS;
           continue;
         }
-        await pause('node watch ended with an error; reading the Node again', failure ?? 'the watch closed at once');
+        await pause('node watch ended with an error; reading the Node again', new Error(failure ?? 'the watch closed at once'));
         break;
       }
     }

@@ -6,7 +6,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { SentinelCheck, SentinelResult } from './sentinel-check.ts';
 
 /** `requested`: the check was asked for (start or controller) rather than the periodic one. */
-export type CheckListener = (result: SentinelResult, at: Date, requested: boolean) => Promise<void> | void;
+type CheckListener = (result: SentinelResult, at: Date, requested: boolean) => Promise<void> | void;
 
 export interface SentinelLoopOptions {
   readonly sentinel: SentinelCheck;
@@ -66,7 +66,7 @@ export class SentinelLoop {
         // Implementations do not throw; should one ever, it still means "not required".
         result = { required: false, error: `sentinel check threw: ${(error as Error).message}` };
       }
-      if (result.error !== undefined) log.warn({ error: result.error }, 'sentinel check failed; treating as not required');
+      if (result.error !== undefined) log.warn({ sentinelError: result.error }, 'sentinel check failed; treating as not required');
       try {
         await onResult(result, now(), asked);
       } catch (error) {

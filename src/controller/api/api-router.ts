@@ -4,8 +4,8 @@
 
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { requireAuth } from '../../intake/auth-middleware.ts';
-import type { Authenticator } from '../../intake/webhook-auth.ts';
+import type { Authenticator } from '../../auth/authenticator.ts';
+import { requireAuth } from '../../auth/require-auth.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Control } from './control.ts';
 import type { Forecast } from '../policy/forecast.ts';

@@ -5,7 +5,7 @@
 
 import type { Notify } from '../../notify/event.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
-import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RESUMED_ANNOTATION } from '../lock/rollout-record.ts';
+import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RESUMED_ANNOTATION } from '../../store/keys.ts';
 import type { RolloutStore } from '../lock/rollout-store.ts';
 import { observeNode } from '../policy/observed-node.ts';
 import type { RequestStore } from '../request-store.ts';

@@ -4,7 +4,7 @@
 // history is what a person glances at), so a replica that starts fresh begins with each node's last
 // transition read from its record, and both replicas build the same history from the same watch.
 
-import type { NodeProgress } from '../policy/progress.ts';
+import type { NodeProgress } from '../../store/node-progress.ts';
 
 export interface TimelineEntry {
   /** RFC 3339: when the transition happened (the record's `since`). */

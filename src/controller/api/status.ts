@@ -5,10 +5,10 @@
 
 import type { QueueStatus } from '../../notify/delivery-queue.ts';
 import { liveHolders, type SlotSettings } from '../lock/slots.ts';
-import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
+import type { HaltRecord, RolloutRecord } from '../../store/rollout-record.ts';
 import { wantsToStart } from '../policy/decide.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
-import { IN_FLIGHT_PHASES, isOutOfService, type Phase } from '../policy/progress.ts';
+import { IN_FLIGHT_PHASES, isOutOfService, type Phase } from '../../store/node-progress.ts';
 import { estimateRemaining, type Estimate } from './status-estimate.ts';
 import { gateHold, type GateHold } from './status-gate.ts';
 import type { TimelineEntry } from './status-timeline.ts';

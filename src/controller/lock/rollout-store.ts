@@ -1,17 +1,16 @@
 // Reads and writes the rollout records on the lock DaemonSet with optimistic concurrency: every
 // write carries the resourceVersion it was decided on; on 409 the store reads the object again and
-// the caller's function decides again on the fresh record (kured's lock Update, STYLE.md). This is
+// the caller's function decides again on the fresh record (kured's lock Update; docs/adr/0002-node-records-and-job-protocol.md). This is
 // what keeps "never more than --concurrency nodes in flight" true across replicas and restarts.
 
 import type { V1DaemonSet } from '@kubernetes/client-node';
-import { isConflict } from '../../kube/patch.ts';
+import type { AnnotationChanges } from '../../kube/annotations.ts';
+import { isConflict } from '../../kube/api-errors.ts';
 import type { ClusterApi } from '../cluster-api.ts';
-import { readRollout, type RolloutRecord } from './rollout-record.ts';
-
-export type AnnotationChanges = Record<string, string | null>;
+import { readRollout, type RolloutRecord } from '../../store/rollout-record.ts';
 
 /** Decides the annotation changes from the current record; undefined means "nothing to write". */
-export type RolloutMutation<T> = (record: RolloutRecord) => { changes: AnnotationChanges; result: T } | { changes?: undefined; result: T };
+type RolloutMutation<T> = (record: RolloutRecord) => { changes: AnnotationChanges; result: T } | { changes?: undefined; result: T };
 
 export interface RolloutStore {
   /** The freshest record known: the watch's copy, or this store's own last write if newer. */

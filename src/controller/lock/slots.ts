@@ -1,8 +1,8 @@
 // Concurrency slots on top of kured's lock record: pure functions that compute the next lock value,
 // to be written by the rollout store with optimistic concurrency.
 
-import { NO_FREE_SLOT } from '../policy/progress.ts';
-import { isExpired, serializeLock, type LockHolder, type LockRecord } from './lock-record.ts';
+import { NO_FREE_SLOT } from '../../store/node-progress.ts';
+import { isExpired, serializeLock, type LockHolder, type LockRecord } from '../../store/lock-record.ts';
 
 export interface SlotSettings {
   readonly concurrency: number;

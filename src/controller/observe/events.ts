@@ -4,7 +4,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster-api.ts';
 import type { Logger } from '../../log/logger.ts';
-import type { Phase } from '../policy/progress.ts';
+import type { Phase } from '../../store/node-progress.ts';
 
 export interface EventRecorder {
   record(node: V1Node, phase: Phase, message: string, warning?: boolean): void;

@@ -5,8 +5,8 @@
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ObservedNode } from '../policy/observed-node.ts';
-import { isInFlight, type Phase } from '../policy/progress.ts';
-import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
+import { isInFlight, PHASES, type Phase } from '../../store/node-progress.ts';
+import type { HaltRecord, RolloutRecord } from '../../store/rollout-record.ts';
 
 export interface ControllerMetrics {
   readonly reboots: Counter<'result'>;
@@ -17,8 +17,6 @@ export interface ControllerMetrics {
   /** A whole reboot, cordon to done (or to failed). */
   readonly rebootDuration: Histogram<'result'>;
 }
-
-const PHASES: readonly Phase[] = ['queued', 'waiting', 'cordoned', 'draining', 'rebooting', 'verifying', 'done', 'failed'];
 
 export function createControllerMetrics(registry: Registry, read: { nodes: () => readonly ObservedNode[]; rollout: () => RolloutRecord | undefined; halt: () => HaltRecord | undefined; leader: () => boolean }): ControllerMetrics {
   new Gauge({

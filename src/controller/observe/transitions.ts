@@ -5,7 +5,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../../log/logger.ts';
 import type { NotificationKind, Notify } from '../../notify/event.ts';
-import type { NodeProgress } from '../policy/progress.ts';
+import type { NodeProgress } from '../../store/node-progress.ts';
 import type { EventRecorder } from './events.ts';
 import type { ControllerMetrics } from './metrics.ts';
 

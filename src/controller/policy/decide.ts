@@ -4,11 +4,11 @@
 // decided here and nowhere else: the runner performs the action and reports facts back (no slot
 // was free, the drain finished or still waits), and operator actions and webhooks only record
 // intents (a request, a withdrawal, a resume time) that this function reads. Nothing here does
-// I/O, so the whole policy is tested with tables (STYLE.md "Policy is a pure function").
+// I/O, so the whole policy is tested with tables (docs/design.md, "The policy is a pure function").
 
 import type { Verdict } from '../../gates/gate.ts';
 import type { ObservedNode } from './observed-node.ts';
-import { isOutOfService, NO_FREE_SLOT, type NodeProgress } from './progress.ts';
+import { isOutOfService, NO_FREE_SLOT, type NodeProgress } from '../../store/node-progress.ts';
 
 export interface PolicySettings {
   readonly drainDelayMs: number;
@@ -84,7 +84,7 @@ const NONE: Action = { type: 'none' };
  * cordoning) only once it is older than this: a younger one may be another replica's start that
  * has taken the slot and not yet cordoned.
  */
-export const LEFTOVER_SLOT_MS = 60_000;
+const LEFTOVER_SLOT_MS = 60_000;
 
 /** A slot too young to be a leftover stays; the cycle looks again once it would be old enough. */
 const leftover = (now: Date): Action => ({ type: 'release', takenNoLaterThan: new Date(now.getTime() - LEFTOVER_SLOT_MS).toISOString(), requeueAt: new Date(now.getTime() + LEFTOVER_SLOT_MS) });

@@ -5,12 +5,12 @@
 // cycle uses, on the assumption that each wave finishes before the next starts.
 
 import type { Verdict } from '../../gates/gate.ts';
-import type { LockRecord } from '../lock/lock-record.ts';
+import type { LockRecord } from '../../store/lock-record.ts';
 import type { SlotSettings } from '../lock/slots.ts';
 import type { ObservedNode } from './observed-node.ts';
 import { planCycle, slotLedger, zoneOf, type TopologySettings } from './plan.ts';
 
-export interface HeldNode {
+interface HeldNode {
   readonly node: string;
   readonly gate: string;
   readonly reason: string;
@@ -39,7 +39,7 @@ export interface Forecast {
 }
 
 /** Start-to-done durations of the reboots recorded on the nodes (their last completed reboot). */
-export function measuredDurations(nodes: readonly ObservedNode[]): number[] {
+function measuredDurations(nodes: readonly ObservedNode[]): number[] {
   const durations: number[] = [];
   for (const node of nodes) {
     const progress = node.progress;

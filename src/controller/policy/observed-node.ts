@@ -2,11 +2,12 @@
 // the informer's cached Node each cycle, so it is always the latest state, never remembered state.
 
 import type { V1Node } from '@kubernetes/client-node';
-import { recordedSilences } from '../../alertmanager/silence-record.ts';
-import { AGENT, CONTROLLER, type JobStatus, type RebootJob } from '../../store/keys.ts';
+import { recordedSilences } from '../../store/silence-record.ts';
+import type { JobStatus, RebootJob } from '../../store/job-records.ts';
+import { AGENT, CONTROLLER } from '../../store/keys.ts';
 import { jsonRecord } from '../../store/parse-json.ts';
-import { parseProgress, type NodeProgress } from './progress.ts';
-import { parseRequest, type RebootRequest } from './request.ts';
+import { parseProgress, type NodeProgress } from '../../store/node-progress.ts';
+import { parseRequest, type RebootRequest } from '../../store/reboot-request.ts';
 
 export interface ObservedNode {
   readonly name: string;

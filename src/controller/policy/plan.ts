@@ -6,12 +6,12 @@
 
 import { matchesLabelSelector } from '../../gates/label-selector.ts';
 import { ageRequest } from './node-age.ts';
-import type { LockRecord } from '../lock/lock-record.ts';
-import type { HaltRecord, RolloutRecord } from '../lock/rollout-record.ts';
+import type { LockRecord } from '../../store/lock-record.ts';
+import type { HaltRecord, RolloutRecord } from '../../store/rollout-record.ts';
 import { liveHolders, type SlotSettings } from '../lock/slots.ts';
 import { resumedSince, wantsToStart } from './decide.ts';
 import type { ObservedNode } from './observed-node.ts';
-import { isOutOfService, NO_FREE_SLOT } from './progress.ts';
+import { isOutOfService, NO_FREE_SLOT } from '../../store/node-progress.ts';
 
 export type Trigger = 'alert' | 'node';
 
@@ -28,7 +28,7 @@ export function withTrigger(node: ObservedNode, trigger: Trigger, now?: Date, ma
 }
 
 /** Candidates are served oldest request first; the name breaks ties so the order is stable. */
-export function byRequestAge(a: ObservedNode, b: ObservedNode): number {
+function byRequestAge(a: ObservedNode, b: ObservedNode): number {
   return a.request!.at.localeCompare(b.request!.at) || a.name.localeCompare(b.name);
 }
 
@@ -50,7 +50,7 @@ export function zoneOf(node: ObservedNode, topology: TopologySettings): string {
 }
 
 /** The node's place in --node-order: the index of the first selector it matches. */
-export function orderRank(node: ObservedNode, topology: TopologySettings): number {
+function orderRank(node: ObservedNode, topology: TopologySettings): number {
   const index = topology.nodeOrder.findIndex((selector) => matchesLabelSelector(selector, node.labels));
   return index === -1 ? topology.nodeOrder.length : index;
 }

@@ -1,7 +1,7 @@
 // One pass of a node drain, kured's (and kubectl drain's) rules through the Eviction API:
 // DaemonSet and mirror pods stay, finished pods are ignored, pods with emptyDir are evicted, bare
 // pods are deleted (kured's Force), a PodDisruptionBudget's 429 is a "not yet". The pass never
-// sleeps: it reports what remains and the runner requeues (STYLE.md "Waiting is a requeue").
+// sleeps: it reports what remains and the runner requeues (docs/design.md, "The work loop": waiting is a requeue).
 //
 // An eviction interrupted half-way (the controller killed while the API server handled it) leaves
 // the pod in the budget's status.disruptedPods — its disruption already approved and counted — but
@@ -11,7 +11,7 @@
 // no more than the Lease takeover.
 
 import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import { apiErrorMessage, httpStatus, isNotFound } from '../../kube/patch.ts';
+import { apiErrorMessage, httpStatus, isNotFound } from '../../kube/api-errors.ts';
 import type { ClusterApi } from '../cluster-api.ts';
 
 export interface DrainSettings {
@@ -22,7 +22,7 @@ export interface DrainSettings {
   readonly podSelector: string;
 }
 
-export interface DrainPass {
+interface DrainPass {
   /** True when no pod that must leave is left on the node. */
   readonly done: boolean;
   /** Human-readable: what the drain waits for. */

@@ -4,11 +4,12 @@
 
 import { randomUUID } from 'node:crypto';
 import type { V1Node, V1Taint } from '@kubernetes/client-node';
-import { CONTROLLER, KURED, PHASE_LABEL, type RebootJob } from '../../store/keys.ts';
-import type { NodeProgress, Phase } from '../policy/progress.ts';
+import type { RebootJob } from '../../store/job-records.ts';
+import { CONTROLLER, KURED, PHASE_LABEL } from '../../store/keys.ts';
+import type { NodeProgress, Phase } from '../../store/node-progress.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
 import { servesSameRequest } from '../policy/decide.ts';
-import { parseRemediated, remember } from '../policy/remediation-memory.ts';
+import { parseRemediated, remember } from '../../store/remediation-memory.ts';
 
 export interface PatchSettings {
   readonly preferNoScheduleTaint: string;

@@ -12,7 +12,7 @@ import { waitFor } from '../../harness/wait-for.ts';
 import { createAlertmanagerClient, type AlertmanagerClient } from '../../../src/alertmanager/alertmanager-client.ts';
 import { createNodeSilencer, type NodeSilencer } from '../../../src/alertmanager/node-silencer.ts';
 import { DEFAULT_SILENCE_MATCHERS, parseMatcherSets } from '../../../src/alertmanager/silence-matchers.ts';
-import { recordedSilences, silencesAnnotation } from '../../../src/alertmanager/silence-record.ts';
+import { recordedSilences, silencesAnnotation } from '../../../src/store/silence-record.ts';
 
 const AM_CONFIG = `
 route: { receiver: none, group_wait: 1s, group_interval: 1s, repeat_interval: 1h }

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseLock } from '../../../src/controller/lock/lock-record.ts';
+import { parseLock } from '../../../src/store/lock-record.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { LOCK_DS, setUpWorld, waitForAllDone, type World } from './setup.ts';
 

@@ -1,4 +1,4 @@
-// The safety invariants of PRODUCT.md on the real control plane, each in a test that fails if the
+// The safety invariants (docs/design.md) on the real control plane, each in a test that fails if the
 // invariant is broken: pre-cordoned nodes stay cordoned, a PDB-blocked drain gives the node back,
 // a node that never returns halts the rollout, a sentinel that stays set causes no reboot loop,
 // kured's manual lock pauses everything, and a failing reboot command is reported and retried.

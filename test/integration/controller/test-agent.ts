@@ -5,7 +5,8 @@
 // jobs it ran, so tests can prove no job runs twice.
 
 import { CoreV1Api, ListWatch, PatchStrategy, Watch, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { AGENT, CONTROLLER, type JobStatus, type RebootJob } from '../../../src/store/keys.ts';
+import type { JobStatus, RebootJob } from '../../../src/store/job-records.ts';
+import { AGENT, CONTROLLER } from '../../../src/store/keys.ts';
 
 export type Behaviour = 'normal' | 'never-back' | 'sentinel-stays' | 'fail-command';
 

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decideJob } from '../../../src/agent/jobs/decide-job.ts';
-import { readJob, readJobStatus } from '../../../src/agent/jobs/job-records.ts';
-import { AGENT, CONTROLLER, type JobStatus } from '../../../src/store/keys.ts';
+import { readJob, readJobStatus, type JobStatus } from '../../../src/store/job-records.ts';
+import { AGENT, CONTROLLER } from '../../../src/store/keys.ts';
 
 const BOOT = 'boot-a';
 const NOW = new Date('2026-11-26T17:05:00Z');

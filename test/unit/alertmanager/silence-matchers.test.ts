@@ -18,8 +18,8 @@ test('parses matcher sets: operators, quotes, braces, spaces, commas inside quot
   ];
   for (const [text, want] of table) {
     const parsed = parseMatcherSet(text);
-    assert.ok('set' in parsed, `${text}: ${'error' in parsed ? parsed.error : ''}`);
-    assert.deepEqual(parsed.set, want, text);
+    assert.ok(parsed.ok, `${text}: ${parsed.ok ? '' : parsed.error}`);
+    assert.deepEqual(parsed.value, want, text);
   }
 });
 
@@ -37,7 +37,7 @@ test('refuses what is not a node-scoped matcher set, naming the problem', () => 
   ];
   for (const [text, want] of table) {
     const parsed = parseMatcherSet(text);
-    assert.ok('error' in parsed, `${text} should be refused`);
+    assert.ok(!parsed.ok, `${text} should be refused`);
     assert.match(parsed.error, want, text);
   }
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { reportProblems } from '../../../src/cli/exit.ts';
+import { reportProblems } from '../../../src/process/exit.ts';
 
 test('every problem once (two builders may report the same unreadable file), notices first', () => {
   const out = new PassThrough();

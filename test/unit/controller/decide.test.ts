@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide, wantsToStart, type Action, type RunnerFact } from '../../../src/controller/policy/decide.ts';
-import { isOutOfService } from '../../../src/controller/policy/progress.ts';
+import { isOutOfService } from '../../../src/store/node-progress.ts';
 import type { Verdict } from '../../../src/gates/gate.ts';
 import { NOW, SETTINGS, ago, later, node } from './fixtures.ts';
 

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isExpired, parseLock, serializeLock, type LockHolder } from '../../../src/controller/lock/lock-record.ts';
+import { isExpired, parseLock, serializeLock, type LockHolder } from '../../../src/store/lock-record.ts';
 import { acquire, foreignHolders, release } from '../../../src/controller/lock/slots.ts';
 import { NOW, ago } from './fixtures.ts';
 

@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LockRecord } from '../../../src/controller/lock/lock-record.ts';
-import type { RolloutRecord } from '../../../src/controller/lock/rollout-record.ts';
-import { NO_FREE_SLOT } from '../../../src/controller/policy/progress.ts';
+import type { LockRecord } from '../../../src/store/lock-record.ts';
+import type { RolloutRecord } from '../../../src/store/rollout-record.ts';
+import { NO_FREE_SLOT } from '../../../src/store/node-progress.ts';
 import { planCycle, rolloutHalt, slotLedger, withTrigger } from '../../../src/controller/policy/plan.ts';
 import { NOW, ago, node } from './fixtures.ts';
 

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import type { V1Node } from '@kubernetes/client-node';
 import { createControllerMetrics } from '../../../src/controller/observe/metrics.ts';
 import { announceTransition } from '../../../src/controller/observe/transitions.ts';
-import type { NodeProgress, Phase } from '../../../src/controller/policy/progress.ts';
+import type { NodeProgress, Phase } from '../../../src/store/node-progress.ts';
 import { createLogger } from '../../../src/log/logger.ts';
 import type { NotificationEvent } from '../../../src/notify/event.ts';
 

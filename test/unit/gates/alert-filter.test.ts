@@ -42,8 +42,8 @@ test('label matchers: =, !=, =~, !~, anchored, missing label is empty', () => {
   ];
   for (const [text, want] of table) {
     const parsed = parseLabelMatcher(text);
-    assert.ok('matcher' in parsed, text);
-    assert.equal(parsed.matcher.matches(labels), want, text);
+    assert.ok(parsed.ok, text);
+    assert.equal(parsed.value.matches(labels), want, text);
   }
   const { problems } = parseLabelMatchers(['severity', '=x', '1abc=x', 'env=~(', 'ok=1'], '--alert-filter-labels');
   assert.equal(problems.length, 4, problems.join('\n'));

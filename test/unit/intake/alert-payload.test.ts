@@ -11,7 +11,7 @@ const good = {
 test('a real Alertmanager payload parses, unknown fields pass through', () => {
   const result = parseAlertPayload({ ...good, somethingNew: { x: 1 } });
   assert.ok(result.ok);
-  assert.equal(result.payload.alerts[0]?.labels.node, 'n1');
+  assert.equal(result.value.alerts[0]?.labels.node, 'n1');
 });
 
 test('schema mismatches name the field', () => {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import { createAuthenticator } from '../../../src/intake/webhook-auth.ts';
+import { createAuthenticator } from '../../../src/auth/authenticator.ts';
 import { REASONS } from '../../../src/intake/plan-alerts.ts';
 import { alertBody, CONFIG, post, startRouter, TOKEN, type Fixture } from './router-fixture.ts';
 

@@ -8,7 +8,7 @@ const rules = { rebootAlert: /^RebootRequired$/, remediationAlert: /^(NodeHung|K
 function payload(alerts: { status: 'firing' | 'resolved'; labels: Record<string, string>; fingerprint?: string }[]) {
   const parsed = parseAlertPayload({ version: '4', status: 'firing', alerts });
   assert.ok(parsed.ok);
-  return parsed.payload;
+  return parsed.value;
 }
 
 test('firing reboot alerts request, resolved ones withdraw, others are ignored with a reason', () => {

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createAlertsRouter, type AlertsRouterConfig } from '../../../src/intake/alerts-router.ts';
 import type { RequestSink } from '../../../src/intake/request-sink.ts';
-import { createAuthenticator, type Authenticator } from '../../../src/intake/webhook-auth.ts';
+import { createAuthenticator, type Authenticator } from '../../../src/auth/authenticator.ts';
 
 export const TOKEN = 's3cret-token';
 

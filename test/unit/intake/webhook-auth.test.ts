@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openSecretFile } from '../../../src/intake/secret-file.ts';
-import { loadTokenAuth, loadWebhookAuth } from '../../../src/intake/webhook-auth.ts';
+import { loadTokenAuth } from '../../../src/auth/authenticator.ts';
+import { openSecretFile } from '../../../src/auth/secret-file.ts';
+import { loadWebhookAuth } from '../../../src/intake/webhook-auth.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreboot-auth-'));
 const tokenFile = join(dir, 'token');

@@ -24,7 +24,7 @@ test('JSON lines carry logrus-style level words, an RFC 3339 time and msg', () =
   const { log, output } = capture('json');
   log.info({ node: 'worker-1' }, 'drain started');
   log.warn({ node: 'worker-2', err: new Error('connection refused') }, 'eviction failed');
-  log.child({ component: 'notify' }).error({ error: 'HTTP 500' }, 'notification failed and was dropped');
+  log.child({ component: 'notify' }).error({ err: new Error('HTTP 500') }, 'notification failed and was dropped');
   log.debug('tick');
   const lines = output().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(lines.map((l) => l.level), ['info', 'warning', 'error', 'debug']);
@@ -38,7 +38,7 @@ test('JSON lines carry logrus-style level words, an RFC 3339 time and msg', () =
   assert.deepEqual(lines.filter((l) => l.level === 'info').map((l) => [l.msg, l.node]), [['drain started', 'worker-1']]);
   // `err` is written as kured's `error`, serialized with its message.
   assert.equal((lines[1]?.error as { message?: string }).message, 'connection refused');
-  assert.equal(lines[2]?.error, 'HTTP 500');
+  assert.equal((lines[2]?.error as { message?: string }).message, 'HTTP 500');
 });
 
 test('text is one line per event, starting with the date, even for errors and multi-line messages', () => {

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRenderer, formatDuration, render } from '../../../src/notify/templates.ts';
+import { createRenderer, render } from '../../../src/notify/templates.ts';
 
 const kured = { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' };
 
@@ -44,6 +44,7 @@ test('default texts for the kinds kured did not announce', () => {
   assert.equal(r({ kind: 'resumed', node: '', reason: 'resumed by admin' }), 'Reboot rollout resumed: resumed by admin');
 });
 
-test('durations read like Go durations', () => {
-  assert.deepEqual([850, 42_000, 252_000, 3_780_000].map(formatDuration), ['850ms', '42s', '4m12s', '1h3m']);
+test('durations read like Go durations, to the second', () => {
+  const took = (durationMs: number) => render('{{duration}}', { kind: 'uncordon', node: 'n1', reason: '', durationMs });
+  assert.deepEqual([850, 42_000, 252_400, 3_780_000].map(took), ['850ms', '42s', '4m12s', '1h3m0s']);
 });

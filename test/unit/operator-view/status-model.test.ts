@@ -10,7 +10,7 @@ import { createTimeline } from '../../../src/controller/api/status-timeline.ts';
 import { maintenanceWindowGate } from '../../../src/gates/maintenance-window-gate.ts';
 import { describeAlerts } from '../../../src/gates/prometheus-alerts-gate.ts';
 import type { Window } from '../../../src/gates/window.ts';
-import type { NodeProgress } from '../../../src/controller/policy/progress.ts';
+import type { NodeProgress } from '../../../src/store/node-progress.ts';
 import { ago, node, NOW } from '../controller/fixtures.ts';
 
 const request = { at: ago(900), kind: 'alert' as const };

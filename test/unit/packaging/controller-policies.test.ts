@@ -4,8 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CONTROLLER, AGENT, PREFIX } from '../../../src/store/keys.ts';
-import { PAUSED_ANNOTATION, HALTED_ANNOTATION } from '../../../src/controller/lock/rollout-record.ts';
+import { CONTROLLER, AGENT, PREFIX, PAUSED_ANNOTATION, HALTED_ANNOTATION } from '../../../src/store/keys.ts';
 import { readDocs, readText, type Doc } from '../../harness/packaging-files.ts';
 
 const NODE_KEYS = 'deploy/base/node-keys-admission-policy.yaml';

@@ -5,6 +5,8 @@
 // per alert within the remembered window, so a flapping remediation alert cannot reboot a node
 // without end.
 
+import { parseJson } from './parse-json.ts';
+
 export interface RemediatedEpisode {
   readonly fingerprint: string;
   /** Alertmanager's startsAt of the episode. */
@@ -14,21 +16,16 @@ export interface RemediatedEpisode {
 }
 
 /** Episodes older than this are forgotten; the cap counts episodes within it. */
-export const REMEMBER_MS = 24 * 60 * 60_000;
+const REMEMBER_MS = 24 * 60 * 60_000;
 const MAX_REMEMBERED = 20;
 
 export function parseRemediated(text: string | undefined): RemediatedEpisode[] {
-  if (!text) return [];
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (!Array.isArray(value)) return [];
-    return value.filter(
-      (item): item is RemediatedEpisode =>
-        typeof item === 'object' && item !== null && typeof item.fingerprint === 'string' && typeof item.startsAt === 'string' && typeof item.at === 'string',
-    );
-  } catch {
-    return [];
-  }
+  const value = text ? parseJson(text) : undefined;
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (item): item is RemediatedEpisode =>
+      typeof item === 'object' && item !== null && typeof item.fingerprint === 'string' && typeof item.startsAt === 'string' && typeof item.at === 'string',
+  );
 }
 
 /** The memory after a completed reboot for this episode: old entries dropped, newest kept. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nodeFromLabels, stripPort } from '../../../src/intake/node-from-labels.ts';
+import { nodeFromLabels, stripPort } from '../../../src/alerts/node-from-labels.ts';
 
 const DEFAULT = ['node', 'instance', 'kubernetes_node', 'nodename'];
 

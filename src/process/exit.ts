@@ -1,6 +1,8 @@
-// Reporting configuration problems: every one of them, then exit 2 (the usage-error code).
+// How a kreboot process ends, for the controller, the agent and the operator commands alike: bad
+// configuration reports every problem, then exits 2 (the usage-error code); a failure exits 1.
 
 export const EXIT_USAGE = 2;
+export const EXIT_FAILURE = 1;
 
 export interface ProblemReport {
   readonly problems: readonly string[];
@@ -17,4 +19,17 @@ export function reportProblems(command: string, report: ProblemReport, stderr: N
   for (const problem of problems) stderr.write(`  - ${problem}\n`);
   stderr.write(`Run "kreboot ${command} --help" for the list of flags.\n`);
   return false;
+}
+
+/** Runs an entry point: its number is the exit code; an exception is printed and exits 1. */
+export function exitWith(name: string, run: Promise<number>): void {
+  run.then(
+    (code) => {
+      if (code !== 0) process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
 }

@@ -1,12 +1,10 @@
-// Express middleware that refuses a request without the right credentials. It runs before the body
+// Express middleware that refuses a request without the right credentials (the webhook, the admin API). It runs before the body
 // is parsed: Alertmanager retries a 401 every group_interval, so the refusal must stay cheap, and
 // it does not read a body that has not arrived (refuse-unread.ts).
 
 import type { RequestHandler } from 'express';
 import { refuseUnread } from '../http/refuse-unread.ts';
-
-export { refuseUnread };
-import type { Authenticator } from './webhook-auth.ts';
+import type { Authenticator } from './authenticator.ts';
 
 const REFUSED = Buffer.from(JSON.stringify({ error: 'missing or wrong credentials' }));
 

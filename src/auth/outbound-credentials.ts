@@ -5,14 +5,19 @@
 
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
-import { readSecretFile } from '../intake/webhook-auth.ts';
+import { readSecretFile } from './secret-file.ts';
 
 export interface CredentialFiles {
   readonly caFile: string;
   readonly bearerTokenFile: string;
   readonly username: string;
   readonly passwordFile: string;
+}
+
+/** An outbound endpoint as configured (--prometheus-*, --alertmanager-*): its URL, credentials and timeout. */
+export interface EndpointConfig extends CredentialFiles {
+  readonly url: URL | undefined;
+  readonly timeoutMs: number;
 }
 
 export interface OutboundCredentials {
@@ -53,25 +58,4 @@ export function loadOutboundCredentials(files: CredentialFiles, prefix: string, 
       return undefined;
     },
   };
-}
-
-/**
- * The axios instance both clients use: the endpoint as base URL (with a trailing slash, so
- * relative paths append), the CA agent, no redirects, every status answered (the caller reads
- * it), a response size cap. `shown` is the URL without any user:password, for messages.
- */
-export function outboundHttp(
-  url: URL,
-  options: { timeoutMs: number; maxBytes: number; credentials: OutboundCredentials; extra?: CreateAxiosDefaults },
-): { http: AxiosInstance; shown: string } {
-  const http = axios.create({
-    baseURL: url.href.endsWith('/') ? url.href : `${url.href}/`,
-    timeout: options.timeoutMs,
-    httpsAgent: options.credentials.httpsAgent,
-    validateStatus: () => true,
-    maxRedirects: 0,
-    maxContentLength: options.maxBytes,
-    ...options.extra,
-  });
-  return { http, shown: `${url.protocol}//${url.host}${url.pathname}` };
 }

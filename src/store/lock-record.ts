@@ -4,7 +4,9 @@
 // kreboot reads both shapes and writes the one kured would, marking its own holders so any other
 // holder (kured's, or an operator's) is recognised as foreign: a foreign holder pauses kreboot.
 
-export const KREBOOT_HOLDER = 'kreboot';
+import { parseJson } from './parse-json.ts';
+
+const KREBOOT_HOLDER = 'kreboot';
 
 export interface LockHolder {
   readonly nodeID: string;
@@ -44,12 +46,7 @@ function readHolder(value: StoredHolder): LockHolder | undefined {
  */
 export function parseLock(text: string | undefined): LockRecord | undefined {
   if (text === undefined || text.trim() === '') return { holders: [] };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const value = parseJson(text);
   if (typeof value !== 'object' || value === null) return undefined;
   const multi = value as { locks?: unknown };
   if (Array.isArray(multi.locks)) {

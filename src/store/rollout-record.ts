@@ -3,23 +3,17 @@
 // holds them all, so one optimistic write changes them together and one watch keeps them current.
 
 import type { V1DaemonSet } from '@kubernetes/client-node';
-import { PREFIX } from '../../store/keys.ts';
-import { parseJsonRecord } from '../../store/parse-json.ts';
+import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RESUMED_ANNOTATION } from './keys.ts';
 import { parseLock, type LockRecord } from './lock-record.ts';
+import { parseJsonRecord } from './parse-json.ts';
 
-export const PAUSED_ANNOTATION = `${PREFIX}paused`;
-/** Written by versions before the halt was derived from the nodes' records; still read, cleared by resume. */
-export const HALTED_ANNOTATION = `${PREFIX}halted`;
-/** The operator's last resume: nodes that halted the rollout before it are re-armed by the policy. */
-export const RESUMED_ANNOTATION = `${PREFIX}resumed`;
-
-export interface PauseRecord {
+interface PauseRecord {
   readonly at: string;
   readonly reason: string;
   readonly by?: string;
 }
 
-export interface ResumeRecord {
+interface ResumeRecord {
   readonly at: string;
   readonly by?: string;
 }

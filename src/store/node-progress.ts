@@ -1,6 +1,8 @@
 // A node's reboot progress as stored on the Node (annotation kreboot.dev/state, ADR 0002). The
 // controller's memory is only a cache of this record, so a restart resumes every node.
 
+import { jsonRecord } from './parse-json.ts';
+
 export type Phase =
   | 'queued' // requested; gates open, waiting for a free slot
   | 'waiting' // requested; a gate is closed (reason says which)
@@ -10,6 +12,9 @@ export type Phase =
   | 'verifying' // boot ID changed; waiting for Ready and the sentinel to clear
   | 'done'
   | 'failed'; // see `retryAt` (retry later) or `final` (needs an operator)
+
+/** Every phase, in the order a reboot goes through them. */
+export const PHASES: readonly Phase[] = ['queued', 'waiting', 'cordoned', 'draining', 'rebooting', 'verifying', 'done', 'failed'];
 
 export const IN_FLIGHT_PHASES: ReadonlySet<Phase> = new Set(['cordoned', 'draining', 'rebooting', 'verifying']);
 
@@ -34,18 +39,13 @@ export interface NodeProgress {
   readonly startedAt?: string;
 }
 
-const PHASES: ReadonlySet<string> = new Set(['queued', 'waiting', 'cordoned', 'draining', 'rebooting', 'verifying', 'done', 'failed']);
+const KNOWN_PHASES: ReadonlySet<string> = new Set(PHASES);
 
 /** Parses the stored record; an unreadable record is treated as absent (and logged by the caller). */
 export function parseProgress(text: string | undefined): NodeProgress | undefined {
-  if (!text) return undefined;
-  try {
-    const value = JSON.parse(text) as Partial<NodeProgress>;
-    if (typeof value !== 'object' || value === null || !PHASES.has(String(value.phase)) || typeof value.since !== 'string') return undefined;
-    return { reason: '', ...value } as NodeProgress;
-  } catch {
-    return undefined;
-  }
+  const value = jsonRecord<Partial<NodeProgress>>(text);
+  if (!value || !KNOWN_PHASES.has(String(value.phase)) || typeof value.since !== 'string') return undefined;
+  return { reason: '', ...value } as NodeProgress;
 }
 
 export function isInFlight(progress: NodeProgress | undefined): boolean {
@@ -55,7 +55,7 @@ export function isInFlight(progress: NodeProgress | undefined): boolean {
 /**
  * Whether kreboot has the node out of service: in flight, or failed without being given back (it
  * did not come back and halted the rollout). Such a node holds its slot until it is restored or
- * done, whatever else is asked of it (PRODUCT.md: never more nodes out than the concurrency).
+ * done, whatever else is asked of it (the safety invariant: never more nodes out than the concurrency).
  */
 export function isOutOfService(progress: NodeProgress | undefined): boolean {
   return isInFlight(progress) || (progress?.phase === 'failed' && progress.haltedRollout === true);

@@ -1,7 +1,9 @@
 // A pending reboot request as stored on the Node (annotation kreboot.dev/reboot-request).
 
+import { jsonRecord } from './parse-json.ts';
+
 /** alert: RebootRequired; remediation: another alert; api: an operator; node: --trigger=node; age: --max-node-age. */
-export type RequestKind = 'alert' | 'remediation' | 'api' | 'node' | 'age';
+type RequestKind = 'alert' | 'remediation' | 'api' | 'node' | 'age';
 
 export interface RebootRequest {
   /** RFC 3339: when it was first recorded; the queue is served oldest first. */
@@ -16,12 +18,6 @@ export interface RebootRequest {
 }
 
 export function parseRequest(text: string | undefined): RebootRequest | undefined {
-  if (!text) return undefined;
-  try {
-    const value = JSON.parse(text) as Partial<RebootRequest>;
-    if (typeof value !== 'object' || value === null || typeof value.at !== 'string' || typeof value.kind !== 'string') return undefined;
-    return value as RebootRequest;
-  } catch {
-    return undefined;
-  }
+  const value = jsonRecord<Partial<RebootRequest>>(text);
+  return value && typeof value.at === 'string' && typeof value.kind === 'string' ? (value as RebootRequest) : undefined;
 }
