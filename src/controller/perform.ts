@@ -96,14 +96,17 @@ export interface Outcome {
 }
 
 const NOTHING: Outcome = {};
+
+/** One perform() call's own state. */
+interface Call {
+  conflicted: boolean;
+}
 const CONFLICT_RECHECK_MS = 1000;
 
 export function createPerformer(deps: PerformerDeps) {
   const { api, rollout, drainer, sinks, settings, log } = deps;
   const lockKey = deps.lockAnnotation;
 
-  /** Set when a write lost to a 409: the cycle comes back soon, since the change that won may not wake it. */
-  let conflicted = false;
   const drains = new Map<string, DrainRun>();
   const running = new Set<Promise<void>>();
 
@@ -146,7 +149,11 @@ export function createPerformer(deps: PerformerDeps) {
     return NOTHING;
   }
 
-  async function write(node: V1Node, observed: ObservedNode, patch: NodePatch): Promise<boolean> {
+  /**
+   * Writes a Node patch. A write lost to a 409 marks its call `conflicted`: the cycle comes back
+   * soon, since the change that won may not wake it. Per call, as calls for several nodes overlap.
+   */
+  async function write(call: Call, node: V1Node, observed: ObservedNode, patch: NodePatch): Promise<boolean> {
     const name = observed.name;
     let written: V1Node;
     try {
@@ -154,7 +161,7 @@ export function createPerformer(deps: PerformerDeps) {
     } catch (error) {
       if (isConflict(error) || isNotFound(error)) {
         log.debug({ node: name }, 'node changed while deciding; deciding again');
-        conflicted = true;
+        call.conflicted = true;
         return false;
       }
       throw error;
@@ -203,9 +210,9 @@ export function createPerformer(deps: PerformerDeps) {
 
   return {
     async perform(action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
-      conflicted = false;
-      const outcome = await performAction(action, node, observed, context);
-      if (!conflicted) return outcome;
+      const call: Call = { conflicted: false };
+      const outcome = await performAction(call, action, node, observed, context);
+      if (!call.conflicted) return outcome;
       const soon = new Date(context.now.getTime() + CONFLICT_RECHECK_MS);
       return { ...outcome, requeueAt: outcome.requeueAt && outcome.requeueAt < soon ? outcome.requeueAt : soon };
     },
@@ -215,7 +222,7 @@ export function createPerformer(deps: PerformerDeps) {
     },
   };
 
-  async function performAction(action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
+  async function performAction(call: Call, action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
     const { name } = observed;
     const { now } = context;
     switch (action.type) {
@@ -223,11 +230,11 @@ export function createPerformer(deps: PerformerDeps) {
         return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
       case 'record': {
         const patch = action.progress.phase === 'draining' ? drainingPatch(node, observed, action.progress) : recordPatch(node, action.progress, settings, action.clearRequest === true);
-        await write(node, observed, patch);
+        await write(call, node, observed, patch);
         return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
       }
       case 'request-check':
-        await write(node, observed, requestCheckPatch(node, now));
+        await write(call, node, observed, requestCheckPatch(node, now));
         return NOTHING;
       case 'start': {
         const taken = await takeSlot(observed, context, false);
@@ -235,7 +242,7 @@ export function createPerformer(deps: PerformerDeps) {
         // A cordon lost to a 409 leaves a slot without a cordon: the next cycle either starts
         // again with it or, if a gate closed meanwhile, gives it back.
         const silences = await silence(node, observed, context, 'cordon');
-        const written = await write(node, observed, withAnnotations(startPatch(node, observed, now, settings), silences));
+        const written = await write(call, node, observed, withAnnotations(startPatch(node, observed, now, settings), silences));
         return { took: true, ...(written ? { requeueAt: new Date(now.getTime() + settings.drainDelayMs) } : {}) };
       }
       case 'reacquire': {
@@ -249,26 +256,26 @@ export function createPerformer(deps: PerformerDeps) {
         return drainStep(name, observed, now);
       case 'dispatch': {
         const silences = await silence(node, observed, context, 'dispatch');
-        if (await write(node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences))) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+        if (await write(call, node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences))) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
         return NOTHING;
       }
       case 'unsilence':
         // Expired first, then forgotten: if Alertmanager cannot be reached the record stays and
         // the next cycle tries again (the silences end by themselves at their bound anyway).
         if (deps.silencer) await deps.silencer.expire(name, observed.silences ?? []);
-        await write(node, observed, { body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: silencesAnnotation([]) } } });
+        await write(call, node, observed, { body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: silencesAnnotation([]) } } });
         return NOTHING;
       case 'verify':
-        await write(node, observed, verifyingPatch(node, observed, now));
+        await write(call, node, observed, verifyingPatch(node, observed, now));
         return NOTHING;
       case 'rearm':
-        await write(node, observed, rearmPatch(node, action.progress));
+        await write(call, node, observed, rearmPatch(node, action.progress));
         return NOTHING;
       case 'disarm':
-        await write(node, observed, disarmPatch(node));
+        await write(call, node, observed, disarmPatch(node));
         return NOTHING;
       case 'complete':
-        if (!(await write(node, observed, completePatch(node, observed, now, settings)))) return NOTHING;
+        if (!(await write(call, node, observed, completePatch(node, observed, now, settings)))) return NOTHING;
         if (settings.lockReleaseDelayMs > 0) return { requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
         await releaseSlot(name, withoutNode(context, name), roundStart(observed));
         return { released: true };
@@ -282,7 +289,7 @@ export function createPerformer(deps: PerformerDeps) {
         return { released: true, ...(action.requeueAt ? { requeueAt: action.requeueAt } : {}) };
       }
       case 'fail': {
-        if (!(await write(node, observed, failPatch(node, observed, now, action, settings)))) return NOTHING;
+        if (!(await write(call, node, observed, failPatch(node, observed, now, action, settings)))) return NOTHING;
         if (action.halt) sinks.notify({ kind: 'halted', node: name, reason: action.reason });
         // Restored (uncordoned) in the write above: only now may the slot go. If this release is
         // lost, the next cycle sees a restored failed node holding a slot and releases it.

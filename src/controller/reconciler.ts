@@ -47,6 +47,8 @@ const PENDING_WRITE_TIMEOUT_MS = 10_000;
 const ACTION_RETRY_MS = 2000;
 /** decide() → perform() rounds per node and cycle: an action, then at most two on its facts. */
 const MAX_STEPS = 3;
+/** Record-keeping writes in flight at once within a cycle (nodes neither out of service nor starting). */
+const RECORDS_IN_FLIGHT = 8;
 /** A cycle longer than this is logged with its slowest action (an API call, a gate). */
 const SLOW_CYCLE_SECONDS = 1;
 
@@ -167,7 +169,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     let haltedNow: Verdict | undefined;
     // The action that took longest, named in the log when the cycle is slow.
     let slowest: { node: string; action: string; ms: number } | undefined;
-    for (const observed of plan.order) {
+    /** Decides one node and performs its actions; false once this replica has stopped leading. */
+    const handle = async (observed: ObservedNode): Promise<boolean> => {
       const node = byName.get(observed.name)!;
       const isCandidate = candidateNames.has(observed.name);
       const holdsSlot = holding(observed.name);
@@ -178,7 +181,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       let fact: RunnerFact | undefined = offer && !offer.ok ? { type: 'no-slot', reason: offer.reason } : undefined;
       for (let step = 0; step < MAX_STEPS; step++) {
         // A replica that stopped leading (its Lease renewal missed the deadline) stops here.
-        if (!active) return undefined;
+        if (!active) return false;
         const action = decide(observed, { holdsSlot, ...(verdict ? { verdict } : {}), ...(resumedAt ? { resumedAt } : {}), ...(fact ? { fact } : {}) }, now, settings);
         if (action.type === 'fail' && action.halt) haltedNow = { open: false, gate: 'halted', reason: `rollout halted: ${observed.name}: ${action.reason}; resume with "kreboot resume"` };
         const actionStarted = performance.now();
@@ -198,7 +201,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         if (!slowest || actionMs > slowest.ms) slowest = { node: observed.name, action: action.type, ms: Math.round(actionMs) };
         if (!fact) break;
       }
-    }
+      return true;
+    };
+    for (const observed of plan.out) if (!(await handle(observed))) return undefined;
+    // Nodes neither out of service nor asking to start have only records to keep (a withdrawal, a
+    // slot to give back, a stale job): a few at a time, so that thousands of them (a resolved alert
+    // for every node) do not hold the cycle for thousands of round trips one after the other.
+    if (!(await everyWithin(plan.rest, RECORDS_IN_FLIGHT, handle))) return undefined;
+    for (const observed of plan.candidates) if (!(await handle(observed))) return undefined;
     const seconds = endTimer();
     if (seconds > SLOW_CYCLE_SECONDS) log.warn({ ms: Math.round(seconds * 1000), nodes: entries.length, housekeepingMs, gatesMs, slowest }, 'slow decision cycle');
     return earliest < Infinity ? earliest : undefined;
@@ -236,4 +246,15 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     idle: loop.idle,
     stop: loop.stop,
   };
+}
+
+/** Calls `call` for every item, at most `limit` at once; false as soon as one call says false. */
+async function everyWithin<T>(items: readonly T[], limit: number, call: (item: T) => Promise<boolean>): Promise<boolean> {
+  let next = 0;
+  let ok = true;
+  const worker = async () => {
+    while (ok && next < items.length) if (!(await call(items[next++]!))) ok = false;
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return ok;
 }

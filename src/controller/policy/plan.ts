@@ -90,6 +90,10 @@ export interface CyclePlan {
    * the next candidate takes in the same cycle), then the rest, then the candidates.
    */
   readonly order: readonly ObservedNode[];
+  /** The nodes out of service, first in `order`. */
+  readonly out: readonly ObservedNode[];
+  /** Neither out of service nor asking to start: only records to keep (between out and candidates in `order`). */
+  readonly rest: readonly ObservedNode[];
   /** Nodes asking to start, oldest request first: the only nodes shown to the gates. */
   readonly candidates: readonly ObservedNode[];
   /** Nodes kreboot has out of service: they count against the concurrency whatever the lock says. */
@@ -129,7 +133,7 @@ export function planCycle(nodes: readonly ObservedNode[], lock: LockRecord | und
   }
   // An unreadable lock frees nothing (the rollout gate blocks anyway).
   const occupied = lock ? new Set([...liveHolders(lock, settings, now, outOfService).map((holder) => holder.nodeID), ...outOfService]).size : settings.concurrency;
-  return { order: [...out, ...rest, ...candidates], candidates, outOfService, free: Math.max(0, settings.concurrency - occupied), outByZone, activeZone };
+  return { order: [...out, ...rest, ...candidates], out, rest, candidates, outOfService, free: Math.max(0, settings.concurrency - occupied), outByZone, activeZone };
 }
 
 export type Offer = { readonly ok: true } | { readonly ok: false; readonly reason: string };
