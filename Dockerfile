@@ -44,5 +44,8 @@ COPY package.json ./
 # the host (command method) or signalling host PID 1 (signal method, with CAP_KILL) needs it.
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["node", "/app/dist/kreboot.cjs"]
+# The whole CLI in one bundle (scripts/build-bundles.ts). A 4 MB semi-space caps V8's young
+# generation: by default it grows to ~100 MB under a burst of webhooks or watch events, all of it
+# short-lived garbage (docs/performance.md, "Scale": 203 → 88 MB RSS on a synthetic burst).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/dist/kreboot.cjs"]
 CMD ["--help"]
