@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`npm test`): set-up of whatever is missing, type check,
-# lint, then unit and integration tests in one run of Node's test runner. The global setup
+# lint, formatting, then unit and integration tests in one run of Node's test runner. The global setup
 # starts one real control plane for the run; Prometheus and Alertmanager are started by the test
 # files that need them. Node's summary is the last thing printed.
 #
@@ -25,6 +25,9 @@ tsc -p tsconfig.json --noEmit
 stage "type check"
 eslint .
 stage "lint"
+# Formatting is checked, not applied: `npm run format` applies it (.prettierrc.json).
+prettier --check '{src,test,bench,scripts,deploy}/**/*.ts' '*.js'
+stage "format"
 
 # Globs are passed to Node unexpanded: its runner expands ** itself.
 if [ -n "${KREBOOT_TEST_FILES:-}" ]; then
