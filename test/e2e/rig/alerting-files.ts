@@ -1,9 +1,9 @@
 // The repository's alertmanager/ files, as the end-to-end runs load them. Only what cannot hold on
 // loopback or in a test's time budget is changed, through the parsed YAML (so a renamed rule or
 // receiver fails loudly here instead of silently testing something else):
-// - rules.yaml: RebootRequired's `for: 10m` becomes `for: 0s` (Prometheus evaluates every 1 s);
+// - rules.yaml: RebootRequired's `for: 1m` becomes `for: 0s` (Prometheus evaluates every 1 s);
 //   `extraRules` appends a test group (a blocking alert), leaving kreboot's group untouched;
-// - alertmanager.yml: the kreboot route's group_wait 30s / group_interval 5m become 1s / 1s; the
+// - alertmanager.yml: the kreboot route's group_wait 0s / group_interval 5m become 1s / 1s; the
 //   receiver URL points at the controller on 127.0.0.1; credentials_file at the test's token file.
 // Everything else (expr, labels, matchers, group_by, send_resolved, max_alerts, Bearer
 // authorization from a file) is the files' own.
