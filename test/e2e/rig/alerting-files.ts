@@ -22,20 +22,22 @@ export interface ExtraRule {
   readonly labels?: Record<string, string>;
 }
 
-export function rulesForE2e(extraRules: readonly ExtraRule[] = []): string {
+/** `shipped`: RebootRequired keeps the file's `for` (bench/shipped-defaults.ts). */
+export function rulesForE2e(extraRules: readonly ExtraRule[] = [], shipped = false): string {
   const rules = load(readFileSync(join(REPO_ROOT, 'alertmanager/rules.yaml'), 'utf8')) as Yaml;
   const rule = rules.groups.flatMap((g: Yaml) => g.rules).find((r: Yaml) => r.alert === 'RebootRequired');
   if (!rule) throw new Error('alertmanager/rules.yaml has no RebootRequired rule');
-  rule.for = '0s';
+  if (!shipped) rule.for = '0s';
   if (extraRules.length > 0) rules.groups.push({ name: 'e2e-blockers', rules: extraRules.map((r) => ({ ...r, for: '0s' })) });
   return dump(rules);
 }
 
-export function alertmanagerForE2e(controllerUrl: string, tokenFile: string): string {
+/** `shipped`: the route's timers stay the file's (bench/shipped-defaults.ts); only the address and token change. */
+export function alertmanagerForE2e(controllerUrl: string, tokenFile: string, shipped = false): string {
   const config = load(readFileSync(join(REPO_ROOT, 'alertmanager/alertmanager.yml'), 'utf8')) as Yaml;
   const route = config.route.routes.find((r: Yaml) => r.receiver === 'kreboot');
   if (!route) throw new Error('alertmanager/alertmanager.yml has no route to the kreboot receiver');
-  Object.assign(route, { group_wait: '1s', group_interval: '1s' });
+  if (!shipped) Object.assign(route, { group_wait: '1s', group_interval: '1s' });
   const hook = config.receivers.find((r: Yaml) => r.name === 'kreboot')?.webhook_configs?.[0];
   if (!hook) throw new Error('alertmanager/alertmanager.yml has no kreboot webhook receiver');
   const url = new URL(hook.url);
