@@ -41,7 +41,7 @@ export class SentinelWatch implements ChangeSource {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs: number;
   private onChange: (() => void) | undefined;
-  /** The failure last logged; the same failure again is not logged (a folder missing for hours). */
+  /** The kind (error code) of failure last logged; the same again is not logged (a folder missing for hours). */
   private failure: string | undefined;
   private stopped = false;
 
@@ -131,7 +131,8 @@ export class SentinelWatch implements ChangeSource {
     if (this.stopped) return;
     const { log } = this.options;
     const code = error.code ?? 'ERROR';
-    const key = `${code}: ${error.message}`;
+    // Keyed by code: a folder removed, then missing on each retry, is one story, told once.
+    const key = code;
     if (key !== this.failure) {
       const message = code === 'ENOENT'
         ? 'the sentinel folder does not exist (yet); checking every --period until it does'

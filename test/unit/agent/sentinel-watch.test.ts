@@ -178,6 +178,7 @@ test('the folder removed and made again: the watch follows the new folder and ch
   writeFileSync(path, '');
   await waitFor(() => last()?.required === true, { what: 'the check on recovery (or a new event) to see the file', timeoutMs: 5_000 });
   assert.equal(watch.watching, true);
+  assert.equal(captured.warnings().length, 1, 'removed, then missing on each retry: one warning');
 
   rmSync(path);
   await waitFor(() => last()?.required === false, { what: 'the new watch to see the file removed', timeoutMs: 5_000 });
