@@ -1,5 +1,5 @@
 // `kreboot agent`: wires configuration, logging, metrics, the HTTP server (/metrics, /healthz,
-// /readyz — nothing that can trigger a reboot), the sentinel loop, the node report, and the job
+// /readyz — nothing that can trigger a reboot), the sentinel loop (with its file watch), the node report, and the job
 // runner fed by the watch on this agent's own Node. Only wiring.
 
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -13,7 +13,7 @@ import { bootIdReader } from './host/boot-id.ts';
 import { bootTimeReader } from './host/boot-time.ts';
 import { startAgentServer } from './agent-server.ts';
 import { createAgentMetrics } from './metrics.ts';
-import { buildRebooter, buildSentinel } from './parts.ts';
+import { buildRebooter, buildSentinel, buildSentinelWatch } from './parts.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const loaded = loadAgentConfig(argv, process.env);
@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     onError: () => metrics.apiError('job'),
   });
   const loop = new SentinelLoop({
-    sentinel, periodMs: config.periodMs, log,
+    sentinel, periodMs: config.periodMs, log, watch: buildSentinelWatch(sentinel, log),
     onResult: async (result, at, requested) => {
       metrics.checked(result, at);
       const bootId = await readBootId().catch((error: unknown) => {

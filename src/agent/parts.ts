@@ -1,5 +1,5 @@
-// Builds the agent's replaceable parts from its configuration: the sentinel check and the reboot
-// method. Problems (a command that cannot be split) are returned so main reports them with the
+// Builds the agent's replaceable parts from its configuration: the sentinel check (and, for a
+// file, the watch that notices it at once) and the reboot method. Problems (a command that cannot be split) are returned so main reports them with the
 // other configuration problems and exits 2.
 
 import type { AgentConfig } from '../config/agent-config.ts';
@@ -10,6 +10,8 @@ import { SignalRebooter } from './reboot/signal-rebooter.ts';
 import { CommandSentinel } from './sentinel/command-sentinel.ts';
 import { FileSentinel } from './sentinel/file-sentinel.ts';
 import type { SentinelCheck } from './sentinel/sentinel-check.ts';
+import { SentinelWatch, type ChangeSource } from './sentinel/sentinel-watch.ts';
+import type { Logger } from '../log/logger.ts';
 
 export function buildSentinel(config: AgentConfig, problems: string[]): SentinelCheck {
   if (config.rebootSentinelCommand.trim() === '') return new FileSentinel(config.rebootSentinel);
@@ -19,6 +21,11 @@ export function buildSentinel(config: AgentConfig, problems: string[]): Sentinel
     return new FileSentinel(config.rebootSentinel);
   }
   return new CommandSentinel({ argv: parsed.argv, nsenter: config.nsenter, timeoutMs: config.sentinelCommandTimeoutMs });
+}
+
+/** A file sentinel is watched; a command's answer can change without any event, so it is polled only. */
+export function buildSentinelWatch(sentinel: SentinelCheck, log: Logger): ChangeSource | undefined {
+  return sentinel instanceof FileSentinel ? new SentinelWatch({ path: sentinel.path, log }) : undefined;
 }
 
 export function buildRebooter(config: AgentConfig, problems: string[]): Rebooter {

@@ -22,6 +22,11 @@ export interface MonitoringOptions {
   readonly extraScrapeConfigs?: readonly object[];
   readonly prometheusBinary?: string;
   readonly alertmanagerBinary?: string;
+  /** Global scrape and evaluation interval (default 1s, the tests' shortcut; bench/shipped-defaults.ts uses what a cluster has). */
+  readonly scrapeInterval?: string;
+  readonly evaluationInterval?: string;
+  /** --rules.alert.resend-delay (default 2s here; Prometheus's own default is 1m). */
+  readonly resendDelay?: string;
 }
 
 export type AlertState = 'firing' | 'pending' | 'inactive';
@@ -99,7 +104,7 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   const amHostPort = new URL(am.url).host;
 
   const prometheusConfig = {
-    global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' },
+    global: { scrape_interval: options.scrapeInterval ?? '1s', evaluation_interval: options.evaluationInterval ?? '1s', scrape_timeout: '1s' },
     alerting: { alertmanagers: [{ static_configs: [{ targets: [amHostPort] }] }] },
     rule_files: [rulesPath],
     scrape_configs: [
@@ -119,7 +124,7 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
       `--web.external-url=http://127.0.0.1:${port}/`,
       '--web.enable-lifecycle',
       // An alert that fired while Alertmanager was unreachable is re-sent after this, not after 1m.
-      '--rules.alert.resend-delay=2s',
+      `--rules.alert.resend-delay=${options.resendDelay ?? '2s'}`,
     ], { logDir: dir });
   };
   let prom: { proc: ManagedProcess; url: string } = await startOnFreePort('prometheus', launchPrometheus);

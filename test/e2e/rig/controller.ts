@@ -44,14 +44,15 @@ export async function createController(options: { dir: string; kubeconfig: strin
     proc: () => proc,
     async start() {
       runs++;
+      const args = options.args();
       // The controller as the image runs it: the bundle and the ENTRYPOINT's node flags.
       const current = startProcess(`${name === 'e2e-controller' ? 'controller' : name}-${runs}`, process.execPath, [
         ...(await shippedCliArgs()), 'controller',
         `--kubeconfig=${options.kubeconfig}`,
         '--metrics-host=127.0.0.1', `--metrics-port=${port}`,
         `--webhook-token-file=${webhookTokenFile}`, `--admin-token-file=${adminTokenFile}`,
-        `--pod-name=${name}-${runs}`, '--lease-duration=3s', '--log-format=json',
-        ...options.args(),
+        `--pod-name=${name}-${runs}`, ...(args.some((arg) => arg.startsWith('--lease-duration=')) ? [] : ['--lease-duration=3s']), '--log-format=json',
+        ...args,
       ], { logDir: options.dir });
       proc = current;
       await waitFor(async () => {

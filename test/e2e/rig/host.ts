@@ -48,7 +48,7 @@ export interface HostOptions {
   /** How long ago the host booted when the scenario starts (default one hour), for --max-node-age. */
   readonly bootedAgoMs?: number;
   readonly onEvent?: (event: HostEvent) => void;
-  /** More agent flags (a manifest's), after the host's own: they must not set the host's paths or port. */
+  /** More agent flags (a manifest's), after the host's own: they must not set the host's paths or port; a --period replaces the host's 1 s. */
   readonly args?: readonly string[];
 }
 
@@ -78,10 +78,12 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   let reboots = 0;
   const emit = (what: HostEvent['what']) => options.onEvent?.({ at: new Date(), node, what });
 
+  // The rig checks every second; a --period among the extra args (the shipped 1h) replaces that.
+  const period = options.args?.some((arg) => arg.startsWith('--period=')) ? [] : ['--period=1s'];
   const startAgent = async () => {
     agent = await launchAgent({
       node, kubeconfig: options.kubeconfig, port, logPath: join(dir, 'agent.log'),
-      args: [`--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootIdFile}`, `--proc-stat-file=${statFile}`, '--period=1s', `--reboot-command=${rebootScript}`, ...options.args ?? []],
+      args: [`--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootIdFile}`, `--proc-stat-file=${statFile}`, ...period, `--reboot-command=${rebootScript}`, ...options.args ?? []],
     });
     emit('agent started');
   };

@@ -35,6 +35,16 @@ export interface ScenarioOptions {
   readonly scrapeController?: boolean;
   /** Called before each step of the set-up (the demo prints it). */
   readonly onStep?: (step: string) => void;
+  /**
+   * The alerting path's timers: 'rig' (default) shortens them to about a second; 'shipped' keeps the
+   * files' `for` and group_wait and scrapes and evaluates every minute with Prometheus's own resend
+   * delay (bench/shipped-defaults.ts).
+   */
+  readonly alerting?: 'rig' | 'shipped';
+  /** Agent flags added to the host's own (a --period replaces the rig's 1 s). */
+  readonly agentArgs?: readonly string[];
+  /** The controller's kubeconfig (default: the admin one), e.g. a ServiceAccount's for an audit log. */
+  readonly controllerKubeconfig?: string;
 }
 
 export interface Scenario {
@@ -80,7 +90,7 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     const kubeconfig = await agentKubeconfig(cluster);
     const hosts = new Map<string, SimulatedHost>();
     for (const node of nodes) {
-      const host = await createHost({ node, root: join(dir, 'hosts'), kubeconfig, core: cluster.core, ...(options.downMs ? { downMs: options.downMs } : {}), bootedAgoMs: options.bootedAgoMs?.(node), onEvent: (e) => {
+      const host = await createHost({ node, root: join(dir, 'hosts'), kubeconfig, core: cluster.core, ...(options.downMs ? { downMs: options.downMs } : {}), ...(options.agentArgs ? { args: options.agentArgs } : {}), bootedAgoMs: options.bootedAgoMs?.(node), onEvent: (e) => {
         hostEvents.push(e);
         options.onHostEvent?.(e);
       } });
@@ -95,7 +105,7 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     let prometheusUrl = '';
     const controller = await createController({
       dir,
-      kubeconfig: cluster.kubeconfigPath,
+      kubeconfig: options.controllerKubeconfig ?? cluster.kubeconfigPath,
       args: () => [
         `--ds-namespace=${namespace}`, `--ds-name=${LOCK_DS}`, `--node-selector=kreboot.dev/e2e=${namespace}`,
         `--prometheus-url=${prometheusUrl}`, `--notify-url=${serviceUrls(chat.sink).mattermost}`,
@@ -103,18 +113,22 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
       ],
     });
     cleanups.push(() => controller.stop());
+    const shipped = options.alerting === 'shipped';
     const monitoring = await startMonitoring({
       scrapeTargets: [...hosts.values()].map((h) => h.metricsTarget),
       ...(options.scrapeController ? { extraScrapeConfigs: [{ job_name: 'kreboot-controller', static_configs: [{ targets: [new URL(controller.url).host] }] }] } : {}),
-      rules: rulesForE2e(options.extraRules),
-      alertmanagerConfig: alertmanagerForE2e(controller.url, controller.webhookTokenFile),
+      rules: rulesForE2e(options.extraRules, shipped),
+      alertmanagerConfig: alertmanagerForE2e(controller.url, controller.webhookTokenFile, shipped),
+      // The ServiceMonitors' 60s, and Prometheus's own evaluation interval and resend delay.
+      ...(shipped ? { scrapeInterval: '60s', evaluationInterval: '1m', resendDelay: '1m' } : {}),
     });
     cleanups.push(() => monitoring.stop());
     prometheusUrl = monitoring.prometheusUrl;
 
     step('the kreboot controller');
     await controller.start();
-    await monitoring.waitForTarget({ timeoutMs: 60_000 });
+    // A target's first scrape comes up to one scrape interval after Prometheus discovered it.
+    await monitoring.waitForTarget({ timeoutMs: shipped ? 150_000 : 60_000 });
     // Every agent has reported its first boot ID: the baseline the reboot is judged against.
     await cluster.waitFor(async () => {
       for (const node of nodes) {

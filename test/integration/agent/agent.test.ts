@@ -3,7 +3,7 @@
 // RBAC docs/agent.md lists. Reboot commands are harmless scripts that record that they ran.
 
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -118,14 +118,53 @@ describe('sentinel', () => {
     assert.ok(Date.parse(report[AGENT.sentinelCheckedAt]!) >= createdAt - 1_000, 'the check time is the new check\'s');
   });
 
+  test('with --period=1h, the sentinel file appearing and going is reported at once (the folder watch)', async () => {
+    const node = await newNode('agent-watch');
+    const f = files('watch');
+    const a = await agent(node, 'watch', [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=1h']);
+    await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', { what: 'the first report', timeoutMs: 20_000 });
+    // What update-notifier does: write the file (the first line, then more).
+    writeFileSync(f.sentinel, '*** System restart required ***\n');
+    writeFileSync(f.sentinel, 'linux-image-6.1.0-28-amd64\n', { flag: 'a' });
+    const createdAt = Date.now();
+    const report = await waitFor(async () => {
+      const now = await annotations(node);
+      return now[AGENT.rebootRequired] === 'true' ? now : undefined;
+    }, { what: 'reboot-required "true" on the Node, long before the hour', timeoutMs: 10_000 });
+    assert.ok(Date.parse(report[AGENT.sentinelCheckedAt]!) >= createdAt - 1_000, 'a new check, not the one at start');
+    assert.equal(await a.metric('kured_reboot_required', `node="${node}"`), 1);
+    rmSync(f.sentinel);
+    await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', { what: 'reboot-required "false" again', timeoutMs: 10_000 });
+    assert.equal(await a.metric('kured_reboot_required', `node="${node}"`), 0);
+  });
+
+  test('a sentinel folder that does not exist at start is watched once it appears', async () => {
+    const node = await newNode('agent-late');
+    const f = files('late');
+    const sentinel = join(f.base, 'run', 'reboot-required');
+    const a = await agent(node, 'late', [`--reboot-sentinel=${sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=1h']);
+    await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', { what: 'the first report', timeoutMs: 20_000 });
+    assert.match(a.log(), /the sentinel folder does not exist \(yet\)/);
+    mkdirSync(join(f.base, 'run'));
+    await waitFor(() => /watching the sentinel folder again/.test(a.log()), { what: 'the watch on the new folder', timeoutMs: 10_000 });
+    writeFileSync(sentinel, '');
+    await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'true', { what: 'reboot-required "true" on the Node', timeoutMs: 10_000 });
+  });
+
   test('the controller\'s check request makes the agent check at once', async () => {
+    // A sentinel command: no watch can see its answer change, so only the request (or the hour) does.
     const node = await newNode('agent-request');
     const f = files('request');
-    await agent(node, 'request', [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=1h']);
+    await agent(node, 'request', [`--reboot-sentinel-command=sh -c "test -f '${f.sentinel}'"`, `--boot-id-file=${f.bootIdFile}`, '--period=1h']);
     await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', { what: 'the first report', timeoutMs: 20_000 });
     writeFileSync(f.sentinel, '');
-    await annotate(node, { [CONTROLLER.checkRequestedAt]: new Date().toISOString() });
-    await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'true', { what: 'the requested check', timeoutMs: 15_000 });
+    // The agent takes the first value it sees as the baseline (it checked at start anyway), and its
+    // Node watch may begin only after the first report: ask again until a request lands after it.
+    await waitFor(async () => {
+      if ((await annotations(node))[AGENT.rebootRequired] === 'true') return true;
+      await annotate(node, { [CONTROLLER.checkRequestedAt]: new Date().toISOString() });
+      return false;
+    }, { what: 'the requested check', timeoutMs: 15_000, intervalMs: 1_000 });
   });
 
   test('a sentinel command runs in PID 1\'s mount namespace through nsenter', async () => {

@@ -35,10 +35,24 @@ test('every metric the rules read is one kreboot exports', () => {
   }
 });
 
-test('RebootRequired keeps exactly the node label and waits before firing', () => {
+test('RebootRequired keeps exactly the node label and waits one minute before firing', () => {
   const rule = rules.groups[0].rules.find((r: Doc) => r.alert === 'RebootRequired');
   assert.match(rule.expr, /max by \(node\) \(kured_reboot_required\)/);
-  assert.equal(rule.for, '10m');
+  assert.equal(rule.for, '1m');
+});
+
+test('the shipped latency values agree: rule `for`, group_wait and scrape interval in the files, the kustomize component and the chart', () => {
+  // docs/performance.md computes the alert path's latency from these; a change must change them all.
+  const values = readDocs('deploy/helm/kreboot/values.yaml')[0];
+  assert.equal(values.prometheusRule.for, '1m');
+  const route = amConfig.route.routes.find((r: Doc) => r.receiver === 'kreboot');
+  const cr = findDoc('deploy/components/monitoring/alertmanager-config.yaml', 'AlertmanagerConfig');
+  assert.deepEqual([route.group_wait, cr.spec.route.groupWait, values.alertmanagerConfig.groupWait], ['0s', '0s', '0s']);
+  assert.deepEqual([route.group_interval, cr.spec.route.groupInterval, values.alertmanagerConfig.groupInterval], ['5m', '5m', '5m']);
+  assert.deepEqual([route.repeat_interval, cr.spec.route.repeatInterval, values.alertmanagerConfig.repeatInterval], ['1h', '1h', '1h']);
+  const monitors = readDocs('deploy/components/monitoring/service-monitors.yaml');
+  for (const monitor of monitors) assert.equal(monitor.spec.endpoints[0].interval, values.metrics.interval);
+  assert.equal(values.metrics.interval, '60s');
 });
 
 test('the receiver posts to the controller Service with a bearer token from a file and resolved notifications', () => {
