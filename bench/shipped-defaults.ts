@@ -145,7 +145,8 @@ async function runMode(cluster: Cluster, mode: Mode, idleForMs: number) {
     const idleTo = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const idle = countRequests(controllerUser, agentPrefix, idleFrom, idleTo);
-    const perHour = (n: number) => Number(((n * 3_600_000) / (idleTo - idleFrom)).toFixed(0));
+    // No idle window (--idle=0): no idle figures.
+    const perHour = (n: number) => (idleForMs > 0 ? Number(((n * 3_600_000) / (idleTo - idleFrom)).toFixed(0)) : Number.NaN);
     const result = {
       mode,
       setupMs,
