@@ -1,0 +1,94 @@
+// The drain step runs beside the decision cycle: the `drain` action starts a pass and returns at
+// once; the pass's end wakes the loop; its outcome is the fact of the node's next cycle, used once
+// and only for the round it drained; passes on one node are paced.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { V1Node } from '@kubernetes/client-node';
+import { createPerformer } from '../../../src/controller/perform.ts';
+import type { DrainPass } from '../../../src/controller/steps/drain.ts';
+import type { ObservedNode } from '../../../src/controller/policy/observed-node.ts';
+import { NOW, SETTINGS, ago, node } from './fixtures.ts';
+
+function setup() {
+  let now = NOW.getTime();
+  const wakes: string[] = [];
+  const finish: ((pass: DrainPass) => void)[] = [];
+  const performer = createPerformer({
+    // Only the drainer, the clock and wake are used by the drain step.
+    api: undefined as never,
+    rollout: undefined as never,
+    sinks: undefined as never,
+    log: undefined as never,
+    lockAnnotation: 'weave.works/kured-node-lock',
+    settings: { ...SETTINGS, concurrency: 1, ttlMs: 0 } as never,
+    wrote: () => {},
+    drainer: { pass: () => new Promise<DrainPass>((resolve) => finish.push(resolve)) },
+    wake: (reason) => wakes.push(reason),
+    clock: () => new Date(now),
+  });
+  const draining = (startedAt: string): ObservedNode => node({ progress: { phase: 'draining', since: startedAt, reason: 'waiting', startedAt } });
+  const drain = (observed: ObservedNode) => performer.perform({ type: 'drain' }, {} as V1Node, observed, { now: new Date(now), outOfService: new Set() });
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return { performer, wakes, finish, draining, drain, settle, advance: (ms: number) => (now += ms) };
+}
+
+test('a pass starts and the step returns at once; its end wakes the loop; the next cycle gets its outcome once', async () => {
+  const t = setup();
+  const round = t.draining(ago(30));
+  assert.deepEqual(await t.drain(round), {}, 'no fact while the pass runs');
+  assert.equal(t.finish.length, 1);
+  const again = await t.drain(round);
+  assert.equal(again.fact, undefined, 'a running pass is not started twice');
+  assert.equal(t.finish.length, 1);
+  t.finish[0]!({ done: true, evicted: 3, blockedByBudget: [], reason: 'drained' });
+  await t.settle();
+  assert.deepEqual(t.wakes, ['drain pass of n1 finished']);
+  assert.deepEqual((await t.drain(round)).fact, { type: 'drained' });
+  // Used once: asked again within a second, the node waits for the pace, with a requeue.
+  const paced = await t.drain(round);
+  assert.equal(paced.fact, undefined);
+  assert.ok(paced.requeueAt, 'a requeue when the next pass may start');
+  assert.equal(t.finish.length, 1);
+  t.advance(1000);
+  await t.drain(round);
+  assert.equal(t.finish.length, 2, 'a new pass a second after the last ended');
+  t.finish[1]!({ done: false, evicted: 0, blockedByBudget: ['apps/web-1'], reason: 'eviction blocked by a PodDisruptionBudget: apps/web-1' });
+  await t.performer.settled();
+});
+
+test('an outcome is never carried into another round of the node', async () => {
+  const t = setup();
+  await t.drain(t.draining(ago(300)));
+  t.finish[0]!({ done: true, evicted: 1, blockedByBudget: [], reason: 'drained' });
+  await t.settle();
+  // The node failed and started again: a new round. The old "drained" must not send it to reboot.
+  const newRound = t.draining(ago(5));
+  const outcome = await t.drain(newRound);
+  assert.equal(outcome.fact, undefined);
+  assert.equal(t.finish.length, 2, 'the new round drains again');
+  t.finish[1]!({ done: true, evicted: 0, blockedByBudget: [], reason: 'drained' });
+  await t.performer.settled();
+});
+
+test('a pass that fails reports a drain error to retry, never "drained"', async () => {
+  const t = setup();
+  const round = t.draining(ago(30));
+  const performer = createPerformer({
+    api: undefined as never,
+    rollout: undefined as never,
+    sinks: undefined as never,
+    log: undefined as never,
+    lockAnnotation: 'x',
+    settings: { ...SETTINGS, concurrency: 1, ttlMs: 0 } as never,
+    wrote: () => {},
+    drainer: { pass: () => Promise.reject(new Error('the API server is down')) },
+    wake: () => {},
+    clock: () => NOW,
+  });
+  await performer.perform({ type: 'drain' }, {} as V1Node, round, { now: NOW, outOfService: new Set() });
+  await performer.settled();
+  const outcome = await performer.perform({ type: 'drain' }, {} as V1Node, round, { now: NOW, outOfService: new Set() });
+  assert.equal(outcome.fact?.type, 'drain-waiting');
+  assert.match(outcome.fact?.type === 'drain-waiting' ? outcome.fact.reason : '', /drain error, retrying: the API server is down/);
+});
