@@ -26,7 +26,7 @@ import { createHost, type SimulatedHost } from '../test/e2e/rig/host.ts';
 import type { Status } from '../src/controller/api/status.ts';
 import {
   applyControllerRbac, BENCH_LABEL, CONTROLLER_NAMESPACE, CONTROLLER_USER, createNodesFast, createWorkloads,
-  nodeNames, podsOn, readyPods, startBenchControlPlane, waitNodesReady,
+  nodeNames, podsOn, readyPods, shrinkToRunning, startBenchControlPlane, waitNodesReady,
 } from './scale/cluster-setup.ts';
 import { createBenchController, WEBHOOK_TOKEN, type BenchController, type MetricsScrape } from './scale/controller.ts';
 import { startNodeAgents, type NodeAgents } from './scale/node-agents.ts';
@@ -195,8 +195,12 @@ try {
       }
       if (last >= PODS) return last;
       if (Date.now() > deadline) {
-        log(`  pods: only ${last}/${PODS} Ready after --pods-timeout; going on with them`);
-        return last;
+        log(`  pods: only ${last}/${PODS} Ready (Deployment status) after --pods-timeout: scaling each Deployment down to its Running pods`);
+        const running = await shrinkToRunning(cluster);
+        await waitFor(async () => (await readyPods(cluster)) >= running, { timeoutMs: 300_000, intervalMs: 3000, what: `Deployments settled at ${running} Ready pods` })
+          .catch((error: unknown) => log(`  ${(error as Error).message}`));
+        log(`  pods: ${running} Running, the rest removed`);
+        return running;
       }
       await sleep(3000);
     }
