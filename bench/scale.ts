@@ -134,7 +134,7 @@ async function status(controller: BenchController): Promise<Status> {
 async function waitSynced(controller: BenchController): Promise<void> {
   await waitFor(async () => {
     const s = await status(controller);
-    return s.leader && s.nodes.length >= N;
+    return s.leader && s.nodesTotal >= N;
   }, { timeoutMs: 180_000, intervalMs: 1000, what: `the controller leading with ${N} nodes in its status` });
 }
 
