@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
 import { createPerformer } from '../../../src/controller/perform.ts';
-import type { DrainPass } from '../../../src/controller/steps/drain.ts';
+import type { Drainer } from '../../../src/controller/steps/drain.ts';
+
+type DrainPass = Awaited<ReturnType<Drainer['pass']>>;
 import type { ObservedNode } from '../../../src/controller/policy/observed-node.ts';
 import { NOW, SETTINGS, ago, node } from './fixtures.ts';
 
