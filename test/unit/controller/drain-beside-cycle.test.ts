@@ -12,7 +12,8 @@ type DrainPass = Awaited<ReturnType<Drainer['pass']>>;
 import type { ObservedNode } from '../../../src/controller/policy/observed-node.ts';
 import { NOW, SETTINGS, ago, node } from './fixtures.ts';
 
-function setup() {
+/** A performer whose drain passes end when the test says, or as `pass` decides. */
+function setup(pass?: Drainer['pass']) {
   let now = NOW.getTime();
   const wakes: string[] = [];
   const finish: ((pass: DrainPass) => void)[] = [];
@@ -25,7 +26,7 @@ function setup() {
     lockAnnotation: 'weave.works/kured-node-lock',
     settings: { ...SETTINGS, concurrency: 1, ttlMs: 0 } as never,
     wrote: () => {},
-    drainer: { pass: () => new Promise<DrainPass>((resolve) => finish.push(resolve)) },
+    drainer: { pass: pass ?? (() => new Promise<DrainPass>((resolve) => finish.push(resolve))) },
     wake: (reason) => wakes.push(reason),
     clock: () => new Date(now),
   });
@@ -74,23 +75,11 @@ test('an outcome is never carried into another round of the node', async () => {
 });
 
 test('a pass that fails reports a drain error to retry, never "drained"', async () => {
-  const t = setup();
+  const t = setup(() => Promise.reject(new Error('the API server is down')));
   const round = t.draining(ago(30));
-  const performer = createPerformer({
-    api: undefined as never,
-    rollout: undefined as never,
-    sinks: undefined as never,
-    log: undefined as never,
-    lockAnnotation: 'x',
-    settings: { ...SETTINGS, concurrency: 1, ttlMs: 0 } as never,
-    wrote: () => {},
-    drainer: { pass: () => Promise.reject(new Error('the API server is down')) },
-    wake: () => {},
-    clock: () => NOW,
-  });
-  await performer.perform({ type: 'drain' }, {} as V1Node, round, { now: NOW, outOfService: new Set() });
-  await performer.settled();
-  const outcome = await performer.perform({ type: 'drain' }, {} as V1Node, round, { now: NOW, outOfService: new Set() });
+  await t.drain(round);
+  await t.performer.settled();
+  const outcome = await t.drain(round);
   assert.equal(outcome.fact?.type, 'drain-waiting');
   assert.match(outcome.fact?.type === 'drain-waiting' ? outcome.fact.reason : '', /drain error, retrying: the API server is down/);
 });
