@@ -49,12 +49,29 @@ async function measure(variant: Variant, node: string, kubeconfig: string, dir: 
   const port = await freePort();
   const bootId = join(dir, 'boot_id');
   writeFileSync(bootId, 'bench-boot\n');
-  const child = spawn(process.execPath, [...variant.nodeArgs, variant.entry, 'agent', `--node-id=${node}`, `--kubeconfig=${kubeconfig}`,
-    '--metrics-host=127.0.0.1', `--metrics-port=${port}`, `--reboot-sentinel=${join(dir, 'reboot-required')}`,
-    `--boot-id-file=${bootId}`, '--period=1h', ...(variant.agentArgs ?? ['--log-format=json'])], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...variant.nodeArgs,
+      variant.entry,
+      'agent',
+      `--node-id=${node}`,
+      `--kubeconfig=${kubeconfig}`,
+      '--metrics-host=127.0.0.1',
+      `--metrics-port=${port}`,
+      `--reboot-sentinel=${join(dir, 'reboot-required')}`,
+      `--boot-id-file=${bootId}`,
+      '--period=1h',
+      ...(variant.agentArgs ?? ['--log-format=json']),
+    ],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const pid = child.pid!;
   try {
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).ok, { what: `${variant.name} /metrics`, timeoutMs: 30_000 });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).ok, {
+      what: `${variant.name} /metrics`,
+      timeoutMs: 30_000,
+    });
     await sleep(5_000); // start-up garbage settles; the node report and the watch are established
     const cpuStart = cpuSeconds(pid);
     let peak = 0;
@@ -67,7 +84,16 @@ async function measure(variant: Variant, node: string, kubeconfig: string, dir: 
     await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     await sleep(500);
     const afterScrape = status(pid);
-    return { variant: variant.name, idleRssMB: mb(idle.rss), anonMB: mb(idle.anon), fileMB: mb(idle.file), peakIdleRssMB: mb(peak), afterScrapeRssMB: mb(afterScrape.rss), cpuSecondsIdle: cpu.toFixed(2), cpuPercent: ((cpu / IDLE_SECONDS) * 100).toFixed(2) };
+    return {
+      variant: variant.name,
+      idleRssMB: mb(idle.rss),
+      anonMB: mb(idle.anon),
+      fileMB: mb(idle.file),
+      peakIdleRssMB: mb(peak),
+      afterScrapeRssMB: mb(afterScrape.rss),
+      cpuSecondsIdle: cpu.toFixed(2),
+      cpuPercent: ((cpu / IDLE_SECONDS) * 100).toFixed(2),
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -79,7 +105,10 @@ async function main() {
   const dist = join(REPO, '.tmp/agent-footprint-dist');
   // Both built the way the image builds them (Dockerfile), into a scratch folder inside the repo so
   // node_modules resolves. Type errors elsewhere in the tree do not stop tsc from emitting.
-  spawnSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', dist, '--sourceMap', 'false'], { cwd: REPO, stdio: 'ignore' });
+  spawnSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', dist, '--sourceMap', 'false'], {
+    cwd: REPO,
+    stdio: 'ignore',
+  });
   if (!existsSync(join(dist, 'cli.js'))) throw new Error('tsc did not emit cli.js');
   const bundle = join(dist, 'kreboot-agent.cjs');
   await buildAgentBundle(bundle);

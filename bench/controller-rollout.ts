@@ -25,28 +25,38 @@ const auditDir = mkdtempSync(join(tmpdir(), 'kreboot-audit-'));
 const policy = join(auditDir, 'policy.yaml');
 const auditLog = join(auditDir, 'audit.log');
 const controllerUser = 'system:serviceaccount:kreboot-bench:kreboot-controller';
-writeFileSync(policy, `apiVersion: audit.k8s.io/v1
+writeFileSync(
+  policy,
+  `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived, ResponseStarted]
 rules:
   - level: Metadata
     users: ["${controllerUser}"]
   - level: None
-`);
+`,
+);
 
-const controlPlane = await startControlPlane({ extraApiServerArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json'] });
+const controlPlane = await startControlPlane({
+  extraApiServerArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json'],
+});
 process.env[CLUSTER_ENV] = join(controlPlane.info.dir, 'cluster.json');
 const cluster = await startCluster();
 try {
   await cluster.core.createNamespace({ body: { metadata: { name: 'kreboot-bench' } } });
-  await cluster.grant('kreboot-bench', 'kreboot-controller', [
-    { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
-    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
-    { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
-    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-    { apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['get', 'list', 'watch', 'patch'] },
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-  ], 'cluster');
+  await cluster.grant(
+    'kreboot-bench',
+    'kreboot-controller',
+    [
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
+      { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      { apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['get', 'list', 'watch', 'patch'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+    ],
+    'cluster',
+  );
   const kubeconfig = await cluster.serviceAccountKubeconfig('kreboot-bench', 'kreboot-controller');
   const namespace = 'kreboot-bench';
   const selector = 'kreboot-bench=true';
@@ -58,13 +68,26 @@ try {
   const monitor = await startFlightMonitor(cluster.kc, { labelSelector: selector });
 
   const started = Date.now();
-  const controller = await startControllerProcess({ kubeconfigPath: kubeconfig, namespace, dsName: 'kreboot-agent', nodeSelector: selector, args: [`--concurrency=${concurrency}`, '--trigger=node', '--drain-grace-period=0'] });
-  await cluster.waitFor(async () => (await controller.status()).nodes.filter((node) => node.phase === 'done').length === count, { timeoutMs: 20 * 60_000, intervalMs: 200, what: 'all nodes done' });
+  const controller = await startControllerProcess({
+    kubeconfigPath: kubeconfig,
+    namespace,
+    dsName: 'kreboot-agent',
+    nodeSelector: selector,
+    args: [`--concurrency=${concurrency}`, '--trigger=node', '--drain-grace-period=0'],
+  });
+  await cluster.waitFor(async () => (await controller.status()).nodes.filter((node) => node.phase === 'done').length === count, {
+    timeoutMs: 20 * 60_000,
+    intervalMs: 200,
+    what: 'all nodes done',
+  });
   const totalMs = Date.now() - started;
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${controller.proc.pid}/status`, 'utf8'))?.[1]);
 
   // Gaps: from a node's "done" to the next node's "cordoned", from the controller's own log.
-  const transitions = readFileSync(controller.proc.logPath, 'utf8').split('\n').filter((line) => line.includes('"node transition"')).map((line) => JSON.parse(line) as { time: number; node: string; phase: string });
+  const transitions = readFileSync(controller.proc.logPath, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"node transition"'))
+    .map((line) => JSON.parse(line) as { time: number; node: string; phase: string });
   const gaps: number[] = [];
   for (const done of transitions.filter((entry) => entry.phase === 'done')) {
     const next = transitions.find((entry) => entry.phase === 'cordoned' && entry.time >= done.time);
@@ -74,7 +97,12 @@ try {
   await agents.stop();
   await monitor.stop();
 
-  const events = readFileSync(auditLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { verb: string; objectRef?: { resource?: string; subresource?: string }; user: { username: string } });
+  const events = readFileSync(auditLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(
+      (line) => JSON.parse(line) as { verb: string; objectRef?: { resource?: string; subresource?: string }; user: { username: string } },
+    );
   const byKind = new Map<string, number>();
   for (const event of events) {
     if (event.user.username !== controllerUser) continue;
@@ -91,7 +119,11 @@ try {
     nextNodeStartMs: { median: sortedGaps[Math.floor(sortedGaps.length / 2)], max: sortedGaps.at(-1) },
     maxInFlight: monitor.maxInFlight(),
     violations: monitor.violations().length,
-    apiRequests: { total, perRebootedNode: Number((total / count).toFixed(1)), byKind: Object.fromEntries([...byKind.entries()].sort((a, b) => b[1] - a[1])) },
+    apiRequests: {
+      total,
+      perRebootedNode: Number((total / count).toFixed(1)),
+      byKind: Object.fromEntries([...byKind.entries()].sort((a, b) => b[1] - a[1])),
+    },
     controllerRssMb: Number((rssKb / 1024).toFixed(1)),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

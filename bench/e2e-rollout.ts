@@ -23,7 +23,8 @@ try {
       });
       await cluster.waitFor(() => chosen.every((node) => s.progress.firstAt(node, 'done')), { what: 'status API shows done' });
       const totalMs = Date.now() - sentinelAt;
-      const started = (node: string) => s.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))!.at.getTime();
+      const started = (node: string) =>
+        s.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))!.at.getTime();
       const order = [...chosen].sort((a, b) => started(a) - started(b));
       results.push({
         setupMs,
@@ -42,8 +43,28 @@ try {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const row = (label: string, values: number[]) => `| ${label} | ${median(values)} | ${Math.min(...values)}–${Math.max(...values)} |`;
 console.log('| step (ms) | median | range |\n|---|---|---|');
-console.log(row('scenario set-up (nodes, workloads, 5 agents, Prometheus, Alertmanager, controller)', results.map((r) => r.setupMs)));
-console.log(row('sentinel → first node cordoned', results.map((r) => r.firstCordonMs)));
-console.log(row('per node: cordoned → done (drain, reboot 3 s down, verify, uncordon)', results.flatMap((r) => r.cordonToDoneMs)));
-console.log(row('sentinels on 3 nodes → last node back', results.map((r) => r.totalMs)));
+console.log(
+  row(
+    'scenario set-up (nodes, workloads, 5 agents, Prometheus, Alertmanager, controller)',
+    results.map((r) => r.setupMs),
+  ),
+);
+console.log(
+  row(
+    'sentinel → first node cordoned',
+    results.map((r) => r.firstCordonMs),
+  ),
+);
+console.log(
+  row(
+    'per node: cordoned → done (drain, reboot 3 s down, verify, uncordon)',
+    results.flatMap((r) => r.cordonToDoneMs),
+  ),
+);
+console.log(
+  row(
+    'sentinels on 3 nodes → last node back',
+    results.map((r) => r.totalMs),
+  ),
+);
 console.log(JSON.stringify(results));

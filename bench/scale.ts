@@ -25,8 +25,18 @@ import { agentKubeconfig } from '../test/integration/agent/agent-rbac.ts';
 import { createHost, type SimulatedHost } from '../test/e2e/rig/host.ts';
 import type { Status } from '../src/controller/api/status.ts';
 import {
-  applyControllerRbac, BENCH_LABEL, CONTROLLER_NAMESPACE, CONTROLLER_USER, createNodesFast, createWorkloads,
-  nodeNames, podsOn, readyPods, shrinkToRunning, startBenchControlPlane, waitNodesReady,
+  applyControllerRbac,
+  BENCH_LABEL,
+  CONTROLLER_NAMESPACE,
+  CONTROLLER_USER,
+  createNodesFast,
+  createWorkloads,
+  nodeNames,
+  podsOn,
+  readyPods,
+  shrinkToRunning,
+  startBenchControlPlane,
+  waitNodesReady,
 } from './scale/cluster-setup.ts';
 import { createBenchController, WEBHOOK_TOKEN, type BenchController, type MetricsScrape } from './scale/controller.ts';
 import { startNodeAgents, type NodeAgents } from './scale/node-agents.ts';
@@ -94,13 +104,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const result: Record<string, unknown> = { nodes: N, podsWanted: PODS, rebooting: R, controller: ENTRY, startedAt: new Date(wallStart).toISOString() };
+const result: Record<string, unknown> = {
+  nodes: N,
+  podsWanted: PODS,
+  rebooting: R,
+  controller: ENTRY,
+  startedAt: new Date(wallStart).toISOString(),
+};
 const rss: Record<string, number | undefined> = {};
 const cpu: Record<string, number | undefined> = {};
 const cycles: Record<string, HistogramDelta & { cyclesTotal: number; seconds: number }> = {};
 
 function cycleFigures(phase: string, before: MetricsScrape, after: MetricsScrape): void {
-  cycles[phase] = { ...histogramDelta(before.cycles, after.cycles), cyclesTotal: after.cyclesTotal - before.cyclesTotal, seconds: Math.round((after.at - before.at) / 100) / 10 };
+  cycles[phase] = {
+    ...histogramDelta(before.cycles, after.cycles),
+    cyclesTotal: after.cyclesTotal - before.cyclesTotal,
+    seconds: Math.round((after.at - before.at) / 100) / 10,
+  };
 }
 
 async function timedGet(url: string): Promise<{ status: number; bytes: number; ms: number }> {
@@ -119,8 +139,12 @@ async function statusFigures(controller: BenchController): Promise<Record<string
   }
   const med = (xs: number[]) => percentile(xs, 50);
   return {
-    apiBytes: api.at(-1)!.bytes, apiMsMedian: med(api.map((a) => a.ms)), apiMsAll: api.map((a) => a.ms),
-    pageBytes: page.at(-1)!.bytes, pageMsMedian: med(page.map((p) => p.ms)), pageMsAll: page.map((p) => p.ms),
+    apiBytes: api.at(-1)!.bytes,
+    apiMsMedian: med(api.map((a) => a.ms)),
+    apiMsAll: api.map((a) => a.ms),
+    pageBytes: page.at(-1)!.bytes,
+    pageMsMedian: med(page.map((p) => p.ms)),
+    pageMsAll: page.map((p) => p.ms),
   };
 }
 
@@ -132,19 +156,25 @@ async function status(controller: BenchController): Promise<Status> {
 
 /** Leader, and every bench node in the status: the controller has listed and watched them. */
 async function waitSynced(controller: BenchController): Promise<void> {
-  await waitFor(async () => {
-    const s = await status(controller);
-    return s.leader && s.nodesTotal >= N;
-  }, { timeoutMs: 180_000, intervalMs: 1000, what: `the controller leading with ${N} nodes in its status` });
+  await waitFor(
+    async () => {
+      const s = await status(controller);
+      return s.leader && s.nodesTotal >= N;
+    },
+    { timeoutMs: 180_000, intervalMs: 1000, what: `the controller leading with ${N} nodes in its status` },
+  );
 }
 
 const IN_FLIGHT_PHASES = new Set(['cordoned', 'draining', 'rebooting', 'verifying']);
 async function waitQuiet(controller: BenchController, agents: NodeAgents, nodes: readonly string[], timeoutMs: number): Promise<void> {
-  await waitFor(async () => {
-    if (agents.cordonedNow() > 0) return false;
-    if (nodes.some((node) => IN_FLIGHT_PHASES.has(agents.phaseOf(node) ?? ''))) return false;
-    return (await status(controller)).inFlight.length === 0;
-  }, { timeoutMs, intervalMs: 1000, what: 'no node in flight' });
+  await waitFor(
+    async () => {
+      if (agents.cordonedNow() > 0) return false;
+      if (nodes.some((node) => IN_FLIGHT_PHASES.has(agents.phaseOf(node) ?? ''))) return false;
+      return (await status(controller)).inFlight.length === 0;
+    },
+    { timeoutMs, intervalMs: 1000, what: 'no node in flight' },
+  );
 }
 
 function webhookFigures(totalMs: number, answers: Array<{ status: number; ms: number; body: string }>): Record<string, unknown> {
@@ -152,7 +182,14 @@ function webhookFigures(totalMs: number, answers: Array<{ status: number; ms: nu
   for (const answer of answers) statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
   const ms = answers.map((a) => a.ms);
   const round = (x: number | undefined) => (x === undefined ? undefined : Math.round(x));
-  return { count: answers.length, totalMs: Math.round(totalMs), p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)), maxMs: round(percentile(ms, 100)), statuses };
+  return {
+    count: answers.length,
+    totalMs: Math.round(totalMs),
+    p50Ms: round(percentile(ms, 50)),
+    p99Ms: round(percentile(ms, 99)),
+    maxMs: round(percentile(ms, 100)),
+    statuses,
+  };
 }
 
 let controlPlane: ControlPlane | undefined;
@@ -173,13 +210,18 @@ try {
     // The lock DaemonSet (kured's lock annotation lives on it). Its pods are kept off the nodes: one
     // more pod per node would cost set-up time and change nothing the controller does (the drain
     // skips DaemonSet pods).
-    await cluster.createDaemonSet(CONTROLLER_NAMESPACE, 'kreboot-agent', { nodeSelector: { 'kreboot-bench/no-such-node': 'true' }, wait: false });
+    await cluster.createDaemonSet(CONTROLLER_NAMESPACE, 'kreboot-agent', {
+      nodeSelector: { 'kreboot-bench/no-such-node': 'true' },
+      wait: false,
+    });
     return cluster.serviceAccountKubeconfig(CONTROLLER_NAMESPACE, 'kreboot-controller', { expirationSeconds: 6 * 3600 });
   });
 
   const names = nodeNames(N);
   await step(`${N} nodes created (${IN_FLIGHT} in flight)`, () => createNodesFast(cluster, names, IN_FLIGHT));
-  const readyNodes = await step(`${N} nodes Ready (KWOK)`, () => waitNodesReady(cluster, N, 600_000, (ready) => log(`  nodes Ready: ${ready}/${N}`)));
+  const readyNodes = await step(`${N} nodes Ready (KWOK)`, () =>
+    waitNodesReady(cluster, N, 600_000, (ready) => log(`  nodes Ready: ${ready}/${N}`)),
+  );
   result.nodesReady = readyNodes;
 
   const workloads = await step(`workloads: ${PODS} pods in Deployments with PDBs`, () => createWorkloads(cluster, PODS));
@@ -195,10 +237,15 @@ try {
       }
       if (last >= PODS) return last;
       if (Date.now() > deadline) {
-        log(`  pods: only ${last}/${PODS} Ready (Deployment status) after --pods-timeout: scaling each Deployment down to its Running pods`);
+        log(
+          `  pods: only ${last}/${PODS} Ready (Deployment status) after --pods-timeout: scaling each Deployment down to its Running pods`,
+        );
         const running = await shrinkToRunning(cluster);
-        await waitFor(async () => (await readyPods(cluster)) >= running, { timeoutMs: 300_000, intervalMs: 3000, what: `Deployments settled at ${running} Ready pods` })
-          .catch((error: unknown) => log(`  ${(error as Error).message}`));
+        await waitFor(async () => (await readyPods(cluster)) >= running, {
+          timeoutMs: 300_000,
+          intervalMs: 3000,
+          what: `Deployments settled at ${running} Ready pods`,
+        }).catch((error: unknown) => log(`  ${(error as Error).message}`));
         log(`  pods: ${running} Running, the rest removed`);
         return running;
       }
@@ -213,9 +260,18 @@ try {
   const onRebooting = await podsOn(cluster, rebootingNodes);
   const sample = await podsOn(cluster, names.filter((_, i) => i % Math.max(1, Math.floor(N / 50)) === 0).slice(0, 50));
   const spread = Object.values(sample);
-  result.podsPerNode = { rebootingNodes: onRebooting, sampleOf50: { min: Math.min(...spread), p50: percentile(spread, 50), max: Math.max(...spread) } };
+  result.podsPerNode = {
+    rebootingNodes: onRebooting,
+    sampleOf50: { min: Math.min(...spread), p50: percentile(spread, 50), max: Math.max(...spread) },
+  };
   log(`pods on the rebooting nodes: ${JSON.stringify(onRebooting)}; on 50 others: min ${Math.min(...spread)}, max ${Math.max(...spread)}`);
-  const agents = await startNodeAgents(cluster.kc, { nodes: names, realAgentNodes, labelSelector: `${BENCH_LABEL.key}=${BENCH_LABEL.value}`, rebootMs: REBOOT_MS, required: true });
+  const agents = await startNodeAgents(cluster.kc, {
+    nodes: names,
+    realAgentNodes,
+    labelSelector: `${BENCH_LABEL.key}=${BENCH_LABEL.value}`,
+    rebootMs: REBOOT_MS,
+    required: true,
+  });
   cleanups.push(() => agents.stop());
   await step(`agents' reports on ${N - R} idle nodes (one write each, ${IN_FLIGHT} in flight)`, () => agents.reportAll(IN_FLIGHT));
 
@@ -224,25 +280,43 @@ try {
     await step(`${R} real kreboot agents (sentinel set)`, async () => {
       const kubeconfig = await agentKubeconfig(cluster);
       for (const node of rebootingNodes) {
-        const host = await createHost({ node, root: join(dir, 'hosts'), kubeconfig, core: cluster.core, downMs: REBOOT_MS, args: ['--period=1h'] });
+        const host = await createHost({
+          node,
+          root: join(dir, 'hosts'),
+          kubeconfig,
+          core: cluster.core,
+          downMs: REBOOT_MS,
+          args: ['--period=1h'],
+        });
         hosts.push(host);
         cleanups.push(() => host.stop());
         host.requireReboot();
         await host.start();
       }
-      await waitFor(async () => {
-        for (const host of hosts) {
-          const annotations = (await cluster.core.readNode({ name: host.node })).metadata?.annotations ?? {};
-          if (annotations['kreboot.dev/boot-id'] !== host.bootIds[0] || annotations['kreboot.dev/reboot-required'] !== 'true') return false;
-        }
-        return true;
-      }, { timeoutMs: 120_000, intervalMs: 500, what: 'every real agent\'s first report (reboot required)' });
+      await waitFor(
+        async () => {
+          for (const host of hosts) {
+            const annotations = (await cluster.core.readNode({ name: host.node })).metadata?.annotations ?? {};
+            if (annotations['kreboot.dev/boot-id'] !== host.bootIds[0] || annotations['kreboot.dev/reboot-required'] !== 'true')
+              return false;
+          }
+          return true;
+        },
+        { timeoutMs: 120_000, intervalMs: 500, what: "every real agent's first report (reboot required)" },
+      );
     });
   }
 
   const controllerDir = join(dir, 'controller');
   mkdirSync(controllerDir);
-  const controller = await createBenchController({ dir: controllerDir, kubeconfig: controllerKubeconfig, namespace: CONTROLLER_NAMESPACE, dsName: 'kreboot-agent', nodeSelector: `${BENCH_LABEL.key}=${BENCH_LABEL.value}`, entry: ENTRY });
+  const controller = await createBenchController({
+    dir: controllerDir,
+    kubeconfig: controllerKubeconfig,
+    namespace: CONTROLLER_NAMESPACE,
+    dsName: 'kreboot-agent',
+    nodeSelector: `${BENCH_LABEL.key}=${BENCH_LABEL.value}`,
+    entry: ENTRY,
+  });
   cleanups.push(() => controller.stop());
   await step(`controller (${ENTRY}) started and ready`, () => controller.start());
   await step('controller leading with every node in its status', () => waitSynced(controller));
@@ -261,7 +335,12 @@ try {
     const audit = countByKey(readAudit(started.auditLog, CONTROLLER_USER), from, to);
     const perHour = (n: number) => Math.round((n * 3600_000) / (to - from));
     const byKind = Object.fromEntries(Object.entries(audit).map(([key, n]) => [key, perHour(n)]));
-    result.idle = { windowSeconds: (to - from) / 1000, requestsPerHour: perHour(sum(audit)), requestsPerHourWithoutLeases: perHour(sum(countByKey(readAudit(started.auditLog, CONTROLLER_USER), from, to, LEASES))), byKindPerHour: byKind };
+    result.idle = {
+      windowSeconds: (to - from) / 1000,
+      requestsPerHour: perHour(sum(audit)),
+      requestsPerHourWithoutLeases: perHour(sum(countByKey(readAudit(started.auditLog, CONTROLLER_USER), from, to, LEASES))),
+      byKindPerHour: byKind,
+    };
   }
   rss.idle = controller.peakRssMb('idle') ?? controller.peakRssMb('start');
   cpu.idle = controller.cpuSeconds('idle');
@@ -279,11 +358,14 @@ try {
     const from = Date.now();
     const startsAt = new Date().toISOString();
     const sent = await burst(controller.url, WEBHOOK_TOKEN, 'firing', rebootingNodes, IN_FLIGHT, startsAt);
-    await waitFor(() => rebootingNodes.every((node) => agents.phaseOf(node) === 'done'), { timeoutMs: R * 90_000 + 60_000, intervalMs: 200, what: `the ${R} rebooting nodes done` })
-      .catch((error: unknown) => {
-        log(`rollout: ${(error as Error).message}; phases: ${rebootingNodes.map((n) => `${n}=${agents.phaseOf(n)}`).join(' ')}`);
-        throw error;
-      });
+    await waitFor(() => rebootingNodes.every((node) => agents.phaseOf(node) === 'done'), {
+      timeoutMs: R * 90_000 + 60_000,
+      intervalMs: 200,
+      what: `the ${R} rebooting nodes done`,
+    }).catch((error: unknown) => {
+      log(`rollout: ${(error as Error).message}; phases: ${rebootingNodes.map((n) => `${n}=${agents.phaseOf(n)}`).join(' ')}`);
+      throw error;
+    });
     const to = Date.now();
     const after = await controller.metrics();
     cycleFigures('rollout', before, after);
@@ -310,10 +392,25 @@ try {
       seconds: (to - from) / 1000,
       secondsPerNode: Math.round((to - from) / R) / 1000,
       firstWebhookToFirstCordonMs: firstCordon === undefined ? undefined : firstCordon - from,
-      gapDoneToNextCordonMs: { p50: percentile(gaps, 50), max: percentile(gaps, 100), samples: gaps.length, source: 'controller log: done → next cordoned' },
-      gapUncordonToNextCordonMs: { p50: percentile(watchGaps, 50), max: percentile(watchGaps, 100), samples: watchGaps.length, source: 'node watch' },
+      gapDoneToNextCordonMs: {
+        p50: percentile(gaps, 50),
+        max: percentile(gaps, 100),
+        samples: gaps.length,
+        source: 'controller log: done → next cordoned',
+      },
+      gapUncordonToNextCordonMs: {
+        p50: percentile(watchGaps, 50),
+        max: percentile(watchGaps, 100),
+        samples: watchGaps.length,
+        source: 'node watch',
+      },
       maxCordonedAtOnce: agents.maxCordoned(),
-      apiRequests: { total, perRebootedNode: Math.round((total / R) * 10) / 10, byKind: audit, note: 'leases excluded, whole rollout window' },
+      apiRequests: {
+        total,
+        perRebootedNode: Math.round((total / R) * 10) / 10,
+        byKind: audit,
+        note: 'leases excluded, whole rollout window',
+      },
       reboots: hosts.map((h) => ({ node: h.node, reboots: h.reboots })),
     };
   }
@@ -405,7 +502,10 @@ try {
 
   result.controllerRssMb = rss;
   result.controllerCpuSeconds = cpu;
-  result.decisionCycles = { ...cycles, buckets: 'le 5, 10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30 s: p50/p99/max are the bucket upper bounds; mean is exact' };
+  result.decisionCycles = {
+    ...cycles,
+    buckets: 'le 5, 10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30 s: p50/p99/max are the bucket upper bounds; mean is exact',
+  };
   result.maxCordonedAtOnce = agents.maxCordoned();
   result.controllerLogLevels = countLogLevels(controller);
   result.setupSeconds = setup;
@@ -414,7 +514,8 @@ try {
   if (flags.json) {
     writeFileSync(flags.json, `${JSON.stringify(result, null, 2)}\n`);
     // The controller's own logs, for whoever reads the figures (transitions, warnings).
-    for (const [i, path] of controller.logPaths().entries()) copyFileSync(path, `${flags.json.replace(/\.json$/, '')}.controller-${i + 1}.log`);
+    for (const [i, path] of controller.logPaths().entries())
+      copyFileSync(path, `${flags.json.replace(/\.json$/, '')}.controller-${i + 1}.log`);
   }
 } catch (error) {
   exitCode = 1;
@@ -459,40 +560,79 @@ function printTable(r: Record<string, unknown>): void {
   };
   const rows: Array<[string, string]> = [
     ['nodes / pods Running / rebooting (real agents)', `${N} / ${v('workloads.podsRunning')} of ${PODS} / ${R}`],
-    ['pods per node: on the rebooting nodes / 50 others (min, p50, max)', `${Object.values((get('podsPerNode.rebootingNodes') as Record<string, number> | undefined) ?? {}).join(' ')} / ${v('podsPerNode.sampleOf50')}`],
-    ['controller', ENTRY === 'dist' ? `node ${imageNodeFlags().join(' ')} dist/kreboot.cjs controller (NODE_ENV=production)` : 'node src/cli.ts controller'],
+    [
+      'pods per node: on the rebooting nodes / 50 others (min, p50, max)',
+      `${Object.values((get('podsPerNode.rebootingNodes') as Record<string, number> | undefined) ?? {}).join(' ')} / ${v('podsPerNode.sampleOf50')}`,
+    ],
+    [
+      'controller',
+      ENTRY === 'dist'
+        ? `node ${imageNodeFlags().join(' ')} dist/kreboot.cjs controller (NODE_ENV=production)`
+        : 'node src/cli.ts controller',
+    ],
     ['RSS peak idle after sync', `${v('controllerRssMb.idle')} MB`],
     ['RSS peak during rollout', `${v('controllerRssMb.rollout')} MB`],
     [`RSS peak, ${N} one-node webhooks + ${WINDOW_S} s`, `${v('controllerRssMb.burst')} MB`],
-    [`RSS peak, one ${N}-node payload + ${WINDOW_S} s (fresh process; before: ${v('controllerRssMb.payloadBaseline')} MB)`, `${v('controllerRssMb.payload')} MB`],
-    ['CPU s idle / rollout / burst / payload', `${v('controllerCpuSeconds.idle')} / ${v('controllerCpuSeconds.rollout')} / ${v('controllerCpuSeconds.burst')} / ${v('controllerCpuSeconds.payload')}`],
-    [`burst: ${N} webhooks, ${IN_FLIGHT} in flight: total / p50 / p99 / max`, `${v('burst.webhooks.totalMs')} / ${v('burst.webhooks.p50Ms')} / ${v('burst.webhooks.p99Ms')} / ${v('burst.webhooks.maxMs')} ms; statuses ${v('burst.webhooks.statuses')}; accepted ${v('burst.accepted')}`],
+    [
+      `RSS peak, one ${N}-node payload + ${WINDOW_S} s (fresh process; before: ${v('controllerRssMb.payloadBaseline')} MB)`,
+      `${v('controllerRssMb.payload')} MB`,
+    ],
+    [
+      'CPU s idle / rollout / burst / payload',
+      `${v('controllerCpuSeconds.idle')} / ${v('controllerCpuSeconds.rollout')} / ${v('controllerCpuSeconds.burst')} / ${v('controllerCpuSeconds.payload')}`,
+    ],
+    [
+      `burst: ${N} webhooks, ${IN_FLIGHT} in flight: total / p50 / p99 / max`,
+      `${v('burst.webhooks.totalMs')} / ${v('burst.webhooks.p50Ms')} / ${v('burst.webhooks.p99Ms')} / ${v('burst.webhooks.maxMs')} ms; statuses ${v('burst.webhooks.statuses')}; accepted ${v('burst.accepted')}`,
+    ],
     ['burst: first webhook → first cordon', `${v('burst.firstWebhookToFirstCordonMs')} ms`],
     [`burst + ${WINDOW_S} s: controller API requests (no leases)`, `${v('burst.apiRequests.total')}  ${v('burst.apiRequests.byKind')}`],
     [`one payload (${v('payload.bytes')} bytes): status / time`, `${v('payload.status')} / ${v('payload.ms')} ms`],
     ['one payload: answer', v('payload.answer')],
     ['one payload: first webhook → first cordon', `${v('payload.firstWebhookToFirstCordonMs')} ms`],
-    [`one payload + ${WINDOW_S} s: controller API requests (no leases)`, `${v('payload.apiRequests.total')}  ${v('payload.apiRequests.byKind')}`],
+    [
+      `one payload + ${WINDOW_S} s: controller API requests (no leases)`,
+      `${v('payload.apiRequests.total')}  ${v('payload.apiRequests.byKind')}`,
+    ],
     ['decision cycles, idle', cyc('idle')],
     ['decision cycles, rollout', cyc('rollout')],
     ['decision cycles, burst + window', cyc('burst')],
     ['decision cycles, payload + window', cyc('payload')],
     [`rollout of ${R}: total / per node`, `${v('rollout.seconds')} s / ${v('rollout.secondsPerNode')} s`],
     ['rollout: first webhook → first cordon', `${v('rollout.firstWebhookToFirstCordonMs')} ms`],
-    ['rollout: done → next cordoned p50 / max (controller log)', `${v('rollout.gapDoneToNextCordonMs.p50')} / ${v('rollout.gapDoneToNextCordonMs.max')} ms (${v('rollout.gapDoneToNextCordonMs.samples')} gaps)`],
-    ['rollout: uncordon → next cordon p50 / max (node watch)', `${v('rollout.gapUncordonToNextCordonMs.p50')} / ${v('rollout.gapUncordonToNextCordonMs.max')} ms`],
+    [
+      'rollout: done → next cordoned p50 / max (controller log)',
+      `${v('rollout.gapDoneToNextCordonMs.p50')} / ${v('rollout.gapDoneToNextCordonMs.max')} ms (${v('rollout.gapDoneToNextCordonMs.samples')} gaps)`,
+    ],
+    [
+      'rollout: uncordon → next cordon p50 / max (node watch)',
+      `${v('rollout.gapUncordonToNextCordonMs.p50')} / ${v('rollout.gapUncordonToNextCordonMs.max')} ms`,
+    ],
     ['API requests per rebooted node (no leases)', `${v('rollout.apiRequests.perRebootedNode')}  ${v('rollout.apiRequests.byKind')}`],
-    ['idle API requests per hour (all / without leases)', `${v('idle.requestsPerHour')} / ${v('idle.requestsPerHourWithoutLeases')}  ${v('idle.byKindPerHour')}`],
+    [
+      'idle API requests per hour (all / without leases)',
+      `${v('idle.requestsPerHour')} / ${v('idle.requestsPerHourWithoutLeases')}  ${v('idle.byKindPerHour')}`,
+    ],
     ['GET /api/v1/status idle: bytes / median ms', `${v('statusIdle.apiBytes')} / ${v('statusIdle.apiMsMedian')} ms`],
     ['GET / (page) idle: bytes / median ms', `${v('statusIdle.pageBytes')} / ${v('statusIdle.pageMsMedian')} ms`],
-    [`GET /api/v1/status after the burst: bytes / median ms`, `${v('statusAfterBurst.apiBytes')} / ${v('statusAfterBurst.apiMsMedian')} ms`],
+    [
+      `GET /api/v1/status after the burst: bytes / median ms`,
+      `${v('statusAfterBurst.apiBytes')} / ${v('statusAfterBurst.apiMsMedian')} ms`,
+    ],
     [`GET / after the burst: bytes / median ms`, `${v('statusAfterBurst.pageBytes')} / ${v('statusAfterBurst.pageMsMedian')} ms`],
     ['max nodes cordoned at once (watch)', v('maxCordonedAtOnce')],
-    ['set-up steps (s)', Object.entries(setup).map(([k, s]) => `${k}: ${s}`).join('; ')],
+    [
+      'set-up steps (s)',
+      Object.entries(setup)
+        .map(([k, s]) => `${k}: ${s}`)
+        .join('; '),
+    ],
     ['bench wall time', `${v('wallSeconds')} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  process.stdout.write(`\n## kreboot scale bench: ${N} nodes (${new Date().toISOString()})\n\n| figure | value |\n|${'-'.repeat(width + 2)}|---|\n`);
+  process.stdout.write(
+    `\n## kreboot scale bench: ${N} nodes (${new Date().toISOString()})\n\n| figure | value |\n|${'-'.repeat(width + 2)}|---|\n`,
+  );
   for (const [k, value] of rows) process.stdout.write(`| ${k.padEnd(width)} | ${value.replaceAll('|', '/')} |\n`);
   process.stdout.write('\n');
 }

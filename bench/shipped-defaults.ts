@@ -29,14 +29,16 @@ import { startCluster, type Cluster } from '../test/harness/cluster.ts';
 import { startControlPlane } from '../test/harness/control-plane.ts';
 import { startScenario, type Scenario } from '../test/e2e/rig/scenario.ts';
 
-const { values } = parseArgs({ options: {
-  modes: { type: 'string', default: 'node,alert,rig' },
-  nodes: { type: 'string', default: '5' },
-  reboot: { type: 'string', default: '3' },
-  down: { type: 'string', default: '60' },
-  idle: { type: 'string', default: '360' },
-  'idle-others': { type: 'string', default: '60' },
-} });
+const { values } = parseArgs({
+  options: {
+    modes: { type: 'string', default: 'node,alert,rig' },
+    nodes: { type: 'string', default: '5' },
+    reboot: { type: 'string', default: '3' },
+    down: { type: 'string', default: '60' },
+    idle: { type: 'string', default: '360' },
+    'idle-others': { type: 'string', default: '60' },
+  },
+});
 type Mode = 'node' | 'alert' | 'rig';
 const modes = values.modes.split(',') as Mode[];
 const nodeCount = Number(values.nodes);
@@ -48,14 +50,17 @@ const idleMs = (index: number) => Number(index === 0 ? values.idle : values['idl
 // Metadata-level audit of every ServiceAccount (the controller's and the agents'), nothing else.
 const auditDir = mkdtempSync(join(tmpdir(), 'kreboot-audit-'));
 const auditLog = join(auditDir, 'audit.log');
-writeFileSync(join(auditDir, 'policy.yaml'), `apiVersion: audit.k8s.io/v1
+writeFileSync(
+  join(auditDir, 'policy.yaml'),
+  `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
   - level: Metadata
     userGroups: ["system:serviceaccounts"]
   - level: None
-`);
+`,
+);
 
 const CONTROLLER_RULES = [
   { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
@@ -91,7 +96,8 @@ function countRequests(controllerUser: string, agentPrefix: string, from: number
     const key = `${event.verb} ${event.objectRef?.resource ?? '?'}${event.objectRef?.subresource ? `/${event.objectRef.subresource}` : ''}`;
     counts[who].set(key, (counts[who].get(key) ?? 0) + 1);
   }
-  const total = (map: Map<string, number>, leases: boolean) => [...map].filter(([key]) => key.endsWith(' leases') === leases).reduce((sum, [, n]) => sum + n, 0);
+  const total = (map: Map<string, number>, leases: boolean) =>
+    [...map].filter(([key]) => key.endsWith(' leases') === leases).reduce((sum, [, n]) => sum + n, 0);
   return {
     controller: total(counts.controller, false),
     controllerLeases: total(counts.controller, true),
@@ -131,9 +137,13 @@ async function runMode(cluster: Cluster, mode: Mode, idleForMs: number) {
       process.stderr.write(`${await s.report()}\n`);
       throw error;
     });
-    await cluster.waitFor(() => chosen.every((node) => s.progress.firstAt(node, 'done')), { what: 'status API shows done', timeoutMs: 60_000 });
+    await cluster.waitFor(() => chosen.every((node) => s.progress.firstAt(node, 'done')), {
+      what: 'status API shows done',
+      timeoutMs: 60_000,
+    });
     const doneAt = Date.now();
-    const started = (node: string) => s.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))!.at.getTime();
+    const started = (node: string) =>
+      s.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))!.at.getTime();
     const finished = (node: string) => s.progress.firstAt(node, 'done')!.getTime();
     const order = [...chosen].sort((a, b) => started(a) - started(b));
     const gaps = order.slice(1).map((node, i) => started(node) - finished(order[i]!));
@@ -175,7 +185,14 @@ async function runMode(cluster: Cluster, mode: Mode, idleForMs: number) {
   }
 }
 
-const controlPlane = await startControlPlane({ extraApiServerArgs: [`--audit-policy-file=${join(auditDir, 'policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json', '--audit-log-mode=blocking'] });
+const controlPlane = await startControlPlane({
+  extraApiServerArgs: [
+    `--audit-policy-file=${join(auditDir, 'policy.yaml')}`,
+    `--audit-log-path=${auditLog}`,
+    '--audit-log-format=json',
+    '--audit-log-mode=blocking',
+  ],
+});
 process.env[CLUSTER_ENV] = join(controlPlane.info.dir, 'cluster.json');
 const cluster = await startCluster();
 const results: Awaited<ReturnType<typeof runMode>>[] = [];
@@ -189,7 +206,8 @@ try {
 const s = (ms: number) => (ms / 1000).toFixed(1);
 console.log(`${nodeCount} nodes, ${rebootCount} rebooted at concurrency 1, each down ${s(downMs)} s\n`);
 console.log(`| | ${results.map((r) => r.mode).join(' | ')} |\n|---|${results.map(() => '---|').join('')}`);
-const row = (label: string, cell: (r: (typeof results)[number]) => string) => console.log(`| ${label} | ${results.map(cell).join(' | ')} |`);
+const row = (label: string, cell: (r: (typeof results)[number]) => string) =>
+  console.log(`| ${label} | ${results.map(cell).join(' | ')} |`);
 row('sentinel → first cordon (s)', (r) => s(r.sentinelToFirstCordonMs));
 row('per node: cordon → done (s)', (r) => r.cordonToDoneMs.map(s).join(', '));
 row('previous done → next cordon (s)', (r) => r.nextNodeStartMs.map(s).join(', '));

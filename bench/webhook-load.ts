@@ -22,20 +22,41 @@ const NODES = 50;
 function payload(): string {
   const alerts = Array.from({ length: NODES }, (_, i) => ({
     status: 'firing',
-    labels: { alertname: 'RebootRequired', node: `node-${i}`, instance: `10.0.${i >> 8}.${i & 255}:9100`, job: 'kreboot-agent', severity: 'info' },
+    labels: {
+      alertname: 'RebootRequired',
+      node: `node-${i}`,
+      instance: `10.0.${i >> 8}.${i & 255}:9100`,
+      job: 'kreboot-agent',
+      severity: 'info',
+    },
     annotations: { summary: `node-${i} needs a reboot`, description: 'The sentinel /var/run/reboot-required is present.' },
     startsAt: '2026-11-26T10:00:00.000Z',
     endsAt: '0001-01-01T00:00:00Z',
     generatorURL: 'http://prometheus:9090/graph?g0.expr=kured_reboot_required+%3E+0',
     fingerprint: (0x1000000 + i).toString(16),
   }));
-  return JSON.stringify({ version: '4', groupKey: '{}:{alertname="RebootRequired"}', truncatedAlerts: 0, status: 'firing', receiver: 'kreboot', groupLabels: { alertname: 'RebootRequired' }, commonLabels: { alertname: 'RebootRequired' }, commonAnnotations: {}, externalURL: 'http://alertmanager:9093', alerts });
+  return JSON.stringify({
+    version: '4',
+    groupKey: '{}:{alertname="RebootRequired"}',
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'kreboot',
+    groupLabels: { alertname: 'RebootRequired' },
+    commonLabels: { alertname: 'RebootRequired' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts,
+  });
 }
 
 // ---------- server child ----------
 async function server(): Promise<void> {
   const [{ default: express }, { pino }, { Registry }, { createAlertsRouter }, { createAuthenticator }] = await Promise.all([
-    import('express'), import('pino'), import('prom-client'), import('../src/intake/alerts-router.ts'), import('../src/auth/authenticator.ts'),
+    import('express'),
+    import('pino'),
+    import('prom-client'),
+    import('../src/intake/alerts-router.ts'),
+    import('../src/auth/authenticator.ts'),
   ]);
   const pending = new Set<string>();
   const sink = {
@@ -47,9 +68,22 @@ async function server(): Promise<void> {
       return pending.delete(node) ? ('withdrawn' as const) : ('not-pending' as const);
     },
   };
-  const config = { webhook: { auth: 'auto' as const, tokenFile: '', username: '', passwordFile: '', bodyLimitBytes: 1024 * 1024 }, rebootAlert: /^RebootRequired$/, remediationAlert: undefined, alertNodeLabels: ['node', 'instance', 'kubernetes_node', 'nodename'] };
+  const config = {
+    webhook: { auth: 'auto' as const, tokenFile: '', username: '', passwordFile: '', bodyLimitBytes: 1024 * 1024 },
+    rebootAlert: /^RebootRequired$/,
+    remediationAlert: undefined,
+    alertNodeLabels: ['node', 'instance', 'kubernetes_node', 'nodename'],
+  };
   const app = express();
-  app.use(createAlertsRouter({ config, sink, log: pino({ level: 'info' }, createWriteStream('/dev/null')), registry: new Registry(), auth: createAuthenticator({ token: TOKEN }) }));
+  app.use(
+    createAlertsRouter({
+      config,
+      sink,
+      log: pino({ level: 'info' }, createWriteStream('/dev/null')),
+      registry: new Registry(),
+      auth: createAuthenticator({ token: TOKEN }),
+    }),
+  );
   const srv = app.listen(0, '127.0.0.1', () => process.send!({ port: (srv.address() as { port: number }).port }));
   process.on('message', (m) => {
     if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
@@ -58,14 +92,32 @@ async function server(): Promise<void> {
 }
 
 // ---------- load generation ----------
-interface Stats { sent: number; ok: number; codes: Record<string, number>; latencies: number[]; errors: number; skipped: number; seconds: number }
+interface Stats {
+  sent: number;
+  ok: number;
+  codes: Record<string, number>;
+  latencies: number[];
+  errors: number;
+  skipped: number;
+  seconds: number;
+}
 
 function send(agent: Agent, port: number, body: string, token: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/v1/alerts', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/alerts',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -116,16 +168,18 @@ async function closedLoop(port: number, concurrency: number, seconds: number, bo
   const stats: Stats = { sent: 0, ok: 0, codes: {}, latencies: [], errors: 0, skipped: 0, seconds };
   const end = performance.now() + seconds * 1000;
   const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      stats.sent++;
-      const code = await send(agent, port, body, TOKEN).catch(() => 0);
-      stats.codes[code] = (stats.codes[code] ?? 0) + 1;
-      if (code === 200) stats.ok++;
-      stats.latencies.push(performance.now() - t);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        stats.sent++;
+        const code = await send(agent, port, body, TOKEN).catch(() => 0);
+        stats.codes[code] = (stats.codes[code] ?? 0) + 1;
+        if (code === 200) stats.ok++;
+        stats.latencies.push(performance.now() - t);
+      }
+    }),
+  );
   stats.seconds = (performance.now() - start) / 1000;
   agent.destroy();
   return stats;
@@ -137,7 +191,19 @@ function pct(sorted: number[], p: number): number {
 
 function summary(name: string, s: Stats, serverCpu?: number) {
   const sorted = [...s.latencies].sort((a, b) => a - b);
-  return { phase: name, 'server cpu %': serverCpu === undefined ? '' : +serverCpu.toFixed(0), sent: s.sent, 'req/s': +(s.sent / s.seconds).toFixed(0), codes: JSON.stringify(s.codes), errors: s.errors, skipped: s.skipped, 'p50 ms': +pct(sorted, 50).toFixed(2), 'p90 ms': +pct(sorted, 90).toFixed(2), 'p99 ms': +pct(sorted, 99).toFixed(2), 'max ms': +(sorted.at(-1) ?? NaN).toFixed(2) };
+  return {
+    phase: name,
+    'server cpu %': serverCpu === undefined ? '' : +serverCpu.toFixed(0),
+    sent: s.sent,
+    'req/s': +(s.sent / s.seconds).toFixed(0),
+    codes: JSON.stringify(s.codes),
+    errors: s.errors,
+    skipped: s.skipped,
+    'p50 ms': +pct(sorted, 50).toFixed(2),
+    'p90 ms': +pct(sorted, 90).toFixed(2),
+    'p99 ms': +pct(sorted, 99).toFixed(2),
+    'max ms': +(sorted.at(-1) ?? NaN).toFixed(2),
+  };
 }
 
 // ---------- flood child ----------
@@ -151,7 +217,18 @@ async function startChild(args: string[]): Promise<ChildProcess> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '200' }, flood: { type: 'string', default: '1000' }, role: { type: 'string' }, port: { type: 'string' }, 'flood-body': { type: 'string', default: 'full' }, nice: { type: 'string', default: 'true' }, rounds: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '200' },
+      flood: { type: 'string', default: '1000' },
+      role: { type: 'string' },
+      port: { type: 'string' },
+      'flood-body': { type: 'string', default: 'full' },
+      nice: { type: 'string', default: 'true' },
+      rounds: { type: 'string', default: '3' },
+    },
+  });
   const seconds = Number(values.seconds);
   const rate = Number(values.rate);
   const floodRate = Number(values.flood);
@@ -174,11 +251,15 @@ async function main(): Promise<void> {
     const stats = await run();
     return [stats, ((await cpu()) - before) / 10 / (performance.now() - t)];
   };
-  console.log(`server pid ${srv.pid} on 127.0.0.1:${port}; payload ${NODES} alerts, ${Buffer.byteLength(body)} bytes; node ${process.version}`);
+  console.log(
+    `server pid ${srv.pid} on 127.0.0.1:${port}; payload ${NODES} alerts, ${Buffer.byteLength(body)} bytes; node ${process.version}`,
+  );
   try {
     const rows = [];
     await openLoop(port, rate, 2, TOKEN, body, 200); // warm-up (JIT, connections)
-    rows.push(summary('max throughput (16 conns, closed loop)', ...(await measured(() => closedLoop(port, 16, Math.min(seconds, 5), body)))));
+    rows.push(
+      summary('max throughput (16 conns, closed loop)', ...(await measured(() => closedLoop(port, 16, Math.min(seconds, 5), body)))),
+    );
     // Interleaved rounds (without, with the flood) so background load on the shared machine hits
     // both sides alike; the pooled latencies of each side are compared.
     const quiet: Stats[] = [];
@@ -188,7 +269,18 @@ async function main(): Promise<void> {
       const [q, qCpu] = await measured(() => openLoop(port, rate, seconds, TOKEN, body, 200));
       quiet.push(q);
       rows.push(summary(`round ${round}: authorized ${rate}/s`, q, qCpu));
-      const flooder = await startChild(['--role', 'flood', '--port', String(port), '--flood', String(floodRate), '--seconds', String(seconds + 1), '--flood-body', values['flood-body']!]);
+      const flooder = await startChild([
+        '--role',
+        'flood',
+        '--port',
+        String(port),
+        '--flood',
+        String(floodRate),
+        '--seconds',
+        String(seconds + 1),
+        '--flood-body',
+        values['flood-body']!,
+      ]);
       // The flooder runs at the lowest CPU priority: on this 2-core machine it stands in for a
       // client on another host, and should take CPU from nobody (its achieved rate is reported).
       if (values.nice !== 'false') setPriority(flooder.pid!, 19);

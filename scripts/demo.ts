@@ -16,7 +16,9 @@ import { BUDGETS } from '../test/e2e/rig/workloads.ts';
 const keep = process.argv.includes('--keep');
 const zoned = process.argv.includes('--zones');
 const ZONE_ARGS = ['--concurrency=3', '--max-unavailable-per-zone=1'];
-const color = process.stdout.isTTY ? (code: number, text: string) => `\u001b[${code}m${text}\u001b[0m` : (_code: number, text: string) => text;
+const color = process.stdout.isTTY
+  ? (code: number, text: string) => `\u001b[${code}m${text}\u001b[0m`
+  : (_code: number, text: string) => text;
 const began = Date.now();
 const elapsed = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
 const say = (text: string) => process.stdout.write(`${text}\n`);
@@ -37,7 +39,14 @@ process.on('SIGINT', () => void shutdown(130));
 process.on('SIGTERM', () => void shutdown(143));
 
 try {
-  say(color(1, zoned ? 'kreboot demo: six nodes in three zones all need a reboot; concurrency 3, at most one per zone' : 'kreboot demo: a local Kubernetes control plane, five nodes, three need a reboot'));
+  say(
+    color(
+      1,
+      zoned
+        ? 'kreboot demo: six nodes in three zones all need a reboot; concurrency 3, at most one per zone'
+        : 'kreboot demo: a local Kubernetes control plane, five nodes, three need a reboot',
+    ),
+  );
   say(`[${elapsed()}] starting etcd, kube-apiserver, controller-manager, scheduler and KWOK on 127.0.0.1`);
   cluster = await startCluster();
   scenario = await startScenario(cluster, {
@@ -45,7 +54,8 @@ try {
     onStep: (step) => say(`[${elapsed()}] starting ${step}`),
     onTransition: (t) => say(`${formatTransition(t)}`),
     onHostEvent: (e) => {
-      if (e.what !== 'agent started' || scenario) say(color(2, `${e.at.toISOString().slice(11, 23)}  ${e.node.padEnd(16)} host: ${e.what}`));
+      if (e.what !== 'agent started' || scenario)
+        say(color(2, `${e.at.toISOString().slice(11, 23)}  ${e.node.padEnd(16)} host: ${e.what}`));
     },
   });
   const s = scenario;
@@ -68,11 +78,17 @@ try {
   const order = [...chosen].sort((a, b) => s.progress.firstAt(a, 'done')!.getTime() - s.progress.firstAt(b, 'done')!.getTime());
   for (const node of order) {
     const host = s.host(node);
-    const started = s.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))?.at.getTime() ?? sentinelAt;
+    const started =
+      s.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))?.at.getTime() ??
+      sentinelAt;
     const zone = zoned ? ` [${(await cluster.core.readNode({ name: node })).metadata?.labels?.['topology.kubernetes.io/zone']}]` : '';
-    say(`  ${node}${zone}: rebooted (boot ID ${host.bootIds[0]} → ${host.bootIds.at(-1)}), ${((s.progress.firstAt(node, 'done')!.getTime() - started) / 1000).toFixed(1)} s from cordon to uncordoned`);
+    say(
+      `  ${node}${zone}: rebooted (boot ID ${host.bootIds[0]} → ${host.bootIds.at(-1)}), ${((s.progress.firstAt(node, 'done')!.getTime() - started) / 1000).toFixed(1)} s from cordon to uncordoned`,
+    );
   }
-  say(`  nodes rebooted: ${order.length} of ${s.nodes.length}, ${zoned ? 'zones in parallel, one node per zone at a time' : 'one at a time'} (most in flight at once: ${s.progress.maxInFlight()})`);
+  say(
+    `  nodes rebooted: ${order.length} of ${s.nodes.length}, ${zoned ? 'zones in parallel, one node per zone at a time' : 'one at a time'} (most in flight at once: ${s.progress.maxInFlight()})`,
+  );
   say(`  total time: ${(rolloutMs / 1000).toFixed(1)} s from the sentinels to the last node back; ${elapsed()} including set-up`);
   const worst = BUDGETS.map((b) => `${b.app} ${s.budgets.minimumReady.get(b.app)} of ${b.replicas} (budget: ${b.minReady})`).join(', ');
   say(`  fewest Ready pods seen (sampled every 200 ms): ${worst}`);

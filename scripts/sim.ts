@@ -23,7 +23,12 @@ if (!isMainThread) {
   const { seeds } = workerData as { seeds: number[] };
   for (const seed of seeds) {
     const result = await runSimulation({ seed });
-    const outcome: Outcome = { seed, steps: result.steps, reboots: result.rebootsStarted, ...(result.violation ? { failure: `${result.violation.check} violated: ${result.violation.detail}` } : {}) };
+    const outcome: Outcome = {
+      seed,
+      steps: result.steps,
+      reboots: result.rebootsStarted,
+      ...(result.violation ? { failure: `${result.violation.check} violated: ${result.violation.detail}` } : {}),
+    };
     parentPort!.postMessage(outcome);
   }
 } else {
@@ -99,7 +104,12 @@ async function main(): Promise<void> {
   if (workers === 1) {
     for (let seed = first; seed < first + runs; seed++) {
       const result = await runSimulation({ seed });
-      const outcome: Outcome = { seed, steps: result.steps, reboots: result.rebootsStarted, ...(result.violation ? { failure: `${result.violation.check} violated: ${result.violation.detail}` } : {}) };
+      const outcome: Outcome = {
+        seed,
+        steps: result.steps,
+        reboots: result.rebootsStarted,
+        ...(result.violation ? { failure: `${result.violation.check} violated: ${result.violation.detail}` } : {}),
+      };
       if (!record(outcome)) break;
     }
   } else {

@@ -9,7 +9,11 @@ export const success = <T>(value: T): Result<T> => ({ ok: true, value });
 export const failure = <T = never>(error: string): Result<T> => ({ ok: false, error });
 
 /** Parses every text; the problems name the flag, so a bad value is reported with the others. */
-export function collectAll<T>(texts: readonly string[], flag: string, parse: (text: string) => Result<T>): { values: T[]; problems: string[] } {
+export function collectAll<T>(
+  texts: readonly string[],
+  flag: string,
+  parse: (text: string) => Result<T>,
+): { values: T[]; problems: string[] } {
   const values: T[] = [];
   const problems: string[] = [];
   for (const text of texts) {

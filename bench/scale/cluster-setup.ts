@@ -26,31 +26,45 @@ export const APPS_NAMESPACE = 'bench-apps';
 export async function startBenchControlPlane(dir: string): Promise<{ controlPlane: ControlPlane; auditLog: string }> {
   const policy = join(dir, 'audit-policy.yaml');
   const auditLog = join(dir, 'audit.log');
-  writeFileSync(policy, `apiVersion: audit.k8s.io/v1
+  writeFileSync(
+    policy,
+    `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived, ResponseStarted]
 rules:
   - level: Metadata
     users: ["${CONTROLLER_USER}"]
   - level: None
-`);
+`,
+  );
   const kwokConfig = join(dir, 'kwok-options.yaml');
-  writeFileSync(kwokConfig, `apiVersion: config.kwok.x-k8s.io/v1alpha1
+  writeFileSync(
+    kwokConfig,
+    `apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokConfiguration
 options:
   podPlayStageParallelism: 32
   nodePlayStageParallelism: 16
   nodeLeaseParallelism: 4
   podsOnNodeSyncParallelism: 4
-`);
+`,
+  );
   const controlPlane = await startControlPlane({
     extraApiServerArgs: [
-      `--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json',
+      `--audit-policy-file=${policy}`,
+      `--audit-log-path=${auditLog}`,
+      '--audit-log-format=json',
       // Room for the set-up's bursts (node, pod and report writes) next to the controller's requests.
-      '--max-requests-inflight=800', '--max-mutating-requests-inflight=400',
+      '--max-requests-inflight=800',
+      '--max-mutating-requests-inflight=400',
     ],
     // Default client rates (20 and 50 QPS) would take 40 and 17 minutes to create and bind 50,000 pods.
-    extraControllerManagerArgs: ['--kube-api-qps=400', '--kube-api-burst=800', '--concurrent-replicaset-syncs=10', '--node-monitor-grace-period=30m'],
+    extraControllerManagerArgs: [
+      '--kube-api-qps=400',
+      '--kube-api-burst=800',
+      '--concurrent-replicaset-syncs=10',
+      '--node-monitor-grace-period=30m',
+    ],
     // A lease renewed every 5 minutes instead of every 10 s; the node lifecycle controller's grace
     // period above is longer, so nodes stay Ready.
     // KWOK plays 4 stages at a time by default (measured: ~15 pods marked Running a second while
@@ -74,7 +88,9 @@ async function replaceScheduler(controlPlane: ControlPlane, dir: string): Promis
   if (index < 0) throw new Error('no kube-scheduler in the control plane');
   await processes[index]!.stop();
   const config = join(dir, 'kube-scheduler.yaml');
-  writeFileSync(config, `apiVersion: kubescheduler.config.k8s.io/v1
+  writeFileSync(
+    config,
+    `apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection:
   kubeconfig: ${join(controlPlane.info.dir, 'kube-scheduler.kubeconfig')}
@@ -84,18 +100,28 @@ leaderElection:
   leaderElect: false
 enableProfiling: false
 percentageOfNodesToScore: 1
-`);
+`,
+  );
   // In the control plane's own list, so its stop() ends it too.
-  processes[index] = startProcess('kube-scheduler', binary('kube-scheduler'), [`--config=${config}`, '--secure-port=0'], { logDir: join(controlPlane.info.dir, 'logs') });
+  processes[index] = startProcess('kube-scheduler', binary('kube-scheduler'), [`--config=${config}`, '--secure-port=0'], {
+    logDir: join(controlPlane.info.dir, 'logs'),
+  });
 }
 
 /** deploy/base's namespace and controller RBAC, applied as they ship. */
 export function applyControllerRbac(kubeconfig: string): void {
-  execFileSync(binary('kubectl'), [
-    `--kubeconfig=${kubeconfig}`, 'apply',
-    '-f', join(REPO_ROOT, 'deploy/base/namespace.yaml'),
-    '-f', join(REPO_ROOT, 'deploy/base/controller-rbac.yaml'),
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    binary('kubectl'),
+    [
+      `--kubeconfig=${kubeconfig}`,
+      'apply',
+      '-f',
+      join(REPO_ROOT, 'deploy/base/namespace.yaml'),
+      '-f',
+      join(REPO_ROOT, 'deploy/base/controller-rbac.yaml'),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 export function nodeNames(count: number): string[] {
@@ -115,7 +141,12 @@ export async function createNodesFast(cluster: Cluster, names: readonly string[]
 }
 
 /** Polls the watch cache (resourceVersion 0: no etcd read) until every bench node is Ready. */
-export async function waitNodesReady(cluster: Cluster, count: number, timeoutMs: number, progress: (ready: number) => void): Promise<number> {
+export async function waitNodesReady(
+  cluster: Cluster,
+  count: number,
+  timeoutMs: number,
+  progress: (ready: number) => void,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const list = await cluster.core.listNode({ labelSelector: `${BENCH_LABEL.key}=${BENCH_LABEL.value}`, resourceVersion: '0' });
@@ -139,23 +170,52 @@ export interface Workloads {
  * 500 nodes: the rebooting nodes had no pods at all, and their drains evicted nothing.
  */
 const SPREAD_LABEL = 'kreboot-bench/spread';
-const SPREAD = [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { [SPREAD_LABEL]: 'true' } } }];
+const SPREAD = [
+  {
+    maxSkew: 1,
+    topologyKey: 'kubernetes.io/hostname',
+    whenUnsatisfiable: 'ScheduleAnyway',
+    labelSelector: { matchLabels: { [SPREAD_LABEL]: 'true' } },
+  },
+];
 
 /** Pods per node for the given nodes (one field-selector list each). */
 export async function podsOn(cluster: Cluster, nodes: readonly string[]): Promise<Record<string, number>> {
-  const counts = await pool(nodes, 10, async (node) => (await cluster.core.listNamespacedPod({ namespace: APPS_NAMESPACE, fieldSelector: `spec.nodeName=${node}`, resourceVersion: '0' })).items.length);
+  const counts = await pool(
+    nodes,
+    10,
+    async (node) =>
+      (await cluster.core.listNamespacedPod({ namespace: APPS_NAMESPACE, fieldSelector: `spec.nodeName=${node}`, resourceVersion: '0' }))
+        .items.length,
+  );
   return Object.fromEntries(nodes.map((node, i) => [node, counts[i]!]));
 }
 
 /** `pods` replicas over up to 100 Deployments, each with a PDB of maxUnavailable 1. */
 export async function createWorkloads(cluster: Cluster, pods: number): Promise<Workloads> {
   await cluster.core.createNamespace({ body: { metadata: { name: APPS_NAMESPACE } } });
-  await cluster.waitFor(() => cluster.core.readNamespacedServiceAccount({ namespace: APPS_NAMESPACE, name: 'default' }).then(() => true), { timeoutMs: 60_000, what: 'ServiceAccount default in the apps namespace' });
+  await cluster.waitFor(() => cluster.core.readNamespacedServiceAccount({ namespace: APPS_NAMESPACE, name: 'default' }).then(() => true), {
+    timeoutMs: 60_000,
+    what: 'ServiceAccount default in the apps namespace',
+  });
   const deployments = Math.max(1, Math.min(100, pods));
-  const apps = Array.from({ length: deployments }, (_, i) => ({ name: `app-${String(i).padStart(2, '0')}`, replicas: Math.floor(pods / deployments) + (i < pods % deployments ? 1 : 0) }));
+  const apps = Array.from({ length: deployments }, (_, i) => ({
+    name: `app-${String(i).padStart(2, '0')}`,
+    replicas: Math.floor(pods / deployments) + (i < pods % deployments ? 1 : 0),
+  }));
   await pool(apps, 10, async ({ name, replicas }) => {
-    await cluster.policy.createNamespacedPodDisruptionBudget({ namespace: APPS_NAMESPACE, body: pdbObject(APPS_NAMESPACE, name, { selector: { app: name }, maxUnavailable: 1 }) });
-    await cluster.apps.createNamespacedDeployment({ namespace: APPS_NAMESPACE, body: deploymentObject(APPS_NAMESPACE, name, { replicas, labels: { app: name, [SPREAD_LABEL]: 'true' }, spec: { topologySpreadConstraints: SPREAD } }) });
+    await cluster.policy.createNamespacedPodDisruptionBudget({
+      namespace: APPS_NAMESPACE,
+      body: pdbObject(APPS_NAMESPACE, name, { selector: { app: name }, maxUnavailable: 1 }),
+    });
+    await cluster.apps.createNamespacedDeployment({
+      namespace: APPS_NAMESPACE,
+      body: deploymentObject(APPS_NAMESPACE, name, {
+        replicas,
+        labels: { app: name, [SPREAD_LABEL]: 'true' },
+        spec: { topologySpreadConstraints: SPREAD },
+      }),
+    });
   });
   return { deployments, pods };
 }
@@ -171,7 +231,10 @@ export async function shrinkToRunning(cluster: Cluster): Promise<number> {
     const name = deployment.metadata!.name!;
     const pods = await cluster.core.listNamespacedPod({ namespace: APPS_NAMESPACE, labelSelector: `app=${name}`, resourceVersion: '0' });
     const count = pods.items.filter((pod) => pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp).length;
-    await cluster.apps.patchNamespacedDeploymentScale({ namespace: APPS_NAMESPACE, name, body: { spec: { replicas: count } } }, MERGE_PATCH);
+    await cluster.apps.patchNamespacedDeploymentScale(
+      { namespace: APPS_NAMESPACE, name, body: { spec: { replicas: count } } },
+      MERGE_PATCH,
+    );
     return count;
   });
   return running.reduce((a, b) => a + b, 0);

@@ -60,7 +60,14 @@ function cpuTicks(pid: number): number | undefined {
   }
 }
 
-export async function createBenchController(options: { dir: string; kubeconfig: string; namespace: string; dsName: string; nodeSelector: string; entry: 'dist' | 'src' }): Promise<BenchController> {
+export async function createBenchController(options: {
+  dir: string;
+  kubeconfig: string;
+  namespace: string;
+  dsName: string;
+  nodeSelector: string;
+  entry: 'dist' | 'src';
+}): Promise<BenchController> {
   const webhookTokenFile = join(options.dir, 'webhook-token');
   const adminTokenFile = join(options.dir, 'admin-token');
   writeFileSync(webhookTokenFile, `${WEBHOOK_TOKEN}\n`);
@@ -94,20 +101,35 @@ export async function createBenchController(options: { dir: string; kubeconfig: 
     async start() {
       lastTicks = undefined;
       const run = runs.length + 1;
-      const proc = startProcess(`controller-${run}`, process.execPath, [
-        ...cli, 'controller',
-        // deploy/base/controller-deployment.yaml's arguments (namespace and credential paths ours)
-        `--ds-namespace=${options.namespace}`, `--ds-name=${options.dsName}`,
-        `--webhook-token-file=${webhookTokenFile}`, `--admin-token-file=${adminTokenFile}`, '--log-format=json',
-        // what the bench must set
-        `--kubeconfig=${options.kubeconfig}`, '--metrics-host=127.0.0.1', `--metrics-port=${port}`, `--node-selector=${options.nodeSelector}`,
-      ], { logDir: options.dir, cwd: REPO_ROOT, env: { NODE_ENV: 'production', POD_NAME: `kreboot-controller-bench-${run}` } });
+      const proc = startProcess(
+        `controller-${run}`,
+        process.execPath,
+        [
+          ...cli,
+          'controller',
+          // deploy/base/controller-deployment.yaml's arguments (namespace and credential paths ours)
+          `--ds-namespace=${options.namespace}`,
+          `--ds-name=${options.dsName}`,
+          `--webhook-token-file=${webhookTokenFile}`,
+          `--admin-token-file=${adminTokenFile}`,
+          '--log-format=json',
+          // what the bench must set
+          `--kubeconfig=${options.kubeconfig}`,
+          '--metrics-host=127.0.0.1',
+          `--metrics-port=${port}`,
+          `--node-selector=${options.nodeSelector}`,
+        ],
+        { logDir: options.dir, cwd: REPO_ROOT, env: { NODE_ENV: 'production', POD_NAME: `kreboot-controller-bench-${run}` } },
+      );
       current = proc;
       runs.push(proc);
-      await waitFor(async () => {
-        if (!proc.running()) throw new Error(`controller exited: ${proc.tail(20)}`);
-        return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true;
-      }, { timeoutMs: 120_000, intervalMs: 250, what: 'the controller ready' });
+      await waitFor(
+        async () => {
+          if (!proc.running()) throw new Error(`controller exited: ${proc.tail(20)}`);
+          return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true;
+        },
+        { timeoutMs: 120_000, intervalMs: 250, what: 'the controller ready' },
+      );
     },
     async stop() {
       await current?.stop(10_000);

@@ -27,11 +27,18 @@ export interface NodeAgents {
   stop(): Promise<void>;
 }
 
-export async function startNodeAgents(kc: KubeConfig, options: { nodes: readonly string[]; realAgentNodes: ReadonlySet<string>; labelSelector: string; rebootMs: number; required: boolean }): Promise<NodeAgents> {
+export async function startNodeAgents(
+  kc: KubeConfig,
+  options: { nodes: readonly string[]; realAgentNodes: ReadonlySet<string>; labelSelector: string; rebootMs: number; required: boolean },
+): Promise<NodeAgents> {
   const core = kc.makeApiClient(CoreV1Api);
   // About an hour ago, like a host that has been up a while (read by --max-node-age only).
   const bootedAt = new Date(Math.floor((Date.now() - 3_600_000) / 1000) * 1000);
-  const state = new Map(options.nodes.filter((node) => !options.realAgentNodes.has(node)).map((node) => [node, { bootId: randomUUID(), bootTime: bootedAt, required: options.required }]));
+  const state = new Map(
+    options.nodes
+      .filter((node) => !options.realAgentNodes.has(node))
+      .map((node) => [node, { bootId: randomUUID(), bootTime: bootedAt, required: options.required }]),
+  );
   const lastCheck = new Map<string, string>();
   const busy = new Set<string>();
   const unschedulable = new Map<string, boolean>();
@@ -43,22 +50,25 @@ export async function startNodeAgents(kc: KubeConfig, options: { nodes: readonly
 
   const report = (node: string, extra: Record<string, string> = {}) => {
     const s = state.get(node)!;
-    return core.patchNode({
-      name: node,
-      body: {
-        metadata: {
-          annotations: {
-            [AGENT.rebootRequired]: String(s.required),
-            [AGENT.sentinelCheckedAt]: new Date().toISOString(),
-            [AGENT.sentinelError]: null,
-            [AGENT.bootId]: s.bootId,
-            [AGENT.bootTime]: s.bootTime.toISOString(),
-            [AGENT.agentVersion]: VERSION,
-            ...extra,
+    return core.patchNode(
+      {
+        name: node,
+        body: {
+          metadata: {
+            annotations: {
+              [AGENT.rebootRequired]: String(s.required),
+              [AGENT.sentinelCheckedAt]: new Date().toISOString(),
+              [AGENT.sentinelError]: null,
+              [AGENT.bootId]: s.bootId,
+              [AGENT.bootTime]: s.bootTime.toISOString(),
+              [AGENT.agentVersion]: VERSION,
+              ...extra,
+            },
           },
         },
       },
-    }, MERGE_PATCH);
+      MERGE_PATCH,
+    );
   };
 
   const flight = (node: V1Node) => {
@@ -94,7 +104,15 @@ export async function startNodeAgents(kc: KubeConfig, options: { nodes: readonly
     try {
       const started: JobStatus = { id: job.id, state: 'started', at: new Date().toISOString(), bootId: s.bootId };
       // Optimistic, like the real agent: a job starts at most once.
-      await core.patchNode({ name, body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [AGENT.jobStatus]: JSON.stringify(started) } } } }, MERGE_PATCH);
+      await core.patchNode(
+        {
+          name,
+          body: {
+            metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [AGENT.jobStatus]: JSON.stringify(started) } },
+          },
+        },
+        MERGE_PATCH,
+      );
       jobs++;
       await new Promise((resolve) => setTimeout(resolve, options.rebootMs));
       if (stopped) return;
@@ -109,7 +127,13 @@ export async function startNodeAgents(kc: KubeConfig, options: { nodes: readonly
     }
   }
 
-  const informer = new ListWatch<V1Node>('/api/v1/nodes', new Watch(kc), () => core.listNode({ labelSelector: options.labelSelector }), false, options.labelSelector);
+  const informer = new ListWatch<V1Node>(
+    '/api/v1/nodes',
+    new Watch(kc),
+    () => core.listNode({ labelSelector: options.labelSelector }),
+    false,
+    options.labelSelector,
+  );
   const handle = (node: V1Node) => {
     flight(node);
     void actAsAgent(node);

@@ -102,7 +102,12 @@ export function readAudit(path: string, user: string): AuditEntry[] {
   const entries: AuditEntry[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
-    const event = JSON.parse(line) as { verb: string; user: { username: string }; requestReceivedTimestamp: string; objectRef?: { resource?: string; subresource?: string } };
+    const event = JSON.parse(line) as {
+      verb: string;
+      user: { username: string };
+      requestReceivedTimestamp: string;
+      objectRef?: { resource?: string; subresource?: string };
+    };
     if (event.user.username !== user) continue;
     const resource = `${event.objectRef?.resource ?? '?'}${event.objectRef?.subresource ? `/${event.objectRef.subresource}` : ''}`;
     entries.push({ at: Date.parse(event.requestReceivedTimestamp), key: `${event.verb} ${resource}` });

@@ -16,7 +16,9 @@ export function alertPayload(status: AlertStatus, nodes: readonly string[], star
     status,
     receiver: 'kreboot',
     groupLabels: single ? { alertname: 'RebootRequired', node: single } : { alertname: 'RebootRequired' },
-    commonLabels: single ? { alertname: 'RebootRequired', node: single, severity: 'info' } : { alertname: 'RebootRequired', severity: 'info' },
+    commonLabels: single
+      ? { alertname: 'RebootRequired', node: single, severity: 'info' }
+      : { alertname: 'RebootRequired', severity: 'info' },
     commonAnnotations: {},
     externalURL: 'http://alertmanager.bench.invalid:9093',
     alerts: nodes.map((node) => ({
@@ -51,12 +53,24 @@ export async function postWebhook(url: string, token: string, payload: object): 
     return { status: response.status, ms: performance.now() - started, bytesSent: Buffer.byteLength(body), body: text };
   } catch (error) {
     // A refused body may close the connection before the answer is read (refuseUnread).
-    return { status: 0, ms: performance.now() - started, bytesSent: Buffer.byteLength(body), body: `request failed: ${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ''}` };
+    return {
+      status: 0,
+      ms: performance.now() - started,
+      bytesSent: Buffer.byteLength(body),
+      body: `request failed: ${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ''}`,
+    };
   }
 }
 
 /** One one-node webhook per node, `inFlight` at a time, like Alertmanager flushing one group per node. */
-export async function burst(url: string, token: string, status: AlertStatus, nodes: readonly string[], inFlight: number, startsAt: string): Promise<{ totalMs: number; answers: WebhookAnswer[] }> {
+export async function burst(
+  url: string,
+  token: string,
+  status: AlertStatus,
+  nodes: readonly string[],
+  inFlight: number,
+  startsAt: string,
+): Promise<{ totalMs: number; answers: WebhookAnswer[] }> {
   const started = performance.now();
   const answers = await pool(nodes, inFlight, (node) => postWebhook(url, token, alertPayload(status, [node], startsAt)));
   return { totalMs: performance.now() - started, answers };

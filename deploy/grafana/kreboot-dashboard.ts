@@ -51,7 +51,13 @@ const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 
 // Panel.targets is typed as plain records in the schema; the query is checked as a PromQuery first.
 function query(refId: string, expr: string, legendFormat: string, instant: boolean): Record<string, unknown> {
-  const target: PromQuery = { refId, datasource: DATASOURCE, expr, legendFormat, ...(instant ? { instant: true, range: false } : { instant: false, range: true }) };
+  const target: PromQuery = {
+    refId,
+    datasource: DATASOURCE,
+    expr,
+    legendFormat,
+    ...(instant ? { instant: true, range: false } : { instant: false, range: true }),
+  };
   return { ...target };
 }
 
@@ -63,7 +69,13 @@ const thresholds = (steps: Array<[number | null, string]>): NonNullable<FieldCon
 type Grid = { x: number; y: number; w: number; h: number };
 let nextId = 1;
 
-function stat(title: string, description: string, gridPos: Grid, expr: string, options: { unit?: string; mappings?: ValueMapping[]; steps?: Array<[number | null, string]> } = {}): Panel {
+function stat(
+  title: string,
+  description: string,
+  gridPos: Grid,
+  expr: string,
+  options: { unit?: string; mappings?: ValueMapping[]; steps?: Array<[number | null, string]> } = {},
+): Panel {
   const statOptions: StatOptions = {
     reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
     orientation: VizOrientation.Auto,
@@ -95,7 +107,13 @@ function stat(title: string, description: string, gridPos: Grid, expr: string, o
   };
 }
 
-function timeseries(title: string, description: string, gridPos: Grid, targets: Array<[string, string]>, options: { unit?: string; stacked?: boolean; bars?: boolean } = {}): Panel {
+function timeseries(
+  title: string,
+  description: string,
+  gridPos: Grid,
+  targets: Array<[string, string]>,
+  options: { unit?: string; stacked?: boolean; bars?: boolean } = {},
+): Panel {
   const seriesOptions: TimeSeriesOptions = {
     legend: { showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] },
     tooltip: { mode: TooltipDisplayMode.Multi, sort: SortOrder.Descending },
@@ -119,7 +137,15 @@ function timeseries(title: string, description: string, gridPos: Grid, targets: 
   };
 }
 
-function bargauge(title: string, description: string, gridPos: Grid, expr: string, legend: string, unit: string, steps: Array<[number | null, string]> = [[null, 'blue']]): Panel {
+function bargauge(
+  title: string,
+  description: string,
+  gridPos: Grid,
+  expr: string,
+  legend: string,
+  unit: string,
+  steps: Array<[number | null, string]> = [[null, 'blue']],
+): Panel {
   const barOptions: BarGaugeOptions = {
     reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
     orientation: VizOrientation.Horizontal,
@@ -151,7 +177,10 @@ function row(title: string, y: number): RowPanel {
 }
 
 const yesNo = (no: string, yes: string, yesColor: string): ValueMapping[] => [
-  { type: MappingType.ValueToText, options: { '0': { text: no, color: 'green', index: 0 }, '1': { text: yes, color: yesColor, index: 1 } } },
+  {
+    type: MappingType.ValueToText,
+    options: { '0': { text: no, color: 'green', index: 0 }, '1': { text: yes, color: yesColor, index: 1 } },
+  },
 ];
 
 const datasourceVariable: VariableModel = {
@@ -169,35 +198,175 @@ const datasourceVariable: VariableModel = {
 
 const panels: Array<Panel | RowPanel> = [
   row('Rollout', 0),
-  stat('Rollout halted', 'A node did not come back; nothing starts until an operator runs `kreboot resume`.', { x: 0, y: 1, w: 4, h: 4 }, 'max(kreboot_rollout_halted)', { mappings: yesNo('no', 'HALTED', 'red'), steps: [[null, 'green'], [1, 'red']] }),
-  stat('Rollout paused', '`kreboot pause`, or a foreign holder of the kured lock.', { x: 4, y: 1, w: 4, h: 4 }, 'max(kreboot_rollout_paused)', { mappings: yesNo('no', 'PAUSED', 'orange'), steps: [[null, 'green'], [1, 'orange']] }),
-  stat('Nodes in flight', 'Nodes kreboot has cordoned and not yet returned (kreboot_node_rebooting).', { x: 8, y: 1, w: 4, h: 4 }, 'sum(max by (node) (kreboot_node_rebooting))', { steps: [[null, 'green'], [1, 'blue']] }),
-  stat('Leaders', 'Controller replicas that lead: exactly 1 when healthy.', { x: 12, y: 1, w: 4, h: 4 }, 'sum(kreboot_leader)', { steps: [[null, 'red'], [1, 'green'], [2, 'red']] }),
-  stat('Reboot required', 'Nodes whose agent reports the reboot sentinel set (kured_reboot_required).', { x: 16, y: 1, w: 4, h: 4 }, 'sum(max by (node) (kured_reboot_required))', { steps: [[null, 'green'], [1, 'orange']] }),
-  stat('Failed reboots', 'Reboots that failed in the selected range.', { x: 20, y: 1, w: 4, h: 4 }, 'sum(increase(kreboot_reboots_total{result="failed"}[$__range]))', { steps: [[null, 'green'], [0.5, 'red']] }),
-  timeseries('Nodes by phase', 'Every node kreboot tracks, by the phase of its last reboot.', { x: 0, y: 5, w: 12, h: 8 }, [['max by (phase) (kreboot_nodes)', '{{phase}}']], { stacked: true }),
-  timeseries('Nodes in flight', '1 while kreboot reboots the node: the series Alertmanager inhibits node alerts with (alertmanager/inhibit-during-reboot.yml).', { x: 12, y: 5, w: 12, h: 8 }, [['max by (node) (kreboot_node_rebooting)', '{{node}}']], { stacked: true }),
+  stat(
+    'Rollout halted',
+    'A node did not come back; nothing starts until an operator runs `kreboot resume`.',
+    { x: 0, y: 1, w: 4, h: 4 },
+    'max(kreboot_rollout_halted)',
+    {
+      mappings: yesNo('no', 'HALTED', 'red'),
+      steps: [
+        [null, 'green'],
+        [1, 'red'],
+      ],
+    },
+  ),
+  stat(
+    'Rollout paused',
+    '`kreboot pause`, or a foreign holder of the kured lock.',
+    { x: 4, y: 1, w: 4, h: 4 },
+    'max(kreboot_rollout_paused)',
+    {
+      mappings: yesNo('no', 'PAUSED', 'orange'),
+      steps: [
+        [null, 'green'],
+        [1, 'orange'],
+      ],
+    },
+  ),
+  stat(
+    'Nodes in flight',
+    'Nodes kreboot has cordoned and not yet returned (kreboot_node_rebooting).',
+    { x: 8, y: 1, w: 4, h: 4 },
+    'sum(max by (node) (kreboot_node_rebooting))',
+    {
+      steps: [
+        [null, 'green'],
+        [1, 'blue'],
+      ],
+    },
+  ),
+  stat('Leaders', 'Controller replicas that lead: exactly 1 when healthy.', { x: 12, y: 1, w: 4, h: 4 }, 'sum(kreboot_leader)', {
+    steps: [
+      [null, 'red'],
+      [1, 'green'],
+      [2, 'red'],
+    ],
+  }),
+  stat(
+    'Reboot required',
+    'Nodes whose agent reports the reboot sentinel set (kured_reboot_required).',
+    { x: 16, y: 1, w: 4, h: 4 },
+    'sum(max by (node) (kured_reboot_required))',
+    {
+      steps: [
+        [null, 'green'],
+        [1, 'orange'],
+      ],
+    },
+  ),
+  stat(
+    'Failed reboots',
+    'Reboots that failed in the selected range.',
+    { x: 20, y: 1, w: 4, h: 4 },
+    'sum(increase(kreboot_reboots_total{result="failed"}[$__range]))',
+    {
+      steps: [
+        [null, 'green'],
+        [0.5, 'red'],
+      ],
+    },
+  ),
+  timeseries(
+    'Nodes by phase',
+    'Every node kreboot tracks, by the phase of its last reboot.',
+    { x: 0, y: 5, w: 12, h: 8 },
+    [['max by (phase) (kreboot_nodes)', '{{phase}}']],
+    { stacked: true },
+  ),
+  timeseries(
+    'Nodes in flight',
+    '1 while kreboot reboots the node: the series Alertmanager inhibits node alerts with (alertmanager/inhibit-during-reboot.yml).',
+    { x: 12, y: 5, w: 12, h: 8 },
+    [['max by (node) (kreboot_node_rebooting)', '{{node}}']],
+    { stacked: true },
+  ),
   row('Durations', 13),
-  bargauge('Average reboot, cordon to done', 'Whole reboots that finished in the selected range, by result.', { x: 0, y: 14, w: 8, h: 7 }, 'sum by (result) (increase(kreboot_reboot_duration_seconds_sum[$__range])) / sum by (result) (increase(kreboot_reboot_duration_seconds_count[$__range]) > 0)', '{{result}}', 's'),
-  bargauge('Average time per phase', 'Time nodes spent in each phase, averaged over the selected range.', { x: 8, y: 14, w: 8, h: 7 }, 'sum by (phase) (increase(kreboot_phase_duration_seconds_sum[$__range])) / sum by (phase) (increase(kreboot_phase_duration_seconds_count[$__range]) > 0)', '{{phase}}', 's'),
-  timeseries('Decision cycle duration', 'How long one decision cycle of the leader takes (gates, decisions, writes).', { x: 16, y: 14, w: 8, h: 7 }, [
-    ['histogram_quantile(0.5, sum by (le) (rate(kreboot_decision_cycle_duration_seconds_bucket[$__rate_interval])))', 'p50'],
-    ['histogram_quantile(0.99, sum by (le) (rate(kreboot_decision_cycle_duration_seconds_bucket[$__rate_interval])))', 'p99'],
-  ], { unit: 's' }),
+  bargauge(
+    'Average reboot, cordon to done',
+    'Whole reboots that finished in the selected range, by result.',
+    { x: 0, y: 14, w: 8, h: 7 },
+    'sum by (result) (increase(kreboot_reboot_duration_seconds_sum[$__range])) / sum by (result) (increase(kreboot_reboot_duration_seconds_count[$__range]) > 0)',
+    '{{result}}',
+    's',
+  ),
+  bargauge(
+    'Average time per phase',
+    'Time nodes spent in each phase, averaged over the selected range.',
+    { x: 8, y: 14, w: 8, h: 7 },
+    'sum by (phase) (increase(kreboot_phase_duration_seconds_sum[$__range])) / sum by (phase) (increase(kreboot_phase_duration_seconds_count[$__range]) > 0)',
+    '{{phase}}',
+    's',
+  ),
+  timeseries(
+    'Decision cycle duration',
+    'How long one decision cycle of the leader takes (gates, decisions, writes).',
+    { x: 16, y: 14, w: 8, h: 7 },
+    [
+      ['histogram_quantile(0.5, sum by (le) (rate(kreboot_decision_cycle_duration_seconds_bucket[$__rate_interval])))', 'p50'],
+      ['histogram_quantile(0.99, sum by (le) (rate(kreboot_decision_cycle_duration_seconds_bucket[$__rate_interval])))', 'p99'],
+    ],
+    { unit: 's' },
+  ),
   row('Failures', 21),
-  bargauge('Reboots by result', 'Reboots finished in the selected range.', { x: 0, y: 22, w: 8, h: 6 }, 'sum by (result) (increase(kreboot_reboots_total[$__range]))', '{{result}}', 'none', [[null, 'green']]),
-  timeseries('Reboot results over time', 'Reboots finished per result (failures in red).', { x: 8, y: 22, w: 16, h: 6 }, [['sum by (result) (increase(kreboot_reboots_total[$__rate_interval]))', '{{result}}']], { bars: true }),
+  bargauge(
+    'Reboots by result',
+    'Reboots finished in the selected range.',
+    { x: 0, y: 22, w: 8, h: 6 },
+    'sum by (result) (increase(kreboot_reboots_total[$__range]))',
+    '{{result}}',
+    'none',
+    [[null, 'green']],
+  ),
+  timeseries(
+    'Reboot results over time',
+    'Reboots finished per result (failures in red).',
+    { x: 8, y: 22, w: 16, h: 6 },
+    [['sum by (result) (increase(kreboot_reboots_total[$__rate_interval]))', '{{result}}']],
+    { bars: true },
+  ),
   row('Notifications', 28),
-  bargauge('Notifications by result', 'Deliveries in the selected range by destination service and result (sent, retried, failed, dropped).', { x: 0, y: 29, w: 12, h: 7 }, 'sum by (service, result) (increase(kreboot_notifications_total[$__range]))', '{{service}} {{result}}', 'none', [[null, 'green']]),
-  timeseries('Notification queue', 'Messages waiting per service: a queue that grows means a destination is failing.', { x: 12, y: 29, w: 12, h: 7 }, [['max by (service) (kreboot_notification_queue_length)', '{{service}}']]),
+  bargauge(
+    'Notifications by result',
+    'Deliveries in the selected range by destination service and result (sent, retried, failed, dropped).',
+    { x: 0, y: 29, w: 12, h: 7 },
+    'sum by (service, result) (increase(kreboot_notifications_total[$__range]))',
+    '{{service}} {{result}}',
+    'none',
+    [[null, 'green']],
+  ),
+  timeseries(
+    'Notification queue',
+    'Messages waiting per service: a queue that grows means a destination is failing.',
+    { x: 12, y: 29, w: 12, h: 7 },
+    [['max by (service) (kreboot_notification_queue_length)', '{{service}}']],
+  ),
   row('Agents', 36),
-  timeseries('Reboot required by node', 'kured_reboot_required, as each agent reports it.', { x: 0, y: 37, w: 8, h: 7 }, [['max by (node) (kured_reboot_required)', '{{node}}']]),
-  timeseries('Age of the agents\' last report', 'Seconds since each agent last checked its sentinel: a growing line is an agent that stopped reporting.', { x: 8, y: 37, w: 8, h: 7 }, [[
-    // The agent's timestamp has no node label: it is taken from kured_reboot_required of the same target.
-    'max by (node) ((time() - kreboot_agent_sentinel_last_check_timestamp_seconds) * on (job, instance) group_left (node) (0 * kured_reboot_required + 1))',
-    '{{node}}',
-  ]], { unit: 's' }),
-  bargauge('Agent reboot jobs', 'Reboot jobs the agents ran in the selected range, by outcome.', { x: 16, y: 37, w: 8, h: 7 }, 'sum by (outcome) (increase(kreboot_agent_reboot_jobs_total[$__range]))', '{{outcome}}', 'none', [[null, 'green']]),
+  timeseries('Reboot required by node', 'kured_reboot_required, as each agent reports it.', { x: 0, y: 37, w: 8, h: 7 }, [
+    ['max by (node) (kured_reboot_required)', '{{node}}'],
+  ]),
+  timeseries(
+    "Age of the agents' last report",
+    'Seconds since each agent last checked its sentinel: a growing line is an agent that stopped reporting.',
+    { x: 8, y: 37, w: 8, h: 7 },
+    [
+      [
+        // The agent's timestamp has no node label: it is taken from kured_reboot_required of the same target.
+        'max by (node) ((time() - kreboot_agent_sentinel_last_check_timestamp_seconds) * on (job, instance) group_left (node) (0 * kured_reboot_required + 1))',
+        '{{node}}',
+      ],
+    ],
+    { unit: 's' },
+  ),
+  bargauge(
+    'Agent reboot jobs',
+    'Reboot jobs the agents ran in the selected range, by outcome.',
+    { x: 16, y: 37, w: 8, h: 7 },
+    'sum by (outcome) (increase(kreboot_agent_reboot_jobs_total[$__range]))',
+    '{{outcome}}',
+    'none',
+    [[null, 'green']],
+  ),
 ];
 
 export const dashboard: Dashboard = {

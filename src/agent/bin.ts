@@ -13,7 +13,9 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'agent') {
-    process.stderr.write(`kreboot-agent: this build runs only "kreboot agent [flags]" (got ${command === undefined ? 'no command' : `"${command}"`}); the other commands are in dist/cli.js\n`);
+    process.stderr.write(
+      `kreboot-agent: this build runs only "kreboot agent [flags]" (got ${command === undefined ? 'no command' : `"${command}"`}); the other commands are in dist/cli.js\n`,
+    );
     return EXIT_USAGE;
   }
   return main(rest);

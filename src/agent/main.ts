@@ -52,14 +52,29 @@ export async function main(argv: string[]): Promise<number> {
   let bootTimeError: string | undefined; // logged when it starts or changes, not every period
   const nodeName = config.nodeId;
 
-  const reporter = new NodeReporter({ client, nodeName, version: VERSION, periodMs: config.periodMs, log, onError: () => metrics.apiError('report') });
+  const reporter = new NodeReporter({
+    client,
+    nodeName,
+    version: VERSION,
+    periodMs: config.periodMs,
+    log,
+    onError: () => metrics.apiError('report'),
+  });
   const jobs = new JobRunner({
-    client, nodeName, readBootId, rebooter, delayMs: config.rebootDelayMs, log,
+    client,
+    nodeName,
+    readBootId,
+    rebooter,
+    delayMs: config.rebootDelayMs,
+    log,
     onOutcome: (outcome) => metrics.jobOutcome(outcome),
     onError: () => metrics.apiError('job'),
   });
   const loop = new SentinelLoop({
-    sentinel, periodMs: config.periodMs, log, watch: buildSentinelWatch(sentinel, log),
+    sentinel,
+    periodMs: config.periodMs,
+    log,
+    watch: buildSentinelWatch(sentinel, log),
     onResult: async (result, at, requested) => {
       metrics.checked(result, at);
       const bootId = await readBootId().catch((error: unknown) => {
@@ -87,7 +102,9 @@ export async function main(argv: string[]): Promise<number> {
     loop.requestCheck();
   });
   const watch = new NodeWatch({
-    client, nodeName, log,
+    client,
+    nodeName,
+    log,
     onNode: (node) => {
       reporter.observe(node);
       onCheckRequest(node);
@@ -97,7 +114,10 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   const http = await startAgentServer(registry, config.metricsHost, config.metricsPort);
-  log.info({ version: VERSION, port: http.port, sentinel: config.rebootSentinelCommand || config.rebootSentinel, method: config.rebootMethod }, 'agent started');
+  log.info(
+    { version: VERSION, port: http.port, sentinel: config.rebootSentinelCommand || config.rebootSentinel, method: config.rebootMethod },
+    'agent started',
+  );
   await loop.start();
   watch.start();
   await installShutdown(log, [() => http.close(), () => loop.stop(), () => jobs.stop(), () => watch.stop(), () => reporter.stop()]);

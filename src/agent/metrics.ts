@@ -41,9 +41,23 @@ export function createAgentMetrics(registry: Registry, node: string): AgentMetri
     },
   });
   const checks = new Counter({ name: 'kreboot_agent_sentinel_checks_total', help: 'Sentinel checks run.', registers: [registry] });
-  const errors = new Counter({ name: 'kreboot_agent_sentinel_errors_total', help: 'Sentinel checks that failed (counted as not required).', registers: [registry] });
-  const jobs = new Counter({ name: 'kreboot_agent_reboot_jobs_total', help: 'Reboot jobs by outcome.', labelNames: ['outcome'], registers: [registry] });
-  const apiErrors = new Counter({ name: 'kreboot_agent_api_errors_total', help: 'Failed Kubernetes API calls by operation.', labelNames: ['operation'], registers: [registry] });
+  const errors = new Counter({
+    name: 'kreboot_agent_sentinel_errors_total',
+    help: 'Sentinel checks that failed (counted as not required).',
+    registers: [registry],
+  });
+  const jobs = new Counter({
+    name: 'kreboot_agent_reboot_jobs_total',
+    help: 'Reboot jobs by outcome.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const apiErrors = new Counter({
+    name: 'kreboot_agent_api_errors_total',
+    help: 'Failed Kubernetes API calls by operation.',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
   for (const outcome of ['started', 'failed', 'withdrawn']) jobs.inc({ outcome }, 0);
   for (const operation of ['watch', 'report', 'job']) apiErrors.inc({ operation }, 0);
 

@@ -75,15 +75,22 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function toMatchers(value: unknown): SilenceMatcher[] {
   if (!Array.isArray(value)) return [];
-  return value.filter(isObject).map((m) => ({ name: String(m.name), value: String(m.value), isRegex: m.isRegex === true, isEqual: m.isEqual !== false }));
+  return value
+    .filter(isObject)
+    .map((m) => ({ name: String(m.name), value: String(m.value), isRegex: m.isRegex === true, isEqual: m.isEqual !== false }));
 }
 
 function toSilence(item: unknown): Silence {
   if (!isObject(item) || typeof item.id !== 'string') throw new Error('malformed response: a silence without an id');
   const status = isObject(item.status) ? item.status : {};
   return {
-    id: item.id, state: String(status.state ?? ''), matchers: toMatchers(item.matchers),
-    startsAt: String(item.startsAt ?? ''), endsAt: String(item.endsAt ?? ''), createdBy: String(item.createdBy ?? ''), comment: String(item.comment ?? ''),
+    id: item.id,
+    state: String(status.state ?? ''),
+    matchers: toMatchers(item.matchers),
+    startsAt: String(item.startsAt ?? ''),
+    endsAt: String(item.endsAt ?? ''),
+    createdBy: String(item.createdBy ?? ''),
+    comment: String(item.comment ?? ''),
   };
 }
 
@@ -100,15 +107,30 @@ export function createAlertmanagerClient(config: AlertmanagerConfig): { client: 
   const credentials = loadOutboundCredentials(config, 'alertmanager', problems);
   const maxBytes = config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   // Bodies are parsed here, so a non-JSON answer (a proxy's HTML page) gives a readable error.
-  const { http, shown } = outboundHttp(config.url, { timeoutMs: config.timeoutMs, maxBytes, credentials, extra: { responseType: 'text', transformResponse: [(data: unknown) => data] } });
+  const { http, shown } = outboundHttp(config.url, {
+    timeoutMs: config.timeoutMs,
+    maxBytes,
+    credentials,
+    extra: { responseType: 'text', transformResponse: [(data: unknown) => data] },
+  });
   const authorization = () => credentials.authorization();
 
-  async function call(method: 'GET' | 'POST' | 'DELETE', path: string, options: { params?: URLSearchParams; body?: unknown } = {}): Promise<AxiosResponse<string>> {
+  async function call(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    options: { params?: URLSearchParams; body?: unknown } = {},
+  ): Promise<AxiosResponse<string>> {
     const auth = authorization();
     const headers: Record<string, string> = { accept: 'application/json', ...(auth ? { Authorization: auth } : {}) };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await http.request<string>({ method, url: path, params: options.params, data: options.body === undefined ? undefined : JSON.stringify(options.body), headers });
+      return await http.request<string>({
+        method,
+        url: path,
+        params: options.params,
+        data: options.body === undefined ? undefined : JSON.stringify(options.body),
+        headers,
+      });
     } catch (error) {
       // axios's message ("connect ECONNREFUSED …", "timeout of 5000ms exceeded", "maxContentLength
       // size of … exceeded"). No `cause`: the axios error carries the request headers, and with them
@@ -144,7 +166,8 @@ export function createAlertmanagerClient(config: AlertmanagerConfig): { client: 
         comment: silence.comment,
       };
       const answer = json('creating a silence', await call('POST', 'api/v2/silences', { body }));
-      if (!isObject(answer) || typeof answer.silenceID !== 'string') throw new Error(`Alertmanager ${shown} creating a silence: no silenceID in the answer`);
+      if (!isObject(answer) || typeof answer.silenceID !== 'string')
+        throw new Error(`Alertmanager ${shown} creating a silence: no silenceID in the answer`);
       return answer.silenceID;
     },
     async expireSilence(id) {

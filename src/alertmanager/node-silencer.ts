@@ -40,14 +40,16 @@ function isLive(silence: Silence): boolean {
 }
 
 export function createNodeSilencer({ client, sets, log, now = () => new Date() }: NodeSilencerOptions): NodeSilencer {
-  const mine = (all: readonly Silence[], node: string) => sets.map((set) => {
-    const matchers = renderMatcherSet(set, node);
-    return { matchers, existing: all.filter((s) => isLive(s) && sameMatchers(s.matchers, matchers)) };
-  });
+  const mine = (all: readonly Silence[], node: string) =>
+    sets.map((set) => {
+      const matchers = renderMatcherSet(set, node);
+      return { matchers, existing: all.filter((s) => isLive(s) && sameMatchers(s.matchers, matchers)) };
+    });
 
   return {
     async silence(node, until, reason) {
-      if (until.getTime() <= now().getTime()) throw new Error(`silence for node ${node}: the end ${until.toISOString()} is not in the future`);
+      if (until.getTime() <= now().getTime())
+        throw new Error(`silence for node ${node}: the end ${until.toISOString()} is not in the future`);
       const all = await client.silences();
       const ids: string[] = [];
       for (const { matchers, existing } of mine(all, node)) {
@@ -57,10 +59,16 @@ export function createNodeSilencer({ client, sets, log, now = () => new Date() }
         // startsAt), and otherwise replaces it; either way the ID it answers is the one to record.
         const id = await client.createSilence({
           ...(reuse ? { id: reuse.id, startsAt: new Date(reuse.startsAt) } : { startsAt: now() }),
-          matchers, endsAt: until, createdBy: SILENCE_CREATED_BY, comment,
+          matchers,
+          endsAt: until,
+          createdBy: SILENCE_CREATED_BY,
+          comment,
         });
         for (const duplicate of duplicates) await client.expireSilence(duplicate.id);
-        log.info({ node, silence: id, matchers: formatMatchers(matchers), until: until.toISOString(), reused: reuse !== undefined }, 'alerts silenced');
+        log.info(
+          { node, silence: id, matchers: formatMatchers(matchers), until: until.toISOString(), reused: reuse !== undefined },
+          'alerts silenced',
+        );
         ids.push(id);
       }
       return ids;

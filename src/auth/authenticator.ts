@@ -29,7 +29,8 @@ function same(expected: Buffer | undefined, provided: string): boolean {
 export function createAuthenticator(options: { token?: string; username?: string; password?: string; realm?: string }): Authenticator {
   const realm = options.realm ?? 'kreboot';
   const token = options.token === undefined ? undefined : digest(options.token);
-  const basic = options.username !== undefined && options.password !== undefined ? digest(`${options.username}:${options.password}`) : undefined;
+  const basic =
+    options.username !== undefined && options.password !== undefined ? digest(`${options.username}:${options.password}`) : undefined;
   const scheme = token && basic ? 'bearer+basic' : token ? 'bearer' : 'basic';
   return {
     scheme,
@@ -73,7 +74,11 @@ export function followingAuthenticator(files: { token?: SecretFile; username?: s
 }
 
 /** The admin token (--admin-token-file) for POST pause/resume/reboot; undefined when not configured. */
-export function loadTokenAuth(file: string, flag: string, events?: SecretFileEvents): { auth: Authenticator | undefined; problems: string[] } {
+export function loadTokenAuth(
+  file: string,
+  flag: string,
+  events?: SecretFileEvents,
+): { auth: Authenticator | undefined; problems: string[] } {
   const problems: string[] = [];
   if (file === '') return { auth: undefined, problems };
   const token = openSecretFile(file, flag, problems, { events });

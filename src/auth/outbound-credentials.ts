@@ -34,7 +34,9 @@ export function loadOutboundCredentials(files: CredentialFiles, prefix: string, 
     try {
       ca = readFileSync(files.caFile);
     } catch (error) {
-      problems.push(`--${prefix}-ca-file: cannot read ${files.caFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      problems.push(
+        `--${prefix}-ca-file: cannot read ${files.caFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
   }
   const tokenFlag = `--${prefix}-bearer-token-file`;

@@ -42,7 +42,12 @@ function identity(path: string): string {
 }
 
 /** Opens `path` now (problems go to `problems`, for start-up) and follows it afterwards. */
-export function openSecretFile(path: string, flag: string, problems: string[], options: { recheckMs?: number; now?: () => number; events?: SecretFileEvents } = {}): SecretFile {
+export function openSecretFile(
+  path: string,
+  flag: string,
+  problems: string[],
+  options: { recheckMs?: number; now?: () => number; events?: SecretFileEvents } = {},
+): SecretFile {
   const recheckMs = options.recheckMs ?? 1000;
   const now = options.now ?? Date.now;
   let seen = identity(path);

@@ -41,7 +41,8 @@ export function formatPlan(plan: Forecast): string {
   if (plan.inFlight.length > 0) lines.push(`out of service now: ${plan.inFlight.join(', ')}`);
   if (plan.order.length === 0) lines.push('no node waits for a reboot');
   plan.waves.forEach((wave, index) => lines.push(`wave ${index + 1}: ${wave.join(', ')}`));
-  for (const held of plan.held) lines.push(`held ${held.node}: ${held.gate}: ${held.reason}${held.until ? ` (may open ${held.until})` : ''}`);
+  for (const held of plan.held)
+    lines.push(`held ${held.node}: ${held.gate}: ${held.reason}${held.until ? ` (may open ${held.until})` : ''}`);
   const { perNodeSeconds, totalSeconds, basedOn } = plan.estimate;
   if (plan.waves.length > 0) {
     lines.push(
@@ -78,7 +79,11 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     process.once('SIGTERM', () => stop.abort());
-    await watchStatus({ server, out: { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true }, signal: stop.signal });
+    await watchStatus({
+      server,
+      out: { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true },
+      signal: stop.signal,
+    });
     return 0;
   }
   try {
@@ -87,9 +92,9 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
         ? await http.get('/api/v1/status')
         : command === 'plan'
           ? await http.get('/api/v1/plan')
-        : command === 'reboot'
-          ? await http.post('/api/v1/reboot', { node, ...(reason ? { reason } : {}) })
-          : await http.post(`/api/v1/${command}`, command === 'pause' && reason ? { reason } : {});
+          : command === 'reboot'
+            ? await http.post('/api/v1/reboot', { node, ...(reason ? { reason } : {}) })
+            : await http.post(`/api/v1/${command}`, command === 'pause' && reason ? { reason } : {});
     if (response.status >= 400) {
       const error = (response.data as { error?: string } | undefined)?.error ?? `HTTP ${response.status}`;
       process.stderr.write(`kreboot ${command}: ${error}\n`);

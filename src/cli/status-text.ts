@@ -6,11 +6,21 @@ import { formatClock, formatDuration, formatRelative, GATE_WORDS, resumeCommand 
 
 function rolloutLine(status: Status, now: Date, server: string | undefined): string[] {
   if (status.halted) {
-    return [`HALTED${status.halted.node ? ` at ${status.halted.node}` : ''}: ${status.halted.reason} (${formatRelative(status.halted.at, now) || status.halted.at})`, `  check the node, then: ${resumeCommand(server)}`];
+    return [
+      `HALTED${status.halted.node ? ` at ${status.halted.node}` : ''}: ${status.halted.reason} (${formatRelative(status.halted.at, now) || status.halted.at})`,
+      `  check the node, then: ${resumeCommand(server)}`,
+    ];
   }
-  if (status.paused) return [`PAUSED: ${status.paused.reason} (${status.paused.by ? `by ${status.paused.by}, ` : ''}${formatRelative(status.paused.at, now)})`, `  to continue: ${resumeCommand(server)}`];
+  if (status.paused)
+    return [
+      `PAUSED: ${status.paused.reason} (${status.paused.by ? `by ${status.paused.by}, ` : ''}${formatRelative(status.paused.at, now)})`,
+      `  to continue: ${resumeCommand(server)}`,
+    ];
   const foreign = status.lockHolders.filter((holder) => !holder.kreboot);
-  if (foreign.length) return [`PAUSED: the lock is held by ${foreign.map((holder) => holder.node).join(', ')} (kured's manual pause or another reboot daemon)`];
+  if (foreign.length)
+    return [
+      `PAUSED: the lock is held by ${foreign.map((holder) => holder.node).join(', ')} (kured's manual pause or another reboot daemon)`,
+    ];
   return ['rollout active'];
 }
 
@@ -29,12 +39,23 @@ function holdText(node: NodeStatus, now: Date): string {
 export function formatStatus(status: Status, options: { now?: Date; server?: string } = {}): string {
   const now = options.now ?? new Date();
   const lines: string[] = [];
-  if (status.leader === false) lines.push(`this replica (${status.identity}) is not the leader${status.leaderIdentity ? `; the leader is ${status.leaderIdentity}` : ''}`);
+  if (status.leader === false)
+    lines.push(
+      `this replica (${status.identity}) is not the leader${status.leaderIdentity ? `; the leader is ${status.leaderIdentity}` : ''}`,
+    );
   lines.push(...rolloutLine(status, now, options.server));
   const p = status.progress;
-  if (p) lines.push(`${p.done} done, ${p.inFlight} in flight, ${p.queued} queued, ${p.waiting} waiting${p.failed ? `, ${p.failed} failed` : ''}`);
-  lines.push(`concurrency ${status.inFlight.length}/${status.concurrency} in use; in flight: ${status.inFlight.join(', ') || 'none'}; queue: ${status.queue.join(', ') || 'empty'}${(status.queueLength ?? 0) > status.queue.length ? ` and ${status.queueLength - status.queue.length} more` : ''}`);
-  if (status.estimate) lines.push(`about ${formatDuration(status.estimate.remainingSeconds * 1000)} left (a reboot takes ${formatDuration(status.estimate.averageRebootSeconds * 1000)} on average, ${status.estimate.measured} measured)`);
+  if (p)
+    lines.push(
+      `${p.done} done, ${p.inFlight} in flight, ${p.queued} queued, ${p.waiting} waiting${p.failed ? `, ${p.failed} failed` : ''}`,
+    );
+  lines.push(
+    `concurrency ${status.inFlight.length}/${status.concurrency} in use; in flight: ${status.inFlight.join(', ') || 'none'}; queue: ${status.queue.join(', ') || 'empty'}${(status.queueLength ?? 0) > status.queue.length ? ` and ${status.queueLength - status.queue.length} more` : ''}`,
+  );
+  if (status.estimate)
+    lines.push(
+      `about ${formatDuration(status.estimate.remainingSeconds * 1000)} left (a reboot takes ${formatDuration(status.estimate.averageRebootSeconds * 1000)} on average, ${status.estimate.measured} measured)`,
+    );
   if (status.nodes.length === 0) lines.push('no node needs a reboot');
   const width = Math.max(4, ...status.nodes.map((node) => node.name.length));
   for (const node of status.nodes) {
@@ -42,9 +63,11 @@ export function formatStatus(status: Status, options: { now?: Date; server?: str
     lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.reason}${since}${holdText(node, now)}`);
   }
   const hidden = (status.nodesTotal ?? status.nodes.length) - status.nodes.length;
-  if (hidden > 0) lines.push(`… ${hidden} more nodes not shown (GET /api/v1/status?limit=0 lists every node; ?phase=failed,waiting filters)`);
+  if (hidden > 0)
+    lines.push(`… ${hidden} more nodes not shown (GET /api/v1/status?limit=0 lists every node; ?phase=failed,waiting filters)`);
   const failing = (status.notifications ?? []).filter((queue) => queue.lastError);
-  if (failing.length) lines.push(...failing.map((queue) => `notifications to ${queue.service} (${queue.target}) failing: ${queue.lastError}`));
+  if (failing.length)
+    lines.push(...failing.map((queue) => `notifications to ${queue.service} (${queue.target}) failing: ${queue.lastError}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -52,7 +75,12 @@ export function formatStatus(status: Status, options: { now?: Date; server?: str
 export function changeLines(before: Status | undefined, after: Status, now: Date): string[] {
   const stamp = formatClock(now.toISOString());
   const lines: string[] = [];
-  const state = (status: Status | undefined) => (status?.halted ? `halted at ${status.halted.node}: ${status.halted.reason}` : status?.paused ? `paused: ${status.paused.reason}` : 'active');
+  const state = (status: Status | undefined) =>
+    status?.halted
+      ? `halted at ${status.halted.node}: ${status.halted.reason}`
+      : status?.paused
+        ? `paused: ${status.paused.reason}`
+        : 'active';
   if (!before || state(before) !== state(after)) lines.push(`${stamp} rollout ${state(after)}`);
   const old = new Map((before?.nodes ?? []).map((node) => [node.name, node]));
   for (const node of after.nodes) {

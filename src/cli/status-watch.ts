@@ -46,7 +46,10 @@ export async function watchStatus(options: { server: string; out: WatchOutput; s
   try {
     while (!signal.aborted) {
       try {
-        const response = await fetch(new URL('/api/v1/status/events', options.server), { signal, headers: { accept: 'text/event-stream' } });
+        const response = await fetch(new URL('/api/v1/status/events', options.server), {
+          signal,
+          headers: { accept: 'text/event-stream' },
+        });
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
         const parse = sseParser((event, data) => {
           if (event !== 'status') return;

@@ -36,10 +36,20 @@ export function loadAgentConfig(argv: readonly string[], env: Readonly<Record<st
     nsenter: r.string('nsenter'),
   };
   if (config.nodeId === '') {
-    r.problems.push('--node-id: the agent needs its node name; set --node-id or KURED_NODE_ID (usually from the downward API: fieldRef spec.nodeName)');
+    r.problems.push(
+      '--node-id: the agent needs its node name; set --node-id or KURED_NODE_ID (usually from the downward API: fieldRef spec.nodeName)',
+    );
   }
   if (config.periodMs <= 0) r.problems.push('--period: must be greater than 0');
   if (config.sentinelCommandTimeoutMs <= 0) r.problems.push('--sentinel-command-timeout: must be greater than 0');
-  if (config.rebootMethod === 'command' && config.rebootCommand.trim() === '') r.problems.push('--reboot-command: must not be empty with --reboot-method=command');
-  return { config: deepFreeze(config), problems: r.problems, notices: parsed.notices, help: parsed.help, positionals: parsed.positionals, reader: r };
+  if (config.rebootMethod === 'command' && config.rebootCommand.trim() === '')
+    r.problems.push('--reboot-command: must not be empty with --reboot-method=command');
+  return {
+    config: deepFreeze(config),
+    problems: r.problems,
+    notices: parsed.notices,
+    help: parsed.help,
+    positionals: parsed.positionals,
+    reader: r,
+  };
 }

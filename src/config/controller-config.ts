@@ -12,9 +12,21 @@ const MIN_NODE_AGE_MS = 3_600_000;
 export interface ControllerConfig extends CommonConfig {
   // reboot rollout
   readonly concurrency: number;
-  readonly lock: { readonly dsNamespace: string; readonly dsName: string; readonly annotation: string; readonly ttlMs: number; readonly releaseDelayMs: number };
+  readonly lock: {
+    readonly dsNamespace: string;
+    readonly dsName: string;
+    readonly annotation: string;
+    readonly ttlMs: number;
+    readonly releaseDelayMs: number;
+  };
   readonly forceReboot: boolean;
-  readonly drain: { readonly gracePeriodSeconds: number; readonly skipWaitForDeleteTimeoutSeconds: number; readonly timeoutMs: number; readonly delayMs: number; readonly podSelector: string };
+  readonly drain: {
+    readonly gracePeriodSeconds: number;
+    readonly skipWaitForDeleteTimeoutSeconds: number;
+    readonly timeoutMs: number;
+    readonly delayMs: number;
+    readonly podSelector: string;
+  };
   readonly preferNoScheduleTaint: string;
   readonly preRebootNodeLabels: Readonly<Record<string, string>>;
   readonly postRebootNodeLabels: Readonly<Record<string, string>>;
@@ -25,7 +37,12 @@ export interface ControllerConfig extends CommonConfig {
   readonly retryBackoffMs: number;
   readonly nodeSelector: string;
   readonly gateRecheckMs: number;
-  readonly topology: { readonly zoneLabel: string; readonly maxUnavailablePerZone: number; readonly zoneByZone: boolean; readonly nodeOrder: readonly string[] };
+  readonly topology: {
+    readonly zoneLabel: string;
+    readonly maxUnavailablePerZone: number;
+    readonly zoneByZone: boolean;
+    readonly nodeOrder: readonly string[];
+  };
   /** --max-node-age: 0 is off. */
   readonly maxNodeAgeMs: number;
   // gates
@@ -43,10 +60,23 @@ export interface ControllerConfig extends CommonConfig {
   readonly alertmanager: EndpointConfig & {
     readonly silenceMatchers: readonly MatcherSet[];
   };
-  readonly window: { readonly rebootDays: readonly string[]; readonly startTime: string; readonly endTime: string; readonly timeZone: string; readonly maintenanceWindows: readonly string[] };
+  readonly window: {
+    readonly rebootDays: readonly string[];
+    readonly startTime: string;
+    readonly endTime: string;
+    readonly timeZone: string;
+    readonly maintenanceWindows: readonly string[];
+  };
   readonly blockingPodSelectors: readonly string[];
   // intake
-  readonly webhook: { readonly auth: 'auto' | 'none'; readonly tokenFile: string; readonly username: string; readonly passwordFile: string; readonly bodyLimitBytes: number; readonly maxNodes: number };
+  readonly webhook: {
+    readonly auth: 'auto' | 'none';
+    readonly tokenFile: string;
+    readonly username: string;
+    readonly passwordFile: string;
+    readonly bodyLimitBytes: number;
+    readonly maxNodes: number;
+  };
   readonly adminTokenFile: string;
   readonly rebootAlert: RegExp | undefined;
   readonly remediationAlert: RegExp | undefined;
@@ -60,7 +90,13 @@ export interface ControllerConfig extends CommonConfig {
     readonly templates: { readonly drain: string; readonly reboot: string; readonly uncordon: string };
   };
   // high availability
-  readonly leaderElection: { readonly enabled: boolean; readonly namespace: string; readonly name: string; readonly leaseDurationMs: number; readonly identity: string };
+  readonly leaderElection: {
+    readonly enabled: boolean;
+    readonly namespace: string;
+    readonly name: string;
+    readonly leaseDurationMs: number;
+    readonly identity: string;
+  };
 }
 
 /** An outbound endpoint's flags: --<prefix>-url, -bearer-token-file, -username, -password-file, -ca-file, -timeout. */
@@ -93,7 +129,9 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     maxNodes: r.int('webhook-max-nodes', 1, 100_000),
   };
   if (webhook.auth === 'auto' && webhook.tokenFile === '' && webhook.passwordFile === '') {
-    r.problems.push('--webhook-token-file or --webhook-username/--webhook-password-file: the webhook needs credentials; give one, or --webhook-auth=none to accept unauthenticated webhooks');
+    r.problems.push(
+      '--webhook-token-file or --webhook-username/--webhook-password-file: the webhook needs credentials; give one, or --webhook-auth=none to accept unauthenticated webhooks',
+    );
   }
   if ((webhook.username === '') !== (webhook.passwordFile === '')) {
     r.problems.push('--webhook-username and --webhook-password-file: give both for basic auth, or neither');
@@ -193,10 +231,18 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
   if (config.gateRecheckMs < 1000) r.problems.push('--gate-recheck-period: must be at least 1s');
   if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
   if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');
-  if ((config.topology.maxUnavailablePerZone > 0 || config.topology.zoneByZone) && config.topology.zoneLabel.trim() === '') r.problems.push('--zone-label: needed by --max-unavailable-per-zone and --zone-by-zone');
+  if ((config.topology.maxUnavailablePerZone > 0 || config.topology.zoneByZone) && config.topology.zoneLabel.trim() === '')
+    r.problems.push('--zone-label: needed by --max-unavailable-per-zone and --zone-by-zone');
   for (const selector of config.topology.nodeOrder) {
     const problem = checkLabelSelector(selector);
     if (problem) r.problems.push(`--node-order: "${selector}": ${problem}`);
   }
-  return { config: deepFreeze(config), problems: r.problems, notices: parsed.notices, help: parsed.help, positionals: parsed.positionals, reader: r };
+  return {
+    config: deepFreeze(config),
+    problems: r.problems,
+    notices: parsed.notices,
+    help: parsed.help,
+    positionals: parsed.positionals,
+    reader: r,
+  };
 }

@@ -103,7 +103,11 @@ export interface Loaded<T> {
   readonly reader: FlagReader;
 }
 
-export function readFlags(role: Role, argv: readonly string[], env: Readonly<Record<string, string | undefined>>): { reader: FlagReader; parsed: ParsedFlags } {
+export function readFlags(
+  role: Role,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): { reader: FlagReader; parsed: ParsedFlags } {
   const parsed = parseFlags(role, argv, env);
   return { reader: new FlagReader(parsed), parsed };
 }

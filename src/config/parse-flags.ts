@@ -61,7 +61,10 @@ function convert(flag: FlagSpec, raw: string, where: string, errors: string[]): 
       return text;
     }
     case 'list':
-      return text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+      return text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
     case 'array':
       return text === '' ? [] : [text];
   }
@@ -162,7 +165,13 @@ export function parseFlags(role: Role, argv: readonly string[], env: Readonly<Re
     const envName = envNames(flag).find((candidate) => env[candidate] !== undefined && env[candidate] !== '');
     if (envName !== undefined) {
       const raw = env[envName]!;
-      const parts = flag.kind === 'array' ? raw.split('\n').map((line) => line.trim()).filter(Boolean) : [raw];
+      const parts =
+        flag.kind === 'array'
+          ? raw
+              .split('\n')
+              .map((line) => line.trim())
+              .filter(Boolean)
+          : [raw];
       const converted = parts.map((part) => convert(flag, part, envName, errors));
       if (converted.every((value) => value !== undefined)) {
         values.set(flag.name, isRepeatable(flag) ? (converted as string[][]).flat() : converted[0]!);
@@ -188,7 +197,11 @@ export function usage(role: Role, synopsis: string): string {
     if (!flag.roles.includes(role)) continue;
     const value = flag.kind === 'bool' ? '' : flag.kind === 'int' ? ' int' : flag.kind === 'duration' ? ' duration' : ' string';
     // Array values may contain commas (selectors, matcher sets): quote each one instead of joining.
-    const shown = Array.isArray(flag.default) ? (flag.kind === 'array' ? flag.default.map((v) => `'${v}'`).join(' ') : flag.default.join(',')) : String(flag.default);
+    const shown = Array.isArray(flag.default)
+      ? flag.kind === 'array'
+        ? flag.default.map((v) => `'${v}'`).join(' ')
+        : flag.default.join(',')
+      : String(flag.default);
     const repeat = flag.kind === 'list' || flag.kind === 'array' ? ' (repeatable)' : '';
     lines.push(`  --${flag.name}${value}`, `      ${flag.help}${repeat} (default ${shown === '' ? '""' : shown})`);
   }

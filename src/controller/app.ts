@@ -65,15 +65,33 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   let wake: (reason: string) => void = () => {};
   let statusChanged: () => void = () => {};
-  const view = createClusterView({ kc, dsNamespace: config.lock.dsNamespace, dsName: config.lock.dsName, nodeSelector: config.nodeSelector, log, onChange: (reason) => {
-    wake(reason);
-    statusCache.clear();
-    statusChanged();
-  } });
+  const view = createClusterView({
+    kc,
+    dsNamespace: config.lock.dsNamespace,
+    dsName: config.lock.dsName,
+    nodeSelector: config.nodeSelector,
+    log,
+    onChange: (reason) => {
+      wake(reason);
+      statusCache.clear();
+      statusChanged();
+    },
+  });
   const api = createClusterApi(kc);
-  const rollout = createRolloutStore({ api, namespace: config.lock.dsNamespace, name: config.lock.dsName, lockAnnotation: config.lock.annotation, watched: view.daemonSet });
+  const rollout = createRolloutStore({
+    api,
+    namespace: config.lock.dsNamespace,
+    name: config.lock.dsName,
+    lockAnnotation: config.lock.annotation,
+    watched: view.daemonSet,
+  });
   let leading = !config.leaderElection.enabled;
-  const metrics = createControllerMetrics(registry, { nodes: () => reconciler.observed(), rollout: () => rollout.current(), halt: () => reconciler.halt(), leader: () => leading });
+  const metrics = createControllerMetrics(registry, {
+    nodes: () => reconciler.observed(),
+    rollout: () => rollout.current(),
+    halt: () => reconciler.halt(),
+    leader: () => leading,
+  });
   const settings = {
     drainDelayMs: config.drain.delayMs,
     drainTimeoutMs: config.drain.timeoutMs,
@@ -122,14 +140,35 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     reconciler.wake(reason);
   };
 
-  const requests = createRequestStore({ api, cached: view.node, synced: view.synced, clock, onWrite: () => wake('request recorded'), remediationCap: config.maxRebootAttempts });
+  const requests = createRequestStore({
+    api,
+    cached: view.node,
+    synced: view.synced,
+    clock,
+    onWrite: () => wake('request recorded'),
+    remediationCap: config.maxRebootAttempts,
+  });
   const control = createControl({ view, rollout, requests, notify: deps.notify, clock, wake });
   const timeline = createTimeline();
-  const leaderLookup = config.leaderElection.enabled ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name }) : undefined;
+  const leaderLookup = config.leaderElection.enabled
+    ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name })
+    : undefined;
   const status = statusCache.get(() => {
     const nodes = reconciler.observed();
     timeline.observe(nodes);
-    return buildStatus({ nodes, queue: reconciler.queue(), rollout: rollout.current(), halt: reconciler.halt(), leader: leading, identity, leaderIdentity: leading ? undefined : leaderLookup?.current(), settings: slotSettings, now: clock(), notifications: deps.notificationStatus(), timeline: timeline.entries() });
+    return buildStatus({
+      nodes,
+      queue: reconciler.queue(),
+      rollout: rollout.current(),
+      halt: reconciler.halt(),
+      leader: leading,
+      identity,
+      leaderIdentity: leading ? undefined : leaderLookup?.current(),
+      settings: slotSettings,
+      now: clock(),
+      notifications: deps.notificationStatus(),
+      timeline: timeline.entries(),
+    });
   });
   const feed = createStatusFeed({ build: status });
   statusChanged = feed.changed;

@@ -4,7 +4,17 @@
 // policy, runner and steps it exercises are the code that ships. Errors keep the API's shape:
 // anything thrown carries the HTTP status as `code` (409 conflict, 404 gone, 429 budget).
 
-import { AppsV1Api, CoreV1Api, PolicyV1Api, type KubeConfig, type CoreV1Event, type V1DaemonSet, type V1Node, type V1Pod, type V1PodDisruptionBudget } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  PolicyV1Api,
+  type KubeConfig,
+  type CoreV1Event,
+  type V1DaemonSet,
+  type V1Node,
+  type V1Pod,
+  type V1PodDisruptionBudget,
+} from '@kubernetes/client-node';
 import { MERGE_PATCH } from '../kube/patch.ts';
 
 /** A JSON merge patch; a `metadata.resourceVersion` in it makes the write optimistic. */
@@ -37,11 +47,18 @@ export function createClusterApi(kc: KubeConfig): ClusterApi {
     readNode: (name) => core.readNode({ name }),
     patchNode: (name, body) => core.patchNode({ name, body }, MERGE_PATCH),
     async listPodsOnNode(node, labelSelector) {
-      const list = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}`, ...(labelSelector ? { labelSelector } : {}) });
+      const list = await core.listPodForAllNamespaces({
+        fieldSelector: `spec.nodeName=${node}`,
+        ...(labelSelector ? { labelSelector } : {}),
+      });
       return list.items;
     },
     async evictPod(namespace, name, deleteOptions) {
-      await core.createNamespacedPodEviction({ name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions } });
+      await core.createNamespacedPodEviction({
+        name,
+        namespace,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions },
+      });
     },
     async deletePod(namespace, name, options) {
       await core.deleteNamespacedPod({ name, namespace, ...options });

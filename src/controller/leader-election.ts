@@ -11,7 +11,16 @@
 // Safety does not rest on this alone: slot writes are optimistic too, so even two replicas that
 // both think they lead cannot exceed the concurrency.
 
-import { CoordinationV1Api, Observable, V1MicroTime, type ConfigurationOptions, type KubeConfig, type RequestContext, type ResponseContext, type V1Lease } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  Observable,
+  V1MicroTime,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type RequestContext,
+  type ResponseContext,
+  type V1Lease,
+} from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.ts';
 import { isConflict, isNotFound } from '../kube/api-errors.ts';
 import { REAL_TIMERS, type Timers } from './work-loop.ts';

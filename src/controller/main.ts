@@ -30,7 +30,8 @@ export async function main(argv: string[]): Promise<number> {
   // Credentials follow their files (a rotated Secret): say when they change, never what they are.
   const secretEvents = {
     reloaded: (file: string) => log.info({ file }, 'credentials file changed: reloaded'),
-    failed: (file: string, problem: string) => log.error({ file, problem }, 'credentials file changed but cannot be used: keeping the previous credentials'),
+    failed: (file: string, problem: string) =>
+      log.error({ file, problem }, 'credentials file changed but cannot be used: keeping the previous credentials'),
   };
   const webhook = loadWebhookAuth(config.webhook, secretEvents);
   const admin = loadTokenAuth(config.adminTokenFile, '--admin-token-file', secretEvents);
@@ -54,13 +55,13 @@ export async function main(argv: string[]): Promise<number> {
   let controller;
   try {
     controller = await startController({
-    config,
-    kc: kc!,
-    log,
-    registry,
-    gates: gates.gates,
-    notify: notifications.notify,
-    notificationStatus: () => notifications.status(),
+      config,
+      kc: kc!,
+      log,
+      registry,
+      gates: gates.gates,
+      notify: notifications.notify,
+      notificationStatus: () => notifications.status(),
       webhookAuth: webhook.auth,
       adminAuth: admin.auth,
       ...(quiet.silencer ? { silencer: quiet.silencer } : {}),

@@ -139,7 +139,9 @@ export function createPerformer(deps: PerformerDeps) {
         reason: `drain error, retrying: ${error instanceof Error ? error.message : apiErrorMessage(error)}`,
       }))
       .then((result) => {
-        started.fact = result.done ? { type: 'drained' } : { type: 'drain-waiting', reason: result.reason, blockedByBudget: result.blockedByBudget.length > 0 };
+        started.fact = result.done
+          ? { type: 'drained' }
+          : { type: 'drain-waiting', reason: result.reason, blockedByBudget: result.blockedByBudget.length > 0 };
         // Stamped by the clock the cycle reads (the simulation's is virtual).
         started.finishedAt = deps.clock().getTime();
         deps.wake(`drain pass of ${name} finished`);
@@ -185,15 +187,25 @@ export function createPerformer(deps: PerformerDeps) {
    * Silences the node's alerts until `step`'s bound. A courtesy to the people on call, never a
    * gate: if Alertmanager cannot be reached the reboot goes on, with a warning and an Event.
    */
-  async function silence(node: V1Node, observed: ObservedNode, context: PerformContext, step: 'cordon' | 'dispatch'): Promise<AnnotationChanges> {
+  async function silence(
+    node: V1Node,
+    observed: ObservedNode,
+    context: PerformContext,
+    step: 'cordon' | 'dispatch',
+  ): Promise<AnnotationChanges> {
     if (!deps.silencer) return {};
     const until = silenceEnd(context.now, { drainTimeoutMs: settings.drainTimeoutMs, rebootTimeoutMs: settings.rebootTimeoutMs }, step);
     try {
       const ids = await deps.silencer.silence(observed.name, until, observed.request?.reason ?? `kreboot is rebooting ${observed.name}`);
       return silencesAnnotation([...(observed.silences ?? []), ...ids]);
     } catch (error) {
-      log.warn({ err: error, node: observed.name }, 'could not silence the node\'s alerts in Alertmanager; rebooting anyway');
-      sinks.events.record(node, observed.progress?.phase ?? 'cordoned', `could not silence the node's alerts in Alertmanager: ${error instanceof Error ? error.message : String(error)}`, true);
+      log.warn({ err: error, node: observed.name }, "could not silence the node's alerts in Alertmanager; rebooting anyway");
+      sinks.events.record(
+        node,
+        observed.progress?.phase ?? 'cordoned',
+        `could not silence the node's alerts in Alertmanager: ${error instanceof Error ? error.message : String(error)}`,
+        true,
+      );
       return {};
     }
   }
@@ -202,8 +214,19 @@ export function createPerformer(deps: PerformerDeps) {
     return rollout.update<AcquireResult>((record) => {
       if (!record.lock) return { result: { acquired: false, reason: 'the lock annotation is unreadable' } };
       const progress = observed.progress;
-      const finished = progress && (progress.phase === 'done' || progress.phase === 'failed') ? (progress.startedAt ?? progress.since) : undefined;
-      const result = acquire(record.lock, observed.name, observed.unschedulable, settings, context.now, context.outOfService, reclaim, progress?.startedAt, finished);
+      const finished =
+        progress && (progress.phase === 'done' || progress.phase === 'failed') ? (progress.startedAt ?? progress.since) : undefined;
+      const result = acquire(
+        record.lock,
+        observed.name,
+        observed.unschedulable,
+        settings,
+        context.now,
+        context.outOfService,
+        reclaim,
+        progress?.startedAt,
+        finished,
+      );
       return result.acquired ? { changes: { [lockKey]: result.value }, result } : { result };
     });
   }
@@ -222,14 +245,23 @@ export function createPerformer(deps: PerformerDeps) {
     },
   };
 
-  async function performAction(call: Call, action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
+  async function performAction(
+    call: Call,
+    action: Action,
+    node: V1Node,
+    observed: ObservedNode,
+    context: PerformContext,
+  ): Promise<Outcome> {
     const { name } = observed;
     const { now } = context;
     switch (action.type) {
       case 'none':
         return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
       case 'record': {
-        const patch = action.progress.phase === 'draining' ? drainingPatch(node, observed, action.progress) : recordPatch(node, action.progress, settings, action.clearRequest === true);
+        const patch =
+          action.progress.phase === 'draining'
+            ? drainingPatch(node, observed, action.progress)
+            : recordPatch(node, action.progress, settings, action.clearRequest === true);
         await write(call, node, observed, patch);
         return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
       }
@@ -247,7 +279,8 @@ export function createPerformer(deps: PerformerDeps) {
       }
       case 'reacquire': {
         // A reclaim takes a slot whatever the lock says: only for a node the API confirms is out.
-        if (!isOutOfService(observeNode(await api.readNode(name)).progress)) return { requeueAt: new Date(now.getTime() + CONFLICT_RECHECK_MS) };
+        if (!isOutOfService(observeNode(await api.readNode(name)).progress))
+          return { requeueAt: new Date(now.getTime() + CONFLICT_RECHECK_MS) };
         const taken = await takeSlot(observed, context, true);
         if (taken.acquired) log.warn({ node: name }, 'a node kreboot has out of service had lost its slot; taken back');
         return NOTHING;
@@ -256,14 +289,17 @@ export function createPerformer(deps: PerformerDeps) {
         return drainStep(name, observed, now);
       case 'dispatch': {
         const silences = await silence(node, observed, context, 'dispatch');
-        if (await write(call, node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences))) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+        if (await write(call, node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences)))
+          return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
         return NOTHING;
       }
       case 'unsilence':
         // Expired first, then forgotten: if Alertmanager cannot be reached the record stays and
         // the next cycle tries again (the silences end by themselves at their bound anyway).
         if (deps.silencer) await deps.silencer.expire(name, observed.silences ?? []);
-        await write(call, node, observed, { body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: silencesAnnotation([]) } } });
+        await write(call, node, observed, {
+          body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: silencesAnnotation([]) } },
+        });
         return NOTHING;
       case 'verify':
         await write(call, node, observed, verifyingPatch(node, observed, now));
@@ -308,7 +344,10 @@ function roundStart(observed: ObservedNode): string | undefined {
 
 function withAnnotations(patch: NodePatch, annotations: AnnotationChanges): NodePatch {
   if (Object.keys(annotations).length === 0) return patch;
-  return { ...patch, body: { ...patch.body, metadata: { ...patch.body.metadata, annotations: { ...patch.body.metadata.annotations, ...annotations } } } };
+  return {
+    ...patch,
+    body: { ...patch.body, metadata: { ...patch.body.metadata, annotations: { ...patch.body.metadata.annotations, ...annotations } } },
+  };
 }
 
 /** The node just written as restored or done is no longer out of service for this release. */

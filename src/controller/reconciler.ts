@@ -20,7 +20,16 @@ import { isOutOfService } from '../store/node-progress.ts';
 import { forecast, type Forecast } from './policy/forecast.ts';
 import { ageDueAt } from './policy/node-age.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
-import { NO_TOPOLOGY, planCycle, rolloutHalt, slotLedger, withTrigger, type Offer, type TopologySettings, type Trigger } from './policy/plan.ts';
+import {
+  NO_TOPOLOGY,
+  planCycle,
+  rolloutHalt,
+  slotLedger,
+  withTrigger,
+  type Offer,
+  type TopologySettings,
+  type Trigger,
+} from './policy/plan.ts';
 import { rolloutVerdict } from './rollout-gate.ts';
 import { createWorkLoop, REAL_TIMERS, type Timers } from './work-loop.ts';
 
@@ -29,7 +38,14 @@ export interface ReconcilerDeps {
   readonly rollout: RolloutStore;
   readonly performer: Performer;
   readonly gates: readonly Gate[];
-  readonly settings: PolicySettings & SlotSettings & { readonly trigger: Trigger; readonly gateRecheckMs: number; readonly lockAnnotation: string; readonly topology?: TopologySettings; readonly maxNodeAgeMs?: number };
+  readonly settings: PolicySettings &
+    SlotSettings & {
+      readonly trigger: Trigger;
+      readonly gateRecheckMs: number;
+      readonly lockAnnotation: string;
+      readonly topology?: TopologySettings;
+      readonly maxNodeAgeMs?: number;
+    };
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
   readonly clock: () => Date;
@@ -115,7 +131,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   }
 
   const maxNodeAgeMs = settings.maxNodeAgeMs ?? 0;
-  const observeAll = (nodes: readonly V1Node[], now = clock()) => nodes.map((node) => ({ node, observed: withTrigger(observeNode(node), settings.trigger, now, maxNodeAgeMs) }));
+  const observeAll = (nodes: readonly V1Node[], now = clock()) =>
+    nodes.map((node) => ({ node, observed: withTrigger(observeNode(node), settings.trigger, now, maxNodeAgeMs) }));
 
   /** The next moment a node becomes due by age: the loop's one timer wakes then (no per-node timer). */
   function nextAgeDue(nodes: readonly ObservedNode[], now: Date): number {
@@ -182,8 +199,18 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       for (let step = 0; step < MAX_STEPS; step++) {
         // A replica that stopped leading (its Lease renewal missed the deadline) stops here.
         if (!active) return false;
-        const action = decide(observed, { holdsSlot, ...(verdict ? { verdict } : {}), ...(resumedAt ? { resumedAt } : {}), ...(fact ? { fact } : {}) }, now, settings);
-        if (action.type === 'fail' && action.halt) haltedNow = { open: false, gate: 'halted', reason: `rollout halted: ${observed.name}: ${action.reason}; resume with "kreboot resume"` };
+        const action = decide(
+          observed,
+          { holdsSlot, ...(verdict ? { verdict } : {}), ...(resumedAt ? { resumedAt } : {}), ...(fact ? { fact } : {}) },
+          now,
+          settings,
+        );
+        if (action.type === 'fail' && action.halt)
+          haltedNow = {
+            open: false,
+            gate: 'halted',
+            reason: `rollout halted: ${observed.name}: ${action.reason}; resume with "kreboot resume"`,
+          };
         const actionStarted = performance.now();
         try {
           const outcome = await performer.perform(action, node, observed, context);
@@ -210,7 +237,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!(await everyWithin(plan.rest, RECORDS_IN_FLIGHT, handle))) return undefined;
     for (const observed of plan.candidates) if (!(await handle(observed))) return undefined;
     const seconds = endTimer();
-    if (seconds > SLOW_CYCLE_SECONDS) log.warn({ ms: Math.round(seconds * 1000), nodes: entries.length, housekeepingMs, gatesMs, slowest }, 'slow decision cycle');
+    if (seconds > SLOW_CYCLE_SECONDS)
+      log.warn({ ms: Math.round(seconds * 1000), nodes: entries.length, housekeepingMs, gatesMs, slowest }, 'slow decision cycle');
     return earliest < Infinity ? earliest : undefined;
   }
 
@@ -227,7 +255,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     },
     observed: () => observeAll(view.nodes()).map((entry) => entry.observed),
     halt() {
-      return rolloutHalt(observeAll(view.nodes()).map((entry) => entry.observed), rollout.current());
+      return rolloutHalt(
+        observeAll(view.nodes()).map((entry) => entry.observed),
+        rollout.current(),
+      );
     },
     async forecast() {
       const now = clock();

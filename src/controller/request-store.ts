@@ -39,10 +39,15 @@ export function createRequestStore(options: {
    * A name the synced view does not hold is unknown, without an API read: one read per name let a
    * webhook naming 10,000 made-up nodes cost 10,000 reads (and odd names made odd API paths).
    */
-  async function update<T>(name: string, change: (node: V1Node) => { annotations?: AnnotationChanges; result: T }, unknown: T, fresh = false): Promise<T> {
+  async function update<T>(
+    name: string,
+    change: (node: V1Node) => { annotations?: AnnotationChanges; result: T },
+    unknown: T,
+    fresh = false,
+  ): Promise<T> {
     let node = options.cached(name);
     if (!node) {
-      if (!options.synced()) throw new Error('the controller has not read the cluster\'s Nodes yet (starting); try again');
+      if (!options.synced()) throw new Error("the controller has not read the cluster's Nodes yet (starting); try again");
       return unknown;
     }
     // An operator's request is decided on the API's copy: the view may not show yet that the node
@@ -72,7 +77,8 @@ export function createRequestStore(options: {
   }
 
   const annotation = (node: V1Node, key: string) => node.metadata?.annotations?.[key];
-  const pick = (request: RebootRequest) => (request.fingerprint && request.startsAt ? { fingerprint: request.fingerprint, startsAt: request.startsAt } : {});
+  const pick = (request: RebootRequest) =>
+    request.fingerprint && request.startsAt ? { fingerprint: request.fingerprint, startsAt: request.startsAt } : {};
 
   return {
     request(name, source) {
@@ -82,7 +88,12 @@ export function createRequestStore(options: {
           if (parseRequest(annotation(node, CONTROLLER.request))) return { result: 'accepted' };
           const now = options.clock();
           if (source.kind === 'remediation') {
-            const refusal = remediationRefusal(parseRemediated(annotation(node, CONTROLLER.remediated)), source, options.remediationCap, now);
+            const refusal = remediationRefusal(
+              parseRemediated(annotation(node, CONTROLLER.remediated)),
+              source,
+              options.remediationCap,
+              now,
+            );
             if (refusal) return { result: { ignored: refusal } };
           }
           const request: RebootRequest = {
@@ -122,11 +133,20 @@ export function createRequestStore(options: {
           const progress = parseProgress(annotation(node, CONTROLLER.state));
           // A pending operator request is kept (its place in the queue), unless the node gave up
           // on it: asking again is then a new request, the one thing that restarts a final failure.
-          const gaveUp = progress?.phase === 'failed' && progress.final === true && existing !== undefined && Date.parse(progress.since) >= Date.parse(existing.at);
+          const gaveUp =
+            progress?.phase === 'failed' &&
+            progress.final === true &&
+            existing !== undefined &&
+            Date.parse(progress.since) >= Date.parse(existing.at);
           if (existing?.kind === 'api' && !gaveUp) return { result: 'accepted' as const };
           // Replacing a remediation request keeps its alert episode, so the reboot still counts
           // for that episode and Alertmanager's re-sends of it are recognised afterwards.
-          const episode = existing?.kind === 'remediation' && existing.fingerprint && existing.startsAt ? { fingerprint: existing.fingerprint, startsAt: existing.startsAt } : existing?.kind === 'api' ? pick(existing) : {};
+          const episode =
+            existing?.kind === 'remediation' && existing.fingerprint && existing.startsAt
+              ? { fingerprint: existing.fingerprint, startsAt: existing.startsAt }
+              : existing?.kind === 'api'
+                ? pick(existing)
+                : {};
           const request: RebootRequest = { at: options.clock().toISOString(), kind: 'api', by, ...(reason ? { reason } : {}), ...episode };
           return { annotations: { [CONTROLLER.request]: JSON.stringify(request) }, result: 'accepted' as const };
         },

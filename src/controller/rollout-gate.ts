@@ -7,12 +7,23 @@ import { blocked, type Verdict } from '../gates/gate.ts';
 import type { HaltRecord, RolloutRecord } from '../store/rollout-record.ts';
 import { foreignHolders, type SlotSettings } from './lock/slots.ts';
 
-export function rolloutVerdict(record: RolloutRecord | undefined, halt: HaltRecord | undefined, daemonSetExists: boolean, settings: SlotSettings & { lockAnnotation: string }, now: Date): Verdict | undefined {
+export function rolloutVerdict(
+  record: RolloutRecord | undefined,
+  halt: HaltRecord | undefined,
+  daemonSetExists: boolean,
+  settings: SlotSettings & { lockAnnotation: string },
+  now: Date,
+): Verdict | undefined {
   if (!daemonSetExists || !record) return blocked('lock', 'the lock DaemonSet (--ds-namespace/--ds-name) does not exist or cannot be read');
   if (!record.lock) return blocked('lock', `the lock annotation ${settings.lockAnnotation} is unreadable; fix or remove it`);
   if (halt) return blocked('halted', `rollout halted: ${halt.node ? `${halt.node}: ` : ''}${halt.reason}; resume with "kreboot resume"`);
-  if (record.paused) return blocked('paused', `rollout paused${record.paused.reason ? `: ${record.paused.reason}` : ''}; resume with "kreboot resume"`);
+  if (record.paused)
+    return blocked('paused', `rollout paused${record.paused.reason ? `: ${record.paused.reason}` : ''}; resume with "kreboot resume"`);
   const foreign = foreignHolders(record.lock, settings, now);
-  if (foreign.length > 0) return blocked('paused', `lock held by ${foreign.map((holder) => holder.nodeID).join(', ')} (kured's manual pause or another reboot daemon)`);
+  if (foreign.length > 0)
+    return blocked(
+      'paused',
+      `lock held by ${foreign.map((holder) => holder.nodeID).join(', ')} (kured's manual pause or another reboot daemon)`,
+    );
   return undefined;
 }

@@ -18,7 +18,12 @@ async function listBlocking(api: PodLister, labelSelector: string): Promise<V1Po
   const pods: V1Pod[] = [];
   let cont: string | undefined;
   do {
-    const page = await api.listPodForAllNamespaces({ labelSelector, fieldSelector: FIELDS, limit: PAGE, ...(cont ? { _continue: cont } : {}) });
+    const page = await api.listPodForAllNamespaces({
+      labelSelector,
+      fieldSelector: FIELDS,
+      limit: PAGE,
+      ...(cont ? { _continue: cont } : {}),
+    });
     pods.push(...page.items);
     cont = page.metadata?._continue || undefined;
   } while (cont);

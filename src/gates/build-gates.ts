@@ -22,7 +22,10 @@ import { prometheusAlertsGate } from './prometheus-alerts-gate.ts';
 import { prometheusQueryGate } from './prometheus-query-gate.ts';
 
 /** The part of the controller's configuration the gates read. */
-export type GatesConfig = Pick<ControllerConfig, 'prometheus' | 'window' | 'blockingPodSelectors' | 'alertNodeLabels' | 'rebootAlert' | 'remediationAlert'> &
+export type GatesConfig = Pick<
+  ControllerConfig,
+  'prometheus' | 'window' | 'blockingPodSelectors' | 'alertNodeLabels' | 'rebootAlert' | 'remediationAlert'
+> &
   Partial<Pick<ControllerConfig, 'alertmanager'>>;
 
 export interface GateDeps {
@@ -54,7 +57,13 @@ export function buildGates(config: GatesConfig, deps: GateDeps): { gates: Gate[]
     const { client, problems: clientProblems } = createPrometheusClient({ ...config.prometheus, url });
     problems.push(...clientProblems);
     const requestAlerts = [config.rebootAlert, config.remediationAlert].filter((re): re is RegExp => re !== undefined);
-    const rules = { filter: config.prometheus.alertFilter, matchOnly: config.prometheus.alertFilterMatchOnly, firingOnly: config.prometheus.alertFiringOnly, matchers, requestAlerts };
+    const rules = {
+      filter: config.prometheus.alertFilter,
+      matchOnly: config.prometheus.alertFilterMatchOnly,
+      firingOnly: config.prometheus.alertFiringOnly,
+      matchers,
+      requestAlerts,
+    };
     let suppressed;
     if (config.prometheus.alertIgnoreSilenced) {
       const am = config.alertmanager ? buildAlertmanagerClient(config.alertmanager) : { client: undefined, problems: [] };
@@ -64,7 +73,9 @@ export function buildGates(config: GatesConfig, deps: GateDeps): { gates: Gate[]
       // The configuration loader reports a missing --alertmanager-url; this covers a partial config.
       else if (!config.alertmanager) problems.push('--alert-ignore-silenced: needs --alertmanager-url');
     }
-    gates.push(prometheusAlertsGate({ client, rules, scope: config.prometheus.alertScope, nodeLabels: config.alertNodeLabels, log, suppressed }));
+    gates.push(
+      prometheusAlertsGate({ client, rules, scope: config.prometheus.alertScope, nodeLabels: config.alertNodeLabels, log, suppressed }),
+    );
     if (config.prometheus.gateQuery.trim() !== '') gates.push(prometheusQueryGate({ client, query: config.prometheus.gateQuery }));
   } else if (config.prometheus.gateQuery.trim() !== '') {
     problems.push('--prometheus-gate-query: needs --prometheus-url');

@@ -28,7 +28,9 @@ export function parseCronWindow(text: string, timeZone: string): Result<Window> 
     // prev() is exclusive: +1 ms counts a fire at exactly `instant`. The latest fire has the latest
     // end (all windows last the same), so it alone decides whether we are inside.
     try {
-      return at(instant + 1).prev().getTime();
+      return at(instant + 1)
+        .prev()
+        .getTime();
     } catch {
       return undefined; // no earlier fire (e.g. a year-bounded expression)
     }

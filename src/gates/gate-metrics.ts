@@ -31,7 +31,7 @@ export function createGateMetrics(registry: Registry): GateMetrics {
   });
   new Gauge({
     name: 'kreboot_gate_last_evaluation_timestamp_seconds',
-    help: 'Unix time of the gate\'s last evaluation',
+    help: "Unix time of the gate's last evaluation",
     labelNames: ['gate'],
     registers: [registry],
     collect() {

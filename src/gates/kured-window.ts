@@ -48,7 +48,10 @@ export function kuredWindow(spec: KuredWindowSpec): Window {
     }
     return undefined;
   };
-  const dayList = [...days].sort().map((d) => DAY_SHORT[d]).join(',');
+  const dayList = [...days]
+    .sort()
+    .map((d) => DAY_SHORT[d])
+    .join(',');
   return { description: `${dayList} ${formatTimeOfDay(startMs)}–${formatTimeOfDay(spec.endMs)} ${timeZone}`, contains, nextOpening };
 }
 

@@ -17,7 +17,11 @@ export function maintenanceWindowGate(windows: readonly Window[]): Gate {
       if (windows.length === 0 || windows.some((w) => w.contains(t))) return () => OPEN;
       const openings = windows.map((w) => w.nextOpening(t)).filter((x): x is number => x !== undefined);
       const next = openings.length > 0 ? new Date(Math.min(...openings)) : undefined;
-      const verdict = blocked(MAINTENANCE_WINDOW_GATE, `outside the maintenance window (${description})${next ? `; opens at ${next.toISOString()}` : '; never opens'}`, next);
+      const verdict = blocked(
+        MAINTENANCE_WINDOW_GATE,
+        `outside the maintenance window (${description})${next ? `; opens at ${next.toISOString()}` : '; never opens'}`,
+        next,
+      );
       return () => verdict;
     },
   };

@@ -40,7 +40,8 @@ export function prometheusAlertsGate({ client, rules, scope, nodeLabels, log, su
         const [alerts, check] = await Promise.allSettled([client.query('ALERTS'), suppressed?.()]);
         if (alerts.status === 'rejected') throw new Error(`cannot read alerts from Prometheus: ${(alerts.reason as Error).message}`);
         result = alerts.value;
-        if (result.resultType !== 'vector') throw new Error(`cannot read alerts from Prometheus: unexpected result type ${result.resultType}`);
+        if (result.resultType !== 'vector')
+          throw new Error(`cannot read alerts from Prometheus: unexpected result type ${result.resultType}`);
         if (check.status === 'rejected') throw new Error(`cannot read silences from Alertmanager: ${(check.reason as Error).message}`);
         isSuppressed = check.value;
       } catch (error) {

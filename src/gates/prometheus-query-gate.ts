@@ -9,7 +9,9 @@ const PROMETHEUS_QUERY_GATE = 'prometheus-query';
 
 function describeSeries(metric: Readonly<Record<string, string>>): string {
   const name = metric.__name__ ?? '';
-  const labels = Object.entries(metric).filter(([k]) => k !== '__name__').map(([k, v]) => `${k}="${v}"`);
+  const labels = Object.entries(metric)
+    .filter(([k]) => k !== '__name__')
+    .map(([k, v]) => `${k}="${v}"`);
   return `${name}{${labels.join(',')}}`;
 }
 
@@ -22,7 +24,10 @@ export function prometheusQueryGate({ client, query }: { client: PrometheusClien
         const result = await client.query(query);
         if (!('series' in result)) reason = `gate query returned a ${result.resultType} (${result.value}); it must return an empty vector`;
         else if (result.series.length > 0) {
-          const shown = result.series.slice(0, 3).map((s) => describeSeries(s.metric)).join(', ');
+          const shown = result.series
+            .slice(0, 3)
+            .map((s) => describeSeries(s.metric))
+            .join(', ');
           reason = `gate query returned ${result.series.length} series: ${shown}${result.series.length > 3 ? ', …' : ''}`;
         }
       } catch (error) {

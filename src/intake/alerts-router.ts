@@ -36,7 +36,8 @@ const MAX_BACKLOG = 20_000;
 
 /** Node names a log line lists before it just counts them. */
 const LOGGED_NAMES = 20;
-const someOf = (names: readonly string[]) => (names.length > LOGGED_NAMES ? [...names.slice(0, LOGGED_NAMES), `… ${names.length - LOGGED_NAMES} more`] : names);
+const someOf = (names: readonly string[]) =>
+  names.length > LOGGED_NAMES ? [...names.slice(0, LOGGED_NAMES), `… ${names.length - LOGGED_NAMES} more`] : names;
 
 export interface AlertsRouterOptions {
   readonly config: AlertsRouterConfig;
@@ -56,7 +57,11 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
   const authenticator = auth ?? loadOrThrow(config.webhook);
   const maxNodes = config.webhook.maxNodes ?? DEFAULT_MAX_NODES;
   const metrics = createWebhookMetrics(registry);
-  const rules: IntakeRules = { rebootAlert: config.rebootAlert, remediationAlert: config.remediationAlert, alertNodeLabels: config.alertNodeLabels };
+  const rules: IntakeRules = {
+    rebootAlert: config.rebootAlert,
+    remediationAlert: config.remediationAlert,
+    alertNodeLabels: config.alertNodeLabels,
+  };
   const writer = createIntakeWriter({ sink, log, onLateOutcome: (list) => metrics.alerts(list, 1) });
   const router = express.Router();
 
@@ -79,13 +84,18 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
       // Refused whole, before any write: a flood of names is an error to see, not a partial intake.
       log.warn({ nodes: plan.distinctNodes, maxNodes }, 'webhook refused: too many nodes');
       metrics.request(413);
-      res.status(413).json({ error: `payload names ${plan.distinctNodes} distinct nodes, more than --webhook-max-nodes=${maxNodes}; group the Alertmanager route by node` });
+      res.status(413).json({
+        error: `payload names ${plan.distinctNodes} distinct nodes, more than --webhook-max-nodes=${maxNodes}; group the Alertmanager route by node`,
+      });
       return;
     }
     if (writer.backlog() > MAX_BACKLOG) {
       log.warn({ backlog: writer.backlog() }, 'webhook refused: too many requests still being written');
       metrics.request(503);
-      res.status(503).setHeader('Retry-After', '10').json({ error: `${writer.backlog()} requests are still being written; try again` });
+      res
+        .status(503)
+        .setHeader('Retry-After', '10')
+        .json({ error: `${writer.backlog()} requests are still being written; try again` });
       return;
     }
     try {
@@ -98,16 +108,33 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
       metrics.alerts('ignored', summary.ignored.length);
       const level = summary.accepted.length + summary.withdrawn.length + (summary.queued?.length ?? 0) > 0 ? 'info' : 'debug';
       const queued = summary.queued ?? [];
-      log[level]({ accepted: someOf(summary.accepted), withdrawn: someOf(summary.withdrawn), ignored: summary.ignored.length, ...(queued.length > 0 ? { queued: queued.length } : {}) }, 'webhook processed');
+      log[level](
+        {
+          accepted: someOf(summary.accepted),
+          withdrawn: someOf(summary.withdrawn),
+          ignored: summary.ignored.length,
+          ...(queued.length > 0 ? { queued: queued.length } : {}),
+        },
+        'webhook processed',
+      );
       res.status(200).json(summary);
     } catch (error) {
       log.error({ err: error }, 'webhook could not record requests');
       metrics.request(503);
-      res.status(503).setHeader('Retry-After', '10').json({ error: `could not record the requests: ${(error as Error).message}` });
+      res
+        .status(503)
+        .setHeader('Retry-After', '10')
+        .json({ error: `could not record the requests: ${(error as Error).message}` });
     }
   };
 
-  router.post(ALERTS_PATH, requireAuth(authenticator, () => metrics.request(401)), requireJson, parseBody, handle);
+  router.post(
+    ALERTS_PATH,
+    requireAuth(authenticator, () => metrics.request(401)),
+    requireJson,
+    parseBody,
+    handle,
+  );
   router.all(ALERTS_PATH, (_req, res) => {
     res.setHeader('Allow', 'POST');
     res.status(405).json({ error: 'use POST' });

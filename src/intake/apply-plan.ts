@@ -24,7 +24,8 @@ export interface IntakeSummary {
   readonly truncatedAlerts?: number;
 }
 
-type Outcome = { readonly list: 'accepted' | 'withdrawn'; readonly node: string } | { readonly list: 'ignored'; readonly ignored: IgnoredAlert };
+type Outcome =
+  { readonly list: 'accepted' | 'withdrawn'; readonly node: string } | { readonly list: 'ignored'; readonly ignored: IgnoredAlert };
 
 export interface IntakeWriter {
   apply(plan: { actions: readonly PlannedAction[]; ignored: readonly IgnoredAlert[] }): Promise<IntakeSummary>;
@@ -71,13 +72,31 @@ export function createIntakeWriter(options: IntakeWriterOptions): IntakeWriter {
   async function perform(action: PlannedAction): Promise<Outcome> {
     const source = { alertname: action.alertname, ...(action.fingerprint === undefined ? {} : { fingerprint: action.fingerprint }) };
     if (action.action === 'request') {
-      const result = await sink.request(action.node, { kind: action.kind, ...source, ...(action.startsAt ? { startsAt: action.startsAt } : {}) });
+      const result = await sink.request(action.node, {
+        kind: action.kind,
+        ...source,
+        ...(action.startsAt ? { startsAt: action.startsAt } : {}),
+      });
       if (result === 'accepted') return { list: 'accepted', node: action.node };
-      return { list: 'ignored', ignored: { alertname: action.alertname, node: action.node, reason: result === 'unknown-node' ? REASONS.unknownNode : result.ignored } };
+      return {
+        list: 'ignored',
+        ignored: {
+          alertname: action.alertname,
+          node: action.node,
+          reason: result === 'unknown-node' ? REASONS.unknownNode : result.ignored,
+        },
+      };
     }
     const result = await sink.withdraw(action.node, { kind: 'alert', ...source });
     if (result === 'withdrawn') return { list: 'withdrawn', node: action.node };
-    return { list: 'ignored', ignored: { alertname: action.alertname, node: action.node, reason: result === 'unknown-node' ? REASONS.unknownNode : REASONS.notPending } };
+    return {
+      list: 'ignored',
+      ignored: {
+        alertname: action.alertname,
+        node: action.node,
+        reason: result === 'unknown-node' ? REASONS.unknownNode : REASONS.notPending,
+      },
+    };
   }
 
   return {
@@ -96,12 +115,19 @@ export function createIntakeWriter(options: IntakeWriterOptions): IntakeWriter {
         } catch (error) {
           if (!answered) throw error;
           lateFailures++;
-          log.error({ err: error, node: action.node }, 'webhook request not recorded after the answer; Alertmanager\'s next send records it');
+          log.error(
+            { err: error, node: action.node },
+            "webhook request not recorded after the answer; Alertmanager's next send records it",
+          );
           return action.node;
         }
       });
       const pending = new Set(plan.actions.map((action) => action.node));
-      for (const write of writes) void write.then((node) => pending.delete(node), () => undefined);
+      for (const write of writes)
+        void write.then(
+          (node) => pending.delete(node),
+          () => undefined,
+        );
       let timer: NodeJS.Timeout | undefined;
       const budget = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), answerWithinMs)));
       try {
@@ -109,7 +135,9 @@ export function createIntakeWriter(options: IntakeWriterOptions): IntakeWriter {
         answered = true;
         if (finished === 'late') {
           const late = pending.size;
-          void Promise.allSettled(writes).then(() => log.info({ nodes: late, failed: lateFailures }, 'webhook writes finished after the answer'));
+          void Promise.allSettled(writes).then(() =>
+            log.info({ nodes: late, failed: lateFailures }, 'webhook writes finished after the answer'),
+          );
         }
       } finally {
         answered = true;

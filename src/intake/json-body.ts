@@ -31,9 +31,16 @@ function charset(contentType: string | undefined): string {
 export function jsonBody(limitBytes: number, onRefused: (status: number) => void = () => {}): RequestHandler {
   return (req, res, next) => {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-    if (encoding !== 'identity') return refuse(req, res, { status: 415, error: `content encoding "${encoding}" is not supported: send the body uncompressed` }, onRefused);
+    if (encoding !== 'identity')
+      return refuse(
+        req,
+        res,
+        { status: 415, error: `content encoding "${encoding}" is not supported: send the body uncompressed` },
+        onRefused,
+      );
     const set = charset(req.headers['content-type']);
-    if (set !== '' && set !== 'utf-8' && set !== 'utf8') return refuse(req, res, { status: 415, error: `charset "${set}" is not supported: send UTF-8` }, onRefused);
+    if (set !== '' && set !== 'utf-8' && set !== 'utf8')
+      return refuse(req, res, { status: 415, error: `charset "${set}" is not supported: send UTF-8` }, onRefused);
     const tooLarge: BodyRefusal = { status: 413, error: `body larger than ${limitBytes} bytes` };
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > limitBytes) return refuse(req, res, tooLarge, onRefused);
@@ -62,7 +69,8 @@ export function jsonBody(limitBytes: number, onRefused: (status: number) => void
       } catch (error) {
         return refuse(req, res, { status: 400, error: `malformed JSON: ${(error as Error).message}` }, onRefused);
       }
-      if (typeof value !== 'object' || value === null) return refuse(req, res, { status: 400, error: 'malformed JSON: the body must be an object' }, onRefused);
+      if (typeof value !== 'object' || value === null)
+        return refuse(req, res, { status: 400, error: 'malformed JSON: the body must be an object' }, onRefused);
       req.body = value;
       next();
     });

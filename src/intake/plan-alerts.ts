@@ -77,7 +77,15 @@ export function planAlerts(payload: AlertPayload, rules: IntakeRules): Plan {
     const fingerprint = alert.fingerprint;
     if (alert.status === 'firing') {
       const startsAt = alert.startsAt;
-      if (!requests.has(node)) requests.set(node, { node, action: 'request', kind: isReboot ? 'alert' : 'remediation', alertname, fingerprint, ...(startsAt ? { startsAt } : {}) });
+      if (!requests.has(node))
+        requests.set(node, {
+          node,
+          action: 'request',
+          kind: isReboot ? 'alert' : 'remediation',
+          alertname,
+          fingerprint,
+          ...(startsAt ? { startsAt } : {}),
+        });
     } else if (isReboot) {
       if (!withdrawals.has(node)) withdrawals.set(node, { node, action: 'withdraw', kind: 'alert', alertname, fingerprint });
     } else {

@@ -19,7 +19,8 @@ export function loadWebhookAuth(config: WebhookAuthConfig, events?: SecretFileEv
   const problems: string[] = [];
   if (config.auth === 'none' && config.tokenFile === '' && config.passwordFile === '') return { auth: ALLOW_ALL, problems };
   const token = config.tokenFile === '' ? undefined : openSecretFile(config.tokenFile, '--webhook-token-file', problems, { events });
-  const password = config.passwordFile === '' ? undefined : openSecretFile(config.passwordFile, '--webhook-password-file', problems, { events });
+  const password =
+    config.passwordFile === '' ? undefined : openSecretFile(config.passwordFile, '--webhook-password-file', problems, { events });
   const username = config.username === '' ? undefined : config.username;
   if (token?.current() === undefined && (username === undefined || password?.current() === undefined)) {
     // Fail closed: with unreadable files nothing is accepted (main refuses to start anyway).

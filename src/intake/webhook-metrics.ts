@@ -16,7 +16,12 @@ function counter(registry: Registry, name: string, help: string, labelNames: str
 
 export function createWebhookMetrics(registry: Registry): WebhookMetrics {
   const requests = counter(registry, 'kreboot_webhook_requests_total', 'Alertmanager webhook requests by HTTP status code', ['code']);
-  const alerts = counter(registry, 'kreboot_webhook_alerts_total', 'Alerts received on the webhook by outcome (accepted, withdrawn, ignored)', ['outcome']);
+  const alerts = counter(
+    registry,
+    'kreboot_webhook_alerts_total',
+    'Alerts received on the webhook by outcome (accepted, withdrawn, ignored)',
+    ['outcome'],
+  );
   return {
     request: (code) => requests.inc({ code: String(code) }),
     alerts: (outcome, count) => {

@@ -20,7 +20,12 @@ export interface NodeClient {
   get(name: string): Promise<V1Node>;
   /** JSON merge patch; include metadata.resourceVersion in the body for an optimistic write. */
   patch(name: string, body: object): Promise<V1Node>;
-  watch(name: string, resourceVersion: string | undefined, timeoutSeconds: number, onEvent: (type: WatchEventType, object: V1Node & { code?: number; message?: string }) => void): NodeWatchHandle;
+  watch(
+    name: string,
+    resourceVersion: string | undefined,
+    timeoutSeconds: number,
+    onEvent: (type: WatchEventType, object: V1Node & { code?: number; message?: string }) => void,
+  ): NodeWatchHandle;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -29,11 +34,25 @@ const USER_AGENT = 'kreboot-agent';
 export function createNodeClient(config: RestConfig): NodeClient {
   const https = config.server.protocol === 'https:';
   const agent = https
-    ? new Agent({ keepAlive: true, maxSockets: 4, ca: config.ca, cert: config.cert, key: config.key, rejectUnauthorized: !config.insecureSkipTlsVerify })
+    ? new Agent({
+        keepAlive: true,
+        maxSockets: 4,
+        ca: config.ca,
+        cert: config.cert,
+        key: config.key,
+        rejectUnauthorized: !config.insecureSkipTlsVerify,
+      })
     : undefined;
   const base = config.server.pathname.replace(/\/$/, '');
 
-  const open = (method: string, path: string, headers: Record<string, string>, timeoutMs: number, body?: string, signal?: AbortSignal): Promise<IncomingMessage> =>
+  const open = (
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    body?: string,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const authorization = config.authorization();
       const options: RequestOptions = {
@@ -41,7 +60,12 @@ export function createNodeClient(config: RestConfig): NodeClient {
         host: config.server.hostname.replace(/^\[|\]$/g, ''),
         port: config.server.port || (https ? 443 : 80),
         path: `${base}${path}`,
-        headers: { Accept: 'application/json', 'User-Agent': USER_AGENT, ...(authorization ? { Authorization: authorization } : {}), ...headers },
+        headers: {
+          Accept: 'application/json',
+          'User-Agent': USER_AGENT,
+          ...(authorization ? { Authorization: authorization } : {}),
+          ...headers,
+        },
         agent,
         timeout: timeoutMs,
         signal,
@@ -54,12 +78,14 @@ export function createNodeClient(config: RestConfig): NodeClient {
 
   const call = async (method: string, path: string, body?: object): Promise<V1Node> => {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = text === undefined ? {} : { 'Content-Type': 'application/merge-patch+json', 'Content-Length': String(Buffer.byteLength(text)) };
+    const headers: Record<string, string> =
+      text === undefined ? {} : { 'Content-Type': 'application/merge-patch+json', 'Content-Length': String(Buffer.byteLength(text)) };
     const res = await open(method, path, headers, REQUEST_TIMEOUT_MS, text);
     let answer = '';
     res.setEncoding('utf8');
     for await (const chunk of res) answer += chunk as string;
-    if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) throw new KubeHttpError(res.statusCode ?? 0, answer, `${method} ${path}`);
+    if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300)
+      throw new KubeHttpError(res.statusCode ?? 0, answer, `${method} ${path}`);
     return JSON.parse(answer) as V1Node;
   };
 
@@ -69,7 +95,12 @@ export function createNodeClient(config: RestConfig): NodeClient {
     get: (name) => call('GET', nodePath(name)),
     patch: (name, body) => call('PATCH', nodePath(name), body),
     watch(name, resourceVersion, timeoutSeconds, onEvent) {
-      const query = new URLSearchParams({ watch: 'true', fieldSelector: `metadata.name=${name}`, allowWatchBookmarks: 'true', timeoutSeconds: String(timeoutSeconds) });
+      const query = new URLSearchParams({
+        watch: 'true',
+        fieldSelector: `metadata.name=${name}`,
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: String(timeoutSeconds),
+      });
       if (resourceVersion) query.set('resourceVersion', resourceVersion);
       const controller = new AbortController();
       let aborted = false;

@@ -64,12 +64,14 @@ function fromKubeconfig(path: string): RestConfig {
   const file = (load(readFileSync(path, 'utf8')) ?? {}) as KubeconfigFile;
   const base = dirname(resolve(path));
   const contextName = file['current-context'];
-  const context = file.contexts?.find((c) => c.name === contextName)?.context ?? (file.contexts?.length === 1 ? file.contexts[0]!.context : undefined);
+  const context =
+    file.contexts?.find((c) => c.name === contextName)?.context ?? (file.contexts?.length === 1 ? file.contexts[0]!.context : undefined);
   if (!context) throw new Error(`${path}: no current context`);
   const cluster = file.clusters?.find((c) => c.name === context.cluster)?.cluster;
   if (!cluster || typeof cluster.server !== 'string') throw new Error(`${path}: cluster "${context.cluster}" has no server`);
   const user = file.users?.find((u) => u.name === context.user)?.user ?? {};
-  if (user.exec || user['auth-provider']) throw new Error(`${path}: exec and auth-provider credentials are not supported by the agent; use a token or client certificates`);
+  if (user.exec || user['auth-provider'])
+    throw new Error(`${path}: exec and auth-provider credentials are not supported by the agent; use a token or client certificates`);
   const material = (dataKey: string, fileKey: string, from: Record<string, unknown>): Buffer | undefined => {
     if (typeof from[dataKey] === 'string') return Buffer.from(from[dataKey], 'base64');
     if (typeof from[fileKey] === 'string') return readFileSync(resolve(base, from[fileKey]));

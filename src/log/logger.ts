@@ -12,8 +12,20 @@ export type { Logger } from 'pino';
 
 /** Paths whose values never reach a log line: tokens, passwords, webhook and notification URLs. */
 const REDACT_PATHS = [
-  'token', '*.token', 'password', '*.password', 'authorization', '*.authorization',
-  'headers.authorization', 'req.headers.authorization', 'url', '*.url', 'notifyUrl', '*.notifyUrl', 'webhookUrl', '*.webhookUrl',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'url',
+  '*.url',
+  'notifyUrl',
+  '*.notifyUrl',
+  'webhookUrl',
+  '*.webhookUrl',
 ];
 
 /**
@@ -21,7 +33,12 @@ const REDACT_PATHS = [
  * query for `level="warning"` must still match.
  */
 const LEVEL_NAMES: Readonly<Record<string, string>> = {
-  trace: 'trace', debug: 'debug', info: 'info', warn: 'warning', error: 'error', fatal: 'fatal',
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warning',
+  error: 'error',
+  fatal: 'fatal',
 };
 
 export function createLogger(options: { format: LogFormat; level: string; name: string; destination?: NodeJS.WritableStream }): Logger {
@@ -47,7 +64,7 @@ export function createLogger(options: { format: LogFormat; level: string; name: 
   const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const stream = pretty({
     colorize: false,
-    translateTime: 'UTC:yyyy-mm-dd\'T\'HH:MM:ss.l\'Z\'',
+    translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
     ignore: 'pid,hostname',
     singleLine: true,
     // pino-pretty prints error objects and multi-line messages over several lines even with

@@ -73,8 +73,13 @@ function describe(error: unknown, prefix: string): string {
 function urlParts(raw: string): string[] {
   try {
     const url = new URL(raw);
-    return [decodeSafe(url.username), decodeSafe(url.password), url.hostname, ...url.pathname.split('/'), ...[...url.searchParams.values()]]
-      .filter((part) => part.length >= 8);
+    return [
+      decodeSafe(url.username),
+      decodeSafe(url.password),
+      url.hostname,
+      ...url.pathname.split('/'),
+      ...[...url.searchParams.values()],
+    ].filter((part) => part.length >= 8);
   } catch {
     return [];
   }

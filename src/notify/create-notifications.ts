@@ -55,31 +55,41 @@ export function createNotifications(options: NotificationsOptions): Notification
   const now = options.now ?? Date.now;
   const log = options.log.child({ component: 'notify' });
   const shutdown = new AbortController();
-  const transport = options.transport ?? createHttpTransport({
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, endpointOverrides: options.endpointOverrides, shutdown: shutdown.signal,
-  });
+  const transport =
+    options.transport ??
+    createHttpTransport({
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      endpointOverrides: options.endpointOverrides,
+      shutdown: shutdown.signal,
+    });
   const smtp = createSmtpSender({ timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ca: options.smtpCa, shutdown: shutdown.signal });
   const built = buildNotifiers(options.config, { transport, now, smtp });
   if (built.problems.length > 0) throw new Error(`notification configuration: ${built.problems.join('; ')}`);
   for (const problem of built.warnings) log.warn({ problem }, 'notification URL of an unsupported service: its messages will fail');
   const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...options.policy };
   const queues: DeliveryQueue[] = [];
-  const metrics = createNotifyMetrics(options.registry, built.notifiers.map((n) => n.service), () => {
-    const lengths = new Map<string, number>();
-    for (const queue of queues) {
-      const { service } = queue.status();
-      lengths.set(service, (lengths.get(service) ?? 0) + queue.length);
-    }
-    return lengths;
-  });
+  const metrics = createNotifyMetrics(
+    options.registry,
+    built.notifiers.map((n) => n.service),
+    () => {
+      const lengths = new Map<string, number>();
+      for (const queue of queues) {
+        const { service } = queue.status();
+        lengths.set(service, (lengths.get(service) ?? 0) + queue.length);
+      }
+      return lengths;
+    },
+  );
   for (const notifier of built.notifiers) {
-    queues.push(createDeliveryQueue(notifier, policy, {
-      log,
-      count: (result) => metrics.count(notifier.service, result),
-      scrub: (text) => scrub(text, built.secrets),
-      random: options.random ?? Math.random,
-      shutdown: shutdown.signal,
-    }));
+    queues.push(
+      createDeliveryQueue(notifier, policy, {
+        log,
+        count: (result) => metrics.count(notifier.service, result),
+        scrub: (text) => scrub(text, built.secrets),
+        random: options.random ?? Math.random,
+        shutdown: shutdown.signal,
+      }),
+    );
   }
   log.info({ targets: built.notifiers.map((n) => n.target) }, 'notifications configured');
 
@@ -104,7 +114,9 @@ export function createNotifications(options: NotificationsOptions): Notification
 
   async function drain(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const timeUp = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    const timeUp = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
     const done = Promise.all(queues.map((q) => q.idle())).then(() => true as const);
     try {
       return await Promise.race([done, timeUp]);

@@ -20,7 +20,13 @@ export interface DeliveryPolicy {
   readonly maxRetryAfterMs: number;
 }
 
-export const DEFAULT_POLICY: DeliveryPolicy = { capacity: 100, maxAttempts: 5, backoffBaseMs: 1000, backoffMaxMs: 30_000, maxRetryAfterMs: 120_000 };
+export const DEFAULT_POLICY: DeliveryPolicy = {
+  capacity: 100,
+  maxAttempts: 5,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 30_000,
+  maxRetryAfterMs: 120_000,
+};
 
 export interface QueueDeps {
   readonly log: Logger;
@@ -68,7 +74,8 @@ export function createDeliveryQueue(notifier: Notifier, policy: DeliveryPolicy, 
         log.debug({ kind: message.event.kind, node: message.event.node, attempt }, 'notification sent');
         return;
       } catch (thrown) {
-        const error = thrown instanceof DeliveryError ? thrown : new DeliveryError('unexpected error in the notifier', { retryable: false });
+        const error =
+          thrown instanceof DeliveryError ? thrown : new DeliveryError('unexpected error in the notifier', { retryable: false });
         lastError = deps.scrub(error.message);
         if (deps.shutdown.aborted) return drop(message, 'shutting down');
         // The error is logged as its scrubbed copy: a service's answer may echo the target's URL.

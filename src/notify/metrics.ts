@@ -11,13 +11,19 @@ export interface NotifyMetrics {
   count(service: string, result: DeliveryResult): void;
 }
 
-export function createNotifyMetrics(registry: Registry, services: readonly string[], queueLengths: () => ReadonlyMap<string, number>): NotifyMetrics {
-  const counter = (registry.getSingleMetric('kreboot_notifications_total') as Counter<'service' | 'result'> | undefined) ?? new Counter({
-    name: 'kreboot_notifications_total',
-    help: 'Notification deliveries by service and result (sent, retried, failed, dropped)',
-    labelNames: ['service', 'result'],
-    registers: [registry],
-  });
+export function createNotifyMetrics(
+  registry: Registry,
+  services: readonly string[],
+  queueLengths: () => ReadonlyMap<string, number>,
+): NotifyMetrics {
+  const counter =
+    (registry.getSingleMetric('kreboot_notifications_total') as Counter<'service' | 'result'> | undefined) ??
+    new Counter({
+      name: 'kreboot_notifications_total',
+      help: 'Notification deliveries by service and result (sent, retried, failed, dropped)',
+      labelNames: ['service', 'result'],
+      registers: [registry],
+    });
   if (!registry.getSingleMetric('kreboot_notification_queue_length')) {
     new Gauge({
       name: 'kreboot_notification_queue_length',

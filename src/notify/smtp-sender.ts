@@ -42,9 +42,12 @@ export interface SmtpSenderOptions {
 export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
   return {
     async send(server, mail) {
-      const auth = server.auth === undefined ? undefined
-        : server.auth.method === 'XOAUTH2' ? { type: 'OAuth2' as const, user: server.auth.user, accessToken: server.auth.pass }
-          : { user: server.auth.user, pass: server.auth.pass };
+      const auth =
+        server.auth === undefined
+          ? undefined
+          : server.auth.method === 'XOAUTH2'
+            ? { type: 'OAuth2' as const, user: server.auth.user, accessToken: server.auth.pass }
+            : { user: server.auth.user, pass: server.auth.pass };
       const config: SMTPTransport.Options = {
         host: server.host,
         port: server.port,
@@ -68,7 +71,12 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
       try {
         if (options.shutdown?.aborted) throw new DeliveryError('sending aborted at shutdown', { retryable: false });
         await Promise.race([
-          transport.sendMail({ from: mail.from, to: [...mail.to], subject: mail.subject, ...(mail.html ? { html: mail.html } : { text: mail.text ?? '' }) }),
+          transport.sendMail({
+            from: mail.from,
+            to: [...mail.to],
+            subject: mail.subject,
+            ...(mail.html ? { html: mail.html } : { text: mail.text ?? '' }),
+          }),
           aborted,
         ]);
       } catch (error) {

@@ -8,7 +8,7 @@ import type { Notifier } from './notifier.ts';
 
 /** Why a scheme shoutrrr lists is not sent to, for the start-up warning (docs/notifications.md). */
 const NOT_SUPPORTED: Readonly<Record<string, string>> = {
-  logger: 'shoutrrr\'s "logger" writes into the sending program\'s own Go log; kreboot\'s own log already has every event',
+  logger: "shoutrrr's \"logger\" writes into the sending program's own Go log; kreboot's own log already has every event",
   xmpp: 'shoutrrr builds XMPP only with a build tag its releases (and kured) leave out',
 };
 

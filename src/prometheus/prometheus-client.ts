@@ -52,19 +52,24 @@ export function createPrometheusClient(config: EndpointConfig & { url: URL }): {
       const auth = authorization();
       let response;
       try {
-        response = await http.post<ApiBody>('api/v1/query', new URLSearchParams({ query: promql }), { headers: auth ? { Authorization: auth } : {} });
+        response = await http.post<ApiBody>('api/v1/query', new URLSearchParams({ query: promql }), {
+          headers: auth ? { Authorization: auth } : {},
+        });
       } catch (error) {
         // axios's message ("connect ECONNREFUSED …", "timeout of 10000ms exceeded"). No `cause`: the
         // axios error carries the request headers, and with them the credentials, into any log.
         const message = (error as Error).message;
-        // eslint-disable-next-line preserve-caught-error
-        if (/maxContentLength/.test(message)) throw new Error(`Prometheus ${shown} answered more than ${MAX_RESPONSE_BYTES} bytes: refused`);
+        if (/maxContentLength/.test(message)) {
+          // eslint-disable-next-line preserve-caught-error
+          throw new Error(`Prometheus ${shown} answered more than ${MAX_RESPONSE_BYTES} bytes: refused`);
+        }
         // eslint-disable-next-line preserve-caught-error
         throw new Error(`Prometheus ${shown} unreachable: ${message}`);
       }
       const body = response.data;
       if (response.status !== 200 || body?.status !== 'success') {
-        const detail = body && typeof body === 'object' && body.error ? `${body.errorType ?? 'error'}: ${body.error}` : `HTTP ${response.status}`;
+        const detail =
+          body && typeof body === 'object' && body.error ? `${body.errorType ?? 'error'}: ${body.error}` : `HTTP ${response.status}`;
         throw new Error(`Prometheus ${shown} query failed: ${detail}`);
       }
       const type = body.data?.resultType;

@@ -42,14 +42,20 @@ function parsePresent<T extends object>(raw: string | undefined, valid: (value: 
 }
 
 export function readJob(annotations: Annotations): Parsed<RebootJob> {
-  const parsed = parsePresent<RebootJob>(annotations?.[CONTROLLER.rebootJob], (value) => isText(value.id) && isText(value.bootIdBefore) && typeof value.createdAt === 'string');
+  const parsed = parsePresent<RebootJob>(
+    annotations?.[CONTROLLER.rebootJob],
+    (value) => isText(value.id) && isText(value.bootIdBefore) && typeof value.createdAt === 'string',
+  );
   if (parsed.state !== 'ok') return parsed;
   const { id, createdAt, bootIdBefore, notAfter } = parsed.value;
   return { state: 'ok', value: { id, createdAt, bootIdBefore, ...(typeof notAfter === 'string' ? { notAfter } : {}) } };
 }
 
 export function readJobStatus(annotations: Annotations): Parsed<JobStatus> {
-  return parsePresent<JobStatus>(annotations?.[AGENT.jobStatus], (value) => isText(value.id) && STATES.has(value.state ?? '') && typeof value.bootId === 'string');
+  return parsePresent<JobStatus>(
+    annotations?.[AGENT.jobStatus],
+    (value) => isText(value.id) && STATES.has(value.state ?? '') && typeof value.bootId === 'string',
+  );
 }
 
 export function jobStatusAnnotation(status: JobStatus): Record<string, string> {

@@ -3,9 +3,7 @@
 // its raw text so a caller can show or report it.
 
 export type Parsed<T> =
-  | { readonly state: 'absent' }
-  | { readonly state: 'ok'; readonly value: T }
-  | { readonly state: 'unreadable'; readonly raw: string };
+  { readonly state: 'absent' } | { readonly state: 'ok'; readonly value: T } | { readonly state: 'unreadable'; readonly raw: string };
 
 /** The JSON value of `text`, or undefined when it is not JSON. */
 export function parseJson(text: string): unknown {

@@ -24,7 +24,11 @@ export function parseRemediated(text: string | undefined): RemediatedEpisode[] {
   if (!Array.isArray(value)) return [];
   return value.filter(
     (item): item is RemediatedEpisode =>
-      typeof item === 'object' && item !== null && typeof item.fingerprint === 'string' && typeof item.startsAt === 'string' && typeof item.at === 'string',
+      typeof item === 'object' &&
+      item !== null &&
+      typeof item.fingerprint === 'string' &&
+      typeof item.startsAt === 'string' &&
+      typeof item.at === 'string',
   );
 }
 
@@ -35,10 +39,17 @@ export function remember(memory: readonly RemediatedEpisode[], episode: Remediat
 }
 
 /** Why a remediation request must be ignored, or undefined if it is a new episode within the cap. */
-export function remediationRefusal(memory: readonly RemediatedEpisode[], alert: { fingerprint?: string; startsAt?: string }, cap: number, now: Date): string | undefined {
+export function remediationRefusal(
+  memory: readonly RemediatedEpisode[],
+  alert: { fingerprint?: string; startsAt?: string },
+  cap: number,
+  now: Date,
+): string | undefined {
   if (!alert.fingerprint) return undefined;
   const recent = memory.filter((item) => item.fingerprint === alert.fingerprint && now.getTime() - Date.parse(item.at) < REMEMBER_MS);
-  if (alert.startsAt && recent.some((item) => item.startsAt === alert.startsAt)) return 'already rebooted for this firing of the alert (Alertmanager re-sent it)';
-  if (recent.length >= cap) return `rebooted ${recent.length} times for this alert in the last 24 h (the cap); reboot by hand with "kreboot reboot NODE" if it is really needed`;
+  if (alert.startsAt && recent.some((item) => item.startsAt === alert.startsAt))
+    return 'already rebooted for this firing of the alert (Alertmanager re-sent it)';
+  if (recent.length >= cap)
+    return `rebooted ${recent.length} times for this alert in the last 24 h (the cap); reboot by hand with "kreboot reboot NODE" if it is really needed`;
   return undefined;
 }

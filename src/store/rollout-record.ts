@@ -44,7 +44,9 @@ function stopRecord<T extends object>(text: string | undefined): T | undefined {
 /** An unreadable resume re-arms nothing: resuming again writes a fresh one. */
 function resumeRecord(text: string | undefined): ResumeRecord | undefined {
   const parsed = parseJsonRecord<ResumeRecord>(text);
-  return parsed.state === 'ok' && typeof parsed.value.at === 'string' && !Number.isNaN(Date.parse(parsed.value.at)) ? parsed.value : undefined;
+  return parsed.state === 'ok' && typeof parsed.value.at === 'string' && !Number.isNaN(Date.parse(parsed.value.at))
+    ? parsed.value
+    : undefined;
 }
 
 /** DaemonSet objects are never changed in place: each is read once per lock annotation name. */

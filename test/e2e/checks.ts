@@ -13,13 +13,19 @@ export function assertPhasesInOrder(scenario: Scenario, node: string): void {
   // Before the rollout reaches it a node may go queued ↔ waiting; from cordoned on it only moves forward.
   const started = ranks.findIndex((r) => r >= ORDER.indexOf('cordoned'));
   const forward = ranks.slice(started);
-  assert.ok(started !== -1 && forward.every((r, i) => i === 0 || r > forward[i - 1]!), `${node} phases out of order: ${phases.join(' → ')}`);
+  assert.ok(
+    started !== -1 && forward.every((r, i) => i === 0 || r > forward[i - 1]!),
+    `${node} phases out of order: ${phases.join(' → ')}`,
+  );
   assert.ok(phases.includes('rebooting') && phases.at(-1) === 'done', `${node} phases: ${phases.join(' → ')}`);
 }
 
 /** When the status API first showed `node` cordoned or further (polling may miss a short "cordoned"). */
 export function startedAt(scenario: Scenario, node: string): number {
-  return scenario.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))?.at.getTime() ?? Infinity;
+  return (
+    scenario.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))?.at.getTime() ??
+    Infinity
+  );
 }
 
 /** Nodes in the order they were cordoned; each was done before the next one left its queue. */
@@ -54,7 +60,9 @@ export interface NodeTiming {
 
 export function timings(scenario: Scenario, nodes: readonly string[], sentinelAt: Date): NodeTiming[] {
   return nodes.map((node) => {
-    const cordon = scenario.progress.transitions.find((t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase))!.at;
+    const cordon = scenario.progress.transitions.find(
+      (t) => t.node === node && ['cordoned', 'draining', 'rebooting'].includes(t.phase),
+    )!.at;
     const done = scenario.progress.firstAt(node, 'done')!;
     return { node, sentinelToCordonMs: cordon.getTime() - sentinelAt.getTime(), cordonToDoneMs: done.getTime() - cordon.getTime() };
   });

@@ -34,16 +34,27 @@ describe('failures, end to end', () => {
     await cluster.waitFor(() => startedAt(s, lost!) < Infinity, { timeoutMs: 60_000, what: `${lost} started first` });
     s.host(next!).requireReboot();
 
-    const status = await cluster.waitFor(async () => {
-      const current = await s.controller.status();
-      return current.halted ? current : undefined;
-    }, { timeoutMs: 90_000, what: 'the rollout halted' });
+    const status = await cluster.waitFor(
+      async () => {
+        const current = await s.controller.status();
+        return current.halted ? current : undefined;
+      },
+      { timeoutMs: 90_000, what: 'the rollout halted' },
+    );
     assert.equal(status.halted?.node, lost);
     assert.equal(status.nodes.find((n) => n.name === lost)?.phase, 'failed');
-    await cluster.waitFor(() => s.messages().some((m) => m.startsWith(`Reboot rollout halted at node ${lost}`)), { what: 'the halt message' });
-    assert.ok(s.messages().some((m) => m.startsWith(`Node ${lost} did not come back`)), s.messages().join('\n'));
+    await cluster.waitFor(() => s.messages().some((m) => m.startsWith(`Reboot rollout halted at node ${lost}`)), {
+      what: 'the halt message',
+    });
+    assert.ok(
+      s.messages().some((m) => m.startsWith(`Node ${lost} did not come back`)),
+      s.messages().join('\n'),
+    );
     // The next node is requested but not touched while the rollout is halted.
-    await cluster.waitFor(async () => (await s.controller.status()).nodes.some((n) => n.name === next && n.request !== undefined), { timeoutMs: 30_000, what: `${next} requested` });
+    await cluster.waitFor(async () => (await s.controller.status()).nodes.some((n) => n.name === next && n.request !== undefined), {
+      timeoutMs: 30_000,
+      what: `${next} requested`,
+    });
     // The held node is re-checked every --gate-recheck-period (2 s here): three cycles decide on it.
     await waitForCycles(s.controller, 3, { what: `to start ${next} during a halted rollout` });
     assert.equal(startedAt(s, next!), Infinity, `${next} started during a halted rollout`);
@@ -57,28 +68,57 @@ describe('failures, end to end', () => {
     t.after(() => printOnFailure(t, () => s.report()));
     const [first, second] = s.nodes;
     // A budget nothing may break holds the first node's drain until the test relaxes it.
-    await cluster.createDeployment(s.namespace, 'ledger', { replicas: 2, labels: { app: 'ledger' }, nodeSelector: { 'kubernetes.io/hostname': first! } });
+    await cluster.createDeployment(s.namespace, 'ledger', {
+      replicas: 2,
+      labels: { app: 'ledger' },
+      nodeSelector: { 'kubernetes.io/hostname': first! },
+    });
     await cluster.createPdb(s.namespace, 'ledger', { selector: { app: 'ledger' }, minAvailable: 2 });
     s.host(first!).requireReboot();
     await cluster.waitFor(async () => (await s.state(first!))?.phase === 'draining', { timeoutMs: 60_000, what: `${first} draining` });
     s.host(second!).requireReboot();
-    await cluster.waitFor(async () => (await s.controller.status()).nodes.some((n) => n.name === second && n.request !== undefined), { timeoutMs: 30_000, what: `${second} requested` });
+    await cluster.waitFor(async () => (await s.controller.status()).nodes.some((n) => n.name === second && n.request !== undefined), {
+      timeoutMs: 30_000,
+      what: `${second} requested`,
+    });
 
     await s.controller.kill();
     t.diagnostic(`controller killed with ${first} in ${(await s.state(first!))?.phase}`);
     // Let the evictions through: ledger's pods may now leave one at a time for the other nodes.
-    await cluster.policy.patchNamespacedPodDisruptionBudget({ namespace: s.namespace, name: 'ledger', body: { spec: { minAvailable: 1 } } }, MERGE_PATCH);
-    await cluster.apps.patchNamespacedDeployment({ namespace: s.namespace, name: 'ledger', body: { spec: { template: { spec: { nodeSelector: { 'kubernetes.io/hostname': null, 'kreboot.dev/e2e': s.namespace } as unknown as Record<string, string> } } } } }, MERGE_PATCH);
+    await cluster.policy.patchNamespacedPodDisruptionBudget(
+      { namespace: s.namespace, name: 'ledger', body: { spec: { minAvailable: 1 } } },
+      MERGE_PATCH,
+    );
+    await cluster.apps.patchNamespacedDeployment(
+      {
+        namespace: s.namespace,
+        name: 'ledger',
+        body: {
+          spec: {
+            template: {
+              spec: {
+                nodeSelector: { 'kubernetes.io/hostname': null, 'kreboot.dev/e2e': s.namespace } as unknown as Record<string, string>,
+              },
+            },
+          },
+        },
+      },
+      MERGE_PATCH,
+    );
     await s.controller.start();
 
     await s.waitRebooted([first!, second!], 180_000);
-    await cluster.waitFor(() => [first!, second!].every((node) => s.progress.firstAt(node, 'done')), { what: 'the status API to show both done' });
+    await cluster.waitFor(() => [first!, second!].every((node) => s.progress.firstAt(node, 'done')), {
+      what: 'the status API to show both done',
+    });
     const order = assertOneAtATime(s, [first!, second!]);
     assert.deepEqual(order, [first, second]);
     for (const node of [first!, second!]) assert.equal(s.host(node).reboots, 1, `${node} rebooted exactly once`);
     await cluster.waitFor(() => lifecycleMessages(s).length >= 6, { what: 'six lifecycle messages' });
     assert.deepEqual(lifecycleMessages(s), expectedMessages(order));
-    const lock = (await cluster.apps.readNamespacedDaemonSet({ namespace: s.namespace, name: 'kreboot-agent' })).metadata?.annotations?.['weave.works/kured-node-lock'];
+    const lock = (await cluster.apps.readNamespacedDaemonSet({ namespace: s.namespace, name: 'kreboot-agent' })).metadata?.annotations?.[
+      'weave.works/kured-node-lock'
+    ];
     assert.doesNotMatch(lock ?? '', new RegExp(`${first}|${second}`), 'the slot was released');
   });
 });

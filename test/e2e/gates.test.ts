@@ -14,7 +14,8 @@ import { startedAt } from './checks.ts';
 import { rulesForE2e } from './rig/alerting-files.ts';
 import { startScenario, type Scenario } from './rig/scenario.ts';
 
-const blocker = (firing: boolean) => rulesForE2e([{ alert: 'E2EDiskFull', expr: firing ? 'vector(1)' : 'vector(0) > 1', labels: { severity: 'critical' } }]);
+const blocker = (firing: boolean) =>
+  rulesForE2e([{ alert: 'E2EDiskFull', expr: firing ? 'vector(1)' : 'vector(0) > 1', labels: { severity: 'critical' } }]);
 const BLOCKING_LABEL = 'e2e-blocks-reboot';
 
 let cluster: Cluster;
@@ -22,7 +23,10 @@ let scenario: Scenario;
 
 before(async () => {
   cluster = await startCluster();
-  scenario = await startScenario(cluster, { controllerArgs: [`--blocking-pod-selector=${BLOCKING_LABEL}=true`], extraRules: [{ alert: 'E2EDiskFull', expr: 'vector(0) > 1' }] });
+  scenario = await startScenario(cluster, {
+    controllerArgs: [`--blocking-pod-selector=${BLOCKING_LABEL}=true`],
+    extraRules: [{ alert: 'E2EDiskFull', expr: 'vector(0) > 1' }],
+  });
 });
 after(async () => {
   await scenario?.stop();
@@ -38,13 +42,19 @@ describe('gates, end to end', () => {
     scenario.host(a!).requireReboot();
     scenario.host(b!).requireReboot();
     // Both requests arrive (through Prometheus and Alertmanager) and wait, naming the alert.
-    await cluster.waitFor(async () => {
-      const status = await scenario.controller.status();
-      return [a, b].every((node) => status.nodes.some((n) => n.name === node && n.phase === 'waiting' && n.reason.includes('E2EDiskFull')));
-    }, { timeoutMs: 60_000, what: 'both nodes waiting on E2EDiskFull' });
+    await cluster.waitFor(
+      async () => {
+        const status = await scenario.controller.status();
+        return [a, b].every((node) =>
+          status.nodes.some((n) => n.name === node && n.phase === 'waiting' && n.reason.includes('E2EDiskFull')),
+        );
+      },
+      { timeoutMs: 60_000, what: 'both nodes waiting on E2EDiskFull' },
+    );
     // Held: a few gate re-checks (every 2 s, each a decision cycle) later, nothing is cordoned.
     await waitForCycles(scenario.controller, 3, { what: 'to cordon a node under a firing alert' });
-    for (const node of [a!, b!]) assert.notEqual((await cluster.core.readNode({ name: node })).spec?.unschedulable, true, `${node} cordoned under a firing alert`);
+    for (const node of [a!, b!])
+      assert.notEqual((await cluster.core.readNode({ name: node })).spec?.unschedulable, true, `${node} cordoned under a firing alert`);
     assert.equal(scenario.host(a!).reboots + scenario.host(b!).reboots, 0);
 
     const resolvedAt = Date.now();
@@ -63,7 +73,10 @@ describe('gates, end to end', () => {
     await scenario.waitRebooted([c!]);
     // d's alert fires in Prometheus but Alertmanager holds it: no request, no cordon.
     const alerts = await scenario.monitoring.alertmanagerAlerts();
-    assert.ok(alerts.some((alert) => alert.labels.node === d && alert.status.silencedBy.includes(silence)), 'RebootRequired for d is silenced');
+    assert.ok(
+      alerts.some((alert) => alert.labels.node === d && alert.status.silencedBy.includes(silence)),
+      'RebootRequired for d is silenced',
+    );
     const status = await scenario.controller.status();
     const dStatus = status.nodes.find((n) => n.name === d);
     assert.equal(dStatus?.request, undefined, 'd has no reboot request');
@@ -79,11 +92,20 @@ describe('gates, end to end', () => {
     const e = scenario.nodes[4]!;
     await cluster.createBarePod(scenario.namespace, 'nightly-backup', { nodeName: e, labels: { [BLOCKING_LABEL]: 'true' } });
     scenario.host(e).requireReboot();
-    await cluster.waitFor(async () => (await scenario.controller.status()).nodes.some((n) => n.name === e && n.phase === 'waiting' && n.reason.includes('nightly-backup')), { timeoutMs: 60_000, what: `${e} waiting on the blocking pod` });
+    await cluster.waitFor(
+      async () =>
+        (await scenario.controller.status()).nodes.some(
+          (n) => n.name === e && n.phase === 'waiting' && n.reason.includes('nightly-backup'),
+        ),
+      { timeoutMs: 60_000, what: `${e} waiting on the blocking pod` },
+    );
     assert.notEqual((await cluster.core.readNode({ name: e })).spec?.unschedulable, true);
 
     await cluster.core.deleteNamespacedPod({ namespace: scenario.namespace, name: 'nightly-backup' });
     await scenario.waitRebooted([e]);
-    assert.ok(scenario.messages().some((m) => m.includes(e) && m.includes('nightly-backup')), 'the chat said why the node waited');
+    assert.ok(
+      scenario.messages().some((m) => m.includes(e) && m.includes('nightly-backup')),
+      'the chat said why the node waited',
+    );
   });
 });

@@ -42,7 +42,10 @@ test('three nodes with the sentinel are rebooted one at a time, budgets holding,
   for (const node of chosen) assertPhasesInOrder(s, node);
   // Budgets held: never fewer Ready pods than each PDB allows.
   for (const budget of BUDGETS) {
-    assert.ok((s.budgets.minimumReady.get(budget.app) ?? 0) >= budget.minReady, `${budget.app}: ${s.budgets.minimumReady.get(budget.app)} Ready at worst, budget needs ${budget.minReady}`);
+    assert.ok(
+      (s.budgets.minimumReady.get(budget.app) ?? 0) >= budget.minReady,
+      `${budget.app}: ${s.budgets.minimumReady.get(budget.app)} Ready at worst, budget needs ${budget.minReady}`,
+    );
   }
   // Workloads moved: no evictable pod that ran on a rebooted node before is still there; the bare pod was deleted.
   for (const node of chosen) {
@@ -50,9 +53,17 @@ test('three nodes with the sentinel are rebooted one at a time, budgets holding,
     const stayed = podsBefore.get(node)!.filter((pod) => now.has(pod) && !/^(kreboot-agent|log-shipper)-/.test(pod));
     assert.deepEqual(stayed, [], `pods never evicted from ${node}`);
   }
-  await assert.rejects(cluster.core.readNamespacedPod({ namespace: s.namespace, name: 'debug-shell' }), 'the bare pod was deleted by the drain');
+  await assert.rejects(
+    cluster.core.readNamespacedPod({ namespace: s.namespace, name: 'debug-shell' }),
+    'the bare pod was deleted by the drain',
+  );
   for (const budget of BUDGETS) {
-    await cluster.waitFor(async () => (await cluster.apps.readNamespacedDeployment({ namespace: s.namespace, name: budget.app })).status?.readyReplicas === budget.replicas, { what: `${budget.app} fully available again` });
+    await cluster.waitFor(
+      async () =>
+        (await cluster.apps.readNamespacedDeployment({ namespace: s.namespace, name: budget.app })).status?.readyReplicas ===
+        budget.replicas,
+      { what: `${budget.app} fully available again` },
+    );
   }
   // Every node schedulable; the rebooted ones report the boot ID (and boot time) their host came back with, once.
   for (const node of s.nodes) {
@@ -60,7 +71,11 @@ test('three nodes with the sentinel are rebooted one at a time, budgets holding,
     assert.notEqual(seen.spec?.unschedulable, true, `${node} schedulable`);
     const host = s.host(node);
     assert.equal(seen.metadata?.annotations?.[AGENT.bootId], host.bootIds.at(-1));
-    assert.equal(seen.metadata?.annotations?.[AGENT.bootTime], host.bootTimes.at(-1)?.toISOString(), `${node} reports its current boot's time`);
+    assert.equal(
+      seen.metadata?.annotations?.[AGENT.bootTime],
+      host.bootTimes.at(-1)?.toISOString(),
+      `${node} reports its current boot's time`,
+    );
     assert.equal(host.reboots, chosen.includes(node) ? 1 : 0, `${node} reboots`);
   }
   for (const node of untouched) assert.equal(s.host(node).bootIds.length, 1);
@@ -71,5 +86,6 @@ test('three nodes with the sentinel are rebooted one at a time, budgets holding,
 
   const perNode = timings(s, order, sentinelAt);
   t.diagnostic(`total ${finishedAt.getTime() - sentinelAt.getTime()} ms from the sentinels to the last node back`);
-  for (const timing of perNode) t.diagnostic(`${timing.node}: sentinel→cordon ${timing.sentinelToCordonMs} ms, cordon→done ${timing.cordonToDoneMs} ms`);
+  for (const timing of perNode)
+    t.diagnostic(`${timing.node}: sentinel→cordon ${timing.sentinelToCordonMs} ms, cordon→done ${timing.cordonToDoneMs} ms`);
 });

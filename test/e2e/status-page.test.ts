@@ -52,7 +52,8 @@ const RECORDER = `(() => {
 
 const RED = 'rgb(207, 34, 46)';
 // A test alert without a node label: the alert gate holds every node while it fires.
-const blocker = (firing: boolean) => rulesForE2e([{ alert: 'E2EDiskFull', expr: firing ? 'vector(1)' : 'vector(0) > 1', labels: { severity: 'critical' } }]);
+const blocker = (firing: boolean) =>
+  rulesForE2e([{ alert: 'E2EDiskFull', expr: firing ? 'vector(1)' : 'vector(0) > 1', labels: { severity: 'critical' } }]);
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 let cluster: Cluster;
@@ -73,7 +74,10 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function openLive(url: string, options: Parameters<Browser['newPage']>[0] = { viewport: { width: 1280, height: 900 } }): Promise<{ page: Page; errors: string[] }> {
+async function openLive(
+  url: string,
+  options: Parameters<Browser['newPage']>[0] = { viewport: { width: 1280, height: 900 } },
+): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage(options);
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(String(error)));
@@ -89,7 +93,8 @@ async function phoneShot(url: string, name: string, ready: string): Promise<void
   await page.close();
 }
 
-const percentile = (values: readonly number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))]!;
+const percentile = (values: readonly number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))]!;
 
 describe('the operator view during a real rollout', () => {
   let s: Scenario;
@@ -99,25 +104,40 @@ describe('the operator view during a real rollout', () => {
   let rangeStart: Date;
 
   it('nodes held by an alert name it; a node row goes cordoned → rebooting → done live, without a reload', async (t) => {
-    s = scenario = await startScenario(cluster, { nodes: 3, scrapeController: true, controllerArgs: ['--reboot-timeout=20s'], extraRules: [{ alert: 'E2EDiskFull', expr: 'vector(0) > 1' }] });
+    s = scenario = await startScenario(cluster, {
+      nodes: 3,
+      scrapeController: true,
+      controllerArgs: ['--reboot-timeout=20s'],
+      extraRules: [{ alert: 'E2EDiskFull', expr: 'vector(0) > 1' }],
+    });
     t.after(() => printOnFailure(t, () => s.report()));
     rangeStart = new Date();
     ({ page, errors } = await openLive(s.controller.url));
     mark = (await page.evaluate(RECORDER)) as number;
-    watcher = startProcess('status-watch', process.execPath, [join(REPO_ROOT, 'src/cli.ts'), 'status', '--watch', `--server=${s.controller.url}`], { logDir: mkdtempSync(join(tmpdir(), 'kreboot-watch-')) });
+    watcher = startProcess(
+      'status-watch',
+      process.execPath,
+      [join(REPO_ROOT, 'src/cli.ts'), 'status', '--watch', `--server=${s.controller.url}`],
+      { logDir: mkdtempSync(join(tmpdir(), 'kreboot-watch-')) },
+    );
 
     // When each transition reached the API server's watch: the test's own watch on the Nodes.
     const written: Seen[] = [];
     const lastWritten = new Map<string, string>();
-    const watch = await new Watch(cluster.kc).watch('/api/v1/nodes', { labelSelector: `kreboot.dev/e2e=${s.namespace}` }, (_type: string, node: V1Node) => {
-      const at = Date.now();
-      const phase = (JSON.parse(node.metadata?.annotations?.[CONTROLLER.state] ?? '{}') as { phase?: string }).phase;
-      const name = node.metadata?.name ?? '';
-      if (phase && lastWritten.get(name) !== phase) {
-        lastWritten.set(name, phase);
-        written.push({ node: name, phase, at });
-      }
-    }, () => undefined);
+    const watch = await new Watch(cluster.kc).watch(
+      '/api/v1/nodes',
+      { labelSelector: `kreboot.dev/e2e=${s.namespace}` },
+      (_type: string, node: V1Node) => {
+        const at = Date.now();
+        const phase = (JSON.parse(node.metadata?.annotations?.[CONTROLLER.state] ?? '{}') as { phase?: string }).phase;
+        const name = node.metadata?.name ?? '';
+        if (phase && lastWritten.get(name) !== phase) {
+          lastWritten.set(name, phase);
+          written.push({ node: name, phase, at });
+        }
+      },
+      () => undefined,
+    );
     t.after(() => watch.abort());
 
     // First held by a firing alert: the page names it on each waiting node's row.
@@ -148,7 +168,7 @@ describe('the operator view during a real rollout', () => {
       assert.ok(cordoned >= 0 && rebooting > cordoned && done > rebooting, `${node}: the page showed ${phases.join(' → ')}`);
     }
     assert.equal(await page.evaluate('window.__kreboot && window.__kreboot.mark'), mark, 'the page was never reloaded');
-    assert.equal(await page.locator('#timeline li[data-to="done"]').count() >= 2, true, 'the timeline lists both reboots');
+    assert.equal((await page.locator('#timeline li[data-to="done"]').count()) >= 2, true, 'the timeline lists both reboots');
     assert.match((await page.locator(`#timeline li[data-node="${first}"][data-to="done"]`).textContent()) ?? '', /reboot took \d/);
     assert.match((await page.locator('#estimate').textContent()) ?? '', /left|a reboot takes/);
     assert.deepEqual(errors, []);
@@ -177,8 +197,12 @@ describe('the operator view during a real rollout', () => {
       each: fromWatch,
     };
     writeFileSync(screenshotPath('update-latency.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    t.diagnostic(`page update latency over ${values.length} transitions, API watch event → DOM: median ${summary.watchToDom.medianMs} ms, p90 ${summary.watchToDom.p90Ms} ms, max ${summary.watchToDom.maxMs} ms`);
-    t.diagnostic(`controller decision (record's since) → DOM: median ${summary.decisionToDom.medianMs} ms, p90 ${summary.decisionToDom.p90Ms} ms, max ${summary.decisionToDom.maxMs} ms`);
+    t.diagnostic(
+      `page update latency over ${values.length} transitions, API watch event → DOM: median ${summary.watchToDom.medianMs} ms, p90 ${summary.watchToDom.p90Ms} ms, max ${summary.watchToDom.maxMs} ms`,
+    );
+    t.diagnostic(
+      `controller decision (record's since) → DOM: median ${summary.decisionToDom.medianMs} ms, p90 ${summary.decisionToDom.p90Ms} ms, max ${summary.decisionToDom.maxMs} ms`,
+    );
 
     // The terminal view followed the same rollout, one plain line per change (not a terminal).
     const lines = readFileSync(watcher.logPath, 'utf8');
@@ -193,12 +217,17 @@ describe('the operator view during a real rollout', () => {
     s.host(third).requireReboot();
     await page.waitForSelector('#rollout[data-state="halted"]', { timeout: 150_000 });
     assert.match((await page.locator('#rollout h2').textContent()) ?? '', new RegExp(`Rollout halted at ${third}`));
-    assert.equal(await page.locator('#resume-command').textContent(), `kreboot resume --server=${s.controller.url} --token-file=<admin token file>`);
+    assert.equal(
+      await page.locator('#resume-command').textContent(),
+      `kreboot resume --server=${s.controller.url} --token-file=<admin token file>`,
+    );
     await page.waitForSelector(`tr[data-node="${third}"][data-phase="failed"]`, { timeout: 10_000 });
     const failure = page.locator(`#timeline li.bad[data-node="${third}"][data-to="failed"]`);
     await failure.waitFor({ timeout: 10_000 });
     // Looked up and measured in one task: a push may replace the body between two steps.
-    const color = await page.evaluate(`getComputedStyle(document.querySelector('#timeline li.bad[data-node="${third}"][data-to="failed"]')).color`);
+    const color = await page.evaluate(
+      `getComputedStyle(document.querySelector('#timeline li.bad[data-node="${third}"][data-to="failed"]')).color`,
+    );
     assert.equal(color, RED, 'failures are red');
     assert.equal(await page.evaluate('window.__kreboot && window.__kreboot.mark'), mark, 'the page was never reloaded');
     await page.screenshot({ path: screenshotPath('rollout-halted.png'), fullPage: true });
@@ -211,11 +240,22 @@ describe('the operator view during a real rollout', () => {
       dir: mkdtempSync(join(tmpdir(), 'kreboot-replica-')),
       kubeconfig: cluster.kubeconfigPath,
       name: 'e2e-replica',
-      args: () => [`--ds-namespace=${s.namespace}`, `--ds-name=${LOCK_DS}`, `--node-selector=kreboot.dev/e2e=${s.namespace}`, `--prometheus-url=${s.monitoring.prometheusUrl}`, '--drain-grace-period=0', '--reboot-timeout=20s'],
+      args: () => [
+        `--ds-namespace=${s.namespace}`,
+        `--ds-name=${LOCK_DS}`,
+        `--node-selector=kreboot.dev/e2e=${s.namespace}`,
+        `--prometheus-url=${s.monitoring.prometheusUrl}`,
+        '--drain-grace-period=0',
+        '--reboot-timeout=20s',
+      ],
     });
     await replica.start();
     const { page: other, errors: otherErrors } = await openLive(replica.url);
-    await other.waitForFunction(`(document.getElementById('replica')?.textContent ?? '').includes('the leader is e2e-controller-1')`, null, { timeout: 20_000 });
+    await other.waitForFunction(
+      `(document.getElementById('replica')?.textContent ?? '').includes('the leader is e2e-controller-1')`,
+      null,
+      { timeout: 20_000 },
+    );
     assert.match((await other.locator('#replica').textContent()) ?? '', /This replica \(e2e-replica-1\) is not the leader/);
     assert.equal(await other.locator('#rollout').getAttribute('data-state'), 'halted');
     assert.equal(await other.locator('tr[data-node]').count(), 3);
@@ -226,18 +266,33 @@ describe('the operator view during a real rollout', () => {
   it('every query of the Grafana dashboard returns data from the real Prometheus', async (t) => {
     const prometheus = s.monitoring.prometheusUrl;
     // Prometheus scrapes every second: wait until it has the failure the halt counted.
-    await cluster.waitFor(async () => {
-      const body = (await (await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent('sum(kreboot_reboots_total{result="failed"})')}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
-      return Number(body.data.result[0]?.value[1] ?? 0) >= 1;
-    }, { timeoutMs: 30_000, what: 'Prometheus to have scraped the failed reboot' });
-    const results = await runDashboardQueries(prometheus, dashboardQueries(dashboard), { start: rangeStart, end: new Date(), scrapeSeconds: 1 });
-    for (const result of results) t.diagnostic(`${result.query.panel} [${result.query.refId}]: ${result.series} series, ${result.finiteSamples} samples${result.error ? `, error ${result.error}` : ''}`);
-    const empty = results.filter((result) => result.finiteSamples === 0).map((result) => `${result.query.panel}: ${result.promql} ${result.error ?? ''}`);
+    await cluster.waitFor(
+      async () => {
+        const body = (await (
+          await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent('sum(kreboot_reboots_total{result="failed"})')}`)
+        ).json()) as { data: { result: Array<{ value: [number, string] }> } };
+        return Number(body.data.result[0]?.value[1] ?? 0) >= 1;
+      },
+      { timeoutMs: 30_000, what: 'Prometheus to have scraped the failed reboot' },
+    );
+    const results = await runDashboardQueries(prometheus, dashboardQueries(dashboard), {
+      start: rangeStart,
+      end: new Date(),
+      scrapeSeconds: 1,
+    });
+    for (const result of results)
+      t.diagnostic(
+        `${result.query.panel} [${result.query.refId}]: ${result.series} series, ${result.finiteSamples} samples${result.error ? `, error ${result.error}` : ''}`,
+      );
+    const empty = results
+      .filter((result) => result.finiteSamples === 0)
+      .map((result) => `${result.query.panel}: ${result.promql} ${result.error ?? ''}`);
     assert.deepEqual(empty, [], 'dashboard queries without data');
     // A panel drawn per node has a series for every node of the run (all three were requested).
     const perNode = results.filter((result) => result.query.legendFormat.includes('{{node}}'));
     assert.ok(perNode.length >= 3);
-    for (const result of perNode) assert.ok(result.series >= s.nodes.length, `${result.query.panel}: ${result.series} series for ${s.nodes.length} nodes`);
+    for (const result of perNode)
+      assert.ok(result.series >= s.nodes.length, `${result.query.panel}: ${result.series} series for ${s.nodes.length} nodes`);
     assert.equal(results.length, dashboardQueries(dashboard).length);
   });
 });

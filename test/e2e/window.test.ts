@@ -33,11 +33,17 @@ test('a window closed now opens shortly and the reboot then proceeds', async (t)
   assert.ok(Date.now() < opensAt.getTime() - 5_000, 'the scenario took too long to start for this test to mean anything');
   const node = s.nodes[0]!;
   s.host(node).requireReboot();
-  await cluster.waitFor(async () => (await s.controller.status()).nodes.some((n) => n.name === node && n.phase === 'waiting' && /window/i.test(n.reason)), { timeoutMs: 30_000, what: `${node} waiting for the window` });
+  await cluster.waitFor(
+    async () => (await s.controller.status()).nodes.some((n) => n.name === node && n.phase === 'waiting' && /window/i.test(n.reason)),
+    { timeoutMs: 30_000, what: `${node} waiting for the window` },
+  );
   t.diagnostic(`waiting reason: ${(await s.controller.status()).nodes.find((n) => n.name === node)?.reason}`);
   assert.notEqual((await cluster.core.readNode({ name: node })).spec?.unschedulable, true);
 
   await s.waitRebooted([node], 120_000);
-  assert.ok(startedAt(s, node) >= opensAt.getTime(), `cordoned at ${new Date(startedAt(s, node)).toISOString()}, before the window opened at ${opensAt.toISOString()}`);
+  assert.ok(
+    startedAt(s, node) >= opensAt.getTime(),
+    `cordoned at ${new Date(startedAt(s, node)).toISOString()}, before the window opened at ${opensAt.toISOString()}`,
+  );
   t.diagnostic(`window opened ${opensAt.toISOString()}; cordoned ${startedAt(s, node) - opensAt.getTime()} ms later`);
 });

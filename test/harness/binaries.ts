@@ -16,7 +16,12 @@ let cached: string | undefined;
 export function binaryDir(): string {
   if (cached) return cached;
   const fromEnv = process.env.KREBOOT_CONTROL_PLANE_BIN;
-  const dir = fromEnv || execFileSync('bash', [join(REPO_ROOT, 'scripts/build-control-plane.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const dir =
+    fromEnv ||
+    execFileSync('bash', [join(REPO_ROOT, 'scripts/build-control-plane.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
   for (const name of BINARIES) {
     if (!existsSync(join(dir, name))) throw new Error(`control-plane binary ${name} missing in ${dir}; run scripts/build-control-plane.sh`);
   }

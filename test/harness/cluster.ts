@@ -3,7 +3,16 @@
 // file runs alone. Each handle gives its test fresh namespace and node names, helpers to create
 // nodes and workloads and wait for them, real ServiceAccount credentials, and component logs.
 
-import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, PolicyV1Api, RbacAuthorizationV1Api, setHeaderOptions, type V1PolicyRule } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  PolicyV1Api,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+  type V1PolicyRule,
+} from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +22,15 @@ import { componentLogs, startControlPlane, type ClusterInfo } from './control-pl
 import { writeKubeconfig } from './kubeconfig.ts';
 import { waitFor, type WaitOptions } from './wait-for.ts';
 import {
-  daemonSetObject, deploymentObject, nodeObject, pdbObject, podObject,
-  type DeploymentOptions, type NodeOptions, type PdbOptions, type PodOptions,
+  daemonSetObject,
+  deploymentObject,
+  nodeObject,
+  pdbObject,
+  podObject,
+  type DeploymentOptions,
+  type NodeOptions,
+  type PdbOptions,
+  type PodOptions,
 } from './workloads.ts';
 import { describeNode } from './describe-node.ts';
 import { waitForDaemonSet, waitForDeployment, waitForNodesReady, waitForPdbObserved, waitForPodRunning } from './readiness.ts';
@@ -103,7 +119,12 @@ function clusterHandle(info: ClusterInfo, stopOwned: (() => Promise<void>) | und
   const cluster: Cluster = {
     server: info.server,
     kubeconfigPath: info.kubeconfigPath,
-    kc, core, apps, policy, rbac, info,
+    kc,
+    core,
+    apps,
+    policy,
+    rbac,
+    info,
     uniqueName,
     waitFor,
     async newNamespace(prefix = 'test') {
@@ -111,7 +132,10 @@ function clusterHandle(info: ClusterInfo, stopOwned: (() => Promise<void>) | und
       await core.createNamespace({ body: { metadata: { name, labels: { 'kreboot.dev/test': 'true' } } } });
       namespaces.push(name);
       // Pods are refused until the ServiceAccount controller has made "default".
-      await waitFor(() => core.readNamespacedServiceAccount({ namespace: name, name: 'default' }).then(() => true), { timeoutMs: 30_000, what: `ServiceAccount default in ${name}` });
+      await waitFor(() => core.readNamespacedServiceAccount({ namespace: name, name: 'default' }).then(() => true), {
+        timeoutMs: 30_000,
+        what: `ServiceAccount default in ${name}`,
+      });
       return name;
     },
     async createNodes(count, options = {}) {
@@ -153,7 +177,11 @@ function clusterHandle(info: ClusterInfo, stopOwned: (() => Promise<void>) | und
     },
     async evict(namespace, name) {
       try {
-        await core.createNamespacedPodEviction({ namespace, name, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } } });
+        await core.createNamespacedPodEviction({
+          namespace,
+          name,
+          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+        });
         return 201;
       } catch (error) {
         const code = statusCode(error);
@@ -162,7 +190,11 @@ function clusterHandle(info: ClusterInfo, stopOwned: (() => Promise<void>) | und
       }
     },
     async podsOnNode(namespace, nodeName, selector) {
-      const labelSelector = selector ? Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',') : undefined;
+      const labelSelector = selector
+        ? Object.entries(selector)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')
+        : undefined;
       const pods = await core.listNamespacedPod({ namespace, fieldSelector: `spec.nodeName=${nodeName}`, labelSelector });
       return pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!);
     },
@@ -172,10 +204,15 @@ function clusterHandle(info: ClusterInfo, stopOwned: (() => Promise<void>) | und
       const subjects = [{ kind: 'ServiceAccount', name: serviceAccount, namespace }];
       if (scope === 'cluster') {
         await rbac.createClusterRole({ body: { metadata: { name }, rules } });
-        await rbac.createClusterRoleBinding({ body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects } });
+        await rbac.createClusterRoleBinding({
+          body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects },
+        });
       } else {
         await rbac.createNamespacedRole({ namespace, body: { metadata: { name, namespace }, rules } });
-        await rbac.createNamespacedRoleBinding({ namespace, body: { metadata: { name, namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects } });
+        await rbac.createNamespacedRoleBinding({
+          namespace,
+          body: { metadata: { name, namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects },
+        });
       }
     },
     async serviceAccountKubeconfig(namespace, serviceAccount, options = {}) {
@@ -188,7 +225,13 @@ function clusterHandle(info: ClusterInfo, stopOwned: (() => Promise<void>) | und
       const token = request.status?.token;
       if (!token) throw new Error(`TokenRequest for ${namespace}/${serviceAccount} returned no token`);
       mkdirSync(kubeconfigDir, { recursive: true });
-      return writeKubeconfig(join(kubeconfigDir, `${namespace}-${serviceAccount}-${uniqueName('kc')}.kubeconfig`), info.server, info.caCert, `${namespace}-${serviceAccount}`, { token });
+      return writeKubeconfig(
+        join(kubeconfigDir, `${namespace}-${serviceAccount}-${uniqueName('kc')}.kubeconfig`),
+        info.server,
+        info.caCert,
+        `${namespace}-${serviceAccount}`,
+        { token },
+      );
     },
     tokenKubeconfig(namespace, serviceAccount) {
       return cluster.serviceAccountKubeconfig(namespace, serviceAccount);
@@ -199,7 +242,10 @@ function clusterHandle(info: ClusterInfo, stopOwned: (() => Promise<void>) | und
       for (const namespace of options.namespaces ?? namespaces) {
         try {
           const events = await core.listNamespacedEvent({ namespace });
-          const lines = events.items.map((e) => `${e.lastTimestamp?.toISOString() ?? e.eventTime ?? ''} ${e.type} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message}`);
+          const lines = events.items.map(
+            (e) =>
+              `${e.lastTimestamp?.toISOString() ?? e.eventTime ?? ''} ${e.type} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message}`,
+          );
           parts.push(`--- events in ${namespace} ---\n${lines.join('\n')}`);
         } catch (error) {
           parts.push(`--- events in ${namespace}: ${(error as Error).message} ---`);

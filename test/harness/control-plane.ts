@@ -37,23 +37,31 @@ async function startEtcd(dir: string, logDir: string): Promise<{ proc: ManagedPr
   for (let attempt = 1; ; attempt++) {
     const [client, peer] = await freePorts(2);
     const url = `http://127.0.0.1:${client}`;
-    const proc = startProcess('etcd', binary('etcd'), [
-      '--name=kreboot',
-      `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=${url}`,
-      `--advertise-client-urls=${url}`,
-      `--listen-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-cluster=kreboot=http://127.0.0.1:${peer}`,
-      // Test data is disposable; fsync on a shared disk is most of etcd's latency.
-      '--unsafe-no-fsync',
-      '--log-level=warn',
-    ], { logDir });
+    const proc = startProcess(
+      'etcd',
+      binary('etcd'),
+      [
+        '--name=kreboot',
+        `--data-dir=${join(dir, 'etcd')}`,
+        `--listen-client-urls=${url}`,
+        `--advertise-client-urls=${url}`,
+        `--listen-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-cluster=kreboot=http://127.0.0.1:${peer}`,
+        // Test data is disposable; fsync on a shared disk is most of etcd's latency.
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      { logDir },
+    );
     try {
-      await waitFor(async () => {
-        if (!proc.running()) throw new Error(`etcd exited: ${proc.tail(5)}`);
-        return (await fetch(`${url}/health`)).ok;
-      }, { timeoutMs: 30_000, intervalMs: 100, what: 'etcd healthy' });
+      await waitFor(
+        async () => {
+          if (!proc.running()) throw new Error(`etcd exited: ${proc.tail(5)}`);
+          return (await fetch(`${url}/health`)).ok;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, what: 'etcd healthy' },
+      );
       return { proc, url };
     } catch (error) {
       await proc.stop();
@@ -62,40 +70,54 @@ async function startEtcd(dir: string, logDir: string): Promise<{ proc: ManagedPr
   }
 }
 
-async function startApiServer(dir: string, logDir: string, pki: Pki, etcdUrl: string, extraArgs: readonly string[]): Promise<{ proc: ManagedProcess; server: string }> {
+async function startApiServer(
+  dir: string,
+  logDir: string,
+  pki: Pki,
+  etcdUrl: string,
+  extraArgs: readonly string[],
+): Promise<{ proc: ManagedProcess; server: string }> {
   for (let attempt = 1; ; attempt++) {
     const [port] = await freePorts(1);
     const server = `https://127.0.0.1:${port}`;
-    const proc = startProcess('kube-apiserver', binary('kube-apiserver'), [
-      `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${port}`,
-      `--cert-dir=${join(dir, 'apiserver-certs')}`,
-      `--tls-cert-file=${pki.serving.cert}`,
-      `--tls-private-key-file=${pki.serving.key}`,
-      `--client-ca-file=${pki.caCert}`,
-      '--authorization-mode=Node,RBAC',
-      // The defaults (ServiceAccount, ResourceQuota, ValidatingAdmissionPolicy, ...) stay on; add
-      // NodeRestriction as kubeadm does.
-      '--enable-admission-plugins=NodeRestriction',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${pki.serviceAccountPub}`,
-      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--allow-privileged=true',
-      // There is no kube-proxy or real node network: do not publish 127.0.0.1 as the kubernetes
-      // Service's endpoint (Endpoints reject loopback addresses and the reconciler would loop).
-      '--endpoint-reconciler-type=none',
-      '--profiling=false',
-      ...extraArgs,
-    ], { logDir });
+    const proc = startProcess(
+      'kube-apiserver',
+      binary('kube-apiserver'),
+      [
+        `--etcd-servers=${etcdUrl}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${port}`,
+        `--cert-dir=${join(dir, 'apiserver-certs')}`,
+        `--tls-cert-file=${pki.serving.cert}`,
+        `--tls-private-key-file=${pki.serving.key}`,
+        `--client-ca-file=${pki.caCert}`,
+        '--authorization-mode=Node,RBAC',
+        // The defaults (ServiceAccount, ResourceQuota, ValidatingAdmissionPolicy, ...) stay on; add
+        // NodeRestriction as kubeadm does.
+        '--enable-admission-plugins=NodeRestriction',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${pki.serviceAccountPub}`,
+        `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--allow-privileged=true',
+        // There is no kube-proxy or real node network: do not publish 127.0.0.1 as the kubernetes
+        // Service's endpoint (Endpoints reject loopback addresses and the reconciler would loop).
+        '--endpoint-reconciler-type=none',
+        '--profiling=false',
+        ...extraArgs,
+      ],
+      { logDir },
+    );
     try {
-      await waitFor(async () => {
-        if (!proc.running()) throw new Error(`kube-apiserver exited: ${proc.tail(10)}`);
-        const { status } = await tlsGet(`${server}/readyz`, pki.caCert, pki.clients.admin);
-        return status === 200;
-      }, { timeoutMs: 90_000, intervalMs: 200, what: 'kube-apiserver /readyz' });
+      await waitFor(
+        async () => {
+          if (!proc.running()) throw new Error(`kube-apiserver exited: ${proc.tail(10)}`);
+          const { status } = await tlsGet(`${server}/readyz`, pki.caCert, pki.clients.admin);
+          return status === 200;
+        },
+        { timeoutMs: 90_000, intervalMs: 200, what: 'kube-apiserver /readyz' },
+      );
       return { proc, server };
     } catch (error) {
       await proc.stop();
@@ -137,41 +159,56 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const kubeconfigPath = kubeconfig('admin');
 
     processes.push(
-      startProcess('kube-controller-manager', binary('kube-controller-manager'), [
-        `--kubeconfig=${kubeconfig('kube-controller-manager')}`,
-        // No serving port: nothing scrapes it, and it would need its own delegated auth set-up.
-        '--secure-port=0',
-        '--leader-elect=false',
-        '--controllers=*',
-        // Each controller acts as its own ServiceAccount, so RBAC is exercised as in a cluster.
-        '--use-service-account-credentials=true',
-        `--service-account-private-key-file=${pki.serviceAccountKey}`,
-        `--root-ca-file=${pki.caCert}`,
-        `--cluster-signing-cert-file=${pki.caCert}`,
-        `--cluster-signing-key-file=${pki.caKey}`,
-        // Its default (/usr/libexec/kubernetes/...) would be created on the host.
-        `--flex-volume-plugin-dir=${join(dir, 'flexvolume')}`,
-        '--profiling=false',
-        ...(options.extraControllerManagerArgs ?? []),
-      ], { logDir }),
-      startProcess('kube-scheduler', binary('kube-scheduler'), [
-        `--kubeconfig=${kubeconfig('kube-scheduler')}`,
-        '--secure-port=0',
-        '--leader-elect=false',
-        '--profiling=false',
-        ...(options.extraSchedulerArgs ?? []),
-      ], { logDir }),
-      startProcess('kwok', binary('kwok'), [
-        `--kubeconfig=${kubeconfig('kwok')}`,
-        `--config=${join(REPO_ROOT, 'test/cluster/kwok/stages.yaml')}`,
-        '--manage-all-nodes=false',
-        `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION.key}=${KWOK_NODE_ANNOTATION.value}`,
-        // Renew node Leases like a kubelet, so the node lifecycle controller keeps nodes Ready.
-        '--node-lease-duration-seconds=40',
-        '--cidr=10.244.0.0/16',
-        '--node-ip=10.0.0.1',
-        ...(options.extraKwokArgs ?? []),
-      ], { logDir, cwd: dir, env: { HOME: dir } }),
+      startProcess(
+        'kube-controller-manager',
+        binary('kube-controller-manager'),
+        [
+          `--kubeconfig=${kubeconfig('kube-controller-manager')}`,
+          // No serving port: nothing scrapes it, and it would need its own delegated auth set-up.
+          '--secure-port=0',
+          '--leader-elect=false',
+          '--controllers=*',
+          // Each controller acts as its own ServiceAccount, so RBAC is exercised as in a cluster.
+          '--use-service-account-credentials=true',
+          `--service-account-private-key-file=${pki.serviceAccountKey}`,
+          `--root-ca-file=${pki.caCert}`,
+          `--cluster-signing-cert-file=${pki.caCert}`,
+          `--cluster-signing-key-file=${pki.caKey}`,
+          // Its default (/usr/libexec/kubernetes/...) would be created on the host.
+          `--flex-volume-plugin-dir=${join(dir, 'flexvolume')}`,
+          '--profiling=false',
+          ...(options.extraControllerManagerArgs ?? []),
+        ],
+        { logDir },
+      ),
+      startProcess(
+        'kube-scheduler',
+        binary('kube-scheduler'),
+        [
+          `--kubeconfig=${kubeconfig('kube-scheduler')}`,
+          '--secure-port=0',
+          '--leader-elect=false',
+          '--profiling=false',
+          ...(options.extraSchedulerArgs ?? []),
+        ],
+        { logDir },
+      ),
+      startProcess(
+        'kwok',
+        binary('kwok'),
+        [
+          `--kubeconfig=${kubeconfig('kwok')}`,
+          `--config=${join(REPO_ROOT, 'test/cluster/kwok/stages.yaml')}`,
+          '--manage-all-nodes=false',
+          `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION.key}=${KWOK_NODE_ANNOTATION.value}`,
+          // Renew node Leases like a kubelet, so the node lifecycle controller keeps nodes Ready.
+          '--node-lease-duration-seconds=40',
+          '--cidr=10.244.0.0/16',
+          '--node-ip=10.0.0.1',
+          ...(options.extraKwokArgs ?? []),
+        ],
+        { logDir, cwd: dir, env: { HOME: dir } },
+      ),
     );
     const info: ClusterInfo = {
       server,
@@ -196,12 +233,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
  */
 async function waitForControllers(info: ClusterInfo, processes: readonly ManagedProcess[]): Promise<void> {
   const pki = { cert: join(info.dir, 'pki/client-admin.crt'), key: join(info.dir, 'pki/client-admin.key') };
-  await waitFor(async () => {
-    for (const proc of processes) if (!proc.running()) throw new Error(`${proc.name} exited: ${proc.tail(10)}`);
-    const sa = await tlsGet(`${info.server}/api/v1/namespaces/default/serviceaccounts/default`, info.caCert, pki);
-    const ca = await tlsGet(`${info.server}/api/v1/namespaces/default/configmaps/kube-root-ca.crt`, info.caCert, pki);
-    return sa.status === 200 && ca.status === 200;
-  }, { timeoutMs: 90_000, intervalMs: 200, what: 'kube-controller-manager to create the default ServiceAccount' });
+  await waitFor(
+    async () => {
+      for (const proc of processes) if (!proc.running()) throw new Error(`${proc.name} exited: ${proc.tail(10)}`);
+      const sa = await tlsGet(`${info.server}/api/v1/namespaces/default/serviceaccounts/default`, info.caCert, pki);
+      const ca = await tlsGet(`${info.server}/api/v1/namespaces/default/configmaps/kube-root-ca.crt`, info.caCert, pki);
+      return sa.status === 200 && ca.status === 200;
+    },
+    { timeoutMs: 90_000, intervalMs: 200, what: 'kube-controller-manager to create the default ServiceAccount' },
+  );
 }
 
 /** The last lines of every component's log, for a failing test. */
@@ -210,7 +250,10 @@ export function componentLogs(info: ClusterInfo, lines = 30): string {
     .map(([name, path]) => {
       let text: string;
       try {
-        text = readFileSync(path, 'utf8').split('\n').slice(-lines - 1).join('\n');
+        text = readFileSync(path, 'utf8')
+          .split('\n')
+          .slice(-lines - 1)
+          .join('\n');
       } catch {
         text = '(no log)';
       }

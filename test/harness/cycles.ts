@@ -50,6 +50,9 @@ export async function waitForCycles(controller: { readonly url: string }, cycles
       { timeoutMs: options.timeoutMs ?? 30_000, what: `${cycles} decision cycles${options.what ? ` (${options.what})` : ''}` },
     );
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}; kreboot_reconcile_cycles_total went from ${from} to ${last} only`, { cause: error });
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}; kreboot_reconcile_cycles_total went from ${from} to ${last} only`,
+      { cause: error },
+    );
   }
 }

@@ -6,7 +6,10 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 export async function describeNode(core: CoreV1Api, name: string): Promise<string> {
   try {
     const node = await core.readNode({ name });
-    const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.kind=Node,involvedObject.name=${name}` });
+    const events = await core.listNamespacedEvent({
+      namespace: 'default',
+      fieldSelector: `involvedObject.kind=Node,involvedObject.name=${name}`,
+    });
     const lines = [
       `--- node ${name} ---`,
       `unschedulable: ${node.spec?.unschedulable ?? false}`,

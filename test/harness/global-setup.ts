@@ -15,7 +15,9 @@ export async function globalSetup(): Promise<void> {
   const infoFile = join(controlPlane.info.dir, 'cluster.json');
   process.env[CLUSTER_ENV] = infoFile;
   writeFileSync(runnerPointerFile(process.pid), infoFile);
-  process.stderr.write(`[harness] control plane ready at ${controlPlane.info.server} in ${Date.now() - started} ms (logs: ${join(controlPlane.info.dir, 'logs')})\n`);
+  process.stderr.write(
+    `[harness] control plane ready at ${controlPlane.info.server} in ${Date.now() - started} ms (logs: ${join(controlPlane.info.dir, 'logs')})\n`,
+  );
 }
 
 export async function globalTeardown(): Promise<void> {

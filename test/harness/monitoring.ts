@@ -41,7 +41,9 @@ export interface Monitoring {
   /** Waits until Prometheus reports the alert in `state` ("inactive": not pending nor firing). */
   waitForAlert(name: string, state: AlertState, options?: WaitOptions): Promise<void>;
   /** Alerts Alertmanager holds now (API v2). */
-  alertmanagerAlerts(): Promise<Array<{ labels: Record<string, string>; status: { state: string; silencedBy: string[]; inhibitedBy: string[] } }>>;
+  alertmanagerAlerts(): Promise<
+    Array<{ labels: Record<string, string>; status: { state: string; silencedBy: string[]; inhibitedBy: string[] } }>
+  >;
   addSilence(matchers: SilenceMatchers, durationMs: number, comment?: string): Promise<string>;
   expireSilence(id: string): Promise<void>;
   /** Replaces the rule file and reloads Prometheus. */
@@ -75,7 +77,8 @@ async function startOnFreePort(name: string, launch: (port: number) => ManagedPr
       return { proc, url };
     } catch (error) {
       await proc.stop();
-      if (attempt >= 3 || !isAddressInUse(proc.tail(20))) throw new Error(`${name} did not start: ${(error as Error).message}`, { cause: error });
+      if (attempt >= 3 || !isAddressInUse(proc.tail(20)))
+        throw new Error(`${name} did not start: ${(error as Error).message}`, { cause: error });
     }
   }
 }
@@ -93,18 +96,27 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   writeFileSync(join(dir, 'alertmanager.yml'), options.alertmanagerConfig);
 
   const am = await startOnFreePort('alertmanager', (port) =>
-    startProcess('alertmanager', options.alertmanagerBinary ?? 'prometheus-alertmanager', [
-      `--config.file=${join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${join(dir, 'am-data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=http://127.0.0.1:${port}/`,
-      '--cluster.listen-address=',
-    ], { logDir: dir }),
+    startProcess(
+      'alertmanager',
+      options.alertmanagerBinary ?? 'prometheus-alertmanager',
+      [
+        `--config.file=${join(dir, 'alertmanager.yml')}`,
+        `--storage.path=${join(dir, 'am-data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--web.external-url=http://127.0.0.1:${port}/`,
+        '--cluster.listen-address=',
+      ],
+      { logDir: dir },
+    ),
   );
   const amHostPort = new URL(am.url).host;
 
   const prometheusConfig = {
-    global: { scrape_interval: options.scrapeInterval ?? '1s', evaluation_interval: options.evaluationInterval ?? '1s', scrape_timeout: '1s' },
+    global: {
+      scrape_interval: options.scrapeInterval ?? '1s',
+      evaluation_interval: options.evaluationInterval ?? '1s',
+      scrape_timeout: '1s',
+    },
     alerting: { alertmanagers: [{ static_configs: [{ targets: [amHostPort] }] }] },
     rule_files: [rulesPath],
     scrape_configs: [
@@ -117,15 +129,20 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   let promPort = 0;
   const launchPrometheus = (port: number) => {
     promPort = port;
-    return startProcess('prometheus', options.prometheusBinary ?? 'prometheus', [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'prom-data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=http://127.0.0.1:${port}/`,
-      '--web.enable-lifecycle',
-      // An alert that fired while Alertmanager was unreachable is re-sent after this, not after 1m.
-      `--rules.alert.resend-delay=${options.resendDelay ?? '2s'}`,
-    ], { logDir: dir });
+    return startProcess(
+      'prometheus',
+      options.prometheusBinary ?? 'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'prom-data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--web.external-url=http://127.0.0.1:${port}/`,
+        '--web.enable-lifecycle',
+        // An alert that fired while Alertmanager was unreachable is re-sent after this, not after 1m.
+        `--rules.alert.resend-delay=${options.resendDelay ?? '2s'}`,
+      ],
+      { logDir: dir },
+    );
   };
   let prom: { proc: ManagedProcess; url: string } = await startOnFreePort('prometheus', launchPrometheus);
   const prometheusUrl = prom.url;
@@ -156,7 +173,9 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     async waitForAlert(name, state, waitOptions = {}) {
       await waitFor(
         async () => {
-          const alerts = await api<{ data: { alerts: Array<{ labels: Record<string, string>; state: string }> } }>(`${prometheusUrl}/api/v1/alerts`);
+          const alerts = await api<{ data: { alerts: Array<{ labels: Record<string, string>; state: string }> } }>(
+            `${prometheusUrl}/api/v1/alerts`,
+          );
           const mine = alerts.data.alerts.filter((a) => a.labels.alertname === name);
           return state === 'inactive' ? mine.length === 0 : mine.some((a) => a.state === state);
         },
@@ -171,8 +190,18 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
         ? matchers.map((m) => ({ isRegex: false, isEqual: true, ...m }))
         : Object.entries(matchers).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
       const now = Date.now();
-      const body = { matchers: list, startsAt: new Date(now).toISOString(), endsAt: new Date(now + durationMs).toISOString(), createdBy: 'kreboot-tests', comment };
-      const { silenceID } = await api<{ silenceID: string }>(`${am.url}/api/v2/silences`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const body = {
+        matchers: list,
+        startsAt: new Date(now).toISOString(),
+        endsAt: new Date(now + durationMs).toISOString(),
+        createdBy: 'kreboot-tests',
+        comment,
+      };
+      const { silenceID } = await api<{ silenceID: string }>(`${am.url}/api/v2/silences`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return silenceID;
     },
     async expireSilence(id) {
@@ -200,7 +229,12 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
       if (!process.env.KREBOOT_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
     },
     logs() {
-      return [`--- prometheus (${prom.proc.logPath}) ---`, prom.proc.tail(), `--- alertmanager (${am.proc.logPath}) ---`, am.proc.tail()].join('\n');
+      return [
+        `--- prometheus (${prom.proc.logPath}) ---`,
+        prom.proc.tail(),
+        `--- alertmanager (${am.proc.logPath}) ---`,
+        am.proc.tail(),
+      ].join('\n');
     },
   };
 }

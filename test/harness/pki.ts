@@ -37,14 +37,37 @@ function openssl(dir: string, name: string, subject: { cn: string; o?: string },
   const dn = [`CN = ${subject.cn}`, ...(subject.o ? [`O = ${subject.o}`] : [])];
   writeFileSync(config, ['[req]', 'distinguished_name = dn', 'prompt = no', '[dn]', ...dn, '[ext]', ...extensions, ''].join('\n'));
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-  const args = ['req', '-x509', '-new', '-config', config, '-extensions', 'ext', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', pair.key, '-out', pair.cert, '-days', '3650'];
+  const args = [
+    'req',
+    '-x509',
+    '-new',
+    '-config',
+    config,
+    '-extensions',
+    'ext',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    pair.key,
+    '-out',
+    pair.cert,
+    '-days',
+    '3650',
+  ];
   if (ca) args.push('-CA', ca.cert, '-CAkey', ca.key);
   execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   return pair;
 }
 
 export function createPki(dir: string): Pki {
-  const ca = openssl(dir, 'ca', { cn: 'kreboot-test-ca' }, ['basicConstraints = critical,CA:TRUE', 'keyUsage = critical,keyCertSign,cRLSign,digitalSignature', 'subjectKeyIdentifier = hash']);
+  const ca = openssl(dir, 'ca', { cn: 'kreboot-test-ca' }, [
+    'basicConstraints = critical,CA:TRUE',
+    'keyUsage = critical,keyCertSign,cRLSign,digitalSignature',
+    'subjectKeyIdentifier = hash',
+  ]);
   const leaf = (usage: string, san?: string) => [
     'basicConstraints = critical,CA:FALSE',
     'keyUsage = critical,digitalSignature,keyEncipherment',
@@ -52,7 +75,13 @@ export function createPki(dir: string): Pki {
     'authorityKeyIdentifier = keyid',
     ...(san ? [`subjectAltName = ${san}`] : []),
   ];
-  const serving = openssl(dir, 'apiserver', { cn: 'kube-apiserver' }, leaf('serverAuth', 'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc'), ca);
+  const serving = openssl(
+    dir,
+    'apiserver',
+    { cn: 'kube-apiserver' },
+    leaf('serverAuth', 'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc'),
+    ca,
+  );
   const clients = Object.fromEntries(
     (Object.keys(CLIENTS) as ClientName[]).map((name) => [name, openssl(dir, `client-${name}`, CLIENTS[name], leaf('clientAuth'), ca)]),
   ) as Record<ClientName, CertPair>;

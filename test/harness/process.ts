@@ -92,7 +92,10 @@ export function startProcess(name: string, command: string, args: readonly strin
     },
     tail(lines = 40) {
       try {
-        return readFileSync(logPath, 'utf8').split('\n').slice(-lines - 1).join('\n');
+        return readFileSync(logPath, 'utf8')
+          .split('\n')
+          .slice(-lines - 1)
+          .join('\n');
       } catch {
         return '(no log)';
       }

@@ -2,7 +2,16 @@
 // never pulled (KWOK only pretends to run them; `registry.invalid` makes that obvious). Kept apart from cluster.ts so tests can also
 // build an object, change it, and create it themselves.
 
-import type { V1DaemonSet, V1Deployment, V1Node, V1Pod, V1PodDisruptionBudget, V1PodSpec, V1Taint, V1Toleration } from '@kubernetes/client-node';
+import type {
+  V1DaemonSet,
+  V1Deployment,
+  V1Node,
+  V1Pod,
+  V1PodDisruptionBudget,
+  V1PodSpec,
+  V1Taint,
+  V1Toleration,
+} from '@kubernetes/client-node';
 import { KWOK_NODE_ANNOTATION } from './control-plane.ts';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -73,7 +82,12 @@ export function podSpec(options: PodOptions): V1PodSpec {
 }
 
 export function podObject(namespace: string, name: string, options: PodOptions): V1Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: { app: name, ...options.labels }, annotations: options.annotations }, spec: podSpec(options) };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: { app: name, ...options.labels }, annotations: options.annotations },
+    spec: podSpec(options),
+  };
 }
 
 export interface DeploymentOptions extends PodOptions {
@@ -93,7 +107,10 @@ export function deploymentObject(namespace: string, name: string, options: Deplo
     spec: {
       replicas: options.replicas ?? 1,
       selector: { matchLabels: labels },
-      strategy: options.maxUnavailable === undefined ? undefined : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: options.maxUnavailable } },
+      strategy:
+        options.maxUnavailable === undefined
+          ? undefined
+          : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: options.maxUnavailable } },
       template: { metadata: { labels, annotations: options.annotations }, spec: podSpec(options) },
     },
   };
@@ -105,7 +122,10 @@ export function daemonSetObject(namespace: string, name: string, options: PodOpt
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: { name, namespace, labels },
-    spec: { selector: { matchLabels: labels }, template: { metadata: { labels, annotations: options.annotations }, spec: podSpec(options) } },
+    spec: {
+      selector: { matchLabels: labels },
+      template: { metadata: { labels, annotations: options.annotations }, spec: podSpec(options) },
+    },
   };
 }
 
@@ -117,7 +137,8 @@ export interface PdbOptions {
 }
 
 export function pdbObject(namespace: string, name: string, options: PdbOptions): V1PodDisruptionBudget {
-  if ((options.maxUnavailable === undefined) === (options.minAvailable === undefined)) throw new Error('createPdb: give exactly one of maxUnavailable and minAvailable');
+  if ((options.maxUnavailable === undefined) === (options.minAvailable === undefined))
+    throw new Error('createPdb: give exactly one of maxUnavailable and minAvailable');
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',

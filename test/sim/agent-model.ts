@@ -51,7 +51,11 @@ export class Agent {
 
   /** The annotations of a first report, for the initial Node. */
   initialReport(at: number): Record<string, string> {
-    return { [AGENT.rebootRequired]: String(this.sentinel), [AGENT.sentinelCheckedAt]: new Date(at).toISOString(), [AGENT.bootId]: this.bootId() };
+    return {
+      [AGENT.rebootRequired]: String(this.sentinel),
+      [AGENT.sentinelCheckedAt]: new Date(at).toISOString(),
+      [AGENT.bootId]: this.bootId(),
+    };
   }
 
   private truth(): V1Node {
@@ -65,7 +69,10 @@ export class Agent {
     const annotations = node.metadata?.annotations ?? {};
     const requested = annotations[CONTROLLER.checkRequestedAt];
     if (this.reportWanted || requested !== this.lastCheckSeen) {
-      return { label: `agent ${this.node}: report reboot-required=${this.sentinel}${requested !== this.lastCheckSeen ? ' (check requested)' : ''}`, run: () => this.report(requested) };
+      return {
+        label: `agent ${this.node}: report reboot-required=${this.sentinel}${requested !== this.lastCheckSeen ? ' (check requested)' : ''}`,
+        run: () => this.report(requested),
+      };
     }
     const now = new Date(this.scheduler.now);
     const decision = decideJob(readJob(annotations), readJobStatus(annotations), this.bootId(), now);
@@ -73,12 +80,20 @@ export class Agent {
     const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): Record<string, string> =>
       jobStatusAnnotation({ id: decision.job.id, state, at: now.toISOString(), bootId: this.bootId(), ...extra });
     if (!decision.acknowledged) {
-      return { label: `agent ${this.node}: acknowledge job`, run: () => this.model.patchNode(this.node, { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: status('acknowledged') } }) };
+      return {
+        label: `agent ${this.node}: acknowledge job`,
+        run: () =>
+          this.model.patchNode(this.node, {
+            metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: status('acknowledged') },
+          }),
+      };
     }
     return {
       label: `agent ${this.node}: start job (${this.behaviour})`,
       run: () => {
-        const written = this.model.patchNode(this.node, { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: status('started') } });
+        const written = this.model.patchNode(this.node, {
+          metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: status('started') },
+        });
         this.observer.rebootStarted(written, decision.job.id);
         this.execute(decision.job.id, status);
       },
@@ -89,7 +104,13 @@ export class Agent {
     this.reportWanted = false;
     this.lastCheckSeen = requested;
     this.model.patchNode(this.node, {
-      metadata: { annotations: { [AGENT.rebootRequired]: String(this.sentinel), [AGENT.sentinelCheckedAt]: new Date(this.scheduler.now).toISOString(), [AGENT.bootId]: this.bootId() } },
+      metadata: {
+        annotations: {
+          [AGENT.rebootRequired]: String(this.sentinel),
+          [AGENT.sentinelCheckedAt]: new Date(this.scheduler.now).toISOString(),
+          [AGENT.bootId]: this.bootId(),
+        },
+      },
     });
   }
 
@@ -101,7 +122,12 @@ export class Agent {
           const current = this.truth();
           const recorded = readJobStatus(current.metadata?.annotations);
           if (recorded.state !== 'ok' || recorded.value.id !== jobId || recorded.value.state !== 'started') return;
-          this.model.patchNode(this.node, { metadata: { resourceVersion: current.metadata?.resourceVersion, annotations: status('failed', { exitCode: 1, message: 'simulated failure' }) } });
+          this.model.patchNode(this.node, {
+            metadata: {
+              resourceVersion: current.metadata?.resourceVersion,
+              annotations: status('failed', { exitCode: 1, message: 'simulated failure' }),
+            },
+          });
         });
         return;
       case 'hang':

@@ -143,7 +143,10 @@ export class ApiModel {
   touchDaemonSet(): void {
     const current = this.daemonSet;
     const observed = ((current.status?.observedGeneration ?? 0) as number) + 1;
-    this.daemonSet = this.stamp<V1DaemonSet>({ ...current, status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, observedGeneration: observed } } as V1DaemonSet);
+    this.daemonSet = this.stamp<V1DaemonSet>({
+      ...current,
+      status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, observedGeneration: observed },
+    } as V1DaemonSet);
     this.dsLog.push({ object: this.daemonSet, rv: this.rv });
   }
 
@@ -151,7 +154,10 @@ export class ApiModel {
     const metadata = (patch as { metadata?: Record<string, unknown> }).metadata;
     const precondition = metadata?.['resourceVersion'];
     if (typeof precondition === 'string' && precondition !== current.metadata?.resourceVersion) {
-      throw new SimApiError(409, `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`);
+      throw new SimApiError(
+        409,
+        `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
     const body = metadata && 'resourceVersion' in metadata ? { ...patch, metadata: { ...metadata, resourceVersion: undefined } } : patch;
     const merged = normalize(mergePatch(current, body) as T);
@@ -161,15 +167,34 @@ export class ApiModel {
 
   // ---- Pods, budgets, evictions
 
-  addPod(pod: { namespace: string; name?: string; node: string | undefined; app?: string; owner: SimPod['owner']; ready: boolean }): SimPod {
-    const record: SimPod = { namespace: pod.namespace, name: pod.name ?? `${pod.app ?? 'pod'}-${++this.podSeq}`, node: pod.node, app: pod.app, owner: pod.owner, ready: pod.ready, deletedAt: undefined, view: undefined };
+  addPod(pod: {
+    namespace: string;
+    name?: string;
+    node: string | undefined;
+    app?: string;
+    owner: SimPod['owner'];
+    ready: boolean;
+  }): SimPod {
+    const record: SimPod = {
+      namespace: pod.namespace,
+      name: pod.name ?? `${pod.app ?? 'pod'}-${++this.podSeq}`,
+      node: pod.node,
+      app: pod.app,
+      owner: pod.owner,
+      ready: pod.ready,
+      deletedAt: undefined,
+      view: undefined,
+    };
     this.pods.push(record);
     return record;
   }
 
   private podView(pod: SimPod): V1Pod {
     if (pod.view) return pod.view;
-    const owner = pod.owner === 'bare' ? undefined : [{ apiVersion: 'apps/v1', kind: pod.owner, name: pod.app ?? 'owner', uid: `owner-${pod.app}`, controller: true }];
+    const owner =
+      pod.owner === 'bare'
+        ? undefined
+        : [{ apiVersion: 'apps/v1', kind: pod.owner, name: pod.app ?? 'owner', uid: `owner-${pod.app}`, controller: true }];
     pod.view = deepFreeze({
       metadata: {
         namespace: pod.namespace,
@@ -186,7 +211,9 @@ export class ApiModel {
 
   listPodsOnNode(node: string, labelSelector?: string): V1Pod[] {
     const wanted = labelSelector ? parseSelector(labelSelector) : undefined;
-    return this.pods.filter((pod) => pod.node === node && (!wanted || (pod.app !== undefined && wanted.key === 'app' && wanted.value === pod.app))).map((pod) => this.podView(pod));
+    return this.pods
+      .filter((pod) => pod.node === node && (!wanted || (pod.app !== undefined && wanted.key === 'app' && wanted.value === pod.app)))
+      .map((pod) => this.podView(pod));
   }
 
   private findPod(namespace: string, name: string): SimPod {
@@ -197,7 +224,9 @@ export class ApiModel {
 
   /** Healthy pods of a budget: bound, Ready and not being deleted. */
   healthy(pdb: SimPdb): number {
-    return this.pods.filter((pod) => pod.namespace === pdb.namespace && pod.app === pdb.app && pod.node !== undefined && pod.ready && pod.deletedAt === undefined).length;
+    return this.pods.filter(
+      (pod) => pod.namespace === pdb.namespace && pod.app === pdb.app && pod.node !== undefined && pod.ready && pod.deletedAt === undefined,
+    ).length;
   }
 
   evictPod(namespace: string, name: string): void {
@@ -208,7 +237,7 @@ export class ApiModel {
       const healthy = this.healthy(pdb);
       // A Ready pod leaves only if the rest still meet the budget; an unready one while the budget holds.
       const allowed = pod.ready ? healthy - 1 >= pdb.minAvailable : healthy >= pdb.minAvailable;
-      if (!allowed) throw new SimApiError(429, 'Cannot evict pod as it would violate the pod\'s disruption budget.');
+      if (!allowed) throw new SimApiError(429, "Cannot evict pod as it would violate the pod's disruption budget.");
     }
     this.beginDelete(pod);
   }
@@ -235,7 +264,9 @@ export class ApiModel {
 
   /** The scheduler: unbound pods go to a Ready node that is not cordoned; they turn Ready later. */
   bindPending(): void {
-    const targets = [...this.nodes.values()].filter((node) => node.spec?.unschedulable !== true && node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const targets = [...this.nodes.values()].filter(
+      (node) => node.spec?.unschedulable !== true && node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
     for (const pod of this.pods) {
       if (pod.node !== undefined || pod.deletedAt !== undefined || pod.owner === 'DaemonSet') continue;
       // With every managed node cordoned or down, the pod goes to capacity kreboot does not manage

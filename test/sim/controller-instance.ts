@@ -27,7 +27,12 @@ import { SimView } from './sim-view.ts';
 
 export type SimSettings = PolicySettings &
   SlotSettings &
-  PatchSettings & { readonly trigger: Trigger; readonly gateRecheckMs: number; readonly lockAnnotation: string; readonly drain: DrainSettings };
+  PatchSettings & {
+    readonly trigger: Trigger;
+    readonly gateRecheckMs: number;
+    readonly lockAnnotation: string;
+    readonly drain: DrainSettings;
+  };
 
 export interface Instance {
   readonly id: number;
@@ -52,19 +57,63 @@ function simMetrics(): ControllerMetrics {
 }
 
 function simApi(model: ApiModel, scheduler: Scheduler, owner: number): ClusterApi {
-  const call = <T>(label: () => string, kind: 'read' | 'write' | 'evict', apply: () => T, node?: string) => scheduler.call(owner, label, kind, apply, node);
+  const call = <T>(label: () => string, kind: 'read' | 'write' | 'evict', apply: () => T, node?: string) =>
+    scheduler.call(owner, label, kind, apply, node);
   return {
-    readNode: (name) => call(() => `readNode ${name}`, 'read', () => model.readNode(name)),
-    patchNode: (name, patch) => call(() => `patchNode ${name} ${describePatch(patch)}`, 'write', () => model.patchNode(name, patch), name),
-    listPodsOnNode: (node, selector) => call(() => `listPods ${node}`, 'read', () => model.listPodsOnNode(node, selector)),
-    evictPod: (namespace, name) => call(() => `evict ${namespace}/${name}`, 'evict', () => model.evictPod(namespace, name)),
-    deletePod: (namespace, name) => call(() => `delete pod ${namespace}/${name}`, 'evict', () => model.deletePod(namespace, name)),
+    readNode: (name) =>
+      call(
+        () => `readNode ${name}`,
+        'read',
+        () => model.readNode(name),
+      ),
+    patchNode: (name, patch) =>
+      call(
+        () => `patchNode ${name} ${describePatch(patch)}`,
+        'write',
+        () => model.patchNode(name, patch),
+        name,
+      ),
+    listPodsOnNode: (node, selector) =>
+      call(
+        () => `listPods ${node}`,
+        'read',
+        () => model.listPodsOnNode(node, selector),
+      ),
+    evictPod: (namespace, name) =>
+      call(
+        () => `evict ${namespace}/${name}`,
+        'evict',
+        () => model.evictPod(namespace, name),
+      ),
+    deletePod: (namespace, name) =>
+      call(
+        () => `delete pod ${namespace}/${name}`,
+        'evict',
+        () => model.deletePod(namespace, name),
+      ),
     // The model applies an eviction in one step (never interrupted half-way), so no budget ever
     // lists a disrupted pod: the drain's completion of interrupted evictions is not exercised here.
     listPodDisruptionBudgets: (namespace) =>
-      call(() => `listPdbs ${namespace}`, 'read', () => model.pdbs.filter((pdb) => pdb.namespace === namespace).map((pdb) => ({ metadata: { name: pdb.app, namespace }, status: { disruptedPods: {} } }))),
-    readDaemonSet: (namespace, name) => call(() => 'readDaemonSet', 'read', () => model.readDaemonSet(namespace, name)),
-    patchDaemonSet: (namespace, name, patch) => call(() => `patchDaemonSet ${describePatch(patch)}`, 'write', () => model.patchDaemonSet(namespace, name, patch)),
+      call(
+        () => `listPdbs ${namespace}`,
+        'read',
+        () =>
+          model.pdbs
+            .filter((pdb) => pdb.namespace === namespace)
+            .map((pdb) => ({ metadata: { name: pdb.app, namespace }, status: { disruptedPods: {} } })),
+      ),
+    readDaemonSet: (namespace, name) =>
+      call(
+        () => 'readDaemonSet',
+        'read',
+        () => model.readDaemonSet(namespace, name),
+      ),
+    patchDaemonSet: (namespace, name, patch) =>
+      call(
+        () => `patchDaemonSet ${describePatch(patch)}`,
+        'write',
+        () => model.patchDaemonSet(namespace, name, patch),
+      ),
     // Events are fire-and-forget and change nothing the controller reads: recorded at once.
     createEvent: () => {
       model.eventsCreated++;
@@ -75,7 +124,10 @@ function simApi(model: ApiModel, scheduler: Scheduler, owner: number): ClusterAp
 
 /** A short description of a merge patch for the trace: which keys it sets or removes. */
 function describePatch(patch: object): string {
-  const body = patch as { metadata?: { resourceVersion?: string; annotations?: Record<string, unknown>; labels?: Record<string, unknown> }; spec?: Record<string, unknown> };
+  const body = patch as {
+    metadata?: { resourceVersion?: string; annotations?: Record<string, unknown>; labels?: Record<string, unknown> };
+    spec?: Record<string, unknown>;
+  };
   const parts: string[] = [];
   for (const [key, value] of Object.entries(body.metadata?.annotations ?? {})) {
     const short = key.replace(/^kreboot\.dev\//, '').replace(/^weave\.works\//, 'kured/');
@@ -100,7 +152,13 @@ export function createInstance(options: {
   const clock = () => new Date(scheduler.now);
   const api = simApi(model, scheduler, id);
   const view = new SimView(model);
-  const rollout = createRolloutStore({ api, namespace: model.dsNamespace, name: model.dsName, lockAnnotation: settings.lockAnnotation, watched: () => view.daemonSet() });
+  const rollout = createRolloutStore({
+    api,
+    namespace: model.dsNamespace,
+    name: model.dsName,
+    lockAnnotation: settings.lockAnnotation,
+    watched: () => view.daemonSet(),
+  });
   const metrics = simMetrics();
   const sinks = { log: SILENT, events: createEventRecorder(api, SILENT, clock), notify: options.onNotify, metrics };
   // The performer reports its writes to the reconciler, which is built from the performer.
@@ -126,11 +184,29 @@ export function createInstance(options: {
       throw error;
     }
   };
-  const reconciler = createReconciler({ view, rollout, performer, gates: options.gates, settings, metrics, log: SILENT, clock, timers: scheduler.timersFor(id), nodeGone });
+  const reconciler = createReconciler({
+    view,
+    rollout,
+    performer,
+    gates: options.gates,
+    settings,
+    metrics,
+    log: SILENT,
+    clock,
+    timers: scheduler.timersFor(id),
+    nodeGone,
+  });
   late.reconciler = reconciler;
   const wake = (reason: string) => reconciler.wake(reason);
   view.onChange = wake;
-  const requests = createRequestStore({ api, cached: (name) => view.node(name), synced: () => view.synced(), clock, onWrite: () => wake('request recorded'), remediationCap: settings.maxRebootAttempts });
+  const requests = createRequestStore({
+    api,
+    cached: (name) => view.node(name),
+    synced: () => view.synced(),
+    clock,
+    onWrite: () => wake('request recorded'),
+    remediationCap: settings.maxRebootAttempts,
+  });
   const control = createControl({ view, rollout, requests, notify: options.onNotify, clock, wake });
   void view.start();
   return { id, slot: options.slot, alive: true, active: false, view, reconciler, requests, control };

@@ -17,7 +17,8 @@ import { CONTROLLER } from '../../src/store/keys.ts';
 import type { AgentObserver } from './agent-model.ts';
 import type { ApiModel } from './api-model.ts';
 
-export type CheckName = 'concurrency' | 'drained-before-reboot' | 'reboots-per-request' | 'halt-holds' | 'admin-cordon-kept' | 'cordon-has-record' | 'liveness';
+export type CheckName =
+  'concurrency' | 'drained-before-reboot' | 'reboots-per-request' | 'halt-holds' | 'admin-cordon-kept' | 'cordon-has-record' | 'liveness';
 
 export interface Violation {
   readonly check: CheckName;
@@ -77,7 +78,11 @@ export class Invariants implements AgentObserver {
     this.rebootsStarted++;
     if (!this.settings.forceReboot) {
       const left = this.model.listPodsOnNode(name).filter((pod) => !exempt(pod));
-      if (left.length > 0) this.fail('drained-before-reboot', `${name}: reboot job ${jobId.slice(0, 8)} started with ${left.length} pod(s) that must leave: ${left.map((pod) => pod.metadata!.name).join(', ')}`);
+      if (left.length > 0)
+        this.fail(
+          'drained-before-reboot',
+          `${name}: reboot job ${jobId.slice(0, 8)} started with ${left.length} pod(s) that must leave: ${left.map((pod) => pod.metadata!.name).join(', ')}`,
+        );
     }
     const request = parseRequest(node.metadata?.annotations?.[CONTROLLER.request]);
     // Without a recorded request (--trigger=node: the agent's report is the request), the reboots
@@ -90,7 +95,11 @@ export class Invariants implements AgentObserver {
           : `${name} reboot-required report after completion #${this.completions.get(name) ?? 0}`;
     const count = (this.executions.get(key) ?? 0) + 1;
     this.executions.set(key, count);
-    if (count > this.settings.maxRebootAttempts) this.fail('reboots-per-request', `${key}: ${count} reboot jobs executed, --max-reboot-attempts is ${this.settings.maxRebootAttempts}`);
+    if (count > this.settings.maxRebootAttempts)
+      this.fail(
+        'reboots-per-request',
+        `${key}: ${count} reboot jobs executed, --max-reboot-attempts is ${this.settings.maxRebootAttempts}`,
+      );
   }
 
   /** The node and time of a halt no resume covers yet, from the model's truth. */
@@ -102,7 +111,12 @@ export class Invariants implements AgentObserver {
     const resumed = this.rollout!.resumed?.at;
     for (const [name, node] of this.model.nodes) {
       const progress = progressOf(node);
-      if (progress?.phase === 'failed' && progress.haltedRollout === true && !(resumed !== undefined && Date.parse(resumed) >= Date.parse(progress.since))) return `${name} (halted at ${progress.since})`;
+      if (
+        progress?.phase === 'failed' &&
+        progress.haltedRollout === true &&
+        !(resumed !== undefined && Date.parse(resumed) >= Date.parse(progress.since))
+      )
+        return `${name} (halted at ${progress.since})`;
     }
     return undefined;
   }
@@ -116,18 +130,34 @@ export class Invariants implements AgentObserver {
         out++;
         outNames.push(`${name}(${progress?.phase})`);
       }
-      if (this.adminCordoned.has(name) && !unschedulable(node)) this.fail('admin-cordon-kept', `${name} was cordoned by an admin before kreboot started on it and is now schedulable (state ${progress?.phase}: ${progress?.reason})`);
+      if (this.adminCordoned.has(name) && !unschedulable(node))
+        this.fail(
+          'admin-cordon-kept',
+          `${name} was cordoned by an admin before kreboot started on it and is now schedulable (state ${progress?.phase}: ${progress?.reason})`,
+        );
       if (unschedulable(node) && !this.adminCordoned.has(name) && !isOutOfService(progress)) {
-        this.fail('cordon-has-record', `${name} is unschedulable, no admin cordoned it, and its state record (${progress ? `${progress.phase}: ${progress.reason}` : 'none'}) does not explain it`);
+        this.fail(
+          'cordon-has-record',
+          `${name} is unschedulable, no admin cordoned it, and its state record (${progress ? `${progress.phase}: ${progress.reason}` : 'none'}) does not explain it`,
+        );
       }
       const before = this.phases.get(name);
-      if (progress?.phase === 'cordoned' && before !== 'cordoned' && !isInFlight(before === undefined ? undefined : ({ phase: before } as NodeProgress)) && this.haltedBefore) {
-        this.fail('halt-holds', `${name} was cordoned while the rollout was halted by ${this.haltedBefore} and no resume came after the halt`);
+      if (
+        progress?.phase === 'cordoned' &&
+        before !== 'cordoned' &&
+        !isInFlight(before === undefined ? undefined : ({ phase: before } as NodeProgress)) &&
+        this.haltedBefore
+      ) {
+        this.fail(
+          'halt-holds',
+          `${name} was cordoned while the rollout was halted by ${this.haltedBefore} and no resume came after the halt`,
+        );
       }
       if (progress?.phase === 'done' && before !== 'done') this.completions.set(name, (this.completions.get(name) ?? 0) + 1);
       this.phases.set(name, progress?.phase);
     }
-    if (out > this.settings.concurrency) this.fail('concurrency', `${out} nodes out of service (${outNames.join(', ')}), --concurrency is ${this.settings.concurrency}`);
+    if (out > this.settings.concurrency)
+      this.fail('concurrency', `${out} nodes out of service (${outNames.join(', ')}), --concurrency is ${this.settings.concurrency}`);
     this.haltedBefore = this.unresumedHalt();
     return this.violation;
   }

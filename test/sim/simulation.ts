@@ -49,7 +49,12 @@ interface Choice {
 export async function runSimulation(options: RunOptions): Promise<RunResult> {
   const random = seededRandom(options.seed);
   const instances: Instance[] = [];
-  const s = new Scheduler({ start: START, random, trace: options.trace === true, alive: (id) => instances.find((inst) => inst.id === id)?.alive === true });
+  const s = new Scheduler({
+    start: START,
+    random,
+    trace: options.trace === true,
+    alive: (id) => instances.find((inst) => inst.id === id)?.alive === true,
+  });
   const iso = () => new Date(s.now).toISOString();
 
   // ---- The cluster
@@ -74,11 +79,16 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     lockAnnotation: 'weave.works/kured-node-lock',
     drain: { gracePeriodSeconds: -1, skipWaitForDeleteTimeoutSeconds: 0, podSelector: '' },
   };
-  const model = new ApiModel({ now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) }, { namespace: 'kube-system', name: 'kreboot-agent' });
+  const model = new ApiModel(
+    { now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) },
+    { namespace: 'kube-system', name: 'kreboot-agent' },
+  );
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const agents = new Map<string, Agent>();
   const late: { invariants?: Invariants } = {};
-  const observer = { rebootStarted: (node: Parameters<Invariants['rebootStarted']>[0], job: string) => late.invariants!.rebootStarted(node, job) };
+  const observer = {
+    rebootStarted: (node: Parameters<Invariants['rebootStarted']>[0], job: string) => late.invariants!.rebootStarted(node, job),
+  };
   const preCordoned = new Set<string>();
   for (const name of names) {
     const agent = new Agent(name, model, s, observer);
@@ -93,7 +103,14 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   for (let d = 0; d < deployments; d++) {
     const app = `app${d}`;
     const replicas = 2 + s.int(2);
-    for (let r = 0; r < replicas; r++) model.addPod({ namespace: 'apps', node: s.pick(schedulable.length > 0 ? schedulable : names), app, owner: 'ReplicaSet', ready: true });
+    for (let r = 0; r < replicas; r++)
+      model.addPod({
+        namespace: 'apps',
+        node: s.pick(schedulable.length > 0 ? schedulable : names),
+        app,
+        owner: 'ReplicaSet',
+        ready: true,
+      });
     if (s.chance(0.7)) model.pdbs.push({ namespace: 'apps', app, minAvailable: replicas - 1 });
   }
   if (s.chance(0.3)) model.addPod({ namespace: 'apps', name: 'bare', node: s.pick(names), owner: 'bare', ready: true });
@@ -116,7 +133,15 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   // ---- Controller processes and leadership
   let nextId = 0;
   const start = (slot: number): Instance => {
-    const inst = createInstance({ id: ++nextId, slot, model, scheduler: s, settings, gates, onNotify: (event) => s.note(`  notify ${event.kind} ${event.node}${event.reason ? `: ${event.reason}` : ''}`) });
+    const inst = createInstance({
+      id: ++nextId,
+      slot,
+      model,
+      scheduler: s,
+      settings,
+      gates,
+      onNotify: (event) => s.note(`  notify ${event.kind} ${event.node}${event.reason ? `: ${event.reason}` : ''}`),
+    });
     instances.push(inst);
     s.note(`controller #${inst.id} started (replica ${slot})`);
     return inst;
@@ -221,108 +246,150 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     return candidates.length > 0 ? s.pick(candidates) : undefined;
   };
   const externals: Array<[number, () => void]> = [
-    [3, () => {
-      const node = s.pick(names);
-      const inst = anyLive();
-      if (!inst) return;
-      const agent = agents.get(node)!;
-      if (s.chance(0.8) && !agent.sentinel) {
+    [
+      3,
+      () => {
+        const node = s.pick(names);
+        const inst = anyLive();
+        if (!inst) return;
+        const agent = agents.get(node)!;
+        if (s.chance(0.8) && !agent.sentinel) {
+          agent.sentinel = true;
+          agent.reportWanted = true;
+          s.note(`host ${node}: reboot-required sentinel set`);
+        }
+        s.note(`alert RebootRequired fires for ${node} (via #${inst.id})`);
+        report(`request ${node}`, inst.requests.request(node, { kind: 'alert', alertname: 'RebootRequired', fingerprint: `rr-${node}` }));
+      },
+    ],
+    [
+      settings.trigger === 'node' ? 2 : 0.3,
+      () => {
+        // An update needs a reboot: the host's sentinel appears; with --trigger=node the report is the request.
+        const agent = agents.get(s.pick(names))!;
+        if (agent.sentinel) return;
         agent.sentinel = true;
         agent.reportWanted = true;
-        s.note(`host ${node}: reboot-required sentinel set`);
-      }
-      s.note(`alert RebootRequired fires for ${node} (via #${inst.id})`);
-      report(`request ${node}`, inst.requests.request(node, { kind: 'alert', alertname: 'RebootRequired', fingerprint: `rr-${node}` }));
-    }],
-    [settings.trigger === 'node' ? 2 : 0.3, () => {
-      // An update needs a reboot: the host's sentinel appears; with --trigger=node the report is the request.
-      const agent = agents.get(s.pick(names))!;
-      if (agent.sentinel) return;
-      agent.sentinel = true;
-      agent.reportWanted = true;
-      s.note(`host ${agent.node}: reboot-required sentinel set`);
-    }],
-    [1, () => {
-      const node = s.pick(names);
-      const inst = anyLive();
-      if (!inst) return;
-      s.note(`alert RebootRequired resolves for ${node} (via #${inst.id})`);
-      report(`withdraw ${node}`, inst.requests.withdraw(node, { kind: 'alert', alertname: 'RebootRequired', fingerprint: `rr-${node}` }));
-    }],
-    [2, () => {
-      const node = s.pick(names);
-      const inst = anyLive();
-      if (!inst) return;
-      const known = episodes.get(node) ?? [];
-      const resend = known.length > 0 && s.chance(0.6);
-      const startsAt = resend ? s.pick(known) : iso();
-      if (!resend) episodes.set(node, [...known, startsAt]);
-      s.note(`remediation alert for ${node} ${resend ? 're-sent' : 'fires'} (episode ${startsAt}, via #${inst.id})`);
-      report(`request ${node}`, inst.requests.request(node, { kind: 'remediation', alertname: 'NodeUnhealthy', fingerprint: `rem-${node}`, startsAt }));
-    }],
-    [1, () => {
-      const node = s.pick(names);
-      const inst = anyLive();
-      if (!inst) return;
-      s.note(`operator: kreboot reboot ${node} (via #${inst.id})`);
-      report(`reboot ${node}`, inst.control.reboot(node, 'simulated', 'operator'));
-    }],
-    [0.7, () => {
-      const inst = anyLive();
-      if (!inst) return;
-      s.note(`operator: kreboot pause (via #${inst.id})`);
-      report('pause', inst.control.pause('simulated', 'operator'));
-    }],
-    [1, () => {
-      const inst = anyLive();
-      if (!inst) return;
-      s.note(`operator: kreboot resume (via #${inst.id})`);
-      report('resume', inst.control.resume('operator'));
-    }],
-    [0.5, () => {
-      const candidates = names.filter((name) => {
-        const node = model.readNode(name);
-        return node.spec?.unschedulable !== true && !isOutOfService(progressOf(node)) && !invariants.adminCordoned.has(name);
-      });
-      if (candidates.length === 0) return;
-      const node = s.pick(candidates);
-      invariants.adminCordoned.add(node);
-      model.patchNode(node, { spec: { unschedulable: true } });
-      s.note(`admin: kubectl cordon ${node}`);
-    }],
-    [2, () => {
-      const i = s.int(gateStates.length);
-      const state: GateState = s.pick(['open', 'open', 'blocked', 'throws']);
-      gateStates[i] = state;
-      s.note(`gate${i} is now ${state}`);
-    }],
-    [1.5, () => {
-      const node = s.pick(names);
-      const behaviour = s.pick(BEHAVIOURS);
-      agents.get(node)!.behaviour = behaviour;
-      s.note(`agent ${node} behaviour: ${behaviour}`);
-    }],
-    [1, () => {
-      // A graceful hand-over: the leader finishes its writes, steps down, the other replica leads.
-      const [leader] = leaders();
-      const standby = live().find((inst) => !inst.active);
-      if (!leader || !standby || s.pending.some((call) => call.owner === leader.id)) return;
-      activate(leader, false);
-      activate(standby, true);
-    }],
-    [0.7, () => {
-      // Two leaders: the other replica took the Lease while the old leader still acts, up to a lease.
-      const [leader] = leaders();
-      const standby = live().find((inst) => !inst.active);
-      if (!leader || !standby) return;
-      s.note(`fault: controller #${standby.id} takes the Lease while #${leader.id} still acts`);
-      activate(standby, true);
-      s.at(s.now + 1 + s.int(LEASE_MS), `controller #${leader.id} notices it lost the Lease`, () => activate(leader, false));
-    }],
-    [0.6, () => {
-      const inst = anyLive();
-      if (inst) kill(inst, 'killed');
-    }],
+        s.note(`host ${agent.node}: reboot-required sentinel set`);
+      },
+    ],
+    [
+      1,
+      () => {
+        const node = s.pick(names);
+        const inst = anyLive();
+        if (!inst) return;
+        s.note(`alert RebootRequired resolves for ${node} (via #${inst.id})`);
+        report(`withdraw ${node}`, inst.requests.withdraw(node, { kind: 'alert', alertname: 'RebootRequired', fingerprint: `rr-${node}` }));
+      },
+    ],
+    [
+      2,
+      () => {
+        const node = s.pick(names);
+        const inst = anyLive();
+        if (!inst) return;
+        const known = episodes.get(node) ?? [];
+        const resend = known.length > 0 && s.chance(0.6);
+        const startsAt = resend ? s.pick(known) : iso();
+        if (!resend) episodes.set(node, [...known, startsAt]);
+        s.note(`remediation alert for ${node} ${resend ? 're-sent' : 'fires'} (episode ${startsAt}, via #${inst.id})`);
+        report(
+          `request ${node}`,
+          inst.requests.request(node, { kind: 'remediation', alertname: 'NodeUnhealthy', fingerprint: `rem-${node}`, startsAt }),
+        );
+      },
+    ],
+    [
+      1,
+      () => {
+        const node = s.pick(names);
+        const inst = anyLive();
+        if (!inst) return;
+        s.note(`operator: kreboot reboot ${node} (via #${inst.id})`);
+        report(`reboot ${node}`, inst.control.reboot(node, 'simulated', 'operator'));
+      },
+    ],
+    [
+      0.7,
+      () => {
+        const inst = anyLive();
+        if (!inst) return;
+        s.note(`operator: kreboot pause (via #${inst.id})`);
+        report('pause', inst.control.pause('simulated', 'operator'));
+      },
+    ],
+    [
+      1,
+      () => {
+        const inst = anyLive();
+        if (!inst) return;
+        s.note(`operator: kreboot resume (via #${inst.id})`);
+        report('resume', inst.control.resume('operator'));
+      },
+    ],
+    [
+      0.5,
+      () => {
+        const candidates = names.filter((name) => {
+          const node = model.readNode(name);
+          return node.spec?.unschedulable !== true && !isOutOfService(progressOf(node)) && !invariants.adminCordoned.has(name);
+        });
+        if (candidates.length === 0) return;
+        const node = s.pick(candidates);
+        invariants.adminCordoned.add(node);
+        model.patchNode(node, { spec: { unschedulable: true } });
+        s.note(`admin: kubectl cordon ${node}`);
+      },
+    ],
+    [
+      2,
+      () => {
+        const i = s.int(gateStates.length);
+        const state: GateState = s.pick(['open', 'open', 'blocked', 'throws']);
+        gateStates[i] = state;
+        s.note(`gate${i} is now ${state}`);
+      },
+    ],
+    [
+      1.5,
+      () => {
+        const node = s.pick(names);
+        const behaviour = s.pick(BEHAVIOURS);
+        agents.get(node)!.behaviour = behaviour;
+        s.note(`agent ${node} behaviour: ${behaviour}`);
+      },
+    ],
+    [
+      1,
+      () => {
+        // A graceful hand-over: the leader finishes its writes, steps down, the other replica leads.
+        const [leader] = leaders();
+        const standby = live().find((inst) => !inst.active);
+        if (!leader || !standby || s.pending.some((call) => call.owner === leader.id)) return;
+        activate(leader, false);
+        activate(standby, true);
+      },
+    ],
+    [
+      0.7,
+      () => {
+        // Two leaders: the other replica took the Lease while the old leader still acts, up to a lease.
+        const [leader] = leaders();
+        const standby = live().find((inst) => !inst.active);
+        if (!leader || !standby) return;
+        s.note(`fault: controller #${standby.id} takes the Lease while #${leader.id} still acts`);
+        activate(standby, true);
+        s.at(s.now + 1 + s.int(LEASE_MS), `controller #${leader.id} notices it lost the Lease`, () => activate(leader, false));
+      },
+    ],
+    [
+      0.6,
+      () => {
+        const inst = anyLive();
+        if (inst) kill(inst, 'killed');
+      },
+    ],
   ];
   const externalWeight = externals.reduce((sum, [weight]) => sum + weight, 0);
 
@@ -349,7 +416,13 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       const node = model.readNode(name);
       const progress = progressOf(node);
       const request = withTrigger(observeNode(node), settings.trigger).request;
-      if (progress?.phase === 'failed' && progress.final && !progress.haltedRollout && request && !askedAgain.has(`${name}@${progress.since}`)) {
+      if (
+        progress?.phase === 'failed' &&
+        progress.final &&
+        !progress.haltedRollout &&
+        request &&
+        !askedAgain.has(`${name}@${progress.since}`)
+      ) {
         return {
           weight: 2,
           run: () => {
@@ -385,9 +458,11 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     for (const name of names) {
       const node = model.readNode(name);
       const progress = progressOf(node);
-      if (withTrigger(observeNode(node), settings.trigger).request) return `${name} still has a request (state ${progress ? `${progress.phase}: ${progress.reason}` : 'none'})`;
+      if (withTrigger(observeNode(node), settings.trigger).request)
+        return `${name} still has a request (state ${progress ? `${progress.phase}: ${progress.reason}` : 'none'})`;
       if (isOutOfService(progress)) return `${name} is still out of service (${progress!.phase}: ${progress!.reason})`;
-      if ((node.spec?.unschedulable === true) !== invariants.adminCordoned.has(name)) return `${name} is ${node.spec?.unschedulable ? 'unschedulable' : 'schedulable'} after kreboot finished`;
+      if ((node.spec?.unschedulable === true) !== invariants.adminCordoned.has(name))
+        return `${name} is ${node.spec?.unschedulable ? 'unschedulable' : 'schedulable'} after kreboot finished`;
     }
     return undefined;
   };
@@ -398,9 +473,11 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   let calmSteps = 0;
   let calmSince = 0;
   let violation: Violation | undefined;
-  s.note(`seed ${options.seed}: trigger ${settings.trigger}, ${nodeCount} nodes, concurrency ${settings.concurrency}, max attempts ${settings.maxRebootAttempts}, drain timeout ${settings.drainTimeoutMs / 1000}s${settings.forceReboot ? ' (force)' : ''}, lock TTL ${settings.ttlMs / 1000}s, release delay ${settings.lockReleaseDelayMs / 1000}s, pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}`);
+  s.note(
+    `seed ${options.seed}: trigger ${settings.trigger}, ${nodeCount} nodes, concurrency ${settings.concurrency}, max attempts ${settings.maxRebootAttempts}, drain timeout ${settings.drainTimeoutMs / 1000}s${settings.forceReboot ? ' (force)' : ''}, lock TTL ${settings.ttlMs / 1000}s, release delay ${settings.lockReleaseDelayMs / 1000}s, pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}`,
+  );
   await settle();
-  for (;; step++) {
+  for (; ; step++) {
     if (faults && step >= chaosSteps) {
       stopFaults();
       calmSince = s.now;
@@ -409,7 +486,10 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       const left = settled();
       if (left === undefined) break;
       if (s.now - calmSince > CALM_BUDGET_MS || calmSteps > CALM_MAX_STEPS) {
-        violation = { check: 'liveness', detail: `${Math.round((s.now - calmSince) / 60_000)} virtual minutes and ${calmSteps} steps after the faults stopped: ${left}` };
+        violation = {
+          check: 'liveness',
+          detail: `${Math.round((s.now - calmSince) / 60_000)} virtual minutes and ${calmSteps} steps after the faults stopped: ${left}`,
+        };
         break;
       }
       calmSteps++;
@@ -419,14 +499,24 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     for (const inst of instances) {
       if (!inst.alive) continue;
       const backlog = inst.view.backlog();
-      if (backlog.nodes > 0) choices.push({ weight: faults ? 4 : 8, run: () => void inst.view.deliverNodes(faults ? 1 + s.int(backlog.nodes) : backlog.nodes) });
-      if (backlog.ds > 0) choices.push({ weight: faults ? 4 : 8, run: () => void inst.view.deliverDaemonSet(faults ? 1 + s.int(backlog.ds) : backlog.ds) });
+      if (backlog.nodes > 0)
+        choices.push({ weight: faults ? 4 : 8, run: () => void inst.view.deliverNodes(faults ? 1 + s.int(backlog.nodes) : backlog.nodes) });
+      if (backlog.ds > 0)
+        choices.push({ weight: faults ? 4 : 8, run: () => void inst.view.deliverDaemonSet(faults ? 1 + s.int(backlog.ds) : backlog.ds) });
     }
     for (const agent of agents.values()) {
       const next = agent.next();
       if (next) choices.push({ weight: 5, run: () => (s.note(next.label), next.run()) });
     }
-    if (faults) choices.push({ weight: externalWeight * 0.25, run: () => pickWeighted(s, externals.map(([weight, run]) => ({ weight, run })))() });
+    if (faults)
+      choices.push({
+        weight: externalWeight * 0.25,
+        run: () =>
+          pickWeighted(
+            s,
+            externals.map(([weight, run]) => ({ weight, run })),
+          )(),
+      });
     else {
       const operator = calmOperator();
       if (operator) choices.push(operator);
@@ -438,7 +528,10 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     if (next !== undefined && (faults || !busy)) choices.push({ weight: busy ? 2 : 1, run: () => s.advanceTo(next) });
     if (faults) choices.push({ weight: 1, run: () => s.advanceTo(s.now + s.int(3000)) });
     if (choices.length === 0) {
-      violation = { check: 'liveness', detail: `nothing left to happen ${Math.round((s.now - calmSince) / 60_000)} virtual minutes after the faults stopped: ${settled()}` };
+      violation = {
+        check: 'liveness',
+        detail: `nothing left to happen ${Math.round((s.now - calmSince) / 60_000)} virtual minutes after the faults stopped: ${settled()}`,
+      };
       break;
     }
     pickWeighted(s, choices)();

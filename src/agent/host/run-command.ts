@@ -5,7 +5,13 @@
 import { spawn } from 'node:child_process';
 
 export type CommandOutcome =
-  | { readonly kind: 'exited'; readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly stderr: string; readonly stdout: string }
+  | {
+      readonly kind: 'exited';
+      readonly code: number | null;
+      readonly signal: NodeJS.Signals | null;
+      readonly stderr: string;
+      readonly stdout: string;
+    }
   | { readonly kind: 'timeout'; readonly stderr: string; readonly stdout: string }
   | { readonly kind: 'spawn-error'; readonly message: string };
 

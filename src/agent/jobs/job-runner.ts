@@ -111,7 +111,13 @@ export class JobRunner {
         return;
       }
       const { job } = decision;
-      const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): JobStatus => ({ id: job.id, state, at: now().toISOString(), bootId: bootId!, ...extra });
+      const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): JobStatus => ({
+        id: job.id,
+        state,
+        at: now().toISOString(),
+        bootId: bootId!,
+        ...extra,
+      });
       if (!decision.acknowledged) {
         const written = await this.write(node, status('acknowledged'));
         if (!written.ok) {

@@ -64,7 +64,12 @@ export class NodeWatch {
         this.resourceVersion = node.metadata?.resourceVersion;
         onNode(node);
       } catch (error) {
-        if (isNotFound(error)) await pause('this agent\'s Node does not exist; check --node-id (KURED_NODE_ID); retrying', new Error(`node "${nodeName}" not found`), 'error');
+        if (isNotFound(error))
+          await pause(
+            "this agent's Node does not exist; check --node-id (KURED_NODE_ID); retrying",
+            new Error(`node "${nodeName}" not found`),
+            'error',
+          );
         else await pause('cannot read the Node; retrying', error);
         continue;
       }

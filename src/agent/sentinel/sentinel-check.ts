@@ -3,8 +3,7 @@
 // must never lead to a reboot (kured #976).
 
 export type SentinelResult =
-  | { readonly required: boolean; readonly error?: undefined }
-  | { readonly required: false; readonly error: string };
+  { readonly required: boolean; readonly error?: undefined } | { readonly required: false; readonly error: string };
 
 export interface SentinelCheck {
   check(): Promise<SentinelResult>;

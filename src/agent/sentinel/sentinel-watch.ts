@@ -134,9 +134,10 @@ export class SentinelWatch implements ChangeSource {
     // Keyed by code: a folder removed, then missing on each retry, is one story, told once.
     const key = code;
     if (key !== this.failure) {
-      const message = code === 'ENOENT'
-        ? 'the sentinel folder does not exist (yet); checking every --period until it does'
-        : 'cannot watch the sentinel folder; checking every --period and retrying the watch';
+      const message =
+        code === 'ENOENT'
+          ? 'the sentinel folder does not exist (yet); checking every --period until it does'
+          : 'cannot watch the sentinel folder; checking every --period and retrying the watch';
       log.warn({ dir: this.dir, error: error.message, code }, message);
       this.failure = key;
     }

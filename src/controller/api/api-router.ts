@@ -13,7 +13,12 @@ import type { Forecast } from '../policy/forecast.ts';
 const RebootBody = z.object({ node: z.string().min(1).max(253), reason: z.string().max(500).optional() }).strict();
 const PauseBody = z.object({ reason: z.string().max(500).optional() }).strict();
 
-export function createApiRouter(deps: { plan: () => Promise<Forecast>; control: Control; admin: Authenticator | undefined; log: Logger }): Router {
+export function createApiRouter(deps: {
+  plan: () => Promise<Forecast>;
+  control: Control;
+  admin: Authenticator | undefined;
+  log: Logger;
+}): Router {
   const router = express.Router();
   // Read-only like status; it asks the gates once (one Prometheus query), as a cycle would.
   router.get('/api/v1/plan', async (_req, res) => {

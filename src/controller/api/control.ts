@@ -17,7 +17,14 @@ export interface Control {
   reboot(node: string, reason: string, by: string): Promise<'accepted' | 'unknown-node'>;
 }
 
-export function createControl(deps: { view: ClusterView; rollout: RolloutStore; requests: RequestStore; notify: Notify; clock: () => Date; wake: (reason: string) => void }): Control {
+export function createControl(deps: {
+  view: ClusterView;
+  rollout: RolloutStore;
+  requests: RequestStore;
+  notify: Notify;
+  clock: () => Date;
+  wake: (reason: string) => void;
+}): Control {
   return {
     async pause(reason, by) {
       const record = JSON.stringify({ at: deps.clock().toISOString(), reason, by });
@@ -30,11 +37,18 @@ export function createControl(deps: { view: ClusterView; rollout: RolloutStore; 
       const rearmed = deps.view
         .nodes()
         .map(observeNode)
-        .filter((node) => node.progress?.phase === 'failed' && node.progress.haltedRollout === true && Date.parse(node.progress.since) <= now.getTime())
+        .filter(
+          (node) =>
+            node.progress?.phase === 'failed' && node.progress.haltedRollout === true && Date.parse(node.progress.since) <= now.getTime(),
+        )
         .map((node) => node.name)
         .sort();
       const wasHeld = await deps.rollout.update((record) => ({
-        changes: { [PAUSED_ANNOTATION]: null, [HALTED_ANNOTATION]: null, [RESUMED_ANNOTATION]: JSON.stringify({ at: now.toISOString(), by }) },
+        changes: {
+          [PAUSED_ANNOTATION]: null,
+          [HALTED_ANNOTATION]: null,
+          [RESUMED_ANNOTATION]: JSON.stringify({ at: now.toISOString(), by }),
+        },
         result: record.paused !== undefined || record.halted !== undefined,
       }));
       if (wasHeld || rearmed.length > 0) deps.notify({ kind: 'resumed', node: rearmed.join(', '), reason: `resumed by ${by}` });

@@ -31,7 +31,9 @@ function rolloutBanner(status: Status, now: Date, server: string | undefined): s
   const foreign = status.lockHolders.filter((holder) => !holder.kreboot);
   if (status.paused || foreign.length > 0) {
     const by = status.paused?.by ? ` by ${e(status.paused.by)}` : '';
-    const why = status.paused ? e(status.paused.reason) : `the lock is held by ${e(foreign.map((holder) => holder.node).join(', '))} (kured's manual pause or another reboot daemon)`;
+    const why = status.paused
+      ? e(status.paused.reason)
+      : `the lock is held by ${e(foreign.map((holder) => holder.node).join(', '))} (kured's manual pause or another reboot daemon)`;
     return `<div class="banner warn" id="rollout" data-state="paused"><h2>Rollout paused${by}</h2>
 <p>${why}${status.paused ? ` · ${moment(status.paused.at, now)}` : ''}</p>
 <p>To continue: <code id="resume-command">${e(resumeCommand(server))}</code></p></div>`;
@@ -42,12 +44,16 @@ function rolloutBanner(status: Status, now: Date, server: string | undefined): s
 function summary(status: Status, now: Date): string {
   const p = status.progress;
   const used = status.inFlight.length;
-  const onHold = status.halted ? 'nothing starts until the rollout is resumed' : status.paused ? 'nothing starts while the rollout is paused' : undefined;
+  const onHold = status.halted
+    ? 'nothing starts until the rollout is resumed'
+    : status.paused
+      ? 'nothing starts while the rollout is paused'
+      : undefined;
   const estimate = onHold
     ? onHold
     : status.estimate
-    ? `about <b>${e(formatDuration(status.estimate.remainingSeconds * 1000))}</b> left${status.estimate.remainingSeconds > 0 ? `, done near ${e(formatClock(new Date(now.getTime() + status.estimate.remainingSeconds * 1000).toISOString()))} UTC` : ''}<br><small>a reboot takes ${e(formatDuration(status.estimate.averageRebootSeconds * 1000))} on average (${status.estimate.measured} measured)</small>`
-    : 'no estimate yet: no reboot has finished';
+      ? `about <b>${e(formatDuration(status.estimate.remainingSeconds * 1000))}</b> left${status.estimate.remainingSeconds > 0 ? `, done near ${e(formatClock(new Date(now.getTime() + status.estimate.remainingSeconds * 1000).toISOString()))} UTC` : ''}<br><small>a reboot takes ${e(formatDuration(status.estimate.averageRebootSeconds * 1000))} on average (${status.estimate.measured} measured)</small>`
+      : 'no estimate yet: no reboot has finished';
   const current = status.nodes.filter((node) => status.inFlight.includes(node.name));
   const nowText = current.length ? current.map((node) => `<b>${e(node.name)}</b> ${e(node.phase)}`).join(', ') : 'nothing in flight';
   const next = status.queue.filter((name) => !status.inFlight.includes(name));
@@ -58,7 +64,14 @@ function summary(status: Status, now: Date): string {
 <div><dt>Progress</dt><dd id="counts"><span class="done">${p.done} done</span> · <span class="busy">${p.inFlight} in flight</span> · ${p.queued} queued · <span class="hold">${p.waiting} waiting</span>${p.failed ? ` · <span class="bad">${p.failed} failed</span>` : ''}</dd></div>
 <div><dt>Time left</dt><dd id="estimate">${estimate}</dd></div>
 <div><dt>Now</dt><dd id="now">${nowText}</dd></div>
-<div><dt>Next</dt><dd id="next">${next.length ? next.slice(0, 5).map((name) => e(name)).join(', ') + (queued > 5 ? ` and ${queued - 5} more` : '') : 'nothing queued'}</dd></div>
+<div><dt>Next</dt><dd id="next">${
+    next.length
+      ? next
+          .slice(0, 5)
+          .map((name) => e(name))
+          .join(', ') + (queued > 5 ? ` and ${queued - 5} more` : '')
+      : 'nothing queued'
+  }</dd></div>
 </dl>`;
 }
 
@@ -105,7 +118,8 @@ function timeline(status: Status, now: Date): string {
   if (status.timeline.length === 0) return '<p class="empty">No transitions seen yet.</p>';
   const items = status.timeline.slice(0, 30).map((entry) => {
     const spent = entry.spentMs !== undefined && entry.from ? ` after ${e(formatDuration(entry.spentMs))} ${e(entry.from)}` : '';
-    const reboot = entry.rebootMs !== undefined ? ` · <b>reboot ${entry.failed ? 'failed after' : 'took'} ${e(formatDuration(entry.rebootMs))}</b>` : '';
+    const reboot =
+      entry.rebootMs !== undefined ? ` · <b>reboot ${entry.failed ? 'failed after' : 'took'} ${e(formatDuration(entry.rebootMs))}</b>` : '';
     return `<li class="${entry.failed ? 'bad' : entry.to === 'done' ? 'done' : ''}" data-node="${e(entry.node)}" data-to="${e(entry.to)}"><span class="at">${e(formatClock(entry.at))}</span> ${moment(entry.at, now)} <b>${e(entry.node)}</b> ${entry.from ? `${e(entry.from)} → ` : ''}<b>${e(entry.to)}</b>${spent}${reboot}<br><small>${e(entry.reason)}</small></li>`;
   });
   return `<ol class="timeline" id="timeline">${items.join('\n')}</ol>`;

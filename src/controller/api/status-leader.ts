@@ -9,7 +9,13 @@ export interface LeaderLookup {
   current(): string | undefined;
 }
 
-export function createLeaderLookup(options: { kc: KubeConfig; namespace: string; name: string; ttlMs?: number; now?: () => number }): LeaderLookup {
+export function createLeaderLookup(options: {
+  kc: KubeConfig;
+  namespace: string;
+  name: string;
+  ttlMs?: number;
+  now?: () => number;
+}): LeaderLookup {
   const api = options.kc.makeApiClient(CoordinationV1Api);
   const ttlMs = options.ttlMs ?? 5000;
   const now = options.now ?? Date.now;

@@ -23,7 +23,10 @@ export function parseStatusView(query: Request['query'], defaultLimit: number): 
   const limitText = one('limit');
   const limit = limitText === undefined || limitText === '' ? defaultLimit : /^\d{1,6}$/.test(limitText) ? Number(limitText) : NaN;
   if (Number.isNaN(limit)) return { error: `limit must be a whole number (0 lists every node), not ${JSON.stringify(limitText)}` };
-  const phases = (one('phase') ?? '').split(',').map((phase) => phase.trim()).filter(Boolean);
+  const phases = (one('phase') ?? '')
+    .split(',')
+    .map((phase) => phase.trim())
+    .filter(Boolean);
   const unknown = phases.filter((phase) => !PHASES.has(phase));
   if (unknown.length > 0) return { error: `unknown phase ${JSON.stringify(unknown[0])}; phases are ${[...PHASES].join(', ')}` };
   const node = one('node') ?? '';
@@ -43,7 +46,10 @@ function serverOf(req: Request): string | undefined {
 
 /** One SSE message; data with line breaks is sent as several data lines (EventSource joins them). */
 export function sseMessage(event: string, data: string): string {
-  return `event: ${event}\n${data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`;
+  return `event: ${event}\n${data
+    .split('\n')
+    .map((line) => `data: ${line}`)
+    .join('\n')}\n\n`;
 }
 
 export function createStatusRouter(deps: { status: () => Status; feed: StatusFeed; clock: () => Date }): Router {
@@ -64,11 +70,17 @@ export function createStatusRouter(deps: { status: () => Status; feed: StatusFee
   });
   router.get('/', (req, res) => {
     const view = viewOf(req, res, PAGE_ROWS);
-    if (view) noStore(res).type('html').send(renderStatusPage(viewStatus(deps.status(), view), { now: deps.clock(), server: serverOf(req) }));
+    if (view)
+      noStore(res)
+        .type('html')
+        .send(renderStatusPage(viewStatus(deps.status(), view), { now: deps.clock(), server: serverOf(req) }));
   });
   router.get('/status/fragment', (req, res) => {
     const view = viewOf(req, res, PAGE_ROWS);
-    if (view) noStore(res).type('html').send(renderStatusFragment(viewStatus(deps.status(), view), { now: deps.clock(), server: serverOf(req) }));
+    if (view)
+      noStore(res)
+        .type('html')
+        .send(renderStatusFragment(viewStatus(deps.status(), view), { now: deps.clock(), server: serverOf(req) }));
   });
   router.get('/api/v1/status/events', (req, res) => {
     const format = req.query.format ?? 'json';

@@ -112,14 +112,17 @@ export function buildStatus(input: StatusInput): Status {
     .map((node) => {
       const progress = node.progress;
       const phase = progress?.phase ?? (node.request ? 'queued' : 'idle');
-      const reason = progress?.reason ?? (node.request ? 'requested; waiting for its turn' : 'the agent reports a reboot is required; no request yet');
+      const reason =
+        progress?.reason ?? (node.request ? 'requested; waiting for its turn' : 'the agent reports a reboot is required; no request yet');
       const gate = phase === 'waiting' ? gateHold(reason) : undefined;
       return {
         name: node.name,
         phase,
         reason,
         since: progress?.since,
-        request: node.request ? { at: node.request.at, kind: node.request.kind, ...(node.request.alertname ? { alertname: node.request.alertname } : {}) } : undefined,
+        request: node.request
+          ? { at: node.request.at, kind: node.request.kind, ...(node.request.alertname ? { alertname: node.request.alertname } : {}) }
+          : undefined,
         rebootRequired: node.rebootRequired,
         ready: node.ready,
         unschedulable: node.unschedulable,
@@ -145,7 +148,11 @@ export function buildStatus(input: StatusInput): Status {
     concurrency: input.settings.concurrency,
     paused: rollout?.paused ? { ...rollout.paused } : null,
     halted: input.halt ? { ...input.halt } : null,
-    lockHolders: holders.map((holder) => ({ node: holder.nodeID, kreboot: holder.ours, ...(holder.created ? { since: holder.created } : {}) })),
+    lockHolders: holders.map((holder) => ({
+      node: holder.nodeID,
+      kreboot: holder.ours,
+      ...(holder.created ? { since: holder.created } : {}),
+    })),
     inFlight: known.filter((node) => isOutOfService(node.progress)).map((node) => node.name),
     queue,
     queueLength: queue.length,
@@ -172,7 +179,17 @@ export interface StatusView {
 export const DEFAULT_STATUS_LIMIT = 500;
 
 /** Which nodes a limited view keeps first: those an operator has to look at. */
-const RELEVANCE: Record<string, number> = { cordoned: 0, draining: 0, rebooting: 0, verifying: 0, failed: 1, waiting: 2, queued: 3, idle: 4, done: 5 };
+const RELEVANCE: Record<string, number> = {
+  cordoned: 0,
+  draining: 0,
+  rebooting: 0,
+  verifying: 0,
+  failed: 1,
+  waiting: 2,
+  queued: 3,
+  idle: 4,
+  done: 5,
+};
 
 /**
  * The status cut to a view: nodes filtered by phase and name, then the most relevant `limit` of
@@ -189,7 +206,13 @@ export function viewStatus(status: Status, view: StatusView): Status {
   const place = new Map(status.queue.map((name, index) => [name, index]));
   const rank = (node: NodeStatus) => RELEVANCE[node.phase] ?? 4;
   const shown = [...matching]
-    .sort((a, b) => rank(a) - rank(b) || (place.get(a.name) ?? Infinity) - (place.get(b.name) ?? Infinity) || (b.since ?? '').localeCompare(a.since ?? '') || a.name.localeCompare(b.name))
+    .sort(
+      (a, b) =>
+        rank(a) - rank(b) ||
+        (place.get(a.name) ?? Infinity) - (place.get(b.name) ?? Infinity) ||
+        (b.since ?? '').localeCompare(a.since ?? '') ||
+        a.name.localeCompare(b.name),
+    )
     .slice(0, view.limit)
     .sort((a, b) => a.name.localeCompare(b.name));
   return { ...status, nodes: shown, nodesTotal: matching.length, queue: status.queue.slice(0, view.limit) };

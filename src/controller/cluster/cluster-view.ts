@@ -3,15 +3,7 @@
 // the API server, and cost does not grow with polling. `onChange` fires only for changes that can
 // alter a decision (kreboot annotations, schedulability, readiness, existence), not for heartbeats.
 
-import {
-  AppsV1Api,
-  CoreV1Api,
-  ListWatch,
-  Watch,
-  type KubeConfig,
-  type V1DaemonSet,
-  type V1Node,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, ListWatch, Watch, type KubeConfig, type V1DaemonSet, type V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../../log/logger.ts';
 import { isReady } from '../policy/observed-node.ts';
 import { listSlimNodes, NODE_ANNOTATION_PREFIXES, slimNode } from './slim-node.ts';
@@ -32,10 +24,23 @@ export function fingerprint(node: V1Node | undefined): string {
   const annotations = Object.entries(node.metadata?.annotations ?? {})
     .filter(([key]) => NODE_ANNOTATION_PREFIXES.some((prefix) => key.startsWith(prefix)))
     .sort(([a], [b]) => a.localeCompare(b));
-  return JSON.stringify([node.spec?.unschedulable === true, isReady(node), annotations, node.metadata?.labels ?? {}, node.spec?.taints ?? []]);
+  return JSON.stringify([
+    node.spec?.unschedulable === true,
+    isReady(node),
+    annotations,
+    node.metadata?.labels ?? {},
+    node.spec?.taints ?? [],
+  ]);
 }
 
-export function createClusterView(options: { kc: KubeConfig; dsNamespace: string; dsName: string; nodeSelector: string; log: Logger; onChange: (reason: string) => void }): ClusterView {
+export function createClusterView(options: {
+  kc: KubeConfig;
+  dsNamespace: string;
+  dsName: string;
+  nodeSelector: string;
+  log: Logger;
+  onChange: (reason: string) => void;
+}): ClusterView {
   const { kc, dsNamespace, dsName, log, onChange } = options;
   const nodeSelector = options.nodeSelector === '' ? undefined : options.nodeSelector;
   const core = kc.makeApiClient(CoreV1Api);
@@ -53,8 +58,23 @@ export function createClusterView(options: { kc: KubeConfig; dsNamespace: string
   // The node informer caches slim copies (slim-node.ts): lists arrive page by page and every watch
   // event is slimmed before ListWatch stores it. ListWatch needs only watch() of its Watch.
   const slimWatch = {
-    watch: (path: string, params: Record<string, string | number | boolean | undefined>, callback: (phase: string, object: unknown, watchObject?: unknown) => void, done: (err: unknown) => void) =>
-      watch.watch(path, params, (phase, object, watchObject) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slimNode(object as V1Node) : object, watchObject), done),
+    watch: (
+      path: string,
+      params: Record<string, string | number | boolean | undefined>,
+      callback: (phase: string, object: unknown, watchObject?: unknown) => void,
+      done: (err: unknown) => void,
+    ) =>
+      watch.watch(
+        path,
+        params,
+        (phase, object, watchObject) =>
+          callback(
+            phase,
+            phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slimNode(object as V1Node) : object,
+            watchObject,
+          ),
+        done,
+      ),
   } as unknown as Watch;
   const nodeInformer = new ListWatch<V1Node>(
     '/api/v1/nodes',

@@ -28,7 +28,9 @@ export function slimNode(node: V1Node): V1Node {
     },
     spec: {
       ...(node.spec?.unschedulable !== undefined ? { unschedulable: node.spec.unschedulable } : {}),
-      ...(node.spec?.taints ? { taints: node.spec.taints.map(({ key, value, effect }) => ({ key, effect, ...(value !== undefined ? { value } : {}) })) } : {}),
+      ...(node.spec?.taints
+        ? { taints: node.spec.taints.map(({ key, value, effect }) => ({ key, effect, ...(value !== undefined ? { value } : {}) })) }
+        : {}),
     },
     status: { conditions: ready ? [{ type: 'Ready', status: ready.status }] : [] },
   };

@@ -20,7 +20,13 @@ export interface RolloutStore {
 
 const MAX_CONFLICT_RETRIES = 5;
 
-export function createRolloutStore(options: { api: ClusterApi; namespace: string; name: string; lockAnnotation: string; watched: () => V1DaemonSet | undefined }): RolloutStore {
+export function createRolloutStore(options: {
+  api: ClusterApi;
+  namespace: string;
+  name: string;
+  lockAnnotation: string;
+  watched: () => V1DaemonSet | undefined;
+}): RolloutStore {
   let lastWritten: { ds: V1DaemonSet; from: string | undefined } | undefined;
 
   // The watch lags our own writes by a moment; until it catches up, our write is the newest.

@@ -9,7 +9,8 @@ export interface SlotSettings {
   readonly ttlMs: number;
 }
 
-export type AcquireResult = { readonly acquired: true; readonly value: string | null } | { readonly acquired: false; readonly reason: string };
+export type AcquireResult =
+  { readonly acquired: true; readonly value: string | null } | { readonly acquired: false; readonly reason: string };
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -52,7 +53,12 @@ export function acquire(
   // The node's holder from its finished round, whose release has not landed yet, is not this
   // start's: it is replaced by a fresh one taken like any other, so that late release cannot take
   // the new slot away and the capacity is still checked (found by the simulation, seeds 1905, 4468).
-  const stale = held !== undefined && !reclaim && finishedRoundStartedAt !== undefined && held.created !== undefined && !(Date.parse(held.created) > Date.parse(finishedRoundStartedAt));
+  const stale =
+    held !== undefined &&
+    !reclaim &&
+    finishedRoundStartedAt !== undefined &&
+    held.created !== undefined &&
+    !(Date.parse(held.created) > Date.parse(finishedRoundStartedAt));
   const live = stale ? all.filter((holder) => holder !== held) : all;
   const mine = stale ? undefined : held;
   if (mine) return { acquired: true, value: serializeLock({ holders: live }, settings.concurrency, settings.ttlMs) };
@@ -62,7 +68,11 @@ export function acquire(
     return { acquired: true, value: serializeLock({ holders: [...live, holder] }, settings.concurrency, settings.ttlMs) };
   }
   const foreign = live.filter((holder) => !holder.ours);
-  if (foreign.length > 0) return { acquired: false, reason: `lock held by ${foreign.map((holder) => holder.nodeID).join(', ')} (kured's manual pause, or another reboot daemon)` };
+  if (foreign.length > 0)
+    return {
+      acquired: false,
+      reason: `lock held by ${foreign.map((holder) => holder.nodeID).join(', ')} (kured's manual pause, or another reboot daemon)`,
+    };
   // Nodes out of service count even if their holder went missing: the lock can be edited, the
   // nodes' records are what is true.
   const occupied = new Set([...live.map((holder) => holder.nodeID), ...pinned]).size;

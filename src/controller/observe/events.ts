@@ -24,24 +24,29 @@ const REASONS: Record<Phase, string> = {
 /** Node events live in "default", where kubelets put theirs and where kubectl looks. */
 const NODE_EVENT_NAMESPACE = 'default';
 
-export function createEventRecorder(api: ClusterApi, log: Logger, clock: () => Date = () => new Date(), component = 'kreboot-controller'): EventRecorder {
+export function createEventRecorder(
+  api: ClusterApi,
+  log: Logger,
+  clock: () => Date = () => new Date(),
+  component = 'kreboot-controller',
+): EventRecorder {
   return {
     record(node, phase, message, warning = false) {
       const name = node.metadata?.name ?? '';
       const now = clock();
       api
         .createEvent(NODE_EVENT_NAMESPACE, {
-            metadata: { generateName: `${name}.kreboot.`, namespace: NODE_EVENT_NAMESPACE },
-            involvedObject: { apiVersion: 'v1', kind: 'Node', name, uid: node.metadata?.uid },
-            reason: REASONS[phase],
-            message: message.slice(0, 1000),
-            type: warning || phase === 'failed' ? 'Warning' : 'Normal',
-            source: { component },
-            reportingComponent: component,
-            reportingInstance: component,
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
+          metadata: { generateName: `${name}.kreboot.`, namespace: NODE_EVENT_NAMESPACE },
+          involvedObject: { apiVersion: 'v1', kind: 'Node', name, uid: node.metadata?.uid },
+          reason: REASONS[phase],
+          message: message.slice(0, 1000),
+          type: warning || phase === 'failed' ? 'Warning' : 'Normal',
+          source: { component },
+          reportingComponent: component,
+          reportingInstance: component,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
         })
         .catch((error: unknown) => log.warn({ err: error, node: name, phase }, 'could not record event'));
     },

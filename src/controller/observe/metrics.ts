@@ -18,7 +18,15 @@ export interface ControllerMetrics {
   readonly rebootDuration: Histogram<'result'>;
 }
 
-export function createControllerMetrics(registry: Registry, read: { nodes: () => readonly ObservedNode[]; rollout: () => RolloutRecord | undefined; halt: () => HaltRecord | undefined; leader: () => boolean }): ControllerMetrics {
+export function createControllerMetrics(
+  registry: Registry,
+  read: {
+    nodes: () => readonly ObservedNode[];
+    rollout: () => RolloutRecord | undefined;
+    halt: () => HaltRecord | undefined;
+    leader: () => boolean;
+  },
+): ControllerMetrics {
   new Gauge({
     name: 'kreboot_nodes',
     help: 'Nodes by reboot phase (nodes kreboot has never touched are not counted).',
@@ -74,7 +82,12 @@ export function createControllerMetrics(registry: Registry, read: { nodes: () =>
       this.set(read.leader() ? 1 : 0);
     },
   });
-  const reboots = new Counter({ name: 'kreboot_reboots_total', help: 'Finished node reboots by result.', labelNames: ['result'], registers: [registry] });
+  const reboots = new Counter({
+    name: 'kreboot_reboots_total',
+    help: 'Finished node reboots by result.',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   // Both results exist from the start, so "no failures" is a 0 on a dashboard, not "no data".
   for (const result of ['succeeded', 'failed']) reboots.inc({ result }, 0);
   const rebootDuration = new Histogram({
@@ -97,7 +110,7 @@ export function createControllerMetrics(registry: Registry, read: { nodes: () =>
     cycles: new Counter({ name: 'kreboot_reconcile_cycles_total', help: 'Decision cycles run by the leader.', registers: [registry] }),
     cycleDuration: new Histogram({
       name: 'kreboot_decision_cycle_duration_seconds',
-      help: 'Wall time of the leader\'s decision cycles: gate evaluation, decisions and the writes they make.',
+      help: "Wall time of the leader's decision cycles: gate evaluation, decisions and the writes they make.",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),

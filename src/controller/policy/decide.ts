@@ -87,7 +87,11 @@ const NONE: Action = { type: 'none' };
 const LEFTOVER_SLOT_MS = 60_000;
 
 /** A slot too young to be a leftover stays; the cycle looks again once it would be old enough. */
-const leftover = (now: Date): Action => ({ type: 'release', takenNoLaterThan: new Date(now.getTime() - LEFTOVER_SLOT_MS).toISOString(), requeueAt: new Date(now.getTime() + LEFTOVER_SLOT_MS) });
+const leftover = (now: Date): Action => ({
+  type: 'release',
+  takenNoLaterThan: new Date(now.getTime() - LEFTOVER_SLOT_MS).toISOString(),
+  requeueAt: new Date(now.getTime() + LEFTOVER_SLOT_MS),
+});
 /** The slot of the round that ended (the holder was taken as the round started). */
 const roundSlot = (progress: NodeProgress, now: Date): Action => {
   // Any holder older than a minute is a leftover too (a start that lost its cordon to a 409 left
@@ -143,12 +147,17 @@ function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reas
   // Level-based: rewrite only when something a user would see changed. A request with no record
   // yet is queued by definition (the status says so from the request): writing "queued" on each of
   // thousands of requested nodes cost a patch and an Event per node for nothing a user could act on.
-  if (current ? current.phase === phase && current.reason === reason : phase === 'queued') return requeueAt ? { type: 'none', requeueAt } : NONE;
+  if (current ? current.phase === phase && current.reason === reason : phase === 'queued')
+    return requeueAt ? { type: 'none', requeueAt } : NONE;
   const carried = current && (current.phase === 'queued' || current.phase === 'waiting') ? current.since : now.toISOString();
   // Reboots already dispatched for this request still count while it waits again (the
   // simulation found a retry after a failure, held by a gate, starting its count from zero).
   const attempts = servesSameRequest(current) ? current?.attempts : undefined;
-  return { type: 'record', progress: { phase, since: carried, reason, ...(attempts !== undefined ? { attempts } : {}) }, ...(requeueAt ? { requeueAt } : {}) };
+  return {
+    type: 'record',
+    progress: { phase, since: carried, reason, ...(attempts !== undefined ? { attempts } : {}) },
+    ...(requeueAt ? { requeueAt } : {}),
+  };
 }
 
 function decideCandidate(node: ObservedNode, input: DecideInput, now: Date): Action {
@@ -158,7 +167,11 @@ function decideCandidate(node: ObservedNode, input: DecideInput, now: Date): Act
   // webhook that arrives after the node was rebooted must not reboot it again.
   if ((request.kind === 'alert' || request.kind === 'node') && node.rebootRequired === false) {
     if (after(node.sentinelCheckedAt, request.at)) {
-      return { type: 'record', progress: { phase: 'done', since: now.toISOString(), reason: 'request withdrawn: the sentinel is not set' }, clearRequest: true };
+      return {
+        type: 'record',
+        progress: { phase: 'done', since: now.toISOString(), reason: 'request withdrawn: the sentinel is not set' },
+        clearRequest: true,
+      };
     }
     // The agent's last look predates the request and said "not required": ask it to look now
     // rather than reboot on a report that may be stale either way.
@@ -185,7 +198,8 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
   // that starts late must not find it.
   if (node.job && progress?.phase !== 'rebooting' && progress?.phase !== 'verifying') return { type: 'disarm' };
   // Quiet maintenance ends with the reboot, whichever way it ended.
-  if ((node.silences?.length ?? 0) > 0 && (progress === undefined || progress.phase === 'done' || progress.phase === 'failed')) return { type: 'unsilence' };
+  if ((node.silences?.length ?? 0) > 0 && (progress === undefined || progress.phase === 'done' || progress.phase === 'failed'))
+    return { type: 'unsilence' };
 
   if (isOutOfService(progress) && !holdsSlot) return { type: 'reacquire' };
 
@@ -200,7 +214,10 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
       // The request was withdrawn (a resolved alert, a silence): give back a slot taken before a
       // crash, then say so.
       if (holdsSlot) return leftover(now);
-      return { type: 'record', progress: { phase: 'done', since: now.toISOString(), reason: 'request withdrawn before the reboot started' } };
+      return {
+        type: 'record',
+        progress: { phase: 'done', since: now.toISOString(), reason: 'request withdrawn before the reboot started' },
+      };
     case 'cordoned':
       if (nowMs < since + settings.drainDelayMs) return { type: 'none', requeueAt: new Date(since + settings.drainDelayMs) };
       return decideDrain(node, progress, input, now, settings);
@@ -232,7 +249,12 @@ function decideDrain(node: ObservedNode, progress: NodeProgress, input: DecideIn
   const drainingSince = progress.phase === 'draining' ? at(progress.since) : nowMs;
   if (progress.phase === 'draining' && settings.drainTimeoutMs > 0 && nowMs >= drainingSince + settings.drainTimeoutMs) {
     if (settings.forceReboot) return { type: 'dispatch' };
-    return { type: 'fail', reason: `drain did not finish within the drain timeout (${progress.reason || 'pods remain'})`, restore: true, retryAt: new Date(nowMs + settings.retryBackoffMs) };
+    return {
+      type: 'fail',
+      reason: `drain did not finish within the drain timeout (${progress.reason || 'pods remain'})`,
+      restore: true,
+      retryAt: new Date(nowMs + settings.retryBackoffMs),
+    };
   }
   const { fact } = input;
   if (fact?.type === 'drained') return { type: 'dispatch' };
@@ -243,7 +265,16 @@ function decideDrain(node: ObservedNode, progress: NodeProgress, input: DecideIn
   const kind = (text: string) => text.split(':')[0];
   if (progress.phase === 'draining' && kind(progress.reason) === kind(fact.reason)) return { type: 'none', requeueAt };
   const { retryAt: _retry, final: _final, haltedRollout: _halted, ...kept } = progress;
-  return { type: 'record', progress: { ...kept, phase: 'draining', since: progress.phase === 'draining' ? progress.since : now.toISOString(), reason: fact.reason }, requeueAt };
+  return {
+    type: 'record',
+    progress: {
+      ...kept,
+      phase: 'draining',
+      since: progress.phase === 'draining' ? progress.since : now.toISOString(),
+      reason: fact.reason,
+    },
+    requeueAt,
+  };
 }
 
 function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideInput, now: Date, settings: PolicySettings): Action {
@@ -251,15 +282,24 @@ function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideI
   // and served by the resumed attempt, never by giving the slot away.
   if (!resumedSince(progress, input.resumedAt)) return NONE;
   const { final: _final, haltedRollout: _halted, retryAt: _retry, ...kept } = progress;
-  const rearm = (phase: 'rebooting' | 'verifying', reason: string): Action => ({ type: 'rearm', progress: { ...kept, phase, since: now.toISOString(), reason } });
-  if (node.bootId !== undefined && node.bootId !== progress.bootIdBefore) return rearm('verifying', 'resumed; the node came back: verifying it');
+  const rearm = (phase: 'rebooting' | 'verifying', reason: string): Action => ({
+    type: 'rearm',
+    progress: { ...kept, phase, since: now.toISOString(), reason },
+  });
+  if (node.bootId !== undefined && node.bootId !== progress.bootIdBefore)
+    return rearm('verifying', 'resumed; the node came back: verifying it');
   if (node.ready) {
     // Up under the same boot: the reboot never happened (the agent did not run the job, or the
     // command did nothing). Waiting again would wait for nothing; another job may go while the
     // request's attempts last — the node is still cordoned and drained.
     const attempts = progress.attempts ?? 1;
     if (attempts < settings.maxRebootAttempts) return { type: 'dispatch' };
-    return { type: 'fail', reason: `resumed: the node is up but was not rebooted after ${attempts} attempt(s); given back, not rebooting again`, restore: true, final: true };
+    return {
+      type: 'fail',
+      reason: `resumed: the node is up but was not rebooted after ${attempts} attempt(s); given back, not rebooting again`,
+      restore: true,
+      final: true,
+    };
   }
   return rearm('rebooting', 'resumed; waiting again for the node to come back');
 }
@@ -270,7 +310,8 @@ function decideRebooting(node: ObservedNode, progress: NodeProgress, now: Date, 
   if (status && status.id === progress.jobId && status.state === 'failed') {
     const attempts = progress.attempts ?? 1;
     const detail = `reboot command failed${status.exitCode !== undefined ? ` (exit ${status.exitCode})` : ''}${status.message ? `: ${status.message}` : ''}`;
-    if (attempts >= settings.maxRebootAttempts) return { type: 'fail', reason: `${detail}; gave up after ${attempts} attempts`, restore: true, final: true };
+    if (attempts >= settings.maxRebootAttempts)
+      return { type: 'fail', reason: `${detail}; gave up after ${attempts} attempts`, restore: true, final: true };
     return { type: 'fail', reason: detail, restore: true, retryAt: new Date(now.getTime() + settings.retryBackoffMs) };
   }
   const deadline = at(progress.since) + settings.rebootTimeoutMs;
@@ -289,11 +330,22 @@ function decideVerifying(node: ObservedNode, progress: NodeProgress, now: Date, 
   if (node.ready && freshReport && node.rebootRequired === true) {
     const attempts = progress.attempts ?? 1;
     if (attempts < settings.maxRebootAttempts) return { type: 'dispatch' };
-    return { type: 'fail', reason: `the reboot sentinel is still set after ${attempts} reboots; not rebooting again`, restore: true, final: true };
+    return {
+      type: 'fail',
+      reason: `the reboot sentinel is still set after ${attempts} reboots; not rebooting again`,
+      restore: true,
+      final: true,
+    };
   }
   if (now.getTime() >= deadline) {
     const missing = !node.ready ? 'not Ready' : 'the agent has not reported the sentinel since the reboot';
-    return { type: 'fail', reason: `node rebooted but did not pass verification within the reboot timeout (${missing})`, restore: false, halt: true, final: true };
+    return {
+      type: 'fail',
+      reason: `node rebooted but did not pass verification within the reboot timeout (${missing})`,
+      restore: false,
+      halt: true,
+      final: true,
+    };
   }
   // Re-armed after a resume there is no job to date the report against: ask for a fresh look
   // rather than wait for the agent's next period.

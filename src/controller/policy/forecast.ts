@@ -73,7 +73,12 @@ export function forecast(input: {
   let going = plan.candidates.filter((node) => {
     const verdict = input.verdict(node.name);
     if (verdict.open) return true;
-    held.push({ node: node.name, gate: verdict.gate, reason: verdict.reason, ...(verdict.retryAt ? { until: verdict.retryAt.toISOString() } : {}) });
+    held.push({
+      node: node.name,
+      gate: verdict.gate,
+      reason: verdict.reason,
+      ...(verdict.retryAt ? { until: verdict.retryAt.toISOString() } : {}),
+    });
     return false;
   });
   const waves: string[][] = [];
@@ -91,7 +96,11 @@ export function forecast(input: {
     if (wave.length > 0) waves.push(wave);
     going = left;
     const nextZone = left[0] ? zoneOf(left[0], topology) : undefined;
-    ledger = slotLedger({ free: settings.concurrency, outByZone: new Map(), activeZone: topology.zoneByZone ? nextZone : undefined }, settings, topology);
+    ledger = slotLedger(
+      { free: settings.concurrency, outByZone: new Map(), activeZone: topology.zoneByZone ? nextZone : undefined },
+      settings,
+      topology,
+    );
   }
   const durations = measuredDurations(nodes);
   const perNode = median(durations);

@@ -22,8 +22,12 @@ export type Trigger = 'alert' | 'node';
  */
 export function withTrigger(node: ObservedNode, trigger: Trigger, now?: Date, maxNodeAgeMs = 0): ObservedNode {
   if (node.request) return node;
-  if (trigger === 'node' && node.rebootRequired === true && node.sentinelCheckedAt) return { ...node, request: { at: node.sentinelCheckedAt, kind: 'node' } };
-  const due = now && maxNodeAgeMs > 0 ? ageRequest({ name: node.name, ...(node.bootTime ? { bootTime: node.bootTime } : {}) }, { maxNodeAgeMs }, now) : undefined;
+  if (trigger === 'node' && node.rebootRequired === true && node.sentinelCheckedAt)
+    return { ...node, request: { at: node.sentinelCheckedAt, kind: 'node' } };
+  const due =
+    now && maxNodeAgeMs > 0
+      ? ageRequest({ name: node.name, ...(node.bootTime ? { bootTime: node.bootTime } : {}) }, { maxNodeAgeMs }, now)
+      : undefined;
   return due ? { ...node, request: due } : node;
 }
 
@@ -106,7 +110,13 @@ export interface CyclePlan {
   readonly activeZone: string | undefined;
 }
 
-export function planCycle(nodes: readonly ObservedNode[], lock: LockRecord | undefined, settings: SlotSettings, now: Date, topology: TopologySettings = NO_TOPOLOGY): CyclePlan {
+export function planCycle(
+  nodes: readonly ObservedNode[],
+  lock: LockRecord | undefined,
+  settings: SlotSettings,
+  now: Date,
+  topology: TopologySettings = NO_TOPOLOGY,
+): CyclePlan {
   const candidates: ObservedNode[] = [];
   const out: ObservedNode[] = [];
   const rest: ObservedNode[] = [];
@@ -125,15 +135,32 @@ export function planCycle(nodes: readonly ObservedNode[], lock: LockRecord | und
     const zonesWithCandidates = new Set(candidates.map((node) => zoneOf(node, topology)));
     const busy = [...outByZone.keys()].find((zone) => zonesWithCandidates.has(zone));
     const recent = currentZone(nodes, topology);
-    activeZone = busy ?? (outByZone.size > 0 ? [...outByZone.keys()][0] : recent !== undefined && zonesWithCandidates.has(recent) ? recent : zoneOf(candidates[0]!, topology));
+    activeZone =
+      busy ??
+      (outByZone.size > 0
+        ? [...outByZone.keys()][0]
+        : recent !== undefined && zonesWithCandidates.has(recent)
+          ? recent
+          : zoneOf(candidates[0]!, topology));
     // The active zone's candidates first, keeping the order within each zone.
     const inZone = candidates.filter((node) => zoneOf(node, topology) === activeZone);
     const others = candidates.filter((node) => zoneOf(node, topology) !== activeZone);
     candidates.splice(0, candidates.length, ...inZone, ...others);
   }
   // An unreadable lock frees nothing (the rollout gate blocks anyway).
-  const occupied = lock ? new Set([...liveHolders(lock, settings, now, outOfService).map((holder) => holder.nodeID), ...outOfService]).size : settings.concurrency;
-  return { order: [...out, ...rest, ...candidates], out, rest, candidates, outOfService, free: Math.max(0, settings.concurrency - occupied), outByZone, activeZone };
+  const occupied = lock
+    ? new Set([...liveHolders(lock, settings, now, outOfService).map((holder) => holder.nodeID), ...outOfService]).size
+    : settings.concurrency;
+  return {
+    order: [...out, ...rest, ...candidates],
+    out,
+    rest,
+    candidates,
+    outOfService,
+    free: Math.max(0, settings.concurrency - occupied),
+    outByZone,
+    activeZone,
+  };
 }
 
 export type Offer = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -149,7 +176,11 @@ export interface SlotLedger {
   freed(node: ObservedNode): void;
 }
 
-export function slotLedger(plan: Pick<CyclePlan, 'free' | 'outByZone' | 'activeZone'>, settings: SlotSettings, topology: TopologySettings = NO_TOPOLOGY): SlotLedger {
+export function slotLedger(
+  plan: Pick<CyclePlan, 'free' | 'outByZone' | 'activeZone'>,
+  settings: SlotSettings,
+  topology: TopologySettings = NO_TOPOLOGY,
+): SlotLedger {
   let available = plan.free;
   const outByZone = new Map(plan.outByZone);
   const zone = (node: ObservedNode) => zoneOf(node, topology);
@@ -160,10 +191,12 @@ export function slotLedger(plan: Pick<CyclePlan, 'free' | 'outByZone' | 'activeZ
       // only when its reason changes, and a count in it rewrote every waiting node at every start.
       if (!holdsSlot && available <= 0) return { ok: false, reason: NO_FREE_SLOT };
       const here = zone(node);
-      if (topology.zoneByZone && plan.activeZone !== undefined && here !== plan.activeZone) return { ok: false, reason: `zone by zone: ${label(plan.activeZone)} goes first` };
+      if (topology.zoneByZone && plan.activeZone !== undefined && here !== plan.activeZone)
+        return { ok: false, reason: `zone by zone: ${label(plan.activeZone)} goes first` };
       const cap = topology.maxUnavailablePerZone;
       const out = outByZone.get(here) ?? 0;
-      if (cap > 0 && out >= cap) return { ok: false, reason: `${label(here)} has its --max-unavailable-per-zone=${cap} nodes out of service` };
+      if (cap > 0 && out >= cap)
+        return { ok: false, reason: `${label(here)} has its --max-unavailable-per-zone=${cap} nodes out of service` };
       return { ok: true };
     },
     took(node) {

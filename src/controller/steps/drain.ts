@@ -101,7 +101,9 @@ export function createDrainer(api: ClusterApi, settings: DrainSettings): Drainer
         const deletedAt = pod.metadata?.deletionTimestamp;
         if (!deletedAt) return remove(pod, budgets);
         const ageSeconds = (now.getTime() - new Date(deletedAt).getTime()) / 1000;
-        return Promise.resolve(settings.skipWaitForDeleteTimeoutSeconds > 0 && ageSeconds > settings.skipWaitForDeleteTimeoutSeconds ? 'gone' : 'terminating');
+        return Promise.resolve(
+          settings.skipWaitForDeleteTimeoutSeconds > 0 && ageSeconds > settings.skipWaitForDeleteTimeoutSeconds ? 'gone' : 'terminating',
+        );
       });
       leaving.forEach((pod, index) => {
         const outcome = outcomes[index];
@@ -112,9 +114,20 @@ export function createDrainer(api: ClusterApi, settings: DrainSettings): Drainer
         }
       });
       if (blockedByBudget.length > 0) {
-        return { done: false, evicted, blockedByBudget, reason: `eviction blocked by a PodDisruptionBudget: ${summarize(blockedByBudget)}` };
+        return {
+          done: false,
+          evicted,
+          blockedByBudget,
+          reason: `eviction blocked by a PodDisruptionBudget: ${summarize(blockedByBudget)}`,
+        };
       }
-      if (waiting.length > 0) return { done: false, evicted, blockedByBudget, reason: `waiting for ${waiting.length} pod(s) to terminate: ${summarize(waiting)}` };
+      if (waiting.length > 0)
+        return {
+          done: false,
+          evicted,
+          blockedByBudget,
+          reason: `waiting for ${waiting.length} pod(s) to terminate: ${summarize(waiting)}`,
+        };
       return { done: true, evicted, blockedByBudget, reason: 'drained' };
     },
   };

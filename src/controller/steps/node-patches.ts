@@ -44,7 +44,13 @@ function withLabels(body: NodePatch['body'], labels: Readonly<Record<string, str
   if (Object.keys(labels).length > 0) body.metadata.labels = { ...body.metadata.labels, ...labels };
 }
 
-function progressOf(phase: Phase, now: Date, reason: string, previous: NodeProgress | undefined, extra: Partial<NodeProgress> = {}): NodeProgress {
+function progressOf(
+  phase: Phase,
+  now: Date,
+  reason: string,
+  previous: NodeProgress | undefined,
+  extra: Partial<NodeProgress> = {},
+): NodeProgress {
   const carried: Partial<NodeProgress> = previous
     ? {
         ...(previous.wasUnschedulable !== undefined ? { wasUnschedulable: previous.wasUnschedulable } : {}),
@@ -62,7 +68,9 @@ function withTaint(node: V1Node, key: string, present: boolean): V1Taint[] | und
   const taints = node.spec?.taints ?? [];
   const has = taints.some((taint) => taint.key === key && taint.effect === 'PreferNoSchedule');
   if (has === present) return undefined;
-  return present ? [...taints, { key, value: 'true', effect: 'PreferNoSchedule' }] : taints.filter((taint) => !(taint.key === key && taint.effect === 'PreferNoSchedule'));
+  return present
+    ? [...taints, { key, value: 'true', effect: 'PreferNoSchedule' }]
+    : taints.filter((taint) => !(taint.key === key && taint.effect === 'PreferNoSchedule'));
 }
 
 /** Record a phase without other changes (queued, waiting, withdrawn); sets the waiting taint. */
@@ -103,7 +111,12 @@ export function drainingPatch(node: V1Node, observed: ObservedNode, progress: No
 }
 
 /** Hand the reboot job to the agent (ADR 0002) and record `rebooting`. */
-export function dispatchPatch(node: V1Node, observed: ObservedNode, now: Date, settings: Pick<PatchSettings, 'rebootTimeoutMs'>): NodePatch {
+export function dispatchPatch(
+  node: V1Node,
+  observed: ObservedNode,
+  now: Date,
+  settings: Pick<PatchSettings, 'rebootTimeoutMs'>,
+): NodePatch {
   const job: RebootJob = {
     id: randomUUID(),
     createdAt: now.toISOString(),
@@ -127,7 +140,12 @@ export function verifyingPatch(node: V1Node, observed: ObservedNode, now: Date):
 /** The node is back: uncordon only if kreboot cordoned it; post-reboot labels either way (kured #1328). */
 export function completePatch(node: V1Node, observed: ObservedNode, now: Date, settings: PatchSettings): NodePatch {
   const stayCordoned = observed.progress?.wasUnschedulable === true;
-  const progress = progressOf('done', now, stayCordoned ? 'rebooted; left cordoned as it was before' : 'rebooted and uncordoned', observed.progress);
+  const progress = progressOf(
+    'done',
+    now,
+    stayCordoned ? 'rebooted; left cordoned as it was before' : 'rebooted and uncordoned',
+    observed.progress,
+  );
   const annotations: Record<string, string | null> = { [CONTROLLER.request]: null, [CONTROLLER.rebootJob]: null };
   // kured keeps most-recent-reboot-needed as a record; only the in-progress mark goes.
   if (settings.annotateNodes) annotations[KURED.rebootInProgress] = null;
@@ -137,7 +155,9 @@ export function completePatch(node: V1Node, observed: ObservedNode, now: Date, s
   // (an operator's request that replaced a remediation request carries its episode).
   if ((request?.kind === 'remediation' || request?.kind === 'api') && request.fingerprint && request.startsAt) {
     const memory = parseRemediated(node.metadata?.annotations?.[CONTROLLER.remediated]);
-    annotations[CONTROLLER.remediated] = JSON.stringify(remember(memory, { fingerprint: request.fingerprint, startsAt: request.startsAt, at: now.toISOString() }, now));
+    annotations[CONTROLLER.remediated] = JSON.stringify(
+      remember(memory, { fingerprint: request.fingerprint, startsAt: request.startsAt, at: now.toISOString() }, now),
+    );
   }
   const body = base(node, annotations, progress);
   const taints = withTaint(node, settings.preferNoScheduleTaint, false);
@@ -146,7 +166,13 @@ export function completePatch(node: V1Node, observed: ObservedNode, now: Date, s
   return { body, progress };
 }
 
-export function failPatch(node: V1Node, observed: ObservedNode, now: Date, failure: { reason: string; restore: boolean; retryAt?: Date; final?: boolean; halt?: boolean }, settings: PatchSettings): NodePatch {
+export function failPatch(
+  node: V1Node,
+  observed: ObservedNode,
+  now: Date,
+  failure: { reason: string; restore: boolean; retryAt?: Date; final?: boolean; halt?: boolean },
+  settings: PatchSettings,
+): NodePatch {
   const progress = progressOf('failed', now, failure.reason, observed.progress, {
     ...(failure.retryAt ? { retryAt: failure.retryAt.toISOString() } : {}),
     ...(failure.final ? { final: true } : {}),

@@ -26,16 +26,29 @@ export function parseBarkUrl(url: URL, context: ServiceContext): Notifier[] {
   const path = url.pathname.replace(/\/+$/, '');
   const postUrl = `${scheme}://${url.host}${path}/push`;
 
-  return [{
-    service: 'bark',
-    target: `bark ${url.host}`,
-    async send(message) {
-      const body = { device_key: deviceKey, body: message.text, ...extra };
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers: { 'Content-Type': JSON_CONTENT }, body: JSON.stringify(body) });
-      const errorText = (b: string) => { const m = jsonField(b, 'message'); return typeof m === 'string' ? m : undefined; };
-      checkResponse(response, { now: context.now(), errorText });
-      const code = jsonField(response.body, 'code');
-      if (code !== 200) throw new DeliveryError(`bark error: ${errorText(response.body) ?? `code ${String(code)}`}`, { retryable: typeof code === 'number' && code >= 500 });
+  return [
+    {
+      service: 'bark',
+      target: `bark ${url.host}`,
+      async send(message) {
+        const body = { device_key: deviceKey, body: message.text, ...extra };
+        const response = await context.transport.request({
+          method: 'POST',
+          url: postUrl,
+          headers: { 'Content-Type': JSON_CONTENT },
+          body: JSON.stringify(body),
+        });
+        const errorText = (b: string) => {
+          const m = jsonField(b, 'message');
+          return typeof m === 'string' ? m : undefined;
+        };
+        checkResponse(response, { now: context.now(), errorText });
+        const code = jsonField(response.body, 'code');
+        if (code !== 200)
+          throw new DeliveryError(`bark error: ${errorText(response.body) ?? `code ${String(code)}`}`, {
+            retryable: typeof code === 'number' && code >= 500,
+          });
+      },
     },
-  }];
+  ];
 }

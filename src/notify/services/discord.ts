@@ -9,9 +9,14 @@ import { decode, JSON_CONTENT, readQuery, UrlProblem, type ServiceContext } from
 const CONTENT_LIMIT = 2000;
 
 export function parseDiscordUrl(url: URL, context: ServiceContext): Notifier[] {
-  const query = readQuery(url, 'discord', ['username', 'avatar', 'avatarurl', 'thread_id', 'title'],
-    ['color', 'colorerror', 'colorwarn', 'colorinfo', 'colordebug', 'splitlines']);
-  if (url.pathname === '/raw') throw new UrlProblem('discord: the /raw (JSON message) form is not supported; kreboot writes the message itself');
+  const query = readQuery(
+    url,
+    'discord',
+    ['username', 'avatar', 'avatarurl', 'thread_id', 'title'],
+    ['color', 'colorerror', 'colorwarn', 'colorinfo', 'colordebug', 'splitlines'],
+  );
+  if (url.pathname === '/raw')
+    throw new UrlProblem('discord: the /raw (JSON message) form is not supported; kreboot writes the message itself');
   if (url.pathname !== '') throw new UrlProblem('discord: unexpected path after the webhook ID; the form is discord://TOKEN@WEBHOOKID');
   const webhookId = url.hostname;
   const token = decode(url.username);
@@ -24,24 +29,34 @@ export function parseDiscordUrl(url: URL, context: ServiceContext): Notifier[] {
   const title = query.get('title');
   const postUrl = `https://discord.com/api/webhooks/${webhookId}/${encodeURIComponent(token)}${threadId ? `?thread_id=${threadId}` : ''}`;
 
-  return [{
-    service: 'discord',
-    target: `discord webhook ${webhookId}`,
-    async send(message) {
-      const text = title ? `**${title}**\n${message.text}` : message.text;
-      const body = {
-        content: text.length > CONTENT_LIMIT ? `${text.slice(0, CONTENT_LIMIT - 1)}…` : text,
-        ...(username ? { username } : {}),
-        ...(avatar ? { avatar_url: avatar } : {}),
-      };
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers: { 'Content-Type': JSON_CONTENT }, body: JSON.stringify(body) });
-      checkResponse(response, {
-        now: context.now(),
-        bodyRetryAfterSeconds: (b) => numberOrUndefined(jsonField(b, 'retry_after')),
-        errorText: (b) => { const m = jsonField(b, 'message'); return typeof m === 'string' ? m : undefined; },
-      });
+  return [
+    {
+      service: 'discord',
+      target: `discord webhook ${webhookId}`,
+      async send(message) {
+        const text = title ? `**${title}**\n${message.text}` : message.text;
+        const body = {
+          content: text.length > CONTENT_LIMIT ? `${text.slice(0, CONTENT_LIMIT - 1)}…` : text,
+          ...(username ? { username } : {}),
+          ...(avatar ? { avatar_url: avatar } : {}),
+        };
+        const response = await context.transport.request({
+          method: 'POST',
+          url: postUrl,
+          headers: { 'Content-Type': JSON_CONTENT },
+          body: JSON.stringify(body),
+        });
+        checkResponse(response, {
+          now: context.now(),
+          bodyRetryAfterSeconds: (b) => numberOrUndefined(jsonField(b, 'retry_after')),
+          errorText: (b) => {
+            const m = jsonField(b, 'message');
+            return typeof m === 'string' ? m : undefined;
+          },
+        });
+      },
     },
-  }];
+  ];
 }
 
 function numberOrUndefined(value: unknown): number | undefined {

@@ -25,13 +25,15 @@ export function parseGenericUrl(url: URL, context: ServiceContext): Notifier[] {
     else forwarded.append(key.startsWith('_') ? key.slice(1) : key, value);
   }
   const template = reserved.get('template') ?? '';
-  if (template !== '' && template.toLowerCase() !== 'json') throw new UrlProblem('generic: only the JSON template is supported (template=json, the default here)');
+  if (template !== '' && template.toLowerCase() !== 'json')
+    throw new UrlProblem('generic: only the JSON template is supported (template=json, the default here)');
   const method = (reserved.get('method') ?? 'POST').toUpperCase();
   if (method !== 'POST' && method !== 'PUT') throw new UrlProblem('generic: method must be POST or PUT');
   const contentType = reserved.get('contenttype') ?? 'application/json';
   assertHeaderSafe(contentType, 'generic: contenttype');
   const explicitScheme = url.protocol.startsWith('generic+') ? url.protocol.slice('generic+'.length, -1) : undefined;
-  if (explicitScheme !== undefined && explicitScheme !== 'https' && explicitScheme !== 'http') throw new UrlProblem('generic: only generic+https:// and generic+http:// are supported');
+  if (explicitScheme !== undefined && explicitScheme !== 'https' && explicitScheme !== 'http')
+    throw new UrlProblem('generic: only generic+https:// and generic+http:// are supported');
   const scheme = explicitScheme ?? (readBool(reserved, 'disabletls', 'generic', false) ? 'http' : 'https');
   if (url.hostname === '') throw new UrlProblem('generic: the target host is missing');
   const query = forwarded.toString();
@@ -40,24 +42,29 @@ export function parseGenericUrl(url: URL, context: ServiceContext): Notifier[] {
   const titleKey = reserved.get('titlekey') ?? 'title';
   const messageKey = reserved.get('messagekey') ?? 'message';
 
-  return [{
-    service: 'generic',
-    // The path and query may hold a token (many webhook URLs do): show the origin only.
-    target: `generic ${scheme}://${url.host}`,
-    async send(message) {
-      const { event } = message;
-      const body = {
-        ...extra,
-        ...(title ? { [titleKey]: title } : {}),
-        [messageKey]: message.text,
-        event: { ...event, time: new Date(message.at).toISOString() },
-      };
-      const response = await context.transport.request({
-        method: method as 'POST' | 'PUT', url: target, headers: { 'Content-Type': contentType, Accept: contentType, ...headers }, body: JSON.stringify(body),
-      });
-      checkResponse(response, { now: context.now() });
+  return [
+    {
+      service: 'generic',
+      // The path and query may hold a token (many webhook URLs do): show the origin only.
+      target: `generic ${scheme}://${url.host}`,
+      async send(message) {
+        const { event } = message;
+        const body = {
+          ...extra,
+          ...(title ? { [titleKey]: title } : {}),
+          [messageKey]: message.text,
+          event: { ...event, time: new Date(message.at).toISOString() },
+        };
+        const response = await context.transport.request({
+          method: method as 'POST' | 'PUT',
+          url: target,
+          headers: { 'Content-Type': contentType, Accept: contentType, ...headers },
+          body: JSON.stringify(body),
+        });
+        checkResponse(response, { now: context.now() });
+      },
     },
-  }];
+  ];
 }
 
 /** shoutrrr's header-name normalisation: "@authorization" → Authorization, "@XApiKey" → X-Api-Key. */

@@ -8,8 +8,10 @@ import { JSON_CONTENT, readQuery, UrlProblem, type ServiceContext } from './url-
 
 export function parseGooglechatUrl(url: URL, context: ServiceContext): Notifier[] {
   const query = readQuery(url, 'googlechat', ['key', 'token', 'threadkey', 'messagereplyoption']);
-  if (url.hostname === '') throw new UrlProblem('googlechat: the host is missing: googlechat://chat.googleapis.com/v1/spaces/SPACE/messages?key=…&token=…');
-  if (!/^\/v1\/spaces\/[^/]+\/messages$/.test(url.pathname)) throw new UrlProblem('googlechat: the path must be /v1/spaces/SPACE/messages, as in the webhook URL');
+  if (url.hostname === '')
+    throw new UrlProblem('googlechat: the host is missing: googlechat://chat.googleapis.com/v1/spaces/SPACE/messages?key=…&token=…');
+  if (!/^\/v1\/spaces\/[^/]+\/messages$/.test(url.pathname))
+    throw new UrlProblem('googlechat: the path must be /v1/spaces/SPACE/messages, as in the webhook URL');
   const key = query.get('key') ?? '';
   const token = query.get('token') ?? '';
   if (key === '' || token === '') throw new UrlProblem('googlechat: the webhook URL\'s "key" and "token" options are both required');
@@ -17,12 +19,25 @@ export function parseGooglechatUrl(url: URL, context: ServiceContext): Notifier[
   const params = new URLSearchParams(url.search);
   const postUrl = `https://${url.host}${url.pathname}?${params.toString()}`;
 
-  return [{
-    service: 'googlechat',
-    target: `googlechat ${url.host}`,
-    async send(message) {
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers: { 'Content-Type': JSON_CONTENT }, body: JSON.stringify({ text: message.text }) });
-      checkResponse(response, { now: context.now(), errorText: (b) => { const m = jsonField(b, 'error', 'message'); return typeof m === 'string' ? m : undefined; } });
+  return [
+    {
+      service: 'googlechat',
+      target: `googlechat ${url.host}`,
+      async send(message) {
+        const response = await context.transport.request({
+          method: 'POST',
+          url: postUrl,
+          headers: { 'Content-Type': JSON_CONTENT },
+          body: JSON.stringify({ text: message.text }),
+        });
+        checkResponse(response, {
+          now: context.now(),
+          errorText: (b) => {
+            const m = jsonField(b, 'error', 'message');
+            return typeof m === 'string' ? m : undefined;
+          },
+        });
+      },
     },
-  }];
+  ];
 }

@@ -21,15 +21,22 @@ export function parseGotifyUrl(url: URL, context: ServiceContext): Notifier[] {
   const base = `${scheme}://${url.host}${parts.map((p) => `/${encodeURIComponent(p)}`).join('')}`;
   const postUrl = `${base}/message?token=${encodeURIComponent(token)}`;
 
-  return [{
-    service: 'gotify',
-    target: `gotify ${url.host}`,
-    async send(message) {
-      const body = { message: message.text, title, priority };
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers: { 'Content-Type': JSON_CONTENT }, body: JSON.stringify(body) });
-      checkResponse(response, { now: context.now(), errorText: (b) => stringField(b, 'errorDescription') ?? stringField(b, 'error') });
+  return [
+    {
+      service: 'gotify',
+      target: `gotify ${url.host}`,
+      async send(message) {
+        const body = { message: message.text, title, priority };
+        const response = await context.transport.request({
+          method: 'POST',
+          url: postUrl,
+          headers: { 'Content-Type': JSON_CONTENT },
+          body: JSON.stringify(body),
+        });
+        checkResponse(response, { now: context.now(), errorText: (b) => stringField(b, 'errorDescription') ?? stringField(b, 'error') });
+      },
     },
-  }];
+  ];
 }
 
 function stringField(body: string, key: string): string | undefined {

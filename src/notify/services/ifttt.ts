@@ -14,7 +14,8 @@ export function parseIftttUrl(url: URL, context: ServiceContext): Notifier[] {
   if (key === '') throw new UrlProblem('ifttt: the webhook key (the host part) is missing');
   const events = readList(query, 'events');
   if (events.length === 0) throw new UrlProblem('ifttt: option "events" is required (event names, comma-separated)');
-  for (const event of events) if (!/^[A-Za-z0-9_-]+$/.test(event)) throw new UrlProblem(`ifttt: event "${event}" may only have letters, digits, - and _`);
+  for (const event of events)
+    if (!/^[A-Za-z0-9_-]+$/.test(event)) throw new UrlProblem(`ifttt: event "${event}" may only have letters, digits, - and _`);
   const messageValue = readInt(query, 'messagevalue', 'ifttt', [1, 3], 2) ?? 2;
   const titleValue = readInt(query, 'titlevalue', 'ifttt', [0, 3], 0) ?? 0;
   if (titleValue === messageValue) throw new UrlProblem('ifttt: titlevalue cannot be the same number as messagevalue');
@@ -28,9 +29,18 @@ export function parseIftttUrl(url: URL, context: ServiceContext): Notifier[] {
     async send(message) {
       const body = { ...values, [`value${messageValue}`]: message.text, ...(titleValue > 0 ? { [`value${titleValue}`]: title } : {}) };
       const response = await context.transport.request({
-        method: 'POST', url: `https://maker.ifttt.com/trigger/${event}/with/key/${encodeURIComponent(key)}`, headers: { 'Content-Type': JSON_CONTENT }, body: JSON.stringify(body),
+        method: 'POST',
+        url: `https://maker.ifttt.com/trigger/${event}/with/key/${encodeURIComponent(key)}`,
+        headers: { 'Content-Type': JSON_CONTENT },
+        body: JSON.stringify(body),
       });
-      checkResponse(response, { now: context.now(), errorText: (b) => { const m = jsonField(b, 'errors', '0', 'message'); return typeof m === 'string' ? m : undefined; } });
+      checkResponse(response, {
+        now: context.now(),
+        errorText: (b) => {
+          const m = jsonField(b, 'errors', '0', 'message');
+          return typeof m === 'string' ? m : undefined;
+        },
+      });
     },
   }));
 }

@@ -19,15 +19,32 @@ export function parseJoinUrl(url: URL, context: ServiceContext): Notifier[] {
   const title = query.get('title');
   const icon = query.get('icon');
 
-  return [{
-    service: 'join',
-    target: `join devices ${devices.length}`,
-    async send(message) {
-      const params = new URLSearchParams({ deviceIds: devices.join(','), apikey: apiKey, text: message.text, ...(title ? { title } : {}), ...(icon ? { icon } : {}) });
-      const response = await context.transport.request({ method: 'POST', url: `${SEND_PUSH}?${params.toString()}`, headers: { 'Content-Type': 'text/plain' }, body: '' });
-      const errorText = (b: string) => { const m = jsonField(b, 'errorMessage'); return typeof m === 'string' ? m : undefined; };
-      checkResponse(response, { now: context.now(), errorText });
-      if (jsonField(response.body, 'success') === false) throw new DeliveryError(`join error: ${errorText(response.body) ?? 'unexpected answer'}`, { retryable: false });
+  return [
+    {
+      service: 'join',
+      target: `join devices ${devices.length}`,
+      async send(message) {
+        const params = new URLSearchParams({
+          deviceIds: devices.join(','),
+          apikey: apiKey,
+          text: message.text,
+          ...(title ? { title } : {}),
+          ...(icon ? { icon } : {}),
+        });
+        const response = await context.transport.request({
+          method: 'POST',
+          url: `${SEND_PUSH}?${params.toString()}`,
+          headers: { 'Content-Type': 'text/plain' },
+          body: '',
+        });
+        const errorText = (b: string) => {
+          const m = jsonField(b, 'errorMessage');
+          return typeof m === 'string' ? m : undefined;
+        };
+        checkResponse(response, { now: context.now(), errorText });
+        if (jsonField(response.body, 'success') === false)
+          throw new DeliveryError(`join error: ${errorText(response.body) ?? 'unexpected answer'}`, { retryable: false });
+      },
     },
-  }];
+  ];
 }

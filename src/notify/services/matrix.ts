@@ -23,7 +23,8 @@ export function parseMatrixUrl(url: URL, context: ServiceContext): Notifier[] {
   if (password === '') throw new UrlProblem('matrix: a password (or, without a user, an access token) is required');
   const base = `${readBool(query, 'disabletls', 'matrix', false) ? 'http' : 'https'}://${url.host}${API}`;
   const rooms = [...readList(query, 'rooms'), ...readList(query, 'room')].map((room) => (/^[!#]/.test(room) ? room : `#${room}`));
-  for (const room of rooms) if (!/^[!#][^:]+:.+$/.test(room)) throw new UrlProblem(`matrix: room "${room}" must be !id:server or #alias:server`);
+  for (const room of rooms)
+    if (!/^[!#][^:]+:.+$/.test(room)) throw new UrlProblem(`matrix: room "${room}" must be !id:server or #alias:server`);
   const title = query.get('title');
   const session = createSession(base, user, password, context);
   const txnIds = new WeakMap<Message, string>();
@@ -34,15 +35,18 @@ export function parseMatrixUrl(url: URL, context: ServiceContext): Notifier[] {
   const body = (message: Message) => JSON.stringify({ msgtype: 'm.text', body: title ? `${title}\n${message.text}` : message.text });
 
   if (rooms.length === 0) {
-    return [{
-      service: 'matrix',
-      target: `matrix ${url.host} joined rooms`,
-      async send(message) {
-        const joined = jsonField((await session.call('GET', '/joined_rooms', '')).body, 'joined_rooms');
-        if (!Array.isArray(joined)) throw new DeliveryError('matrix: unexpected answer to joined_rooms', { retryable: true });
-        for (const room of joined.map(String)) await session.call('PUT', `/rooms/${encodeURIComponent(room)}/send/m.room.message/${txnFor(message, room)}`, body(message));
+    return [
+      {
+        service: 'matrix',
+        target: `matrix ${url.host} joined rooms`,
+        async send(message) {
+          const joined = jsonField((await session.call('GET', '/joined_rooms', '')).body, 'joined_rooms');
+          if (!Array.isArray(joined)) throw new DeliveryError('matrix: unexpected answer to joined_rooms', { retryable: true });
+          for (const room of joined.map(String))
+            await session.call('PUT', `/rooms/${encodeURIComponent(room)}/send/m.room.message/${txnFor(message, room)}`, body(message));
+        },
       },
-    }];
+    ];
   }
   return rooms.map((room): Notifier => {
     let roomId: string | undefined;
@@ -52,7 +56,8 @@ export function parseMatrixUrl(url: URL, context: ServiceContext): Notifier[] {
       async send(message) {
         if (roomId === undefined) {
           const joined = jsonField((await session.call('POST', `/join/${encodeURIComponent(room)}`, '{}')).body, 'room_id');
-          if (typeof joined !== 'string') throw new DeliveryError('matrix: the homeserver did not say which room was joined', { retryable: true });
+          if (typeof joined !== 'string')
+            throw new DeliveryError('matrix: the homeserver did not say which room was joined', { retryable: true });
           roomId = joined;
         }
         await session.call('PUT', `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${txnFor(message, roomId)}`, body(message));
@@ -72,8 +77,15 @@ function createSession(base: string, user: string, password: string, context: Se
   let loggingIn: Promise<string> | undefined;
   async function login(): Promise<string> {
     const response = await context.transport.request({
-      method: 'POST', url: `${base}/login`, headers: { 'Content-Type': JSON_CONTENT },
-      body: JSON.stringify({ type: 'm.login.password', identifier: { type: 'm.id.user', user }, password, initial_device_display_name: 'kreboot' }),
+      method: 'POST',
+      url: `${base}/login`,
+      headers: { 'Content-Type': JSON_CONTENT },
+      body: JSON.stringify({
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user },
+        password,
+        initial_device_display_name: 'kreboot',
+      }),
     });
     check(response);
     const issued = jsonField(response.body, 'access_token');
@@ -83,11 +95,18 @@ function createSession(base: string, user: string, password: string, context: Se
   return {
     async call(method, path, body) {
       if (token === undefined) {
-        loggingIn ??= login().finally(() => { loggingIn = undefined; });
+        loggingIn ??= login().finally(() => {
+          loggingIn = undefined;
+        });
         token = await loggingIn;
       }
       const used = token;
-      const response = await context.transport.request({ method, url: `${base}${path}`, headers: { 'Content-Type': JSON_CONTENT, Authorization: `Bearer ${used}` }, body });
+      const response = await context.transport.request({
+        method,
+        url: `${base}${path}`,
+        headers: { 'Content-Type': JSON_CONTENT, Authorization: `Bearer ${used}` },
+        body,
+      });
       if (response.status === 401 && user !== '' && jsonField(response.body, 'errcode') === 'M_UNKNOWN_TOKEN') {
         // Logged out or expired: log in again on the next attempt (unless another room already did).
         if (token === used) token = undefined;
@@ -101,8 +120,15 @@ function createSession(base: string, user: string, password: string, context: Se
   function check(response: HttpResponse): void {
     checkResponse(response, {
       now: context.now(),
-      bodyRetryAfterSeconds: (b) => { const ms = jsonField(b, 'retry_after_ms'); return typeof ms === 'number' ? ms / 1000 : undefined; },
-      errorText: (b) => { const code = jsonField(b, 'errcode'); const text = jsonField(b, 'error'); return typeof code === 'string' ? `${code}${typeof text === 'string' ? ` ${text}` : ''}` : undefined; },
+      bodyRetryAfterSeconds: (b) => {
+        const ms = jsonField(b, 'retry_after_ms');
+        return typeof ms === 'number' ? ms / 1000 : undefined;
+      },
+      errorText: (b) => {
+        const code = jsonField(b, 'errcode');
+        const text = jsonField(b, 'error');
+        return typeof code === 'string' ? `${code}${typeof text === 'string' ? ` ${text}` : ''}` : undefined;
+      },
     });
   }
 }

@@ -9,7 +9,10 @@ import { decode, iconFields, JSON_CONTENT, readBool, readQuery, UrlProblem, type
 export function parseMattermostUrl(url: URL, context: ServiceContext): Notifier[] {
   const query = readQuery(url, 'mattermost', ['icon', 'icon_emoji', 'icon_url', 'title', 'disabletls']);
   if (url.hostname === '') throw new UrlProblem('mattermost: the server host is missing: mattermost://[user@]host[:port]/token[/channel]');
-  const [token = '', channel = '', ...rest] = url.pathname.replace(/^\/|\/$/g, '').split('/').map(decode);
+  const [token = '', channel = '', ...rest] = url.pathname
+    .replace(/^\/|\/$/g, '')
+    .split('/')
+    .map(decode);
   if (token === '') throw new UrlProblem('mattermost: the webhook token (first path part) is missing');
   if (rest.length > 0) throw new UrlProblem('mattermost: too many path parts; the form is mattermost://[user@]host[:port]/token[/channel]');
   const scheme = readBool(query, 'disabletls', 'mattermost', false) ? 'http' : 'https';
@@ -18,18 +21,25 @@ export function parseMattermostUrl(url: URL, context: ServiceContext): Notifier[
   const title = query.get('title');
   const postUrl = `${scheme}://${url.host}/hooks/${encodeURIComponent(token)}`;
 
-  return [{
-    service: 'mattermost',
-    target: `mattermost ${url.host}${channel ? ` channel ${channel}` : ''}`,
-    async send(message) {
-      const body = {
-        text: title ? `#### ${title}\n${message.text}` : message.text,
-        ...(username ? { username } : {}),
-        ...(channel ? { channel } : {}),
-        ...iconFields(icon),
-      };
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers: { 'Content-Type': JSON_CONTENT }, body: JSON.stringify(body) });
-      checkResponse(response, { now: context.now() });
+  return [
+    {
+      service: 'mattermost',
+      target: `mattermost ${url.host}${channel ? ` channel ${channel}` : ''}`,
+      async send(message) {
+        const body = {
+          text: title ? `#### ${title}\n${message.text}` : message.text,
+          ...(username ? { username } : {}),
+          ...(channel ? { channel } : {}),
+          ...iconFields(icon),
+        };
+        const response = await context.transport.request({
+          method: 'POST',
+          url: postUrl,
+          headers: { 'Content-Type': JSON_CONTENT },
+          body: JSON.stringify(body),
+        });
+        checkResponse(response, { now: context.now() });
+      },
     },
-  }];
+  ];
 }

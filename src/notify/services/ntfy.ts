@@ -18,9 +18,16 @@ export function parseNtfyUrl(url: URL, context: ServiceContext): Notifier[] {
   const scheme = (query.get('scheme') ?? 'https').toLowerCase();
   if (scheme !== 'https' && scheme !== 'http') throw new UrlProblem('ntfy: option "scheme" must be http or https');
   const priority = query.get('priority');
-  if (priority !== undefined && !PRIORITIES.test(priority)) throw new UrlProblem('ntfy: priority must be 1-5 or min, low, default, high, max');
+  if (priority !== undefined && !PRIORITIES.test(priority))
+    throw new UrlProblem('ntfy: priority must be 1-5 or min, low, default, high, max');
   const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
-  for (const [key, header] of [['title', 'Title'], ['priority', 'Priority'], ['tags', 'Tags'], ['click', 'Click'], ['icon', 'Icon']] as const) {
+  for (const [key, header] of [
+    ['title', 'Title'],
+    ['priority', 'Priority'],
+    ['tags', 'Tags'],
+    ['click', 'Click'],
+    ['icon', 'Icon'],
+  ] as const) {
     const value = query.get(key);
     if (value === undefined || value === '') continue;
     assertHeaderSafe(value, `ntfy: option "${key}"`);
@@ -37,13 +44,21 @@ export function parseNtfyUrl(url: URL, context: ServiceContext): Notifier[] {
   const host = url.host || 'ntfy.sh';
   const postUrl = `${scheme}://${host}/${topic}`;
 
-  return [{
-    service: 'ntfy',
-    // The topic is the secret on public servers: show the host only.
-    target: `ntfy ${host}`,
-    async send(message) {
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers, body: message.text });
-      checkResponse(response, { now: context.now(), errorText: (b) => { const e = jsonField(b, 'error'); return typeof e === 'string' ? e : undefined; } });
+  return [
+    {
+      service: 'ntfy',
+      // The topic is the secret on public servers: show the host only.
+      target: `ntfy ${host}`,
+      async send(message) {
+        const response = await context.transport.request({ method: 'POST', url: postUrl, headers, body: message.text });
+        checkResponse(response, {
+          now: context.now(),
+          errorText: (b) => {
+            const e = jsonField(b, 'error');
+            return typeof e === 'string' ? e : undefined;
+          },
+        });
+      },
     },
-  }];
+  ];
 }

@@ -15,10 +15,25 @@ const RESPONDER_TYPES = ['team', 'user', 'escalation', 'schedule'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseOpsgenieUrl(url: URL, context: ServiceContext): Notifier[] {
-  const query = readQuery(url, 'opsgenie', ['alias', 'description', 'responders', 'visibleto', 'actions', 'tags', 'details', 'entity', 'source', 'priority', 'user', 'note', 'title']);
+  const query = readQuery(url, 'opsgenie', [
+    'alias',
+    'description',
+    'responders',
+    'visibleto',
+    'actions',
+    'tags',
+    'details',
+    'entity',
+    'source',
+    'priority',
+    'user',
+    'note',
+    'title',
+  ]);
   const [apiKey = '', ...rest] = pathParts(url);
   if (url.hostname === '') throw new UrlProblem('opsgenie: the API host is missing: opsgenie://api.opsgenie.com/APIKEY');
-  if (apiKey === '' || rest.length > 0) throw new UrlProblem('opsgenie: the API key must be the only path part: opsgenie://api.opsgenie.com/APIKEY');
+  if (apiKey === '' || rest.length > 0)
+    throw new UrlProblem('opsgenie: the API key must be the only path part: opsgenie://api.opsgenie.com/APIKEY');
   const priority = query.get('priority');
   if (priority !== undefined && !/^P[1-5]$/.test(priority)) throw new UrlProblem('opsgenie: priority must be P1 to P5');
   const details: Record<string, string> = {};
@@ -45,18 +60,31 @@ export function parseOpsgenieUrl(url: URL, context: ServiceContext): Notifier[] 
   const postUrl = `https://${url.host}/v2/alerts`;
   const authorization = `GenieKey ${decode(apiKey)}`;
 
-  return [{
-    service: 'opsgenie',
-    target: `opsgenie ${url.host}`,
-    async send(message) {
-      const head = title ?? message.text;
-      const cut = head.length > MESSAGE_MAX ? `${head.slice(0, MESSAGE_MAX - 1)}…` : head;
-      const whole = description ?? (cut !== message.text ? message.text : undefined);
-      const body = { message: cut, ...fixed, ...optional('description', whole) };
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers: { 'Content-Type': JSON_CONTENT, Authorization: authorization }, body: JSON.stringify(body) });
-      checkResponse(response, { now: context.now(), errorText: (b) => { const m = jsonField(b, 'message'); return typeof m === 'string' ? m : undefined; } });
+  return [
+    {
+      service: 'opsgenie',
+      target: `opsgenie ${url.host}`,
+      async send(message) {
+        const head = title ?? message.text;
+        const cut = head.length > MESSAGE_MAX ? `${head.slice(0, MESSAGE_MAX - 1)}…` : head;
+        const whole = description ?? (cut !== message.text ? message.text : undefined);
+        const body = { message: cut, ...fixed, ...optional('description', whole) };
+        const response = await context.transport.request({
+          method: 'POST',
+          url: postUrl,
+          headers: { 'Content-Type': JSON_CONTENT, Authorization: authorization },
+          body: JSON.stringify(body),
+        });
+        checkResponse(response, {
+          now: context.now(),
+          errorText: (b) => {
+            const m = jsonField(b, 'message');
+            return typeof m === 'string' ? m : undefined;
+          },
+        });
+      },
     },
-  }];
+  ];
 }
 
 function optional(key: string, value: string | undefined): Record<string, string> {
@@ -68,7 +96,8 @@ function entity(spec: string): Record<string, string> {
   const colon = spec.indexOf(':');
   const type = spec.slice(0, colon).toLowerCase();
   const value = spec.slice(colon + 1);
-  if (colon <= 0 || value === '' || !RESPONDER_TYPES.includes(type)) throw new UrlProblem(`opsgenie: "${spec}" is not type:name with type ${RESPONDER_TYPES.join(', ')}`);
+  if (colon <= 0 || value === '' || !RESPONDER_TYPES.includes(type))
+    throw new UrlProblem(`opsgenie: "${spec}" is not type:name with type ${RESPONDER_TYPES.join(', ')}`);
   if (UUID.test(value)) return { type, id: value };
   return type === 'user' ? { type, username: value } : { type, name: value };
 }

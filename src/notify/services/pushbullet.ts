@@ -27,7 +27,13 @@ export function parsePushbulletUrl(url: URL, context: ServiceContext): Notifier[
     async send(message) {
       const body = { type: 'note', title, body: message.text, ...field };
       const response = await context.transport.request({ method: 'POST', url: POST_URL, headers, body: JSON.stringify(body) });
-      checkResponse(response, { now: context.now(), errorText: (b) => { const m = jsonField(b, 'error', 'message'); return typeof m === 'string' ? m : undefined; } });
+      checkResponse(response, {
+        now: context.now(),
+        errorText: (b) => {
+          const m = jsonField(b, 'error', 'message');
+          return typeof m === 'string' ? m : undefined;
+        },
+      });
     },
   }));
 }

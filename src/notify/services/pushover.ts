@@ -16,7 +16,8 @@ export function parsePushoverUrl(url: URL, context: ServiceContext): Notifier[] 
   const query = readQuery(url, 'pushover', ['devices', 'title', 'priority']);
   const token = decode(url.password);
   const user = url.hostname;
-  if (!KEY.test(token)) throw new UrlProblem('pushover: the API token (the password, pushover://shoutrrr:TOKEN@USERKEY) must be 30 letters or digits');
+  if (!KEY.test(token))
+    throw new UrlProblem('pushover: the API token (the password, pushover://shoutrrr:TOKEN@USERKEY) must be 30 letters or digits');
   // A non-special scheme keeps the host's case, so the mixed-case user key arrives intact.
   if (!KEY.test(user)) throw new UrlProblem('pushover: the user key (after @) must be 30 letters or digits');
   // Priority 2 (emergency) needs retry and expire parameters shoutrrr does not pass either.
@@ -24,22 +25,31 @@ export function parsePushoverUrl(url: URL, context: ServiceContext): Notifier[] 
   const devices = readList(query, 'devices');
   const title = query.get('title');
   const base: Record<string, string> = {
-    token, user,
+    token,
+    user,
     ...(title ? { title } : {}),
     ...(priority === undefined ? {} : { priority: String(priority) }),
     ...(devices.length > 0 ? { device: devices.join(',') } : {}),
   };
 
-  return [{
-    service: 'pushover',
-    target: `pushover${devices.length > 0 ? ` devices ${devices.join(',')}` : ''}`,
-    async send(message) {
-      const body = new URLSearchParams({ ...base, message: message.text }).toString();
-      const response = await context.transport.request({ method: 'POST', url: POST_URL, headers: { 'Content-Type': FORM_CONTENT }, body });
-      checkResponse(response, { now: context.now(), errorText: errorsOf });
-      if (jsonField(response.body, 'status') !== 1) throw new DeliveryError(`pushover error: ${errorsOf(response.body) ?? 'unexpected answer'}`, { retryable: false });
+  return [
+    {
+      service: 'pushover',
+      target: `pushover${devices.length > 0 ? ` devices ${devices.join(',')}` : ''}`,
+      async send(message) {
+        const body = new URLSearchParams({ ...base, message: message.text }).toString();
+        const response = await context.transport.request({
+          method: 'POST',
+          url: POST_URL,
+          headers: { 'Content-Type': FORM_CONTENT },
+          body,
+        });
+        checkResponse(response, { now: context.now(), errorText: errorsOf });
+        if (jsonField(response.body, 'status') !== 1)
+          throw new DeliveryError(`pushover error: ${errorsOf(response.body) ?? 'unexpected answer'}`, { retryable: false });
+      },
     },
-  }];
+  ];
 }
 
 function errorsOf(body: string): string | undefined {

@@ -10,27 +10,47 @@ import { decode, JSON_CONTENT, pathParts, readQuery, UrlProblem, type ServiceCon
 
 export function parseRocketchatUrl(url: URL, context: ServiceContext): Notifier[] {
   readQuery(url, 'rocketchat', []);
-  if (url.hostname === '') throw new UrlProblem('rocketchat: the server host is missing: rocketchat://[user@]host[:port]/tokenA/tokenB[/channel]');
+  if (url.hostname === '')
+    throw new UrlProblem('rocketchat: the server host is missing: rocketchat://[user@]host[:port]/tokenA/tokenB[/channel]');
   const parts = pathParts(url);
   // People paste the webhook path as Rocket.Chat shows it (/hooks/A/B); shoutrrr's docs do too.
   if (parts[0] === 'hooks' && parts.length >= 3) parts.shift();
   const [tokenA = '', tokenB = '', channelPart, ...rest] = parts;
-  if (tokenA === '' || tokenB === '') throw new UrlProblem('rocketchat: the webhook token is two path parts: rocketchat://host/tokenA/tokenB');
+  if (tokenA === '' || tokenB === '')
+    throw new UrlProblem('rocketchat: the webhook token is two path parts: rocketchat://host/tokenA/tokenB');
   if (rest.length > 0) throw new UrlProblem('rocketchat: too many path parts after the token (one channel or @user at most)');
   const fragment = decode(url.hash.replace(/^#/, ''));
-  const channel = fragment !== '' ? `#${fragment}` : channelPart === undefined ? undefined : channelPart.startsWith('@') ? channelPart : `#${channelPart}`;
+  const channel =
+    fragment !== ''
+      ? `#${fragment}`
+      : channelPart === undefined
+        ? undefined
+        : channelPart.startsWith('@')
+          ? channelPart
+          : `#${channelPart}`;
   const username = decode(url.username);
   const postUrl = `https://${url.host}/hooks/${encodeURIComponent(tokenA)}/${encodeURIComponent(tokenB)}`;
 
-  return [{
-    service: 'rocketchat',
-    target: `rocketchat ${url.host}${channel ? ` ${channel}` : ''}`,
-    async send(message) {
-      const body = { text: message.text, ...(username ? { username } : {}), ...(channel ? { channel } : {}) };
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers: { 'Content-Type': JSON_CONTENT }, body: JSON.stringify(body) });
-      const errorText = (b: string) => { const e = jsonField(b, 'error'); return typeof e === 'string' ? e : undefined; };
-      checkResponse(response, { now: context.now(), errorText });
-      if (jsonField(response.body, 'success') === false) throw new DeliveryError(`rocketchat error: ${errorText(response.body) ?? 'unexpected answer'}`, { retryable: false });
+  return [
+    {
+      service: 'rocketchat',
+      target: `rocketchat ${url.host}${channel ? ` ${channel}` : ''}`,
+      async send(message) {
+        const body = { text: message.text, ...(username ? { username } : {}), ...(channel ? { channel } : {}) };
+        const response = await context.transport.request({
+          method: 'POST',
+          url: postUrl,
+          headers: { 'Content-Type': JSON_CONTENT },
+          body: JSON.stringify(body),
+        });
+        const errorText = (b: string) => {
+          const e = jsonField(b, 'error');
+          return typeof e === 'string' ? e : undefined;
+        };
+        checkResponse(response, { now: context.now(), errorText });
+        if (jsonField(response.body, 'success') === false)
+          throw new DeliveryError(`rocketchat error: ${errorText(response.body) ?? 'unexpected answer'}`, { retryable: false });
+      },
     },
-  }];
+  ];
 }

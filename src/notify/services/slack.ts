@@ -23,12 +23,19 @@ interface SlackOptions {
 }
 
 export function parseSlackUrl(url: URL, context: ServiceContext): Notifier[] {
-  const query = readQuery(url, 'slack', ['botname', 'username', 'icon', 'icon_emoji', 'icon_url', 'title', 'channel', 'thread_ts'], ['color']);
+  const query = readQuery(
+    url,
+    'slack',
+    ['botname', 'username', 'icon', 'icon_emoji', 'icon_url', 'title', 'channel', 'thread_ts'],
+    ['color'],
+  );
   const legacy = url.pathname.length > 1;
   const raw = legacy ? url.hostname + decode(url.pathname) : `${decode(url.username)}:${decode(url.password)}`;
   const match = TOKEN.exec(raw);
   if (!match) {
-    throw new UrlProblem('slack: the token is not in a form Slack issues; use slack://hook:T…-B…-…@webhook (webhook token parts) or slack://xoxb:…@CHANNEL (bot token)');
+    throw new UrlProblem(
+      'slack: the token is not in a form Slack issues; use slack://hook:T…-B…-…@webhook (webhook token parts) or slack://xoxb:…@CHANNEL (bot token)',
+    );
   }
   const [, type = 'hook', a, sep1, b, sep2, c] = match;
   if (sep1 !== sep2) throw new UrlProblem('slack: the token parts use different separators');
@@ -71,7 +78,10 @@ function slackWebhook(hookUrl: string, options: SlackOptions, context: ServiceCo
     target: `slack webhook${options.channel ? ` to ${options.channel}` : ''}`,
     async send(message) {
       const response = await context.transport.request({
-        method: 'POST', url: hookUrl, headers: { 'Content-Type': JSON_CONTENT }, body: JSON.stringify(payload(message, options)),
+        method: 'POST',
+        url: hookUrl,
+        headers: { 'Content-Type': JSON_CONTENT },
+        body: JSON.stringify(payload(message, options)),
       });
       // Webhooks answer "ok"; errors are short strings such as invalid_payload or channel_not_found.
       checkResponse(response, { now: context.now() });
@@ -94,7 +104,9 @@ function slackBot(token: string, options: SlackOptions, context: ServiceContext)
       // The Web API answers 200 with {"ok":false,"error":"..."} for most failures.
       if (jsonField(response.body, 'ok') !== true) {
         const error = stringOrUndefined(jsonField(response.body, 'error')) ?? 'unexpected answer';
-        throw new DeliveryError(`slack API error: ${error}`, { retryable: error === 'ratelimited' || error === 'internal_error' || error === 'fatal_error' });
+        throw new DeliveryError(`slack API error: ${error}`, {
+          retryable: error === 'ratelimited' || error === 'internal_error' || error === 'fatal_error',
+        });
       }
     },
   };

@@ -10,12 +10,32 @@ import type { Notifier } from '../notifier.ts';
 import { createSmtpSender, type SmtpServer } from '../smtp-sender.ts';
 import { decode, readBool, readList, readQuery, UrlProblem, type ServiceContext } from './url-parts.ts';
 
-const AUTH = new Map([['none', undefined], ['plain', 'PLAIN'], ['crammd5', 'CRAM-MD5'], ['unknown', 'auto'], ['oauth2', 'XOAUTH2']] as const);
+const AUTH = new Map([
+  ['none', undefined],
+  ['plain', 'PLAIN'],
+  ['crammd5', 'CRAM-MD5'],
+  ['unknown', 'auto'],
+  ['oauth2', 'XOAUTH2'],
+] as const);
 const ENCRYPTION = ['auto', 'none', 'explicittls', 'implicittls'];
 const ADDRESS = /^[^@\s,<>]+@[^@\s,<>]+$/;
 
 export function parseSmtpUrl(url: URL, context: ServiceContext): Notifier[] {
-  const query = readQuery(url, 'smtp', ['from', 'fromaddress', 'fromname', 'to', 'toaddresses', 'subject', 'title', 'auth', 'encryption', 'starttls', 'usestarttls', 'usehtml', 'clienthost']);
+  const query = readQuery(url, 'smtp', [
+    'from',
+    'fromaddress',
+    'fromname',
+    'to',
+    'toaddresses',
+    'subject',
+    'title',
+    'auth',
+    'encryption',
+    'starttls',
+    'usestarttls',
+    'usehtml',
+    'clienthost',
+  ]);
   if (url.hostname === '') throw new UrlProblem('smtp: the server host is missing: smtp://[user:pass@]host[:port]/?from=…&to=…');
   const from = query.get('from') ?? query.get('fromaddress') ?? '';
   if (!ADDRESS.test(from)) throw new UrlProblem('smtp: option "from" must be one e-mail address');
@@ -30,12 +50,17 @@ export function parseSmtpUrl(url: URL, context: ServiceContext): Notifier[] {
   const port = url.port === '' ? 25 : Number(url.port);
   const user = decode(url.username);
   const pass = decode(url.password);
-  if (method !== undefined && method !== 'auto' && user === '') throw new UrlProblem(`smtp: auth=${query.get('auth') ?? ''} needs a user name and password in the URL`);
+  if (method !== undefined && method !== 'auto' && user === '')
+    throw new UrlProblem(`smtp: auth=${query.get('auth') ?? ''} needs a user name and password in the URL`);
   const useStartTls = readBool(query, query.has('usestarttls') ? 'usestarttls' : 'starttls', 'smtp', true);
   const implicitTls = encryption === 'implicittls' || (encryption === 'auto' && port === 465);
-  const startTls = implicitTls || encryption === 'none' || !useStartTls ? 'off' : encryption === 'explicittls' ? 'required' : 'opportunistic';
+  const startTls =
+    implicitTls || encryption === 'none' || !useStartTls ? 'off' : encryption === 'explicittls' ? 'required' : 'opportunistic';
   const server: SmtpServer = {
-    host: url.hostname.replace(/^\[|\]$/g, ''), port, implicitTls, startTls,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    implicitTls,
+    startTls,
     auth: method === undefined || user === '' ? undefined : { user, pass, method },
     clientHost: query.get('clienthost') ?? 'localhost',
   };
@@ -44,18 +69,20 @@ export function parseSmtpUrl(url: URL, context: ServiceContext): Notifier[] {
   const html = readBool(query, 'usehtml', 'smtp', false);
   const sender = context.smtp ?? createSmtpSender({ timeoutMs: 10_000 });
 
-  return [{
-    service: 'smtp',
-    target: `smtp ${url.host} to ${to.length} recipient${to.length > 1 ? 's' : ''}`,
-    async send(message) {
-      await sender.send(server, {
-        from: fromName ? `"${fromName.replace(/["\\]/g, '')}" <${from}>` : from,
-        to,
-        subject,
-        ...(html ? { html: escapeHtml(message.text) } : { text: message.text }),
-      });
+  return [
+    {
+      service: 'smtp',
+      target: `smtp ${url.host} to ${to.length} recipient${to.length > 1 ? 's' : ''}`,
+      async send(message) {
+        await sender.send(server, {
+          from: fromName ? `"${fromName.replace(/["\\]/g, '')}" <${from}>` : from,
+          to,
+          subject,
+          ...(html ? { html: escapeHtml(message.text) } : { text: message.text }),
+        });
+      },
     },
-  }];
+  ];
 }
 
 function escapeHtml(text: string): string {

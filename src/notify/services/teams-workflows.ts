@@ -14,7 +14,8 @@ const CARD_VERSION = '1.4';
 
 export function parseTeamsWorkflowsUrl(url: URL, context: ServiceContext): Notifier[] {
   if (url.protocol !== 'teams+https:') throw new UrlProblem('teams: a Workflows URL must be https (teams+https://…)');
-  if (url.hostname === '' || url.pathname.length <= 1) throw new UrlProblem('teams: the Workflows URL needs its host and path, as the workflow shows it after "teams+"');
+  if (url.hostname === '' || url.pathname.length <= 1)
+    throw new UrlProblem('teams: the Workflows URL needs its host and path, as the workflow shows it after "teams+"');
   // kreboot's own option, taken off before the URL is posted to.
   const params = new URLSearchParams(url.search);
   const title = params.get('title') ?? undefined;
@@ -22,25 +23,40 @@ export function parseTeamsWorkflowsUrl(url: URL, context: ServiceContext): Notif
   const query = params.toString();
   const postUrl = `https://${url.host}${url.pathname}${query ? `?${query}` : ''}`;
 
-  return [{
-    service: 'teams',
-    // The path holds the workflow ID and the query its signature: show the host only.
-    target: `teams workflow ${url.hostname}`,
-    async send(message) {
-      const body = [
-        ...(title ? [{ type: 'TextBlock', text: title, weight: 'Bolder', size: 'Medium', wrap: true }] : []),
-        { type: 'TextBlock', text: message.text, wrap: true },
-      ];
-      const payload = {
-        type: 'message',
-        attachments: [{
-          contentType: 'application/vnd.microsoft.card.adaptive',
-          contentUrl: null,
-          content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: CARD_VERSION, body },
-        }],
-      };
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers: { 'Content-Type': JSON_CONTENT }, body: JSON.stringify(payload) });
-      checkResponse(response, { now: context.now(), errorText: (b) => { const m = jsonField(b, 'error', 'message'); return typeof m === 'string' ? m : undefined; } });
+  return [
+    {
+      service: 'teams',
+      // The path holds the workflow ID and the query its signature: show the host only.
+      target: `teams workflow ${url.hostname}`,
+      async send(message) {
+        const body = [
+          ...(title ? [{ type: 'TextBlock', text: title, weight: 'Bolder', size: 'Medium', wrap: true }] : []),
+          { type: 'TextBlock', text: message.text, wrap: true },
+        ];
+        const payload = {
+          type: 'message',
+          attachments: [
+            {
+              contentType: 'application/vnd.microsoft.card.adaptive',
+              contentUrl: null,
+              content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: CARD_VERSION, body },
+            },
+          ],
+        };
+        const response = await context.transport.request({
+          method: 'POST',
+          url: postUrl,
+          headers: { 'Content-Type': JSON_CONTENT },
+          body: JSON.stringify(payload),
+        });
+        checkResponse(response, {
+          now: context.now(),
+          errorText: (b) => {
+            const m = jsonField(b, 'error', 'message');
+            return typeof m === 'string' ? m : undefined;
+          },
+        });
+      },
     },
-  }];
+  ];
 }

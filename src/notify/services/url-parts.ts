@@ -43,7 +43,9 @@ export function readQuery(url: URL, service: string, known: readonly string[], i
     else if (!ignored.includes(key)) unknown.push(rawKey);
   }
   if (unknown.length > 0) {
-    throw new UrlProblem(`${service}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`);
+    throw new UrlProblem(
+      `${service}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`,
+    );
   }
   return options;
 }
@@ -73,19 +75,32 @@ export const FORM_CONTENT = 'application/x-www-form-urlencoded';
 
 /** The path of a URL split into its decoded parts, without empty leading or trailing parts. */
 export function pathParts(url: URL): string[] {
-  return url.pathname.split('/').filter((part) => part !== '').map(decode);
+  return url.pathname
+    .split('/')
+    .filter((part) => part !== '')
+    .map(decode);
 }
 
 /** A comma-separated list option, trimmed, without empty items. */
 export function readList(options: Map<string, string>, key: string): string[] {
-  return (options.get(key) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return (options.get(key) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /** An integer option within a range, or the fallback when absent. */
-export function readInt(options: Map<string, string>, key: string, service: string, range: readonly [number, number], fallback?: number): number | undefined {
+export function readInt(
+  options: Map<string, string>,
+  key: string,
+  service: string,
+  range: readonly [number, number],
+  fallback?: number,
+): number | undefined {
   const value = options.get(key);
   if (value === undefined || value === '') return fallback;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < range[0] || number > range[1]) throw new UrlProblem(`${service}: option "${key}" must be a whole number from ${range[0]} to ${range[1]}`);
+  if (!Number.isInteger(number) || number < range[0] || number > range[1])
+    throw new UrlProblem(`${service}: option "${key}" must be a whole number from ${range[0]} to ${range[1]}`);
   return number;
 }

@@ -14,7 +14,8 @@ export function parseZulipUrl(url: URL, context: ServiceContext): Notifier[] {
   const query = readQuery(url, 'zulip', ['stream', 'topic']);
   const mail = decode(url.username);
   const key = decode(url.password);
-  if (!/^[^@\s]+@[^@\s]+$/.test(mail)) throw new UrlProblem('zulip: the bot e-mail (user part, with @ written as %40) is missing or malformed');
+  if (!/^[^@\s]+@[^@\s]+$/.test(mail))
+    throw new UrlProblem('zulip: the bot e-mail (user part, with @ written as %40) is missing or malformed');
   if (key === '') throw new UrlProblem('zulip: the bot API key (password part) is missing');
   if (url.hostname === '') throw new UrlProblem('zulip: the Zulip domain is missing: zulip://mail:key@domain/?stream=…');
   const stream = query.get('stream') ?? '';
@@ -24,15 +25,28 @@ export function parseZulipUrl(url: URL, context: ServiceContext): Notifier[] {
   const authorization = `Basic ${Buffer.from(`${mail}:${key}`).toString('base64')}`;
   const postUrl = `https://${url.host}/api/v1/messages`;
 
-  return [{
-    service: 'zulip',
-    target: `zulip ${url.host} stream ${stream}`,
-    async send(message) {
-      let content = message.text;
-      while (Buffer.byteLength(content) > CONTENT_MAX_BYTES) content = content.slice(0, -100);
-      const body = new URLSearchParams({ type: 'stream', to: stream, topic, content }).toString();
-      const response = await context.transport.request({ method: 'POST', url: postUrl, headers: { 'Content-Type': FORM_CONTENT, Authorization: authorization }, body });
-      checkResponse(response, { now: context.now(), errorText: (b) => { const m = jsonField(b, 'msg'); return typeof m === 'string' ? m : undefined; } });
+  return [
+    {
+      service: 'zulip',
+      target: `zulip ${url.host} stream ${stream}`,
+      async send(message) {
+        let content = message.text;
+        while (Buffer.byteLength(content) > CONTENT_MAX_BYTES) content = content.slice(0, -100);
+        const body = new URLSearchParams({ type: 'stream', to: stream, topic, content }).toString();
+        const response = await context.transport.request({
+          method: 'POST',
+          url: postUrl,
+          headers: { 'Content-Type': FORM_CONTENT, Authorization: authorization },
+          body,
+        });
+        checkResponse(response, {
+          now: context.now(),
+          errorText: (b) => {
+            const m = jsonField(b, 'msg');
+            return typeof m === 'string' ? m : undefined;
+          },
+        });
+      },
     },
-  }];
+  ];
 }

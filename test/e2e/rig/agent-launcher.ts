@@ -34,15 +34,36 @@ process.on('exit', () => {
   }
 });
 
-export async function launchAgent(options: { node: string; kubeconfig: string; port: number; logPath: string; args: readonly string[] }): Promise<AgentHandle> {
+export async function launchAgent(options: {
+  node: string;
+  kubeconfig: string;
+  port: number;
+  logPath: string;
+  args: readonly string[];
+}): Promise<AgentHandle> {
   const fd = openSync(options.logPath, 'a');
   // Without root, a user namespace (mapped to root inside) gives unshare the right to make the others.
   const asUser = process.getuid?.() === 0 ? [] : ['--user', '--map-root-user'];
-  const child = spawn('unshare', [
-    ...asUser, '--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', process.execPath, ...await shippedAgentArgs(), 'agent',
-    `--node-id=${options.node}`, `--kubeconfig=${options.kubeconfig}`, '--metrics-host=127.0.0.1', `--metrics-port=${options.port}`,
-    '--log-format=json', ...options.args,
-  ], { cwd: REPO, stdio: ['ignore', fd, fd] });
+  const child = spawn(
+    'unshare',
+    [
+      ...asUser,
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      '--kill-child=SIGKILL',
+      process.execPath,
+      ...(await shippedAgentArgs()),
+      'agent',
+      `--node-id=${options.node}`,
+      `--kubeconfig=${options.kubeconfig}`,
+      '--metrics-host=127.0.0.1',
+      `--metrics-port=${options.port}`,
+      '--log-format=json',
+      ...options.args,
+    ],
+    { cwd: REPO, stdio: ['ignore', fd, fd] },
+  );
   closeSync(fd);
   const unsharePid = child.pid;
   if (unsharePid === undefined) throw new Error('could not start unshare');
@@ -54,10 +75,13 @@ export async function launchAgent(options: { node: string; kubeconfig: string; p
     live.delete(unsharePid);
   });
   // The agent is unshare's only child: signals go to it (unshare then exits with it).
-  const pid = await waitFor(() => {
-    const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim();
-    return children === '' ? undefined : Number(children.split(' ')[0]);
-  }, { what: `the agent of ${options.node} under unshare`, timeoutMs: 10_000 });
+  const pid = await waitFor(
+    () => {
+      const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim();
+      return children === '' ? undefined : Number(children.split(' ')[0]);
+    },
+    { what: `the agent of ${options.node} under unshare`, timeoutMs: 10_000 },
+  );
   const signal = (name: NodeJS.Signals) => {
     try {
       if (running) process.kill(pid, name);

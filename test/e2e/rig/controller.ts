@@ -27,7 +27,12 @@ export interface Controller {
   logTail(lines?: number): string;
 }
 
-export async function createController(options: { dir: string; kubeconfig: string; args: () => readonly string[]; /** Pod name prefix (the leader identity); another replica needs its own. */ name?: string }): Promise<Controller> {
+export async function createController(options: {
+  dir: string;
+  kubeconfig: string;
+  args: () => readonly string[];
+  /** Pod name prefix (the leader identity); another replica needs its own. */ name?: string;
+}): Promise<Controller> {
   const name = options.name ?? 'e2e-controller';
   const webhookTokenFile = join(options.dir, 'webhook-token');
   const adminTokenFile = join(options.dir, 'admin-token');
@@ -46,19 +51,32 @@ export async function createController(options: { dir: string; kubeconfig: strin
       runs++;
       const args = options.args();
       // The controller as the image runs it: the bundle and the ENTRYPOINT's node flags.
-      const current = startProcess(`${name === 'e2e-controller' ? 'controller' : name}-${runs}`, process.execPath, [
-        ...(await shippedCliArgs()), 'controller',
-        `--kubeconfig=${options.kubeconfig}`,
-        '--metrics-host=127.0.0.1', `--metrics-port=${port}`,
-        `--webhook-token-file=${webhookTokenFile}`, `--admin-token-file=${adminTokenFile}`,
-        `--pod-name=${name}-${runs}`, ...(args.some((arg) => arg.startsWith('--lease-duration=')) ? [] : ['--lease-duration=3s']), '--log-format=json',
-        ...args,
-      ], { logDir: options.dir });
+      const current = startProcess(
+        `${name === 'e2e-controller' ? 'controller' : name}-${runs}`,
+        process.execPath,
+        [
+          ...(await shippedCliArgs()),
+          'controller',
+          `--kubeconfig=${options.kubeconfig}`,
+          '--metrics-host=127.0.0.1',
+          `--metrics-port=${port}`,
+          `--webhook-token-file=${webhookTokenFile}`,
+          `--admin-token-file=${adminTokenFile}`,
+          `--pod-name=${name}-${runs}`,
+          ...(args.some((arg) => arg.startsWith('--lease-duration=')) ? [] : ['--lease-duration=3s']),
+          '--log-format=json',
+          ...args,
+        ],
+        { logDir: options.dir },
+      );
       proc = current;
-      await waitFor(async () => {
-        if (!current.running()) throw new Error(`controller exited: ${current.tail(20)}`);
-        return (await fetch(`${url}/readyz`)).ok;
-      }, { timeoutMs: 30_000, what: 'the controller ready' });
+      await waitFor(
+        async () => {
+          if (!current.running()) throw new Error(`controller exited: ${current.tail(20)}`);
+          return (await fetch(`${url}/readyz`)).ok;
+        },
+        { timeoutMs: 30_000, what: 'the controller ready' },
+      );
     },
     async kill() {
       if (proc?.running()) {
@@ -75,7 +93,11 @@ export async function createController(options: { dir: string; kubeconfig: strin
       return (await response.json()) as Status;
     },
     async post(path, body = {}) {
-      const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       await response.body?.cancel();
       return response.status;
     },

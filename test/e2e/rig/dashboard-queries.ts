@@ -19,7 +19,14 @@ export function dashboardQueries(dashboard: Dashboard): DashboardQuery[] {
   for (const panel of dashboard.panels ?? []) {
     if (panel.type === 'row') continue;
     for (const target of (panel as { targets?: Array<Record<string, unknown>> }).targets ?? []) {
-      out.push({ panel: panel.title ?? '', refId: String(target.refId), expr: String(target.expr), legendFormat: String(target.legendFormat ?? ''), instant: target.instant === true, datasource: target.datasource });
+      out.push({
+        panel: panel.title ?? '',
+        refId: String(target.refId),
+        expr: String(target.expr),
+        legendFormat: String(target.legendFormat ?? ''),
+        instant: target.instant === true,
+        datasource: target.datasource,
+      });
     }
   }
   return out;
@@ -35,7 +42,11 @@ export interface QueryResult {
 }
 
 /** Runs each query over [start, end]; `scrapeSeconds` is Prometheus' scrape interval. */
-export async function runDashboardQueries(prometheusUrl: string, queries: readonly DashboardQuery[], range: { start: Date; end: Date; scrapeSeconds: number }): Promise<QueryResult[]> {
+export async function runDashboardQueries(
+  prometheusUrl: string,
+  queries: readonly DashboardQuery[],
+  range: { start: Date; end: Date; scrapeSeconds: number },
+): Promise<QueryResult[]> {
   const rangeSeconds = Math.max(1, Math.ceil((range.end.getTime() - range.start.getTime()) / 1000));
   const step = Math.max(1, Math.ceil(rangeSeconds / 300));
   const rateInterval = Math.max(4 * range.scrapeSeconds, step + range.scrapeSeconds);
@@ -50,7 +61,11 @@ export async function runDashboardQueries(prometheusUrl: string, queries: readon
       params.set('step', `${step}s`);
     }
     const response = await fetch(`${prometheusUrl}/api/v1/${query.instant ? 'query' : 'query_range'}?${params}`);
-    const body = (await response.json()) as { status: string; error?: string; data?: { result: Array<{ value?: [number, string]; values?: Array<[number, string]> }> } };
+    const body = (await response.json()) as {
+      status: string;
+      error?: string;
+      data?: { result: Array<{ value?: [number, string]; values?: Array<[number, string]> }> };
+    };
     if (body.status !== 'success') {
       results.push({ query, promql, series: 0, finiteSamples: 0, error: body.error ?? `HTTP ${response.status}` });
       continue;

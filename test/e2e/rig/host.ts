@@ -67,7 +67,8 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   writeFileSync(bootIdFile, `${bootIds[0]}\n`);
   const statFile = join(dir, 'stat');
   // btime has a resolution of one second, like the kernel's.
-  const writeBootTime = (at: Date) => writeFileSync(statFile, `cpu  2255 34 2290 22625563\nbtime ${Math.floor(at.getTime() / 1000)}\nprocesses 2915\n`);
+  const writeBootTime = (at: Date) =>
+    writeFileSync(statFile, `cpu  2255 34 2290 22625563\nbtime ${Math.floor(at.getTime() / 1000)}\nprocesses 2915\n`);
   const bootTimes = [new Date(Math.floor((Date.now() - (options.bootedAgoMs ?? 3_600_000)) / 1000) * 1000)];
   writeBootTime(bootTimes[0]!);
   const port = await freePort();
@@ -82,8 +83,18 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   const period = options.args?.some((arg) => arg.startsWith('--period=')) ? [] : ['--period=1s'];
   const startAgent = async () => {
     agent = await launchAgent({
-      node, kubeconfig: options.kubeconfig, port, logPath: join(dir, 'agent.log'),
-      args: [`--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootIdFile}`, `--proc-stat-file=${statFile}`, ...period, `--reboot-command=${rebootScript}`, ...options.args ?? []],
+      node,
+      kubeconfig: options.kubeconfig,
+      port,
+      logPath: join(dir, 'agent.log'),
+      args: [
+        `--reboot-sentinel=${sentinel}`,
+        `--boot-id-file=${bootIdFile}`,
+        `--proc-stat-file=${statFile}`,
+        ...period,
+        `--reboot-command=${rebootScript}`,
+        ...(options.args ?? []),
+      ],
     });
     emit('agent started');
   };
@@ -118,7 +129,9 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   watcher.unref();
 
   return {
-    node, dir, sentinel,
+    node,
+    dir,
+    sentinel,
     metricsTarget: `127.0.0.1:${port}`,
     bootIds,
     bootTimes,

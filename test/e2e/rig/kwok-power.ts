@@ -16,10 +16,26 @@ const STRATEGIC = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergeP
 export async function powerOff(core: CoreV1Api, name: string): Promise<void> {
   await core.patchNode({ name, body: { metadata: { annotations: { [KWOK_NODE_ANNOTATION.key]: 'powered-off' } } } }, MERGE);
   const now = new Date();
-  await core.patchNodeStatus({
-    name,
-    body: { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'simulated reboot: host is down', lastHeartbeatTime: now, lastTransitionTime: now }] } },
-  }, STRATEGIC);
+  await core.patchNodeStatus(
+    {
+      name,
+      body: {
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: 'KubeletNotReady',
+              message: 'simulated reboot: host is down',
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
+          ],
+        },
+      },
+    },
+    STRATEGIC,
+  );
 }
 
 export async function powerOn(core: CoreV1Api, name: string): Promise<void> {

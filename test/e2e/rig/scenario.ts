@@ -83,17 +83,30 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     step('namespace, nodes and workloads');
     const namespace = await cluster.newNamespace('e2e');
     const nodeLabel = { 'kreboot.dev/e2e': namespace };
-    const nodes = await cluster.createNodes(options.nodes ?? 5, { prefix: 'node', labels: nodeLabel, zones: options.zones ?? ['zone-a', 'zone-b'] });
+    const nodes = await cluster.createNodes(options.nodes ?? 5, {
+      prefix: 'node',
+      labels: nodeLabel,
+      zones: options.zones ?? ['zone-a', 'zone-b'],
+    });
     await createWorkloads(cluster, namespace, nodeLabel, nodes[0]!);
 
     step(`one agent per node (${nodes.length} kreboot agent processes)`);
     const kubeconfig = await agentKubeconfig(cluster);
     const hosts = new Map<string, SimulatedHost>();
     for (const node of nodes) {
-      const host = await createHost({ node, root: join(dir, 'hosts'), kubeconfig, core: cluster.core, ...(options.downMs ? { downMs: options.downMs } : {}), ...(options.agentArgs ? { args: options.agentArgs } : {}), bootedAgoMs: options.bootedAgoMs?.(node), onEvent: (e) => {
-        hostEvents.push(e);
-        options.onHostEvent?.(e);
-      } });
+      const host = await createHost({
+        node,
+        root: join(dir, 'hosts'),
+        kubeconfig,
+        core: cluster.core,
+        ...(options.downMs ? { downMs: options.downMs } : {}),
+        ...(options.agentArgs ? { args: options.agentArgs } : {}),
+        bootedAgoMs: options.bootedAgoMs?.(node),
+        onEvent: (e) => {
+          hostEvents.push(e);
+          options.onHostEvent?.(e);
+        },
+      });
       hosts.set(node, host);
       cleanups.push(() => host.stop());
       await host.start();
@@ -107,8 +120,11 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
       dir,
       kubeconfig: options.controllerKubeconfig ?? cluster.kubeconfigPath,
       args: () => [
-        `--ds-namespace=${namespace}`, `--ds-name=${LOCK_DS}`, `--node-selector=kreboot.dev/e2e=${namespace}`,
-        `--prometheus-url=${prometheusUrl}`, `--notify-url=${serviceUrls(chat.sink).mattermost}`,
+        `--ds-namespace=${namespace}`,
+        `--ds-name=${LOCK_DS}`,
+        `--node-selector=kreboot.dev/e2e=${namespace}`,
+        `--prometheus-url=${prometheusUrl}`,
+        `--notify-url=${serviceUrls(chat.sink).mattermost}`,
         ...withOverrides(['--drain-grace-period=0', '--gate-recheck-period=2s', '--reboot-timeout=60s'], options.controllerArgs ?? []),
       ],
     });
@@ -116,7 +132,9 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     const shipped = options.alerting === 'shipped';
     const monitoring = await startMonitoring({
       scrapeTargets: [...hosts.values()].map((h) => h.metricsTarget),
-      ...(options.scrapeController ? { extraScrapeConfigs: [{ job_name: 'kreboot-controller', static_configs: [{ targets: [new URL(controller.url).host] }] }] } : {}),
+      ...(options.scrapeController
+        ? { extraScrapeConfigs: [{ job_name: 'kreboot-controller', static_configs: [{ targets: [new URL(controller.url).host] }] }] }
+        : {}),
       rules: rulesForE2e(options.extraRules, shipped),
       alertmanagerConfig: alertmanagerForE2e(controller.url, controller.webhookTokenFile, shipped),
       // The ServiceMonitors' 60s, and Prometheus's own evaluation interval and resend delay.
@@ -130,13 +148,16 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     // A target's first scrape comes up to one scrape interval after Prometheus discovered it.
     await monitoring.waitForTarget({ timeoutMs: shipped ? 150_000 : 60_000 });
     // Every agent has reported its first boot ID: the baseline the reboot is judged against.
-    await cluster.waitFor(async () => {
-      for (const node of nodes) {
-        const annotations = (await cluster.core.readNode({ name: node })).metadata?.annotations ?? {};
-        if (annotations[AGENT.bootId] !== hosts.get(node)!.bootIds[0]) return false;
-      }
-      return true;
-    }, { timeoutMs: 60_000, what: 'every agent\'s first report' });
+    await cluster.waitFor(
+      async () => {
+        for (const node of nodes) {
+          const annotations = (await cluster.core.readNode({ name: node })).metadata?.annotations ?? {};
+          if (annotations[AGENT.bootId] !== hosts.get(node)!.bootIds[0]) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, what: "every agent's first report" },
+    );
     const progress = watchProgress(() => controller.status(), options.onTransition);
     cleanups.push(() => progress.stop());
     const budgets = watchBudgets(cluster, namespace);
@@ -147,31 +168,50 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
       return text ? (JSON.parse(text) as { phase?: string; reason?: string }) : undefined;
     };
     return {
-      namespace, nodes, hosts, controller, monitoring, chat, progress, budgets, hostEvents,
+      namespace,
+      nodes,
+      hosts,
+      controller,
+      monitoring,
+      chat,
+      progress,
+      budgets,
+      hostEvents,
       messages: () => textsBy(chat.sink, ROUTES.mattermost),
       host: (node) => hosts.get(node)!,
       state: readState,
       async waitRebooted(which, timeoutMs = 120_000) {
-        await cluster.waitFor(async () => {
-          for (const node of which) {
-            const seen = await cluster.core.readNode({ name: node });
-            const state = JSON.parse(seen.metadata?.annotations?.[CONTROLLER.state] ?? '{}') as { phase?: string };
-            const bootId = seen.metadata?.annotations?.[AGENT.bootId];
-            if (state.phase !== 'done' || seen.spec?.unschedulable === true || bootId === hosts.get(node)!.bootIds[0]) return false;
-          }
-          return true;
-        }, { timeoutMs, intervalMs: 250, what: `${which.join(', ')} rebooted, back and schedulable` });
+        await cluster.waitFor(
+          async () => {
+            for (const node of which) {
+              const seen = await cluster.core.readNode({ name: node });
+              const state = JSON.parse(seen.metadata?.annotations?.[CONTROLLER.state] ?? '{}') as { phase?: string };
+              const bootId = seen.metadata?.annotations?.[AGENT.bootId];
+              if (state.phase !== 'done' || seen.spec?.unschedulable === true || bootId === hosts.get(node)!.bootIds[0]) return false;
+            }
+            return true;
+          },
+          { timeoutMs, intervalMs: 250, what: `${which.join(', ')} rebooted, back and schedulable` },
+        );
       },
       async report() {
-        const records = await Promise.all(nodes.map(async (node) => {
-          const seen = await cluster.core.readNode({ name: node });
-          const ours = Object.fromEntries(Object.entries(seen.metadata?.annotations ?? {}).filter(([k]) => k.startsWith('kreboot.dev/')));
-          return `${node} unschedulable=${seen.spec?.unschedulable === true} ${JSON.stringify(ours)}`;
-        }));
+        const records = await Promise.all(
+          nodes.map(async (node) => {
+            const seen = await cluster.core.readNode({ name: node });
+            const ours = Object.fromEntries(Object.entries(seen.metadata?.annotations ?? {}).filter(([k]) => k.startsWith('kreboot.dev/')));
+            return `${node} unschedulable=${seen.spec?.unschedulable === true} ${JSON.stringify(ours)}`;
+          }),
+        );
         const pods = await cluster.core.listNamespacedPod({ namespace });
-        const podLines = pods.items.map((p) => `${p.metadata?.name} on ${p.spec?.nodeName ?? '-'} ${p.status?.phase} ${(p.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(',')}${p.metadata?.deletionTimestamp ? ' deleting' : ''}`);
+        const podLines = pods.items.map(
+          (p) =>
+            `${p.metadata?.name} on ${p.spec?.nodeName ?? '-'} ${p.status?.phase} ${(p.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(',')}${p.metadata?.deletionTimestamp ? ' deleting' : ''}`,
+        );
         const pdbs = await cluster.policy.listNamespacedPodDisruptionBudget({ namespace });
-        const pdbLines = pdbs.items.map((p) => `${p.metadata?.name}: healthy ${p.status?.currentHealthy}/${p.status?.expectedPods}, desired ${p.status?.desiredHealthy}, allowed ${p.status?.disruptionsAllowed}, disrupted ${JSON.stringify(p.status?.disruptedPods ?? {})}`);
+        const pdbLines = pdbs.items.map(
+          (p) =>
+            `${p.metadata?.name}: healthy ${p.status?.currentHealthy}/${p.status?.expectedPods}, desired ${p.status?.desiredHealthy}, allowed ${p.status?.disruptionsAllowed}, disrupted ${JSON.stringify(p.status?.disruptedPods ?? {})}`,
+        );
         return [
           `pods:\n${podLines.join('\n')}\n\nbudgets:\n${pdbLines.join('\n')}`,
           `transitions:\n${progress.transitions.map((t) => `${t.at.toISOString()} ${t.node} ${t.phase} ${t.reason}`).join('\n')}`,

@@ -13,12 +13,21 @@ export const BUDGETS = [
   { app: 'db', replicas: 3, pdb: { minAvailable: 2 }, minReady: 2 },
 ] as const;
 
-export async function createWorkloads(cluster: Cluster, namespace: string, nodeLabel: Record<string, string>, bareOn: string): Promise<void> {
+export async function createWorkloads(
+  cluster: Cluster,
+  namespace: string,
+  nodeLabel: Record<string, string>,
+  bareOn: string,
+): Promise<void> {
   const anywhere = [{ operator: 'Exists' as const }];
   await cluster.createDaemonSet(namespace, LOCK_DS, { nodeSelector: nodeLabel, tolerations: anywhere });
   await cluster.createDaemonSet(namespace, 'log-shipper', { nodeSelector: nodeLabel, tolerations: anywhere });
   for (const budget of BUDGETS) {
-    await cluster.createDeployment(namespace, budget.app, { replicas: budget.replicas, labels: { app: budget.app }, nodeSelector: nodeLabel });
+    await cluster.createDeployment(namespace, budget.app, {
+      replicas: budget.replicas,
+      labels: { app: budget.app },
+      nodeSelector: nodeLabel,
+    });
     await cluster.createPdb(namespace, budget.app, { selector: { app: budget.app }, ...budget.pdb });
   }
   await cluster.createBarePod(namespace, 'debug-shell', { nodeName: bareOn });
@@ -41,14 +50,18 @@ export function watchBudgets(cluster: Cluster, namespace: string): BudgetWatch {
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    void cluster.core.listNamespacedPod({ namespace }).then((pods) => {
-      for (const budget of BUDGETS) {
-        const count = pods.items.filter((p) => p.metadata?.labels?.app === budget.app && ready(p)).length;
-        minimumReady.set(budget.app, Math.min(minimumReady.get(budget.app) ?? count, count));
-      }
-    }).catch(() => undefined).finally(() => {
-      busy = false;
-    });
+    void cluster.core
+      .listNamespacedPod({ namespace })
+      .then((pods) => {
+        for (const budget of BUDGETS) {
+          const count = pods.items.filter((p) => p.metadata?.labels?.app === budget.app && ready(p)).length;
+          minimumReady.set(budget.app, Math.min(minimumReady.get(budget.app) ?? count, count));
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
   }, 200);
   return { minimumReady, stop: () => clearInterval(timer) };
 }

@@ -48,8 +48,22 @@ export async function startAgent({ node, kubeconfig, dir, name, args }: AgentOpt
   const fd = openSync(logPath, 'a');
   const child = spawn(
     'unshare',
-    ['--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', process.execPath, ...await shippedAgentArgs(), 'agent',
-      `--node-id=${node}`, `--kubeconfig=${kubeconfig}`, '--metrics-host=127.0.0.1', `--metrics-port=${port}`, '--log-format=json', '--log-level=debug', ...args],
+    [
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      '--kill-child=SIGKILL',
+      process.execPath,
+      ...(await shippedAgentArgs()),
+      'agent',
+      `--node-id=${node}`,
+      `--kubeconfig=${kubeconfig}`,
+      '--metrics-host=127.0.0.1',
+      `--metrics-port=${port}`,
+      '--log-format=json',
+      '--log-level=debug',
+      ...args,
+    ],
     { cwd: REPO, stdio: ['ignore', fd, fd] },
   );
   closeSync(fd);
@@ -61,10 +75,13 @@ export async function startAgent({ node, kubeconfig, dir, name, args }: AgentOpt
     live.delete(child);
   });
   // The agent is unshare's only child; its PID outside the namespace is what kill -9 targets.
-  const pid = await waitFor(() => {
-    const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
-    return children === '' ? undefined : Number(children.split(' ')[0]);
-  }, { what: 'the agent process under unshare', timeoutMs: 10_000 });
+  const pid = await waitFor(
+    () => {
+      const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+      return children === '' ? undefined : Number(children.split(' ')[0]);
+    },
+    { what: 'the agent process under unshare', timeoutMs: 10_000 },
+  );
 
   const metrics = async () => {
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);

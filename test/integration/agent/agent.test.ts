@@ -78,7 +78,16 @@ function files(name: string) {
   chmodSync(failing, 0o755);
   const statFile = join(base, 'stat');
   writeFileSync(statFile, 'cpu  2255 34 2290 22625563\nbtime 1764547200\nprocesses 2915\n');
-  return { base, bootIdFile, statFile, sentinel: join(base, 'reboot-required'), ranFile, script, failing, runs: () => (existsSync(ranFile) ? readFileSync(ranFile, 'utf8').trim().split('\n').length : 0) };
+  return {
+    base,
+    bootIdFile,
+    statFile,
+    sentinel: join(base, 'reboot-required'),
+    ranFile,
+    script,
+    failing,
+    runs: () => (existsSync(ranFile) ? readFileSync(ranFile, 'utf8').trim().split('\n').length : 0),
+  };
 }
 
 async function agent(node: string, name: string, args: string[]): Promise<AgentProcess> {
@@ -110,12 +119,18 @@ describe('sentinel', () => {
     writeFileSync(f.sentinel, '');
     const createdAt = Date.now();
     // One period plus the time an API round trip may take on a busy machine.
-    await waitFor(async () => (await a.metric('kured_reboot_required', `node="${node}"`)) === 1, { what: 'kured_reboot_required 1', timeoutMs: periodMs + 5_000 });
-    const report = await waitFor(async () => {
-      const now = await annotations(node);
-      return now[AGENT.rebootRequired] === 'true' ? now : undefined;
-    }, { what: 'reboot-required "true" on the Node', timeoutMs: periodMs + 5_000 });
-    assert.ok(Date.parse(report[AGENT.sentinelCheckedAt]!) >= createdAt - 1_000, 'the check time is the new check\'s');
+    await waitFor(async () => (await a.metric('kured_reboot_required', `node="${node}"`)) === 1, {
+      what: 'kured_reboot_required 1',
+      timeoutMs: periodMs + 5_000,
+    });
+    const report = await waitFor(
+      async () => {
+        const now = await annotations(node);
+        return now[AGENT.rebootRequired] === 'true' ? now : undefined;
+      },
+      { what: 'reboot-required "true" on the Node', timeoutMs: periodMs + 5_000 },
+    );
+    assert.ok(Date.parse(report[AGENT.sentinelCheckedAt]!) >= createdAt - 1_000, "the check time is the new check's");
   });
 
   test('with --period=1h, the sentinel file appearing and going is reported at once (the folder watch)', async () => {
@@ -127,14 +142,20 @@ describe('sentinel', () => {
     writeFileSync(f.sentinel, '*** System restart required ***\n');
     writeFileSync(f.sentinel, 'linux-image-6.1.0-28-amd64\n', { flag: 'a' });
     const createdAt = Date.now();
-    const report = await waitFor(async () => {
-      const now = await annotations(node);
-      return now[AGENT.rebootRequired] === 'true' ? now : undefined;
-    }, { what: 'reboot-required "true" on the Node, long before the hour', timeoutMs: 10_000 });
+    const report = await waitFor(
+      async () => {
+        const now = await annotations(node);
+        return now[AGENT.rebootRequired] === 'true' ? now : undefined;
+      },
+      { what: 'reboot-required "true" on the Node, long before the hour', timeoutMs: 10_000 },
+    );
     assert.ok(Date.parse(report[AGENT.sentinelCheckedAt]!) >= createdAt - 1_000, 'a new check, not the one at start');
     assert.equal(await a.metric('kured_reboot_required', `node="${node}"`), 1);
     rmSync(f.sentinel);
-    await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', { what: 'reboot-required "false" again', timeoutMs: 10_000 });
+    await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', {
+      what: 'reboot-required "false" again',
+      timeoutMs: 10_000,
+    });
     assert.equal(await a.metric('kured_reboot_required', `node="${node}"`), 0);
   });
 
@@ -148,49 +169,77 @@ describe('sentinel', () => {
     mkdirSync(join(f.base, 'run'));
     await waitFor(() => /watching the sentinel folder again/.test(a.log()), { what: 'the watch on the new folder', timeoutMs: 10_000 });
     writeFileSync(sentinel, '');
-    await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'true', { what: 'reboot-required "true" on the Node', timeoutMs: 10_000 });
+    await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'true', {
+      what: 'reboot-required "true" on the Node',
+      timeoutMs: 10_000,
+    });
   });
 
-  test('the controller\'s check request makes the agent check at once', async () => {
+  test("the controller's check request makes the agent check at once", async () => {
     // A sentinel command: no watch can see its answer change, so only the request (or the hour) does.
     const node = await newNode('agent-request');
     const f = files('request');
-    await agent(node, 'request', [`--reboot-sentinel-command=sh -c "test -f '${f.sentinel}'"`, `--boot-id-file=${f.bootIdFile}`, '--period=1h']);
+    await agent(node, 'request', [
+      `--reboot-sentinel-command=sh -c "test -f '${f.sentinel}'"`,
+      `--boot-id-file=${f.bootIdFile}`,
+      '--period=1h',
+    ]);
     await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', { what: 'the first report', timeoutMs: 20_000 });
     writeFileSync(f.sentinel, '');
     // The agent takes the first value it sees as the baseline (it checked at start anyway), and its
     // Node watch may begin only after the first report: ask again until a request lands after it.
-    await waitFor(async () => {
-      if ((await annotations(node))[AGENT.rebootRequired] === 'true') return true;
-      await annotate(node, { [CONTROLLER.checkRequestedAt]: new Date().toISOString() });
-      return false;
-    }, { what: 'the requested check', timeoutMs: 15_000, intervalMs: 1_000 });
+    await waitFor(
+      async () => {
+        if ((await annotations(node))[AGENT.rebootRequired] === 'true') return true;
+        await annotate(node, { [CONTROLLER.checkRequestedAt]: new Date().toISOString() });
+        return false;
+      },
+      { what: 'the requested check', timeoutMs: 15_000, intervalMs: 1_000 },
+    );
   });
 
-  test('a sentinel command runs in PID 1\'s mount namespace through nsenter', async () => {
+  test("a sentinel command runs in PID 1's mount namespace through nsenter", async () => {
     const node = await newNode('agent-command');
     const f = files('command');
-    const a = await agent(node, 'command', [`--reboot-sentinel-command=sh -c "test -f '${f.sentinel}'"`, `--boot-id-file=${f.bootIdFile}`, '--period=2s']);
+    const a = await agent(node, 'command', [
+      `--reboot-sentinel-command=sh -c "test -f '${f.sentinel}'"`,
+      `--boot-id-file=${f.bootIdFile}`,
+      '--period=2s',
+    ]);
     await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', { what: 'the first report', timeoutMs: 20_000 });
     writeFileSync(f.sentinel, '');
-    await waitFor(async () => (await a.metric('kured_reboot_required', `node="${node}"`)) === 1, { what: 'kured_reboot_required 1', timeoutMs: 15_000 });
+    await waitFor(async () => (await a.metric('kured_reboot_required', `node="${node}"`)) === 1, {
+      what: 'kured_reboot_required 1',
+      timeoutMs: 15_000,
+    });
     assert.equal((await annotations(node))[AGENT.sentinelError], undefined);
   });
 
   test('a missing sentinel command is an error and never leads to a reboot', async () => {
     const node = await newNode('agent-missing');
     const f = files('missing');
-    const a = await agent(node, 'missing', ['--reboot-sentinel-command=/usr/bin/needs-restarting-not-installed --reboothint', `--boot-id-file=${f.bootIdFile}`, '--period=1h', `--reboot-command=${f.script}`]);
-    const report = await waitFor(async () => {
-      const now = await annotations(node);
-      return now[AGENT.sentinelError] ? now : undefined;
-    }, { what: 'the sentinel error on the Node', timeoutMs: 20_000 });
+    const a = await agent(node, 'missing', [
+      '--reboot-sentinel-command=/usr/bin/needs-restarting-not-installed --reboothint',
+      `--boot-id-file=${f.bootIdFile}`,
+      '--period=1h',
+      `--reboot-command=${f.script}`,
+    ]);
+    const report = await waitFor(
+      async () => {
+        const now = await annotations(node);
+        return now[AGENT.sentinelError] ? now : undefined;
+      },
+      { what: 'the sentinel error on the Node', timeoutMs: 20_000 },
+    );
     assert.equal(report[AGENT.rebootRequired], 'false');
     assert.match(report[AGENT.sentinelError]!, /exit code 127/);
     assert.equal(await a.metric('kured_reboot_required', `node="${node}"`), 0);
     // Asked again by the controller: still an error, still not required.
     await annotate(node, { [CONTROLLER.checkRequestedAt]: new Date().toISOString() });
-    await waitFor(async () => (await a.metric('kreboot_agent_sentinel_errors_total')) === 2, { what: 'the second failed check', timeoutMs: 15_000 });
+    await waitFor(async () => (await a.metric('kreboot_agent_sentinel_errors_total')) === 2, {
+      what: 'the second failed check',
+      timeoutMs: 15_000,
+    });
     assert.equal(await a.metric('kured_reboot_required', `node="${node}"`), 0);
     assert.equal((await annotations(node))[AGENT.rebootRequired], 'false');
     assert.equal(f.runs(), 0, 'the reboot command never ran');
@@ -201,16 +250,29 @@ describe('reboot jobs', () => {
   test('a dispatched job runs once, not again after an agent restart, and is done after the reboot', async () => {
     const node = await newNode('agent-job');
     const f = files('job');
-    const args = [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, `--proc-stat-file=${f.statFile}`, '--period=1h', `--reboot-command=${f.script} --now`];
+    const args = [
+      `--reboot-sentinel=${f.sentinel}`,
+      `--boot-id-file=${f.bootIdFile}`,
+      `--proc-stat-file=${f.statFile}`,
+      '--period=1h',
+      `--reboot-command=${f.script} --now`,
+    ];
     let a = await agent(node, 'job-1', args);
     await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the boot ID report', timeoutMs: 20_000 });
-    assert.equal((await annotations(node))[AGENT.bootTime], '2025-12-01T00:00:00.000Z', 'boot time from --proc-stat-file, in the same report');
+    assert.equal(
+      (await annotations(node))[AGENT.bootTime],
+      '2025-12-01T00:00:00.000Z',
+      'boot time from --proc-stat-file, in the same report',
+    );
 
     await dispatch(node, 'job-a', 'boot-1');
-    const started = await waitFor(async () => {
-      const status = await jobStatus(node);
-      return status?.state === 'started' ? status : undefined;
-    }, { what: 'job-status started', timeoutMs: 20_000 });
+    const started = await waitFor(
+      async () => {
+        const status = await jobStatus(node);
+        return status?.state === 'started' ? status : undefined;
+      },
+      { what: 'job-status started', timeoutMs: 20_000 },
+    );
     assert.deepEqual({ id: started.id, bootId: started.bootId }, { id: 'job-a', bootId: 'boot-1' });
     await waitFor(() => f.runs() === 1, { what: 'the reboot script to run', timeoutMs: 10_000 });
     assert.match(readFileSync(f.ranFile, 'utf8'), /--now/);
@@ -226,9 +288,15 @@ describe('reboot jobs', () => {
     writeFileSync(f.bootIdFile, 'boot-2\n');
     writeFileSync(f.statFile, 'btime 1764633600\n');
     a = await agent(node, 'job-3', args);
-    await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-2', { what: 'the new boot ID on the Node', timeoutMs: 20_000 });
-    assert.equal((await annotations(node))[AGENT.bootTime], '2025-12-02T00:00:00.000Z', 'the new boot\'s time with the new boot ID');
-    await waitFor(() => /"reason":"done: the host booted since the job was created"/.test(a.log()), { what: 'the job recognised as done', timeoutMs: 20_000 });
+    await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-2', {
+      what: 'the new boot ID on the Node',
+      timeoutMs: 20_000,
+    });
+    assert.equal((await annotations(node))[AGENT.bootTime], '2025-12-02T00:00:00.000Z', "the new boot's time with the new boot ID");
+    await waitFor(() => /"reason":"done: the host booted since the job was created"/.test(a.log()), {
+      what: 'the job recognised as done',
+      timeoutMs: 20_000,
+    });
     assert.equal(f.runs(), 1);
     assert.equal((await jobStatus(node))?.state, 'started');
   });
@@ -236,7 +304,13 @@ describe('reboot jobs', () => {
   test('an agent killed during the reboot delay finishes the job after its restart, once', async () => {
     const node = await newNode('agent-delay');
     const f = files('delay');
-    const args = [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=1h', `--reboot-command=${f.script}`, '--reboot-delay=3s'];
+    const args = [
+      `--reboot-sentinel=${f.sentinel}`,
+      `--boot-id-file=${f.bootIdFile}`,
+      '--period=1h',
+      `--reboot-command=${f.script}`,
+      '--reboot-delay=3s',
+    ];
     let a = await agent(node, 'delay-1', args);
     await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the boot ID report', timeoutMs: 20_000 });
     await dispatch(node, 'job-d', 'boot-1');
@@ -244,22 +318,36 @@ describe('reboot jobs', () => {
     await a.kill9();
     assert.equal(f.runs(), 0);
     a = await agent(node, 'delay-2', args);
-    await waitFor(async () => (await jobStatus(node))?.state === 'started', { what: 'job-status started after the restart', timeoutMs: 30_000 });
+    await waitFor(async () => (await jobStatus(node))?.state === 'started', {
+      what: 'job-status started after the restart',
+      timeoutMs: 30_000,
+    });
     await waitFor(() => f.runs() === 1, { what: 'the reboot script to run', timeoutMs: 10_000 });
-    await waitFor(async () => (await a.metric('kreboot_agent_reboot_jobs_total', 'outcome="started"')) === 1, { what: 'the started job counted', timeoutMs: 10_000 });
+    await waitFor(async () => (await a.metric('kreboot_agent_reboot_jobs_total', 'outcome="started"')) === 1, {
+      what: 'the started job counted',
+      timeoutMs: 10_000,
+    });
     assert.equal(f.runs(), 1);
   });
 
   test('a failing reboot command is reported as failed with its exit code and stderr', async () => {
     const node = await newNode('agent-fail');
     const f = files('fail');
-    const a = await agent(node, 'fail', [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=1h', `--reboot-command=${f.failing}`]);
+    const a = await agent(node, 'fail', [
+      `--reboot-sentinel=${f.sentinel}`,
+      `--boot-id-file=${f.bootIdFile}`,
+      '--period=1h',
+      `--reboot-command=${f.failing}`,
+    ]);
     await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the boot ID report', timeoutMs: 20_000 });
     await dispatch(node, 'job-f', 'boot-1');
-    const failed = await waitFor(async () => {
-      const status = await jobStatus(node);
-      return status?.state === 'failed' ? status : undefined;
-    }, { what: 'job-status failed', timeoutMs: 20_000 });
+    const failed = await waitFor(
+      async () => {
+        const status = await jobStatus(node);
+        return status?.state === 'failed' ? status : undefined;
+      },
+      { what: 'job-status failed', timeoutMs: 20_000 },
+    );
     assert.equal(failed.id, 'job-f');
     assert.equal(failed.exitCode, 3);
     assert.match(failed.message ?? '', /interactive authentication required/);
@@ -269,10 +357,18 @@ describe('reboot jobs', () => {
   test('a job for another boot is never run', async () => {
     const node = await newNode('agent-oldboot');
     const f = files('oldboot');
-    const a = await agent(node, 'oldboot', [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=1h', `--reboot-command=${f.script}`]);
+    const a = await agent(node, 'oldboot', [
+      `--reboot-sentinel=${f.sentinel}`,
+      `--boot-id-file=${f.bootIdFile}`,
+      '--period=1h',
+      `--reboot-command=${f.script}`,
+    ]);
     await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the boot ID report', timeoutMs: 20_000 });
     await dispatch(node, 'job-old', 'boot-0');
-    await waitFor(() => /"job":"job-old","reason":"done: the host booted/.test(a.log()), { what: 'the job judged done', timeoutMs: 20_000 });
+    await waitFor(() => /"job":"job-old","reason":"done: the host booted/.test(a.log()), {
+      what: 'the job judged done',
+      timeoutMs: 20_000,
+    });
     assert.equal(await jobStatus(node), undefined);
     assert.equal(f.runs(), 0);
   });
@@ -283,12 +379,20 @@ describe('boot time', () => {
     const node = await newNode('agent-btime');
     const f = files('btime');
     writeFileSync(f.statFile, 'cpu 1 2 3\n');
-    const a = await agent(node, 'btime', [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, `--proc-stat-file=${f.statFile}`, '--period=2s']);
+    const a = await agent(node, 'btime', [
+      `--reboot-sentinel=${f.sentinel}`,
+      `--boot-id-file=${f.bootIdFile}`,
+      `--proc-stat-file=${f.statFile}`,
+      '--period=2s',
+    ]);
     await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the report', timeoutMs: 20_000 });
     assert.equal((await annotations(node))[AGENT.bootTime], undefined);
     assert.match(a.log(), /cannot read the boot time.*has no \\"btime\\" line|has no \\"btime\\" line.*cannot read the boot time/);
     writeFileSync(f.statFile, 'btime 1764547200\n');
-    await waitFor(async () => (await annotations(node))[AGENT.bootTime] === '2025-12-01T00:00:00.000Z', { what: 'the boot time once readable', timeoutMs: 15_000 });
+    await waitFor(async () => (await annotations(node))[AGENT.bootTime] === '2025-12-01T00:00:00.000Z', {
+      what: 'the boot time once readable',
+      timeoutMs: 15_000,
+    });
   });
 });
 
@@ -301,7 +405,10 @@ describe('identity', () => {
     assert.equal((await fetch(`http://127.0.0.1:${a.port}/healthz`)).status, 200);
     await core.createNode({ body: { metadata: { name } } });
     nodesUsed.push(name);
-    await waitFor(async () => (await annotations(name))[AGENT.rebootRequired] === 'false', { what: 'the report on the late Node', timeoutMs: 90_000 });
+    await waitFor(async () => (await annotations(name))[AGENT.rebootRequired] === 'false', {
+      what: 'the report on the late Node',
+      timeoutMs: 90_000,
+    });
     await cluster.deleteNodes([name]);
     rmSync(f.base, { recursive: true, force: true });
   });

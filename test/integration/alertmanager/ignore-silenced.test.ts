@@ -44,7 +44,12 @@ const gates: Record<'on' | 'off' | 'down', Gate> = {} as never;
 
 function kubeConfig(): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 'c', server: 'http://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: 'http://127.0.0.1:1' }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
   return kc;
 }
 
@@ -52,11 +57,25 @@ function alertsGate(ignoreSilenced: boolean, alertmanagerUrl: string): Gate {
   const secrets = { bearerTokenFile: '', username: '', passwordFile: '', caFile: '' };
   const config: GatesConfig = {
     prometheus: {
-      url: new URL(monitoring.prometheusUrl), alertFilter: undefined, alertFilterMatchOnly: false, alertFiringOnly: false, alertScope: 'node', alertFilterLabels: [],
-      alertIgnoreSilenced: ignoreSilenced, gateQuery: '', ...secrets, timeoutMs: 2000,
+      url: new URL(monitoring.prometheusUrl),
+      alertFilter: undefined,
+      alertFilterMatchOnly: false,
+      alertFiringOnly: false,
+      alertScope: 'node',
+      alertFilterLabels: [],
+      alertIgnoreSilenced: ignoreSilenced,
+      gateQuery: '',
+      ...secrets,
+      timeoutMs: 2000,
     },
     alertmanager: { url: new URL(alertmanagerUrl), ...secrets, timeoutMs: 2000, silenceMatchers: [] },
-    window: { rebootDays: ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'], startTime: '0:00', endTime: '23:59:59', timeZone: 'UTC', maintenanceWindows: [] },
+    window: {
+      rebootDays: ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'],
+      startTime: '0:00',
+      endTime: '23:59:59',
+      timeZone: 'UTC',
+      maintenanceWindows: [],
+    },
     blockingPodSelectors: [],
     alertNodeLabels: ['node'],
     rebootAlert: /^RebootRequired$/,
@@ -86,7 +105,12 @@ after(async () => {
   await monitoring?.stop();
   await exporter?.close();
 });
-afterEach((t) => printOnFailure(t, async () => `${monitoring.logs()}\n--- Alertmanager alerts\n${JSON.stringify(await monitoring.alertmanagerAlerts(), null, 1)}`));
+afterEach((t) =>
+  printOnFailure(
+    t,
+    async () => `${monitoring.logs()}\n--- Alertmanager alerts\n${JSON.stringify(await monitoring.alertmanagerAlerts(), null, 1)}`,
+  ),
+);
 
 const reason = (v: Verdict) => (v.open ? 'open' : `${v.gate}: ${v.reason}`);
 
@@ -98,10 +122,13 @@ async function verdicts(gate: Gate): Promise<Record<string, string>> {
 async function waitForVerdicts(gate: Gate, want: Record<string, string>, what: string): Promise<void> {
   let last: Record<string, string> = {};
   try {
-    await waitFor(async () => {
-      last = await verdicts(gate);
-      return JSON.stringify(last) === JSON.stringify(want);
-    }, { timeoutMs: 30_000, intervalMs: 250, what });
+    await waitFor(
+      async () => {
+        last = await verdicts(gate);
+        return JSON.stringify(last) === JSON.stringify(want);
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what },
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}; last verdicts ${JSON.stringify(last)}`, { cause: error });
   }
@@ -109,7 +136,10 @@ async function waitForVerdicts(gate: Gate, want: Record<string, string>, what: s
 
 async function inAlertmanager(alertname: string, node: string, state: 'active' | 'suppressed'): Promise<void> {
   await waitFor(
-    async () => (await monitoring.alertmanagerAlerts()).some((a) => a.labels.alertname === alertname && a.labels.node === node && a.status.state === state),
+    async () =>
+      (await monitoring.alertmanagerAlerts()).some(
+        (a) => a.labels.alertname === alertname && a.labels.node === node && a.status.state === state,
+      ),
     { what: `${alertname} for ${node} ${state} in Alertmanager` },
   );
 }
@@ -151,7 +181,11 @@ test('an inhibited alert counts as silenced; the inhibiting alert itself still b
   await waitForVerdicts(gates.on, { n1: 'open', n2: 'prometheus-alerts: 1 active alert: DiskFull' }, 'DiskFull blocks n2');
   exporter.set('test_dc_down', { node: 'n2' }, 1);
   await inAlertmanager('DiskFull', 'n2', 'suppressed');
-  await waitForVerdicts(gates.on, { n1: 'open', n2: 'prometheus-alerts: 1 active alert: DataCenterDown' }, 'DiskFull inhibited, DataCenterDown blocks');
+  await waitForVerdicts(
+    gates.on,
+    { n1: 'open', n2: 'prometheus-alerts: 1 active alert: DataCenterDown' },
+    'DiskFull inhibited, DataCenterDown blocks',
+  );
   assert.deepEqual(await verdicts(gates.off), { n1: 'open', n2: 'prometheus-alerts: 2 active alerts: DataCenterDown, DiskFull' });
   exporter.set('test_disk_full', { node: 'n2' }, 0);
   exporter.set('test_dc_down', { node: 'n2' }, 0);
@@ -160,5 +194,9 @@ test('an inhibited alert counts as silenced; the inhibiting alert itself still b
 
 test('Alertmanager unreachable: blocked with the reason (fail closed), even with nothing firing', async () => {
   const v = await verdicts(gates.down);
-  for (const node of nodes) assert.match(v[node]!, /^prometheus-alerts: cannot read silences from Alertmanager: Alertmanager http:\/\/127\.0\.0\.1:1\/ unreachable: .*ECONNREFUSED/);
+  for (const node of nodes)
+    assert.match(
+      v[node]!,
+      /^prometheus-alerts: cannot read silences from Alertmanager: Alertmanager http:\/\/127\.0\.0\.1:1\/ unreachable: .*ECONNREFUSED/,
+    );
 });

@@ -40,7 +40,14 @@ let silencer: NodeSilencer;
 
 before(async () => {
   monitoring = await startMonitoring({ alertmanagerConfig: AM_CONFIG });
-  client = createAlertmanagerClient({ url: new URL(monitoring.alertmanagerUrl), bearerTokenFile: '', username: '', passwordFile: '', caFile: '', timeoutMs: 5000 }).client;
+  client = createAlertmanagerClient({
+    url: new URL(monitoring.alertmanagerUrl),
+    bearerTokenFile: '',
+    username: '',
+    passwordFile: '',
+    caFile: '',
+    timeoutMs: 5000,
+  }).client;
   const { sets, problems } = parseMatcherSets(DEFAULT_SILENCE_MATCHERS, '--silence-matchers');
   assert.deepEqual(problems, []);
   silencer = createNodeSilencer({ client, sets, log: pino({ level: 'silent' }) });
@@ -50,16 +57,31 @@ after(async () => {
   await monitoring?.stop();
 });
 afterEach(async (t) => {
-  await printOnFailure(t, async () => `${monitoring.logs()}\n--- silences\n${JSON.stringify(await client.silences(), null, 1)}\n--- alerts\n${JSON.stringify(await monitoring.alertmanagerAlerts(), null, 1)}`);
+  await printOnFailure(
+    t,
+    async () =>
+      `${monitoring.logs()}\n--- silences\n${JSON.stringify(await client.silences(), null, 1)}\n--- alerts\n${JSON.stringify(await monitoring.alertmanagerAlerts(), null, 1)}`,
+  );
 });
 
 /** Firing for an hour, as Prometheus posts them (Alertmanager's POST /api/v2/alerts). */
 async function pushAlerts(): Promise<void> {
   const now = Date.now();
-  const body = Object.values(ALERTS).map((labels) => ({ labels, startsAt: new Date(now).toISOString(), endsAt: new Date(now + 3_600_000).toISOString(), generatorURL: 'http://prometheus.test/graph' }));
-  const response = await fetch(`${monitoring.alertmanagerUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const body = Object.values(ALERTS).map((labels) => ({
+    labels,
+    startsAt: new Date(now).toISOString(),
+    endsAt: new Date(now + 3_600_000).toISOString(),
+    generatorURL: 'http://prometheus.test/graph',
+  }));
+  const response = await fetch(`${monitoring.alertmanagerUrl}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(response.status, 200, await response.text());
-  await waitFor(async () => (await monitoring.alertmanagerAlerts()).length === Object.keys(ALERTS).length, { what: 'every pushed alert in Alertmanager' });
+  await waitFor(async () => (await monitoring.alertmanagerAlerts()).length === Object.keys(ALERTS).length, {
+    what: 'every pushed alert in Alertmanager',
+  });
 }
 
 /** Alert key → the silences that silence it now. */
@@ -67,7 +89,9 @@ async function silencedBy(): Promise<Record<string, string[]>> {
   const alerts = await monitoring.alertmanagerAlerts();
   const result: Record<string, string[]> = {};
   for (const [key, labels] of Object.entries(ALERTS)) {
-    const found = alerts.find((a) => Object.entries(labels).every(([k, v]) => a.labels[k] === v) && Object.keys(a.labels).length === Object.keys(labels).length);
+    const found = alerts.find(
+      (a) => Object.entries(labels).every(([k, v]) => a.labels[k] === v) && Object.keys(a.labels).length === Object.keys(labels).length,
+    );
     assert.ok(found, `alert ${key} is in Alertmanager`);
     result[key] = [...found.status.silencedBy].sort();
   }
@@ -83,13 +107,22 @@ test('the silences for node A silence its node-down alerts only, and end by them
   const ids = await silencer.silence(A, until, 'kernel update');
   assert.equal(ids.length, 2, 'one silence per default matcher set');
   const [nodeSilence, instanceSilence] = ids as [string, string];
-  const state = await waitFor(async () => {
-    const now = await silencedBy();
-    return now.aNotReady!.length > 0 && now.aInstanceDown!.length > 0 ? now : undefined;
-  }, { what: 'node A\'s alerts silenced' });
+  const state = await waitFor(
+    async () => {
+      const now = await silencedBy();
+      return now.aNotReady!.length > 0 && now.aInstanceDown!.length > 0 ? now : undefined;
+    },
+    { what: "node A's alerts silenced" },
+  );
   assert.deepEqual(state, {
-    aNotReady: [nodeSilence], aUnreachable: [nodeSilence], aInstanceDown: [instanceSilence],
-    aDiskFull: [], bNotReady: [], bInstanceDown: [], longerName: [], dotAsAnyChar: [],
+    aNotReady: [nodeSilence],
+    aUnreachable: [nodeSilence],
+    aInstanceDown: [instanceSilence],
+    aDiskFull: [],
+    bNotReady: [],
+    bInstanceDown: [],
+    longerName: [],
+    dotAsAnyChar: [],
   });
   const live = await liveKrebootSilences();
   assert.deepEqual(live.map((s) => s.id).sort(), [...ids].sort());
@@ -112,7 +145,13 @@ test('after a crash: silencing again extends the same silences, and expiring by 
 
   // Two controllers raced (or an old version left one): a duplicate is expired, one stays per set.
   const [nodeSet] = live.filter((s) => s.matchers.some((m) => m.name === 'node'));
-  await client.createSilence({ matchers: nodeSet!.matchers, startsAt: new Date(), endsAt: later, createdBy: 'kreboot', comment: 'duplicate' });
+  await client.createSilence({
+    matchers: nodeSet!.matchers,
+    startsAt: new Date(),
+    endsAt: later,
+    createdBy: 'kreboot',
+    comment: 'duplicate',
+  });
   assert.equal((await liveKrebootSilences()).length, 3);
   const deduplicated = await silencer.silence(A, later, 'kernel update');
   assert.deepEqual((await liveKrebootSilences()).map((s) => s.id).sort(), [...deduplicated].sort());
@@ -126,14 +165,17 @@ test('after a crash: silencing again extends the same silences, and expiring by 
   // Done, with the record lost: expire by node still ends them all.
   await silencer.expire(A, []);
   assert.deepEqual(await liveKrebootSilences(), []);
-  const state = await waitFor(async () => {
-    const now = await silencedBy();
-    return Object.values(now).every((ids) => ids.length === 0) ? now : undefined;
-  }, { what: 'nothing silenced after expiry' });
+  const state = await waitFor(
+    async () => {
+      const now = await silencedBy();
+      return Object.values(now).every((ids) => ids.length === 0) ? now : undefined;
+    },
+    { what: 'nothing silenced after expiry' },
+  );
   assert.ok(state);
 });
 
-test('expiring recorded IDs: done, and again (already expired) is no error; node B\'s silence is untouched', async () => {
+test("expiring recorded IDs: done, and again (already expired) is no error; node B's silence is untouched", async () => {
   const ids = await silencer.silence(A, new Date(Date.now() + 10 * 60_000), 'maintenance');
   const other = await silencer.silence(B, new Date(Date.now() + 10 * 60_000), 'maintenance');
   await waitFor(async () => (await silencedBy()).bNotReady!.length > 0, { what: 'node B silenced' });
@@ -150,12 +192,25 @@ test('expiring recorded IDs: done, and again (already expired) is no error; node
 
 test('Alertmanager unreachable: silence and expire fail with a readable error; an end in the past is refused', async () => {
   const down = createNodeSilencer({
-    client: createAlertmanagerClient({ url: new URL('http://127.0.0.1:1'), bearerTokenFile: '', username: '', passwordFile: '', caFile: '', timeoutMs: 1000 }).client,
+    client: createAlertmanagerClient({
+      url: new URL('http://127.0.0.1:1'),
+      bearerTokenFile: '',
+      username: '',
+      passwordFile: '',
+      caFile: '',
+      timeoutMs: 1000,
+    }).client,
     sets: parseMatcherSets(DEFAULT_SILENCE_MATCHERS, '--silence-matchers').sets,
     log: pino({ level: 'silent' }),
   });
-  await assert.rejects(down.silence(A, new Date(Date.now() + 60_000), 'x'), /Alertmanager http:\/\/127\.0\.0\.1:1\/ unreachable: .*ECONNREFUSED/);
-  await assert.rejects(down.expire(A, ['some-id']), /cannot expire the silences for node node-a\.example\.internal: Alertmanager .* unreachable/);
+  await assert.rejects(
+    down.silence(A, new Date(Date.now() + 60_000), 'x'),
+    /Alertmanager http:\/\/127\.0\.0\.1:1\/ unreachable: .*ECONNREFUSED/,
+  );
+  await assert.rejects(
+    down.expire(A, ['some-id']),
+    /cannot expire the silences for node node-a\.example\.internal: Alertmanager .* unreachable/,
+  );
   await assert.rejects(silencer.silence(A, new Date(Date.now() - 1000), 'x'), /is not in the future/);
   assert.deepEqual(await liveKrebootSilences(), []);
 });

@@ -55,7 +55,10 @@ export async function startControllerProcess(options: ControllerOptions): Promis
     '--log-level=debug',
     ...(options.args ?? []),
   ];
-  const proc = startProcess(options.name ?? `controller-${port}`, process.execPath, args, { logDir: dir, ...(options.env ? { env: options.env } : {}) });
+  const proc = startProcess(options.name ?? `controller-${port}`, process.execPath, args, {
+    logDir: dir,
+    ...(options.env ? { env: options.env } : {}),
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
@@ -71,7 +74,11 @@ export async function startControllerProcess(options: ControllerOptions): Promis
       return (await (await fetch(`${url}/api/v1/status`)).json()) as Status;
     },
     async post(path, body = {}) {
-      const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: await response.json().catch(() => undefined) };
     },
     async kill() {

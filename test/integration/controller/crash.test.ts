@@ -24,7 +24,9 @@ async function assertFinishedCleanly(world: World): Promise<void> {
     assert.equal(world.agents.executed.get(node)?.length, 1, `${node} rebooted exactly once`);
     assert.notEqual((await world.node(node)).spec?.unschedulable, true, `${node} schedulable`);
   }
-  const lock = (await cluster.apps.readNamespacedDaemonSet({ namespace: world.namespace, name: LOCK_DS })).metadata?.annotations?.['weave.works/kured-node-lock'];
+  const lock = (await cluster.apps.readNamespacedDaemonSet({ namespace: world.namespace, name: LOCK_DS })).metadata?.annotations?.[
+    'weave.works/kured-node-lock'
+  ];
   assert.deepEqual(parseLock(lock)?.holders ?? [], [], 'slot released');
 }
 
@@ -52,7 +54,11 @@ describe('controller killed with SIGKILL', () => {
       }
       const first = await world.startController();
       const victim = await cluster.waitFor(
-        () => world.monitor.transitions().find((line) => line.split(' ')[1] === testCase.phase)?.split(' ')[0],
+        () =>
+          world.monitor
+            .transitions()
+            .find((line) => line.split(' ')[1] === testCase.phase)
+            ?.split(' ')[0],
         { timeoutMs: 60_000, intervalMs: 20, what: `a node in phase ${testCase.phase}` },
       );
       await first.kill();
@@ -67,11 +73,19 @@ describe('controller killed with SIGKILL', () => {
 
 describe('two replicas', () => {
   it('never exceed the concurrency together, and a standby takes over when the leader dies', async (t) => {
-    const world = await setUpWorld(t, cluster, { nodes: 5, required: 'all', controllerArgs: ['--trigger=node', '--concurrency=2'], startController: false, rebootMs: 500 });
+    const world = await setUpWorld(t, cluster, {
+      nodes: 5,
+      required: 'all',
+      controllerArgs: ['--trigger=node', '--concurrency=2'],
+      startController: false,
+      rebootMs: 500,
+    });
     const a = await world.startController(undefined, 'replica-a');
     const b = await world.startController(undefined, 'replica-b');
     // Both serve the status API; exactly one leads.
-    await cluster.waitFor(async () => [await a.status(), await b.status()].filter((status) => status.leader).length === 1, { what: 'one leader' });
+    await cluster.waitFor(async () => [await a.status(), await b.status()].filter((status) => status.leader).length === 1, {
+      what: 'one leader',
+    });
     await cluster.waitFor(() => world.monitor.transitions().some((line) => line.includes(' rebooting ')), { what: 'first reboot' });
     const leader = (await a.status()).leader ? a : b;
     await leader.kill();

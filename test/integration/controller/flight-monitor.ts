@@ -43,7 +43,13 @@ export async function startFlightMonitor(
   const violations: string[] = [];
   const transitions: string[] = [];
   let max = 0;
-  const informer = new ListWatch<V1Node>('/api/v1/nodes', new Watch(kc), () => core.listNode({ labelSelector: options.labelSelector }), false, options.labelSelector);
+  const informer = new ListWatch<V1Node>(
+    '/api/v1/nodes',
+    new Watch(kc),
+    () => core.listNode({ labelSelector: options.labelSelector }),
+    false,
+    options.labelSelector,
+  );
   const check = (node: V1Node) => {
     const name = node.metadata?.name ?? '';
     const state = phaseOf(node);
@@ -53,7 +59,10 @@ export async function startFlightMonitor(
     }
     const cordoned = node.spec?.unschedulable === true;
     const krebootCordoned = cordoned && !options.preCordoned?.includes(name) && state?.phase === 'failed';
-    out.set(name, state !== undefined && (IN_FLIGHT.has(state.phase) || (state.phase === 'failed' && state.haltedRollout === true) || krebootCordoned));
+    out.set(
+      name,
+      state !== undefined && (IN_FLIGHT.has(state.phase) || (state.phase === 'failed' && state.haltedRollout === true) || krebootCordoned),
+    );
     const outOfService = [...out.entries()].filter(([, value]) => value).map(([key]) => key);
     max = Math.max(max, outOfService.length);
     if (state?.phase === 'cordoned' && !started.includes(name)) started.push(name);
@@ -63,7 +72,10 @@ export async function startFlightMonitor(
       for (const each of outOfService) perZone.set(zoneOf.get(each) ?? '', [...(perZone.get(zoneOf.get(each) ?? '') ?? []), each]);
       maxZones = Math.max(maxZones, perZone.size);
       for (const [zone, members] of perZone) {
-        if (members.length > options.zones.maxPerZone) violations.push(`zone ${zone} has ${members.length} nodes out of service (${members.join(', ')}), at most ${options.zones.maxPerZone} allowed`);
+        if (members.length > options.zones.maxPerZone)
+          violations.push(
+            `zone ${zone} has ${members.length} nodes out of service (${members.join(', ')}), at most ${options.zones.maxPerZone} allowed`,
+          );
       }
     }
     if (options.concurrency !== undefined && outOfService.length > options.concurrency) {

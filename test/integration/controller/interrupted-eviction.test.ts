@@ -23,7 +23,13 @@ after(async () => {
 describe('drain after an interrupted eviction', () => {
   it('completes the approved eviction instead of waiting out the disruption controller', async (t) => {
     // The spare node starts cordoned (so both replicas land on the node to drain), then opens.
-    const world = await setUpWorld(t, cluster, { nodes: 2, required: [0], preCordoned: [1], controllerArgs: ['--trigger=node', '--drain-grace-period=0'], startController: false });
+    const world = await setUpWorld(t, cluster, {
+      nodes: 2,
+      required: [0],
+      preCordoned: [1],
+      controllerArgs: ['--trigger=node', '--drain-grace-period=0'],
+      startController: false,
+    });
     const [draining, spare] = world.nodes as [string, string];
     await cluster.createDeployment(world.namespace, 'db', { replicas: 2, nodeSelector: { 'kreboot-test': world.namespace } });
     await cluster.setUnschedulable(spare, false);
@@ -37,7 +43,9 @@ describe('drain after an interrupted eviction', () => {
       MERGE_PATCH,
     );
     await cluster.waitFor(
-      async () => (await cluster.policy.readNamespacedPodDisruptionBudget({ namespace: world.namespace, name: 'db' })).status?.disruptionsAllowed === 0,
+      async () =>
+        (await cluster.policy.readNamespacedPodDisruptionBudget({ namespace: world.namespace, name: 'db' })).status?.disruptionsAllowed ===
+        0,
       { what: 'the budget exhausted by the interrupted eviction' },
     );
     assert.equal(await cluster.evict(world.namespace, victim), 429, 'the API server refuses every eviction now');

@@ -26,7 +26,8 @@ function loggedAt(log: string, message: string): number | undefined {
     if (!line.includes(message)) continue;
     try {
       const record = JSON.parse(line) as { msg?: string; time?: number | string };
-      if (record.msg === message && record.time !== undefined) return typeof record.time === 'number' ? record.time : Date.parse(record.time);
+      if (record.msg === message && record.time !== undefined)
+        return typeof record.time === 'number' ? record.time : Date.parse(record.time);
     } catch {
       // not a JSON line
     }
@@ -59,7 +60,10 @@ describe('leadership', () => {
     const bLeads = loggedAt(b.proc.tail(2000), 'became leader');
     assert.ok(aStopped !== undefined, `A logged that it stopped leading:\n${a.proc.tail(30)}`);
     assert.ok(bLeads !== undefined, 'B logged that it became leader');
-    assert.ok(aStopped < bLeads, `A stopped leading (${new Date(aStopped).toISOString()}) before B led (${new Date(bLeads).toISOString()})`);
+    assert.ok(
+      aStopped < bLeads,
+      `A stopped leading (${new Date(aStopped).toISOString()}) before B led (${new Date(bLeads).toISOString()})`,
+    );
 
     // B does the work while A is cut off.
     assert.equal((await b.post('/api/v1/reboot', { node: world.nodes[0], reason: 'test' })).status, 202);
@@ -82,9 +86,18 @@ describe('leadership', () => {
     // The cycle's write (the node cordoned once the gate opened) precedes the Lease's release in
     // the API server's own order (resourceVersions come from etcd's revision, one global counter).
     const node = await world.node(world.nodes[0]!);
-    const lease = await cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: world.namespace, name: 'kreboot-controller' });
+    const lease = await cluster.kc
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ namespace: world.namespace, name: 'kreboot-controller' });
     assert.equal(lease.spec?.holderIdentity ?? '', '', 'the Lease was released');
-    assert.equal(JSON.parse(node.metadata?.annotations?.['kreboot.dev/state'] ?? '{}').phase, 'cordoned', 'the cycle under way finished its work');
-    assert.ok(Number(node.metadata?.resourceVersion) < Number(lease.metadata?.resourceVersion), `node written at ${node.metadata?.resourceVersion}, Lease released at ${lease.metadata?.resourceVersion}`);
+    assert.equal(
+      JSON.parse(node.metadata?.annotations?.['kreboot.dev/state'] ?? '{}').phase,
+      'cordoned',
+      'the cycle under way finished its work',
+    );
+    assert.ok(
+      Number(node.metadata?.resourceVersion) < Number(lease.metadata?.resourceVersion),
+      `node written at ${node.metadata?.resourceVersion}, Lease released at ${lease.metadata?.resourceVersion}`,
+    );
   });
 });

@@ -43,7 +43,8 @@ describe("kured's node options", () => {
         const queued = status.nodes.filter((node) => node.phase === 'queued' && /free slot/.test(node.reason)).map((node) => node.name);
         for (const name of queued) {
           const node = await world.node(name);
-          if (node.spec?.taints?.some((taint) => taint.key === 'kreboot.dev/reboot-pending' && taint.effect === 'PreferNoSchedule')) return true;
+          if (node.spec?.taints?.some((taint) => taint.key === 'kreboot.dev/reboot-pending' && taint.effect === 'PreferNoSchedule'))
+            return true;
         }
         return false;
       },
@@ -61,7 +62,10 @@ describe("kured's node options", () => {
       assert.equal(node.metadata?.labels?.['kreboot.dev/rebooting'], 'false', `${name} post-reboot label`);
       assert.equal(node.metadata?.labels?.['kreboot.dev/patched'], 'yes');
       assert.equal(node.metadata?.annotations?.['weave.works/kured-reboot-in-progress'], undefined, `${name} in-progress removed`);
-      assert.ok(node.metadata?.annotations?.['weave.works/kured-most-recent-reboot-needed'], `${name} keeps kured's most-recent-reboot-needed`);
+      assert.ok(
+        node.metadata?.annotations?.['weave.works/kured-most-recent-reboot-needed'],
+        `${name} keeps kured's most-recent-reboot-needed`,
+      );
     }
     await assert.rejects(cluster.core.readNamespacedPod({ namespace: world.namespace, name: 'evict-me' }), 'the selected pod was drained');
     const kept = await cluster.core.readNamespacedPod({ namespace: world.namespace, name: 'keep-me' });

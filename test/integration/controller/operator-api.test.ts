@@ -38,13 +38,28 @@ after(async () => {
 
 describe('operator API and CLI', () => {
   it('refuses operator actions without the admin token and changes nothing', async (t) => {
-    const world = await setUpWorld(t, cluster, { nodes: 1, controllerArgs: ['--notify-url=generic+http://127.0.0.1:9/hook?token=s3cret-value'] });
+    const world = await setUpWorld(t, cluster, {
+      nodes: 1,
+      controllerArgs: ['--notify-url=generic+http://127.0.0.1:9/hook?token=s3cret-value'],
+    });
     const status = await world.controller.status();
-    assert.deepEqual(status.notifications.map((destination) => destination.service), ['generic'], 'destinations listed');
+    assert.deepEqual(
+      status.notifications.map((destination) => destination.service),
+      ['generic'],
+      'destinations listed',
+    );
     assert.doesNotMatch(JSON.stringify(status), /s3cret-value/, 'no secret in the status API');
     assert.doesNotMatch(world.controller.proc.tail(200), /s3cret-value/, 'no secret in the logs');
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${Buffer.from(`x:${ADMIN_TOKEN}`).toString('base64')}` }]) {
-      const response = await fetch(`${world.controller.url}/api/v1/pause`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: `Basic ${Buffer.from(`x:${ADMIN_TOKEN}`).toString('base64')}` },
+    ]) {
+      const response = await fetch(`${world.controller.url}/api/v1/pause`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(response.status, 401);
     }
     assert.equal((await world.controller.status()).paused, null);
@@ -78,13 +93,20 @@ describe('operator API and CLI', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     await waitForAllDone(cluster, world, [node]);
 
-    const json = JSON.parse((await kreboot(['status', server, '--output=json'])).stdout) as { nodes: Array<{ name: string; phase: string }>; paused: unknown };
+    const json = JSON.parse((await kreboot(['status', server, '--output=json'])).stdout) as {
+      nodes: Array<{ name: string; phase: string }>;
+      paused: unknown;
+    };
     assert.equal(json.paused, null);
     assert.equal(json.nodes.find((entry) => entry.name === node)?.phase, 'done');
 
-    const events = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.kind=Node,involvedObject.name=${node}` });
+    const events = await cluster.core.listNamespacedEvent({
+      namespace: 'default',
+      fieldSelector: `involvedObject.kind=Node,involvedObject.name=${node}`,
+    });
     const reasons = events.items.filter((event) => event.source?.component === 'kreboot-controller').map((event) => event.reason);
-    for (const reason of ['RebootBlocked', 'Cordoned', 'Rebooting', 'Verifying', 'Rebooted']) assert.ok(reasons.includes(reason), `event ${reason} in ${reasons.join(',')}`);
+    for (const reason of ['RebootBlocked', 'Cordoned', 'Rebooting', 'Verifying', 'Rebooted'])
+      assert.ok(reasons.includes(reason), `event ${reason} in ${reasons.join(',')}`);
 
     const metrics = await (await fetch(`${world.controller.url}/metrics`)).text();
     assert.match(metrics, /kreboot_reboots_total\{result="succeeded"\} 1/);

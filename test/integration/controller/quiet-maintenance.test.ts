@@ -14,7 +14,10 @@ let cluster: Cluster;
 let monitoring: Monitoring;
 before(async () => {
   cluster = await startCluster();
-  monitoring = await startMonitoring({ alertmanagerConfig: 'route: { receiver: none, group_wait: 1s, group_interval: 1s, repeat_interval: 1h }\nreceivers: [ { name: none } ]\n' });
+  monitoring = await startMonitoring({
+    alertmanagerConfig:
+      'route: { receiver: none, group_wait: 1s, group_interval: 1s, repeat_interval: 1h }\nreceivers: [ { name: none } ]\n',
+  });
 });
 after(async () => {
   await monitoring?.stop();
@@ -28,21 +31,40 @@ interface AmAlert {
 
 async function pushNodeDown(nodes: readonly string[]): Promise<void> {
   const now = Date.now();
-  const body = nodes.map((node) => ({ labels: { alertname: 'KubeNodeNotReady', node }, startsAt: new Date(now).toISOString(), endsAt: new Date(now + 600_000).toISOString() }));
-  const response = await fetch(`${monitoring.alertmanagerUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const body = nodes.map((node) => ({
+    labels: { alertname: 'KubeNodeNotReady', node },
+    startsAt: new Date(now).toISOString(),
+    endsAt: new Date(now + 600_000).toISOString(),
+  }));
+  const response = await fetch(`${monitoring.alertmanagerUrl}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(response.status, 200);
 }
 
 async function silencedNodes(): Promise<string[]> {
   const alerts = (await (await fetch(`${monitoring.alertmanagerUrl}/api/v2/alerts`)).json()) as AmAlert[];
-  return alerts.filter((alert) => alert.labels.alertname === 'KubeNodeNotReady' && alert.status.silencedBy.length > 0).map((alert) => alert.labels.node!).sort();
+  return alerts
+    .filter((alert) => alert.labels.alertname === 'KubeNodeNotReady' && alert.status.silencedBy.length > 0)
+    .map((alert) => alert.labels.node!)
+    .sort();
 }
 
 describe('quiet maintenance', () => {
   it("silences the rebooting node's node-down alerts only, and nothing stays silenced once it is done", async (t) => {
-    const world = await setUpWorld(t, cluster, { nodes: 2, required: [0], rebootMs: 4000, controllerArgs: ['--trigger=node', `--alertmanager-url=${monitoring.alertmanagerUrl}`] });
+    const world = await setUpWorld(t, cluster, {
+      nodes: 2,
+      required: [0],
+      rebootMs: 4000,
+      controllerArgs: ['--trigger=node', `--alertmanager-url=${monitoring.alertmanagerUrl}`],
+    });
     const [rebooting, other] = world.nodes as [string, string];
-    await cluster.waitFor(async () => (await world.state(rebooting))?.phase === 'rebooting', { timeoutMs: 60_000, what: `${rebooting} rebooting` });
+    await cluster.waitFor(async () => (await world.state(rebooting))?.phase === 'rebooting', {
+      timeoutMs: 60_000,
+      what: `${rebooting} rebooting`,
+    });
     const recorded = JSON.parse((await world.node(rebooting)).metadata?.annotations?.['kreboot.dev/silences'] ?? '[]') as string[];
     assert.ok(recorded.length > 0, 'the silence IDs are recorded on the node');
     // The node goes down: both node-down alerts fire, only the rebooting node's is silenced.
@@ -51,7 +73,9 @@ describe('quiet maintenance', () => {
     assert.deepEqual(await silencedNodes(), [rebooting]);
 
     await waitForAllDone(cluster, world, [rebooting], 60_000);
-    await cluster.waitFor(async () => (await world.node(rebooting)).metadata?.annotations?.['kreboot.dev/silences'] === undefined, { what: 'the silence record removed' });
+    await cluster.waitFor(async () => (await world.node(rebooting)).metadata?.annotations?.['kreboot.dev/silences'] === undefined, {
+      what: 'the silence record removed',
+    });
     await pushNodeDown([rebooting, other]);
     await cluster.waitFor(async () => (await silencedNodes()).length === 0, { what: 'nothing silenced any more' });
     assert.deepEqual(world.monitor.violations(), []);
@@ -64,13 +88,20 @@ describe('reboots by age', () => {
     const [old, young] = world.nodes as [string, string];
     // The agents report how long ago their hosts booted (the test agents write what an agent would).
     const report = (name: string, agoMs: number) =>
-      cluster.core.patchNode({ name, body: { metadata: { annotations: { 'kreboot.dev/boot-time': new Date(Date.now() - agoMs).toISOString() } } } }, MERGE_PATCH);
+      cluster.core.patchNode(
+        { name, body: { metadata: { annotations: { 'kreboot.dev/boot-time': new Date(Date.now() - agoMs).toISOString() } } } },
+        MERGE_PATCH,
+      );
     await report(old, 2 * 3_600_000);
     await report(young, 60_000);
     await world.startController();
     await waitForAllDone(cluster, world, [old], 60_000);
     assert.equal(world.agents.executed.get(old)?.length, 1, 'the old node was rebooted');
     assert.equal(world.agents.executed.get(young)?.length ?? 0, 0, 'the young node was not');
-    assert.equal((await world.node(old)).metadata?.annotations?.['kreboot.dev/reboot-request'], undefined, 'no request was recorded: the age is read off the node');
+    assert.equal(
+      (await world.node(old)).metadata?.annotations?.['kreboot.dev/reboot-request'],
+      undefined,
+      'no request was recorded: the age is read off the node',
+    );
   });
 });

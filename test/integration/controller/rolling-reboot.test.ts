@@ -19,7 +19,12 @@ after(async () => {
 
 describe('rolling reboot', () => {
   it('reboots six nodes two at a time, respecting the PDB, and leaves all schedulable', async (t) => {
-    const world = await setUpWorld(t, cluster, { nodes: 6, required: 'all', controllerArgs: ['--concurrency=2', '--trigger=node', '--drain-grace-period=0'], startController: false });
+    const world = await setUpWorld(t, cluster, {
+      nodes: 6,
+      required: 'all',
+      controllerArgs: ['--concurrency=2', '--trigger=node', '--drain-grace-period=0'],
+      startController: false,
+    });
     const nodeSelector = { 'kreboot-test': world.namespace };
     await cluster.createDeployment(world.namespace, 'web', { replicas: 6, nodeSelector });
     await cluster.createPdb(world.namespace, 'web', { selector: { app: 'web' }, maxUnavailable: 1 });
@@ -41,8 +46,12 @@ describe('rolling reboot', () => {
     }
     // The bare pod was deleted (kured's Force); the Deployment is whole again.
     await assert.rejects(cluster.core.readNamespacedPod({ namespace: world.namespace, name: 'lonely' }));
-    await cluster.waitFor(async () => (await cluster.apps.readNamespacedDeployment({ namespace: world.namespace, name: 'web' })).status?.readyReplicas === 6, { what: 'web back to 6 ready replicas' });
-    const lock = (await cluster.apps.readNamespacedDaemonSet({ namespace: world.namespace, name: 'kreboot-agent' })).metadata?.annotations?.['weave.works/kured-node-lock'];
+    await cluster.waitFor(
+      async () => (await cluster.apps.readNamespacedDeployment({ namespace: world.namespace, name: 'web' })).status?.readyReplicas === 6,
+      { what: 'web back to 6 ready replicas' },
+    );
+    const lock = (await cluster.apps.readNamespacedDaemonSet({ namespace: world.namespace, name: 'kreboot-agent' })).metadata
+      ?.annotations?.['weave.works/kured-node-lock'];
     assert.deepEqual(parseLock(lock)?.holders, [], 'every slot was released');
     const status = await world.controller.status();
     assert.deepEqual(status.inFlight, []);

@@ -17,13 +17,22 @@ after(async () => {
   await cluster?.stop();
 });
 
-const annotation = async (world: Awaited<ReturnType<typeof setUpWorld>>, node: string, key: string) => (await world.node(node)).metadata?.annotations?.[key];
+const annotation = async (world: Awaited<ReturnType<typeof setUpWorld>>, node: string, key: string) =>
+  (await world.node(node)).metadata?.annotations?.[key];
 
 describe('safety core', () => {
   it('reboot + resume on a node that halted the rollout never lets a second node out (concurrency 1)', async (t) => {
-    const world = await setUpWorld(t, cluster, { nodes: 2, required: [0], behaviour: { 0: 'never-back' }, controllerArgs: ['--trigger=node', '--reboot-timeout=3s'] });
+    const world = await setUpWorld(t, cluster, {
+      nodes: 2,
+      required: [0],
+      behaviour: { 0: 'never-back' },
+      controllerArgs: ['--trigger=node', '--reboot-timeout=3s'],
+    });
     const [stuck, other] = world.nodes as [string, string];
-    await cluster.waitFor(async () => (await world.controller.status()).halted?.node === stuck, { timeoutMs: 60_000, what: `${stuck} halts the rollout` });
+    await cluster.waitFor(async () => (await world.controller.status()).halted?.node === stuck, {
+      timeoutMs: 60_000,
+      what: `${stuck} halts the rollout`,
+    });
     // Another node now wants a reboot too: it must wait for as long as the missing node is out.
     assert.equal((await world.controller.post('/api/v1/reboot', { node: other, reason: 'patch' })).status, 202);
     // The timed-out attempt's job is gone with the failure: an agent starting late finds nothing.
@@ -50,14 +59,40 @@ describe('safety core', () => {
   });
 
   it('a halt recorded only on the node (the DaemonSet write lost) still halts, survives a restart, and resumes', async (t) => {
-    const world = await setUpWorld(t, cluster, { nodes: 2, controllerArgs: ['--concurrency=2', '--reboot-timeout=30s'], startController: false });
+    const world = await setUpWorld(t, cluster, {
+      nodes: 2,
+      controllerArgs: ['--concurrency=2', '--reboot-timeout=30s'],
+      startController: false,
+    });
     const [missing, next] = world.nodes as [string, string];
     // What a controller that died between the node's failed record and the halt left behind.
     const failedAt = new Date(Date.now() - 1000).toISOString();
-    const record = { phase: 'failed', since: failedAt, reason: 'node did not come back within the reboot timeout', haltedRollout: true, final: true, attempts: 1, wasUnschedulable: false, bootIdBefore: world.agents.bootId(missing), startedAt: failedAt };
-    await cluster.core.patchNode({ name: missing, body: { spec: { unschedulable: true }, metadata: { annotations: { 'kreboot.dev/state': JSON.stringify(record) } } } }, MERGE_PATCH);
-    const holder = JSON.stringify({ maxOwners: 2, locks: [{ nodeID: missing, metadata: { unschedulable: false, holder: 'kreboot' }, created: failedAt, TTL: 0 }] });
-    await cluster.apps.patchNamespacedDaemonSet({ namespace: world.namespace, name: LOCK_DS, body: { metadata: { annotations: { 'weave.works/kured-node-lock': holder } } } }, MERGE_PATCH);
+    const record = {
+      phase: 'failed',
+      since: failedAt,
+      reason: 'node did not come back within the reboot timeout',
+      haltedRollout: true,
+      final: true,
+      attempts: 1,
+      wasUnschedulable: false,
+      bootIdBefore: world.agents.bootId(missing),
+      startedAt: failedAt,
+    };
+    await cluster.core.patchNode(
+      {
+        name: missing,
+        body: { spec: { unschedulable: true }, metadata: { annotations: { 'kreboot.dev/state': JSON.stringify(record) } } },
+      },
+      MERGE_PATCH,
+    );
+    const holder = JSON.stringify({
+      maxOwners: 2,
+      locks: [{ nodeID: missing, metadata: { unschedulable: false, holder: 'kreboot' }, created: failedAt, TTL: 0 }],
+    });
+    await cluster.apps.patchNamespacedDaemonSet(
+      { namespace: world.namespace, name: LOCK_DS, body: { metadata: { annotations: { 'weave.works/kured-node-lock': holder } } } },
+      MERGE_PATCH,
+    );
 
     await world.startController();
     const asked = await world.controller.post('/api/v1/reboot', { node: next, reason: 'patch' });
@@ -83,7 +118,10 @@ describe('safety core', () => {
   });
 
   it('a remediation alert re-sent after its reboot does not reboot again; a new firing does', async (t) => {
-    const world = await setUpWorld(t, cluster, { nodes: 1, controllerArgs: ['--remediation-alert-regexp=^KernelDeadlock$', '--max-reboot-attempts=2'] });
+    const world = await setUpWorld(t, cluster, {
+      nodes: 1,
+      controllerArgs: ['--remediation-alert-regexp=^KernelDeadlock$', '--max-reboot-attempts=2'],
+    });
     const node = world.nodes[0]!;
     const alert = (startsAt: string) => ({
       version: '4',
@@ -91,7 +129,11 @@ describe('safety core', () => {
       alerts: [{ status: 'firing', labels: { alertname: 'KernelDeadlock', node }, startsAt, fingerprint: `fp-${node}` }],
     });
     const send = async (startsAt: string) => {
-      const response = await fetch(`${world.controller.url}/api/v1/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert(startsAt)) });
+      const response = await fetch(`${world.controller.url}/api/v1/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alert(startsAt)),
+      });
       assert.equal(response.status, 200);
       return (await response.json()) as { accepted: string[]; ignored: { reason: string }[] };
     };

@@ -60,10 +60,21 @@ export async function setUpWorld(
   }
   const required = options.required === 'all' ? nodes : (options.required ?? []).map((index) => nodes[index]!);
   const behaviour = Object.fromEntries(Object.entries(options.behaviour ?? {}).map(([index, value]) => [nodes[Number(index)]!, value]));
-  const agents = await startTestAgents(cluster.kc, nodes, { required, behaviour, labelSelector: selector, ...(options.rebootMs ? { rebootMs: options.rebootMs } : {}), ...(options.firstCheckMs ? { firstCheckMs: options.firstCheckMs } : {}) });
+  const agents = await startTestAgents(cluster.kc, nodes, {
+    required,
+    behaviour,
+    labelSelector: selector,
+    ...(options.rebootMs ? { rebootMs: options.rebootMs } : {}),
+    ...(options.firstCheckMs ? { firstCheckMs: options.firstCheckMs } : {}),
+  });
   const concurrencyArg = (options.controllerArgs ?? []).find((arg) => arg.startsWith('--concurrency='));
   const concurrency = concurrencyArg ? Number(concurrencyArg.split('=')[1]) : 1;
-  const monitor = await startFlightMonitor(cluster.kc, { labelSelector: selector, preCordoned: (options.preCordoned ?? []).map((index) => nodes[index]!), concurrency, ...(options.zones ? { zones: options.zones } : {}) });
+  const monitor = await startFlightMonitor(cluster.kc, {
+    labelSelector: selector,
+    preCordoned: (options.preCordoned ?? []).map((index) => nodes[index]!),
+    concurrency,
+    ...(options.zones ? { zones: options.zones } : {}),
+  });
   const controllers: ControllerProcess[] = [];
 
   const world: World = {
@@ -75,7 +86,14 @@ export async function setUpWorld(
     controller: undefined as unknown as ControllerProcess,
     controllers,
     async startController(extraArgs = options.controllerArgs ?? [], name) {
-      const controller = await startControllerProcess({ kubeconfigPath: cluster.kubeconfigPath, namespace, dsName: LOCK_DS, nodeSelector: selector, args: extraArgs, ...(name ? { name } : {}) });
+      const controller = await startControllerProcess({
+        kubeconfigPath: cluster.kubeconfigPath,
+        namespace,
+        dsName: LOCK_DS,
+        nodeSelector: selector,
+        args: extraArgs,
+        ...(name ? { name } : {}),
+      });
       controllers.push(controller);
       world.controller = controller;
       return controller;
@@ -88,19 +106,31 @@ export async function setUpWorld(
     waitForCycles(cycles = 2, what) {
       let wakes = 0;
       const wake = () =>
-        cluster.apps.patchNamespacedDaemonSet({ namespace, name: LOCK_DS, body: { metadata: { annotations: { 'test.kreboot.dev/wake': String(++wakes) } } } }, MERGE_PATCH);
+        cluster.apps.patchNamespacedDaemonSet(
+          { namespace, name: LOCK_DS, body: { metadata: { annotations: { 'test.kreboot.dev/wake': String(++wakes) } } } },
+          MERGE_PATCH,
+        );
       return waitForCycles(world.controller, cycles, { wake, ...(what ? { what } : {}) });
     },
   };
   t.after(async () => {
     await printOnFailure(t, async () => {
-      const records = await Promise.all(nodes.map(async (name) => {
-        const node = await cluster.core.readNode({ name });
-        const annotations = Object.fromEntries(Object.entries(node.metadata?.annotations ?? {}).filter(([key]) => key.startsWith('kreboot.dev/')));
-        return `${name} unschedulable=${node.spec?.unschedulable === true} ${JSON.stringify(annotations)}`;
-      }));
+      const records = await Promise.all(
+        nodes.map(async (name) => {
+          const node = await cluster.core.readNode({ name });
+          const annotations = Object.fromEntries(
+            Object.entries(node.metadata?.annotations ?? {}).filter(([key]) => key.startsWith('kreboot.dev/')),
+          );
+          return `${name} unschedulable=${node.spec?.unschedulable === true} ${JSON.stringify(annotations)}`;
+        }),
+      );
       const logs = controllers.map((controller) => `--- ${controller.proc.name} ---\n${controller.proc.tail(60)}`).join('\n');
-      return [`transitions:\n${monitor.transitions().join('\n')}`, `nodes:\n${records.join('\n')}`, logs, await cluster.dumpLogs({ namespaces: [namespace, 'default'], print: false })].join('\n\n');
+      return [
+        `transitions:\n${monitor.transitions().join('\n')}`,
+        `nodes:\n${records.join('\n')}`,
+        logs,
+        await cluster.dumpLogs({ namespaces: [namespace, 'default'], print: false }),
+      ].join('\n\n');
     });
     for (const controller of controllers) await controller.stop();
     await agents.stop();

@@ -84,12 +84,26 @@ export async function startTestAgents(
     try {
       const started: JobStatus = { id: job.id, state: 'started', at: new Date().toISOString(), bootId: bootId(name) };
       // Optimistic, like the real agent: a job is started at most once.
-      await core.patchNode({ name, body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [AGENT.jobStatus]: JSON.stringify(started) } } } }, MERGE);
+      await core.patchNode(
+        {
+          name,
+          body: {
+            metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [AGENT.jobStatus]: JSON.stringify(started) } },
+          },
+        },
+        MERGE,
+      );
       executed.get(name)!.push(job.id);
       const behaviour = behaviours.get(name) ?? 'normal';
       if (behaviour === 'never-back') return;
       if (behaviour === 'fail-command') {
-        const failed: JobStatus = { ...started, state: 'failed', exitCode: 1, message: 'simulated reboot failure', at: new Date().toISOString() };
+        const failed: JobStatus = {
+          ...started,
+          state: 'failed',
+          exitCode: 1,
+          message: 'simulated reboot failure',
+          at: new Date().toISOString(),
+        };
         await report(name, { [AGENT.jobStatus]: JSON.stringify(failed) });
         return;
       }
@@ -111,7 +125,13 @@ export async function startTestAgents(
     }
   }
 
-  const informer = new ListWatch<V1Node>('/api/v1/nodes', new Watch(kc), () => core.listNode({ labelSelector: options.labelSelector }), false, options.labelSelector);
+  const informer = new ListWatch<V1Node>(
+    '/api/v1/nodes',
+    new Watch(kc),
+    () => core.listNode({ labelSelector: options.labelSelector }),
+    false,
+    options.labelSelector,
+  );
   const handle = (node: V1Node) => void onNode(node);
   informer.on('add', handle);
   informer.on('update', handle);

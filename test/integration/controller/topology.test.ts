@@ -23,7 +23,9 @@ const ZONE = 'topology.kubernetes.io/zone';
 const CONTROL_PLANE = 'node-role.kubernetes.io/control-plane';
 const zoneOfIndex = (index: number) => ['a', 'b', 'c'][index % 3]!;
 /** Nodes 9, 10, 11 (one per zone) are control planes. */
-const labels = Object.fromEntries(Array.from({ length: 12 }, (_, index) => [index, { [ZONE]: zoneOfIndex(index), ...(index >= 9 ? { [CONTROL_PLANE]: '' } : {}) }]));
+const labels = Object.fromEntries(
+  Array.from({ length: 12 }, (_, index) => [index, { [ZONE]: zoneOfIndex(index), ...(index >= 9 ? { [CONTROL_PLANE]: '' } : {}) }]),
+);
 
 async function rollout(t: TestContext, concurrencyArgs: string[]) {
   const perZone = concurrencyArgs.includes('--max-unavailable-per-zone=1') ? 1 : 12;
@@ -38,7 +40,11 @@ async function rollout(t: TestContext, concurrencyArgs: string[]) {
   });
   // Paused first, so the plan is read before anything moves.
   await cluster.apps.patchNamespacedDaemonSet(
-    { namespace: world.namespace, name: LOCK_DS, body: { metadata: { annotations: { 'kreboot.dev/paused': JSON.stringify({ at: new Date().toISOString(), reason: 'plan first' }) } } } },
+    {
+      namespace: world.namespace,
+      name: LOCK_DS,
+      body: { metadata: { annotations: { 'kreboot.dev/paused': JSON.stringify({ at: new Date().toISOString(), reason: 'plan first' }) } } },
+    },
     MERGE_PATCH,
   );
   await world.startController();
@@ -69,7 +75,11 @@ describe('topology-aware rollout', () => {
     const started = world.monitor.started();
     for (const node of world.nodes.filter(isControlPlane)) {
       const workers = world.nodes.filter((other) => zoneOf(other) === zoneOf(node) && !isControlPlane(other));
-      for (const worker of workers) assert.ok(started.indexOf(worker) < started.indexOf(node), `${worker} started before the control plane ${node}: ${started.join(', ')}`);
+      for (const worker of workers)
+        assert.ok(
+          started.indexOf(worker) < started.indexOf(node),
+          `${worker} started before the control plane ${node}: ${started.join(', ')}`,
+        );
     }
     for (const node of world.nodes) assert.equal(world.agents.executed.get(node)?.length, 1, `${node} rebooted once`);
 
@@ -87,6 +97,14 @@ describe('topology-aware rollout', () => {
     t.diagnostic(`12 nodes, concurrency 1: ${((Date.now() - began) / 1000).toFixed(1)} s from resume to the last node done`);
     assert.deepEqual(world.monitor.violations(), []);
     assert.equal(world.monitor.maxInFlight(), 1);
-    assert.deepEqual(world.monitor.started().slice(-3).map((name) => world.nodes.indexOf(name)).sort((a, b) => a - b), [9, 10, 11], 'the control planes went last');
+    assert.deepEqual(
+      world.monitor
+        .started()
+        .slice(-3)
+        .map((name) => world.nodes.indexOf(name))
+        .sort((a, b) => a - b),
+      [9, 10, 11],
+      'the control planes went last',
+    );
   });
 });

@@ -38,14 +38,21 @@ function payload(status: 'firing' | 'resolved', nodes: readonly string[]) {
   };
 }
 
-const post = (url: string, body: unknown) => fetch(`${url}/api/v1/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  fetch(`${url}/api/v1/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('webhook into the controller', () => {
   it('the non-leader records the request before answering, and the leader reboots the node', async (t) => {
     const world = await setUpWorld(t, cluster, { nodes: 2, required: 'all', startController: false });
     const a = await world.startController(undefined, 'replica-a');
     const b = await world.startController(undefined, 'replica-b');
-    await cluster.waitFor(async () => [await a.status(), await b.status()].filter((status) => status.leader).length === 1, { what: 'one leader' });
+    await cluster.waitFor(async () => [await a.status(), await b.status()].filter((status) => status.leader).length === 1, {
+      what: 'one leader',
+    });
     const follower = (await a.status()).leader ? b : a;
 
     const malformed = await post(follower.url, '{"version":"4","alerts":[{"labels":');
@@ -56,7 +63,12 @@ describe('webhook into the controller', () => {
     const unknown = await post(follower.url, payload('firing', ['no-such-node']));
     assert.equal(unknown.status, 200);
     assert.match(await unknown.text(), /unknown node/);
-    for (const node of world.nodes) assert.equal((await world.node(node)).metadata?.annotations?.['kreboot.dev/reboot-request'], undefined, 'nothing recorded by bad input');
+    for (const node of world.nodes)
+      assert.equal(
+        (await world.node(node)).metadata?.annotations?.['kreboot.dev/reboot-request'],
+        undefined,
+        'nothing recorded by bad input',
+      );
 
     const target = world.nodes[0]!;
     const accepted = await post(follower.url, payload('firing', [target]));
@@ -78,7 +90,9 @@ describe('webhook into the controller', () => {
     const world = await setUpWorld(t, cluster, { nodes: 1 });
     const node = world.nodes[0]!;
     assert.equal((await post(world.controller.url, payload('firing', [node]))).status, 200);
-    await cluster.waitFor(async () => /withdrawn: the sentinel is not set/.test((await world.state(node))?.reason ?? ''), { what: 'request withdrawn after a fresh check' });
+    await cluster.waitFor(async () => /withdrawn: the sentinel is not set/.test((await world.state(node))?.reason ?? ''), {
+      what: 'request withdrawn after a fresh check',
+    });
     const annotations = (await world.node(node)).metadata?.annotations ?? {};
     assert.ok(annotations['kreboot.dev/check-requested-at'], 'the controller asked the agent to check');
     assert.equal(annotations['kreboot.dev/reboot-request'], undefined);
@@ -92,14 +106,20 @@ describe('webhook into the controller', () => {
     for (const node of order) {
       assert.equal((await post(world.controller.url, payload('firing', [node]))).status, 200);
       // Distinct request times: the next request is sent once the clock has passed this one's.
-      const at = await cluster.waitFor(async () => {
-        const text = (await world.node(node)).metadata?.annotations?.['kreboot.dev/reboot-request'];
-        return text ? (JSON.parse(text) as { at: string }).at : undefined;
-      }, { what: `${node}'s request recorded` });
+      const at = await cluster.waitFor(
+        async () => {
+          const text = (await world.node(node)).metadata?.annotations?.['kreboot.dev/reboot-request'];
+          return text ? (JSON.parse(text) as { at: string }).at : undefined;
+        },
+        { what: `${node}'s request recorded` },
+      );
       await cluster.waitFor(() => Date.now() > Date.parse(at), { what: `the clock past ${at}` });
     }
     await waitForAllDone(cluster, world, order);
-    const cordoned = world.monitor.transitions().filter((line) => line.split(' ')[1] === 'cordoned').map((line) => line.split(' ')[0]);
+    const cordoned = world.monitor
+      .transitions()
+      .filter((line) => line.split(' ')[1] === 'cordoned')
+      .map((line) => line.split(' ')[0]);
     assert.deepEqual(cordoned, order);
     assert.equal(world.monitor.maxInFlight(), 1);
   });
@@ -116,7 +136,9 @@ describe('webhook into the controller', () => {
     assert.match(await resolved.text(), new RegExp(node));
     assert.equal((await world.node(node)).metadata?.annotations?.['kreboot.dev/reboot-request'], undefined, 'request withdrawn');
     // The withdrawal is an intent; the policy records it on its next cycle.
-    await cluster.waitFor(async () => /withdrawn/.test((await world.state(node))?.reason ?? ''), { what: 'the node recorded as withdrawn' });
+    await cluster.waitFor(async () => /withdrawn/.test((await world.state(node))?.reason ?? ''), {
+      what: 'the node recorded as withdrawn',
+    });
     assert.equal((await world.controller.post('/api/v1/resume')).status, 200);
     // The resume wakes the loop; two more cycles decide on the withdrawn, resumed node.
     await world.waitForCycles(2, 'to reboot a withdrawn node after the resume');

@@ -26,7 +26,10 @@ afterEach((t) => printOnFailure(t, () => cluster.dumpLogs({ namespaces: [ns], pr
 
 function counting(api: CoreV1Api): { api: Pick<CoreV1Api, 'listPodForAllNamespaces'>; calls: string[] } {
   const calls: string[] = [];
-  return { calls, api: { listPodForAllNamespaces: (param) => (calls.push(param?.labelSelector ?? ''), api.listPodForAllNamespaces(param)) } };
+  return {
+    calls,
+    api: { listPodForAllNamespaces: (param) => (calls.push(param?.labelSelector ?? ''), api.listPodForAllNamespaces(param)) },
+  };
 }
 
 const reason = (v: Verdict) => (v.open ? 'open' : v.reason);
@@ -39,7 +42,10 @@ test('selectors AND within and OR across; Running and Pending pods block their n
   // A pod bound to a node no kubelet (no KWOK) serves stays Pending: it blocks that node.
   const [ghost] = (await cluster.createNodes(1, { prefix: 'dead', managed: false })) as [string];
   await cluster.createBarePod(ns, 'pending-0', { nodeName: ghost, labels: { run, job: 'backup' }, wait: false });
-  await cluster.waitFor(async () => (await cluster.core.readNamespacedPod({ namespace: ns, name: 'pending-0' })).status?.phase === 'Pending', { what: 'pending-0 Pending' });
+  await cluster.waitFor(
+    async () => (await cluster.core.readNamespacedPod({ namespace: ns, name: 'pending-0' })).status?.phase === 'Pending',
+    { what: 'pending-0 Pending' },
+  );
 
   const { api, calls } = counting(cluster.kc.makeApiClient(CoreV1Api));
   const selectors = [`run=${run},app=db,tier=critical`, `run=${run},job=backup`];
@@ -55,7 +61,9 @@ test('selectors AND within and OR across; Running and Pending pods block their n
   assert.deepEqual(calls.sort(), [...selectors].sort(), 'one list per selector for five nodes');
 
   await cluster.core.deleteNamespacedPod({ namespace: ns, name: 'db-0', gracePeriodSeconds: 0 });
-  await cluster.waitFor(async () => (await gate.evaluate({ now: new Date(), nodes: [n1] }))(n1).open, { what: 'n1 open once db-0 is gone' });
+  await cluster.waitFor(async () => (await gate.evaluate({ now: new Date(), nodes: [n1] }))(n1).open, {
+    what: 'n1 open once db-0 is gone',
+  });
 });
 
 test('an API refusal blocks every node with the reason', async () => {

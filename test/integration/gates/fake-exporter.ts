@@ -15,7 +15,9 @@ export interface FakeExporter {
 
 export async function startFakeExporter(gauges: Record<string, string[]>): Promise<FakeExporter> {
   const registry = new Registry();
-  const byName = new Map(Object.entries(gauges).map(([name, labelNames]) => [name, new Gauge({ name, help: name, labelNames, registers: [registry] })]));
+  const byName = new Map(
+    Object.entries(gauges).map(([name, labelNames]) => [name, new Gauge({ name, help: name, labelNames, registers: [registry] })]),
+  );
   const server = createServer((_req, res) => {
     void registry.metrics().then((text) => {
       res.setHeader('content-type', registry.contentType);

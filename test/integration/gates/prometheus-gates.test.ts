@@ -47,14 +47,36 @@ before(async () => {
   exporter.set('kured_reboot_required', { node: 'n1' }, 1); // n1 wants a reboot: must not block itself
   monitoring = await startMonitoring({ scrapeTargets: [exporter.target], rules: RULES, alertmanagerConfig: AM_CONFIG });
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 'c', server: 'http://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: 'http://127.0.0.1:1' }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
   const built = buildGates(
     {
       prometheus: {
-        url: new URL(monitoring.prometheusUrl), alertFilter: undefined, alertFilterMatchOnly: false, alertFiringOnly: false, alertScope: 'node', alertFilterLabels: [], alertIgnoreSilenced: false,
-        gateQuery: 'test_load > 3', bearerTokenFile: '', username: '', passwordFile: '', caFile: '', timeoutMs: 2000,
+        url: new URL(monitoring.prometheusUrl),
+        alertFilter: undefined,
+        alertFilterMatchOnly: false,
+        alertFiringOnly: false,
+        alertScope: 'node',
+        alertFilterLabels: [],
+        alertIgnoreSilenced: false,
+        gateQuery: 'test_load > 3',
+        bearerTokenFile: '',
+        username: '',
+        passwordFile: '',
+        caFile: '',
+        timeoutMs: 2000,
       },
-      window: { rebootDays: ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'], startTime: '0:00', endTime: '23:59:59', timeZone: 'UTC', maintenanceWindows: [] },
+      window: {
+        rebootDays: ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'],
+        startTime: '0:00',
+        endTime: '23:59:59',
+        timeZone: 'UTC',
+        maintenanceWindows: [],
+      },
       blockingPodSelectors: [],
       alertNodeLabels: ['node', 'instance'],
       rebootAlert: /^RebootRequired$/,
@@ -81,10 +103,13 @@ async function verdicts(): Promise<Record<string, Verdict>> {
 async function waitForVerdicts(check: (v: Record<string, Verdict>) => boolean, what: string): Promise<Record<string, Verdict>> {
   let last: Record<string, Verdict> = {};
   try {
-    return await waitFor(async () => {
-      last = await verdicts();
-      return check(last) ? last : false;
-    }, { timeoutMs: 30_000, intervalMs: 250, what });
+    return await waitFor(
+      async () => {
+        last = await verdicts();
+        return check(last) ? last : false;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what },
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}; last verdicts ${JSON.stringify(last)}`, { cause: error });
   }
@@ -115,7 +140,10 @@ test('an alert naming no known node blocks every node; the gate query blocks whi
 
   exporter.set('test_load', { node: 'n2' }, 5); // HighLoad on n2 and the gate query (test_load > 3) for everyone
   // The query sees the sample at once; the alert fires one rule evaluation later.
-  const q = await waitForVerdicts((v) => !v.n1!.open && reason(v.n2).startsWith('prometheus-alerts'), 'gate query blocks everyone, HighLoad n2');
+  const q = await waitForVerdicts(
+    (v) => !v.n1!.open && reason(v.n2).startsWith('prometheus-alerts'),
+    'gate query blocks everyone, HighLoad n2',
+  );
   assert.match(reason(q.n1), /^prometheus-query: gate query returned 1 series: test_load\{.*node="n2"/);
   assert.equal(reason(q.n2), 'prometheus-alerts: 1 active alert: HighLoad'); // first blocked gate in order
   exporter.set('test_load', { node: 'n2' }, 0);
@@ -125,7 +153,10 @@ test('an alert naming no known node blocks every node; the gate query blocks whi
 test('Prometheus stopped → blocked with the reason; started again → open', async () => {
   await monitoring.stopPrometheus();
   const v = await verdicts();
-  assert.match(reason(v.n1), /^prometheus-alerts: cannot read alerts from Prometheus: Prometheus http:\/\/127\.0\.0\.1:\d+\/ unreachable: .*ECONNREFUSED/);
+  assert.match(
+    reason(v.n1),
+    /^prometheus-alerts: cannot read alerts from Prometheus: Prometheus http:\/\/127\.0\.0\.1:\d+\/ unreachable: .*ECONNREFUSED/,
+  );
   assert.equal(v.n2!.open, false);
   const metrics = await registry.metrics();
   assert.match(metrics, /kreboot_gate_blocked_nodes\{gate="prometheus-alerts"\} 2/);

@@ -31,18 +31,28 @@ describe('local control plane', () => {
     await cluster.policy.replaceNamespacedPodDisruptionBudget({
       namespace: ns,
       name: 'web',
-      body: { ...(await cluster.policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'web' })), spec: { selector: { matchLabels: { app: 'web' } }, maxUnavailable: 1 } },
+      body: {
+        ...(await cluster.policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'web' })),
+        spec: { selector: { matchLabels: { app: 'web' } }, maxUnavailable: 1 },
+      },
     });
-    await cluster.waitFor(async () => ((await cluster.policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'web' })).status?.disruptionsAllowed ?? 0) >= 1, { what: 'the PDB to allow one disruption' });
+    await cluster.waitFor(
+      async () =>
+        ((await cluster.policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'web' })).status?.disruptionsAllowed ?? 0) >= 1,
+      { what: 'the PDB to allow one disruption' },
+    );
     assert.equal(await cluster.evict(ns, pod), 201);
-    await cluster.waitFor(async () => {
-      try {
-        await cluster.core.readNamespacedPod({ namespace: ns, name: pod });
-        return false;
-      } catch (error) {
-        return statusCode(error) === 404;
-      }
-    }, { what: `evicted pod ${pod} to be gone` });
+    await cluster.waitFor(
+      async () => {
+        try {
+          await cluster.core.readNamespacedPod({ namespace: ns, name: pod });
+          return false;
+        } catch (error) {
+          return statusCode(error) === 404;
+        }
+      },
+      { what: `evicted pod ${pod} to be gone` },
+    );
   });
 
   it('schedules no new pods onto a cordoned node', async () => {
@@ -68,12 +78,17 @@ describe('local control plane', () => {
     // What a drain does: cordon, then evict.
     await cluster.setUnschedulable(from, true);
     assert.equal(await cluster.evict(ns, pod!), 201);
-    const replacement = await cluster.waitFor(async () => {
-      const pods = await cluster.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=api' });
-      const running = pods.items.filter((p) => p.spec?.nodeName === to && p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
-      const old = pods.items.some((p) => p.metadata?.name === pod);
-      return !old && running.length === 1 ? running[0]!.metadata!.name : undefined;
-    }, { timeoutMs: 60_000, what: `a replacement of ${pod} Running on ${to}` });
+    const replacement = await cluster.waitFor(
+      async () => {
+        const pods = await cluster.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=api' });
+        const running = pods.items.filter(
+          (p) => p.spec?.nodeName === to && p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
+        );
+        const old = pods.items.some((p) => p.metadata?.name === pod);
+        return !old && running.length === 1 ? running[0]!.metadata!.name : undefined;
+      },
+      { timeoutMs: 60_000, what: `a replacement of ${pod} Running on ${to}` },
+    );
     assert.notEqual(replacement, pod);
   });
 
@@ -84,15 +99,24 @@ describe('local control plane', () => {
     kc.loadFromFile(kubeconfig);
     const asReader = kc.makeApiClient(CoreV1Api);
 
-    const denied = await asReader.listNamespacedPod({ namespace: ns }).then(() => 200, (error: unknown) => statusCode(error));
+    const denied = await asReader.listNamespacedPod({ namespace: ns }).then(
+      () => 200,
+      (error: unknown) => statusCode(error),
+    );
     assert.equal(denied, 403);
 
     await cluster.grant(ns, 'reader', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
     // RBAC changes reach the authorizer through a watch: wait, do not assume.
     await cluster.waitFor(() => asReader.listNamespacedPod({ namespace: ns }).then(() => true), { what: 'the granted list to be allowed' });
-    const stillDenied = await asReader.listNamespacedPod({ namespace: 'default' }).then(() => 200, (error: unknown) => statusCode(error));
+    const stillDenied = await asReader.listNamespacedPod({ namespace: 'default' }).then(
+      () => 200,
+      (error: unknown) => statusCode(error),
+    );
     assert.equal(stillDenied, 403, 'the Role grants nothing outside its namespace');
-    const nodesDenied = await asReader.listNode().then(() => 200, (error: unknown) => statusCode(error));
+    const nodesDenied = await asReader.listNode().then(
+      () => 200,
+      (error: unknown) => statusCode(error),
+    );
     assert.equal(nodesDenied, 403);
   });
 
@@ -112,11 +136,17 @@ describe('local control plane', () => {
     await cluster.createBarePod(ns, 'app', { nodeName: node! });
     // What the node lifecycle controller writes for the pods of a NotReady node.
     await cluster.core.patchNamespacedPodStatus(
-      { namespace: ns, name: 'app', body: { status: { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date() }] } } },
+      {
+        namespace: ns,
+        name: 'app',
+        body: { status: { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date() }] } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
     );
     await cluster.waitFor(
-      async () => (await cluster.core.readNamespacedPod({ namespace: ns, name: 'app' })).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+      async () =>
+        (await cluster.core.readNamespacedPod({ namespace: ns, name: 'app' })).status?.conditions?.find((c) => c.type === 'Ready')
+          ?.status === 'True',
       { timeoutMs: 30_000, what: 'pod Ready again' },
     );
   });

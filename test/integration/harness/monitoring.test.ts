@@ -46,7 +46,9 @@ interface WebhookBody {
 describe('monitoring harness', () => {
   let value = 0;
   const metrics = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`# TYPE kreboot_smoke_value gauge\nkreboot_smoke_value ${value}\n`);
+    res
+      .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
+      .end(`# TYPE kreboot_smoke_value gauge\nkreboot_smoke_value ${value}\n`);
   });
   let sink: HttpSink;
   let monitoring: Monitoring;
@@ -96,7 +98,10 @@ describe('monitoring harness', () => {
     value = 1;
     await monitoring.waitForAlert('SmokeAlert', 'firing');
     await waitFor(
-      async () => (await monitoring.alertmanagerAlerts()).some((a) => a.labels.alertname === 'SmokeAlert' && a.status.state === 'suppressed' && a.status.silencedBy.includes(id)),
+      async () =>
+        (await monitoring.alertmanagerAlerts()).some(
+          (a) => a.labels.alertname === 'SmokeAlert' && a.status.state === 'suppressed' && a.status.silencedBy.includes(id),
+        ),
       { what: 'SmokeAlert silenced in Alertmanager' },
     );
     assert.equal(sink.received('/hook').length, 0, 'a silenced alert was delivered');

@@ -96,7 +96,13 @@ after(async () => {
     server.closeAllConnections();
   });
 });
-afterEach((t) => printOnFailure(t, async () => `${monitoring.logs()}\n--- sink calls ---\n${JSON.stringify(sink.calls, null, 1)}\n--- metrics ---\n${await registry.metrics()}`));
+afterEach((t) =>
+  printOnFailure(
+    t,
+    async () =>
+      `${monitoring.logs()}\n--- sink calls ---\n${JSON.stringify(sink.calls, null, 1)}\n--- metrics ---\n${await registry.metrics()}`,
+  ),
+);
 
 test('Alertmanager posts a firing RebootRequired: the node is requested; resolved: withdrawn', async () => {
   exporter.set('kured_reboot_required', { node: 'n1' }, 1);
@@ -124,12 +130,21 @@ test('a silence on RebootRequired for one node postpones that node only', async 
   // n3 is not silenced: it is requested.
   await waitFor(() => sink.of('request', 'n3')[0], { timeoutMs: 30_000, what: 'request for n3' });
   // n2's alert is in Alertmanager, suppressed by the silence — and no request arrived for it.
-  const suppressed = await waitFor(async () => (await monitoring.alertmanagerAlerts()).find((a) => a.labels.node === 'n2' && a.status.state === 'suppressed'), { timeoutMs: 30_000, what: 'n2 alert suppressed in Alertmanager' });
+  const suppressed = await waitFor(
+    async () => (await monitoring.alertmanagerAlerts()).find((a) => a.labels.node === 'n2' && a.status.state === 'suppressed'),
+    { timeoutMs: 30_000, what: 'n2 alert suppressed in Alertmanager' },
+  );
   assert.deepEqual(suppressed.status.silencedBy, [silenceId]);
   assert.deepEqual(sink.of('request', 'n2'), []);
 
   // When the silence ends, Alertmanager delivers the held alert: the request arrives then, not before.
-  const request = await waitFor(() => sink.of('request', 'n2')[0], { timeoutMs: silenceMs + 30_000, what: 'request for n2 after the silence ended' });
-  assert.ok(request.at >= silenceEnds - 1000, `request for n2 at ${new Date(request.at).toISOString()}, silence ended ${new Date(silenceEnds).toISOString()}`);
+  const request = await waitFor(() => sink.of('request', 'n2')[0], {
+    timeoutMs: silenceMs + 30_000,
+    what: 'request for n2 after the silence ended',
+  });
+  assert.ok(
+    request.at >= silenceEnds - 1000,
+    `request for n2 at ${new Date(request.at).toISOString()}, silence ended ${new Date(silenceEnds).toISOString()}`,
+  );
   assert.deepEqual({ kind: request.kind, alertname: request.alertname }, { kind: 'alert', alertname: 'RebootRequired' });
 });

@@ -68,15 +68,25 @@ function layoutOf(manifests: string): Layout {
   const mount = container.volumeMounts.find((m: Doc) => m.name === 'credentials');
   const volume = pod.volumes.find((v: Doc) => v.name === 'credentials');
   const security = { ...pod.securityContext, ...container.securityContext };
-  const files = (container.args as string[]).filter((a) => /^--(webhook-token|webhook-password|admin-token)-file=/.test(a)).map((a) => a.slice(a.indexOf('=') + 1));
+  const files = (container.args as string[])
+    .filter((a) => /^--(webhook-token|webhook-password|admin-token)-file=/.test(a))
+    .map((a) => a.slice(a.indexOf('=') + 1));
   assert.ok(files.length > 0, 'the controller reads no credentials file');
   for (const file of files) assert.ok(file.startsWith(`${mount.mountPath}/`), `${file} is not in the credentials volume`);
-  return { uid: security.runAsUser, gid: security.runAsGroup ?? 0, fsGroup: pod.securityContext?.fsGroup, defaultMode: volume.secret.defaultMode ?? 0o644, files: files.map((f) => f.slice(mount.mountPath.length + 1)) };
+  return {
+    uid: security.runAsUser,
+    gid: security.runAsGroup ?? 0,
+    fsGroup: pod.securityContext?.fsGroup,
+    defaultMode: volume.secret.defaultMode ?? 0o644,
+    files: files.map((f) => f.slice(mount.mountPath.length + 1)),
+  };
 }
 
 /** The kubelet's layout of a Secret file: root-owned; with fsGroup, group-owned by it with g+r. */
 function kubeletFile(layout: Layout): { uid: number; gid: number; mode: number } {
-  return layout.fsGroup === undefined ? { uid: 0, gid: 0, mode: layout.defaultMode } : { uid: 0, gid: layout.fsGroup, mode: layout.defaultMode | 0o440 };
+  return layout.fsGroup === undefined
+    ? { uid: 0, gid: 0, mode: layout.defaultMode }
+    : { uid: 0, gid: layout.fsGroup, mode: layout.defaultMode | 0o440 };
 }
 
 /** Whether a process (uid, primary gid, supplementary fsGroup) may read such a file. */
@@ -103,7 +113,10 @@ test('every rendered install runs the controller non-root and lets it read its c
   for (const variant of VARIANTS) {
     const layout = layoutOf(variant.manifests());
     assert.notEqual(layout.uid, 0, `${variant.name}: runs as root`);
-    assert.ok(canRead(layout), `${variant.name}: uid ${layout.uid} cannot read files ${JSON.stringify(kubeletFile(layout))} (fsGroup ${layout.fsGroup})`);
+    assert.ok(
+      canRead(layout),
+      `${variant.name}: uid ${layout.uid} cannot read files ${JSON.stringify(kubeletFile(layout))} (fsGroup ${layout.fsGroup})`,
+    );
     assert.equal(layout.defaultMode & 0o007, 0, `${variant.name}: credentials readable by everyone`);
   }
 });
@@ -128,9 +141,24 @@ function prepare(name: string, layout: Layout): { dir: string; kubeconfig: strin
   return { dir, kubeconfig };
 }
 
-async function runController(layout: Layout, dir: string, kubeconfig: string, port: number): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+async function runController(
+  layout: Layout,
+  dir: string,
+  kubeconfig: string,
+  port: number,
+): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   const namespace = await cluster.newNamespace('cred');
-  const args = [CLI, 'controller', `--kubeconfig=${kubeconfig}`, `--ds-namespace=${namespace}`, '--ds-name=kreboot-agent', '--metrics-host=127.0.0.1', `--metrics-port=${port}`, '--leader-elect=false', '--log-format=json'];
+  const args = [
+    CLI,
+    'controller',
+    `--kubeconfig=${kubeconfig}`,
+    `--ds-namespace=${namespace}`,
+    '--ds-name=kreboot-agent',
+    '--metrics-host=127.0.0.1',
+    `--metrics-port=${port}`,
+    '--leader-elect=false',
+    '--log-format=json',
+  ];
   for (const secret of layout.files) {
     if (secret === 'webhook-password') args.push('--webhook-username=alertmanager');
     args.push(`--${secret}-file=${join(dir, 'credentials', secret)}`);
@@ -151,11 +179,19 @@ test('the controller runs as UID 65532 with the files as the kubelet leaves them
   const port = await freePort();
   const run = await runController(layout, dir, kubeconfig, port);
   try {
-    await waitFor(async () => {
-      if (run.child.exitCode !== null) throw new Error(`controller exited ${run.child.exitCode}: ${run.output()}`);
-      return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok;
-    }, { timeoutMs: 60_000, what: 'the controller running as 65532 to be ready' });
-    const post = (token: string) => fetch(`http://127.0.0.1:${port}/api/v1/alerts`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"version":"4","alerts":[]}' });
+    await waitFor(
+      async () => {
+        if (run.child.exitCode !== null) throw new Error(`controller exited ${run.child.exitCode}: ${run.output()}`);
+        return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok;
+      },
+      { timeoutMs: 60_000, what: 'the controller running as 65532 to be ready' },
+    );
+    const post = (token: string) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{"version":"4","alerts":[]}',
+      });
     assert.equal((await post('webhook-token-value')).status, 200, 'the token read from the file works');
     assert.equal((await post('wrong')).status, 401);
   } finally {
@@ -164,11 +200,15 @@ test('the controller runs as UID 65532 with the files as the kubelet leaves them
   }
 });
 
-test('without fsGroup the kubelet leaves them root-owned: the controller stops at once and names the file', { timeout: 60_000 }, async () => {
-  const layout = { ...layoutOf(kustomize('deploy/base')), fsGroup: undefined };
-  assert.equal(canRead(layout), false);
-  const { dir, kubeconfig } = prepare('without-fsgroup', layout);
-  const run = await runController(layout, dir, kubeconfig, await freePort());
-  assert.equal(await run.exited, 2, run.output());
-  assert.match(run.output(), /--webhook-token-file: cannot read .*webhook-token \(EACCES\)/);
-});
+test(
+  'without fsGroup the kubelet leaves them root-owned: the controller stops at once and names the file',
+  { timeout: 60_000 },
+  async () => {
+    const layout = { ...layoutOf(kustomize('deploy/base')), fsGroup: undefined };
+    assert.equal(canRead(layout), false);
+    const { dir, kubeconfig } = prepare('without-fsgroup', layout);
+    const run = await runController(layout, dir, kubeconfig, await freePort());
+    assert.equal(await run.exited, 2, run.output());
+    assert.match(run.output(), /--webhook-token-file: cannot read .*webhook-token \(EACCES\)/);
+  },
+);

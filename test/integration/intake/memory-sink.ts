@@ -18,7 +18,10 @@ export class MemorySink implements RequestSink {
   constructor(known: readonly string[]) {
     this.known = new Set(known);
   }
-  async request(node: string, source: { kind: 'alert' | 'remediation' | 'api' | 'node'; alertname?: string }): Promise<'accepted' | 'unknown-node'> {
+  async request(
+    node: string,
+    source: { kind: 'alert' | 'remediation' | 'api' | 'node'; alertname?: string },
+  ): Promise<'accepted' | 'unknown-node'> {
     this.calls.push({ op: 'request', node, kind: source.kind, alertname: source.alertname, at: Date.now() });
     if (!this.known.has(node)) return 'unknown-node';
     this.pending.add(node);

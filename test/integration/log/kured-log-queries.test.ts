@@ -21,18 +21,27 @@ after(async () => {
 /** Runs jq over the controller's log, one compact JSON object per result. */
 function jq(filter: string, logPath: string): Array<Record<string, unknown>> {
   const out = execFileSync('jq', ['-c', filter, logPath], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test("kured's log queries find the controller's lines during a reboot", async (t) => {
-  const world = await setUpWorld(t, cluster, { nodes: 1, required: 'all', controllerArgs: ['--trigger=node', '--drain-grace-period=0', '--notify-url=xmpp://kreboot@example.com/?toaddresses=ops@example.com'] });
+  const world = await setUpWorld(t, cluster, {
+    nodes: 1,
+    required: 'all',
+    controllerArgs: ['--trigger=node', '--drain-grace-period=0', '--notify-url=xmpp://kreboot@example.com/?toaddresses=ops@example.com'],
+  });
   const [node = ''] = world.nodes;
   await waitForAllDone(cluster, world, world.nodes);
   const metrics = await (await fetch(`${world.controller.url}/metrics`)).text();
   const logPath = world.controller.proc.logPath;
 
   // Every line is one JSON event with kured's field names.
-  const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.startsWith('{'));
+  const lines = readFileSync(logPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   assert.ok(lines.length > 0);
   for (const line of lines) {
     const event = JSON.parse(line) as Record<string, unknown>;
@@ -42,10 +51,23 @@ test("kured's log queries find the controller's lines during a reboot", async (t
   }
 
   const info = jq('select(.level=="info")', logPath);
-  assert.ok(info.some((e) => e.msg === 'controller started'), 'the start is found at level "info"');
-  assert.ok(jq(`select(.level=="info" and .node=="${node}")`, logPath).length > 0, `the rebooted node's steps are found by node name\n${info.map((e) => e.msg).join('\n')}`);
+  assert.ok(
+    info.some((e) => e.msg === 'controller started'),
+    'the start is found at level "info"',
+  );
+  assert.ok(
+    jq(`select(.level=="info" and .node=="${node}")`, logPath).length > 0,
+    `the rebooted node's steps are found by node name\n${info.map((e) => e.msg).join('\n')}`,
+  );
   const warnings = jq('select(.level=="warning")', logPath);
-  assert.ok(warnings.some((e) => e.msg === 'notification URL of an unsupported service: its messages will fail' && String(e.problem).includes('unsupported service "xmpp"')), JSON.stringify(warnings));
+  assert.ok(
+    warnings.some(
+      (e) =>
+        e.msg === 'notification URL of an unsupported service: its messages will fail' &&
+        String(e.problem).includes('unsupported service "xmpp"'),
+    ),
+    JSON.stringify(warnings),
+  );
   assert.ok(!readFileSync(logPath, 'utf8').includes('ops@example.com'), 'the URL itself is not logged');
   // Time filters written for RFC 3339 keep working: nothing logged is from before the test began.
   assert.equal(jq(`select(.time < "${new Date(Date.now() - 3_600_000).toISOString()}")`, logPath).length, 0);

@@ -6,8 +6,16 @@
 
 import type { HttpSink, SinkRequest, SinkResponse } from '../../harness/http-sink.ts';
 
-export const MATRIX = { user: 'kreboot', password: 'M4trixPassw0rd', server: 'example.org', accessToken: 'syt_a3JlYm9vdA_staticAccessToken_0001' };
-export const ROOMS: Readonly<Record<string, string>> = { '#ops:example.org': '!opsRoom:example.org', '#reboots:example.org': '!rebootRoom:example.org' };
+export const MATRIX = {
+  user: 'kreboot',
+  password: 'M4trixPassw0rd',
+  server: 'example.org',
+  accessToken: 'syt_a3JlYm9vdA_staticAccessToken_0001',
+};
+export const ROOMS: Readonly<Record<string, string>> = {
+  '#ops:example.org': '!opsRoom:example.org',
+  '#reboots:example.org': '!rebootRoom:example.org',
+};
 
 export interface MatrixSink {
   /** Message bodies by room ID, in arrival order. */
@@ -40,7 +48,8 @@ export function startMatrixSink(sink: HttpSink): MatrixSink {
       const body = r.json<{ type?: string; identifier?: { type?: string; user?: string }; password?: string }>();
       if (body?.type !== 'm.login.password' || body.identifier?.type !== 'm.id.user') return error(400, 'M_UNKNOWN', 'Unknown login type');
       const user = body.identifier.user;
-      if ((user !== MATRIX.user && user !== `@${MATRIX.user}:${MATRIX.server}`) || body.password !== MATRIX.password) return error(403, 'M_FORBIDDEN', 'Invalid username or password');
+      if ((user !== MATRIX.user && user !== `@${MATRIX.user}:${MATRIX.server}`) || body.password !== MATRIX.password)
+        return error(403, 'M_FORBIDDEN', 'Invalid username or password');
       logins++;
       const token = `syt_issued_${++issued}`;
       tokens.add(token);
@@ -63,7 +72,8 @@ export function startMatrixSink(sink: HttpSink): MatrixSink {
       const roomId = decodeURIComponent(send[1] ?? '');
       if (!joined.has(roomId)) return error(403, 'M_FORBIDDEN', `User @${MATRIX.user}:${MATRIX.server} not in room ${roomId}`);
       const body = r.json<{ msgtype?: unknown; body?: unknown }>();
-      if (body?.msgtype !== 'm.text' || typeof body.body !== 'string' || body.body === '') return error(400, 'M_BAD_JSON', 'Content must have msgtype and body');
+      if (body?.msgtype !== 'm.text' || typeof body.body !== 'string' || body.body === '')
+        return error(400, 'M_BAD_JSON', 'Content must have msgtype and body');
       const key = `${auth}|${roomId}|${send[2] ?? ''}`;
       const existing = seenTxn.get(key);
       if (existing) return { body: { event_id: existing } };

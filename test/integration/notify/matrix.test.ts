@@ -18,18 +18,27 @@ async function setup(t: TestContext, url: (host: string) => string) {
   const sink = await startHttpSink();
   t.after(() => sink.close());
   const matrix = startMatrixSink(sink);
-  const { log, lines } = testLogger(t, () => `matrix rejections: ${matrix.rejections.join('\n')}\nrequests: ${sink.requests.map((r) => `${r.method} ${r.path}`).join('\n')}`);
+  const { log, lines } = testLogger(
+    t,
+    () => `matrix rejections: ${matrix.rejections.join('\n')}\nrequests: ${sink.requests.map((r) => `${r.method} ${r.path}`).join('\n')}`,
+  );
   const registry = new Registry();
   const n = createNotifications({
     config: { urls: [url(`127.0.0.1:${sink.port}`)], slackHookUrl: '', slackUsername: 'kured', slackChannel: '', templates },
-    log, registry, timeoutMs: 5000, policy: { maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 20 },
+    log,
+    registry,
+    timeoutMs: 5000,
+    policy: { maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 20 },
   });
   t.after(() => n.close(1000));
   return { sink, matrix, n, registry, lines };
 }
 
 test('logs in once, joins each room, and posts every message in order to each', async (t) => {
-  const { matrix, n, registry, lines } = await setup(t, (host) => `matrix://${MATRIX.user}:${MATRIX.password}@${host}/?rooms=ops:example.org,!rebootRoom:example.org&disabletls=yes`);
+  const { matrix, n, registry, lines } = await setup(
+    t,
+    (host) => `matrix://${MATRIX.user}:${MATRIX.password}@${host}/?rooms=ops:example.org,!rebootRoom:example.org&disabletls=yes`,
+  );
   n.notify({ kind: 'drain', node: 'worker-1' });
   n.notify({ kind: 'reboot', node: 'worker-1' });
   n.notify({ kind: 'uncordon', node: 'worker-1' });
@@ -56,7 +65,10 @@ test('an access token instead of a password, and the joined rooms when none are 
 });
 
 test('a revoked token leads to a new login and the message still arrives once', async (t) => {
-  const { matrix, n, registry } = await setup(t, (host) => `matrix://${MATRIX.user}:${MATRIX.password}@${host}/?rooms=%23ops:example.org&disabletls=yes`);
+  const { matrix, n, registry } = await setup(
+    t,
+    (host) => `matrix://${MATRIX.user}:${MATRIX.password}@${host}/?rooms=%23ops:example.org&disabletls=yes`,
+  );
   n.notify({ kind: 'drain', node: 'worker-3' });
   await waitFor(() => matrix.messages.get('!opsRoom:example.org')?.length === 1, { timeoutMs: 10_000, what: 'the first message' });
   matrix.revokeTokens();
@@ -70,13 +82,22 @@ test('a revoked token leads to a new login and the message still arrives once', 
 test('a wrong password and an unknown room are counted as failed', async (t) => {
   const wrong = await setup(t, (host) => `matrix://${MATRIX.user}:NotThePassword1@${host}/?rooms=%23ops:example.org&disabletls=yes`);
   wrong.n.notify({ kind: 'drain', node: 'worker-4' });
-  await waitFor(async () => (await counted(wrong.registry, 'matrix', 'failed')) === 1, { timeoutMs: 10_000, what: 'the failure to be counted' });
+  await waitFor(async () => (await counted(wrong.registry, 'matrix', 'failed')) === 1, {
+    timeoutMs: 10_000,
+    what: 'the failure to be counted',
+  });
   assert.match(wrong.n.status()[0]?.lastError ?? '', /HTTP 403: M_FORBIDDEN/);
   assert.ok(!wrong.lines.join('\n').includes('NotThePassword1'));
 
-  const unknown = await setup(t, (host) => `matrix://${MATRIX.user}:${MATRIX.password}@${host}/?rooms=%23nowhere:example.org&disabletls=yes`);
+  const unknown = await setup(
+    t,
+    (host) => `matrix://${MATRIX.user}:${MATRIX.password}@${host}/?rooms=%23nowhere:example.org&disabletls=yes`,
+  );
   unknown.n.notify({ kind: 'drain', node: 'worker-4' });
-  await waitFor(async () => (await counted(unknown.registry, 'matrix', 'failed')) === 1, { timeoutMs: 10_000, what: 'the failure to be counted' });
+  await waitFor(async () => (await counted(unknown.registry, 'matrix', 'failed')) === 1, {
+    timeoutMs: 10_000,
+    what: 'the failure to be counted',
+  });
   assert.match(unknown.n.status()[0]?.lastError ?? '', /HTTP 404: M_NOT_FOUND/);
   assert.equal(unknown.matrix.messages.size, 0);
 });

@@ -29,7 +29,10 @@ test('a service that hangs or is down does not delay the caller or the other ser
       `mattermost://127.0.0.1:${stalled.port}/stalltoken?disabletls=yes`,
       `generic+http://127.0.0.1:${downPort}/hook`,
     ]),
-    log, registry, timeoutMs: 300, policy: { maxAttempts: 2, backoffBaseMs: 50, backoffMaxMs: 100 },
+    log,
+    registry,
+    timeoutMs: 300,
+    policy: { maxAttempts: 2, backoffBaseMs: 50, backoffMaxMs: 100 },
   });
   t.after(() => notifications.close(500));
 
@@ -46,12 +49,17 @@ test('a service that hangs or is down does not delay the caller or the other ser
 
   // The healthy service got everything, in order, while the others were failing.
   const expected = ['Draining node worker-0', ...nodes.map((n) => `Rebooting node ${n}`)];
-  await waitFor(() => textsBy(healthy.sink, ROUTES.ntfy).length === expected.length, { timeoutMs: 20_000, what: 'all messages at the healthy service' });
+  await waitFor(() => textsBy(healthy.sink, ROUTES.ntfy).length === expected.length, {
+    timeoutMs: 20_000,
+    what: 'all messages at the healthy service',
+  });
   assert.deepEqual(textsBy(healthy.sink, ROUTES.ntfy), expected);
 
   // The hanging and the dead service time out / are refused, retry once, then drop with a warning.
-  await waitFor(async () => (await counted(registry, 'mattermost', 'failed')) >= 2 && (await counted(registry, 'generic', 'failed')) >= 2,
-    { timeoutMs: 30_000, what: 'failures to be counted' });
+  await waitFor(async () => (await counted(registry, 'mattermost', 'failed')) >= 2 && (await counted(registry, 'generic', 'failed')) >= 2, {
+    timeoutMs: 30_000,
+    what: 'failures to be counted',
+  });
   assert.ok((await counted(registry, 'mattermost', 'retried')) >= 1);
   assert.ok((await counted(registry, 'generic', 'retried')) >= 1);
   assert.ok(lines.some((l) => l.includes('notification failed and was dropped') && l.includes('no response within 300ms')));
@@ -65,10 +73,17 @@ test('a 429 with Retry-After is retried after the wait the service asked for, wi
   const { log } = testLogger(t);
   const registry = new Registry();
   // Discord's rate-limit answer: 429, Retry-After in seconds, and the same wait in the JSON body.
-  interrupt(ROUTES.discord, 1, { status: 429, headers: { 'retry-after': '1' }, body: { message: 'You are being rate limited.', retry_after: 1, global: false } });
+  interrupt(ROUTES.discord, 1, {
+    status: 429,
+    headers: { 'retry-after': '1' },
+    body: { message: 'You are being rate limited.', retry_after: 1, global: false },
+  });
   const notifications = createNotifications({
-    config: config([serviceUrls(sink).discord]), log, registry,
-    endpointOverrides: { 'https://discord.com': sink.url }, policy: { backoffBaseMs: 1 },
+    config: config([serviceUrls(sink).discord]),
+    log,
+    registry,
+    endpointOverrides: { 'https://discord.com': sink.url },
+    policy: { backoffBaseMs: 1 },
   });
   t.after(() => notifications.close(500));
 
@@ -76,7 +91,10 @@ test('a 429 with Retry-After is retried after the wait the service asked for, wi
   notifications.notify({ kind: 'reboot', node: 'worker-1' });
   await waitFor(() => sink.received(ROUTES.discord).length >= 3, { timeoutMs: 15_000, what: 'the retry and the next message' });
   const [first, retry, next] = sink.received(ROUTES.discord);
-  assert.deepEqual([first, retry, next].map((r) => (r?.json() as { content: string }).content), ['Draining node worker-1', 'Draining node worker-1', 'Rebooting node worker-1']);
+  assert.deepEqual(
+    [first, retry, next].map((r) => (r?.json() as { content: string }).content),
+    ['Draining node worker-1', 'Draining node worker-1', 'Rebooting node worker-1'],
+  );
   // Honouring the wait is the behaviour under test: the retry cannot come before Retry-After ends.
   assert.ok((retry?.at.getTime() ?? 0) - (first?.at.getTime() ?? 0) >= 950, 'the retry waited for Retry-After');
   assert.equal(await counted(registry, 'discord', 'retried'), 1);

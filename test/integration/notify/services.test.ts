@@ -9,8 +9,23 @@ import type { NotificationEvent } from '../../../src/notify/event.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { counted, testLogger } from './helpers.ts';
 import {
-  BARK_KEY, GOOGLECHAT, GOTIFY_TOKEN, IFTTT_KEY, JOIN_KEY, OPSGENIE_KEY, overridesFor, PUSHBULLET_TOKEN, PUSHOVER, ROCKETCHAT, ROUTES, serviceUrls, SLACK_HOOK,
-  startServiceSink, textsBy, WORKFLOW, ZULIP,
+  BARK_KEY,
+  GOOGLECHAT,
+  GOTIFY_TOKEN,
+  IFTTT_KEY,
+  JOIN_KEY,
+  OPSGENIE_KEY,
+  overridesFor,
+  PUSHBULLET_TOKEN,
+  PUSHOVER,
+  ROCKETCHAT,
+  ROUTES,
+  serviceUrls,
+  SLACK_HOOK,
+  startServiceSink,
+  textsBy,
+  WORKFLOW,
+  ZULIP,
 } from './service-sink.ts';
 
 const templates = { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' };
@@ -41,12 +56,18 @@ const expected = [
 test('each service receives every message of a rollout, in order, in the form it documents', async (t) => {
   const { sink, rejections } = await startServiceSink();
   t.after(() => sink.close());
-  const { log } = testLogger(t, () => `rejections: ${rejections.join('\n')}\nrequests: ${sink.requests.map((r) => `${r.method} ${r.path} ${r.body}`).join('\n')}`);
+  const { log } = testLogger(
+    t,
+    () => `rejections: ${rejections.join('\n')}\nrequests: ${sink.requests.map((r) => `${r.method} ${r.path} ${r.body}`).join('\n')}`,
+  );
   const registry = new Registry();
   const urls = serviceUrls(sink);
   const notifications = createNotifications({
     config: { urls: Object.values(urls), slackHookUrl: '', slackUsername: 'kured', slackChannel: '', templates },
-    log, registry, endpointOverrides: overridesFor(sink), timeoutMs: 5000,
+    log,
+    registry,
+    endpointOverrides: overridesFor(sink),
+    timeoutMs: 5000,
   });
   t.after(() => notifications.close(1000));
 
@@ -55,7 +76,25 @@ test('each service receives every message of a rollout, in order, in the form it
 
   assert.deepEqual(rejections, []);
   for (const [name, prefix] of Object.entries(ROUTES)) assert.deepEqual(textsBy(sink, prefix), expected, name);
-  for (const service of ['slack', 'teams', 'discord', 'telegram', 'mattermost', 'ntfy', 'generic', 'gotify', 'pushover', 'rocketchat', 'googlechat', 'zulip', 'opsgenie', 'pushbullet', 'bark', 'join', 'ifttt']) {
+  for (const service of [
+    'slack',
+    'teams',
+    'discord',
+    'telegram',
+    'mattermost',
+    'ntfy',
+    'generic',
+    'gotify',
+    'pushover',
+    'rocketchat',
+    'googlechat',
+    'zulip',
+    'opsgenie',
+    'pushbullet',
+    'bark',
+    'join',
+    'ifttt',
+  ]) {
     assert.equal(await counted(registry, service, 'failed'), 0, service);
   }
   assert.equal(await counted(registry, 'slack', 'sent'), 2 * expected.length);
@@ -64,7 +103,12 @@ test('each service receives every message of a rollout, in order, in the form it
   const [mattermost] = sink.received(ROUTES.mattermost);
   assert.deepEqual(mattermost?.json(), { text: expected[0], username: 'kreboot', channel: 'ops' });
   const [generic] = sink.received(ROUTES.generic);
-  assert.deepEqual((generic?.json() as { event: unknown }).event, { kind: 'blocked', node: 'worker-1', reason: 'outside the maintenance window', time: (generic?.json() as { event: { time: string } }).event.time });
+  assert.deepEqual((generic?.json() as { event: unknown }).event, {
+    kind: 'blocked',
+    node: 'worker-1',
+    reason: 'outside the maintenance window',
+    time: (generic?.json() as { event: { time: string } }).event.time,
+  });
   assert.deepEqual(sink.received(ROUTES.slackHook)[0]?.json(), { text: expected[0], username: 'kreboot' });
 });
 
@@ -73,8 +117,16 @@ test("kured's --slack-hook-url posts with --slack-username and --slack-channel",
   t.after(() => sink.close());
   const { log } = testLogger(t);
   const notifications = createNotifications({
-    config: { urls: [], slackHookUrl: `https://hooks.slack.com/services/${SLACK_HOOK}`, slackUsername: 'prod', slackChannel: 'alerting', templates },
-    log, registry: new Registry(), endpointOverrides: overridesFor(sink),
+    config: {
+      urls: [],
+      slackHookUrl: `https://hooks.slack.com/services/${SLACK_HOOK}`,
+      slackUsername: 'prod',
+      slackChannel: 'alerting',
+      templates,
+    },
+    log,
+    registry: new Registry(),
+    endpointOverrides: overridesFor(sink),
   });
   t.after(() => notifications.close(1000));
   notifications.notify({ kind: 'drain', node: 'worker-7' });
@@ -90,8 +142,16 @@ test('a request the service refuses is counted as failed and not retried', async
   const registry = new Registry();
   // A bot token Slack does not know: chat.postMessage answers 200 {"ok":false,"error":"not_authed"}.
   const notifications = createNotifications({
-    config: { urls: ['slack://xoxb:999999999999-9999999999999-wrongwrongwrongwrongwron@C0123456789'], slackHookUrl: '', slackUsername: 'kured', slackChannel: '', templates },
-    log, registry, endpointOverrides: overridesFor(sink),
+    config: {
+      urls: ['slack://xoxb:999999999999-9999999999999-wrongwrongwrongwrongwron@C0123456789'],
+      slackHookUrl: '',
+      slackUsername: 'kured',
+      slackChannel: '',
+      templates,
+    },
+    log,
+    registry,
+    endpointOverrides: overridesFor(sink),
   });
   t.after(() => notifications.close(1000));
   notifications.notify({ kind: 'halted', node: 'worker-3', reason: 'did not come back' });
@@ -124,24 +184,40 @@ test('each added service refuses a wrong credential as the real one does, and it
   ];
   const notifications = createNotifications({
     config: { urls: wrong, slackHookUrl: '', slackUsername: 'kured', slackChannel: '', templates },
-    log, registry, endpointOverrides: overridesFor(sink), timeoutMs: 5000,
+    log,
+    registry,
+    endpointOverrides: overridesFor(sink),
+    timeoutMs: 5000,
   });
   t.after(() => notifications.close(1000));
   notifications.notify({ kind: 'drain', node: 'worker-9' });
   assert.equal(await notifications.drain(30_000), true);
   assert.equal(rejections.length, wrong.length, rejections.join('\n'));
-  for (const service of ['teams', 'gotify', 'pushover', 'rocketchat', 'googlechat', 'zulip', 'opsgenie', 'pushbullet', 'bark', 'join', 'ifttt']) {
+  for (const service of [
+    'teams',
+    'gotify',
+    'pushover',
+    'rocketchat',
+    'googlechat',
+    'zulip',
+    'opsgenie',
+    'pushbullet',
+    'bark',
+    'join',
+    'ifttt',
+  ]) {
     assert.equal(await counted(registry, service, 'failed'), 1, service);
     assert.equal(await counted(registry, service, 'retried'), 0, service);
     assert.equal(await counted(registry, service, 'sent'), 0, service);
   }
 });
 
-test('the Workflows stand-in refuses the retired connector\'s MessageCard, as a Workflows flow does', async (t) => {
+test("the Workflows stand-in refuses the retired connector's MessageCard, as a Workflows flow does", async (t) => {
   const { sink, rejections } = await startServiceSink();
   t.after(() => sink.close());
   const response = await fetch(`${sink.url}${ROUTES.teamsWorkflow}?api-version=2016-06-01&sig=${WORKFLOW.sig}`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: 'x', text: 'Draining node n1' }),
   });
   assert.equal(response.status, 400);

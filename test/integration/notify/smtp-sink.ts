@@ -59,7 +59,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     port,
     mails,
     log,
-    waitForMails: (count, timeoutMs = 15_000) => waitFor(() => (mails.length >= count ? mails : undefined), { timeoutMs, what: `${count} mail(s) at the SMTP server` }),
+    waitForMails: (count, timeoutMs = 15_000) =>
+      waitFor(() => (mails.length >= count ? mails : undefined), { timeoutMs, what: `${count} mail(s) at the SMTP server` }),
     async close() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -30,7 +30,11 @@ function notifications(t: TestContext, url: string, extra: { smtpCa?: string } =
   const registry = new Registry();
   const n = createNotifications({
     config: { urls: [url], slackHookUrl: '', slackUsername: 'kured', slackChannel: '', templates },
-    log, registry, timeoutMs: 5000, policy: { maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 20 }, ...extra,
+    log,
+    registry,
+    timeoutMs: 5000,
+    policy: { maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 20 },
+    ...extra,
   });
   t.after(() => n.close(1000));
   return { n, registry, lines };
@@ -70,7 +74,12 @@ test('STARTTLS and AUTH PLAIN: every message arrives as one mail to all recipien
 
 test('plain SMTP without TLS or AUTH (encryption=Auto on a server that offers neither)', async (t) => {
   const server = await sink(t);
-  const { n, registry } = notifications(t, `smtp://127.0.0.1:${server.port}/?from=kreboot@example.com&to=ops@example.com`, {}, () => server.log);
+  const { n, registry } = notifications(
+    t,
+    `smtp://127.0.0.1:${server.port}/?from=kreboot@example.com&to=ops@example.com`,
+    {},
+    () => server.log,
+  );
   n.notify({ kind: 'reboot', node: 'worker-2' });
   const [mail] = await server.waitForMails(1);
   assert.equal(mail?.tls, false);
@@ -84,7 +93,12 @@ test('a wrong password is refused by the server: counted as failed, not retried,
   const tls = testCa(t);
   const server = await sink(t, { user: 'kreboot@example.com', password: PASSWORD, cert: tls.cert, key: tls.key });
   const wrong = 'Wr0ngPassw0rd-kreboot';
-  const { n, registry, lines } = notifications(t, `smtp://kreboot%40example.com:${wrong}@127.0.0.1:${server.port}/?from=kreboot@example.com&to=ops@example.com&encryption=ExplicitTLS`, { smtpCa: tls.ca }, () => server.log);
+  const { n, registry, lines } = notifications(
+    t,
+    `smtp://kreboot%40example.com:${wrong}@127.0.0.1:${server.port}/?from=kreboot@example.com&to=ops@example.com&encryption=ExplicitTLS`,
+    { smtpCa: tls.ca },
+    () => server.log,
+  );
   n.notify({ kind: 'halted', node: 'worker-3', reason: 'did not come back' });
   await waitFor(async () => (await counted(registry, 'smtp', 'failed')) === 1, { timeoutMs: 10_000, what: 'the failure to be counted' });
   assert.equal(await counted(registry, 'smtp', 'retried'), 0);
@@ -95,7 +109,12 @@ test('a wrong password is refused by the server: counted as failed, not retried,
 
 test('encryption=ExplicitTLS against a server without STARTTLS fails instead of sending in the clear', async (t) => {
   const server = await sink(t);
-  const { n, registry } = notifications(t, `smtp://127.0.0.1:${server.port}/?from=kreboot@example.com&to=ops@example.com&encryption=ExplicitTLS`, {}, () => server.log);
+  const { n, registry } = notifications(
+    t,
+    `smtp://127.0.0.1:${server.port}/?from=kreboot@example.com&to=ops@example.com&encryption=ExplicitTLS`,
+    {},
+    () => server.log,
+  );
   n.notify({ kind: 'drain', node: 'worker-4' });
   await waitFor(async () => (await counted(registry, 'smtp', 'failed')) === 1, { timeoutMs: 20_000, what: 'the failure to be counted' });
   assert.deepEqual(server.mails, []);
@@ -109,17 +128,28 @@ test('shutdown gives up a mail whose server never answers, well before the send 
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
   const { port } = server.address() as AddressInfo;
   const { log } = testLogger(t);
   const registry = new Registry();
   const n = createNotifications({
-    config: { urls: [`smtp://127.0.0.1:${port}/?from=kreboot@example.com&to=ops@example.com`], slackHookUrl: '', slackUsername: 'kured', slackChannel: '', templates },
+    config: {
+      urls: [`smtp://127.0.0.1:${port}/?from=kreboot@example.com&to=ops@example.com`],
+      slackHookUrl: '',
+      slackUsername: 'kured',
+      slackChannel: '',
+      templates,
+    },
     // A send timeout longer than the test's own: only the shutdown can end this send in time.
-    log, registry, timeoutMs: 120_000,
+    log,
+    registry,
+    timeoutMs: 120_000,
   });
   n.notify({ kind: 'drain', node: 'worker-5' });
   await waitFor(() => sockets.size === 1, { timeoutMs: 10_000, what: 'the connection to the hanging server' });

@@ -23,7 +23,9 @@ after(async () => {
 });
 
 const dashboards = (manifests: string) =>
-  (loadAllYaml(manifests) as Array<{ kind?: string; metadata?: { name?: string } }>).filter((doc) => doc?.kind === 'ConfigMap' && doc.metadata?.name?.endsWith('-dashboard')) as V1ConfigMap[];
+  (loadAllYaml(manifests) as Array<{ kind?: string; metadata?: { name?: string } }>).filter(
+    (doc) => doc?.kind === 'ConfigMap' && doc.metadata?.name?.endsWith('-dashboard'),
+  ) as V1ConfigMap[];
 
 test('no dashboard ConfigMap by default', () => {
   assert.deepEqual(dashboards(helmTemplate('kreboot', 'kreboot')), []);

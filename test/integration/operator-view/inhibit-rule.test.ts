@@ -18,7 +18,7 @@ after(async () => {
   await monitoring?.stop();
 });
 
-it('amtool and promtool accept the example, and the rule\'s unit test passes', () => {
+it("amtool and promtool accept the example, and the rule's unit test passes", () => {
   const config = run(debianTool('amtool'), ['check-config', 'alertmanager/inhibit-during-reboot.yml']);
   assert.equal(config.code, 0, config.stderr + config.stdout);
   assert.match(config.stdout, /1 inhibit rules/);
@@ -28,8 +28,12 @@ it('amtool and promtool accept the example, and the rule\'s unit test passes', (
   assert.equal(unit.code, 0, unit.stderr + unit.stdout);
 });
 
-it('a planned reboot of n1 inhibits n1\'s node alerts only, and never RebootRequired', async () => {
-  const alert = (labels: Record<string, string>) => ({ labels, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 10 * 60_000).toISOString() });
+it("a planned reboot of n1 inhibits n1's node alerts only, and never RebootRequired", async () => {
+  const alert = (labels: Record<string, string>) => ({
+    labels,
+    startsAt: new Date().toISOString(),
+    endsAt: new Date(Date.now() + 10 * 60_000).toISOString(),
+  });
   const response = await fetch(`${monitoring.alertmanagerUrl}/api/v2/alerts`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -42,10 +46,13 @@ it('a planned reboot of n1 inhibits n1\'s node alerts only, and never RebootRequ
   });
   assert.equal(response.status, 200, await response.text());
   const key = (a: { labels: Record<string, string> }) => `${a.labels.alertname}/${a.labels.node}`;
-  const alerts = await waitFor(async () => {
-    const all = await monitoring.alertmanagerAlerts();
-    return all.length === 4 && all.some((a) => a.status.state === 'suppressed') ? all : undefined;
-  }, { timeoutMs: 20_000, what: 'Alertmanager to apply the inhibition' });
+  const alerts = await waitFor(
+    async () => {
+      const all = await monitoring.alertmanagerAlerts();
+      return all.length === 4 && all.some((a) => a.status.state === 'suppressed') ? all : undefined;
+    },
+    { timeoutMs: 20_000, what: 'Alertmanager to apply the inhibition' },
+  );
   const states = Object.fromEntries(alerts.map((a) => [key(a), a.status.inhibitedBy.length > 0 ? 'inhibited' : a.status.state]));
   assert.deepEqual(states, {
     'KrebootNodeRebooting/n1': 'active',

@@ -71,19 +71,27 @@ test('RebootRequired from alertmanager/rules.yaml, routed by alertmanager/alertm
   writeFileSync(r.sentinel, '');
   await monitoring.waitForAlert('RebootRequired', 'firing', { timeoutMs: 60_000 });
   // Alertmanager authenticated with the token file, and the controller accepted the alert.
-  const metric = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const metric = (text: string, series: string) =>
+    Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   const scrape = async () => (await fetch(`${r.controllerUrl}/metrics`)).text();
-  await waitFor(async () => metric(await scrape(), 'kreboot_webhook_alerts_total{outcome="accepted"}') >= 1, { timeoutMs: 60_000, what: 'the controller to accept RebootRequired' });
+  await waitFor(async () => metric(await scrape(), 'kreboot_webhook_alerts_total{outcome="accepted"}') >= 1, {
+    timeoutMs: 60_000,
+    what: 'the controller to accept RebootRequired',
+  });
   const done = await r.waitRebooted();
   assert.equal(done.metadata?.annotations?.['kreboot.dev/boot-id'], 'boot-after');
   // The sentinel is gone, so the alert resolves.
   await monitoring.waitForAlert('RebootRequired', 'inactive', { timeoutMs: 60_000 });
   // The resolved notification follows (send_resolved: true), also authenticated.
-  const accepted = (text: string) => metric(text, 'kreboot_webhook_requests_total{code="200"}') + metric(text, 'kreboot_webhook_requests_total{code="202"}');
-  const text = await waitFor(async () => {
-    const current = await scrape();
-    return accepted(current) >= 2 ? current : undefined;
-  }, { timeoutMs: 60_000, what: 'the firing and the resolved notification' });
+  const accepted = (text: string) =>
+    metric(text, 'kreboot_webhook_requests_total{code="200"}') + metric(text, 'kreboot_webhook_requests_total{code="202"}');
+  const text = await waitFor(
+    async () => {
+      const current = await scrape();
+      return accepted(current) >= 2 ? current : undefined;
+    },
+    { timeoutMs: 60_000, what: 'the firing and the resolved notification' },
+  );
   assert.equal(metric(text, 'kreboot_webhook_requests_total{code="401"}'), 0, 'Alertmanager was refused');
   assert.doesNotMatch(r.processes.find((p) => p.name === 'controller')?.tail(1000) ?? '', /forbidden/i);
 });

@@ -20,10 +20,22 @@ const tmp = mkdtempSync(join(tmpdir(), 'kreboot-packaging-'));
 // Non-default values a kured user might bring, plus every optional object of the chart.
 const CUSTOM_VALUES = {
   configuration: {
-    rebootMethod: 'signal', rebootSentinel: '/run/reboot-needed', period: '5m', concurrency: 2,
-    blockingPodSelector: ['app=critical', 'team in (db,storage)'], rebootDays: ['mo', 'tu'], startTime: '22:00', endTime: '5:00am',
-    timeZone: 'Europe/Berlin', forceReboot: true, drainTimeout: '30m', notifyUrl: ['ntfy://ntfy.example/kreboot'],
-    prometheusUrl: 'http://prometheus.monitoring:9090', preRebootNodeLabels: ['kreboot=draining'], lockTtl: '2h', annotateNodes: true,
+    rebootMethod: 'signal',
+    rebootSentinel: '/run/reboot-needed',
+    period: '5m',
+    concurrency: 2,
+    blockingPodSelector: ['app=critical', 'team in (db,storage)'],
+    rebootDays: ['mo', 'tu'],
+    startTime: '22:00',
+    endTime: '5:00am',
+    timeZone: 'Europe/Berlin',
+    forceReboot: true,
+    drainTimeout: '30m',
+    notifyUrl: ['ntfy://ntfy.example/kreboot'],
+    prometheusUrl: 'http://prometheus.monitoring:9090',
+    preRebootNodeLabels: ['kreboot=draining'],
+    lockTtl: '2h',
+    annotateNodes: true,
   },
   extraArgs: { 'drain-grace-period': 60, 'alert-firing-only': '' },
   extraEnvVars: [{ name: 'KURED_SLACK_USERNAME', value: 'kreboot' }],
@@ -36,12 +48,22 @@ const CUSTOM_VALUES = {
   serviceAccount: { extraAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/kreboot' } },
   initContainers: [{ name: 'agent-init', image: 'registry.example/init:1', command: ['true'] }],
   controller: {
-    replicas: 3, credentials: { webhookUsername: 'alertmanager', adminToken: false }, extraArgs: { 'retry-backoff': '10m' },
-    trigger: 'alert', maintenanceWindows: ['0 22 * * 1-5 4h'], managedNodeSelector: 'pool=general', rebootTimeout: '45m', alertScope: 'cluster',
-    remediationAlertRegexp: '^NodeKernelDeadlock$', webhookBodyLimit: 2_000_000, prometheusUsername: 'kreboot', prometheusPasswordFile: '/etc/kreboot/prometheus/password',
+    replicas: 3,
+    credentials: { webhookUsername: 'alertmanager', adminToken: false },
+    extraArgs: { 'retry-backoff': '10m' },
+    trigger: 'alert',
+    maintenanceWindows: ['0 22 * * 1-5 4h'],
+    managedNodeSelector: 'pool=general',
+    rebootTimeout: '45m',
+    alertScope: 'cluster',
+    remediationAlertRegexp: '^NodeKernelDeadlock$',
+    webhookBodyLimit: 2_000_000,
+    prometheusUsername: 'kreboot',
+    prometheusPasswordFile: '/etc/kreboot/prometheus/password',
     extraSecretMounts: [{ name: 'prometheus', secretName: 'prometheus-basic-auth', mountPath: '/etc/kreboot/prometheus' }],
     initContainers: [{ name: 'controller-init', image: 'registry.example/init:1', command: ['true'] }],
-    volumes: [{ name: 'scratch', emptyDir: {} }], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+    volumes: [{ name: 'scratch', emptyDir: {} }],
+    volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
   },
 };
 
@@ -53,7 +75,11 @@ function assertClean(what: string, result: RunResult): void {
 }
 
 function createNamespace(name: string): void {
-  const namespace = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } });
+  const namespace = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+  });
   kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], namespace);
   applied.push(namespace);
 }
@@ -69,7 +95,14 @@ before(async () => {
   const crds = readFileSync(join(ROOT, 'test/integration/packaging/operator-crds.yaml'), 'utf8');
   kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], crds);
   applied.push(crds);
-  kubectlOk(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com', 'crd/alertmanagerconfigs.monitoring.coreos.com']);
+  kubectlOk(kubeconfig, [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/servicemonitors.monitoring.coreos.com',
+    'crd/prometheusrules.monitoring.coreos.com',
+    'crd/alertmanagerconfigs.monitoring.coreos.com',
+  ]);
 });
 
 const applied: string[] = [];
@@ -93,7 +126,13 @@ test('the signal overlay and the Prometheus Operator overlay apply server-side',
     assertClean(`${dir} (dry run)`, applyServerSide(kubeconfig, kustomize(dir), { dryRun: true }));
   }
   // The signal agent: hostPID and CAP_KILL, nothing privileged.
-  const signal = JSON.parse(kubectlOk(kubeconfig, ['apply', '--server-side', '--dry-run=server', '--field-manager=kreboot-packaging-test', '-o', 'json', '-f', '-'], kustomize('deploy/overlays/signal')));
+  const signal = JSON.parse(
+    kubectlOk(
+      kubeconfig,
+      ['apply', '--server-side', '--dry-run=server', '--field-manager=kreboot-packaging-test', '-o', 'json', '-f', '-'],
+      kustomize('deploy/overlays/signal'),
+    ),
+  );
   const daemonSet = signal.items.find((item: { kind: string }) => item.kind === 'DaemonSet');
   const agent = daemonSet.spec.template.spec.containers[0];
   assert.equal(daemonSet.spec.template.spec.hostPID, true);
@@ -128,14 +167,32 @@ test('the Helm chart with non-default values applies server-side and renders the
   assert.deepEqual(agent.securityContext.capabilities, { add: ['KILL'], drop: ['ALL'] });
   assert.equal(agent.securityContext.privileged, false);
 
-  const deployment = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'deployment', 'hc-kreboot-controller', '-o', 'json']));
+  const deployment = JSON.parse(
+    kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'deployment', 'hc-kreboot-controller', '-o', 'json']),
+  );
   const controller = deployment.spec.template.spec.containers[0];
-  for (const arg of ['--concurrency=2', '--blocking-pod-selector=team in (db,storage)', '--reboot-days=mo', '--reboot-days=tu', '--webhook-username=alertmanager',
-    '--reboot-timeout=45m', '--drain-grace-period=60', '--alert-firing-only', '--ds-name=hc-kreboot-agent', '--ds-namespace=kreboot-helm-custom',
-    '--trigger=alert', '--maintenance-window=0 22 * * 1-5 4h', '--node-selector=pool=general', '--alert-scope=cluster', '--retry-backoff=10m',
-    '--remediation-alert-regexp=^NodeKernelDeadlock$', '--prometheus-username=kreboot', '--prometheus-password-file=/etc/kreboot/prometheus/password',
+  for (const arg of [
+    '--concurrency=2',
+    '--blocking-pod-selector=team in (db,storage)',
+    '--reboot-days=mo',
+    '--reboot-days=tu',
+    '--webhook-username=alertmanager',
+    '--reboot-timeout=45m',
+    '--drain-grace-period=60',
+    '--alert-firing-only',
+    '--ds-name=hc-kreboot-agent',
+    '--ds-namespace=kreboot-helm-custom',
+    '--trigger=alert',
+    '--maintenance-window=0 22 * * 1-5 4h',
+    '--node-selector=pool=general',
+    '--alert-scope=cluster',
+    '--retry-backoff=10m',
+    '--remediation-alert-regexp=^NodeKernelDeadlock$',
+    '--prometheus-username=kreboot',
+    '--prometheus-password-file=/etc/kreboot/prometheus/password',
     // Helm reads numbers as floats: a million must not reach the flag as 2e+06.
-    '--webhook-body-limit=2000000']) {
+    '--webhook-body-limit=2000000',
+  ]) {
     assert.ok(controller.args.includes(arg), `controller lacks ${arg}: ${controller.args.join(' ')}`);
   }
   assert.ok(!controller.args.some((a: string) => a.startsWith('--admin-token-file')));
@@ -143,20 +200,34 @@ test('the Helm chart with non-default values applies server-side and renders the
   // The Prometheus password file comes from its Secret, mounted where the flag says.
   const pod = deployment.spec.template.spec;
   assert.equal(pod.volumes.find((v: { name: string }) => v.name === 'prometheus').secret.secretName, 'prometheus-basic-auth');
-  assert.deepEqual(controller.volumeMounts.find((m: { name: string }) => m.name === 'prometheus'), { name: 'prometheus', mountPath: '/etc/kreboot/prometheus', readOnly: true });
+  assert.deepEqual(
+    controller.volumeMounts.find((m: { name: string }) => m.name === 'prometheus'),
+    { name: 'prometheus', mountPath: '/etc/kreboot/prometheus', readOnly: true },
+  );
   assert.ok(controller.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/scratch'));
-  assert.deepEqual(pod.initContainers.map((c: { name: string }) => c.name), ['controller-init']);
-  assert.deepEqual(daemonSet.spec.template.spec.initContainers.map((c: { name: string }) => c.name), ['agent-init']);
-  const accounts = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'serviceaccounts', '-l', 'app.kubernetes.io/instance=hc', '-o', 'json']));
+  assert.deepEqual(
+    pod.initContainers.map((c: { name: string }) => c.name),
+    ['controller-init'],
+  );
+  assert.deepEqual(
+    daemonSet.spec.template.spec.initContainers.map((c: { name: string }) => c.name),
+    ['agent-init'],
+  );
+  const accounts = JSON.parse(
+    kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'serviceaccounts', '-l', 'app.kubernetes.io/instance=hc', '-o', 'json']),
+  );
   assert.equal(accounts.items.length, 2);
-  for (const account of accounts.items) assert.equal(account.metadata.annotations['eks.amazonaws.com/role-arn'], 'arn:aws:iam::111122223333:role/kreboot');
+  for (const account of accounts.items)
+    assert.equal(account.metadata.annotations['eks.amazonaws.com/role-arn'], 'arn:aws:iam::111122223333:role/kreboot');
 
   const monitors = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'servicemonitors', '-o', 'json']));
   assert.equal(monitors.items.length, 2);
   for (const monitor of monitors.items) assert.equal(monitor.spec.endpoints[0].honorLabels, true);
 
   // The AlertmanagerConfig routes both alerts to the controller Service with the Secret's basic auth.
-  const amConfig = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'alertmanagerconfig', 'hc-kreboot', '-o', 'json']));
+  const amConfig = JSON.parse(
+    kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'alertmanagerconfig', 'hc-kreboot', '-o', 'json']),
+  );
   assert.deepEqual(amConfig.spec.route.matchers, [{ name: 'alertname', value: 'RebootRequired|NodeKernelDeadlock', matchType: '=~' }]);
   const hook = amConfig.spec.receivers[0].webhookConfigs[0];
   assert.equal(hook.url, 'http://hc-kreboot-controller.kreboot-helm-custom.svc:8080/api/v1/alerts');
@@ -170,7 +241,9 @@ test('the Helm chart with non-default values applies server-side and renders the
 
   // The PrometheusRule is alertmanager/rules.yaml, with RebootRequired's for and namespace label.
   const rule = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'prometheusrule', 'hc-kreboot', '-o', 'json']));
-  const expected = load(readFileSync(join(ROOT, 'alertmanager/rules.yaml'), 'utf8')) as { groups: Array<{ rules: Array<Record<string, unknown>> }> };
+  const expected = load(readFileSync(join(ROOT, 'alertmanager/rules.yaml'), 'utf8')) as {
+    groups: Array<{ rules: Array<Record<string, unknown>> }>;
+  };
   const rebootRequired = expected.groups[0]!.rules[0]!;
   Object.assign(rebootRequired, { for: '15m', labels: { ...(rebootRequired.labels as object), namespace: 'kreboot-helm-custom' } });
   assert.deepEqual(rule.spec.groups, expected.groups);
@@ -182,7 +255,14 @@ test('the chart grants exactly the RBAC rules of the kustomize base', () => {
     const docs = loadAllYaml(manifests) as Array<{ kind: string; metadata: { name: string; namespace?: string }; rules?: unknown[] }>;
     return docs
       .filter((doc) => doc.kind === 'ClusterRole' || doc.kind === 'Role')
-      .map((doc) => JSON.stringify([doc.kind, doc.metadata.name.replace(prefix, ''), doc.metadata.namespace === 'default' ? 'default' : '', doc.rules]).replaceAll(prefix, ''))
+      .map((doc) =>
+        JSON.stringify([
+          doc.kind,
+          doc.metadata.name.replace(prefix, ''),
+          doc.metadata.namespace === 'default' ? 'default' : '',
+          doc.rules,
+        ]).replaceAll(prefix, ''),
+      )
       .sort();
   };
   assert.deepEqual(rules(helmTemplate('hd', 'kreboot'), 'hd-'), rules(kustomize('deploy/base'), ''));
@@ -190,10 +270,15 @@ test('the chart grants exactly the RBAC rules of the kustomize base', () => {
 
 test('the API server type-checks the agent admission policy without warnings', async () => {
   for (const name of ['kreboot-agent-own-node', 'hd-kreboot-agent-own-node']) {
-    const status = await waitFor(() => {
-      const policy = JSON.parse(kubectlOk(kubeconfig, ['get', 'validatingadmissionpolicy', name, '-o', 'json']));
-      return policy.status?.typeChecking !== undefined && policy.status.observedGeneration === policy.metadata.generation ? policy.status : undefined;
-    }, { timeoutMs: 60_000, what: `type checking of ${name}` });
+    const status = await waitFor(
+      () => {
+        const policy = JSON.parse(kubectlOk(kubeconfig, ['get', 'validatingadmissionpolicy', name, '-o', 'json']));
+        return policy.status?.typeChecking !== undefined && policy.status.observedGeneration === policy.metadata.generation
+          ? policy.status
+          : undefined;
+      },
+      { timeoutMs: 60_000, what: `type checking of ${name}` },
+    );
     assert.deepEqual(status.typeChecking.expressionWarnings ?? [], [], JSON.stringify(status.typeChecking));
   }
 });

@@ -10,7 +10,16 @@ export const CHART = join(ROOT, 'deploy/helm/kreboot');
 
 /** `helm install` of the chart into `namespace` (which must exist) with the values files in order. */
 export function helmInstall(kubeconfig: string, release: string, namespace: string, valuesFiles: readonly string[]): RunResult {
-  return run(helm(), ['install', release, CHART, '--kubeconfig', kubeconfig, '--namespace', namespace, ...valuesFiles.flatMap((file) => ['--values', file])]);
+  return run(helm(), [
+    'install',
+    release,
+    CHART,
+    '--kubeconfig',
+    kubeconfig,
+    '--namespace',
+    namespace,
+    ...valuesFiles.flatMap((file) => ['--values', file]),
+  ]);
 }
 
 export function helmUninstall(kubeconfig: string, release: string, namespace: string): RunResult {
@@ -29,7 +38,10 @@ export function releaseObjects(kubeconfig: string, release: string, namespace: s
 
 export function findObject(objects: readonly Doc[], kind: string, name?: string): Doc {
   const found = objects.find((doc) => doc.kind === kind && (name === undefined || doc.metadata?.name === name));
-  if (!found) throw new Error(`the release has no ${kind}${name ? ` ${name}` : ''}: ${objects.map((doc) => `${doc.kind}/${doc.metadata?.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `the release has no ${kind}${name ? ` ${name}` : ''}: ${objects.map((doc) => `${doc.kind}/${doc.metadata?.name}`).join(', ')}`,
+    );
   return found;
 }
 
@@ -38,7 +50,10 @@ export function findObject(objects: readonly Doc[], kind: string, name?: string)
  * flag is removed, then the given values appended (a list gives the flag once per item; undefined
  * only removes). The rest stays as rendered and in order.
  */
-export function withFlags(args: readonly string[], replacements: Readonly<Record<string, string | readonly string[] | undefined>>): string[] {
+export function withFlags(
+  args: readonly string[],
+  replacements: Readonly<Record<string, string | readonly string[] | undefined>>,
+): string[] {
   const names = new Set(Object.keys(replacements));
   const kept = args.filter((arg) => {
     const match = /^--([a-z0-9-]+)(?:=|$)/.exec(arg);

@@ -30,11 +30,17 @@ test('the base image is Node 24 pinned by digest, the runtime non-root with prod
   assert.match(dockerfile, /^ENTRYPOINT \["node", (?:"--[a-z0-9-]+(?:=\d+)?", )*"\/app\/dist\/kreboot\.cjs"\]$/m);
 });
 
-test('the image\'s build steps give a kreboot that starts both roles from dist/, and the agent bundle, with production dependencies', async () => {
+test("the image's build steps give a kreboot that starts both roles from dist/, and the agent bundle, with production dependencies", async () => {
   const app = mkdtempSync(join(tmpdir(), 'kreboot-image-'));
   cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
   cpSync(join(ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
-  const tsc = run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(app, 'dist')]);
+  const tsc = run(process.execPath, [
+    join(ROOT, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    join(ROOT, 'tsconfig.build.json'),
+    '--outDir',
+    join(app, 'dist'),
+  ]);
   assert.equal(tsc.code, 0, tsc.stdout + tsc.stderr);
   const npm = run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefix', app]);
   assert.equal(npm.code, 0, npm.stderr);
@@ -70,13 +76,19 @@ test('the image\'s build steps give a kreboot that starts both roles from dist/,
   assert.match(controllerText.stdout + controllerText.stderr, /kubeconfig|Kubernetes configuration/i);
 });
 
-test('the agent bundle holds the agent\'s code and none of the controller\'s', async () => {
+test("the agent bundle holds the agent's code and none of the controller's", async () => {
   const metafile = await buildAgentBundle(join(mkdtempSync(join(tmpdir(), 'kreboot-bundle-')), 'kreboot-agent.cjs'));
   const inputs = Object.keys(metafile.inputs);
-  assert.ok(inputs.some((input) => input.endsWith('src/agent/jobs/job-runner.ts')), 'the agent is in it');
+  assert.ok(
+    inputs.some((input) => input.endsWith('src/agent/jobs/job-runner.ts')),
+    'the agent is in it',
+  );
   const packages = new Set(inputs.flatMap((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? []));
   for (const controllerOnly of ['@kubernetes/client-node', 'express', 'axios', 'zod', 'cron-parser']) {
     assert.ok(!packages.has(controllerOnly), `${controllerOnly} is not in the agent bundle`);
   }
-  assert.deepEqual(inputs.filter((input) => /src\/(controller|intake|gates|notify|prometheus)\//.test(input)), []);
+  assert.deepEqual(
+    inputs.filter((input) => /src\/(controller|intake|gates|notify|prometheus)\//.test(input)),
+    [],
+  );
 });

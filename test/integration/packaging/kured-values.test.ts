@@ -35,7 +35,9 @@ const dir = mkdtempSync(join(tmpdir(), 'kreboot-kured-values-'));
 
 /** A window open now, written as a kured user does: [now - 1 h, now + 2 h) in Europe/Berlin. */
 function openWindow(): { startTime: string; endTime: string } {
-  const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
+  const hour = Number(
+    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', hourCycle: 'h23' }).format(new Date()),
+  );
   return { startTime: `${(hour + 23) % 24}:00`, endTime: `${(hour + 2) % 24}:00` };
 }
 
@@ -67,11 +69,21 @@ before(async () => {
   kubeconfig = cluster.kubeconfigPath;
   kubectlOk(kubeconfig, ['apply', '--server-side', '-f', join(ROOT, 'test/integration/packaging/operator-crds.yaml')]);
   kubectlOk(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com']);
-  kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
-  }));
+  kubectlOk(
+    kubeconfig,
+    ['apply', '--server-side', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+    }),
+  );
   // kured's DaemonSet as the switch finds it (its pods are not what is tested; its lock is).
-  await cluster.createDaemonSet(KURED.namespace, KURED.name, { labels: { name: 'kured' }, nodeSelector: { 'kreboot.dev/no-such-node': 'true' }, wait: false });
+  await cluster.createDaemonSet(KURED.namespace, KURED.name, {
+    labels: { name: 'kured' },
+    nodeSelector: { 'kreboot.dev/no-such-node': 'true' },
+    wait: false,
+  });
 });
 
 after(async () => {
@@ -95,11 +107,27 @@ test('helm install refuses a kured values file with a misspelled key, names it, 
   const result = helmInstall(kubeconfig, 'typo', NAMESPACE, [join(ROOT, 'test/integration/packaging/kured-values.yaml'), typo]);
   assert.notEqual(result.code, 0, result.stdout);
   assert.match(result.stderr, /rebootDay/);
-  assert.equal(kubectlOk(kubeconfig, ['-n', NAMESPACE, 'get', 'all,secrets,serviceaccounts', '-l', 'app.kubernetes.io/instance=typo', '-o', 'name']).trim(), '');
-  assert.equal(kubectlOk(kubeconfig, ['-n', NAMESPACE, 'get', 'secrets', '-l', 'owner=helm', '-o', 'name']).trim(), '', 'helm recorded a release');
+  assert.equal(
+    kubectlOk(kubeconfig, [
+      '-n',
+      NAMESPACE,
+      'get',
+      'all,secrets,serviceaccounts',
+      '-l',
+      'app.kubernetes.io/instance=typo',
+      '-o',
+      'name',
+    ]).trim(),
+    '',
+  );
+  assert.equal(
+    kubectlOk(kubeconfig, ['-n', NAMESPACE, 'get', 'secrets', '-l', 'owner=helm', '-o', 'name']).trim(),
+    '',
+    'helm recorded a release',
+  );
 });
 
-test('kured\'s default values file plus a typical kured user\'s values install with helm install', () => {
+test("kured's default values file plus a typical kured user's values install with helm install", () => {
   const files = [join(ROOT, 'test/integration/packaging/kured-values.yaml'), join(dir, 'user.yaml'), join(dir, 'switch.yaml')];
   writeFileSync(files[1]!, JSON.stringify(USER_VALUES));
   writeFileSync(files[2]!, JSON.stringify(SWITCH_VALUES));
@@ -133,7 +161,7 @@ test('kured\'s default values file plus a typical kured user\'s values install w
   assert.deepEqual(role.rules[0].resourceNames, [KURED.name]);
 });
 
-test('a node whose sentinel was set before the switch is rebooted end to end with the chart\'s arguments', async (t) => {
+test("a node whose sentinel was set before the switch is rebooted end to end with the chart's arguments", async (t) => {
   assert.ok(installed, 'the chart is not installed');
   const objects = releaseObjects(kubeconfig, RELEASE, NAMESPACE);
   const agentSpec = findObject(objects, 'DaemonSet').spec.template.spec;
@@ -141,19 +169,29 @@ test('a node whose sentinel was set before the switch is rebooted end to end wit
   const [node, other] = await cluster.createNodes(2, { prefix: 'kured' });
   if (!node || !other) throw new Error('no nodes');
   const readNode = () => cluster.core.readNode({ name: node });
-  const state = async () => JSON.parse((await readNode()).metadata?.annotations?.['kreboot.dev/state'] ?? '{}') as { phase?: string; reason?: string };
-  const setKuredLock = (value: string | null) => cluster.apps.patchNamespacedDaemonSet(
-    { namespace: KURED.namespace, name: KURED.name, body: { metadata: { annotations: { [KURED.annotation]: value } } } },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-  const kuredLock = async () => (await cluster.apps.readNamespacedDaemonSet({ namespace: KURED.namespace, name: KURED.name })).metadata?.annotations?.[KURED.annotation];
+  const state = async () =>
+    JSON.parse((await readNode()).metadata?.annotations?.['kreboot.dev/state'] ?? '{}') as { phase?: string; reason?: string };
+  const setKuredLock = (value: string | null) =>
+    cluster.apps.patchNamespacedDaemonSet(
+      { namespace: KURED.namespace, name: KURED.name, body: { metadata: { annotations: { [KURED.annotation]: value } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  const kuredLock = async () =>
+    (await cluster.apps.readNamespacedDaemonSet({ namespace: KURED.namespace, name: KURED.name })).metadata?.annotations?.[
+      KURED.annotation
+    ];
 
-  t.after(() => printOnFailure(t, async () => [
-    `node ${node}: ${JSON.stringify((await readNode()).metadata?.annotations, null, 2)}`,
-    `kured lock: ${await kuredLock()}`,
-    `chat: ${JSON.stringify(chat ? textsBy(chat.sink, ROUTES.mattermost) : [])} rejected: ${JSON.stringify(chat?.rejections)}`,
-    `--- controller\n${controller?.tail(120) ?? ''}`,
-    `--- agent\n${host ? readFileSync(join(host.dir, 'agent.log'), 'utf8').split('\n').slice(-60).join('\n') : ''}`,
-  ].join('\n')));
+  t.after(() =>
+    printOnFailure(t, async () =>
+      [
+        `node ${node}: ${JSON.stringify((await readNode()).metadata?.annotations, null, 2)}`,
+        `kured lock: ${await kuredLock()}`,
+        `chat: ${JSON.stringify(chat ? textsBy(chat.sink, ROUTES.mattermost) : [])} rejected: ${JSON.stringify(chat?.rejections)}`,
+        `--- controller\n${controller?.tail(120) ?? ''}`,
+        `--- agent\n${host ? readFileSync(join(host.dir, 'agent.log'), 'utf8').split('\n').slice(-60).join('\n') : ''}`,
+      ].join('\n'),
+    ),
+  );
 
   // kured is rebooting the other node: its lock names it, in kured's own format.
   const kuredHolder = JSON.stringify({ nodeID: other, metadata: { unschedulable: false }, created: new Date().toISOString(), TTL: 0 });
@@ -162,11 +200,26 @@ test('a node whose sentinel was set before the switch is rebooted end to end wit
   await cluster.createBarePod(NAMESPACE, 'critical-batch', { nodeName: node, labels: BLOCKING_LABEL, wait: true });
 
   // The identities the chart created: tokens of its ServiceAccounts, bound to pods on the nodes.
-  const agentPodName = await waitFor(async () => (await cluster.podsOnNode(NAMESPACE, node, { 'app.kubernetes.io/component': 'agent' }))[0], { timeoutMs: 60_000, what: `the chart's agent pod on ${node}` });
+  const agentPodName = await waitFor(
+    async () => (await cluster.podsOnNode(NAMESPACE, node, { 'app.kubernetes.io/component': 'agent' }))[0],
+    { timeoutMs: 60_000, what: `the chart's agent pod on ${node}` },
+  );
   const agentPod = await cluster.core.readNamespacedPod({ namespace: NAMESPACE, name: agentPodName });
-  const agentIdentity = await serviceAccountIdentity(cluster.kc, NAMESPACE, agentSpec.serviceAccountName, join(dir, 'agent.kubeconfig'), agentPod);
+  const agentIdentity = await serviceAccountIdentity(
+    cluster.kc,
+    NAMESPACE,
+    agentSpec.serviceAccountName,
+    join(dir, 'agent.kubeconfig'),
+    agentPod,
+  );
   const controllerPod = await createPinnedPod(cluster.kc, NAMESPACE, 'controller-probe', controllerSpec.serviceAccountName, other);
-  const controllerIdentity = await serviceAccountIdentity(cluster.kc, NAMESPACE, controllerSpec.serviceAccountName, join(dir, 'controller.kubeconfig'), controllerPod);
+  const controllerIdentity = await serviceAccountIdentity(
+    cluster.kc,
+    NAMESPACE,
+    controllerSpec.serviceAccountName,
+    join(dir, 'controller.kubeconfig'),
+    controllerPod,
+  );
 
   // The credentials the chart generated, as the Secret volume would mount them.
   const secretName = controllerSpec.volumes.find((v: { name: string }) => v.name === 'credentials').secret.secretName;
@@ -182,8 +235,17 @@ test('a node whose sentinel was set before the switch is rebooted end to end wit
   const agentArgs: string[] = agentSpec.containers[0].args.slice(1);
   assert.deepEqual(flagValues(agentArgs, 'period'), []);
   host = await createHost({
-    node, root: dir, kubeconfig: agentIdentity.kubeconfigPath, core: cluster.core,
-    args: withFlags(agentArgs, { 'reboot-sentinel': undefined, 'reboot-command': undefined, 'metrics-port': undefined, 'metrics-host': undefined, period: '1h' }),
+    node,
+    root: dir,
+    kubeconfig: agentIdentity.kubeconfigPath,
+    core: cluster.core,
+    args: withFlags(agentArgs, {
+      'reboot-sentinel': undefined,
+      'reboot-command': undefined,
+      'metrics-port': undefined,
+      'metrics-host': undefined,
+      period: '1h',
+    }),
   });
   host.requireReboot();
   await host.start();
@@ -202,47 +264,68 @@ test('a node whose sentinel was set before the switch is rebooted end to end wit
   controller = startProcess('controller', process.execPath, [join(ROOT, 'src/cli.ts'), ...controllerArgs], { logDir: dir });
 
   // 1. kured holds the shared lock: kreboot waits and says why.
-  const held = await waitFor(async () => {
-    const seen = await state();
-    return seen.phase === 'waiting' && seen.reason?.includes(other) ? seen : undefined;
-  }, { timeoutMs: 60_000, what: `${node} waiting for kured's lock holder ${other}` });
+  const held = await waitFor(
+    async () => {
+      const seen = await state();
+      return seen.phase === 'waiting' && seen.reason?.includes(other) ? seen : undefined;
+    },
+    { timeoutMs: 60_000, what: `${node} waiting for kured's lock holder ${other}` },
+  );
   assert.match(held.reason ?? '', /lock/);
   assert.equal(host.reboots, 0);
   assert.notEqual((await readNode()).spec?.unschedulable, true);
 
   // 2. kured finishes (releases its lock): now the blocking pod holds the node.
   await setKuredLock(null);
-  await waitFor(async () => {
-    const seen = await state();
-    return seen.phase === 'waiting' && seen.reason?.includes('critical-batch') ? seen : undefined;
-  }, { timeoutMs: 60_000, what: `${node} waiting for its blocking pod` });
+  await waitFor(
+    async () => {
+      const seen = await state();
+      return seen.phase === 'waiting' && seen.reason?.includes('critical-batch') ? seen : undefined;
+    },
+    { timeoutMs: 60_000, what: `${node} waiting for its blocking pod` },
+  );
   assert.equal(host.reboots, 0);
 
   // 3. The job ends: kreboot takes kured's lock (so kured would wait) and reboots the node.
   await cluster.core.deleteNamespacedPod({ namespace: NAMESPACE, name: 'critical-batch', gracePeriodSeconds: 0 });
-  const ours = await waitFor(async () => {
-    const text = await kuredLock();
-    return text?.includes(`"nodeID":"${node}"`) ? text : undefined;
-  }, { timeoutMs: 60_000, what: `kreboot holding kured's lock for ${node}` });
-  assert.doesNotMatch(ours, new RegExp(`"nodeID":"(?!${node}")`), 'kured\'s lock holds another node beside ours');
+  const ours = await waitFor(
+    async () => {
+      const text = await kuredLock();
+      return text?.includes(`"nodeID":"${node}"`) ? text : undefined;
+    },
+    { timeoutMs: 60_000, what: `kreboot holding kured's lock for ${node}` },
+  );
+  assert.doesNotMatch(ours, new RegExp(`"nodeID":"(?!${node}")`), "kured's lock holds another node beside ours");
 
-  const done = await waitFor(async () => {
-    const seen = await readNode();
-    const phase = (JSON.parse(seen.metadata?.annotations?.['kreboot.dev/state'] ?? '{}') as { phase?: string }).phase;
-    return phase === 'done' && seen.spec?.unschedulable !== true ? seen : undefined;
-  }, { timeoutMs: 120_000, what: `${node} rebooted, verified and uncordoned` });
+  const done = await waitFor(
+    async () => {
+      const seen = await readNode();
+      const phase = (JSON.parse(seen.metadata?.annotations?.['kreboot.dev/state'] ?? '{}') as { phase?: string }).phase;
+      return phase === 'done' && seen.spec?.unschedulable !== true ? seen : undefined;
+    },
+    { timeoutMs: 120_000, what: `${node} rebooted, verified and uncordoned` },
+  );
   assert.equal(host.reboots, 1);
   assert.equal(done.metadata?.annotations?.['kreboot.dev/boot-id'], host.bootIds.at(-1));
   assert.equal(done.metadata?.annotations?.['kreboot.dev/reboot-required'], 'false');
   // The slot is released in kured's lock, so kured (or kreboot) may take the next node.
-  await waitFor(async () => !(await kuredLock() ?? '').includes(`"nodeID":"${node}"`), { timeoutMs: 30_000, what: 'kured\'s lock released' });
+  await waitFor(async () => !((await kuredLock()) ?? '').includes(`"nodeID":"${node}"`), {
+    timeoutMs: 30_000,
+    what: "kured's lock released",
+  });
 
   // kured's default message templates reached the chat service (which checked each request).
-  const texts = await waitFor(() => {
-    const received = textsBy(chat!.sink, ROUTES.mattermost);
-    return received.some((text) => text.includes(`Node ${node} rebooted & uncordoned successfully!`)) ? received : undefined;
-  }, { timeoutMs: 60_000, what: 'the uncordon message' });
-  assert.ok(texts.some((text) => text.includes(`Draining node ${node}`)), JSON.stringify(texts));
+  const texts = await waitFor(
+    () => {
+      const received = textsBy(chat!.sink, ROUTES.mattermost);
+      return received.some((text) => text.includes(`Node ${node} rebooted & uncordoned successfully!`)) ? received : undefined;
+    },
+    { timeoutMs: 60_000, what: 'the uncordon message' },
+  );
+  assert.ok(
+    texts.some((text) => text.includes(`Draining node ${node}`)),
+    JSON.stringify(texts),
+  );
   assert.deepEqual(chat.rejections, []);
   assert.ok(controller.running(), 'the controller exited');
   assert.doesNotMatch(controller.tail(2000), /forbidden|\b403\b/i);

@@ -7,7 +7,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { AppsV1Api, AuthenticationV1Api, CoordinationV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  AuthenticationV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { startCluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
@@ -34,8 +43,10 @@ function denied(outcome: Outcome, what: string, message?: RegExp): void {
   if (message) assert.match(outcome.message, message, what);
 }
 
-const patchNode = (kc: KubeConfig, name: string, body: object) => attempt(() => kc.makeApiClient(CoreV1Api).patchNode({ name, body }, MERGE));
-const annotate = (kc: KubeConfig, name: string, annotations: Record<string, string | null>) => patchNode(kc, name, { metadata: { annotations } });
+const patchNode = (kc: KubeConfig, name: string, body: object) =>
+  attempt(() => kc.makeApiClient(CoreV1Api).patchNode({ name, body }, MERGE));
+const annotate = (kc: KubeConfig, name: string, annotations: Record<string, string | null>) =>
+  patchNode(kc, name, { metadata: { annotations } });
 
 async function barePod(name: string, node: string) {
   return createPinnedPod(admin, workNamespace, name, 'default', node);
@@ -54,7 +65,10 @@ before(async () => {
   const controllerPod = await createPinnedPod(admin, 'kreboot', 'controller-probe', 'kreboot-controller', nodes[1]!);
   controller = await serviceAccountIdentity(admin, 'kreboot', 'kreboot-controller', join(tmp, 'controller.kubeconfig'), controllerPod);
   // The policy is enforced once the API server has loaded it: wait until it denies, then test.
-  await waitFor(async () => (await annotate(agent.kc, nodes[1]!, { 'kreboot.dev/boot-id': 'x' })).status === 403, { timeoutMs: 60_000, what: 'the admission policy to be enforced' });
+  await waitFor(async () => (await annotate(agent.kc, nodes[1]!, { 'kreboot.dev/boot-id': 'x' })).status === 403, {
+    timeoutMs: 60_000,
+    what: 'the admission policy to be enforced',
+  });
 });
 
 afterEach((t) => printOnFailure(t, () => cluster.dumpLogs()));
@@ -64,28 +78,46 @@ after(async () => {
   await cluster?.stop();
 });
 
-test('the agent\'s bound token names the node of its pod', async () => {
+test("the agent's bound token names the node of its pod", async () => {
   const review = await agent.kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
   assert.equal(review.status?.userInfo?.username, 'system:serviceaccount:kreboot:kreboot-agent');
   assert.deepEqual(review.status?.userInfo?.extra?.['authentication.kubernetes.io/node-name'], [nodes[0]]);
 });
 
 test('the agent may write and remove its own annotations on its own Node, read Nodes and watch its own, but not list them', async () => {
-  allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/boot-id': 'boot-1', 'kreboot.dev/boot-time': '2026-01-01T00:00:00.000Z', 'kreboot.dev/reboot-required': 'true', 'kreboot.dev/job-status': '{"id":"j1","state":"acknowledged"}' }), 'own annotations');
+  allowed(
+    await annotate(agent.kc, nodes[0]!, {
+      'kreboot.dev/boot-id': 'boot-1',
+      'kreboot.dev/boot-time': '2026-01-01T00:00:00.000Z',
+      'kreboot.dev/reboot-required': 'true',
+      'kreboot.dev/job-status': '{"id":"j1","state":"acknowledged"}',
+    }),
+    'own annotations',
+  );
   allowed(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/job-status': null }), 'remove own annotation');
   const node = await admin.makeApiClient(CoreV1Api).readNode({ name: nodes[0]! });
   assert.equal(node.metadata?.annotations?.['kreboot.dev/boot-id'], 'boot-1');
   assert.equal(node.metadata?.annotations?.['kreboot.dev/job-status'], undefined);
   const core = agent.kc.makeApiClient(CoreV1Api);
   allowed(await attempt(() => core.readNode({ name: nodes[1]! })), 'read another node');
-  const watch = run(kubectl(), ['--kubeconfig', agent.kubeconfigPath, 'get', '--raw', `/api/v1/nodes?watch=true&fieldSelector=metadata.name%3D${nodes[0]}&timeoutSeconds=1`]);
+  const watch = run(kubectl(), [
+    '--kubeconfig',
+    agent.kubeconfigPath,
+    'get',
+    '--raw',
+    `/api/v1/nodes?watch=true&fieldSelector=metadata.name%3D${nodes[0]}&timeoutSeconds=1`,
+  ]);
   assert.equal(watch.code, 0, `watch own node: ${watch.stderr}`);
   assert.match(watch.stdout, /"type":"ADDED"/);
   denied(await attempt(() => core.listNode()), 'list nodes');
 });
 
 test('the agent may not write another Node, nor write with a token that names no node', async () => {
-  denied(await annotate(agent.kc, nodes[1]!, { 'kreboot.dev/boot-id': 'x' }), 'another node', new RegExp(`on ${nodes[0]} may write only its own Node, not ${nodes[1]}`));
+  denied(
+    await annotate(agent.kc, nodes[1]!, { 'kreboot.dev/boot-id': 'x' }),
+    'another node',
+    new RegExp(`on ${nodes[0]} may write only its own Node, not ${nodes[1]}`),
+  );
   denied(await annotate(unboundAgent.kc, nodes[0]!, { 'kreboot.dev/boot-id': 'x' }), 'unbound token', /token names no node/);
 });
 
@@ -94,7 +126,11 @@ test('the agent may not cordon, taint or label its own Node, nor touch annotatio
   denied(await patchNode(agent.kc, nodes[0]!, { spec: { taints: [{ key: 'x', effect: 'NoSchedule' }] } }), 'taint', /spec/);
   denied(await patchNode(agent.kc, nodes[0]!, { metadata: { labels: { 'kreboot.dev/x': 'y' } } }), 'label', /labels/);
   // Denied by both the agent policy and kreboot-node-keys; whichever the API server asks first answers.
-  denied(await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/reboot-job': '{"id":"forged"}' }), 'controller annotation', /only its own annotations|only the kreboot controller/);
+  denied(
+    await annotate(agent.kc, nodes[0]!, { 'kreboot.dev/reboot-job': '{"id":"forged"}' }),
+    'controller annotation',
+    /only its own annotations|only the kreboot controller/,
+  );
   denied(await annotate(agent.kc, nodes[0]!, { 'example.com/owner': 'me' }), 'foreign annotation', /only its own annotations/);
   const node = await admin.makeApiClient(CoreV1Api).readNode({ name: nodes[0]! });
   assert.notEqual(node.spec?.unschedulable, true);
@@ -105,23 +141,64 @@ test('RBAC denies the agent evictions, deletions, status writes, pods and secret
   const pod = await barePod('agent-victim', nodes[0]!);
   const core = agent.kc.makeApiClient(CoreV1Api);
   const ns = workNamespace;
-  denied(await attempt(() => core.createNamespacedPodEviction({ name: pod.metadata!.name!, namespace: ns, body: { metadata: { name: pod.metadata!.name!, namespace: ns } } })), 'evict');
+  denied(
+    await attempt(() =>
+      core.createNamespacedPodEviction({
+        name: pod.metadata!.name!,
+        namespace: ns,
+        body: { metadata: { name: pod.metadata!.name!, namespace: ns } },
+      }),
+    ),
+    'evict',
+  );
   denied(await attempt(() => core.deleteNode({ name: nodes[0]! })), 'delete node');
-  denied(await attempt(() => core.patchNodeStatus({ name: nodes[0]!, body: { metadata: { annotations: { 'kreboot.dev/boot-id': 'y' } } } }, MERGE)), 'node status');
-  denied(await attempt(async () => core.replaceNode({ name: nodes[0]!, body: await core.readNode({ name: nodes[0]! }) })), 'update (PUT) node');
+  denied(
+    await attempt(() =>
+      core.patchNodeStatus({ name: nodes[0]!, body: { metadata: { annotations: { 'kreboot.dev/boot-id': 'y' } } } }, MERGE),
+    ),
+    'node status',
+  );
+  denied(
+    await attempt(async () => core.replaceNode({ name: nodes[0]!, body: await core.readNode({ name: nodes[0]! }) })),
+    'update (PUT) node',
+  );
   denied(await attempt(() => core.listPodForAllNamespaces()), 'list pods');
   denied(await attempt(() => core.listNamespacedSecret({ namespace: 'kreboot' })), 'list secrets');
   // Budgets are read (to complete an interrupted eviction), never written.
   const policy = controller.kc.makeApiClient(PolicyV1Api);
   allowed(await attempt(() => policy.listNamespacedPodDisruptionBudget({ namespace: ns })), 'list PodDisruptionBudgets');
-  denied(await attempt(() => policy.createNamespacedPodDisruptionBudget({ namespace: ns, body: { metadata: { name: 'pdb' }, spec: { maxUnavailable: 1, selector: {} } } })), 'create PodDisruptionBudget');
+  denied(
+    await attempt(() =>
+      policy.createNamespacedPodDisruptionBudget({
+        namespace: ns,
+        body: { metadata: { name: 'pdb' }, spec: { maxUnavailable: 1, selector: {} } },
+      }),
+    ),
+    'create PodDisruptionBudget',
+  );
 });
 
 test('the controller may cordon, label, taint and annotate Nodes, and read and watch them', async () => {
   const name = nodes[1]!;
-  allowed(await patchNode(controller.kc, name, { spec: { unschedulable: true, taints: [{ key: 'kreboot.dev/waiting', effect: 'PreferNoSchedule' }] } }), 'cordon + taint');
-  allowed(await patchNode(controller.kc, name, { metadata: { labels: { 'kreboot.dev/phase': 'draining' }, annotations: { 'kreboot.dev/state': '{}', 'kreboot.dev/reboot-job': '{}' } } }), 'labels + annotations');
-  allowed(await patchNode(controller.kc, name, { spec: { unschedulable: null, taints: null }, metadata: { labels: { 'kreboot.dev/phase': null } } }), 'uncordon');
+  allowed(
+    await patchNode(controller.kc, name, {
+      spec: { unschedulable: true, taints: [{ key: 'kreboot.dev/waiting', effect: 'PreferNoSchedule' }] },
+    }),
+    'cordon + taint',
+  );
+  allowed(
+    await patchNode(controller.kc, name, {
+      metadata: { labels: { 'kreboot.dev/phase': 'draining' }, annotations: { 'kreboot.dev/state': '{}', 'kreboot.dev/reboot-job': '{}' } },
+    }),
+    'labels + annotations',
+  );
+  allowed(
+    await patchNode(controller.kc, name, {
+      spec: { unschedulable: null, taints: null },
+      metadata: { labels: { 'kreboot.dev/phase': null } },
+    }),
+    'uncordon',
+  );
   allowed(await attempt(() => controller.kc.makeApiClient(CoreV1Api).listNode()), 'list nodes');
   const core = controller.kc.makeApiClient(CoreV1Api);
   denied(await attempt(() => core.deleteNode({ name })), 'delete node');
@@ -134,36 +211,89 @@ test('the controller may list pods everywhere, evict them and delete bare ones, 
   const evictee = await barePod('evictee', nodes[1]!);
   const bare = await barePod('bare', nodes[1]!);
   allowed(await attempt(() => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodes[1]}` })), 'list pods');
-  allowed(await attempt(() => core.createNamespacedPodEviction({ name: evictee.metadata!.name!, namespace: ns, body: { metadata: { name: evictee.metadata!.name!, namespace: ns } } })), 'evict');
+  allowed(
+    await attempt(() =>
+      core.createNamespacedPodEviction({
+        name: evictee.metadata!.name!,
+        namespace: ns,
+        body: { metadata: { name: evictee.metadata!.name!, namespace: ns } },
+      }),
+    ),
+    'evict',
+  );
   allowed(await attempt(() => core.deleteNamespacedPod({ name: bare.metadata!.name!, namespace: ns })), 'delete bare pod');
   denied(await attempt(() => core.readNamespacedPod({ name: 'anything', namespace: ns })), 'get pod');
-  denied(await attempt(() => core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } })), 'create pod');
+  denied(
+    await attempt(() =>
+      core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } }),
+    ),
+    'create pod',
+  );
   denied(await attempt(() => core.listNamespacedSecret({ namespace: 'kreboot' })), 'list secrets');
 });
 
 test('the controller may hold the kured lock on its own DaemonSet only', async () => {
   const apps = controller.kc.makeApiClient(AppsV1Api);
   allowed(await attempt(() => apps.readNamespacedDaemonSet({ namespace: 'kreboot', name: 'kreboot-agent' })), 'read DaemonSet');
-  allowed(await attempt(() => apps.listNamespacedDaemonSet({ namespace: 'kreboot', fieldSelector: 'metadata.name=kreboot-agent' })), 'list DaemonSet by name');
-  allowed(await attempt(() => apps.patchNamespacedDaemonSet({ namespace: 'kreboot', name: 'kreboot-agent', body: { metadata: { annotations: { 'weave.works/kured-node-lock': '{"nodeID":"","maxOwners":1,"locks":[]}' } } } }, MERGE)), 'lock annotation');
+  allowed(
+    await attempt(() => apps.listNamespacedDaemonSet({ namespace: 'kreboot', fieldSelector: 'metadata.name=kreboot-agent' })),
+    'list DaemonSet by name',
+  );
+  allowed(
+    await attempt(() =>
+      apps.patchNamespacedDaemonSet(
+        {
+          namespace: 'kreboot',
+          name: 'kreboot-agent',
+          body: { metadata: { annotations: { 'weave.works/kured-node-lock': '{"nodeID":"","maxOwners":1,"locks":[]}' } } },
+        },
+        MERGE,
+      ),
+    ),
+    'lock annotation',
+  );
   denied(await attempt(() => apps.listNamespacedDaemonSet({ namespace: 'kreboot' })), 'list all DaemonSets');
-  denied(await attempt(() => apps.patchNamespacedDaemonSet({ namespace: 'kube-system', name: 'kured', body: { metadata: { annotations: { a: 'b' } } } }, MERGE)), 'another DaemonSet');
+  denied(
+    await attempt(() =>
+      apps.patchNamespacedDaemonSet({ namespace: 'kube-system', name: 'kured', body: { metadata: { annotations: { a: 'b' } } } }, MERGE),
+    ),
+    'another DaemonSet',
+  );
   denied(await attempt(() => apps.deleteNamespacedDaemonSet({ namespace: 'kreboot', name: 'kreboot-agent' })), 'delete DaemonSet');
 });
 
 test('the controller may create and renew its own leader Lease only, and record Node events in default', async () => {
   const leases = controller.kc.makeApiClient(CoordinationV1Api);
   const name = 'kreboot-controller';
-  allowed(await attempt(() => leases.createNamespacedLease({ namespace: 'kreboot', body: { metadata: { name }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } } })), 'create Lease');
+  allowed(
+    await attempt(() =>
+      leases.createNamespacedLease({
+        namespace: 'kreboot',
+        body: { metadata: { name }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } },
+      }),
+    ),
+    'create Lease',
+  );
   const lease = await leases.readNamespacedLease({ namespace: 'kreboot', name });
-  allowed(await attempt(() => leases.replaceNamespacedLease({ namespace: 'kreboot', name, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'b' } } })), 'renew Lease');
+  allowed(
+    await attempt(() =>
+      leases.replaceNamespacedLease({ namespace: 'kreboot', name, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'b' } } }),
+    ),
+    'renew Lease',
+  );
   denied(await attempt(() => leases.readNamespacedLease({ namespace: 'kreboot', name: 'someone-else' })), 'another Lease');
   denied(await attempt(() => leases.deleteNamespacedLease({ namespace: 'kreboot', name })), 'delete Lease');
 
   const core = controller.kc.makeApiClient(CoreV1Api);
   const event = (namespace: string) => ({
     namespace,
-    body: { metadata: { generateName: `${nodes[1]}.kreboot.`, namespace }, involvedObject: { kind: 'Node', name: nodes[1] }, reason: 'RebootStarted', message: 'test', type: 'Normal' },
+    body: {
+      metadata: { generateName: `${nodes[1]}.kreboot.`, namespace },
+      involvedObject: { kind: 'Node', name: nodes[1] },
+      reason: 'RebootStarted',
+      message: 'test',
+      type: 'Normal',
+    },
   });
   allowed(await attempt(() => core.createNamespacedEvent(event('default'))), 'event in default');
   denied(await attempt(() => core.createNamespacedEvent(event(workNamespace))), 'event elsewhere');

@@ -27,14 +27,17 @@ after(async () => {
   await cluster?.stop();
 });
 
-test('the controller and the agent complete a reboot with only the manifests\' permissions', async (t) => {
+test("the controller and the agent complete a reboot with only the manifests' permissions", async (t) => {
   rig = await createRig(cluster);
   const r = rig;
   t.after(() => printOnFailure(t, () => r.report()));
   r.start(['--trigger=node']);
 
   // The agent reports its node (boot ID, no reboot needed) with its own token.
-  await waitFor(async () => (await r.annotations())['kreboot.dev/boot-id'] === 'boot-before', { timeoutMs: 60_000, what: 'the agent\'s first report' });
+  await waitFor(async () => (await r.annotations())['kreboot.dev/boot-id'] === 'boot-before', {
+    timeoutMs: 60_000,
+    what: "the agent's first report",
+  });
   writeFileSync(r.sentinel, '');
   const done = await r.waitRebooted();
 

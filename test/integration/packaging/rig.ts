@@ -48,11 +48,20 @@ export async function createRig(cluster: Cluster): Promise<Rig> {
   const [node, other] = await cluster.createNodes(2, { prefix: 'rig' });
   if (!node || !other) throw new Error('no nodes');
   // The agent's token is bound to the DaemonSet's own pod on its node, which the drain leaves alone.
-  const agentPodName = await waitFor(async () => (await cluster.podsOnNode('kreboot', node, { 'app.kubernetes.io/component': 'agent' }))[0], { timeoutMs: 60_000, what: `the kreboot-agent DaemonSet pod on ${node}` });
+  const agentPodName = await waitFor(
+    async () => (await cluster.podsOnNode('kreboot', node, { 'app.kubernetes.io/component': 'agent' }))[0],
+    { timeoutMs: 60_000, what: `the kreboot-agent DaemonSet pod on ${node}` },
+  );
   const agentPod = await cluster.core.readNamespacedPod({ namespace: 'kreboot', name: agentPodName });
   const controllerPod = await createPinnedPod(cluster.kc, 'kreboot', `controller-${other}`, 'kreboot-controller', other);
   const agent = await serviceAccountIdentity(cluster.kc, 'kreboot', 'kreboot-agent', join(dir, 'agent.kubeconfig'), agentPod);
-  const controller = await serviceAccountIdentity(cluster.kc, 'kreboot', 'kreboot-controller', join(dir, 'controller.kubeconfig'), controllerPod);
+  const controller = await serviceAccountIdentity(
+    cluster.kc,
+    'kreboot',
+    'kreboot-controller',
+    join(dir, 'controller.kubeconfig'),
+    controllerPod,
+  );
 
   const sentinel = join(dir, 'reboot-required');
   const bootId = join(dir, 'boot_id');
@@ -72,27 +81,70 @@ export async function createRig(cluster: Cluster): Promise<Rig> {
 
   const readNode = () => cluster.core.readNode({ name: node });
   return {
-    node, dir, sentinel, webhookTokenFile, processes,
+    node,
+    dir,
+    sentinel,
+    webhookTokenFile,
+    processes,
     agentMetrics: `127.0.0.1:${agentPort}`,
     controllerUrl: `http://127.0.0.1:${controllerPort}`,
     start(controllerArgs = []) {
-      processes.push(startProcess('agent', process.execPath, [...agentArgs, 'agent', `--kubeconfig=${agent.kubeconfigPath}`, `--node-id=${node}`,
-        `--reboot-sentinel=${sentinel}`, `--boot-id-file=${bootId}`, '--period=1s', `--reboot-command=${reboot}`, `--nsenter=${nsenter}`,
-        '--metrics-host=127.0.0.1', `--metrics-port=${agentPort}`, '--log-format=json'], { logDir: dir }));
-      processes.push(startProcess('controller', process.execPath, [cli, 'controller', `--kubeconfig=${controller.kubeconfigPath}`,
-        '--ds-namespace=kreboot', '--ds-name=kreboot-agent', `--webhook-token-file=${webhookTokenFile}`,
-        `--admin-token-file=${join(dir, 'admin-token')}`, '--metrics-host=127.0.0.1', `--metrics-port=${controllerPort}`,
-        '--pod-name=controller-0', '--lease-duration=5s', '--log-format=json', ...controllerArgs], { logDir: dir }));
+      processes.push(
+        startProcess(
+          'agent',
+          process.execPath,
+          [
+            ...agentArgs,
+            'agent',
+            `--kubeconfig=${agent.kubeconfigPath}`,
+            `--node-id=${node}`,
+            `--reboot-sentinel=${sentinel}`,
+            `--boot-id-file=${bootId}`,
+            '--period=1s',
+            `--reboot-command=${reboot}`,
+            `--nsenter=${nsenter}`,
+            '--metrics-host=127.0.0.1',
+            `--metrics-port=${agentPort}`,
+            '--log-format=json',
+          ],
+          { logDir: dir },
+        ),
+      );
+      processes.push(
+        startProcess(
+          'controller',
+          process.execPath,
+          [
+            cli,
+            'controller',
+            `--kubeconfig=${controller.kubeconfigPath}`,
+            '--ds-namespace=kreboot',
+            '--ds-name=kreboot-agent',
+            `--webhook-token-file=${webhookTokenFile}`,
+            `--admin-token-file=${join(dir, 'admin-token')}`,
+            '--metrics-host=127.0.0.1',
+            `--metrics-port=${controllerPort}`,
+            '--pod-name=controller-0',
+            '--lease-duration=5s',
+            '--log-format=json',
+            ...controllerArgs,
+          ],
+          { logDir: dir },
+        ),
+      );
     },
     async annotations() {
       return (await readNode()).metadata?.annotations ?? {};
     },
     waitRebooted(timeoutMs = 120_000) {
-      return waitFor(async () => {
-        const seen = await readNode();
-        const state = JSON.parse(seen.metadata?.annotations?.['kreboot.dev/state'] ?? '{}') as { phase?: string };
-        return state.phase === 'done' && seen.spec?.unschedulable !== true ? seen : undefined;
-      }, { timeoutMs, what: `${node} rebooted, verified and uncordoned` });
+      return waitFor(
+        async () => {
+          const seen = await readNode();
+          const state = JSON.parse(seen.metadata?.annotations?.['kreboot.dev/state'] ?? '{}') as { phase?: string };
+          return state.phase === 'done' && seen.spec?.unschedulable !== true ? seen : undefined;
+        },
+        { timeoutMs, what: `${node} rebooted, verified and uncordoned` },
+      );
     },
     async report() {
       const seen = await readNode();

@@ -12,7 +12,13 @@ export interface Identity {
 }
 
 /** A pod of `serviceAccount` pinned to `node` (nodeName skips the scheduler; KWOK runs it). */
-export async function createPinnedPod(admin: KubeConfig, namespace: string, name: string, serviceAccount: string, node: string): Promise<V1Pod> {
+export async function createPinnedPod(
+  admin: KubeConfig,
+  namespace: string,
+  name: string,
+  serviceAccount: string,
+  node: string,
+): Promise<V1Pod> {
   const core = admin.makeApiClient(CoreV1Api);
   return core.createNamespacedPod({
     namespace,
@@ -29,7 +35,13 @@ export async function createPinnedPod(admin: KubeConfig, namespace: string, name
 }
 
 /** A token of `serviceAccount`, bound to `pod` when given (so it names the pod's node). */
-export async function serviceAccountIdentity(admin: KubeConfig, namespace: string, serviceAccount: string, kubeconfigPath: string, pod?: V1Pod): Promise<Identity> {
+export async function serviceAccountIdentity(
+  admin: KubeConfig,
+  namespace: string,
+  serviceAccount: string,
+  kubeconfigPath: string,
+  pod?: V1Pod,
+): Promise<Identity> {
   const core = admin.makeApiClient(CoreV1Api);
   const request = await core.createNamespacedServiceAccountToken({
     namespace,
@@ -48,7 +60,15 @@ export async function serviceAccountIdentity(admin: KubeConfig, namespace: strin
   const user = `${namespace}-${serviceAccount}`;
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'kreboot-test', server: cluster.server, caData: cluster.caData, caFile: cluster.caFile, skipTLSVerify: cluster.skipTLSVerify }],
+    clusters: [
+      {
+        name: 'kreboot-test',
+        server: cluster.server,
+        caData: cluster.caData,
+        caFile: cluster.caFile,
+        skipTLSVerify: cluster.skipTLSVerify,
+      },
+    ],
     users: [{ name: user, token }],
     contexts: [{ name: user, cluster: 'kreboot-test', user }],
     currentContext: user,

@@ -41,7 +41,8 @@ export function helm(): string {
 /** `promtool`/`amtool` from Debian's prometheus and prometheus-alertmanager packages. */
 export function debianTool(name: 'promtool' | 'amtool'): string {
   const path = `/usr/bin/${name}`;
-  if (!existsSync(path)) throw new Error(`${path} is missing: apt-get install -y --no-install-recommends prometheus prometheus-alertmanager`);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: apt-get install -y --no-install-recommends prometheus prometheus-alertmanager`);
   return path;
 }
 
@@ -89,7 +90,11 @@ export function applyServerSide(kubeconfig: string, manifests: string, options: 
  * outlives the file that installed it.
  */
 export function deleteManifests(kubeconfig: string, manifests: string): RunResult {
-  return run(kubectl(), ['--kubeconfig', kubeconfig, 'delete', '--ignore-not-found', '--wait=true', '--timeout=180s', '-f', '-'], manifests);
+  return run(
+    kubectl(),
+    ['--kubeconfig', kubeconfig, 'delete', '--ignore-not-found', '--wait=true', '--timeout=180s', '-f', '-'],
+    manifests,
+  );
 }
 
 export function kubectlOk(kubeconfig: string, args: readonly string[], input?: string): string {

@@ -21,9 +21,10 @@ function valuesFile(name: string, values: object): string {
 
 const lint = (...args: string[]) => run(helm(), ['lint', CHART, '--strict', '--kube-version', '1.37.2', ...args]);
 // helm template: helm install's client-side steps (values, schema, templates) without a cluster.
-const template = (...args: string[]) => run(helm(), ['template', 'typo', CHART, '--namespace', 'kreboot', '--kube-version', '1.37.2', ...args]);
+const template = (...args: string[]) =>
+  run(helm(), ['template', 'typo', CHART, '--namespace', 'kreboot', '--kube-version', '1.37.2', ...args]);
 
-test('helm lint --strict accepts the defaults and kured\'s own values file', () => {
+test("helm lint --strict accepts the defaults and kured's own values file", () => {
   for (const args of [[], ['--values', KURED_VALUES]]) {
     const result = lint(...args);
     assert.equal(result.code, 0, `helm lint ${args.join(' ')}\n${result.stdout}${result.stderr}`);
@@ -53,7 +54,7 @@ test('helm template rejects a misspelled key, a wrong type and a wrong choice, n
   assert.equal(template('--values', KURED_VALUES).code, 0);
 });
 
-test('kured\'s podSecurityPolicy.create: true fails with what to do instead', () => {
+test("kured's podSecurityPolicy.create: true fails with what to do instead", () => {
   const result = template('--set', 'podSecurityPolicy.create=true');
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /PodSecurityPolicy was removed in Kubernetes 1\.25/);

@@ -63,7 +63,14 @@ function modelBackend(node: string): Backend {
       const { code, value } = await sync(() => model.patchDaemonSet('kube-system', 'agent', body));
       return { code, ...(value ? { ds: value } : {}) };
     },
-    podName: (index) => Promise.resolve(model.listPodsOnNode(node).filter((pod) => !pod.metadata?.deletionTimestamp).map((pod) => pod.metadata!.name!).sort()[index]!),
+    podName: (index) =>
+      Promise.resolve(
+        model
+          .listPodsOnNode(node)
+          .filter((pod) => !pod.metadata?.deletionTimestamp)
+          .map((pod) => pod.metadata!.name!)
+          .sort()[index]!,
+      ),
     evict: async (pod) => {
       const { code } = await sync(() => model.evictPod('apps', pod));
       return code === 200 ? 201 : code;
@@ -81,11 +88,18 @@ async function realBackend(cluster: Cluster): Promise<{ backend: Backend; node: 
   // A DaemonSet for no node: its controller writes its status once, then leaves it alone, so the
   // resourceVersions in the trace move only by the trace's own writes.
   await cluster.createDaemonSet(ns, 'agent', { wait: false, nodeSelector: { 'kreboot.dev/no-such-node': 'true' } });
-  await cluster.waitFor(async () => {
-    const ds = await cluster.apps.readNamespacedDaemonSet({ namespace: ns, name: 'agent' });
-    return ds.status?.observedGeneration === ds.metadata?.generation;
-  }, { what: 'the DaemonSet controller to have written its status' });
-  await cluster.createDeployment(ns, 'web', { replicas: 2, labels: { app: 'web', tier: 'web' }, nodeSelector: { 'kubernetes.io/hostname': node! } });
+  await cluster.waitFor(
+    async () => {
+      const ds = await cluster.apps.readNamespacedDaemonSet({ namespace: ns, name: 'agent' });
+      return ds.status?.observedGeneration === ds.metadata?.generation;
+    },
+    { what: 'the DaemonSet controller to have written its status' },
+  );
+  await cluster.createDeployment(ns, 'web', {
+    replicas: 2,
+    labels: { app: 'web', tier: 'web' },
+    nodeSelector: { 'kubernetes.io/hostname': node! },
+  });
   // The budget selects `tier` only, so a bare pod can add to it without the ReplicaSet adopting it.
   await cluster.createPdb(ns, 'web', { selector: { tier: 'web' }, minAvailable: 2 });
   const readNode = () => cluster.core.readNode({ name: node! });
@@ -105,10 +119,14 @@ async function realBackend(cluster: Cluster): Promise<{ backend: Backend; node: 
     evict: (pod) => cluster.evict(ns, pod),
     addReplica: async () => {
       await cluster.createBarePod(ns, 'web-extra', { labels: { tier: 'web' } });
-      await cluster.waitFor(async () => ((await cluster.policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'web' })).status?.disruptionsAllowed ?? 0) >= 1, {
-        what: 'the budget to allow one disruption',
-        timeoutMs: 60_000,
-      });
+      await cluster.waitFor(
+        async () =>
+          ((await cluster.policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'web' })).status?.disruptionsAllowed ?? 0) >= 1,
+        {
+          what: 'the budget to allow one disruption',
+          timeoutMs: 60_000,
+        },
+      );
     },
   };
   return { backend, node: node! };
@@ -117,13 +135,17 @@ async function realBackend(cluster: Cluster): Promise<{ backend: Backend; node: 
 /** What kreboot reads back from a Node: schedulability and its own annotations. */
 function nodeFacts(node: V1Node | undefined): object | undefined {
   if (!node) return undefined;
-  const annotations = Object.fromEntries(Object.entries(node.metadata?.annotations ?? {}).filter(([key]) => key.startsWith('kreboot.dev/')));
+  const annotations = Object.fromEntries(
+    Object.entries(node.metadata?.annotations ?? {}).filter(([key]) => key.startsWith('kreboot.dev/')),
+  );
   return { unschedulable: node.spec?.unschedulable === true, annotations };
 }
 
 function dsFacts(ds: V1DaemonSet | undefined): object | undefined {
   if (!ds) return undefined;
-  return Object.fromEntries(Object.entries(ds.metadata?.annotations ?? {}).filter(([key]) => key.startsWith('kreboot.dev/') || key === LOCK));
+  return Object.fromEntries(
+    Object.entries(ds.metadata?.annotations ?? {}).filter(([key]) => key.startsWith('kreboot.dev/') || key === LOCK),
+  );
 }
 
 /** The recorded traces: each returns one outcome line per step. */
@@ -131,16 +153,31 @@ const traces: Record<string, (api: Backend) => Promise<unknown[]>> = {
   async 'Node writes: optimistic cordon, stale resourceVersion, no-op patch, removal, uncordon'(api) {
     const out: unknown[] = [];
     const first = (await api.readNode()).metadata!.resourceVersion!;
-    const cordon = await api.patchNode({ metadata: { resourceVersion: first, annotations: { [STATE]: '{"phase":"cordoned"}', [REQUEST]: '{"kind":"api"}' } }, spec: { unschedulable: true } });
+    const cordon = await api.patchNode({
+      metadata: { resourceVersion: first, annotations: { [STATE]: '{"phase":"cordoned"}', [REQUEST]: '{"kind":"api"}' } },
+      spec: { unschedulable: true },
+    });
     out.push(['cordon at the read resourceVersion', cordon.code, nodeFacts(cordon.node), cordon.node?.metadata?.resourceVersion !== first]);
-    const stale = await api.patchNode({ metadata: { resourceVersion: first, annotations: { [STATE]: '{"phase":"done"}' } }, spec: { unschedulable: false } });
+    const stale = await api.patchNode({
+      metadata: { resourceVersion: first, annotations: { [STATE]: '{"phase":"done"}' } },
+      spec: { unschedulable: false },
+    });
     out.push(['the same resourceVersion again', stale.code, nodeFacts(await api.readNode())]);
     const current = (await api.readNode()).metadata!.resourceVersion!;
-    const same = await api.patchNode({ metadata: { resourceVersion: current, annotations: { [STATE]: '{"phase":"cordoned"}' } }, spec: { unschedulable: true } });
+    const same = await api.patchNode({
+      metadata: { resourceVersion: current, annotations: { [STATE]: '{"phase":"cordoned"}' } },
+      spec: { unschedulable: true },
+    });
     out.push(['a patch that changes nothing', same.code, same.node?.metadata?.resourceVersion === current]);
     const unconditional = await api.patchNode({ metadata: { annotations: { [STATE]: '{"phase":"draining"}' } } });
     out.push(['without a resourceVersion', unconditional.code, nodeFacts(unconditional.node)]);
-    const done = await api.patchNode({ metadata: { resourceVersion: unconditional.node!.metadata!.resourceVersion, annotations: { [STATE]: '{"phase":"done"}', [REQUEST]: null } }, spec: { unschedulable: false } });
+    const done = await api.patchNode({
+      metadata: {
+        resourceVersion: unconditional.node!.metadata!.resourceVersion,
+        annotations: { [STATE]: '{"phase":"done"}', [REQUEST]: null },
+      },
+      spec: { unschedulable: false },
+    });
     out.push(['uncordon and remove the request', done.code, nodeFacts(done.node), done.node?.spec?.unschedulable]);
     const missing = await api.patchNode({ metadata: { annotations: { [STATE]: '{}' } } }, 'no-such-node-kreboot');
     out.push(['a Node that does not exist', missing.code]);
@@ -152,11 +189,17 @@ const traces: Record<string, (api: Backend) => Promise<unknown[]>> = {
     const seen = (await api.readDaemonSet()).metadata!.resourceVersion!;
     const a = await api.patchDaemonSet({ metadata: { resourceVersion: seen, annotations: { [LOCK]: '{"nodeID":"a"}' } } });
     out.push(['writer A', a.code, dsFacts(a.ds)]);
-    const b = await api.patchDaemonSet({ metadata: { resourceVersion: seen, annotations: { [LOCK]: '{"nodeID":"b"}', 'kreboot.dev/paused': '{}' } } });
+    const b = await api.patchDaemonSet({
+      metadata: { resourceVersion: seen, annotations: { [LOCK]: '{"nodeID":"b"}', 'kreboot.dev/paused': '{}' } },
+    });
     out.push(['writer B on the old resourceVersion', b.code, dsFacts(await api.readDaemonSet())]);
-    const again = await api.patchDaemonSet({ metadata: { resourceVersion: (await api.readDaemonSet()).metadata!.resourceVersion, annotations: { 'kreboot.dev/paused': '{}' } } });
+    const again = await api.patchDaemonSet({
+      metadata: { resourceVersion: (await api.readDaemonSet()).metadata!.resourceVersion, annotations: { 'kreboot.dev/paused': '{}' } },
+    });
     out.push(['writer B after reading again', again.code, dsFacts(again.ds)]);
-    const release = await api.patchDaemonSet({ metadata: { resourceVersion: again.ds!.metadata!.resourceVersion, annotations: { [LOCK]: null } } });
+    const release = await api.patchDaemonSet({
+      metadata: { resourceVersion: again.ds!.metadata!.resourceVersion, annotations: { [LOCK]: null } },
+    });
     out.push(['release', release.code, dsFacts(release.ds)]);
     return out;
   },

@@ -24,7 +24,22 @@ after(async () => {
 });
 
 function startController(namespace: string, port: number) {
-  const child = spawn(process.execPath, [CLI, 'controller', `--kubeconfig=${cluster.kubeconfigPath}`, `--ds-namespace=${namespace}`, '--ds-name=kreboot-agent', '--metrics-host=127.0.0.1', `--metrics-port=${port}`, '--webhook-auth=none', '--lease-duration=3s', '--log-format=json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'controller',
+      `--kubeconfig=${cluster.kubeconfigPath}`,
+      `--ds-namespace=${namespace}`,
+      '--ds-name=kreboot-agent',
+      '--metrics-host=127.0.0.1',
+      `--metrics-port=${port}`,
+      '--webhook-auth=none',
+      '--lease-duration=3s',
+      '--log-format=json',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -47,7 +62,11 @@ test('with its port taken, the controller exits 1 naming the address, and never 
     clearTimeout(timer);
     assert.equal(code, 1, `exit code; output:\n${run.output()}`);
     assert.match(run.output(), new RegExp(`cannot start: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}`));
-    assert.deepEqual((await leases(namespace)).map((l) => l.metadata?.name), [], 'a Lease was taken');
+    assert.deepEqual(
+      (await leases(namespace)).map((l) => l.metadata?.name),
+      [],
+      'a Lease was taken',
+    );
   } finally {
     blocker.close();
   }
@@ -58,10 +77,13 @@ test('with its port free, the controller serves and then leads', { timeout: 60_0
   const port = await freePort();
   const run = startController(namespace, port);
   try {
-    await waitFor(async () => {
-      if (run.child.exitCode !== null) throw new Error(`controller exited: ${run.output()}`);
-      return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok;
-    }, { timeoutMs: 30_000, what: 'the controller to serve' });
+    await waitFor(
+      async () => {
+        if (run.child.exitCode !== null) throw new Error(`controller exited: ${run.output()}`);
+        return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok;
+      },
+      { timeoutMs: 30_000, what: 'the controller to serve' },
+    );
     const lease = await waitFor(async () => (await leases(namespace))[0], { timeoutMs: 30_000, what: 'the Lease' });
     assert.equal(lease.metadata?.name, 'kreboot-controller');
   } finally {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { bootTimeReader, parseBootTime } from '../../../src/agent/host/boot-time.ts';
 
-const STAT = 'cpu  2255 34 2290 22625563 6290 127 456 0 0 0\ncpu0 1132 34 1441 11311718 3675 127 438 0 0 0\nintr 114930548 113199788 3 0 5\nctxt 1990473\nbtime 1764547200\nprocesses 2915\n';
+const STAT =
+  'cpu  2255 34 2290 22625563 6290 127 456 0 0 0\ncpu0 1132 34 1441 11311718 3675 127 438 0 0 0\nintr 114930548 113199788 3 0 5\nctxt 1990473\nbtime 1764547200\nprocesses 2915\n';
 
 test('reads btime from a /proc/stat text', () => {
   assert.equal(parseBootTime(STAT, '/proc/stat').toISOString(), '2025-12-01T00:00:00.000Z');

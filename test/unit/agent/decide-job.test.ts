@@ -9,7 +9,13 @@ import { AGENT, CONTROLLER } from '../../../src/store/keys.ts';
 const BOOT = 'boot-a';
 const NOW = new Date('2026-11-26T17:05:00Z');
 const JOB = { id: 'job-1', createdAt: '2026-11-26T17:00:00Z', bootIdBefore: BOOT, notAfter: '2026-11-26T17:30:00Z' };
-const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): JobStatus => ({ id: 'job-1', state, at: '2026-11-26T17:00:01Z', bootId: BOOT, ...extra });
+const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): JobStatus => ({
+  id: 'job-1',
+  state,
+  at: '2026-11-26T17:00:01Z',
+  bootId: BOOT,
+  ...extra,
+});
 
 interface Row {
   readonly name: string;
@@ -28,16 +34,46 @@ const ROWS: Row[] = [
   { name: 'job without boot ID', job: { id: 'x', createdAt: '' }, act: false, reason: /not a valid job/ },
   { name: 'new job, no status', job: JOB, act: true, acknowledged: false },
   { name: 'new job, status of an older job', job: JOB, status: status('started', { id: 'job-0' }), act: true, acknowledged: false },
-  { name: 'acknowledged by this boot (agent restarted during the delay)', job: JOB, status: status('acknowledged'), act: true, acknowledged: true },
+  {
+    name: 'acknowledged by this boot (agent restarted during the delay)',
+    job: JOB,
+    status: status('acknowledged'),
+    act: true,
+    acknowledged: true,
+  },
   { name: 'already started (agent restarted after started)', job: JOB, status: status('started'), act: false, reason: /already started/ },
   { name: 'already failed', job: JOB, status: status('failed', { exitCode: 1 }), act: false, reason: /already failed/ },
   { name: 'after the reboot: boot ID changed', job: JOB, status: status('started'), bootId: 'boot-b', act: false, reason: /host booted/ },
   { name: 'after the reboot, even without a status', job: JOB, bootId: 'boot-b', act: false, reason: /host booted/ },
-  { name: 'acknowledged during another boot', job: JOB, status: status('acknowledged', { bootId: 'boot-z' }), act: false, reason: /another boot/ },
+  {
+    name: 'acknowledged during another boot',
+    job: JOB,
+    status: status('acknowledged', { bootId: 'boot-z' }),
+    act: false,
+    reason: /another boot/,
+  },
   { name: 'unreadable status might hide a start', job: JOB, status: 'garbage', act: false, reason: /unreadable/ },
-  { name: 'past its notAfter (the controller gave up; an agent started late): never run', job: JOB, now: new Date('2026-11-26T17:30:01Z'), act: false, reason: /expired/ },
-  { name: 'past notAfter even when acknowledged before', job: JOB, status: status('acknowledged'), now: new Date('2026-11-26T18:00:00Z'), act: false, reason: /expired/ },
-  { name: 'a job from a controller without notAfter is still run', job: { id: 'job-1', createdAt: '2026-11-26T17:00:00Z', bootIdBefore: BOOT }, act: true, acknowledged: false },
+  {
+    name: 'past its notAfter (the controller gave up; an agent started late): never run',
+    job: JOB,
+    now: new Date('2026-11-26T17:30:01Z'),
+    act: false,
+    reason: /expired/,
+  },
+  {
+    name: 'past notAfter even when acknowledged before',
+    job: JOB,
+    status: status('acknowledged'),
+    now: new Date('2026-11-26T18:00:00Z'),
+    act: false,
+    reason: /expired/,
+  },
+  {
+    name: 'a job from a controller without notAfter is still run',
+    job: { id: 'job-1', createdAt: '2026-11-26T17:00:00Z', bootIdBefore: BOOT },
+    act: true,
+    acknowledged: false,
+  },
   { name: 'boot ID cannot be read', job: JOB, bootId: '', act: false, reason: /boot ID cannot be read/ },
 ];
 

@@ -35,8 +35,12 @@ test('a failing reboot command reports its exit code and stderr', async () => {
   assert.match(outcome.ok === false ? outcome.message : '', /Failed to reboot: access denied/);
 });
 
-test('a missing reboot binary is a failure with nsenter\'s exit code', async () => {
-  const outcome = await new CommandRebooter({ argv: ['/bin/no-such-systemctl', 'reboot'], nsenter: 'nsenter', mountNamespace: OWN_NAMESPACE }).reboot();
+test("a missing reboot binary is a failure with nsenter's exit code", async () => {
+  const outcome = await new CommandRebooter({
+    argv: ['/bin/no-such-systemctl', 'reboot'],
+    nsenter: 'nsenter',
+    mountNamespace: OWN_NAMESPACE,
+  }).reboot();
   assert.equal(outcome.ok, false);
   assert.equal(outcome.ok === false && outcome.exitCode, 127);
 });

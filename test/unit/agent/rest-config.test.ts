@@ -18,7 +18,9 @@ function kubeconfig(name: string, text: string): string {
 }
 
 test('YAML kubeconfig with client certificate data and the current context', () => {
-  const path = kubeconfig('certs.yaml', `apiVersion: v1
+  const path = kubeconfig(
+    'certs.yaml',
+    `apiVersion: v1
 kind: Config
 current-context: b
 contexts:
@@ -38,7 +40,8 @@ users:
   user:
     client-certificate-data: ${b64('CERT')}
     client-key-data: ${b64('KEY')}
-`);
+`,
+  );
   const config = loadRestConfig(path, {});
   assert.equal(config.server.href, 'https://127.0.0.1:6443/');
   assert.equal(config.ca?.toString(), 'CA');
@@ -50,12 +53,15 @@ users:
 
 test('JSON kubeconfig with a token; files relative to the kubeconfig', () => {
   writeFileSync(join(dir, 'ca.crt'), 'FILE-CA');
-  const path = kubeconfig('token.json', JSON.stringify({
-    'current-context': 'c',
-    contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
-    clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:1', 'certificate-authority': 'ca.crt' } }],
-    users: [{ name: 'u', user: { token: 's3cret' } }],
-  }));
+  const path = kubeconfig(
+    'token.json',
+    JSON.stringify({
+      'current-context': 'c',
+      contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+      clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:1', 'certificate-authority': 'ca.crt' } }],
+      users: [{ name: 'u', user: { token: 's3cret' } }],
+    }),
+  );
   const config = loadRestConfig(path, {});
   assert.equal(config.ca?.toString(), 'FILE-CA');
   assert.equal(config.authorization(), 'Bearer s3cret');
@@ -63,20 +69,26 @@ test('JSON kubeconfig with a token; files relative to the kubeconfig', () => {
 
 test('a token file is read (and re-read later, as service-account tokens rotate)', () => {
   writeFileSync(join(dir, 'token'), 'from-file\n');
-  const path = kubeconfig('tokenfile.yaml', `current-context: c
+  const path = kubeconfig(
+    'tokenfile.yaml',
+    `current-context: c
 contexts: [{name: c, context: {cluster: k, user: u}}]
 clusters: [{name: k, cluster: {server: "http://127.0.0.1:8080"}}]
 users: [{name: u, user: {tokenFile: token}}]
-`);
+`,
+  );
   assert.equal(loadRestConfig(path, {}).authorization(), 'Bearer from-file');
 });
 
 test('exec credentials are refused with a clear message', () => {
-  const path = kubeconfig('exec.yaml', `current-context: c
+  const path = kubeconfig(
+    'exec.yaml',
+    `current-context: c
 contexts: [{name: c, context: {cluster: k, user: u}}]
 clusters: [{name: k, cluster: {server: "https://127.0.0.1:1"}}]
 users: [{name: u, user: {exec: {command: aws}}}]
-`);
+`,
+  );
   assert.throws(() => loadRestConfig(path, {}), /exec and auth-provider credentials are not supported/);
 });
 

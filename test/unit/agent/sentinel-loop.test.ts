@@ -31,7 +31,12 @@ class CountingSentinel implements SentinelCheck {
 test('checks at start and again every period', async () => {
   const sentinel = new CountingSentinel();
   const seen: Array<{ required: boolean; requested: boolean }> = [];
-  const loop = new SentinelLoop({ sentinel, periodMs: 20, log, onResult: (result, _at, requested) => void seen.push({ required: result.required, requested }) });
+  const loop = new SentinelLoop({
+    sentinel,
+    periodMs: 20,
+    log,
+    onResult: (result, _at, requested) => void seen.push({ required: result.required, requested }),
+  });
   await loop.start();
   assert.deepEqual(seen, [{ required: false, requested: true }]);
   await waitFor(() => seen.length >= 3, { what: 'two periodic checks' });

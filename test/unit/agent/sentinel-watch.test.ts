@@ -29,7 +29,11 @@ function capturedLog() {
       done();
     },
   });
-  return { log: createLogger({ format: 'json', level: 'debug', name: 'test', destination }), lines, warnings: () => lines.filter((l) => l.level === 'warning').map((l) => l.msg) };
+  return {
+    log: createLogger({ format: 'json', level: 'debug', name: 'test', destination }),
+    lines,
+    warnings: () => lines.filter((l) => l.level === 'warning').map((l) => l.msg),
+  };
 }
 
 /** Resolves once an event naming `name` reached a watcher of `dir` (and the loop has turned). */
@@ -71,7 +75,13 @@ function loopFor(path: string, options: { log?: ReturnType<typeof capturedLog>['
   const sentinel = new HeldSentinel(path);
   const results: Array<{ required: boolean; requested: boolean }> = [];
   const watch = new SentinelWatch({ path, log, retryMinMs: options.retryMinMs ?? 20, retryMaxMs: 100 });
-  const loop = new SentinelLoop({ sentinel, periodMs: options.periodMs ?? HOUR, log, watch, onResult: (result, _at, requested) => void results.push({ required: result.required, requested }) });
+  const loop = new SentinelLoop({
+    sentinel,
+    periodMs: options.periodMs ?? HOUR,
+    log,
+    watch,
+    onResult: (result, _at, requested) => void results.push({ required: result.required, requested }),
+  });
   return { sentinel, results, watch, loop, last: () => results.at(-1) };
 }
 
@@ -213,5 +223,8 @@ test('a controller request during a watch-triggered check is honoured as a reque
   release();
   await waitFor(() => results.length === 3, { what: 'the requested check', timeoutMs: 5_000 });
   await loop.stop();
-  assert.deepEqual(results.map((r) => r.requested), [true, false, true]);
+  assert.deepEqual(
+    results.map((r) => r.requested),
+    [true, false, true],
+  );
 });

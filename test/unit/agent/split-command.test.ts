@@ -12,7 +12,7 @@ const CASES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["sh -c 'test -f /var/run/reboot-required'", ['sh', '-c', 'test -f /var/run/reboot-required']],
   ['echo "a \\"quoted\\" word"', ['echo', 'a "quoted" word']],
   ['echo "keep \\n backslash"', ['echo', 'keep \\n backslash']],
-  ["echo 'single \\ keeps \"all\"'", ['echo', 'single \\ keeps "all"']],
+  ['echo \'single \\ keeps "all"\'', ['echo', 'single \\ keeps "all"']],
   ['echo a\\ b c', ['echo', 'a b', 'c']],
   ['echo \\"x\\"', ['echo', '"x"']],
   ['cmd "" \'\' x', ['cmd', '', '', 'x']],
@@ -37,6 +37,9 @@ const ERRORS: ReadonlyArray<readonly [string, RegExp]> = [
 
 for (const [input, message] of ERRORS) {
   test(`rejects ${JSON.stringify(input)}`, () => {
-    assert.throws(() => splitCommand(input), (error: unknown) => error instanceof CommandSplitError && message.test(error.message));
+    assert.throws(
+      () => splitCommand(input),
+      (error: unknown) => error instanceof CommandSplitError && message.test(error.message),
+    );
   });
 }

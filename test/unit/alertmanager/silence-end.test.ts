@@ -13,6 +13,10 @@ test('silence ends (table)', () => {
     [0, 10 * 60_000, 'dispatch', '2026-03-01T10:15:00.000Z'],
   ];
   for (const [drainTimeoutMs, rebootTimeoutMs, step, want] of table) {
-    assert.equal(silenceEnd(now, { drainTimeoutMs, rebootTimeoutMs }, step).toISOString(), want, `${drainTimeoutMs} ${rebootTimeoutMs} ${step}`);
+    assert.equal(
+      silenceEnd(now, { drainTimeoutMs, rebootTimeoutMs }, step).toISOString(),
+      want,
+      `${drainTimeoutMs} ${rebootTimeoutMs} ${step}`,
+    );
   }
 });

@@ -2,7 +2,14 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_SILENCE_MATCHERS, formatMatchers, parseMatcherSet, parseMatcherSets, renderMatcherSet, sameMatchers } from '../../../src/alertmanager/silence-matchers.ts';
+import {
+  DEFAULT_SILENCE_MATCHERS,
+  formatMatchers,
+  parseMatcherSet,
+  parseMatcherSets,
+  renderMatcherSet,
+  sameMatchers,
+} from '../../../src/alertmanager/silence-matchers.ts';
 
 const m = (name: string, value: string, isRegex = false, isEqual = true) => ({ name, value, isRegex, isEqual });
 
@@ -53,8 +60,14 @@ test('the defaults parse, and render for a node with dots (escaped only in regex
   const { sets, problems } = parseMatcherSets(DEFAULT_SILENCE_MATCHERS, '--silence-matchers');
   assert.deepEqual(problems, []);
   const [nodeSet, instanceSet] = sets.map((set) => renderMatcherSet(set, 'ip-10-0-0-1.eu-west-1.compute.internal'));
-  assert.deepEqual(nodeSet, [m('alertname', 'KubeNodeNotReady|KubeNodeUnreachable|KubeNodeReadinessFlapping', true), m('node', 'ip-10-0-0-1.eu-west-1.compute.internal')]);
-  assert.deepEqual(instanceSet, [m('alertname', 'TargetDown|InstanceDown|NodeDown', true), m('instance', 'ip-10-0-0-1\\.eu-west-1\\.compute\\.internal(:[0-9]+)?', true)]);
+  assert.deepEqual(nodeSet, [
+    m('alertname', 'KubeNodeNotReady|KubeNodeUnreachable|KubeNodeReadinessFlapping', true),
+    m('node', 'ip-10-0-0-1.eu-west-1.compute.internal'),
+  ]);
+  assert.deepEqual(instanceSet, [
+    m('alertname', 'TargetDown|InstanceDown|NodeDown', true),
+    m('instance', 'ip-10-0-0-1\\.eu-west-1\\.compute\\.internal(:[0-9]+)?', true),
+  ]);
   const instance = new RegExp(`^(?:${instanceSet![1]!.value})$`);
   assert.equal(instance.test('ip-10-0-0-1.eu-west-1.compute.internal:9100'), true);
   assert.equal(instance.test('ip-10-0-0-1.eu-west-1.compute.internal'), true);
@@ -63,7 +76,10 @@ test('the defaults parse, and render for a node with dots (escaped only in regex
 });
 
 test('formatting and order-insensitive comparison', () => {
-  assert.equal(formatMatchers([m('alertname', 'A|B', true), m('node', 'n1'), m('job', 'x', false, false), m('sev', 'i.*', true, false)]), '{alertname=~"A|B", node="n1", job!="x", sev!~"i.*"}');
+  assert.equal(
+    formatMatchers([m('alertname', 'A|B', true), m('node', 'n1'), m('job', 'x', false, false), m('sev', 'i.*', true, false)]),
+    '{alertname=~"A|B", node="n1", job!="x", sev!~"i.*"}',
+  );
   assert.equal(sameMatchers([m('a', '1'), m('b', '2')], [m('b', '2'), m('a', '1')]), true);
   assert.equal(sameMatchers([m('a', '1')], [m('a', '1', true)]), false);
   assert.equal(sameMatchers([m('a', '1')], [m('a', '1'), m('b', '2')]), false);

@@ -5,7 +5,12 @@ import { test } from 'node:test';
 import type { AlertmanagerAlert } from '../../../src/alertmanager/alertmanager-client.ts';
 import { suppressionCheck } from '../../../src/alertmanager/suppressed-alerts.ts';
 
-const alert = (labels: Record<string, string>, state: string): AlertmanagerAlert => ({ labels, state, silencedBy: state === 'suppressed' ? ['s1'] : [], inhibitedBy: [] });
+const alert = (labels: Record<string, string>, state: string): AlertmanagerAlert => ({
+  labels,
+  state,
+  silencedBy: state === 'suppressed' ? ['s1'] : [],
+  inhibitedBy: [],
+});
 const sample = (labels: Record<string, string>) => ({ __name__: 'ALERTS', alertstate: 'firing', ...labels });
 
 test('a sample is ignored only when every Alertmanager copy of it is suppressed', () => {
@@ -23,7 +28,7 @@ test('a sample is ignored only when every Alertmanager copy of it is suppressed'
     [sample({ alertname: 'DiskFull', node: 'n1' }), false, 'one HA copy still active'],
     [sample({ alertname: 'Fresh', node: 'n1' }), false, 'not processed yet'],
     [sample({ alertname: 'Pending', node: 'n1' }), false, 'unknown to Alertmanager (pending alerts are never sent)'],
-    [{ ...sample({ alertname: 'HighLoad', node: 'n1' }), alertstate: 'pending' }, true, 'alertstate is Prometheus\' own label'],
+    [{ ...sample({ alertname: 'HighLoad', node: 'n1' }), alertstate: 'pending' }, true, "alertstate is Prometheus' own label"],
   ];
   for (const [labels, want, why] of table) assert.equal(check(labels), want, why);
 });

@@ -19,8 +19,15 @@ describe('loadAgentConfig', () => {
     assert.ok(Object.isFrozen(config));
   });
 
-  it('runs a kured agent argument list, with notices for the controller\'s flags', () => {
-    const argv = ['--ds-name=kured', '--period=1h', '--reboot-sentinel-command=""', '--reboot-days=mo', '--start-time=22:00', '--node-id=n1'];
+  it("runs a kured agent argument list, with notices for the controller's flags", () => {
+    const argv = [
+      '--ds-name=kured',
+      '--period=1h',
+      '--reboot-sentinel-command=""',
+      '--reboot-days=mo',
+      '--start-time=22:00',
+      '--node-id=n1',
+    ];
     const { config, problems, notices } = loadAgentConfig(argv, {});
     assert.deepEqual(problems, []);
     assert.equal(config.rebootSentinelCommand, '');

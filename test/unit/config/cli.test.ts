@@ -13,7 +13,12 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 function kreboot(args: string[], env: Record<string, string> = {}) {
   // A clean environment, so a developer's KURED_* variables cannot change the outcome.
-  const result = spawnSync(process.execPath, ['src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, ['src/cli.ts', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -52,7 +57,8 @@ describe('kreboot binary', () => {
     for (const role of ['controller', 'agent'] as const) {
       const { code, stdout } = kreboot([role, '--help']);
       assert.equal(code, 0);
-      for (const flag of FLAGS.filter((f) => f.roles.includes(role))) assert.match(stdout, new RegExp(`--${flag.name}\\b`), `${role} --help misses --${flag.name}`);
+      for (const flag of FLAGS.filter((f) => f.roles.includes(role)))
+        assert.match(stdout, new RegExp(`--${flag.name}\\b`), `${role} --help misses --${flag.name}`);
       assert.match(stdout, /\(default /);
     }
   });

@@ -11,7 +11,13 @@ describe('loadControllerConfig', () => {
     const { config, problems } = loadControllerConfig(OPEN, {});
     assert.deepEqual(problems, []);
     assert.equal(config.concurrency, 1);
-    assert.deepEqual(config.lock, { dsNamespace: 'kube-system', dsName: 'kured', annotation: 'weave.works/kured-node-lock', ttlMs: 0, releaseDelayMs: 0 });
+    assert.deepEqual(config.lock, {
+      dsNamespace: 'kube-system',
+      dsName: 'kured',
+      annotation: 'weave.works/kured-node-lock',
+      ttlMs: 0,
+      releaseDelayMs: 0,
+    });
     assert.equal(config.notify.templates.drain, 'Draining node %s');
     assert.equal(config.notify.slackUsername, 'kured');
     assert.equal(config.prometheus.url, undefined);
@@ -25,7 +31,14 @@ describe('loadControllerConfig', () => {
 
   it('converts durations, labels, URLs and regular expressions', () => {
     const { config, problems } = loadControllerConfig(
-      [...OPEN, '--drain-timeout=1h30m', '--lock-ttl=90s', '--pre-reboot-node-labels=a=1,b=2', '--prometheus-url=http://prom:9090', '--alert-filter-regexp=^(Watchdog|Info)$'],
+      [
+        ...OPEN,
+        '--drain-timeout=1h30m',
+        '--lock-ttl=90s',
+        '--pre-reboot-node-labels=a=1,b=2',
+        '--prometheus-url=http://prom:9090',
+        '--alert-filter-regexp=^(Watchdog|Info)$',
+      ],
       {},
     );
     assert.deepEqual(problems, []);
@@ -38,7 +51,16 @@ describe('loadControllerConfig', () => {
 
   it('lists every problem, from parsing and from checks, at once', () => {
     const { problems } = loadControllerConfig(
-      ['--concurrency=0', '--pre-reboot-node-labels=nolabel', '--prometheus-url=ftp://x', '--alert-filter-regexp=(', '--webhook-username=am', '--lock-ttl=-5m', '--reboot-timeout=0', '--unknown'],
+      [
+        '--concurrency=0',
+        '--pre-reboot-node-labels=nolabel',
+        '--prometheus-url=ftp://x',
+        '--alert-filter-regexp=(',
+        '--webhook-username=am',
+        '--lock-ttl=-5m',
+        '--reboot-timeout=0',
+        '--unknown',
+      ],
       {},
     );
     const expected = [
@@ -52,7 +74,11 @@ describe('loadControllerConfig', () => {
       /^--alert-filter-regexp: "\(" is not a valid regular expression/,
       /^--reboot-timeout: must be greater than 0/,
     ];
-    for (const pattern of expected) assert.ok(problems.some((problem) => pattern.test(problem)), `missing ${pattern} in ${JSON.stringify(problems, null, 1)}`);
+    for (const pattern of expected)
+      assert.ok(
+        problems.some((problem) => pattern.test(problem)),
+        `missing ${pattern} in ${JSON.stringify(problems, null, 1)}`,
+      );
     assert.equal(problems.length, expected.length);
   });
 
@@ -72,7 +98,11 @@ describe('loadControllerConfig', () => {
   });
 
   it('takes values from KURED_ and KREBOOT_ variables, the command line winning', () => {
-    const { config } = loadControllerConfig([...OPEN, '--concurrency=4'], { KURED_CONCURRENCY: '2', KREBOOT_CONCURRENCY: '3', KURED_DS_NAME: 'kured-ds' });
+    const { config } = loadControllerConfig([...OPEN, '--concurrency=4'], {
+      KURED_CONCURRENCY: '2',
+      KREBOOT_CONCURRENCY: '3',
+      KURED_DS_NAME: 'kured-ds',
+    });
     assert.equal(config.concurrency, 4);
     assert.equal(config.lock.dsName, 'kured-ds');
   });

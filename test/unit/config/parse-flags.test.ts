@@ -64,7 +64,20 @@ describe('parseFlags: the command line', () => {
 
 describe('parseFlags: problems', () => {
   it('reports every problem at once, each naming its flag', () => {
-    const parsed = parseFlags('controller', ['-c', '--bad', '--concurency=2', '--concurrency=two', '--drain-timeout=soon', '--log-format=xml', '--force-reboot=maybe', '--ds-name'], {});
+    const parsed = parseFlags(
+      'controller',
+      [
+        '-c',
+        '--bad',
+        '--concurency=2',
+        '--concurrency=two',
+        '--drain-timeout=soon',
+        '--log-format=xml',
+        '--force-reboot=maybe',
+        '--ds-name',
+      ],
+      {},
+    );
     assert.deepEqual(parsed.errors, [
       '-c: flags take two dashes (--name=value)',
       '--bad: unknown flag',
@@ -79,7 +92,10 @@ describe('parseFlags: problems', () => {
 
   it('reports bad environment values under the variable name', () => {
     const parsed = parseFlags('agent', [], { KURED_PERIOD: 'hourly', KREBOOT_REBOOT_SIGNAL: 'x' });
-    assert.deepEqual(parsed.errors, ['KURED_PERIOD: "hourly" is not a duration (examples: 90s, 30m, 1h30m)', 'KREBOOT_REBOOT_SIGNAL: "x" is not a whole number']);
+    assert.deepEqual(parsed.errors, [
+      'KURED_PERIOD: "hourly" is not a duration (examples: 90s, 30m, 1h30m)',
+      'KREBOOT_REBOOT_SIGNAL: "x" is not a whole number',
+    ]);
     assert.equal(parsed.values.get('period'), '1h', 'the default stays when the environment is bad');
   });
 

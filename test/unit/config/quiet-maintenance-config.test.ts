@@ -24,8 +24,16 @@ describe('quiet maintenance and node age flags', () => {
 
   it('converts the URL, matcher sets (repeatable, commas kept), the option and the age', () => {
     const { config, problems } = loadControllerConfig(
-      [...OPEN, '--alertmanager-url=http://am:9093/am', '--prometheus-url=http://prom:9090', '--alert-ignore-silenced', '--max-node-age=720h',
-        '--silence-matchers=alertname="KubeNodeNotReady", node="{{node}}"', '--silence-matchers', '{alertname=~"A|B",host=~"{{node}}(:[0-9]+)?"}'],
+      [
+        ...OPEN,
+        '--alertmanager-url=http://am:9093/am',
+        '--prometheus-url=http://prom:9090',
+        '--alert-ignore-silenced',
+        '--max-node-age=720h',
+        '--silence-matchers=alertname="KubeNodeNotReady", node="{{node}}"',
+        '--silence-matchers',
+        '{alertname=~"A|B",host=~"{{node}}(:[0-9]+)?"}',
+      ],
       {},
     );
     assert.deepEqual(problems, []);
@@ -33,8 +41,14 @@ describe('quiet maintenance and node age flags', () => {
     assert.equal(config.prometheus.alertIgnoreSilenced, true);
     assert.equal(config.maxNodeAgeMs, 720 * 3_600_000);
     assert.deepEqual(config.alertmanager.silenceMatchers, [
-      [{ name: 'alertname', value: 'KubeNodeNotReady', isRegex: false, isEqual: true }, { name: 'node', value: '{{node}}', isRegex: false, isEqual: true }],
-      [{ name: 'alertname', value: 'A|B', isRegex: true, isEqual: true }, { name: 'host', value: '{{node}}(:[0-9]+)?', isRegex: true, isEqual: true }],
+      [
+        { name: 'alertname', value: 'KubeNodeNotReady', isRegex: false, isEqual: true },
+        { name: 'node', value: '{{node}}', isRegex: false, isEqual: true },
+      ],
+      [
+        { name: 'alertname', value: 'A|B', isRegex: true, isEqual: true },
+        { name: 'host', value: '{{node}}(:[0-9]+)?', isRegex: true, isEqual: true },
+      ],
     ]);
   });
 
@@ -46,8 +60,16 @@ describe('quiet maintenance and node age flags', () => {
 
   it('lists every problem at once', () => {
     const { problems } = loadControllerConfig(
-      [...OPEN, '--alertmanager-url=am:9093', '--alertmanager-username=kreboot', '--alertmanager-timeout=0', '--alert-ignore-silenced',
-        '--silence-matchers=alertname="KubeNodeNotReady"', '--silence-matchers=node="{{node}}" job="x"', '--max-node-age=30m'],
+      [
+        ...OPEN,
+        '--alertmanager-url=am:9093',
+        '--alertmanager-username=kreboot',
+        '--alertmanager-timeout=0',
+        '--alert-ignore-silenced',
+        '--silence-matchers=alertname="KubeNodeNotReady"',
+        '--silence-matchers=node="{{node}}" job="x"',
+        '--max-node-age=30m',
+      ],
       {},
     );
     const expected = [
@@ -59,17 +81,37 @@ describe('quiet maintenance and node age flags', () => {
       /^--alert-ignore-silenced: needs --prometheus-url/,
       /^--max-node-age: must be 0 \(off\) or at least 1h/,
     ];
-    for (const pattern of expected) assert.ok(problems.some((problem) => pattern.test(problem)), `missing ${pattern} in ${JSON.stringify(problems, null, 1)}`);
+    for (const pattern of expected)
+      assert.ok(
+        problems.some((problem) => pattern.test(problem)),
+        `missing ${pattern} in ${JSON.stringify(problems, null, 1)}`,
+      );
     assert.equal(problems.length, expected.length, JSON.stringify(problems, null, 1));
-    assert.match(loadControllerConfig([...OPEN, '--prometheus-url=http://p', '--alert-ignore-silenced'], {}).problems.join('\n'), /^--alert-ignore-silenced: needs --alertmanager-url/);
+    assert.match(
+      loadControllerConfig([...OPEN, '--prometheus-url=http://p', '--alert-ignore-silenced'], {}).problems.join('\n'),
+      /^--alert-ignore-silenced: needs --alertmanager-url/,
+    );
   });
 
   it('--help lists every new flag with its help text, the default matcher sets quoted', () => {
     const controller = usage('controller', 'kreboot controller [flags]');
-    for (const flag of ['alertmanager-url', 'alertmanager-bearer-token-file', 'alertmanager-username', 'alertmanager-password-file', 'alertmanager-ca-file', 'alertmanager-timeout', 'silence-matchers', 'alert-ignore-silenced', 'max-node-age']) {
+    for (const flag of [
+      'alertmanager-url',
+      'alertmanager-bearer-token-file',
+      'alertmanager-username',
+      'alertmanager-password-file',
+      'alertmanager-ca-file',
+      'alertmanager-timeout',
+      'silence-matchers',
+      'alert-ignore-silenced',
+      'max-node-age',
+    ]) {
       assert.match(controller, new RegExp(`^  --${flag}\\b.*\\n      \\S`, 'm'), flag);
     }
-    assert.match(controller, /\(default 'alertname=~"KubeNodeNotReady\|KubeNodeUnreachable\|KubeNodeReadinessFlapping", node="\{\{node\}\}"' 'alertname=~/);
+    assert.match(
+      controller,
+      /\(default 'alertname=~"KubeNodeNotReady\|KubeNodeUnreachable\|KubeNodeReadinessFlapping", node="\{\{node\}\}"' 'alertname=~/,
+    );
     assert.match(usage('agent', 'kreboot agent [flags]'), /--proc-stat-file string\n.*btime.*\(default \/proc\/stat\)/);
   });
 

@@ -50,7 +50,10 @@ const rows: Row[] = [
   },
   {
     name: 'no verdict (no free slot) after an earlier reboot: queued, waiting for a slot',
-    node: node({ request: { ...alertRequest, at: ago(10) }, progress: { phase: 'done', since: ago(60), reason: 'rebooted and uncordoned' } }),
+    node: node({
+      request: { ...alertRequest, at: ago(10) },
+      progress: { phase: 'done', since: ago(60), reason: 'rebooted and uncordoned' },
+    }),
     expect: { type: 'record' },
     check: (action) => assert.equal(action.type === 'record' && action.progress.phase, 'queued'),
   },
@@ -86,27 +89,61 @@ const rows: Row[] = [
   },
   {
     name: 'remediation request while the sentinel is clear: still starts',
-    node: node({ request: { at: ago(60), kind: 'remediation', alertname: 'KernelDeadlock' }, rebootRequired: false, sentinelCheckedAt: ago(10) }),
+    node: node({
+      request: { at: ago(60), kind: 'remediation', alertname: 'KernelDeadlock' },
+      rebootRequired: false,
+      sentinelCheckedAt: ago(10),
+    }),
     verdict: open,
     expect: { type: 'start' },
   },
-  { name: 'cordoned, drain delay not over: requeue at its end', node: node({ progress: { phase: 'cordoned', since: ago(10), reason: '' } }), settings: { drainDelayMs: 60_000 }, expect: { type: 'none', requeueAt: later(50) } },
-  { name: 'cordoned, drain delay over: drain', node: node({ progress: { phase: 'cordoned', since: ago(10), reason: '' } }), expect: { type: 'drain' } },
-  { name: 'draining within the timeout: keep draining', node: node({ progress: { phase: 'draining', since: ago(10), reason: '' } }), settings: { drainTimeoutMs: 60_000 }, expect: { type: 'drain' } },
+  {
+    name: 'cordoned, drain delay not over: requeue at its end',
+    node: node({ progress: { phase: 'cordoned', since: ago(10), reason: '' } }),
+    settings: { drainDelayMs: 60_000 },
+    expect: { type: 'none', requeueAt: later(50) },
+  },
+  {
+    name: 'cordoned, drain delay over: drain',
+    node: node({ progress: { phase: 'cordoned', since: ago(10), reason: '' } }),
+    expect: { type: 'drain' },
+  },
+  {
+    name: 'draining within the timeout: keep draining',
+    node: node({ progress: { phase: 'draining', since: ago(10), reason: '' } }),
+    settings: { drainTimeoutMs: 60_000 },
+    expect: { type: 'drain' },
+  },
   {
     name: 'drain timed out: fail, restore (uncordon + release), retry after back-off',
     node: node({ progress: { phase: 'draining', since: ago(120), reason: 'eviction blocked by a PodDisruptionBudget: ns/p' } }),
     settings: { drainTimeoutMs: 60_000 },
     expect: { type: 'fail', restore: true, retryAt: later(300) },
   },
-  { name: 'drain timed out with --force-reboot: reboot anyway', node: node({ progress: { phase: 'draining', since: ago(120), reason: '' } }), settings: { drainTimeoutMs: 60_000, forceReboot: true }, expect: { type: 'dispatch' } },
-  { name: 'drain without timeout (kured default 0): never fails', node: node({ progress: { phase: 'draining', since: ago(86_400), reason: '' } }), expect: { type: 'drain' } },
+  {
+    name: 'drain timed out with --force-reboot: reboot anyway',
+    node: node({ progress: { phase: 'draining', since: ago(120), reason: '' } }),
+    settings: { drainTimeoutMs: 60_000, forceReboot: true },
+    expect: { type: 'dispatch' },
+  },
+  {
+    name: 'drain without timeout (kured default 0): never fails',
+    node: node({ progress: { phase: 'draining', since: ago(86_400), reason: '' } }),
+    expect: { type: 'drain' },
+  },
   {
     name: 'rebooting, boot ID unchanged: wait until the reboot timeout',
     node: node({ progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }),
     expect: { type: 'none', requeueAt: later(29 * 60) },
   },
-  { name: 'rebooting, boot ID changed: verify', node: node({ bootId: 'boot-2', progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }), expect: { type: 'verify' } },
+  {
+    name: 'rebooting, boot ID changed: verify',
+    node: node({
+      bootId: 'boot-2',
+      progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 },
+    }),
+    expect: { type: 'verify' },
+  },
   {
     name: 'rebooting past the reboot timeout: fail, keep cordoned, halt the rollout',
     node: node({ progress: { phase: 'rebooting', since: ago(31 * 60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }),
@@ -114,51 +151,101 @@ const rows: Row[] = [
   },
   {
     name: 'reboot command failed: fail and retry later',
-    node: node({ jobStatus: { id: 'j1', state: 'failed', at: ago(5), bootId: 'boot-1', exitCode: 1, message: 'no such unit' }, progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }),
+    node: node({
+      jobStatus: { id: 'j1', state: 'failed', at: ago(5), bootId: 'boot-1', exitCode: 1, message: 'no such unit' },
+      progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 },
+    }),
     expect: { type: 'fail', restore: true, retryAt: later(300) },
     check: (action) => assert.match(action.type === 'fail' ? action.reason : '', /exit 1.*no such unit/),
   },
   {
     name: 'reboot command failed on the last attempt: give up for good',
-    node: node({ jobStatus: { id: 'j1', state: 'failed', at: ago(5), bootId: 'boot-1', exitCode: 1 }, progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 2 } }),
+    node: node({
+      jobStatus: { id: 'j1', state: 'failed', at: ago(5), bootId: 'boot-1', exitCode: 1 },
+      progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 2 },
+    }),
     expect: { type: 'fail', restore: true, final: true },
   },
   {
     name: 'a failed status of an older job is ignored',
-    node: node({ jobStatus: { id: 'old', state: 'failed', at: ago(500), bootId: 'boot-1' }, progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j2', attempts: 1 } }),
+    node: node({
+      jobStatus: { id: 'old', state: 'failed', at: ago(500), bootId: 'boot-1' },
+      progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j2', attempts: 1 },
+    }),
     expect: { type: 'none' },
   },
   {
     name: 'verifying: Ready and the sentinel cleared after the job: complete',
-    node: node({ bootId: 'boot-2', rebootRequired: false, sentinelCheckedAt: ago(5), job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1, bootIdBefore: 'boot-1' } }),
+    node: node({
+      bootId: 'boot-2',
+      rebootRequired: false,
+      sentinelCheckedAt: ago(5),
+      job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' },
+      progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1, bootIdBefore: 'boot-1' },
+    }),
     expect: { type: 'complete' },
   },
   {
     name: 'verifying: not Ready yet: wait',
-    node: node({ ready: false, bootId: 'boot-2', rebootRequired: false, sentinelCheckedAt: ago(5), job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1 } }),
+    node: node({
+      ready: false,
+      bootId: 'boot-2',
+      rebootRequired: false,
+      sentinelCheckedAt: ago(5),
+      job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' },
+      progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1 },
+    }),
     expect: { type: 'none' },
   },
   {
     name: 'verifying: the agent has not reported since the job: wait',
-    node: node({ bootId: 'boot-2', rebootRequired: true, sentinelCheckedAt: ago(200), job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1 } }),
+    node: node({
+      bootId: 'boot-2',
+      rebootRequired: true,
+      sentinelCheckedAt: ago(200),
+      job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' },
+      progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1 },
+    }),
     expect: { type: 'none' },
   },
   {
     name: 'verifying: sentinel still set, attempts left: reboot again',
-    node: node({ bootId: 'boot-2', rebootRequired: true, sentinelCheckedAt: ago(5), job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1 } }),
+    node: node({
+      bootId: 'boot-2',
+      rebootRequired: true,
+      sentinelCheckedAt: ago(5),
+      job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' },
+      progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1 },
+    }),
     expect: { type: 'dispatch' },
   },
   {
     name: 'verifying: sentinel still set after max attempts: no reboot loop',
-    node: node({ bootId: 'boot-3', rebootRequired: true, sentinelCheckedAt: ago(5), job: { id: 'j2', createdAt: ago(120), bootIdBefore: 'boot-2' }, progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 2 } }),
+    node: node({
+      bootId: 'boot-3',
+      rebootRequired: true,
+      sentinelCheckedAt: ago(5),
+      job: { id: 'j2', createdAt: ago(120), bootIdBefore: 'boot-2' },
+      progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 2 },
+    }),
     expect: { type: 'fail', restore: true, final: true },
   },
   {
     name: 'verifying past the timeout: halt',
-    node: node({ ready: false, bootId: 'boot-2', job: { id: 'j1', createdAt: ago(4000), bootIdBefore: 'boot-1' }, progress: { phase: 'verifying', since: ago(31 * 60), reason: '', attempts: 1 } }),
+    node: node({
+      ready: false,
+      bootId: 'boot-2',
+      job: { id: 'j1', createdAt: ago(4000), bootIdBefore: 'boot-1' },
+      progress: { phase: 'verifying', since: ago(31 * 60), reason: '', attempts: 1 },
+    }),
     expect: { type: 'fail', halt: true, restore: false },
   },
-  { name: 'done and still holding the slot: release', node: node({ progress: { phase: 'done', since: ago(1), reason: '' } }), holdsSlot: true, expect: { type: 'release' } },
+  {
+    name: 'done and still holding the slot: release',
+    node: node({ progress: { phase: 'done', since: ago(1), reason: '' } }),
+    holdsSlot: true,
+    expect: { type: 'release' },
+  },
   {
     name: 'done, --lock-release-delay not over: hold the slot until then',
     node: node({ progress: { phase: 'done', since: ago(10), reason: '' } }),
@@ -174,7 +261,10 @@ const rows: Row[] = [
   },
   {
     name: 'failed for good: an operator request made afterwards restarts it',
-    node: node({ request: { at: ago(5), kind: 'api', by: 'api' }, progress: { phase: 'failed', since: ago(30), reason: 'sentinel still set', final: true } }),
+    node: node({
+      request: { at: ago(5), kind: 'api', by: 'api' },
+      progress: { phase: 'failed', since: ago(30), reason: 'sentinel still set', final: true },
+    }),
     verdict: open,
     expect: { type: 'start' },
   },
@@ -222,7 +312,12 @@ const rows: Row[] = [
       assert.equal(action.type === 'record' && action.progress.reason, 'waiting for a free slot (1/1 in flight)');
     },
   },
-  { name: 'the drain pass found nothing left: hand out the job', node: node({ progress: { phase: 'draining', since: ago(10), reason: '' } }), fact: { type: 'drained' }, expect: { type: 'dispatch' } },
+  {
+    name: 'the drain pass found nothing left: hand out the job',
+    node: node({ progress: { phase: 'draining', since: ago(10), reason: '' } }),
+    fact: { type: 'drained' },
+    expect: { type: 'dispatch' },
+  },
   {
     name: 'cordoned, the first pass left pods: recorded as draining with the reason',
     node: node({ progress: { phase: 'cordoned', since: ago(10), reason: '', wasUnschedulable: false, attempts: 0 } }),
@@ -241,7 +336,10 @@ const rows: Row[] = [
   },
   {
     name: 'a reboot job beside a failed record (timed out, or written by someone else): removed',
-    node: node({ job: { id: 'j1', createdAt: ago(4000), bootIdBefore: 'boot-1' }, progress: { phase: 'failed', since: ago(30), reason: 'x', haltedRollout: true, final: true } }),
+    node: node({
+      job: { id: 'j1', createdAt: ago(4000), bootIdBefore: 'boot-1' },
+      progress: { phase: 'failed', since: ago(30), reason: 'x', haltedRollout: true, final: true },
+    }),
     holdsSlot: true,
     expect: { type: 'disarm' },
   },
@@ -259,21 +357,39 @@ const rows: Row[] = [
   },
   {
     name: 'halted by this node, an operator asks to reboot it: it keeps its slot and stays out (issue 12 #1)',
-    node: node({ request: { at: ago(5), kind: 'api', by: 'api' }, ready: false, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1' } }),
+    node: node({
+      request: { at: ago(5), kind: 'api', by: 'api' },
+      ready: false,
+      progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1' },
+    }),
     holdsSlot: true,
     verdict: { open: false, gate: 'halted', reason: 'rollout halted' },
     expect: { type: 'none' },
   },
   {
     name: 'halted, no resume since the failure: nothing moves',
-    node: node({ ready: false, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1' } }),
+    node: node({
+      ready: false,
+      progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1' },
+    }),
     holdsSlot: true,
     resumedAt: ago(60),
     expect: { type: 'none' },
   },
   {
     name: 'halted, resumed since and still not back: rebooting again with a fresh timeout',
-    node: node({ ready: false, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1', attempts: 1 } }),
+    node: node({
+      ready: false,
+      progress: {
+        phase: 'failed',
+        since: ago(30),
+        reason: 'did not come back',
+        haltedRollout: true,
+        final: true,
+        bootIdBefore: 'boot-1',
+        attempts: 1,
+      },
+    }),
     holdsSlot: true,
     resumedAt: ago(5),
     expect: { type: 'rearm' },
@@ -285,28 +401,64 @@ const rows: Row[] = [
   },
   {
     name: 'halted, resumed, up under the same boot (the job never ran): another job while attempts last',
-    node: node({ ready: true, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1', attempts: 1 } }),
+    node: node({
+      ready: true,
+      progress: {
+        phase: 'failed',
+        since: ago(30),
+        reason: 'did not come back',
+        haltedRollout: true,
+        final: true,
+        bootIdBefore: 'boot-1',
+        attempts: 1,
+      },
+    }),
     holdsSlot: true,
     resumedAt: ago(5),
     expect: { type: 'dispatch' },
   },
   {
     name: 'halted, resumed, up under the same boot and no attempts left: given back for good',
-    node: node({ ready: true, progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1', attempts: 2 } }),
+    node: node({
+      ready: true,
+      progress: {
+        phase: 'failed',
+        since: ago(30),
+        reason: 'did not come back',
+        haltedRollout: true,
+        final: true,
+        bootIdBefore: 'boot-1',
+        attempts: 2,
+      },
+    }),
     holdsSlot: true,
     resumedAt: ago(5),
     expect: { type: 'fail', restore: true, final: true },
   },
   {
     name: 'a retry that waits on a gate keeps the attempts of its request',
-    node: node({ request: alertRequest, progress: { phase: 'failed', since: ago(400), reason: 'reboot command failed', retryAt: ago(10), attempts: 1 } }),
+    node: node({
+      request: alertRequest,
+      progress: { phase: 'failed', since: ago(400), reason: 'reboot command failed', retryAt: ago(10), attempts: 1 },
+    }),
     verdict: closed,
     expect: { type: 'record' },
     check: (action) => assert.equal(action.type === 'record' && action.progress.attempts, 1),
   },
   {
     name: 'halted, resumed and back under a new boot: verifying',
-    node: node({ bootId: 'boot-2', progress: { phase: 'failed', since: ago(30), reason: 'did not come back', haltedRollout: true, final: true, bootIdBefore: 'boot-1', attempts: 1 } }),
+    node: node({
+      bootId: 'boot-2',
+      progress: {
+        phase: 'failed',
+        since: ago(30),
+        reason: 'did not come back',
+        haltedRollout: true,
+        final: true,
+        bootIdBefore: 'boot-1',
+        attempts: 1,
+      },
+    }),
     holdsSlot: true,
     resumedAt: ago(5),
     expect: { type: 'rearm' },
@@ -324,12 +476,20 @@ const rows: Row[] = [
   },
   {
     name: 'rebooting with silences: they stay',
-    node: node({ silences: ['s1'], progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 } }),
+    node: node({
+      silences: ['s1'],
+      progress: { phase: 'rebooting', since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 },
+    }),
     expect: { type: 'none' },
   },
   {
     name: 're-armed into verifying without a job: ask the agent for a fresh report',
-    node: node({ bootId: 'boot-2', rebootRequired: true, sentinelCheckedAt: ago(300), progress: { phase: 'verifying', since: ago(2), reason: '', attempts: 1 } }),
+    node: node({
+      bootId: 'boot-2',
+      rebootRequired: true,
+      sentinelCheckedAt: ago(300),
+      progress: { phase: 'verifying', since: ago(2), reason: '', attempts: 1 },
+    }),
     holdsSlot: true,
     expect: { type: 'request-check' },
   },
@@ -339,7 +499,12 @@ describe('decide()', () => {
   for (const row of rows) {
     it(row.name, () => {
       // A node kreboot has out of service holds its slot unless the row says otherwise.
-      const input = { holdsSlot: row.holdsSlot ?? isOutOfService(row.node.progress), ...(row.verdict ? { verdict: row.verdict } : {}), ...(row.resumedAt ? { resumedAt: row.resumedAt } : {}), ...(row.fact ? { fact: row.fact } : {}) };
+      const input = {
+        holdsSlot: row.holdsSlot ?? isOutOfService(row.node.progress),
+        ...(row.verdict ? { verdict: row.verdict } : {}),
+        ...(row.resumedAt ? { resumedAt: row.resumedAt } : {}),
+        ...(row.fact ? { fact: row.fact } : {}),
+      };
       const action = decide(row.node, input, NOW, { ...SETTINGS, ...row.settings });
       for (const [key, value] of Object.entries(row.expect)) {
         assert.deepEqual((action as Record<string, unknown>)[key], value, `${key} of ${JSON.stringify(action)}`);
@@ -360,7 +525,13 @@ describe('wantsToStart()', () => {
     assert.equal(wantsToStart(node({ request: { at: ago(5), kind: 'api', by: 'api' }, progress: halted }), NOW), false);
   });
   it('a request newer than the last completion asks again; an older one does not', () => {
-    assert.equal(wantsToStart(node({ request: { ...alertRequest, at: ago(5) }, progress: { phase: 'done', since: ago(60), reason: '' } }), NOW), true);
-    assert.equal(wantsToStart(node({ request: { ...alertRequest, at: ago(120) }, progress: { phase: 'done', since: ago(60), reason: '' } }), NOW), false);
+    assert.equal(
+      wantsToStart(node({ request: { ...alertRequest, at: ago(5) }, progress: { phase: 'done', since: ago(60), reason: '' } }), NOW),
+      true,
+    );
+    assert.equal(
+      wantsToStart(node({ request: { ...alertRequest, at: ago(120) }, progress: { phase: 'done', since: ago(60), reason: '' } }), NOW),
+      false,
+    );
   });
 });

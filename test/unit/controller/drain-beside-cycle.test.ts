@@ -30,8 +30,10 @@ function setup(pass?: Drainer['pass']) {
     wake: (reason) => wakes.push(reason),
     clock: () => new Date(now),
   });
-  const draining = (startedAt: string): ObservedNode => node({ progress: { phase: 'draining', since: startedAt, reason: 'waiting', startedAt } });
-  const drain = (observed: ObservedNode) => performer.perform({ type: 'drain' }, {} as V1Node, observed, { now: new Date(now), outOfService: new Set() });
+  const draining = (startedAt: string): ObservedNode =>
+    node({ progress: { phase: 'draining', since: startedAt, reason: 'waiting', startedAt } });
+  const drain = (observed: ObservedNode) =>
+    performer.perform({ type: 'drain' }, {} as V1Node, observed, { now: new Date(now), outOfService: new Set() });
   const settle = () => new Promise((resolve) => setImmediate(resolve));
   return { performer, wakes, finish, draining, drain, settle, advance: (ms: number) => (now += ms) };
 }
@@ -56,7 +58,12 @@ test('a pass starts and the step returns at once; its end wakes the loop; the ne
   t.advance(1000);
   await t.drain(round);
   assert.equal(t.finish.length, 2, 'a new pass a second after the last ended');
-  t.finish[1]!({ done: false, evicted: 0, blockedByBudget: ['apps/web-1'], reason: 'eviction blocked by a PodDisruptionBudget: apps/web-1' });
+  t.finish[1]!({
+    done: false,
+    evicted: 0,
+    blockedByBudget: ['apps/web-1'],
+    reason: 'eviction blocked by a PodDisruptionBudget: apps/web-1',
+  });
   await t.performer.settled();
 });
 

@@ -52,7 +52,8 @@ function fakeLeaseStore() {
   let stored: V1Lease | undefined;
   let version = 0;
   const write = (lease: V1Lease): V1Lease => {
-    if (stored && lease.metadata?.resourceVersion !== stored.metadata?.resourceVersion) throw Object.assign(new Error('conflict'), { code: 409 });
+    if (stored && lease.metadata?.resourceVersion !== stored.metadata?.resourceVersion)
+      throw Object.assign(new Error('conflict'), { code: 409 });
     stored = { ...lease, metadata: { ...lease.metadata, resourceVersion: String(++version) } };
     return stored;
   };

@@ -19,8 +19,16 @@ describe('lock record', () => {
   });
 
   it("reads kured's multi-lock", () => {
-    const lock = parseLock('{"maxOwners":2,"locks":[{"nodeID":"a","created":"2026-11-26T10:00:00Z"},{"nodeID":"b","metadata":{"unschedulable":true,"holder":"kreboot"}}]}');
-    assert.deepEqual(lock?.holders.map((holder) => [holder.nodeID, holder.ours, holder.unschedulable]), [['a', false, false], ['b', true, true]]);
+    const lock = parseLock(
+      '{"maxOwners":2,"locks":[{"nodeID":"a","created":"2026-11-26T10:00:00Z"},{"nodeID":"b","metadata":{"unschedulable":true,"holder":"kreboot"}}]}',
+    );
+    assert.deepEqual(
+      lock?.holders.map((holder) => [holder.nodeID, holder.ours, holder.unschedulable]),
+      [
+        ['a', false, false],
+        ['b', true, true],
+      ],
+    );
   });
 
   it('treats an absent or released annotation as free and an unreadable one as unknown', () => {
@@ -88,18 +96,26 @@ describe('slots', () => {
     )!;
     const exists = (name: string) => name !== 'gone';
     const value = release(lock, new Set(['a']), exists, { concurrency: 3, ttlMs: 0 }, NOW);
-    assert.deepEqual(parseLock(value ?? undefined)?.holders.map((holder) => holder.nodeID), ['manual']);
+    assert.deepEqual(
+      parseLock(value ?? undefined)?.holders.map((holder) => holder.nodeID),
+      ['manual'],
+    );
     assert.equal(release(parseLock('{"nodeID":"manual"}')!, new Set(), exists, settings, NOW), undefined);
   });
 });
 
 describe('slots across rounds and replicas (found by the simulation)', () => {
   const held = (nodeID: string, created: string): LockHolder => ({ nodeID, created, unschedulable: false, ours: true });
-  const holders = (value: string | null | undefined) => (value ? parseLock(value)?.holders.map((holder) => [holder.nodeID, holder.created]) : []);
+  const holders = (value: string | null | undefined) =>
+    value ? parseLock(value)?.holders.map((holder) => [holder.nodeID, holder.created]) : [];
 
   it("a release of a node's finished round keeps a holder taken for its new start", () => {
     const lock = { holders: [held('n2', ago(5))] };
-    assert.equal(release(lock, new Set(['n2']), () => true, settings, NOW, undefined, ago(90)), undefined, 'the new start keeps its slot');
+    assert.equal(
+      release(lock, new Set(['n2']), () => true, settings, NOW, undefined, ago(90)),
+      undefined,
+      'the new start keeps its slot',
+    );
     assert.deepEqual(holders(release(lock, new Set(['n2']), () => true, settings, NOW, undefined, ago(5))), []);
   });
 

@@ -16,10 +16,24 @@ const rebooting = { phase: 'rebooting' as const, since: ago(30), reason: '' };
 const halted = { phase: 'failed' as const, since: ago(30), reason: 'did not come back', haltedRollout: true, final: true };
 
 describe('planCycle()', () => {
-  const rows: { name: string; nodes: ReturnType<typeof node>[]; lock: LockRecord | undefined; settings?: typeof SLOTS; free: number; order: string[]; candidates: string[] }[] = [
+  const rows: {
+    name: string;
+    nodes: ReturnType<typeof node>[];
+    lock: LockRecord | undefined;
+    settings?: typeof SLOTS;
+    free: number;
+    order: string[];
+    candidates: string[];
+  }[] = [
     {
       name: 'candidates oldest request first, name breaking ties; out-of-service nodes decided first',
-      nodes: [node({ name: 'c', request: request(10) }), node({ name: 'b', request: request(50) }), node({ name: 'a', request: request(10) }), node({ name: 'x', progress: rebooting }), node({ name: 'idle' })],
+      nodes: [
+        node({ name: 'c', request: request(10) }),
+        node({ name: 'b', request: request(50) }),
+        node({ name: 'a', request: request(10) }),
+        node({ name: 'x', progress: rebooting }),
+        node({ name: 'idle' }),
+      ],
       lock: { holders: [ours('x')] },
       free: 1,
       order: ['x', 'idle', 'b', 'a', 'c'],
@@ -63,8 +77,14 @@ describe('planCycle()', () => {
     it(row.name, () => {
       const plan = planCycle(row.nodes, row.lock, row.settings ?? SLOTS, NOW);
       assert.equal(plan.free, row.free);
-      assert.deepEqual(plan.order.map((entry) => entry.name), row.order);
-      assert.deepEqual(plan.candidates.map((entry) => entry.name), row.candidates);
+      assert.deepEqual(
+        plan.order.map((entry) => entry.name),
+        row.order,
+      );
+      assert.deepEqual(
+        plan.candidates.map((entry) => entry.name),
+        row.candidates,
+      );
     });
   }
 });
@@ -84,10 +104,17 @@ describe('slotLedger()', () => {
 
 describe('topology', () => {
   const ZONES = { zoneLabel: 'zone', maxUnavailablePerZone: 1, zoneByZone: false, nodeOrder: [] };
-  const inZone = (name: string, zone: string, extra: Partial<ReturnType<typeof node>> = {}) => node({ name, labels: { zone }, request: request(60), ...extra });
+  const inZone = (name: string, zone: string, extra: Partial<ReturnType<typeof node>> = {}) =>
+    node({ name, labels: { zone }, request: request(60), ...extra });
 
   it('--max-unavailable-per-zone: a zone with a node out takes no other; other zones go in parallel', () => {
-    const nodes = [inZone('a1', 'a', { request: undefined, progress: rebooting }), inZone('a2', 'a'), inZone('b1', 'b'), inZone('c1', 'c'), inZone('b2', 'b')];
+    const nodes = [
+      inZone('a1', 'a', { request: undefined, progress: rebooting }),
+      inZone('a2', 'a'),
+      inZone('b1', 'b'),
+      inZone('c1', 'c'),
+      inZone('b2', 'b'),
+    ];
     const settings = { concurrency: 3, ttlMs: 0 };
     const plan = planCycle(nodes, { holders: [ours('a1')] }, settings, NOW, ZONES);
     const ledger = slotLedger(plan, settings, ZONES);
@@ -109,18 +136,28 @@ describe('topology', () => {
       node({ name: 'w2', request: request(10) }),
       node({ name: 'w1', request: request(20) }),
     ];
-    assert.deepEqual(planCycle(nodes, { holders: [] }, SLOTS, NOW, topology).candidates.map((entry) => entry.name), ['w1', 'w2', 'cp']);
+    assert.deepEqual(
+      planCycle(nodes, { holders: [] }, SLOTS, NOW, topology).candidates.map((entry) => entry.name),
+      ['w1', 'w2', 'cp'],
+    );
   });
 
   it('--zone-by-zone: the zone started most recently is finished before another starts', () => {
     const topology = { ...ZONES, maxUnavailablePerZone: 0, zoneByZone: true };
     const done = { phase: 'done' as const, since: ago(5), reason: '', startedAt: ago(40) };
     // b1 was done last (zone b is the current zone); b2 still waits, a1's request is older.
-    const nodes = [inZone('a1', 'a', { request: request(600) }), inZone('b1', 'b', { request: undefined, progress: done }), inZone('b2', 'b')];
+    const nodes = [
+      inZone('a1', 'a', { request: request(600) }),
+      inZone('b1', 'b', { request: undefined, progress: done }),
+      inZone('b2', 'b'),
+    ];
     const settings = { concurrency: 3, ttlMs: 0 };
     const plan = planCycle(nodes, { holders: [] }, settings, NOW, topology);
     assert.equal(plan.activeZone, 'b');
-    assert.deepEqual(plan.candidates.map((entry) => entry.name), ['b2', 'a1']);
+    assert.deepEqual(
+      plan.candidates.map((entry) => entry.name),
+      ['b2', 'a1'],
+    );
     const ledger = slotLedger(plan, settings, topology);
     assert.equal(ledger.offer(plan.candidates[0]!, false).ok, true);
     assert.deepEqual(ledger.offer(plan.candidates[1]!, false), { ok: false, reason: 'zone by zone: zone b goes first' });
@@ -144,9 +181,18 @@ describe('withTrigger()', () => {
 });
 
 describe('rolloutHalt()', () => {
-  const record = (resumedAt?: string): RolloutRecord => ({ lock: { holders: [] }, paused: undefined, halted: undefined, resumed: resumedAt ? { at: resumedAt } : undefined, resourceVersion: '1' });
+  const record = (resumedAt?: string): RolloutRecord => ({
+    lock: { holders: [] },
+    paused: undefined,
+    halted: undefined,
+    resumed: resumedAt ? { at: resumedAt } : undefined,
+    resourceVersion: '1',
+  });
   it('derives the halt from the nodes: the earliest node that did not come back', () => {
-    const halt = rolloutHalt([node({ name: 'b', progress: { ...halted, since: ago(10) } }), node({ name: 'a', progress: halted })], record());
+    const halt = rolloutHalt(
+      [node({ name: 'b', progress: { ...halted, since: ago(10) } }), node({ name: 'a', progress: halted })],
+      record(),
+    );
     assert.equal(halt?.node, 'a');
     assert.equal(halt?.at, ago(30));
   });
@@ -154,7 +200,7 @@ describe('rolloutHalt()', () => {
     assert.equal(rolloutHalt([node({ name: 'a', progress: halted })], record(ago(5))), undefined);
     assert.equal(rolloutHalt([node({ name: 'a', progress: halted })], record(ago(60)))?.node, 'a');
   });
-  it("a halt written on the DaemonSet by an older version still counts until resumed", () => {
+  it('a halt written on the DaemonSet by an older version still counts until resumed', () => {
     const legacy = { ...record(), halted: { at: ago(100), node: 'old', reason: 'x' } };
     assert.equal(rolloutHalt([], legacy)?.node, 'old');
   });

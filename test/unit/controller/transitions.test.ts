@@ -18,13 +18,23 @@ function replay(steps: Array<[Phase, string]>): { notified: NotificationEvent[];
     log: createLogger({ format: 'json', level: 'silent', name: 'test' }),
     events: { record: (_node: V1Node, phase: Phase) => void events.push(phase) },
     notify: (event: NotificationEvent) => void notified.push(event),
-    metrics: createControllerMetrics(new Registry(), { nodes: () => [], rollout: () => undefined, halt: () => undefined, leader: () => true }),
+    metrics: createControllerMetrics(new Registry(), {
+      nodes: () => [],
+      rollout: () => undefined,
+      halt: () => undefined,
+      leader: () => true,
+    }),
   };
   const node: V1Node = { metadata: { name: 'n1' } };
   let before: NodeProgress | undefined;
   let second = 0;
   for (const [phase, reason] of steps) {
-    const after: NodeProgress = { phase, reason, since: new Date(Date.UTC(2026, 10, 26, 12, 0, second++)).toISOString(), startedAt: '2026-11-26T12:00:00.000Z' };
+    const after: NodeProgress = {
+      phase,
+      reason,
+      since: new Date(Date.UTC(2026, 10, 26, 12, 0, second++)).toISOString(),
+      startedAt: '2026-11-26T12:00:00.000Z',
+    };
     announceTransition(sinks, node, before, after);
     before = after;
   }
@@ -33,21 +43,64 @@ function replay(steps: Array<[Phase, string]>): { notified: NotificationEvent[];
 
 describe('announceTransition', () => {
   it('says drain, reboot, uncordon in order, also when the drain finished in its first pass', () => {
-    const slow = replay([['queued', 'slot'], ['cordoned', 'c'], ['draining', 'pods'], ['draining', 'pdb: x'], ['rebooting', 'job'], ['verifying', 'v'], ['done', 'ok']]);
-    assert.deepEqual(slow.notified.map((event) => event.kind), ['drain', 'reboot', 'uncordon']);
-    const fast = replay([['cordoned', 'c'], ['rebooting', 'job'], ['verifying', 'v'], ['done', 'ok']]);
-    assert.deepEqual(fast.notified.map((event) => event.kind), ['drain', 'reboot', 'uncordon']);
+    const slow = replay([
+      ['queued', 'slot'],
+      ['cordoned', 'c'],
+      ['draining', 'pods'],
+      ['draining', 'pdb: x'],
+      ['rebooting', 'job'],
+      ['verifying', 'v'],
+      ['done', 'ok'],
+    ]);
+    assert.deepEqual(
+      slow.notified.map((event) => event.kind),
+      ['drain', 'reboot', 'uncordon'],
+    );
+    const fast = replay([
+      ['cordoned', 'c'],
+      ['rebooting', 'job'],
+      ['verifying', 'v'],
+      ['done', 'ok'],
+    ]);
+    assert.deepEqual(
+      fast.notified.map((event) => event.kind),
+      ['drain', 'reboot', 'uncordon'],
+    );
     assert.equal(fast.notified.at(-1)?.durationMs, 3000);
   });
 
   it('announces blocked once per reason, and an Event for every change', () => {
-    const { notified, events } = replay([['waiting', 'window closed'], ['waiting', 'window closed'], ['waiting', 'alert HighLoad']]);
-    assert.deepEqual(notified.map((event) => [event.kind, event.reason]), [['blocked', 'window closed'], ['blocked', 'alert HighLoad']]);
+    const { notified, events } = replay([
+      ['waiting', 'window closed'],
+      ['waiting', 'window closed'],
+      ['waiting', 'alert HighLoad'],
+    ]);
+    assert.deepEqual(
+      notified.map((event) => [event.kind, event.reason]),
+      [
+        ['blocked', 'window closed'],
+        ['blocked', 'alert HighLoad'],
+      ],
+    );
     assert.deepEqual(events, ['waiting', 'waiting']);
   });
 
   it('tells a failed drain from a failed reboot', () => {
-    assert.equal(replay([['cordoned', 'c'], ['draining', 'pdb'], ['failed', 'drain timeout']]).notified.at(-1)?.kind, 'drain-failed');
-    assert.equal(replay([['cordoned', 'c'], ['rebooting', 'job'], ['failed', 'timeout']]).notified.at(-1)?.kind, 'reboot-failed');
+    assert.equal(
+      replay([
+        ['cordoned', 'c'],
+        ['draining', 'pdb'],
+        ['failed', 'drain timeout'],
+      ]).notified.at(-1)?.kind,
+      'drain-failed',
+    );
+    assert.equal(
+      replay([
+        ['cordoned', 'c'],
+        ['rebooting', 'job'],
+        ['failed', 'timeout'],
+      ]).notified.at(-1)?.kind,
+      'reboot-failed',
+    );
   });
 });

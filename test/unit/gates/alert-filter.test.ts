@@ -6,8 +6,17 @@ import { parseLabelMatcher, parseLabelMatchers } from '../../../src/gates/label-
 import { prometheusAlertsGate } from '../../../src/gates/prometheus-alerts-gate.ts';
 import type { PrometheusClient, QueryResult, Sample } from '../../../src/prometheus/prometheus-client.ts';
 
-const alert = (alertname: string, alertstate = 'firing', extra: Record<string, string> = {}, value = 1): Sample => ({ metric: { __name__: 'ALERTS', alertname, alertstate, ...extra }, value });
-const base: AlertFilterRules = { filter: undefined, matchOnly: false, firingOnly: false, matchers: [], requestAlerts: [/^RebootRequired$/] };
+const alert = (alertname: string, alertstate = 'firing', extra: Record<string, string> = {}, value = 1): Sample => ({
+  metric: { __name__: 'ALERTS', alertname, alertstate, ...extra },
+  value,
+});
+const base: AlertFilterRules = {
+  filter: undefined,
+  matchOnly: false,
+  firingOnly: false,
+  matchers: [],
+  requestAlerts: [/^RebootRequired$/],
+};
 
 function names(samples: Sample[], rules: Partial<AlertFilterRules>): string[] {
   return samples.filter((s) => isBlockingAlert(s, { ...base, ...rules })).map((s) => s.metric.alertname!);
@@ -15,7 +24,14 @@ function names(samples: Sample[], rules: Partial<AlertFilterRules>): string[] {
 
 // kured's prometheus_test.go table, as (filter, firingOnly, matchOnly) → names that block.
 test('kured semantics: filter regexp, match-only, firing-only', () => {
-  const samples = [alert('A', 'firing'), alert('B', 'pending'), alert('IgnoreMe', 'firing'), alert('IgnoreMeToo', 'pending'), alert('Zero', 'firing', {}, 0), { metric: { alertstate: 'firing' }, value: 1 }];
+  const samples = [
+    alert('A', 'firing'),
+    alert('B', 'pending'),
+    alert('IgnoreMe', 'firing'),
+    alert('IgnoreMeToo', 'pending'),
+    alert('Zero', 'firing', {}, 0),
+    { metric: { alertstate: 'firing' }, value: 1 },
+  ];
   const table: [RegExp | undefined, boolean, boolean, string[]][] = [
     [undefined, false, false, ['A', 'B', 'IgnoreMe', 'IgnoreMeToo']],
     [undefined, true, false, ['A', 'IgnoreMe']],
@@ -26,19 +42,33 @@ test('kured semantics: filter regexp, match-only, firing-only', () => {
     [/^A$/, false, true, ['A']],
     [/nothing-matches/, false, true, []],
   ];
-  for (const [filter, firingOnly, matchOnly, want] of table) assert.deepEqual(names(samples, { filter, firingOnly, matchOnly }), want, `${filter} firingOnly=${firingOnly} matchOnly=${matchOnly}`);
+  for (const [filter, firingOnly, matchOnly, want] of table)
+    assert.deepEqual(names(samples, { filter, firingOnly, matchOnly }), want, `${filter} firingOnly=${firingOnly} matchOnly=${matchOnly}`);
 });
 
 test('alerts that request reboots never block them', () => {
-  assert.deepEqual(names([alert('RebootRequired'), alert('NodeHung'), alert('HighLoad')], { requestAlerts: [/^RebootRequired$/, /^NodeHung$/] }), ['HighLoad']);
+  assert.deepEqual(
+    names([alert('RebootRequired'), alert('NodeHung'), alert('HighLoad')], { requestAlerts: [/^RebootRequired$/, /^NodeHung$/] }),
+    ['HighLoad'],
+  );
 });
 
 test('label matchers: =, !=, =~, !~, anchored, missing label is empty', () => {
   const labels = { severity: 'critical', team: 'dev', env: 'production' };
   const table: [string, boolean][] = [
-    ['severity=critical', true], ['severity="critical"', true], ['severity=warning', false], ['team!=dev', false], ['team!=ops', true],
-    ['env=~prod.*', true], ['env=~prod', false], ['env!~test|dev', true], ['env!~prod.*', false], ['missing=', true], ['missing!=', false],
-    ['missing=~.*', true], [' severity = critical ', true],
+    ['severity=critical', true],
+    ['severity="critical"', true],
+    ['severity=warning', false],
+    ['team!=dev', false],
+    ['team!=ops', true],
+    ['env=~prod.*', true],
+    ['env=~prod', false],
+    ['env!~test|dev', true],
+    ['env!~prod.*', false],
+    ['missing=', true],
+    ['missing!=', false],
+    ['missing=~.*', true],
+    [' severity = critical ', true],
   ];
   for (const [text, want] of table) {
     const parsed = parseLabelMatcher(text);
@@ -48,7 +78,12 @@ test('label matchers: =, !=, =~, !~, anchored, missing label is empty', () => {
   const { problems } = parseLabelMatchers(['severity', '=x', '1abc=x', 'env=~(', 'ok=1'], '--alert-filter-labels');
   assert.equal(problems.length, 4, problems.join('\n'));
   assert.match(problems.join('\n'), /--alert-filter-labels: "env=~\(": invalid regular expression/);
-  assert.deepEqual(names([alert('A', 'firing', { severity: 'critical' }), alert('B', 'firing', { severity: 'warning' }), alert('C')], { matchers: parseLabelMatchers(['severity=critical'], 'x').matchers }), ['A']);
+  assert.deepEqual(
+    names([alert('A', 'firing', { severity: 'critical' }), alert('B', 'firing', { severity: 'warning' }), alert('C')], {
+      matchers: parseLabelMatchers(['severity=critical'], 'x').matchers,
+    }),
+    ['A'],
+  );
 });
 
 function fakeClient(answer: () => QueryResult): PrometheusClient & { queries: string[] } {
@@ -65,18 +100,36 @@ test('alerts gate: per-node scope, cluster-wide alerts, unknown nodes, one query
     alert('RebootRequired', 'firing', { node: 'n3' }),
   ];
   const client = fakeClient(() => ({ resultType: 'vector', series }));
-  const gate = prometheusAlertsGate({ client, rules: { ...base, filter: /Watchdog/ }, scope: 'node', nodeLabels: ['node', 'instance'], log: pino({ level: 'silent' }) });
+  const gate = prometheusAlertsGate({
+    client,
+    rules: { ...base, filter: /Watchdog/ },
+    scope: 'node',
+    nodeLabels: ['node', 'instance'],
+    log: pino({ level: 'silent' }),
+  });
   const verdict = await gate.evaluate({ now: new Date(), nodes: ['n1', 'n2', 'n3'], knownNodes: new Set(['n1', 'n2', 'n3']) });
   assert.deepEqual(verdict('n1'), { open: false, gate: 'prometheus-alerts', reason: '2 active alerts: HighLoad, TargetDown' });
   assert.deepEqual(verdict('n2'), { open: false, gate: 'prometheus-alerts', reason: '2 active alerts: DiskFull, TargetDown' });
   assert.deepEqual(verdict('n3'), { open: false, gate: 'prometheus-alerts', reason: '1 active alert: TargetDown' });
   assert.deepEqual(client.queries, ['ALERTS']);
 
-  const cluster = prometheusAlertsGate({ client, rules: base, scope: 'cluster', nodeLabels: ['node', 'instance'], log: pino({ level: 'silent' }) });
+  const cluster = prometheusAlertsGate({
+    client,
+    rules: base,
+    scope: 'cluster',
+    nodeLabels: ['node', 'instance'],
+    log: pino({ level: 'silent' }),
+  });
   const all = await cluster.evaluate({ now: new Date(), nodes: ['n3'] });
   assert.equal((all('n3') as { reason: string }).reason, '4 active alerts: DiskFull, HighLoad, TargetDown, Watchdog');
 
-  const quiet = prometheusAlertsGate({ client: fakeClient(() => ({ resultType: 'vector', series: [alert('HighLoad', 'pending', { node: 'n1' })] })), rules: { ...base, firingOnly: true }, scope: 'node', nodeLabels: ['node'], log: pino({ level: 'silent' }) });
+  const quiet = prometheusAlertsGate({
+    client: fakeClient(() => ({ resultType: 'vector', series: [alert('HighLoad', 'pending', { node: 'n1' })] })),
+    rules: { ...base, firingOnly: true },
+    scope: 'node',
+    nodeLabels: ['node'],
+    log: pino({ level: 'silent' }),
+  });
   assert.deepEqual((await quiet.evaluate({ now: new Date(), nodes: ['n1'] }))('n1'), { open: true });
 });
 
@@ -88,6 +141,12 @@ test('alerts gate fails closed with the reason', async () => {
   const verdict = (await gate.evaluate({ now: new Date(), nodes: ['n1'] }))('n1');
   assert.equal(verdict.open, false);
   assert.match((verdict as { reason: string }).reason, /^cannot read alerts from Prometheus: .*ECONNREFUSED/);
-  const scalar = prometheusAlertsGate({ client: fakeClient(() => ({ resultType: 'scalar', value: '1' })), rules: base, scope: 'node', nodeLabels: ['node'], log: pino({ level: 'silent' }) });
+  const scalar = prometheusAlertsGate({
+    client: fakeClient(() => ({ resultType: 'scalar', value: '1' })),
+    rules: base,
+    scope: 'node',
+    nodeLabels: ['node'],
+    log: pino({ level: 'silent' }),
+  });
   assert.equal((await scalar.evaluate({ now: new Date(), nodes: ['n1'] }))('n1').open, false);
 });

@@ -43,7 +43,8 @@ test(`retryAt is the exact next opening (seed ${SEED})`, async () => {
     const open = (t: number) => windows.some((w) => w.contains(t));
     assert.equal(open(at), true, `${label}: not open at retryAt ${v.retryAt.toISOString()}`);
     assert.equal(open(at - 1), false, `${label}: already open before retryAt`);
-    for (let t = Math.ceil(now / 60_000) * 60_000; t < at; t += 60_000) assert.equal(open(t), false, `${label}: open at ${new Date(t).toISOString()}, before retryAt ${v.retryAt.toISOString()}`);
+    for (let t = Math.ceil(now / 60_000) * 60_000; t < at; t += 60_000)
+      assert.equal(open(t), false, `${label}: open at ${new Date(t).toISOString()}, before retryAt ${v.retryAt.toISOString()}`);
   }
   assert.ok(closed > 20, `only ${closed} closed cases`);
 });

@@ -8,7 +8,13 @@ import { parseWeekdays } from '../../../src/gates/weekdays.ts';
 const ALL_DAYS = ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'];
 
 function windows(days: string, start: string, end: string, timeZone: string, cron: string[] = []) {
-  const built = buildWindows({ rebootDays: days === '' ? [] : days.split(','), startTime: start, endTime: end, timeZone, maintenanceWindows: cron });
+  const built = buildWindows({
+    rebootDays: days === '' ? [] : days.split(','),
+    startTime: start,
+    endTime: end,
+    timeZone,
+    maintenanceWindows: cron,
+  });
   assert.deepEqual(built.problems, []);
   return built.windows;
 }
@@ -19,9 +25,23 @@ async function verdict(ws: ReturnType<typeof windows>, iso: string) {
 
 test('every accepted time format', () => {
   const table: [string, string][] = [
-    ['17:00', '17:00:00'], ['17:00:00', '17:00:00'], ['5:00pm', '17:00:00'], ['5:00PM', '17:00:00'], ['5:00 pm', '17:00:00'],
-    ['5pm', '17:00:00'], ['5PM', '17:00:00'], ['05pm', '17:00:00'], ['17', '17:00:00'], ['0:00', '00:00:00'], ['00:00', '00:00:00'],
-    ['12am', '00:00:00'], ['12pm', '12:00:00'], ['12:30am', '00:30:00'], ['9am', '09:00:00'], ['23:59:59', '23:59:59'], [' 7:05 ', '07:05:00'],
+    ['17:00', '17:00:00'],
+    ['17:00:00', '17:00:00'],
+    ['5:00pm', '17:00:00'],
+    ['5:00PM', '17:00:00'],
+    ['5:00 pm', '17:00:00'],
+    ['5pm', '17:00:00'],
+    ['5PM', '17:00:00'],
+    ['05pm', '17:00:00'],
+    ['17', '17:00:00'],
+    ['0:00', '00:00:00'],
+    ['00:00', '00:00:00'],
+    ['12am', '00:00:00'],
+    ['12pm', '12:00:00'],
+    ['12:30am', '00:30:00'],
+    ['9am', '09:00:00'],
+    ['23:59:59', '23:59:59'],
+    [' 7:05 ', '07:05:00'],
   ];
   for (const [text, want] of table) {
     const parsed = parseTimeOfDay(text);
@@ -33,7 +53,15 @@ test('every accepted time format', () => {
 
 test('day names and numbers, any case', () => {
   const table: [string[], number[]][] = [
-    [['su', 'Sun', 'SUNDAY'], [0]], [['mo', 'tue', 'Wednesday', 'th', 'FRI', 'sat'], [1, 2, 3, 4, 5, 6]], [['0', '6'], [0, 6]],
+    [['su', 'Sun', 'SUNDAY'], [0]],
+    [
+      ['mo', 'tue', 'Wednesday', 'th', 'FRI', 'sat'],
+      [1, 2, 3, 4, 5, 6],
+    ],
+    [
+      ['0', '6'],
+      [0, 6],
+    ],
   ];
   for (const [input, want] of table) {
     const parsed = parseWeekdays(input);
@@ -43,15 +71,24 @@ test('day names and numbers, any case', () => {
   for (const bad of [['7'], ['sundays'], ['m'], []]) assert.ok(!parseWeekdays(bad).ok, JSON.stringify(bad));
 });
 
-test('kured\'s own table (pkg/timewindow)', async () => {
+test("kured's own table (pkg/timewindow)", async () => {
   const la = windows('mon,tue,wed,thu,fri', '9am', '5pm', 'America/Los_Angeles');
   const cases: [string, boolean][] = [
-    ['2019-04-04T00:49:00-07:00', false], ['2019-04-05T08:59:00-07:00', false], ['2019-04-05T09:01:00-07:00', true],
-    ['2019-03-31T10:00:00-07:00', false], ['2019-04-04T12:00:00-07:00', true], ['2019-04-04T11:59:00Z', false],
+    ['2019-04-04T00:49:00-07:00', false],
+    ['2019-04-05T08:59:00-07:00', false],
+    ['2019-04-05T09:01:00-07:00', true],
+    ['2019-03-31T10:00:00-07:00', false],
+    ['2019-04-04T12:00:00-07:00', true],
+    ['2019-04-04T11:59:00Z', false],
   ];
   for (const [iso, open] of cases) assert.equal((await verdict(la, iso)).open, open, iso);
   const la2 = windows('mon,we,fri', '10:01', '11:30am', 'America/Los_Angeles');
-  for (const [iso, open] of [['2019-04-05T10:30:00-07:00', true], ['2019-04-06T10:30:00-07:00', false], ['2019-04-08T10:30:00-07:00', true], ['2019-04-09T10:30:00-07:00', false]] as const) {
+  for (const [iso, open] of [
+    ['2019-04-05T10:30:00-07:00', true],
+    ['2019-04-06T10:30:00-07:00', false],
+    ['2019-04-08T10:30:00-07:00', true],
+    ['2019-04-09T10:30:00-07:00', false],
+  ] as const) {
     assert.equal((await verdict(la2, iso)).open, open, iso);
   }
   const utc = windows('mo,tu,we,th,fr', '00:00', '23:59:59', 'UTC');
@@ -105,12 +142,17 @@ test('windows: membership and the exact next opening (retryAt)', async () => {
       const ws = windows(days, start, end, zone);
       assert.equal((await verdict(ws, retry!)).open, true, `${label}: open at retryAt`);
       assert.equal((await verdict(ws, new Date(Date.parse(retry!) - 1).toISOString())).open, false, `${label}: closed just before`);
-      for (let t = Date.parse(now); t < Date.parse(retry!); t += 60_000) assert.equal(ws.some((w) => w.contains(t)), false, `${label}: open earlier at ${new Date(t).toISOString()}`);
+      for (let t = Date.parse(now); t < Date.parse(retry!); t += 60_000)
+        assert.equal(
+          ws.some((w) => w.contains(t)),
+          false,
+          `${label}: open earlier at ${new Date(t).toISOString()}`,
+        );
     }
   }
 });
 
-test('cron maintenance windows, repeatable (OR), with kured\'s window left out at its defaults', async () => {
+test("cron maintenance windows, repeatable (OR), with kured's window left out at its defaults", async () => {
   const ws = windows(ALL_DAYS.join(','), '0:00', '23:59:59', 'Europe/Berlin', ['0 22 * * 1-5 4h', '0 10 * * 6 30m']);
   assert.equal(ws.length, 2);
   const cases: [string, boolean, string | undefined][] = [
@@ -137,11 +179,18 @@ test('cron maintenance windows, repeatable (OR), with kured\'s window left out a
 
 test('defaults mean no restriction', async () => {
   const ws = windows(ALL_DAYS.join(','), '0:00', '23:59:59', 'UTC');
-  for (const iso of ['2026-11-26T00:00:00Z', '2026-11-29T23:59:59.999Z', '2026-11-27T12:34:56Z']) assert.equal((await verdict(ws, iso)).open, true);
+  for (const iso of ['2026-11-26T00:00:00Z', '2026-11-29T23:59:59.999Z', '2026-11-27T12:34:56Z'])
+    assert.equal((await verdict(ws, iso)).open, true);
 });
 
 test('every bad spec is reported at once', () => {
-  const { problems } = buildWindows({ rebootDays: ['mo', 'funday'], startTime: '25:00', endTime: '5:00xm', timeZone: 'Mars/Olympus', maintenanceWindows: ['0 22 * * 1-5', '61 * * * * 1h', '0 22 * * * soon', '@daily 2h'] });
+  const { problems } = buildWindows({
+    rebootDays: ['mo', 'funday'],
+    startTime: '25:00',
+    endTime: '5:00xm',
+    timeZone: 'Mars/Olympus',
+    maintenanceWindows: ['0 22 * * 1-5', '61 * * * * 1h', '0 22 * * * soon', '@daily 2h'],
+  });
   assert.equal(problems.length, 7, problems.join('\n'));
   assert.match(problems.join('\n'), /--time-zone: "Mars\/Olympus"/);
   assert.match(problems.join('\n'), /--reboot-days: "funday"/);

@@ -12,7 +12,13 @@ import { createPrometheusClient } from '../../../src/prometheus/prometheus-clien
 
 const dir = mkdtempSync(join(tmpdir(), 'kreboot-prom-client-'));
 const none = { bearerTokenFile: '', username: '', passwordFile: '', caFile: '', timeoutMs: 2000 };
-const vector = { status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'ALERTS', alertname: 'HighLoad', alertstate: 'firing' }, value: [1, '1'] }] } };
+const vector = {
+  status: 'success',
+  data: {
+    resultType: 'vector',
+    result: [{ metric: { __name__: 'ALERTS', alertname: 'HighLoad', alertstate: 'firing' }, value: [1, '1'] }],
+  },
+};
 
 let sink: HttpSink;
 before(async () => {
@@ -32,7 +38,10 @@ test('instant query: POST form to <url>/api/v1/query under a path prefix, with a
   const requests = sink.received('/prom/api/v1/query');
   assert.equal(requests[0]?.method, 'POST');
   assert.equal(requests[0]?.body, 'query=ALERTS');
-  assert.deepEqual(requests.map((r) => r.headers.authorization), ['Bearer first', 'Bearer second']);
+  assert.deepEqual(
+    requests.map((r) => r.headers.authorization),
+    ['Bearer first', 'Bearer second'],
+  );
 });
 
 test('basic auth from a password file', async () => {
@@ -68,7 +77,29 @@ test('credentials never appear in error messages or the shown URL', async () => 
 test('a CA file makes a private HTTPS Prometheus trusted; unreadable files are problems', async () => {
   const key = join(dir, 'tls.key');
   const cert = join(dir, 'tls.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(vector));
@@ -85,6 +116,14 @@ test('a CA file makes a private HTTPS Prometheus trusted; unreadable files are p
     server.close();
     server.closeAllConnections();
   }
-  const { problems } = createPrometheusClient({ ...none, url: new URL(sink.url), caFile: join(dir, 'nope.pem'), bearerTokenFile: join(dir, 'nope-token') });
-  assert.deepEqual(problems.map((p) => p.split(':')[0]), ['--prometheus-ca-file', '--prometheus-bearer-token-file']);
+  const { problems } = createPrometheusClient({
+    ...none,
+    url: new URL(sink.url),
+    caFile: join(dir, 'nope.pem'),
+    bearerTokenFile: join(dir, 'nope-token'),
+  });
+  assert.deepEqual(
+    problems.map((p) => p.split(':')[0]),
+    ['--prometheus-ca-file', '--prometheus-bearer-token-file'],
+  );
 });

@@ -36,6 +36,9 @@ after(() => {
 
 test('an answer over the limit is a delivery error naming the limit; a small one is read', async () => {
   const transport = createHttpTransport({ timeoutMs: 10_000 });
-  await assert.rejects(transport.request({ method: 'POST', url: `${base}/huge`, headers: {}, body: 'x' }), new RegExp(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+  await assert.rejects(
+    transport.request({ method: 'POST', url: `${base}/huge`, headers: {}, body: 'x' }),
+    new RegExp(`response larger than ${MAX_RESPONSE_BYTES} bytes`),
+  );
   assert.equal((await transport.request({ method: 'POST', url: `${base}/ok`, headers: {}, body: 'x' })).body, 'ok');
 });

@@ -10,7 +10,13 @@ import { Registry } from 'prom-client';
 import { createBaseApp, listen, type Listening } from '../../../src/http/base-server.ts';
 import type { ServerLimits } from '../../../src/http/server-limits.ts';
 
-const LIMITS: ServerLimits = { headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 500, checkIntervalMs: 100, maxConnections: 40 };
+const LIMITS: ServerLimits = {
+  headersTimeoutMs: 1000,
+  requestTimeoutMs: 2000,
+  keepAliveTimeoutMs: 500,
+  checkIntervalMs: 100,
+  maxConnections: 40,
+};
 let server: Listening;
 const opened: Socket[] = [];
 
@@ -37,10 +43,12 @@ async function slowClient(start: string, drip: string): Promise<{ closed: Promis
   const begun = Date.now();
   socket.write(start);
   const timer = setInterval(() => socket.write(drip), 100);
-  const closed = new Promise<number>((resolve) => socket.once('close', () => {
-    clearInterval(timer);
-    resolve(Date.now() - begun);
-  }));
+  const closed = new Promise<number>((resolve) =>
+    socket.once('close', () => {
+      clearInterval(timer);
+      resolve(Date.now() - begun);
+    }),
+  );
   return { closed, socket };
 }
 
@@ -59,13 +67,19 @@ test('slow header senders are cut at the header timeout while the server keeps a
     Promise.all(slow.map((s) => s.closed)),
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error('slow clients still open after 10 s')), 10_000)),
   ]);
-  assert.ok(lifetimes.every((ms) => ms >= LIMITS.headersTimeoutMs - 100), `closed too early: ${lifetimes.join(', ')}`);
+  assert.ok(
+    lifetimes.every((ms) => ms >= LIMITS.headersTimeoutMs - 100),
+    `closed too early: ${lifetimes.join(', ')}`,
+  );
   assert.equal(await healthy(), 200);
 });
 
 test('a slow body is cut at the request timeout', { timeout: 20_000 }, async () => {
   const slow = await slowClient('POST /read HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n', 'x');
-  const lifetime = await Promise.race([slow.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('slow body still open after 10 s')), 10_000))]);
+  const lifetime = await Promise.race([
+    slow.closed,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('slow body still open after 10 s')), 10_000)),
+  ]);
   assert.ok(lifetime >= LIMITS.requestTimeoutMs - 100, `closed after ${lifetime} ms`);
 });
 
@@ -75,11 +89,14 @@ test('connections over the cap are closed on accept, and the server serves again
   const extra = connect(server.port, '127.0.0.1');
   opened.push(extra);
   extra.on('error', () => {});
-  const [, data] = await Promise.all([once(extra, 'close'), new Promise<string>((resolve) => {
-    let got = '';
-    extra.on('data', (chunk: Buffer) => (got += chunk.toString()));
-    extra.once('close', () => resolve(got));
-  })]);
+  const [, data] = await Promise.all([
+    once(extra, 'close'),
+    new Promise<string>((resolve) => {
+      let got = '';
+      extra.on('data', (chunk: Buffer) => (got += chunk.toString()));
+      extra.once('close', () => resolve(got));
+    }),
+  ]);
   assert.equal(data, '');
   await Promise.all(slow.map((s) => s.closed));
   assert.equal(await healthy(), 200);
@@ -90,7 +107,9 @@ test('a request no route takes is answered 404 without reading its announced bod
   opened.push(socket);
   socket.on('error', () => {});
   await once(socket, 'connect');
-  socket.write(`POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024 * 1024}\r\n\r\n${'x'.repeat(4096)}`);
+  socket.write(
+    `POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024 * 1024}\r\n\r\n${'x'.repeat(4096)}`,
+  );
   let received = '';
   socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
   await once(socket, 'close');

@@ -2,10 +2,26 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseAlertPayload } from '../../../src/intake/alert-payload.ts';
 
-const alert = { status: 'firing', labels: { alertname: 'RebootRequired', node: 'n1' }, annotations: {}, startsAt: '2026-11-26T10:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://p', fingerprint: 'abc' };
+const alert = {
+  status: 'firing',
+  labels: { alertname: 'RebootRequired', node: 'n1' },
+  annotations: {},
+  startsAt: '2026-11-26T10:00:00Z',
+  endsAt: '0001-01-01T00:00:00Z',
+  generatorURL: 'http://p',
+  fingerprint: 'abc',
+};
 const good = {
-  version: '4', groupKey: '{}:{}', truncatedAlerts: 0, status: 'firing', receiver: 'kreboot',
-  groupLabels: {}, commonLabels: { alertname: 'RebootRequired' }, commonAnnotations: {}, externalURL: 'http://am', alerts: [alert],
+  version: '4',
+  groupKey: '{}:{}',
+  truncatedAlerts: 0,
+  status: 'firing',
+  receiver: 'kreboot',
+  groupLabels: {},
+  commonLabels: { alertname: 'RebootRequired' },
+  commonAnnotations: {},
+  externalURL: 'http://am',
+  alerts: [alert],
 };
 
 test('a real Alertmanager payload parses, unknown fields pass through', () => {

@@ -14,16 +14,34 @@ const SEED = Number(process.env.PROPERTY_SEED ?? 20261126);
 function randomValue(r: () => number, depth: number): unknown {
   const pick = Math.floor(r() * (depth > 4 ? 6 : 8));
   switch (pick) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return Math.floor(r() * 2e9) - 1e9;
-    case 3: return r() * 1e300;
-    case 4: return randomString(r);
-    case 5: return ['firing', 'resolved', '4', 'RebootRequired', 'n1', '__proto__', 'constructor'][Math.floor(r() * 7)];
-    case 6: return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return Math.floor(r() * 2e9) - 1e9;
+    case 3:
+      return r() * 1e300;
+    case 4:
+      return randomString(r);
+    case 5:
+      return ['firing', 'resolved', '4', 'RebootRequired', 'n1', '__proto__', 'constructor'][Math.floor(r() * 7)];
+    case 6:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
     default: {
       const out: Record<string, unknown> = {};
-      const keys = ['version', 'alerts', 'status', 'labels', 'node', 'alertname', 'fingerprint', '__proto__', 'truncatedAlerts', randomString(r)];
+      const keys = [
+        'version',
+        'alerts',
+        'status',
+        'labels',
+        'node',
+        'alertname',
+        'fingerprint',
+        '__proto__',
+        'truncatedAlerts',
+        randomString(r),
+      ];
       for (let i = Math.floor(r() * 5); i > 0; i--) out[keys[Math.floor(r() * keys.length)]!] = randomValue(r, depth + 1);
       return out;
     }
@@ -49,18 +67,32 @@ function mutate(r: () => number, value: unknown, depth = 0): unknown {
 }
 
 function body(r: () => number, i: number): string | Uint8Array {
-  const valid = JSON.parse(alertBody([{ labels: { alertname: 'RebootRequired', node: 'n1' } }, { status: 'resolved', labels: { alertname: 'RebootRequired', instance: 'n2:9100' } }]));
+  const valid = JSON.parse(
+    alertBody([
+      { labels: { alertname: 'RebootRequired', node: 'n1' } },
+      { status: 'resolved', labels: { alertname: 'RebootRequired', instance: 'n2:9100' } },
+    ]),
+  );
   switch (i % 7) {
-    case 0: return Uint8Array.from({ length: Math.floor(r() * 2000) }, () => Math.floor(r() * 256));
-    case 1: return JSON.stringify(randomValue(r, 0));
-    case 2: return JSON.stringify(mutate(r, valid));
-    case 3: { // deep nesting, in an array or in a label value
+    case 0:
+      return Uint8Array.from({ length: Math.floor(r() * 2000) }, () => Math.floor(r() * 256));
+    case 1:
+      return JSON.stringify(randomValue(r, 0));
+    case 2:
+      return JSON.stringify(mutate(r, valid));
+    case 3: {
+      // deep nesting, in an array or in a label value
       const depth = 1000 + Math.floor(r() * 20_000);
-      return r() < 0.5 ? '['.repeat(depth) + ']'.repeat(depth) : `{"version":"4","alerts":[{"status":"firing","labels":{"node":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}}]}`;
+      return r() < 0.5
+        ? '['.repeat(depth) + ']'.repeat(depth)
+        : `{"version":"4","alerts":[{"status":"firing","labels":{"node":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}}]}`;
     }
-    case 4: return JSON.stringify(valid).slice(0, Math.floor(r() * JSON.stringify(valid).length)); // truncated
-    case 5: return JSON.stringify({ ...valid, alerts: Array.from({ length: 3000 }, () => valid.alerts[0]) }); // over the 64 KiB limit
-    default: return JSON.stringify(valid).replace(/"/g, () => (r() < 0.05 ? "'" : '"'));
+    case 4:
+      return JSON.stringify(valid).slice(0, Math.floor(r() * JSON.stringify(valid).length)); // truncated
+    case 5:
+      return JSON.stringify({ ...valid, alerts: Array.from({ length: 3000 }, () => valid.alerts[0]) }); // over the 64 KiB limit
+    default:
+      return JSON.stringify(valid).replace(/"/g, () => (r() < 0.05 ? "'" : '"'));
   }
 }
 
@@ -78,7 +110,10 @@ test(`random bodies never get a 5xx (seed ${SEED})`, async () => {
     const before = fx.sink.calls.length;
     const res = await post(fx.url, input);
     seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
-    assert.ok(res.status === 200 || (res.status >= 400 && res.status < 500), `case ${i}: status ${res.status} for ${String(input).slice(0, 200)}`);
+    assert.ok(
+      res.status === 200 || (res.status >= 400 && res.status < 500),
+      `case ${i}: status ${res.status} for ${String(input).slice(0, 200)}`,
+    );
     if (res.status !== 200) assert.equal(fx.sink.calls.length, before, `case ${i}: a rejected payload reached the store`);
   }
   // The generator really exercises the paths: rejects of several kinds and some accepted payloads.

@@ -15,13 +15,16 @@ after(() => fx.close());
 
 test('200 with a summary: accepted, withdrawn, ignored with reasons', async () => {
   fx.sink.calls.length = 0;
-  const res = await post(fx.url, alertBody([
-    { labels: { alertname: 'RebootRequired', node: 'n1' } },
-    { labels: { alertname: 'RebootRequired', instance: 'n2:9100' } },
-    { labels: { alertname: 'RebootRequired', node: 'ghost' } },
-    { labels: { alertname: 'HighLoad', node: 'n3' } },
-    { labels: { alertname: 'RebootRequired' } },
-  ]));
+  const res = await post(
+    fx.url,
+    alertBody([
+      { labels: { alertname: 'RebootRequired', node: 'n1' } },
+      { labels: { alertname: 'RebootRequired', instance: 'n2:9100' } },
+      { labels: { alertname: 'RebootRequired', node: 'ghost' } },
+      { labels: { alertname: 'HighLoad', node: 'n3' } },
+      { labels: { alertname: 'RebootRequired' } },
+    ]),
+  );
   assert.equal(res.status, 200);
   assert.deepEqual(res.json, {
     accepted: ['n1', 'n2'],
@@ -44,7 +47,14 @@ test('re-sends are harmless', async () => {
 test('401 without or with wrong credentials, and the sink is never called', async () => {
   fx.sink.calls.length = 0;
   const body = alertBody([{ labels: { alertname: 'RebootRequired', node: 'n1' } }]);
-  for (const authorization of ['', 'Bearer wrong', `Bearer ${TOKEN}x`, `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}`, TOKEN, 'Bearer']) {
+  for (const authorization of [
+    '',
+    'Bearer wrong',
+    `Bearer ${TOKEN}x`,
+    `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}`,
+    TOKEN,
+    'Bearer',
+  ]) {
     const res = await post(fx.url, body, { authorization });
     assert.equal(res.status, 401, authorization);
   }
@@ -76,7 +86,13 @@ test('415 for another content type, 413 over the limit, 400 malformed JSON, 405 
 
 test('400 names the field, and a bad payload changes nothing', async () => {
   fx.sink.calls.length = 0;
-  const body = JSON.stringify({ version: '4', alerts: [{ status: 'firing', labels: { alertname: 'RebootRequired', node: 'n1' } }, { status: 'firing', labels: { alertname: 'RebootRequired', node: 5 } }] });
+  const body = JSON.stringify({
+    version: '4',
+    alerts: [
+      { status: 'firing', labels: { alertname: 'RebootRequired', node: 'n1' } },
+      { status: 'firing', labels: { alertname: 'RebootRequired', node: 5 } },
+    ],
+  });
   const res = await post(fx.url, body);
   assert.equal(res.status, 400);
   assert.match(JSON.stringify(res.json), /alerts\[1\]\.labels\.node/);
@@ -131,18 +147,27 @@ test('odd node names are answered 200 with the reason, without asking the store'
   const res = await post(fx.url, alertBody(['.', '..', '%2F', 'nœud'].map((node) => ({ labels: { alertname: 'RebootRequired', node } }))));
   assert.equal(res.status, 200);
   const body = res.json as { ignored: { node: string; reason: string }[] };
-  assert.deepEqual(body.ignored.map((i) => i.node), ['.', '..', '%2F', 'nœud']);
+  assert.deepEqual(
+    body.ignored.map((i) => i.node),
+    ['.', '..', '%2F', 'nœud'],
+  );
   assert.ok(body.ignored.every((i) => i.reason === REASONS.notNodeName));
   assert.deepEqual(fx.sink.calls, []);
 });
 
-for (const [status, authorization, type] of [[401, 'Bearer wrong', 'application/json'], [413, `Bearer ${TOKEN}`, 'application/json'], [415, `Bearer ${TOKEN}`, 'text/plain']] as const) {
+for (const [status, authorization, type] of [
+  [401, 'Bearer wrong', 'application/json'],
+  [413, `Bearer ${TOKEN}`, 'application/json'],
+  [415, `Bearer ${TOKEN}`, 'text/plain'],
+] as const) {
   test(`a refused request (${status}) whose body has not arrived is answered, then the connection is closed unread`, async () => {
     const { port } = new URL(fx.url);
     const socket = connect(Number(port), '127.0.0.1');
     await once(socket, 'connect');
     // Announces 64 MiB, sends 1 KiB: the server must answer and close instead of waiting for the rest.
-    socket.write(`POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nAuthorization: ${authorization}\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n${'x'.repeat(1024)}`);
+    socket.write(
+      `POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nAuthorization: ${authorization}\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n${'x'.repeat(1024)}`,
+    );
     let received = '';
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
     socket.on('error', () => {}); // a reset after the answer is fine
@@ -155,14 +180,19 @@ for (const [status, authorization, type] of [[401, 'Bearer wrong', 'application/
 test('a refused request whose small body already arrived keeps its connection', async () => {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const send = () => new Promise<{ status: number; socket: object }>((resolve, reject) => {
-      const req = request(fx.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: 'Bearer wrong' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket! }));
+    const send = () =>
+      new Promise<{ status: number; socket: object }>((resolve, reject) => {
+        const req = request(
+          fx.url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: 'Bearer wrong' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket! }));
+          },
+        );
+        req.on('error', reject);
+        req.end('{}');
       });
-      req.on('error', reject);
-      req.end('{}');
-    });
     const first = await send();
     const second = await send();
     assert.equal(first.status, 401);
@@ -179,7 +209,9 @@ test('a chunked body that grows past the limit is refused when it does, and the 
   await once(socket, 'connect');
   const chunk = 'x'.repeat(70 * 1024);
   // No Content-Length and no final chunk: the server must answer without waiting for the end.
-  socket.write(`POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+  socket.write(
+    `POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`,
+  );
   let received = '';
   socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
   socket.on('error', () => {});

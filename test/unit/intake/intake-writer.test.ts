@@ -77,7 +77,7 @@ test('writes still running at the budget: answered with them queued; they finish
   assert.deepEqual(late, ['accepted', 'accepted', 'accepted', 'accepted']);
 });
 
-test('one queue for every webhook: a second webhook\'s writes wait behind the first\'s', async () => {
+test("one queue for every webhook: a second webhook's writes wait behind the first's", async () => {
   const held = heldSink();
   const writer = createIntakeWriter({ sink: held.sink, log, answerWithinMs: 60_000, parallel: 1 });
   const first = writer.apply({ actions: [request('a1'), request('a2')], ignored: [] });

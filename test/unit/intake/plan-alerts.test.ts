@@ -50,19 +50,31 @@ test('duplicates collapse and a firing alert wins over a resolved one for the sa
     ]),
     rules,
   );
-  assert.deepEqual(plan.actions.map((a) => `${a.action}:${a.node}`), ['request:n1', 'withdraw:n2']);
+  assert.deepEqual(
+    plan.actions.map((a) => `${a.action}:${a.node}`),
+    ['request:n1', 'withdraw:n2'],
+  );
 });
 
 test('no remediation regexp means remediation is off', () => {
-  const plan = planAlerts(payload([{ status: 'firing', labels: { alertname: 'NodeHung', node: 'n1' } }]), { ...rules, remediationAlert: undefined });
+  const plan = planAlerts(payload([{ status: 'firing', labels: { alertname: 'NodeHung', node: 'n1' } }]), {
+    ...rules,
+    remediationAlert: undefined,
+  });
   assert.deepEqual(plan.actions, []);
   assert.equal(plan.ignored[0]?.reason, REASONS.notReboot);
 });
 
 test('a node label that is not a node name is ignored with that reason, shortened, and counted', () => {
   const odd = ['.', '..', '%2F', '%E0%A4%A', 'nœud', 'Node1', 'z'.repeat(600_000)];
-  const plan = planAlerts(payload([...odd, 'n1'].map((node) => ({ status: 'firing' as const, labels: { alertname: 'RebootRequired', node } }))), rules);
-  assert.deepEqual(plan.actions.map((a) => a.node), ['n1']);
+  const plan = planAlerts(
+    payload([...odd, 'n1'].map((node) => ({ status: 'firing' as const, labels: { alertname: 'RebootRequired', node } }))),
+    rules,
+  );
+  assert.deepEqual(
+    plan.actions.map((a) => a.node),
+    ['n1'],
+  );
   assert.equal(plan.ignored.length, odd.length);
   for (const ignored of plan.ignored) assert.equal(ignored.reason, REASONS.notNodeName);
   assert.ok(plan.ignored.every((i) => (i.node ?? '').length < 120));

@@ -50,11 +50,21 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startRouter(options: { auth?: Authenticator; config?: Partial<AlertsRouterConfig>; known?: string[] } = {}): Promise<Fixture> {
+export async function startRouter(
+  options: { auth?: Authenticator; config?: Partial<AlertsRouterConfig>; known?: string[] } = {},
+): Promise<Fixture> {
   const sink = new RecordingSink(options.known ?? ['n1', 'n2', 'n3']);
   const registry = new Registry();
   const app = express();
-  app.use(createAlertsRouter({ config: { ...CONFIG, ...options.config }, sink, log: pino({ level: 'silent' }), registry, auth: options.auth ?? createAuthenticator({ token: TOKEN }) }));
+  app.use(
+    createAlertsRouter({
+      config: { ...CONFIG, ...options.config },
+      sink,
+      log: pino({ level: 'silent' }),
+      registry,
+      auth: options.auth ?? createAuthenticator({ token: TOKEN }),
+    }),
+  );
   const server = createServer(app);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -64,19 +74,37 @@ export async function startRouter(options: { auth?: Authenticator; config?: Part
     sink,
     registry,
     server,
-    close: () => new Promise<void>((done) => {
-      server.close(() => done());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }
 
 export function alertBody(alerts: { status?: string; labels: Record<string, string> }[]): string {
-  return JSON.stringify({ version: '4', status: 'firing', receiver: 'kreboot', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', alerts: alerts.map((a) => ({ status: 'firing', annotations: {}, fingerprint: 'f', ...a })) });
+  return JSON.stringify({
+    version: '4',
+    status: 'firing',
+    receiver: 'kreboot',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://am',
+    alerts: alerts.map((a) => ({ status: 'firing', annotations: {}, fingerprint: 'f', ...a })),
+  });
 }
 
-export async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers } });
+export async function post(
+  url: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers },
+  });
   const text = await res.text();
   let json: unknown = text;
   try {

@@ -23,14 +23,27 @@ before(async () => {
   api.listen(0, '127.0.0.1');
   await once(api, 'listening');
   const server = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  kc.loadFromOptions({ clusters: [{ name: 'c', server }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
 });
 after(() => api.close());
 
 test('10,000 unknown names: all unknown, not one API request', async () => {
   seen.length = 0;
-  const store = createRequestStore({ api: createClusterApi(kc), remediationCap: 2, cached: (name) => (name === 'n1' ? known : undefined), synced: () => true, clock: () => new Date(0), onWrite: () => {} });
-  for (let i = 0; i < 10_000; i++) assert.equal(await store.request(`ghost-${i}`, { kind: 'alert', alertname: 'RebootRequired' }), 'unknown-node');
+  const store = createRequestStore({
+    api: createClusterApi(kc),
+    remediationCap: 2,
+    cached: (name) => (name === 'n1' ? known : undefined),
+    synced: () => true,
+    clock: () => new Date(0),
+    onWrite: () => {},
+  });
+  for (let i = 0; i < 10_000; i++)
+    assert.equal(await store.request(`ghost-${i}`, { kind: 'alert', alertname: 'RebootRequired' }), 'unknown-node');
   assert.equal(await store.withdraw('ghost', { kind: 'alert', alertname: 'RebootRequired' }), 'unknown-node');
   assert.equal(await store.requestByOperator('ghost', 'op', ''), 'unknown-node');
   assert.deepEqual(seen, []);
@@ -38,7 +51,14 @@ test('10,000 unknown names: all unknown, not one API request', async () => {
 
 test('before the view has synced, the store refuses (the webhook answers 503 and Alertmanager retries)', async () => {
   seen.length = 0;
-  const store = createRequestStore({ api: createClusterApi(kc), remediationCap: 2, cached: () => undefined, synced: () => false, clock: () => new Date(0), onWrite: () => {} });
+  const store = createRequestStore({
+    api: createClusterApi(kc),
+    remediationCap: 2,
+    cached: () => undefined,
+    synced: () => false,
+    clock: () => new Date(0),
+    onWrite: () => {},
+  });
   await assert.rejects(store.request('n1', { kind: 'alert' }), /has not read the cluster's Nodes yet/);
   assert.deepEqual(seen, []);
 });

@@ -77,7 +77,10 @@ function secretVolume(files: Record<string, string>): { dir: string; rotate(next
 test('a rotated Secret is used without a restart; the old token stops working', async () => {
   const volume = secretVolume({ 'webhook-token': 'first\n', 'admin-token': 'admin-1' });
   const reloaded: string[] = [];
-  const { auth, problems } = loadWebhookAuth({ auth: 'auto', tokenFile: join(volume.dir, 'webhook-token'), username: '', passwordFile: '' }, { reloaded: (file) => reloaded.push(file) });
+  const { auth, problems } = loadWebhookAuth(
+    { auth: 'auto', tokenFile: join(volume.dir, 'webhook-token'), username: '', passwordFile: '' },
+    { reloaded: (file) => reloaded.push(file) },
+  );
   const admin = loadTokenAuth(join(volume.dir, 'admin-token'), '--admin-token-file');
   assert.deepEqual(problems, []);
   assert.equal(auth.check('Bearer first'), true);
@@ -94,7 +97,10 @@ test('a rotation to an empty or missing file keeps the last good secret and says
   const volume = secretVolume({ token: 'good' });
   let now = 0;
   const failed: string[] = [];
-  const file = openSecretFile(join(volume.dir, 'token'), '--webhook-token-file', [], { now: () => now, events: { failed: (_path, problem) => failed.push(problem) } });
+  const file = openSecretFile(join(volume.dir, 'token'), '--webhook-token-file', [], {
+    now: () => now,
+    events: { failed: (_path, problem) => failed.push(problem) },
+  });
   volume.rotate({ token: '\n' });
   now += 1000;
   assert.equal(file.current(), 'good');

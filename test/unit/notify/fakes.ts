@@ -27,14 +27,21 @@ export function memoryLogger(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       done();
     },
   });
   return { log: pino({ level: 'debug' }, stream), lines };
 }
 
-export const notifyConfig = (overrides: Partial<{ urls: string[]; slackHookUrl: string; slackUsername: string; slackChannel: string }> = {}) => ({
+export const notifyConfig = (
+  overrides: Partial<{ urls: string[]; slackHookUrl: string; slackUsername: string; slackChannel: string }> = {},
+) => ({
   urls: overrides.urls ?? [],
   slackHookUrl: overrides.slackHookUrl ?? '',
   slackUsername: overrides.slackUsername ?? 'kured',

@@ -23,7 +23,14 @@ async function metric(registry: Registry, service: string, result: string): Prom
 function setup(urls: string[], transport: HttpTransport, policy = {}) {
   const { log, lines } = memoryLogger();
   const registry = new Registry();
-  const n = createNotifications({ config: notifyConfig({ urls }), log, registry, transport, policy: { ...fast, ...policy }, random: () => 0.5 });
+  const n = createNotifications({
+    config: notifyConfig({ urls }),
+    log,
+    registry,
+    transport,
+    policy: { ...fast, ...policy },
+    random: () => 0.5,
+  });
   return { n, registry, lines };
 }
 
@@ -35,7 +42,10 @@ test('every service gets every message, in order, and notify() returns before an
   n.notify({ kind: 'uncordon', node: 'n1' });
   assert.equal(transport.requests.length, 0, 'notify() must not send synchronously');
   assert.equal(await n.drain(5000), true);
-  const texts = (host: string) => transport.requests.filter((r) => r.url.includes(host)).map((r) => (r.url.includes('slack') ? (JSON.parse(r.body) as { text: string }).text : r.body));
+  const texts = (host: string) =>
+    transport.requests
+      .filter((r) => r.url.includes(host))
+      .map((r) => (r.url.includes('slack') ? (JSON.parse(r.body) as { text: string }).text : r.body));
   const expected = ['Draining node n1', 'Rebooting node n1', 'Node n1 rebooted & uncordoned successfully!'];
   assert.deepEqual(texts('hooks.slack.com'), expected);
   assert.deepEqual(texts('ntfy.example.com'), expected);
@@ -46,7 +56,11 @@ test('every service gets every message, in order, and notify() returns before an
 });
 
 test('5xx and connection failures are retried, then the message is sent', async () => {
-  const transport = recordingTransport([status(503), new (await import('../../../src/notify/delivery-error.ts')).DeliveryError('connection failed (ECONNREFUSED)', { retryable: true }), status(200, {}, 'ok')]);
+  const transport = recordingTransport([
+    status(503),
+    new (await import('../../../src/notify/delivery-error.ts')).DeliveryError('connection failed (ECONNREFUSED)', { retryable: true }),
+    status(200, {}, 'ok'),
+  ]);
   const { n, registry } = setup([HOOK], transport);
   n.notify({ kind: 'drain', node: 'n1' });
   assert.equal(await n.drain(5000), true);
@@ -79,7 +93,10 @@ test('a wait longer than allowed, a 4xx, or exhausted attempts fail the message 
       assert.equal(await n.drain(5000), true);
       assert.equal(transport.requests.length, requests);
       assert.equal(await metric(registry, 'slack', 'failed'), 1);
-      assert.ok(lines.some((l) => l.includes('"level":40') && l.includes('"node":"n4"')), 'a warning names the node');
+      assert.ok(
+        lines.some((l) => l.includes('"level":40') && l.includes('"node":"n4"')),
+        'a warning names the node',
+      );
       assert.match(n.status()[0]?.lastError ?? '', /^HTTP (429|400|500)/);
       await n.close();
     });
@@ -92,7 +109,11 @@ test('a full queue drops the oldest waiting message and says so', async () => {
   const transport: HttpTransport = {
     request(request) {
       sent.push(request);
-      return sent.length === 1 ? new Promise((resolve) => { release = resolve; }) : Promise.resolve(status(200));
+      return sent.length === 1
+        ? new Promise((resolve) => {
+            release = resolve;
+          })
+        : Promise.resolve(status(200));
     },
   };
   const { n, registry, lines } = setup([NTFY], transport, { capacity: 2 });
@@ -101,7 +122,10 @@ test('a full queue drops the oldest waiting message and says so', async () => {
   for (const node of ['n1', 'n2', 'n3']) n.notify({ kind: 'drain', node });
   release(status(200));
   assert.equal(await n.drain(5000), true);
-  assert.deepEqual(sent.map((r) => r.body), ['Node n0 is waiting to reboot: in flight', 'Draining node n2', 'Draining node n3']);
+  assert.deepEqual(
+    sent.map((r) => r.body),
+    ['Node n0 is waiting to reboot: in flight', 'Draining node n2', 'Draining node n3'],
+  );
   assert.equal(await metric(registry, 'ntfy', 'dropped'), 1);
   assert.ok(lines.some((l) => l.includes('notification dropped') && l.includes('queue full') && l.includes('"node":"n1"')));
   await n.close();
@@ -117,13 +141,16 @@ test('identical consecutive blocked messages for a node are sent once', async ()
   n.notify({ kind: 'drain', node: 'n1' });
   n.notify({ kind: 'blocked', node: 'n1', reason: 'alert X firing' });
   assert.equal(await n.drain(5000), true);
-  assert.deepEqual(transport.requests.map((r) => r.body), [
-    'Node n1 is waiting to reboot: outside the maintenance window',
-    'Node n2 is waiting to reboot: outside the maintenance window',
-    'Node n1 is waiting to reboot: alert X firing',
-    'Draining node n1',
-    'Node n1 is waiting to reboot: alert X firing',
-  ]);
+  assert.deepEqual(
+    transport.requests.map((r) => r.body),
+    [
+      'Node n1 is waiting to reboot: outside the maintenance window',
+      'Node n2 is waiting to reboot: outside the maintenance window',
+      'Node n1 is waiting to reboot: alert X firing',
+      'Draining node n1',
+      'Node n1 is waiting to reboot: alert X firing',
+    ],
+  );
   await n.close();
 });
 
@@ -132,7 +159,10 @@ test('close() ends retries at once, drops what waits, and later notify() calls a
   const { n, registry } = setup([NTFY], transport, { maxAttempts: 10, backoffBaseMs: 60_000, backoffMaxMs: 60_000 });
   n.notify({ kind: 'drain', node: 'n1' });
   n.notify({ kind: 'reboot', node: 'n1' });
-  await waitFor(() => transport.requests.length === 1, { timeoutMs: 5000, what: 'the first notification sent (and failed, to be retried in a minute)' });
+  await waitFor(() => transport.requests.length === 1, {
+    timeoutMs: 5000,
+    what: 'the first notification sent (and failed, to be retried in a minute)',
+  });
   await n.close(10);
   n.notify({ kind: 'uncordon', node: 'n1' });
   assert.equal(await metric(registry, 'ntfy', 'dropped'), 2);
@@ -152,7 +182,9 @@ test('logs and status never contain the URL or its token, even when the service 
 });
 
 test('notifyConfigProblems reports every bad URL at once for main to exit 2', () => {
-  const problems = notifyConfigProblems(notifyConfig({ urls: ['discord://x', NTFY, 'teams://a@b'], slackHookUrl: 'https://example.com/x' }));
+  const problems = notifyConfigProblems(
+    notifyConfig({ urls: ['discord://x', NTFY, 'teams://a@b'], slackHookUrl: 'https://example.com/x' }),
+  );
   assert.equal(problems.length, 3);
   assert.match(problems[0] ?? '', /^--slack-hook-url: /);
   assert.match(problems[1] ?? '', /^--notify-url #1 \(discord:\/\/…\): /);

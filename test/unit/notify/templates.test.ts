@@ -19,7 +19,10 @@ test('an empty template falls back to the default', () => {
 
 test('templates accept named fields and %s together', () => {
   const r = createRenderer({ ...kured, uncordon: ':white_check_mark: %s is back after {{duration}} ({{phase}})' });
-  assert.equal(r({ kind: 'uncordon', node: 'n3', phase: 'uncordon', durationMs: 252_000 }), ':white_check_mark: n3 is back after 4m12s (uncordon)');
+  assert.equal(
+    r({ kind: 'uncordon', node: 'n3', phase: 'uncordon', durationMs: 252_000 }),
+    ':white_check_mark: n3 is back after 4m12s (uncordon)',
+  );
 });
 
 const table: Array<[string, string, Record<string, unknown>, string]> = [
@@ -37,10 +40,22 @@ for (const [name, template, fields, expected] of table) {
 
 test('default texts for the kinds kured did not announce', () => {
   const r = createRenderer(kured);
-  assert.equal(r({ kind: 'blocked', node: 'n1', reason: 'alert KubePodCrashLooping firing' }), 'Node n1 is waiting to reboot: alert KubePodCrashLooping firing');
-  assert.equal(r({ kind: 'drain-failed', node: 'n1', reason: 'PDB web allows 0 disruptions' }), 'Draining node n1 failed: PDB web allows 0 disruptions');
-  assert.equal(r({ kind: 'reboot-failed', node: 'n1', reason: 'not back within 10m0s' }), 'Node n1 did not come back from its reboot: not back within 10m0s');
-  assert.equal(r({ kind: 'halted', node: 'n1', reason: 'node did not come back' }), 'Reboot rollout halted at node n1: node did not come back');
+  assert.equal(
+    r({ kind: 'blocked', node: 'n1', reason: 'alert KubePodCrashLooping firing' }),
+    'Node n1 is waiting to reboot: alert KubePodCrashLooping firing',
+  );
+  assert.equal(
+    r({ kind: 'drain-failed', node: 'n1', reason: 'PDB web allows 0 disruptions' }),
+    'Draining node n1 failed: PDB web allows 0 disruptions',
+  );
+  assert.equal(
+    r({ kind: 'reboot-failed', node: 'n1', reason: 'not back within 10m0s' }),
+    'Node n1 did not come back from its reboot: not back within 10m0s',
+  );
+  assert.equal(
+    r({ kind: 'halted', node: 'n1', reason: 'node did not come back' }),
+    'Reboot rollout halted at node n1: node did not come back',
+  );
   assert.equal(r({ kind: 'resumed', node: '', reason: 'resumed by admin' }), 'Reboot rollout resumed: resumed by admin');
 });
 

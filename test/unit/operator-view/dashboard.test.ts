@@ -13,7 +13,8 @@ import { dashboardQueries } from '../../e2e/rig/dashboard-queries.ts';
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 it('the committed JSON (deploy/grafana and the Helm chart) is the generated dashboard', () => {
-  for (const file of DASHBOARD_FILES) assert.equal(readFileSync(join(ROOT, file), 'utf8'), dashboardJson(), `${file} is stale: node scripts/build-dashboard.ts`);
+  for (const file of DASHBOARD_FILES)
+    assert.equal(readFileSync(join(ROOT, file), 'utf8'), dashboardJson(), `${file} is stale: node scripts/build-dashboard.ts`);
 });
 
 it('every panel queries Prometheus through the datasource variable; ids unique; no overlap', () => {
@@ -24,10 +25,11 @@ it('every panel queries Prometheus through the datasource variable; ids unique; 
   for (const panel of panels) {
     const { x, y, w, h } = panel.gridPos!;
     assert.ok(x + w <= 24, `${panel.title} fits the 24-column grid`);
-    for (let i = x; i < x + w; i++) for (let j = y; j < y + h; j++) {
-      assert.ok(!cells.has(`${i},${j}`), `${panel.title} overlaps another panel at ${i},${j}`);
-      cells.add(`${i},${j}`);
-    }
+    for (let i = x; i < x + w; i++)
+      for (let j = y; j < y + h; j++) {
+        assert.ok(!cells.has(`${i},${j}`), `${panel.title} overlaps another panel at ${i},${j}`);
+        cells.add(`${i},${j}`);
+      }
   }
   const queries = dashboardQueries(dashboard);
   assert.ok(queries.length >= 15, `${queries.length} queries`);
@@ -36,7 +38,9 @@ it('every panel queries Prometheus through the datasource variable; ids unique; 
 });
 
 it('every metric the queries name is exported by kreboot', () => {
-  const sources = ['src/controller/observe/metrics.ts', 'src/notify/metrics.ts', 'src/agent/metrics.ts', 'src/gates/gate-metrics.ts'].map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
+  const sources = ['src/controller/observe/metrics.ts', 'src/notify/metrics.ts', 'src/agent/metrics.ts', 'src/gates/gate-metrics.ts']
+    .map((file) => readFileSync(join(ROOT, file), 'utf8'))
+    .join('\n');
   const names = new Set(dashboardQueries(dashboard).flatMap((query) => query.expr.match(/\b(kreboot|kured)_[a-z_]+/g) ?? []));
   for (const name of names) {
     const base = name.replace(/_(bucket|sum|count)$/, '');

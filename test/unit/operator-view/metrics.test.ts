@@ -31,10 +31,25 @@ it('kreboot_node_rebooting is 1 for nodes in flight and 0 for the other nodes kr
 
 it('a finished reboot is observed whole, cordon to done; a cycle is timed', async () => {
   const registry = new Registry();
-  const metrics = createControllerMetrics(registry, { nodes: () => [], rollout: () => undefined, halt: () => undefined, leader: () => true });
-  const sinks = { log: createLogger({ format: 'json', level: 'silent', name: 't' }), events: { record: () => undefined }, notify: () => undefined, metrics };
+  const metrics = createControllerMetrics(registry, {
+    nodes: () => [],
+    rollout: () => undefined,
+    halt: () => undefined,
+    leader: () => true,
+  });
+  const sinks = {
+    log: createLogger({ format: 'json', level: 'silent', name: 't' }),
+    events: { record: () => undefined },
+    notify: () => undefined,
+    metrics,
+  };
   const v1: V1Node = { metadata: { name: 'a' } };
-  announceTransition(sinks, v1, { phase: 'verifying', since: ago(30), reason: '', startedAt: ago(95) }, { phase: 'done', since: ago(0), reason: 'back', startedAt: ago(95) });
+  announceTransition(
+    sinks,
+    v1,
+    { phase: 'verifying', since: ago(30), reason: '', startedAt: ago(95) },
+    { phase: 'done', since: ago(0), reason: 'back', startedAt: ago(95) },
+  );
   const end = metrics.cycleDuration.startTimer();
   end();
   const text = await registry.metrics();

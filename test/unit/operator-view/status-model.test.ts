@@ -17,7 +17,7 @@ const request = { at: ago(900), kind: 'alert' as const };
 const settings = { concurrency: 2, ttlMs: 0 };
 
 describe('gateHold', () => {
-  it('reads the opening time of a closed window from the gate\'s own verdict', async () => {
+  it("reads the opening time of a closed window from the gate's own verdict", async () => {
     const opens = Date.parse('2026-11-26T22:00:00.000Z');
     const window: Window = { description: 'Mon-Fri 22:00-06:00', contains: () => false, nextOpening: () => opens };
     const verdict = (await maintenanceWindowGate([window]).evaluate({ now: NOW, nodes: ['n1'] }))('n1');
@@ -28,7 +28,10 @@ describe('gateHold', () => {
   });
 
   const rows: Array<[string, Partial<ReturnType<typeof gateHold> & object>]> = [
-    [`prometheus-alerts: ${describeAlerts(['NodeDiskFull', 'KubeAPIDown'])}`, { gate: 'prometheus-alerts', alerts: ['NodeDiskFull', 'KubeAPIDown'] }],
+    [
+      `prometheus-alerts: ${describeAlerts(['NodeDiskFull', 'KubeAPIDown'])}`,
+      { gate: 'prometheus-alerts', alerts: ['NodeDiskFull', 'KubeAPIDown'] },
+    ],
     [`prometheus-alerts: ${describeAlerts(['OnlyOne'])}`, { gate: 'prometheus-alerts', alerts: ['OnlyOne'] }],
     ['prometheus-alerts: cannot read alerts from Prometheus: connect ECONNREFUSED', { gate: 'prometheus-alerts', alerts: undefined }],
     ['blocking-pods: 2 blocking pods: batch/etl-7f, batch/backup-1', { gate: 'blocking-pods', pods: ['batch/etl-7f', 'batch/backup-1'] }],
@@ -53,7 +56,12 @@ describe('estimateRemaining', () => {
     assert.equal(estimateRemaining([{ phase: 'rebooting', since: ago(5), startedAt: ago(30), inFlight: true }], 3, 1, NOW), null);
   });
   it('queued nodes take the average, concurrency at a time; a node in flight what is left of it', () => {
-    const estimate = estimateRemaining([done(60), done(120), { phase: 'draining', since: ago(10), startedAt: ago(30), inFlight: true }], 2, 1, NOW)!;
+    const estimate = estimateRemaining(
+      [done(60), done(120), { phase: 'draining', since: ago(10), startedAt: ago(30), inFlight: true }],
+      2,
+      1,
+      NOW,
+    )!;
     assert.equal(estimate.averageRebootSeconds, 90);
     assert.equal(estimate.measured, 2);
     assert.equal(estimate.remainingSeconds, 60 + 2 * 90);
@@ -65,12 +73,23 @@ describe('estimateRemaining', () => {
 });
 
 describe('timeline', () => {
-  const progress = (phase: NodeProgress['phase'], since: number, extra: Partial<NodeProgress> = {}): NodeProgress => ({ phase, since: ago(since), reason: `${phase} reason`, ...extra });
+  const progress = (phase: NodeProgress['phase'], since: number, extra: Partial<NodeProgress> = {}): NodeProgress => ({
+    phase,
+    since: ago(since),
+    reason: `${phase} reason`,
+    ...extra,
+  });
   it('records each new phase once, with the time spent in the one before and the whole reboot', () => {
     const timeline = createTimeline();
     assert.equal(timeline.observe([{ name: 'n1', progress: progress('cordoned', 100, { startedAt: ago(100) }) }]), true);
-    assert.equal(timeline.observe([{ name: 'n1', progress: progress('cordoned', 100, { startedAt: ago(100), reason: 'reworded' }) }]), false);
-    timeline.observe([{ name: 'n1', progress: progress('rebooting', 70, { startedAt: ago(100) }) }, { name: 'n2', progress: undefined }]);
+    assert.equal(
+      timeline.observe([{ name: 'n1', progress: progress('cordoned', 100, { startedAt: ago(100), reason: 'reworded' }) }]),
+      false,
+    );
+    timeline.observe([
+      { name: 'n1', progress: progress('rebooting', 70, { startedAt: ago(100) }) },
+      { name: 'n2', progress: undefined },
+    ]);
     timeline.observe([{ name: 'n1', progress: progress('done', 10, { startedAt: ago(100) }) }]);
     const [latest, middle, first] = timeline.entries();
     assert.deepEqual([latest!.to, middle!.to, first!.to], ['done', 'rebooting', 'cordoned']);
@@ -96,7 +115,11 @@ describe('buildStatus', () => {
         node({ name: 'b', request, progress: { phase: 'rebooting', since: ago(20), startedAt: ago(50), reason: 'job handed over' } }),
         node({ name: 'c', request, progress: { phase: 'waiting', since: ago(30), reason: 'blocking-pods: 1 blocking pod: batch/etl' } }),
         node({ name: 'd', request: { at: ago(10), kind: 'api' } }),
-        node({ name: 'e', request, progress: { phase: 'failed', since: ago(5), reason: 'drain failed', retryAt: new Date(NOW.getTime() + 60_000).toISOString() } }),
+        node({
+          name: 'e',
+          request,
+          progress: { phase: 'failed', since: ago(5), reason: 'drain failed', retryAt: new Date(NOW.getTime() + 60_000).toISOString() },
+        }),
         node({ name: 'quiet', rebootRequired: false }),
       ],
       rollout: undefined,
@@ -109,7 +132,10 @@ describe('buildStatus', () => {
       notifications: [],
     });
     assert.deepEqual(status.progress, { done: 1, inFlight: 1, queued: 1, waiting: 1, failed: 1 });
-    assert.deepEqual(status.nodes.map((n) => n.name), ['a', 'b', 'c', 'd', 'e']);
+    assert.deepEqual(
+      status.nodes.map((n) => n.name),
+      ['a', 'b', 'c', 'd', 'e'],
+    );
     assert.deepEqual(status.nodes.find((n) => n.name === 'c')?.gate?.pods, ['batch/etl']);
     assert.equal(status.nodes.find((n) => n.name === 'e')?.retryAt, new Date(NOW.getTime() + 60_000).toISOString());
     assert.equal(status.leaderIdentity, 'replica-1');

@@ -11,7 +11,7 @@ import { AT, ago, sampleStatus } from './fixtures.ts';
 const render = (overrides = {}) => renderStatusFragment(sampleStatus(overrides), { now: AT, server: 'http://127.0.0.1:8080' });
 
 describe('status page', () => {
-  it('an active rollout: slots, counts, now and next, and each node\'s row', () => {
+  it("an active rollout: slots, counts, now and next, and each node's row", () => {
     const html = render();
     assert.match(html, /id="rollout" data-state="active"/);
     assert.match(html, /1 \/ 1 in use/);
@@ -31,7 +31,10 @@ describe('status page', () => {
   it('a halted rollout names the node, the reason and the exact resume command', () => {
     const html = render({ halted: { node: 'node-0', reason: 'node did not come back within the reboot timeout', at: ago(90) } });
     assert.match(html, /data-state="halted"><h2>Rollout halted at <b>node-0<\/b><\/h2>/);
-    assert.match(html, /<code id="resume-command">kreboot resume --server=http:\/\/127.0.0.1:8080 --token-file=&#60;admin token file&#62;<\/code>/);
+    assert.match(
+      html,
+      /<code id="resume-command">kreboot resume --server=http:\/\/127.0.0.1:8080 --token-file=&#60;admin token file&#62;<\/code>/,
+    );
   });
 
   it('a paused rollout says by whom and why', () => {

@@ -56,7 +56,10 @@ function follow(path: string): { events: string[]; stop: () => void; done: Promi
   return { events, stop: () => controller.abort(), done };
 }
 
-const withPhase = (phase: string): Status => ({ ...current, nodes: current.nodes.map((n) => (n.name === 'node-1' ? { ...n, phase, reason: `${phase} now`, since: ago(0) } : n)) });
+const withPhase = (phase: string): Status => ({
+  ...current,
+  nodes: current.nodes.map((n) => (n.name === 'node-1' ? { ...n, phase, reason: `${phase} now`, since: ago(0) } : n)),
+});
 
 describe('status event stream', () => {
   it('sends the status at once, then each change once, a burst of changes as one', async () => {
@@ -107,11 +110,19 @@ describe('kreboot status --watch', () => {
     current = sampleStatus();
     const written: string[] = [];
     const stop = new AbortController();
-    const watching = watchStatus({ server: base, out: { write: (text) => written.push(text), isTTY: false }, signal: stop.signal, now: () => AT });
+    const watching = watchStatus({
+      server: base,
+      out: { write: (text) => written.push(text), isTTY: false },
+      signal: stop.signal,
+      now: () => AT,
+    });
     await waitFor(() => written.join('').includes('node-3 queued'), { timeoutMs: 5000, what: 'the first lines' });
     current = withPhase('verifying');
     feed.changed();
-    await waitFor(() => written.join('').includes('node-1 rebooting -> verifying: verifying now'), { timeoutMs: 5000, what: 'the change line' });
+    await waitFor(() => written.join('').includes('node-1 rebooting -> verifying: verifying now'), {
+      timeoutMs: 5000,
+      what: 'the change line',
+    });
     stop.abort();
     await watching;
     assert.ok(!written.join('').includes('\x1b['), 'no terminal escapes on a pipe');
@@ -121,7 +132,12 @@ describe('kreboot status --watch', () => {
     current = sampleStatus({ halted: { node: 'node-0', reason: 'node did not come back', at: ago(30) } });
     const written: string[] = [];
     const stop = new AbortController();
-    const watching = watchStatus({ server: base, out: { write: (text) => written.push(text), isTTY: true }, signal: stop.signal, now: () => AT });
+    const watching = watchStatus({
+      server: base,
+      out: { write: (text) => written.push(text), isTTY: true },
+      signal: stop.signal,
+      now: () => AT,
+    });
     await waitFor(() => written.some((text) => text.includes('HALTED at node-0')), { timeoutMs: 5000, what: 'the halted screen' });
     const screen = written.find((text) => text.includes('HALTED'))!;
     assert.ok(screen.startsWith('\x1b[H\x1b[2J'), 'redrawn from the top');

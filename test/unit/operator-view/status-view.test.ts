@@ -15,7 +15,17 @@ import { AT, ago, sampleStatus } from './fixtures.ts';
 
 /** 1 rebooting, 2 failed, 3 waiting, 1,000 queued, 4,000 done: a cluster mid-rollout. */
 function largeStatus(): Status {
-  const node = (name: string, phase: string, since: string): NodeStatus => ({ name, phase, reason: phase, since, request: undefined, rebootRequired: true, ready: true, unschedulable: false, attempts: undefined });
+  const node = (name: string, phase: string, since: string): NodeStatus => ({
+    name,
+    phase,
+    reason: phase,
+    since,
+    request: undefined,
+    rebootRequired: true,
+    ready: true,
+    unschedulable: false,
+    attempts: undefined,
+  });
   const nodes: NodeStatus[] = [node('n-rebooting', 'rebooting', ago(10))];
   for (let i = 0; i < 2; i++) nodes.push(node(`n-failed-${i}`, 'failed', ago(100)));
   for (let i = 0; i < 3; i++) nodes.push(node(`n-waiting-${i}`, 'waiting', ago(100)));
@@ -37,7 +47,18 @@ describe('a limited view of the status', () => {
     assert.equal(view.nodesTotal, 5006);
     assert.deepEqual(
       view.nodes.map((node) => node.name),
-      ['n-failed-0', 'n-failed-1', 'n-queued-0996', 'n-queued-0997', 'n-queued-0998', 'n-queued-0999', 'n-rebooting', 'n-waiting-0', 'n-waiting-1', 'n-waiting-2'],
+      [
+        'n-failed-0',
+        'n-failed-1',
+        'n-queued-0996',
+        'n-queued-0997',
+        'n-queued-0998',
+        'n-queued-0999',
+        'n-rebooting',
+        'n-waiting-0',
+        'n-waiting-1',
+        'n-waiting-2',
+      ],
     );
     assert.deepEqual(view.queue, status.queue.slice(0, 10));
     assert.equal(view.queueLength, 1000);
@@ -50,9 +71,16 @@ describe('a limited view of the status', () => {
     assert.equal(done.nodesTotal, 4000);
     assert.ok(done.nodes.every((node) => node.phase === 'done'));
     const one = viewStatus(status, { limit: 500, node: 'n-done-0042' });
-    assert.deepEqual(one.nodes.map((node) => node.name), ['n-done-0042']);
+    assert.deepEqual(
+      one.nodes.map((node) => node.name),
+      ['n-done-0042'],
+    );
     const latestDone = viewStatus(status, { limit: 2, phases: ['done'] });
-    assert.deepEqual(latestDone.nodes.map((node) => node.name), ['n-done-3998', 'n-done-3999'], 'the latest done first');
+    assert.deepEqual(
+      latestDone.nodes.map((node) => node.name),
+      ['n-done-3998', 'n-done-3999'],
+      'the latest done first',
+    );
   });
 
   it('a small cluster is shown whole and unchanged', () => {
@@ -70,7 +98,9 @@ describe('a limited view of the status', () => {
 describe('status parameters', () => {
   it('parses limit, phase and node; a bad one is named', () => {
     assert.deepEqual(parseStatusView({}, 500), { view: { limit: 500 } });
-    assert.deepEqual(parseStatusView({ limit: '0', phase: 'failed,waiting', node: 'web' }, 500), { view: { limit: 0, phases: ['failed', 'waiting'], node: 'web' } });
+    assert.deepEqual(parseStatusView({ limit: '0', phase: 'failed,waiting', node: 'web' }, 500), {
+      view: { limit: 0, phases: ['failed', 'waiting'], node: 'web' },
+    });
     assert.match((parseStatusView({ limit: '-1' }, 500) as { error: string }).error, /limit must be a whole number/);
     assert.match((parseStatusView({ phase: 'failed,rebooted' }, 500) as { error: string }).error, /unknown phase "rebooted"/);
     assert.match((parseStatusView({ node: 'x'.repeat(254) }, 500) as { error: string }).error, /node must be at most 253 characters/);

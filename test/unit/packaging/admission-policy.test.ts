@@ -28,11 +28,14 @@ test('the policy binds with Deny and fails closed', () => {
   assert.deepEqual(binding.spec.validationActions, ['Deny']);
 });
 
-test('the Helm chart\'s policy has the same variables and validations as the kustomize one', () => {
+test("the Helm chart's policy has the same variables and validations as the kustomize one", () => {
   const section = (text: string): string => {
     const start = text.indexOf('  variables:');
     const end = text.indexOf('---', start);
-    return text.slice(start, end).replace(/^\s*#.*$/gm, '').trim();
+    return text
+      .slice(start, end)
+      .replace(/^\s*#.*$/gm, '')
+      .trim();
   };
   assert.equal(section(readText(HELM)), section(readText(KUSTOMIZE)));
 });

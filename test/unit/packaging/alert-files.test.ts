@@ -17,14 +17,17 @@ test('the PrometheusRule holds alertmanager/rules.yaml, plus only the namespace 
   assert.equal(cr.spec.groups[0].rules[0].labels.namespace, cr.metadata.namespace);
 });
 
-test('the chart\'s files/rules.yaml is alertmanager/rules.yaml', () => {
+test("the chart's files/rules.yaml is alertmanager/rules.yaml", () => {
   assert.equal(readText('deploy/helm/kreboot/files/rules.yaml'), readText('alertmanager/rules.yaml'));
 });
 
 test('every metric the rules read is one kreboot exports', () => {
   // The metric names the code registers (prom-client's `name: '...'`).
-  const exported = new Set(['src/agent/metrics.ts', 'src/controller/observe/metrics.ts', 'src/notify/metrics.ts']
-    .flatMap((file) => [...readText(file).matchAll(/name: '((?:kreboot|kured)_[a-z_]+)'/g)].map((m) => m[1])));
+  const exported = new Set(
+    ['src/agent/metrics.ts', 'src/controller/observe/metrics.ts', 'src/notify/metrics.ts'].flatMap((file) =>
+      [...readText(file).matchAll(/name: '((?:kreboot|kured)_[a-z_]+)'/g)].map((m) => m[1]),
+    ),
+  );
   assert.ok(exported.has('kured_reboot_required'));
   const exprs = rules.groups.flatMap((group: Doc) => group.rules.map((rule: Doc) => [rule.alert, rule.expr]));
   assert.ok(exprs.length >= 5);
@@ -71,7 +74,7 @@ test('the receiver posts to the controller Service with a bearer token from a fi
   assert.equal(url.pathname, '/api/v1/alerts');
 });
 
-test('the AlertmanagerConfig routes and authenticates like alertmanager.yml, with the controller\'s own Secret', () => {
+test("the AlertmanagerConfig routes and authenticates like alertmanager.yml, with the controller's own Secret", () => {
   const cr = findDoc('deploy/components/monitoring/alertmanager-config.yaml', 'AlertmanagerConfig');
   const route = amConfig.route.routes.find((r: Doc) => r.receiver === 'kreboot');
   assert.deepEqual(cr.spec.route.matchers, [{ name: 'alertname', value: 'RebootRequired', matchType: '=' }]);

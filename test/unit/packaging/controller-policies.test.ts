@@ -15,12 +15,14 @@ const variable = (policy: Doc, name: string): string => policy.spec.variables.fi
 const quoted = (expression: string) => [...expression.matchAll(/'([^']+)'/g)].map((m) => m[1] ?? '').sort();
 
 test('every policy that names the agent keys names exactly src/store/keys.ts AGENT', () => {
-  for (const policy of [...policies(NODE_KEYS), ...policies(CONTROLLER_POLICIES)].filter((p) => p.spec.variables.some((v: Doc) => v.name === 'agentKeys'))) {
+  for (const policy of [...policies(NODE_KEYS), ...policies(CONTROLLER_POLICIES)].filter((p) =>
+    p.spec.variables.some((v: Doc) => v.name === 'agentKeys'),
+  )) {
     assert.deepEqual(quoted(variable(policy, 'agentKeys')), Object.values(AGENT).sort(), policy.metadata.name);
   }
 });
 
-test('the controller\'s keys are all kreboot.dev/ keys outside the agent list (so node-keys guards them)', () => {
+test("the controller's keys are all kreboot.dev/ keys outside the agent list (so node-keys guards them)", () => {
   for (const key of [...Object.values(CONTROLLER), PAUSED_ANNOTATION, HALTED_ANNOTATION]) {
     assert.ok(key.startsWith(PREFIX), key);
     assert.ok(!(Object.values(AGENT) as string[]).includes(key), key);
@@ -37,15 +39,24 @@ test('every policy fails closed and is bound with Deny', () => {
     }
   }
   const kustomization = readText('deploy/base/kustomization.yaml');
-  for (const file of ['node-keys-admission-policy.yaml', 'controller-admission-policy.yaml']) assert.match(kustomization, new RegExp(`- ${file}`));
+  for (const file of ['node-keys-admission-policy.yaml', 'controller-admission-policy.yaml'])
+    assert.match(kustomization, new RegExp(`- ${file}`));
 });
 
 test('the Helm copies have the same validations as the kustomize ones', () => {
   const validations = (text: string): string[] =>
-    text.split(/^---$/m).map((doc) => {
-      const start = doc.indexOf('  validations:');
-      return start < 0 ? '' : doc.slice(start).replace(/^\s*#.*$/gm, '').trim();
-    }).filter((v) => v !== '');
+    text
+      .split(/^---$/m)
+      .map((doc) => {
+        const start = doc.indexOf('  validations:');
+        return start < 0
+          ? ''
+          : doc
+              .slice(start)
+              .replace(/^\s*#.*$/gm, '')
+              .trim();
+      })
+      .filter((v) => v !== '');
   for (const file of ['node-keys-admission-policy.yaml', 'controller-admission-policy.yaml']) {
     const helm = validations(readText(`deploy/helm/kreboot/templates/${file}`).replace(/\n\{\{- end \}\}\n?$/, ''));
     assert.deepEqual(helm, validations(readText(`deploy/base/${file}`)), file);

@@ -35,14 +35,14 @@ const OWN: [Role, Map<string, string>, Record<string, unknown>][] = [
   ['agent', flagTable('kreboot.agentOwnFlags'), values.agent],
 ];
 
-test('every value of kured\'s chart exists under the same name', () => {
+test("every value of kured's chart exists under the same name", () => {
   for (const key of Object.keys(kured)) assert.ok(key in values, `values.yaml lacks kured's ${key}`);
   for (const object of KURED_NESTED) {
     for (const key of Object.keys(kured[object])) assert.ok(key in values[object], `values.yaml lacks kured's ${object}.${key}`);
   }
 });
 
-test('each of kreboot\'s own flag values exists in values.yaml and reaches a flag of its role', () => {
+test("each of kreboot's own flag values exists in values.yaml and reaches a flag of its role", () => {
   for (const [role, table, section] of OWN) {
     for (const [key, flagName] of table) {
       assert.ok(key in section, `values.yaml lacks ${role}.${key} (--${flagName})`);
@@ -55,8 +55,20 @@ test('each of kreboot\'s own flag values exists in values.yaml and reaches a fla
 
 test('every flag of the controller that an operator sets has a value of its own', () => {
   // Flags the chart sets itself, or that only make sense outside a cluster.
-  const chartOwned = new Set(['ds-namespace', 'ds-name', 'leader-election-namespace', 'leader-election-id', 'webhook-token-file', 'webhook-username',
-    'webhook-password-file', 'admin-token-file', 'pod-name', 'kubeconfig', 'leader-elect', 'webhook-auth']);
+  const chartOwned = new Set([
+    'ds-namespace',
+    'ds-name',
+    'leader-election-namespace',
+    'leader-election-id',
+    'webhook-token-file',
+    'webhook-username',
+    'webhook-password-file',
+    'admin-token-file',
+    'pod-name',
+    'kubeconfig',
+    'leader-elect',
+    'webhook-auth',
+  ]);
   const covered = new Set([...ROLES, ...OWN].flatMap(([role, table]) => (role === 'controller' ? [...table.values()] : [])));
   const missing = [...FLAGS_BY_NAME.values()]
     .filter((flag) => flag.roles.includes('controller') && !covered.has(flag.name) && !chartOwned.has(flag.name))
@@ -77,6 +89,8 @@ test('each configuration key goes to a flag of the role where it takes effect', 
 test('every configuration key but the sentinel mount reaches some role', () => {
   // rebootSentinel and useRebootSentinelHostPath are rendered by agent-daemonset.yaml itself.
   const routed = new Set(ROLES.flatMap(([, table]) => [...table.keys()]));
-  const missing = Object.keys(values.configuration).filter((key) => !routed.has(key) && key !== 'rebootSentinel' && key !== 'useRebootSentinelHostPath');
+  const missing = Object.keys(values.configuration).filter(
+    (key) => !routed.has(key) && key !== 'rebootSentinel' && key !== 'useRebootSentinelHostPath',
+  );
   assert.deepEqual(missing, []);
 });

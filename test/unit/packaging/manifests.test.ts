@@ -13,7 +13,10 @@ const controllerArgs = flagArgs(deployment.spec.template.spec.containers[0].args
 const agentArgs = flagArgs(daemonSet.spec.template.spec.containers[0].args);
 
 test('every flag in the manifests is a flag of that role', () => {
-  for (const [role, args] of [['controller', controllerArgs], ['agent', agentArgs]] as const) {
+  for (const [role, args] of [
+    ['controller', controllerArgs],
+    ['agent', agentArgs],
+  ] as const) {
     for (const name of args.keys()) assert.ok(FLAGS_BY_NAME.get(name)?.roles.includes(role), `--${name} is not a ${role} flag`);
   }
   assert.equal(deployment.spec.template.spec.containers[0].args[0], 'controller');
@@ -60,7 +63,7 @@ test('the agent gets its node name from the downward API and the sentinel folder
   assert.ok(tolerated.includes('node-role.kubernetes.io/control-plane'));
 });
 
-test('the agent\'s node command runs the image\'s agent bundle with flags this Node accepts', async () => {
+test("the agent's node command runs the image's agent bundle with flags this Node accepts", async () => {
   const { spawnSync } = await import('node:child_process');
   const command: string[] = findDoc('deploy/base/agent-daemonset.yaml', 'DaemonSet').spec.template.spec.containers[0].command;
   assert.equal(command[0], 'node');

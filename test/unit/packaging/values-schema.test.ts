@@ -29,27 +29,46 @@ function at(root: Doc, path: string): Doc {
 
 const closed = closedObjects(schema);
 
-test('the top level and every object of kreboot\'s and kured\'s settings reject unknown keys', () => {
-  for (const path of ['', 'image', 'configuration', 'rbac', 'serviceAccount', 'podSecurityPolicy', 'metrics', 'service', 'agent', 'controller',
-    'controller.pdb', 'controller.service', 'controller.credentials', 'controller.lockDaemonSet', 'controller.extraSecretMounts[]',
-    'admissionPolicy', 'prometheusRule', 'alertmanagerConfig']) {
+test("the top level and every object of kreboot's and kured's settings reject unknown keys", () => {
+  for (const path of [
+    '',
+    'image',
+    'configuration',
+    'rbac',
+    'serviceAccount',
+    'podSecurityPolicy',
+    'metrics',
+    'service',
+    'agent',
+    'controller',
+    'controller.pdb',
+    'controller.service',
+    'controller.credentials',
+    'controller.lockDaemonSet',
+    'controller.extraSecretMounts[]',
+    'admissionPolicy',
+    'prometheusRule',
+    'alertmanagerConfig',
+  ]) {
     assert.ok(closed.has(path), `the schema leaves ${path || 'the top level'} open`);
   }
 });
 
-test('every key of values.yaml is in the schema, and every closed object\'s keys are in values.yaml', () => {
+test("every key of values.yaml is in the schema, and every closed object's keys are in values.yaml", () => {
   for (const [path, node] of closed) {
     if (path.endsWith('[]')) continue; // list items: values.yaml has none
     const object = at(values, path);
     assert.ok(object && typeof object === 'object', `values.yaml has no ${path}`);
     const known = Object.keys(node.properties);
-    for (const key of Object.keys(object)) assert.ok(known.includes(key), `${path ? `${path}.` : ''}${key} is in values.yaml but not in the schema`);
+    for (const key of Object.keys(object))
+      assert.ok(known.includes(key), `${path ? `${path}.` : ''}${key} is in values.yaml but not in the schema`);
     // `global` is Helm's, for use as a subchart.
-    for (const key of known) if (key !== 'global') assert.ok(key in object, `${path ? `${path}.` : ''}${key} is in the schema but not in values.yaml`);
+    for (const key of known)
+      if (key !== 'global') assert.ok(key in object, `${path ? `${path}.` : ''}${key} is in the schema but not in values.yaml`);
   }
 });
 
-test('every key of kured\'s values file is in the schema', () => {
+test("every key of kured's values file is in the schema", () => {
   for (const [path, node] of closed) {
     if (path.endsWith('[]')) continue;
     const object = at(kured, path);

@@ -14,7 +14,12 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"success","data":{"resultType":"vector","result":[]}}');
     return;
   }
-  res.writeHead(200, req.url?.startsWith('/announced/') ? { 'Content-Type': 'application/json', 'Content-Length': MAX_RESPONSE_BYTES * 4 } : { 'Content-Type': 'application/json' });
+  res.writeHead(
+    200,
+    req.url?.startsWith('/announced/')
+      ? { 'Content-Type': 'application/json', 'Content-Length': MAX_RESPONSE_BYTES * 4 }
+      : { 'Content-Type': 'application/json' },
+  );
   res.write('{"status":"success","data":{"resultType":"vector","result":[],"pad":"');
   let sent = 0;
   // Streams up to four times the limit; the client must stop long before the end.

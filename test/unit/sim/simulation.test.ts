@@ -16,7 +16,10 @@ const SIM = resolve(import.meta.dirname, '../../../scripts/sim.ts');
 
 describe('deterministic simulation', () => {
   it(`keeps every invariant for seeds 1–${RUNS}`, () => {
-    const run = spawnSync(process.execPath, [SIM, `--runs=${RUNS}`, '--workers=2', '--max-failures=15'], { encoding: 'utf8', timeout: 900_000 });
+    const run = spawnSync(process.execPath, [SIM, `--runs=${RUNS}`, '--workers=2', '--max-failures=15'], {
+      encoding: 'utf8',
+      timeout: 900_000,
+    });
     const output = `${run.stdout}${run.stderr}`;
     assert.equal(run.status, 0, `the simulation found violations (or failed):\n${output.slice(-6000)}`);
     assert.match(output, new RegExp(`${RUNS} run\\(s\\) in [0-9.]+ s .* 0 failing`));
