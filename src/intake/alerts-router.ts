@@ -29,7 +29,7 @@ export interface AlertsRouterConfig extends IntakeRules {
  * a route grouped by alertname sends one payload naming every node that needs a reboot, which is
  * accepted up to this many (a 10,000-alert payload is about 2–4 MiB, within the body limit).
  */
-export const DEFAULT_MAX_NODES = 10_000;
+const DEFAULT_MAX_NODES = 10_000;
 
 /** Writes queued across webhooks beyond which a new webhook is answered 503 (Alertmanager retries). */
 const MAX_BACKLOG = 20_000;

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { REASONS, type IgnoredAlert, type PlannedAction } from './plan-alerts.ts';
 import type { RequestSink } from './request-sink.ts';
 
-export interface IntakeSummary {
+interface IntakeSummary {
   readonly accepted: string[];
   readonly withdrawn: string[];
   readonly ignored: IgnoredAlert[];
@@ -44,8 +44,8 @@ export interface IntakeWriterOptions {
   readonly onLateOutcome?: (list: Outcome['list']) => void;
 }
 
-export const DEFAULT_WRITES_IN_FLIGHT = 8;
-export const DEFAULT_ANSWER_WITHIN_MS = 500;
+const DEFAULT_WRITES_IN_FLIGHT = 8;
+const DEFAULT_ANSWER_WITHIN_MS = 500;
 
 export function createIntakeWriter(options: IntakeWriterOptions): IntakeWriter {
   const { sink, log } = options;

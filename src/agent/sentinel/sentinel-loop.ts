@@ -13,7 +13,7 @@ import type { ChangeSource } from './sentinel-watch.ts';
  * nothing changed; periodic and watch-triggered checks are not (the report is written when a
  * value differs or the last one is about a period old).
  */
-export type CheckListener = (result: SentinelResult, at: Date, requested: boolean) => Promise<void> | void;
+type CheckListener = (result: SentinelResult, at: Date, requested: boolean) => Promise<void> | void;
 
 export interface SentinelLoopOptions {
   readonly sentinel: SentinelCheck;

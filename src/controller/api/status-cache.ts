@@ -6,7 +6,7 @@
 
 import type { Status } from './status.ts';
 
-export const STATUS_MAX_AGE_MS = 1000;
+const STATUS_MAX_AGE_MS = 1000;
 
 export interface StatusCache {
   /** Wraps a builder: the returned function builds only when nothing current is cached. */

@@ -7,7 +7,7 @@
 import type { NodeStatus, Status } from './status.ts';
 import { formatClock, formatDuration, formatRelative, GATE_WORDS, PHASE_WORDS, resumeCommand } from './status-format.ts';
 
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const e = escapeHtml;
 
 function moment(iso: string | undefined, now: Date): string {

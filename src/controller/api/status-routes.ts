@@ -11,7 +11,7 @@ import { renderStatusPage } from './status-page.ts';
 import { DEFAULT_STATUS_LIMIT, viewStatus, type Status, type StatusView } from './status.ts';
 
 /** Rows the page shows by default: the nodes to look at first; filters show the rest. */
-export const PAGE_ROWS = 100;
+const PAGE_ROWS = 100;
 const PHASES = new Set(['idle', 'queued', 'waiting', 'cordoned', 'draining', 'rebooting', 'verifying', 'done', 'failed']);
 
 /** ?limit=N&phase=a,b&node=text, checked: a bad parameter is a 400 naming it. */
@@ -45,7 +45,7 @@ function serverOf(req: Request): string | undefined {
 }
 
 /** One SSE message; data with line breaks is sent as several data lines (EventSource joins them). */
-export function sseMessage(event: string, data: string): string {
+function sseMessage(event: string, data: string): string {
   return `event: ${event}\n${data
     .split('\n')
     .map((line) => `data: ${line}`)

@@ -33,7 +33,7 @@ export interface NodeStatus {
 }
 
 /** Nodes kreboot has a reason to show, by where they are in the rollout. */
-export interface Progress {
+interface Progress {
   readonly done: number;
   readonly inFlight: number;
   readonly queued: number;

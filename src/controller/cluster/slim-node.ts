@@ -37,7 +37,7 @@ export function slimNode(node: V1Node): V1Node {
 }
 
 /** Nodes are listed a page at a time, so a large cluster never arrives as one huge response. */
-export const NODE_LIST_PAGE = 500;
+const NODE_LIST_PAGE = 500;
 
 /**
  * Lists every Node (matching the selector) page by page, keeping slim copies. All pages belong to
