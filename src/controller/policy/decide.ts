@@ -20,6 +20,8 @@ export interface PolicySettings {
   readonly lockReleaseDelayMs: number;
   /** Back-off before a failed drain or reboot command is tried again. */
   readonly retryBackoffMs: number;
+  /** kured's --prefer-no-schedule-taint: when set, a queued node's record carries the taint. */
+  readonly preferNoScheduleTaint?: string;
 }
 
 /** What the runner found out while performing the previous action, for the next decision. */
@@ -142,12 +144,13 @@ export function resumedSince(progress: NodeProgress, resumedAt: string | undefin
   return resumedAt !== undefined && at(resumedAt) >= at(progress.since);
 }
 
-function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reason: string, requeueAt?: Date): Action {
+function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reason: string, requeueAt?: Date, writeNew = false): Action {
   const current = node.progress;
   // Level-based: rewrite only when something a user would see changed. A request with no record
   // yet is queued by definition (the status says so from the request): writing "queued" on each of
   // thousands of requested nodes cost a patch and an Event per node for nothing a user could act on.
-  if (current ? current.phase === phase && current.reason === reason : phase === 'queued')
+  // (Unless the record carries something else: kured's PreferNoSchedule taint on waiting nodes.)
+  if (current ? current.phase === phase && current.reason === reason : phase === 'queued' && !writeNew)
     return requeueAt ? { type: 'none', requeueAt } : NONE;
   const carried = current && (current.phase === 'queued' || current.phase === 'waiting') ? current.since : now.toISOString();
   // Reboots already dispatched for this request still count while it waits again (the
@@ -160,7 +163,8 @@ function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reas
   };
 }
 
-function decideCandidate(node: ObservedNode, input: DecideInput, now: Date): Action {
+function decideCandidate(node: ObservedNode, input: DecideInput, now: Date, settings: PolicySettings): Action {
+  const tainted = (settings.preferNoScheduleTaint ?? '') !== '';
   const request = node.request!;
   const { holdsSlot, verdict, fact } = input;
   // A RebootRequired alert is only as fresh as the agent's last look at the sentinel: a firing
@@ -179,8 +183,8 @@ function decideCandidate(node: ObservedNode, input: DecideInput, now: Date): Act
     return record(node, now, 'waiting', 'waiting for the agent to check the sentinel again');
   }
   if (node.bootId === undefined) return record(node, now, 'waiting', 'no kreboot agent reports on this node');
-  if (fact?.type === 'no-slot') return record(node, now, 'queued', fact.reason);
-  if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', NO_FREE_SLOT);
+  if (fact?.type === 'no-slot') return record(node, now, 'queued', fact.reason, undefined, tainted);
+  if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', NO_FREE_SLOT, undefined, tainted);
   // A slot taken before a crash (before the cordon) is given back while a gate is closed: a node
   // that is not out of service holds no slot.
   if (!verdict.open) return holdsSlot ? leftover(now) : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt);
@@ -203,7 +207,7 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
 
   if (isOutOfService(progress) && !holdsSlot) return { type: 'reacquire' };
 
-  if (wantsToStart(node, now)) return decideCandidate(node, input, now);
+  if (wantsToStart(node, now)) return decideCandidate(node, input, now, settings);
 
   if (!progress) return holdsSlot ? leftover(now) : NONE;
   const since = at(progress.since);

@@ -49,6 +49,13 @@ const rows: Row[] = [
     expect: { type: 'none' },
   },
   {
+    name: 'no verdict (no free slot), no record yet, with --prefer-no-schedule-taint: queued is written (it carries the taint)',
+    node: node({ request: alertRequest }),
+    settings: { ...SETTINGS, preferNoScheduleTaint: 'kreboot.dev/reboot-pending' },
+    expect: { type: 'record' },
+    check: (action) => assert.equal(action.type === 'record' && action.progress.phase, 'queued'),
+  },
+  {
     name: 'no verdict (no free slot) after an earlier reboot: queued, waiting for a slot',
     node: node({
       request: { ...alertRequest, at: ago(10) },
