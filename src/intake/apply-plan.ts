@@ -78,25 +78,11 @@ export function createIntakeWriter(options: IntakeWriterOptions): IntakeWriter {
         ...(action.startsAt ? { startsAt: action.startsAt } : {}),
       });
       if (result === 'accepted') return { list: 'accepted', node: action.node };
-      return {
-        list: 'ignored',
-        ignored: {
-          alertname: action.alertname,
-          node: action.node,
-          reason: result === 'unknown-node' ? REASONS.unknownNode : result.ignored,
-        },
-      };
+      return ignoredBecause(action, result === 'unknown-node' ? REASONS.unknownNode : result.ignored);
     }
     const result = await sink.withdraw(action.node, { kind: 'alert', ...source });
     if (result === 'withdrawn') return { list: 'withdrawn', node: action.node };
-    return {
-      list: 'ignored',
-      ignored: {
-        alertname: action.alertname,
-        node: action.node,
-        reason: result === 'unknown-node' ? REASONS.unknownNode : REASONS.notPending,
-      },
-    };
+    return ignoredBecause(action, result === 'unknown-node' ? REASONS.unknownNode : REASONS.notPending);
   }
 
   return {
@@ -149,4 +135,8 @@ export function createIntakeWriter(options: IntakeWriterOptions): IntakeWriter {
       return { ...summary, ...(queuedNodes.length > 0 ? { queued: queuedNodes } : {}) };
     },
   };
+}
+
+function ignoredBecause(action: PlannedAction, reason: string): Outcome {
+  return { list: 'ignored', ignored: { alertname: action.alertname, node: action.node, reason } };
 }
