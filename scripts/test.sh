@@ -33,7 +33,7 @@ stage "format"
 if [ -n "${KREBOOT_TEST_FILES:-}" ]; then
   read -r -a files <<<"$KREBOOT_TEST_FILES"
 else
-  files=('test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/**/*.test.ts')
+  files=('test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/**/*.test.ts' 'test/real/**/*.test.ts')
 fi
 echo "[test] set-up, type check and lint took $((SECONDS - start)) s; running tests (control plane: $KREBOOT_CONTROL_PLANE_BIN)" >&2
 exec node --test \

@@ -1,0 +1,291 @@
+// The real-node rollout, shared by the test (test/real/rollout.test.ts), the bench
+// (bench/real-nodes.ts) and the demo (`npm run demo -- --vm`): kreboot installed as a user installs
+// it (`helm install` of deploy/helm/kreboot with the chart's defaults, the image already in each
+// node's containerd), a workload under a PodDisruptionBudget, the reboot sentinel created inside
+// each VM, and a recorder that follows the rollout from the API server until every node is back.
+
+import { AppsV1Api, CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { helm, kubectl, ROOT, run } from '../../integration/packaging/tools.ts';
+import { waitFor } from '../../harness/wait-for.ts';
+import { isReady, startRolloutRecorder, type NodeTimeline, type RolloutRecorder } from './rollout-recorder.ts';
+import { createWorkload, WORKLOAD } from './workload.ts';
+
+/** What the rollout needs of a VM node (test/harness/vm-node.ts). */
+export interface GuestNode {
+  readonly name: string;
+  exec(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+export const KREBOOT_NAMESPACE = 'kreboot';
+export const WORKLOAD_NAMESPACE = 'shop';
+const RELEASE = 'kreboot';
+const CONTROLLER_SELECTOR = 'app.kubernetes.io/name=kreboot,app.kubernetes.io/component=controller';
+const AGENT_SELECTOR = 'app.kubernetes.io/name=kreboot,app.kubernetes.io/component=agent';
+
+export interface NodeFigures {
+  readonly node: string;
+  readonly sentinelToCordonS: number;
+  readonly cordonToRebootCommandS: number;
+  readonly rebootCommandToReadyS: number;
+  readonly readyToUncordonS: number;
+  /** Sentinel → uncordoned. */
+  readonly totalS: number;
+  /** What the controller adds to the node's own reboot time: total − (reboot command → Ready). */
+  readonly overheadS: number;
+}
+
+export function figures(timeline: NodeTimeline, sentinelAt: number): NodeFigures {
+  const need = (value: number | undefined, what: string) => {
+    if (value === undefined) throw new Error(`${timeline.node}: no ${what} was seen`);
+    return value;
+  };
+  const cordon = need(timeline.cordonedAt, 'cordon');
+  const command = need(timeline.rebootCommandAt, 'reboot command');
+  const ready = need(timeline.readyAgainAt, 'Ready with a new boot ID');
+  const uncordon = need(timeline.uncordonedAt, 'uncordon');
+  const s = (ms: number) => Math.round(ms / 100) / 10;
+  return {
+    node: timeline.node,
+    sentinelToCordonS: s(cordon - sentinelAt),
+    cordonToRebootCommandS: s(command - cordon),
+    rebootCommandToReadyS: s(ready - command),
+    readyToUncordonS: s(uncordon - ready),
+    totalS: s(uncordon - sentinelAt),
+    overheadS: s(uncordon - sentinelAt - (ready - command)),
+  };
+}
+
+function checked(what: string, result: { code: number; stdout: string; stderr: string }): string {
+  if (result.code !== 0) throw new Error(`${what} failed (${result.code}): ${result.stderr || result.stdout}`);
+  return result.stdout;
+}
+
+/**
+ * `helm install` of the chart with its defaults (the node trigger: no Prometheus needed), then waits
+ * until both roles run on every node and each agent has published its host's boot ID.
+ */
+export async function installWithHelm(kubeconfigPath: string, nodes: readonly string[], extraArgs: readonly string[] = []): Promise<void> {
+  checked(
+    'helm install',
+    run(helm(), [
+      'install',
+      RELEASE,
+      `${ROOT}/deploy/helm/kreboot`,
+      '--kubeconfig',
+      kubeconfigPath,
+      '--namespace',
+      KREBOOT_NAMESPACE,
+      '--create-namespace',
+      ...extraArgs,
+    ]),
+  );
+  await waitForKreboot(kubeconfigPath, nodes);
+}
+
+export function uninstallHelm(kubeconfigPath: string): void {
+  checked(
+    'helm uninstall',
+    run(helm(), ['uninstall', RELEASE, '--kubeconfig', kubeconfigPath, '--namespace', KREBOOT_NAMESPACE, '--wait', '--timeout', '300s']),
+  );
+}
+
+/** Both roles are up: the controller's replicas Ready, an agent Ready on every node, each agent's first report written. */
+export async function waitForKreboot(kubeconfigPath: string, nodes: readonly string[], timeoutMs = 600_000): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  await waitFor(
+    async () => {
+      const controllers = await apps.listNamespacedDeployment({ namespace: KREBOOT_NAMESPACE, labelSelector: CONTROLLER_SELECTOR });
+      const agents = await apps.listNamespacedDaemonSet({ namespace: KREBOOT_NAMESPACE, labelSelector: AGENT_SELECTOR });
+      const controller = controllers.items[0];
+      const agent = agents.items[0];
+      return (
+        controller !== undefined &&
+        agent !== undefined &&
+        (controller.status?.readyReplicas ?? 0) >= (controller.spec?.replicas ?? 1) &&
+        (agent.status?.numberReady ?? 0) >= nodes.length
+      );
+    },
+    { timeoutMs, intervalMs: 2_000, what: "kreboot's controller replicas and an agent on every node Ready" },
+  );
+  await waitFor(
+    async () => {
+      for (const name of nodes) {
+        const node = await core.readNode({ name });
+        if (node.metadata?.annotations?.['kreboot.dev/boot-id'] !== node.status?.nodeInfo?.bootID) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 120_000, intervalMs: 1_000, what: "each agent's report of its host's boot ID" },
+  );
+}
+
+/** The kustomize base, as docs/deploy.md applies it: the credentials Secret first, the image imported already. */
+export async function installWithKustomize(kubeconfigPath: string, nodes: readonly string[]): Promise<void> {
+  const kubectlArgs = ['--kubeconfig', kubeconfigPath];
+  const manifests = checked('kubectl kustomize', run(kubectl(), ['kustomize', `${ROOT}/deploy/base`]));
+  checked('create namespace', run(kubectl(), [...kubectlArgs, 'create', 'namespace', KREBOOT_NAMESPACE]));
+  checked(
+    'create the credentials Secret',
+    run(kubectl(), [
+      ...kubectlArgs,
+      '-n',
+      KREBOOT_NAMESPACE,
+      'create',
+      'secret',
+      'generic',
+      'kreboot-controller',
+      `--from-literal=webhook-token=${randomHex()}`,
+      `--from-literal=admin-token=${randomHex()}`,
+    ]),
+  );
+  checked('kubectl apply', run(kubectl(), [...kubectlArgs, 'apply', '-f', '-'], manifests));
+  await waitForKreboot(kubeconfigPath, nodes);
+}
+
+export function deleteKustomize(kubeconfigPath: string): void {
+  const manifests = checked('kubectl kustomize', run(kubectl(), ['kustomize', `${ROOT}/deploy/base`]));
+  checked(
+    'kubectl delete',
+    run(kubectl(), ['--kubeconfig', kubeconfigPath, 'delete', '--ignore-not-found', '--wait=true', '--timeout=300s', '-f', '-'], manifests),
+  );
+}
+
+function randomHex(): string {
+  return [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface RealRolloutResult {
+  readonly recorder: RolloutRecorder;
+  /** Nodes in the order they were cordoned. */
+  readonly order: string[];
+  readonly figures: NodeFigures[];
+  /** When the sentinel was created in each VM. */
+  readonly sentinelAt: ReadonlyMap<string, number>;
+  /** The boot ID each host gave before and after, read inside the VM. */
+  readonly hostBootIds: ReadonlyMap<string, { before: string; after: string }>;
+  readonly rolloutSeconds: number;
+}
+
+export interface RealRolloutOptions {
+  readonly kubeconfigPath: string;
+  readonly nodes: readonly GuestNode[];
+  readonly image: string;
+  readonly timeoutMs?: number;
+  readonly onNote?: (line: string) => void;
+  /** Which reboot controller's pods to follow: kreboot's (default) or none. */
+  readonly followControllerPods?: boolean;
+  /**
+   * When the reboot command ran on a node, in the guest's clock, for a controller that does not
+   * publish kreboot's job status (kured: its log line, read inside the VM).
+   */
+  readonly rebootCommandAt?: (node: GuestNode) => Promise<number | undefined>;
+}
+
+/**
+ * The guest clock minus the host clock, in ms (to within the exec's round trip, ~0.2 s): the
+ * agent stamps its job status in the guest's clock, which QEMU sets from the host at boot and
+ * which may drift under emulation.
+ */
+async function guestClockOffsetMs(node: GuestNode): Promise<number> {
+  const sent = Date.now();
+  const guest = Number(checked(`date on ${node.name}`, await node.exec(['date', '+%s%3N'])).trim());
+  return guest - (sent + Date.now()) / 2;
+}
+
+const BOOT_ID = ['cat', '/proc/sys/kernel/random/boot_id'];
+
+/**
+ * Creates the workload, starts the recorder, creates the sentinel in every VM at once, and waits
+ * until every node rebooted (a new boot ID), is Ready and uncordoned. Works for any reboot
+ * controller that drains and cordons (kured too): the figures come from the API server.
+ */
+export async function runRealRollout(options: RealRolloutOptions): Promise<RealRolloutResult> {
+  const { kubeconfigPath, nodes, image, timeoutMs = 1_500_000, onNote = () => undefined } = options;
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const names = nodes.map((n) => n.name);
+  onNote(`workload: Deployment ${WORKLOAD.app} (${WORKLOAD.replicas} replicas, preStop ${WORKLOAD.preStopSeconds} s) + PDB minAvailable ${WORKLOAD.minAvailable}, bare pod on ${names[0]}`);
+  await createWorkload(kc, WORKLOAD_NAMESPACE, image, names[0]!);
+  const apps = kc.makeApiClient(AppsV1Api);
+  await waitFor(
+    async () => {
+      const d = await apps.readNamespacedDeployment({ name: WORKLOAD.app, namespace: WORKLOAD_NAMESPACE });
+      return (d.status?.readyReplicas ?? 0) === WORKLOAD.replicas;
+    },
+    { timeoutMs: 300_000, intervalMs: 1_000, what: `every ${WORKLOAD.app} replica Ready` },
+  );
+  const recorder = await startRolloutRecorder({
+    kc,
+    nodes: names,
+    workloadNamespace: WORKLOAD_NAMESPACE,
+    app: WORKLOAD.app,
+    minReady: WORKLOAD.minAvailable,
+    maxOut: 1,
+    follow: options.followControllerPods === false ? undefined : { namespace: KREBOOT_NAMESPACE, labelSelector: CONTROLLER_SELECTOR },
+    onNote,
+  });
+  try {
+    const before = new Map<string, string>();
+    const offsets = new Map<string, number>();
+    for (const node of nodes) {
+      before.set(node.name, checked(`boot ID of ${node.name}`, await node.exec(BOOT_ID)).trim());
+      offsets.set(node.name, await guestClockOffsetMs(node));
+    }
+    onNote(`guest clocks minus the host's: ${[...offsets].map(([n, ms]) => `${n} ${Math.round(ms)} ms`).join(', ')}`);
+    const sentinelAt = new Map<string, number>();
+    const began = Date.now();
+    await Promise.all(
+      nodes.map(async (node) => {
+        checked(`sentinel on ${node.name}`, await node.exec(['touch', '/var/run/reboot-required']));
+        sentinelAt.set(node.name, Date.now());
+        onNote(`${node.name}: /var/run/reboot-required created inside the VM`);
+      }),
+    );
+    const core = kc.makeApiClient(CoreV1Api);
+    await waitFor(
+      async () => {
+        const done = await Promise.all(names.map(async (name) => finished(await core.readNode({ name }), recorder.timelines.get(name)!)));
+        return done.every(Boolean);
+      },
+      { timeoutMs, intervalMs: 2_000, what: 'every node rebooted, Ready and uncordoned' },
+    );
+    const rolloutSeconds = Math.round((Date.now() - began) / 100) / 10;
+    const hostBootIds = new Map<string, { before: string; after: string }>();
+    for (const node of nodes) {
+      const after = await waitFor(async () => (await node.exec(BOOT_ID, { timeoutMs: 10_000 })).stdout.trim() || undefined, {
+        timeoutMs: 120_000,
+        intervalMs: 2_000,
+        what: `the guest agent of ${node.name} after its reboot`,
+      });
+      hostBootIds.set(node.name, { before: before.get(node.name)!, after });
+      const timeline = recorder.timelines.get(node.name)!;
+      timeline.rebootCommandAt ??= await options.rebootCommandAt?.(node);
+      // In the host's clock, like every other time of the timeline.
+      if (timeline.rebootCommandAt !== undefined) timeline.rebootCommandAt -= offsets.get(node.name)!;
+    }
+    const order = [...names].sort((a, b) => (recorder.timelines.get(a)!.cordonedAt ?? 0) - (recorder.timelines.get(b)!.cordonedAt ?? 0));
+    return {
+      recorder,
+      order,
+      figures: order.map((name) => figures(recorder.timelines.get(name)!, sentinelAt.get(name)!)),
+      sentinelAt,
+      hostBootIds,
+      rolloutSeconds,
+    };
+  } finally {
+    await recorder.stop();
+  }
+}
+
+function finished(node: V1Node, timeline: NodeTimeline): boolean {
+  return timeline.bootIds.length > 1 && isReady(node) && node.spec?.unschedulable !== true && timeline.uncordonedAt !== undefined;
+}
+
+/** One line per node for the note and docs/performance.md. */
+export function formatFigures(rows: readonly NodeFigures[]): string {
+  const header = 'node | sentinel → cordon | cordon → reboot command | reboot command → Ready | Ready → uncordoned | total | overhead';
+  return [header, ...rows.map((f) => `${f.node} | ${f.sentinelToCordonS} s | ${f.cordonToRebootCommandS} s | ${f.rebootCommandToReadyS} s | ${f.readyToUncordonS} s | ${f.totalS} s | ${f.overheadS} s`)].join('\n');
+}
