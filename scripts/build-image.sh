@@ -169,16 +169,17 @@ build_base() {
 # machines whose HTTPS goes through an intercepting proxy: the build's `npm ci` must trust it too.
 # It reaches the RUN steps as a folder mounted over /root (npm's user config, ~/.npmrc, and its
 # cache), a folder every stage already has, so nothing of it is committed: a mount over a path the
-# image lacks leaves an empty file behind in the layer. Prints the podman option, or nothing.
+# image lacks leaves an empty file behind in the layer. Sets TRUST_FLAGS (empty when not needed).
 npm_trust() {
   local home="$1" cafile
+  TRUST_FLAGS=()
   cafile="$(npm config get cafile 2>/dev/null || true)"
   [ -f "$cafile" ] || cafile="${NODE_EXTRA_CA_CERTS:-}"
   [ -f "$cafile" ] || return 0
   mkdir -p "$home"
   cp "$cafile" "$home/build-ca.pem"
   echo 'cafile=/root/build-ca.pem' >"$home/.npmrc"
-  echo "--volume=$home:/root"
+  TRUST_FLAGS=("--volume=$home:/root")
 }
 
 build_kreboot() {
@@ -195,10 +196,11 @@ build_kreboot() {
   [ -n "$loaded" ] && "${PODMAN[@]}" tag "$loaded" "$BASE_REF"
   drop_replaced "$previous" "$BASE_REF"
   previous="$(image_id "$IMAGE_REF")"
-  log "kreboot: podman build of the Dockerfile as $IMAGE_REF (npm ci twice: a few minutes cold)"
+  log "kreboot: podman build of the Dockerfile as $IMAGE_REF (npm ci twice: a minute or two)"
+  npm_trust "$work/root"
   # --layers=false: no per-step cache images (the key already decides when to build), so a build
   # leaves one image behind, the tagged one.
-  "${PODMAN[@]}" build --quiet --layers=false --pull=never --network=host "${ULIMITS[@]}" $(npm_trust "$work/root") \
+  "${PODMAN[@]}" build --quiet --layers=false --pull=never --network=host "${ULIMITS[@]}" "${TRUST_FLAGS[@]}" \
     --build-arg "NODE_IMAGE=$BASE_REF" -t "$IMAGE_REF" -f "$work/context/Dockerfile" "$work/context" >/dev/null
   drop_replaced "$previous" "$IMAGE_REF"
   "${PODMAN[@]}" save --quiet --format oci-archive -o "$work/kreboot.oci.tar" "$IMAGE_REF"
