@@ -2,14 +2,17 @@
 # Brings a machine to the point where kreboot's tests and demo can run, doing only what is
 # missing: npm dependencies (which bring the project-local Node 24), the Debian packages
 # (Prometheus, Alertmanager, openssl; python3-venv for the packaging tests' hadolint;
-# python3-aiosmtpd for the smtp notifier's loopback SMTP server; jq for the kured log-query test), and the
-# Kubernetes control-plane binaries and helm (built once per machine from the Go module proxy into
-# ~/.cache/kreboot). Safe to run again; fast when done.
+# python3-aiosmtpd for the smtp notifier's loopback SMTP server; jq for the kured log-query test;
+# podman, buildah, runc and mmdebstrap for kreboot's own image), the Kubernetes control-plane
+# binaries and helm (built once per machine from the Go module proxy into ~/.cache/kreboot), and
+# kreboot's image (built with podman from the Dockerfile, cached there too). Safe to run again;
+# fast when done.
 # Sourced by test.sh and demo.sh; run on its own it does the same and prints the binary folder.
 set -euo pipefail
 
 KREBOOT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv python3-aiosmtpd jq chromium)
+APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv python3-aiosmtpd jq chromium
+  podman buildah runc mmdebstrap)
 
 setup_log() { echo "[setup] $*" >&2; }
 
@@ -38,6 +41,8 @@ setup_apt() {
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
   command -v jq >/dev/null || missing+=(jq)
   command -v chromium >/dev/null || missing+=(chromium)
+  # The image build (scripts/build-image.sh): podman runs with runc (crun refuses hybrid cgroups).
+  for tool in podman buildah runc mmdebstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   setup_log "installing Debian packages: ${APT_PACKAGES[*]}"
   # The packages try to start services; on machines without an init system that is refused, which
@@ -57,11 +62,19 @@ setup_helm() {
   return 0
 }
 
+# kreboot's image, as an OCI archive (podman load, ctr import): the image tests and the real-node
+# tier use it. Built with podman from the Dockerfile on a local base, a few minutes the first time.
+setup_image() {
+  KREBOOT_IMAGE_ARCHIVE="$(bash "$KREBOOT_ROOT/scripts/build-image.sh")"
+  export KREBOOT_IMAGE_ARCHIVE
+}
+
 setup_all() {
   setup_npm
   setup_apt
   setup_control_plane
   setup_helm
+  setup_image
   export PATH="$KREBOOT_ROOT/node_modules/.bin:$PATH"
 }
 
