@@ -17,12 +17,11 @@ import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { imageArchive, loadImage, runOnce, startContainer, type Container, type LoadedImage } from './podman.ts';
+import { imageArchive, IMAGE_REF as REF } from '../../harness/image.ts';
+import { loadImage, runOnce, startContainer, type Container, type LoadedImage } from './podman.ts';
 import { ROOT } from './tools.ts';
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-const REF = `ghcr.io/kreboot/kreboot:${pkg.version}`;
 // Run by the image's node: prints node_modules/<name> (and nested node_modules/…) per package.
 const LIST_PACKAGES = `
 const { existsSync, readdirSync } = require('node:fs');

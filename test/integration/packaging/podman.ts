@@ -4,10 +4,8 @@
 // this process's hard limits, capped as the script caps them. Each container is removed by its own
 // name, never by a pattern: other sessions may run containers on the same machine.
 
-import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, run, type RunResult } from './tools.ts';
+import { run, type RunResult } from './tools.ts';
 
 const GLOBAL_FLAGS = ['--runtime', 'runc', '--cgroup-manager', 'cgroupfs'];
 
@@ -34,21 +32,6 @@ export function podman(args: readonly string[]): RunResult {
 function ok(what: string, result: RunResult): string {
   if (result.code !== 0) throw new Error(`podman ${what} failed (exit ${result.code}):\n${result.stderr}${result.stdout}`);
   return result.stdout.trim();
-}
-
-/** The image archive, built by scripts/build-image.sh when the cache lacks it (minutes): a build failure is a test failure. */
-export function imageArchive(): string {
-  try {
-    return execFileSync('bash', [join(ROOT, 'scripts/build-image.sh')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim();
-  } catch (error) {
-    throw new Error(`scripts/build-image.sh could not build kreboot's image (its output is above): ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
 }
 
 export interface LoadedImage {
