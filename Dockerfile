@@ -17,15 +17,18 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts/build-bundles.ts ./scripts/
+COPY scripts/build-bundles.ts scripts/runtime-externals.ts ./scripts/
 RUN npx --no-install tsc -p tsconfig.build.json \
  && node scripts/build-bundles.ts
 
-# --- production dependencies only ---
+# --- the production dependencies the bundles load at run time (pino-pretty), nothing else: every
+#     other package is inside the bundles already ---
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts/prune-modules.ts scripts/runtime-externals.ts ./scripts/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && node scripts/prune-modules.ts \
  && npm cache clean --force
 
 # --- runtime ---

@@ -11,6 +11,7 @@
 
 import { build, type Metafile } from 'esbuild';
 import { join } from 'node:path';
+import { RUNTIME_EXTERNALS } from './runtime-externals.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const AGENT_ENTRY = join(ROOT, 'src/agent/bin.ts');
@@ -40,9 +41,8 @@ async function bundle(entry: string, outfile: string, what: string): Promise<Met
     // turns minified stack traces back into src/ lines.
     minify: true,
     sourcemap: 'linked',
-    // Only for --log-format=text, from node_modules at run time (the image has it): the
-    // DaemonSet's JSON format never loads it.
-    external: ['pino-pretty'],
+    // Loaded from node_modules at run time (runtime-externals.ts says why); the image keeps them.
+    external: [...RUNTIME_EXTERNALS],
     // logger.ts loads pino-pretty with createRequire(import.meta.url); CommonJS has no import.meta.
     define: { 'import.meta.url': '__kreboot_bundle_url' },
     banner: { js: 'const __kreboot_bundle_url = require("node:url").pathToFileURL(__filename).href;' },

@@ -30,47 +30,56 @@ let rollout: RealRolloutResult | undefined;
 // long again; the limits are deadlines for a stuck run, far above what a run takes.
 const MINUTE = 60_000;
 
-before(async () => {
-  cluster = await startRealCluster({ nodes: 2, images: [imageArchive()], onProgress: log });
-}, { timeout: 20 * MINUTE });
+before(
+  async () => {
+    cluster = await startRealCluster({ nodes: 2, images: [imageArchive()], onProgress: log });
+  },
+  { timeout: 20 * MINUTE },
+);
 
 after(async (t) => {
   if (hasFailed(t)) log(await cluster?.report().catch((error: Error) => `(no report: ${error.message})`));
   await cluster?.stop();
 });
 
-test('helm install on real nodes: both nodes really reboot, one at a time, within the budget, and end Ready and uncordoned', { timeout: 45 * MINUTE }, async () => {
-  const names = cluster.nodes.map((n) => n.name);
-  const installStarted = Date.now();
-  await installWithHelm(cluster.kubeconfigPath, names);
-  log(`helm install: both roles Ready on ${names.join(', ')} in ${((Date.now() - installStarted) / 1000).toFixed(0)} s`);
+test(
+  'helm install on real nodes: both nodes really reboot, one at a time, within the budget, and end Ready and uncordoned',
+  { timeout: 45 * MINUTE },
+  async () => {
+    const names = cluster.nodes.map((n) => n.name);
+    const installStarted = Date.now();
+    await installWithHelm(cluster.kubeconfigPath, names);
+    log(`helm install: both roles Ready on ${names.join(', ')} in ${((Date.now() - installStarted) / 1000).toFixed(0)} s`);
 
-  rollout = await runRealRollout({ kubeconfigPath: cluster.kubeconfigPath, nodes: cluster.nodes, image: IMAGE_REF, onNote: log });
-  const { recorder } = rollout;
-  log(`rollout: ${rollout.rolloutSeconds} s from the sentinels to the last node uncordoned\n${formatFigures(rollout.figures)}`);
+    rollout = await runRealRollout({ kubeconfigPath: cluster.kubeconfigPath, nodes: cluster.nodes, image: IMAGE_REF, onNote: log });
+    const { recorder } = rollout;
+    log(`rollout: ${rollout.rolloutSeconds} s from the sentinels to the last node uncordoned\n${formatFigures(rollout.figures)}`);
 
-  assert.deepEqual(recorder.violations, [], 'an invariant broke at some watch event');
-  assert.equal(recorder.mostNodesOut(), 1, 'exactly one node out at a time (and at least one went out)');
-  assert.ok(recorder.fewestReady() >= WORKLOAD.minAvailable, `the budget held: fewest Ready ${recorder.fewestReady()}`);
-  for (const name of names) {
-    const timeline = recorder.timelines.get(name)!;
-    assert.equal(timeline.bootIds.length, 2, `${name}: the API showed boot IDs ${timeline.bootIds.join(' → ')} (one reboot)`);
-    const host = rollout.hostBootIds.get(name)!;
-    assert.notEqual(host.after, host.before, `${name}: the host's own boot ID changed`);
-    assert.equal(host.after, timeline.bootIds[1], `${name}: the host's boot ID is the one the kubelet reports`);
-  }
-  const [first, second] = rollout.order.map((name) => recorder.timelines.get(name)!);
-  assert.ok(first!.uncordonedAt! <= second!.cordonedAt!, `${second!.node} was cordoned before ${first!.node} was back and uncordoned`);
+    assert.deepEqual(recorder.violations, [], 'an invariant broke at some watch event');
+    assert.equal(recorder.mostNodesOut(), 1, 'exactly one node out at a time (and at least one went out)');
+    assert.ok(recorder.fewestReady() >= WORKLOAD.minAvailable, `the budget held: fewest Ready ${recorder.fewestReady()}`);
+    for (const name of names) {
+      const timeline = recorder.timelines.get(name)!;
+      assert.equal(timeline.bootIds.length, 2, `${name}: the API showed boot IDs ${timeline.bootIds.join(' → ')} (one reboot)`);
+      const host = rollout.hostBootIds.get(name)!;
+      assert.notEqual(host.after, host.before, `${name}: the host's own boot ID changed`);
+      assert.equal(host.after, timeline.bootIds[1], `${name}: the host's boot ID is the one the kubelet reports`);
+    }
+    const [first, second] = rollout.order.map((name) => recorder.timelines.get(name)!);
+    assert.ok(first!.uncordonedAt! <= second!.cordonedAt!, `${second!.node} was cordoned before ${first!.node} was back and uncordoned`);
 
-  // The controller ran on the nodes it rebooted: each replica on a drained node was evicted, and
-  // the rollout still finished (the other replica, or the rescheduled one, carried on).
-  const evicted = [...recorder.podNodes].filter(([pod]) => recorder.deletedPods.has(pod));
-  log(`controller pods: ${[...recorder.podNodes].map(([pod, node]) => `${pod} on ${node}${recorder.deletedPods.has(pod) ? ' (evicted)' : ''}`).join(', ')}`);
-  assert.ok(
-    evicted.some(([, node]) => node === first!.node),
-    `a controller replica ran on ${first!.node} and was evicted by its own drain`,
-  );
-});
+    // The controller ran on the nodes it rebooted: each replica on a drained node was evicted, and
+    // the rollout still finished (the other replica, or the rescheduled one, carried on).
+    const evicted = [...recorder.podNodes].filter(([pod]) => recorder.deletedPods.has(pod));
+    log(
+      `controller pods: ${[...recorder.podNodes].map(([pod, node]) => `${pod} on ${node}${recorder.deletedPods.has(pod) ? ' (evicted)' : ''}`).join(', ')}`,
+    );
+    assert.ok(
+      evicted.some(([, node]) => node === first!.node),
+      `a controller replica ran on ${first!.node} and was evicted by its own drain`,
+    );
+  },
+);
 
 test('the kustomize base runs both roles on the same real nodes', { timeout: 20 * MINUTE }, async () => {
   uninstallHelm(cluster.kubeconfigPath);

@@ -207,7 +207,9 @@ export async function runRealRollout(options: RealRolloutOptions): Promise<RealR
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const names = nodes.map((n) => n.name);
-  onNote(`workload: Deployment ${WORKLOAD.app} (${WORKLOAD.replicas} replicas, preStop ${WORKLOAD.preStopSeconds} s) + PDB minAvailable ${WORKLOAD.minAvailable}, bare pod on ${names[0]}`);
+  onNote(
+    `workload: Deployment ${WORKLOAD.app} (${WORKLOAD.replicas} replicas, preStop ${WORKLOAD.preStopSeconds} s) + PDB minAvailable ${WORKLOAD.minAvailable}, bare pod on ${names[0]}`,
+  );
   await createWorkload(kc, WORKLOAD_NAMESPACE, image, names[0]!);
   const apps = kc.makeApiClient(AppsV1Api);
   await waitFor(
@@ -287,5 +289,11 @@ function finished(node: V1Node, timeline: NodeTimeline): boolean {
 /** One line per node for the note and docs/performance.md. */
 export function formatFigures(rows: readonly NodeFigures[]): string {
   const header = 'node | sentinel → cordon | cordon → reboot command | reboot command → Ready | Ready → uncordoned | total | overhead';
-  return [header, ...rows.map((f) => `${f.node} | ${f.sentinelToCordonS} s | ${f.cordonToRebootCommandS} s | ${f.rebootCommandToReadyS} s | ${f.readyToUncordonS} s | ${f.totalS} s | ${f.overheadS} s`)].join('\n');
+  return [
+    header,
+    ...rows.map(
+      (f) =>
+        `${f.node} | ${f.sentinelToCordonS} s | ${f.cordonToRebootCommandS} s | ${f.rebootCommandToReadyS} s | ${f.readyToUncordonS} s | ${f.totalS} s | ${f.overheadS} s`,
+    ),
+  ].join('\n');
 }

@@ -134,7 +134,9 @@ export async function startRolloutRecorder(options: RecorderOptions): Promise<Ro
       if (phase && line.phases.at(-1) !== phase) line.phases.push(phase);
     }
     // The invariant is checked on the informer's whole cache, at this event.
-    const out = nodeInformer.list().filter((n) => nodes.includes(n.metadata?.name ?? '') && (n.spec?.unschedulable === true || !isReady(n)));
+    const out = nodeInformer
+      .list()
+      .filter((n) => nodes.includes(n.metadata?.name ?? '') && (n.spec?.unschedulable === true || !isReady(n)));
     mostOut = Math.max(mostOut, out.length);
     if (out.length > maxOut) {
       violations.push({ at: now, what: `${out.length} nodes out at once: ${out.map((n) => n.metadata?.name).join(', ')}` });

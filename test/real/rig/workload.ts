@@ -48,7 +48,12 @@ function deployment(namespace: string, image: string): V1Deployment {
           // One replica per node while both are schedulable; a cordoned node must not make the
           // replacement unschedulable, so the skew is a preference.
           topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: labels },
+            },
           ],
         }),
       },
