@@ -4,12 +4,14 @@
 # (Prometheus, Alertmanager, openssl; python3-venv for the packaging tests' hadolint;
 # python3-aiosmtpd for the smtp notifier's loopback SMTP server; jq for the kured log-query test), and the
 # Kubernetes control-plane binaries and helm (built once per machine from the Go module proxy into
-# ~/.cache/kreboot). Safe to run again; fast when done.
+# ~/.cache/kreboot), and the real-node tier's VM node (QEMU, mmdebstrap; scripts/build-vm-node.sh).
+# Safe to run again; fast when done.
 # Sourced by test.sh and demo.sh; run on its own it does the same and prints the binary folder.
 set -euo pipefail
 
 KREBOOT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv python3-aiosmtpd jq chromium)
+APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv python3-aiosmtpd jq chromium
+  qemu-system-x86 qemu-utils mmdebstrap e2fsprogs)
 
 setup_log() { echo "[setup] $*" >&2; }
 
@@ -38,6 +40,11 @@ setup_apt() {
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
   command -v jq >/dev/null || missing+=(jq)
   command -v chromium >/dev/null || missing+=(chromium)
+  # The real-node tier: VM nodes under QEMU, their disks built with mmdebstrap and mkfs.ext4 -d.
+  command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+  command -v qemu-img >/dev/null || missing+=(qemu-utils)
+  command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+  command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
   [ ${#missing[@]} -eq 0 ] && return 0
   setup_log "installing Debian packages: ${APT_PACKAGES[*]}"
   # The packages try to start services; on machines without an init system that is refused, which
@@ -57,11 +64,18 @@ setup_helm() {
   return 0
 }
 
+# The VM node for the real-node tier (tens of minutes cold: rootfs, containerd, kubelet).
+setup_vm_node() {
+  KREBOOT_VM_NODE_DIR="$(bash "$KREBOOT_ROOT/scripts/build-vm-node.sh")"
+  export KREBOOT_VM_NODE_DIR
+}
+
 setup_all() {
   setup_npm
   setup_apt
   setup_control_plane
   setup_helm
+  setup_vm_node
   export PATH="$KREBOOT_ROOT/node_modules/.bin:$PATH"
 }
 
