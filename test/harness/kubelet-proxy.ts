@@ -1,9 +1,10 @@
 // The API server's way to the VM nodes' kubelets (kubectl logs, exec, port-forward): an HTTP
 // CONNECT proxy on a unix socket, named in the API server's EgressSelectorConfiguration. Every VM
 // node has the same address (10.0.2.15, QEMU's user-mode network), which the host cannot and must
-// not dial; each kubelet listens on its own port instead (10250 + index), and the proxy sends
-// "10.0.2.15:<that port>" to the loopback port QEMU forwards to it. Anything else is refused, so
-// the API server never sends a packet off this machine.
+// not dial, and a hostname the host cannot resolve. The API server asks for "<node name>:<port>"
+// (its preferred address type is Hostname) or "10.0.2.15:<port>"; each kubelet listens on its own
+// port (10250 + index), and the proxy sends either to the loopback port QEMU forwards to that
+// kubelet. Anything else is refused, so the API server never sends a packet off this machine.
 
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -11,20 +12,19 @@ import { writeFileSync } from 'node:fs';
 
 export interface KubeletProxy {
   readonly socketPath: string;
-  /** Routes CONNECT <guestAddress>:<kubeletPort> to 127.0.0.1:<hostPort>. */
-  route(kubeletPort: number, hostPort: number): void;
+  /** Routes CONNECT <nodeName>:<kubeletPort> and <guestAddress>:<kubeletPort> to 127.0.0.1:<hostPort>. */
+  route(nodeName: string, kubeletPort: number, hostPort: number): void;
   close(): Promise<void>;
 }
 
 export async function startKubeletProxy(socketPath: string, guestAddress: string): Promise<KubeletProxy> {
-  const routes = new Map<number, number>();
+  const routes = new Map<string, number>();
   const server: Server = createServer((_req, res) => {
     res.writeHead(405).end('CONNECT only\n');
   });
   const tunnels = new Set<Socket>();
   server.on('connect', (req, client: Socket, head: Buffer) => {
-    const match = /^([^:]+):(\d+)$/.exec(req.url ?? '');
-    const hostPort = match && match[1] === guestAddress ? routes.get(Number(match[2])) : undefined;
+    const hostPort = routes.get(req.url ?? '');
     if (hostPort === undefined) {
       client.end(`HTTP/1.1 403 Forbidden\r\n\r\nno VM node kubelet at ${req.url ?? ''}\n`);
       return;
@@ -49,7 +49,10 @@ export async function startKubeletProxy(socketPath: string, guestAddress: string
   server.unref();
   return {
     socketPath,
-    route: (kubeletPort, hostPort) => routes.set(kubeletPort, hostPort),
+    route(nodeName, kubeletPort, hostPort) {
+      routes.set(`${nodeName}:${kubeletPort}`, hostPort);
+      routes.set(`${guestAddress}:${kubeletPort}`, hostPort);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of tunnels) socket.destroy();

@@ -103,7 +103,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     for (const result of started_) if (result.status === 'fulfilled') nodes.push(result.value);
     const failed = started_.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-    for (const node of nodes) proxy.route(node.kubeletPort, node.kubeletHostPort);
+    for (const node of nodes) proxy.route(node.name, node.kubeletPort, node.kubeletHostPort);
 
     await Promise.all(
       nodes.map(async (node) => {
