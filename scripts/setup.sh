@@ -3,16 +3,17 @@
 # missing: npm dependencies (which bring the project-local Node 24), the Debian packages
 # (Prometheus, Alertmanager, openssl; python3-venv for the packaging tests' hadolint;
 # python3-aiosmtpd for the smtp notifier's loopback SMTP server; jq for the kured log-query test;
-# podman, buildah, runc and mmdebstrap for kreboot's own image), the Kubernetes control-plane
-# binaries and helm (built once per machine from the Go module proxy into ~/.cache/kreboot), and
-# kreboot's image (built with podman from the Dockerfile, cached there too). Safe to run again;
-# fast when done.
+# podman, buildah, runc and mmdebstrap for kreboot's own image; QEMU, qemu-utils and e2fsprogs for
+# the real-node tier's VMs), the Kubernetes control-plane binaries and helm (built once per machine
+# from the Go module proxy into ~/.cache/kreboot), kreboot's image (built with podman from the
+# Dockerfile) and the real-node tier's VM node (scripts/build-vm-node.sh), cached there too. Safe to
+# run again; fast when done.
 # Sourced by test.sh and demo.sh; run on its own it does the same and prints the binary folder.
 set -euo pipefail
 
 KREBOOT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 APT_PACKAGES=(prometheus prometheus-alertmanager openssl ca-certificates python3 python3-venv python3-aiosmtpd jq chromium
-  podman buildah runc mmdebstrap)
+  podman buildah runc mmdebstrap qemu-system-x86 qemu-utils e2fsprogs)
 
 setup_log() { echo "[setup] $*" >&2; }
 
@@ -43,6 +44,10 @@ setup_apt() {
   command -v chromium >/dev/null || missing+=(chromium)
   # The image build (scripts/build-image.sh): podman runs with runc (crun refuses hybrid cgroups).
   for tool in podman buildah runc mmdebstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  # The real-node tier: VM nodes under QEMU, their disks made with mkfs.ext4 -d.
+  command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+  command -v qemu-img >/dev/null || missing+=(qemu-utils)
+  command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
   [ ${#missing[@]} -eq 0 ] && return 0
   setup_log "installing Debian packages: ${APT_PACKAGES[*]}"
   # The packages try to start services; on machines without an init system that is refused, which
@@ -69,12 +74,19 @@ setup_image() {
   export KREBOOT_IMAGE_ARCHIVE
 }
 
+# The VM node for the real-node tier (tens of minutes cold: rootfs, containerd, kubelet).
+setup_vm_node() {
+  KREBOOT_VM_NODE_DIR="$(bash "$KREBOOT_ROOT/scripts/build-vm-node.sh")"
+  export KREBOOT_VM_NODE_DIR
+}
+
 setup_all() {
   setup_npm
   setup_apt
   setup_control_plane
   setup_helm
   setup_image
+  setup_vm_node
   export PATH="$KREBOOT_ROOT/node_modules/.bin:$PATH"
 }
 

@@ -1,14 +1,16 @@
 // Starts a real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC + Node
 // authorization, default admission plugins, real service-account tokens, client-certificate
-// identities), kube-controller-manager, kube-scheduler and KWOK (simulated kubelets). Every process
-// runs from the version-keyed binary cache, writes its log into the run folder, and is stopped by PID.
+// identities), kube-controller-manager, kube-scheduler and KWOK (simulated kubelets), or, with
+// `realNodes`, no KWOK and an API server that real kubelets in VMs can use (real-cluster.ts). Every
+// process runs from the version-keyed binary cache, writes its log into the run folder, and is
+// stopped by PID.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binary, REPO_ROOT } from './binaries.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
-import { createPki, type Pki } from './pki.ts';
+import { createClientCert, createPki, type Pki } from './pki.ts';
 import { freePorts, isAddressInUse } from './ports.ts';
 import { startProcess, type ManagedProcess } from './process.ts';
 import { tlsGet } from './tls-fetch.ts';
@@ -26,6 +28,8 @@ export interface ClusterInfo {
 
 export interface ControlPlane {
   readonly info: ClusterInfo;
+  /** The cluster's CA and identities, to sign more client certificates (real nodes' kubelets). */
+  readonly pki: Pki;
   readonly processes: readonly ManagedProcess[];
   stop(): Promise<void>;
 }
@@ -75,6 +79,7 @@ async function startApiServer(
   logDir: string,
   pki: Pki,
   etcdUrl: string,
+  nodeArgs: readonly string[],
   extraArgs: readonly string[],
 ): Promise<{ proc: ManagedProcess; server: string }> {
   for (let attempt = 1; ; attempt++) {
@@ -105,6 +110,7 @@ async function startApiServer(
         // Service's endpoint (Endpoints reject loopback addresses and the reconciler would loop).
         '--endpoint-reconciler-type=none',
         '--profiling=false',
+        ...nodeArgs,
         ...extraArgs,
       ],
       { logDir },
@@ -133,6 +139,38 @@ export interface ControlPlaneOptions {
   readonly extraControllerManagerArgs?: readonly string[];
   readonly extraSchedulerArgs?: readonly string[];
   readonly extraKwokArgs?: readonly string[];
+  /** Serve real kubelets (VM nodes) instead of starting KWOK. */
+  readonly realNodes?: RealNodesOptions;
+}
+
+export interface RealNodesOptions {
+  /**
+   * The address the nodes reach the API server at (10.0.2.2: QEMU's user-mode network maps it to
+   * the host's loopback). It goes into the serving certificate and is published as the kubernetes
+   * Service's endpoint, which kube-proxy on the nodes turns 10.96.0.1:443 into.
+   */
+  readonly advertiseAddress: string;
+  /** An EgressSelectorConfiguration: how the API server reaches the kubelets (logs, exec). */
+  readonly egressSelectorConfigFile?: string;
+}
+
+/** The API server flags that differ for real nodes (later flags win over the defaults). */
+function realNodeApiServerArgs(real: RealNodesOptions, dir: string, pki: Pki): string[] {
+  // Its own identity towards kubelets (webhook-authorized there): system:masters, as kubeadm's
+  // apiserver-kubelet-client was before it got a narrower binding.
+  const kubeletClient = createClientCert(join(dir, 'pki'), pki, 'client-apiserver-kubelet', {
+    cn: 'kube-apiserver-kubelet-client',
+    o: 'system:masters',
+  });
+  return [
+    `--advertise-address=${real.advertiseAddress}`,
+    // With a routable advertise address the kubernetes Service gets a real endpoint: pods on the
+    // nodes (kreboot's controller and agents) reach the API server through it.
+    '--endpoint-reconciler-type=lease',
+    `--kubelet-client-certificate=${kubeletClient.cert}`,
+    `--kubelet-client-key=${kubeletClient.key}`,
+    ...(real.egressSelectorConfigFile ? [`--egress-selector-config-file=${real.egressSelectorConfigFile}`] : []),
+  ];
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -141,7 +179,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const pkiDir = join(dir, 'pki');
   mkdirSync(logDir);
   mkdirSync(pkiDir);
-  const pki = createPki(pkiDir);
+  const real = options.realNodes;
+  const pki = createPki(pkiDir, { servingIps: real ? [real.advertiseAddress] : [] });
   const processes: ManagedProcess[] = [];
   const stop = async () => {
     // Reverse order: clients first, etcd last, so nothing logs errors about a vanished peer.
@@ -151,7 +190,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   try {
     const etcd = await startEtcd(dir, logDir);
     processes.push(etcd.proc);
-    const api = await startApiServer(dir, logDir, pki, etcd.url, options.extraApiServerArgs ?? []);
+    const nodeArgs = real ? realNodeApiServerArgs(real, dir, pki) : [];
+    const api = await startApiServer(dir, logDir, pki, etcd.url, nodeArgs, options.extraApiServerArgs ?? []);
     processes.push(api.proc);
     const server = api.server;
     const kubeconfig = (name: 'admin' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok') =>
@@ -193,23 +233,27 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         ],
         { logDir },
       ),
-      startProcess(
-        'kwok',
-        binary('kwok'),
-        [
-          `--kubeconfig=${kubeconfig('kwok')}`,
-          `--config=${join(REPO_ROOT, 'test/cluster/kwok/stages.yaml')}`,
-          '--manage-all-nodes=false',
-          `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION.key}=${KWOK_NODE_ANNOTATION.value}`,
-          // Renew node Leases like a kubelet, so the node lifecycle controller keeps nodes Ready.
-          '--node-lease-duration-seconds=40',
-          '--cidr=10.244.0.0/16',
-          '--node-ip=10.0.0.1',
-          ...(options.extraKwokArgs ?? []),
-        ],
-        { logDir, cwd: dir, env: { HOME: dir } },
-      ),
     );
+    if (!real) {
+      processes.push(
+        startProcess(
+          'kwok',
+          binary('kwok'),
+          [
+            `--kubeconfig=${kubeconfig('kwok')}`,
+            `--config=${join(REPO_ROOT, 'test/cluster/kwok/stages.yaml')}`,
+            '--manage-all-nodes=false',
+            `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION.key}=${KWOK_NODE_ANNOTATION.value}`,
+            // Renew node Leases like a kubelet, so the node lifecycle controller keeps nodes Ready.
+            '--node-lease-duration-seconds=40',
+            '--cidr=10.244.0.0/16',
+            '--node-ip=10.0.0.1',
+            ...(options.extraKwokArgs ?? []),
+          ],
+          { logDir, cwd: dir, env: { HOME: dir } },
+        ),
+      );
+    }
     const info: ClusterInfo = {
       server,
       dir,
@@ -220,7 +264,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     };
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(info, null, 2));
     await waitForControllers(info, processes);
-    return { info, processes, stop };
+    return { info, pki, processes, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -32,6 +32,16 @@ const CLIENTS: Record<ClientName, { cn: string; o?: string }> = {
   kwok: { cn: 'kwok-controller', o: 'system:masters' },
 };
 
+const SERVING_NAMES = ['DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc'];
+
+const leafExtensions = (usage: string, san?: string) => [
+  'basicConstraints = critical,CA:FALSE',
+  'keyUsage = critical,digitalSignature,keyEncipherment',
+  `extendedKeyUsage = ${usage}`,
+  'authorityKeyIdentifier = keyid',
+  ...(san ? [`subjectAltName = ${san}`] : []),
+];
+
 function openssl(dir: string, name: string, subject: { cn: string; o?: string }, extensions: string[], ca?: CertPair): CertPair {
   const config = join(dir, `${name}.cnf`);
   const dn = [`CN = ${subject.cn}`, ...(subject.o ? [`O = ${subject.o}`] : [])];
@@ -62,24 +72,23 @@ function openssl(dir: string, name: string, subject: { cn: string; o?: string },
   return pair;
 }
 
-export function createPki(dir: string): Pki {
+export interface PkiOptions {
+  /** More IP addresses the API server's serving certificate is valid for (VM nodes reach it at 10.0.2.2). */
+  readonly servingIps?: readonly string[];
+}
+
+export function createPki(dir: string, options: PkiOptions = {}): Pki {
   const ca = openssl(dir, 'ca', { cn: 'kreboot-test-ca' }, [
     'basicConstraints = critical,CA:TRUE',
     'keyUsage = critical,keyCertSign,cRLSign,digitalSignature',
     'subjectKeyIdentifier = hash',
   ]);
-  const leaf = (usage: string, san?: string) => [
-    'basicConstraints = critical,CA:FALSE',
-    'keyUsage = critical,digitalSignature,keyEncipherment',
-    `extendedKeyUsage = ${usage}`,
-    'authorityKeyIdentifier = keyid',
-    ...(san ? [`subjectAltName = ${san}`] : []),
-  ];
+  const leaf = leafExtensions;
   const serving = openssl(
     dir,
     'apiserver',
     { cn: 'kube-apiserver' },
-    leaf('serverAuth', 'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc'),
+    leaf('serverAuth', ['IP:127.0.0.1', ...(options.servingIps ?? []).map((ip) => `IP:${ip}`), ...SERVING_NAMES].join(',')),
     ca,
   );
   const clients = Object.fromEntries(
@@ -92,4 +101,14 @@ export function createPki(dir: string): Pki {
   writeFileSync(serviceAccountKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(serviceAccountPub, publicKey.export({ type: 'spki', format: 'pem' }));
   return { caCert: ca.cert, caKey: ca.key, serving, clients, serviceAccountKey, serviceAccountPub };
+}
+
+/**
+ * A client certificate signed by the cluster's CA, for identities of real nodes: a kubelet
+ * (`system:node:<name>` in `system:nodes`, which the Node authorizer and NodeRestriction expect),
+ * kube-proxy (`system:kube-proxy`, bound by the default RBAC) and the API server's own client
+ * identity towards kubelets (logs, exec).
+ */
+export function createClientCert(dir: string, pki: Pki, fileName: string, subject: { cn: string; o?: string }): CertPair {
+  return openssl(dir, fileName, subject, leafExtensions('clientAuth'), { cert: pki.caCert, key: pki.caKey });
 }
