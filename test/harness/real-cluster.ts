@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startControlPlane, type ClusterInfo, type ControlPlane } from './control-plane.ts';
+import { componentLogs, startControlPlane, type ClusterInfo, type ControlPlane } from './control-plane.ts';
 import { startKubeletProxy, writeEgressSelectorConfig, type KubeletProxy } from './kubelet-proxy.ts';
 import { createClientCert } from './pki.ts';
 import { tlsGet } from './tls-fetch.ts';
@@ -30,8 +30,24 @@ export interface RealCluster {
   readonly info: ClusterInfo;
   readonly kubeconfigPath: string;
   readonly nodes: readonly VmNode[];
+  /** For a failing test: component log tails (the consoles among them), and per node its conditions and the kubelet's journal. */
+  report(): Promise<string>;
   /** Stops the VMs, then the control plane, by PID. */
   stop(): Promise<void>;
+}
+
+async function describeNodes(info: ClusterInfo, nodes: readonly VmNode[]): Promise<string> {
+  const parts = [componentLogs(info, 40)];
+  for (const node of nodes) {
+    parts.push(
+      `--- ${node.name}: ${JSON.stringify(await nodeState(info, node.name).catch(() => undefined))}, boots ${node.boots.join(', ')} ---`,
+    );
+    const journal = await node
+      .exec(['journalctl', '--no-pager', '-n', '60', '-u', 'kubelet', '-u', 'containerd'], { timeoutMs: 15_000 })
+      .catch((error: Error) => ({ stdout: `(guest agent: ${error.message})`, stderr: '' }));
+    parts.push(journal.stdout + journal.stderr);
+  }
+  return parts.join('\n');
 }
 
 export const VM_NODE_PREFIX = 'kreboot-vm-';
@@ -120,7 +136,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     const consoles = Object.fromEntries(nodes.map((node) => [`console-${node.name}`, node.consoleLog]));
     const info: ClusterInfo = { ...cp.info, logs: { ...cp.info.logs, ...consoles } };
     report(`real cluster ready: ${count} node(s) in ${seconds()}`);
-    return { info, kubeconfigPath: cp.info.kubeconfigPath, nodes, stop };
+    return { info, kubeconfigPath: cp.info.kubeconfigPath, nodes, report: () => describeNodes(info, nodes), stop };
   } catch (error) {
     await stop();
     throw error;

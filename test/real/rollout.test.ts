@@ -24,7 +24,6 @@ import { WORKLOAD } from './rig/workload.ts';
 
 const log = (line: string) => process.stderr.write(`[real ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 let cluster: RealCluster;
-let rollout: RealRolloutResult | undefined;
 
 // Under QEMU's software emulation a cold boot to Ready takes about two minutes and each reboot as
 // long again; the limits are deadlines for a stuck run, far above what a run takes.
@@ -51,7 +50,12 @@ test(
     await installWithHelm(cluster.kubeconfigPath, names);
     log(`helm install: both roles Ready on ${names.join(', ')} in ${((Date.now() - installStarted) / 1000).toFixed(0)} s`);
 
-    rollout = await runRealRollout({ kubeconfigPath: cluster.kubeconfigPath, nodes: cluster.nodes, image: IMAGE_REF, onNote: log });
+    const rollout: RealRolloutResult = await runRealRollout({
+      kubeconfigPath: cluster.kubeconfigPath,
+      nodes: cluster.nodes,
+      image: IMAGE_REF,
+      onNote: log,
+    });
     const { recorder } = rollout;
     log(`rollout: ${rollout.rolloutSeconds} s from the sentinels to the last node uncordoned\n${formatFigures(rollout.figures)}`);
 
