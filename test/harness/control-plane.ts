@@ -132,6 +132,9 @@ async function startApiServer(
   }
 }
 
+/** The kubernetes Service's ClusterIP: the first address of --service-cluster-ip-range (10.96.0.0/16). */
+const KUBERNETES_SERVICE_IP = '10.96.0.1';
+
 export interface ControlPlaneOptions {
   /** More kube-apiserver flags (benchmarks add an audit log to count a component's requests). */
   readonly extraApiServerArgs?: readonly string[];
@@ -180,7 +183,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   mkdirSync(logDir);
   mkdirSync(pkiDir);
   const real = options.realNodes;
-  const pki = createPki(pkiDir, { servingIps: real ? [real.advertiseAddress] : [] });
+  // Pods reach the API server through the kubernetes Service (its ClusterIP, the first address of
+  // --service-cluster-ip-range), so the certificate names it, as kubeadm's does.
+  const pki = createPki(pkiDir, { servingIps: real ? [real.advertiseAddress, KUBERNETES_SERVICE_IP] : [] });
   const processes: ManagedProcess[] = [];
   const stop = async () => {
     // Reverse order: clients first, etcd last, so nothing logs errors about a vanished peer.
