@@ -28,9 +28,9 @@ export interface NodeFigures {
   readonly cordonToRebootCommandS: number;
   readonly rebootCommandToReadyS: number;
   readonly readyToUncordonS: number;
-  /** Sentinel → uncordoned. */
+  /** Sentinel → uncordoned (for a node after the first, this includes waiting for its turn). */
   readonly totalS: number;
-  /** What the controller adds to the node's own reboot time: total − (reboot command → Ready). */
+  /** The reboot controller's own time on the node: cordon → uncordoned minus the node's own reboot (reboot command → Ready). */
   readonly overheadS: number;
 }
 
@@ -51,7 +51,7 @@ export function figures(timeline: NodeTimeline, sentinelAt: number): NodeFigures
     rebootCommandToReadyS: s(ready - command),
     readyToUncordonS: s(uncordon - ready),
     totalS: s(uncordon - sentinelAt),
-    overheadS: s(uncordon - sentinelAt - (ready - command)),
+    overheadS: s(uncordon - cordon - (ready - command)),
   };
 }
 
@@ -126,7 +126,8 @@ export async function waitForKreboot(kubeconfigPath: string, nodes: readonly str
 export async function installWithKustomize(kubeconfigPath: string, nodes: readonly string[]): Promise<void> {
   const kubectlArgs = ['--kubeconfig', kubeconfigPath];
   const manifests = checked('kubectl kustomize', run(kubectl(), ['kustomize', `${ROOT}/deploy/base`]));
-  checked('create namespace', run(kubectl(), [...kubectlArgs, 'create', 'namespace', KREBOOT_NAMESPACE]));
+  // The namespace may be there already (helm uninstall leaves the one --create-namespace made).
+  checked('apply the namespace', run(kubectl(), [...kubectlArgs, 'apply', '-f', `${ROOT}/deploy/base/namespace.yaml`]));
   checked(
     'create the credentials Secret',
     run(kubectl(), [

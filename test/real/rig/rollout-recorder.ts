@@ -133,6 +133,7 @@ export async function startRolloutRecorder(options: RecorderOptions): Promise<Ro
       const phase = node.metadata?.labels?.[PHASE_LABEL];
       if (phase && line.phases.at(-1) !== phase) line.phases.push(phase);
     }
+    if (!synced) return;
     // The invariant is checked on the informer's whole cache, at this event.
     const out = nodeInformer
       .list()
@@ -143,7 +144,11 @@ export async function startRolloutRecorder(options: RecorderOptions): Promise<Ro
     }
   };
 
+  // The informers' first lists arrive one object at a time: the invariants hold on whole states,
+  // so they are checked from the end of the initial sync on.
+  let synced = false;
   const onPod = () => {
+    if (!synced) return;
     const ready = podInformer.list().filter((p) => p.metadata?.labels?.app === app && podReady(p)).length;
     fewest = Math.min(fewest, ready);
     if (ready < minReady) violations.push({ at: Date.now(), what: `${app}: ${ready} Ready pods, the budget needs ${minReady}` });
@@ -173,6 +178,9 @@ export async function startRolloutRecorder(options: RecorderOptions): Promise<Ro
   };
   for (const informer of informers) informer.on('error', restart(informer));
   for (const informer of informers) await informer.start();
+  synced = true;
+  onPod();
+  for (const node of nodeInformer.list()) onNode(node);
 
   return {
     timelines,
