@@ -115,7 +115,7 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
     bootTimes.push(new Date(Math.floor(Date.now() / 1000) * 1000));
     writeBootTime(bootTimes.at(-1)!);
     rmSync(sentinel, { force: true });
-    await powerOn(core, node);
+    await powerOn(core, node, bootIds.at(-1)!);
     emit('powered on');
     await startAgent();
     rebooting = false;

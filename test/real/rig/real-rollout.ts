@@ -82,10 +82,15 @@ export async function installWithHelm(kubeconfigPath: string, nodes: readonly st
   await waitForKreboot(kubeconfigPath, nodes);
 }
 
+/** `helm uninstall`, then the namespace too: the chart keeps its credentials Secret across uninstalls (helm.sh/resource-policy: keep). */
 export function uninstallHelm(kubeconfigPath: string): void {
   checked(
     'helm uninstall',
     run(helm(), ['uninstall', RELEASE, '--kubeconfig', kubeconfigPath, '--namespace', KREBOOT_NAMESPACE, '--wait', '--timeout', '300s']),
+  );
+  checked(
+    'delete the namespace',
+    run(kubectl(), ['--kubeconfig', kubeconfigPath, 'delete', 'namespace', KREBOOT_NAMESPACE, '--wait=true', '--timeout=300s']),
   );
 }
 
@@ -126,8 +131,7 @@ export async function waitForKreboot(kubeconfigPath: string, nodes: readonly str
 export async function installWithKustomize(kubeconfigPath: string, nodes: readonly string[]): Promise<void> {
   const kubectlArgs = ['--kubeconfig', kubeconfigPath];
   const manifests = checked('kubectl kustomize', run(kubectl(), ['kustomize', `${ROOT}/deploy/base`]));
-  // The namespace may be there already (helm uninstall leaves the one --create-namespace made).
-  checked('apply the namespace', run(kubectl(), [...kubectlArgs, 'apply', '-f', `${ROOT}/deploy/base/namespace.yaml`]));
+  checked('create the namespace', run(kubectl(), [...kubectlArgs, 'apply', '-f', `${ROOT}/deploy/base/namespace.yaml`]));
   checked(
     'create the credentials Secret',
     run(kubectl(), [
