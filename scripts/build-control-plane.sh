@@ -29,14 +29,9 @@ if [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/kube-controller-manager" ] \
   || [ ! -x "$bin/kube-scheduler" ] || [ ! -x "$bin/kubectl" ]; then
   log "building Kubernetes $K8S_VERSION (minutes on 2 cores the first time)"
   tmp="$(mktemp -d "$bin/.k8s.XXXXXX")"
-  # Stamp the version as Kubernetes's own build does (hack/lib/version.sh); without it the
-  # binaries report v0.0.0-master and /version lies.
-  minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
-  stamp=""
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    stamp+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
-    stamp+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
-  done
+  # shellcheck source=kube-version-stamp.sh
+  source "$here/scripts/kube-version-stamp.sh"
+  stamp="$(kube_version_stamp "$K8S_VERSION")"
   (cd "$here/test/cluster/build" && go build -trimpath -ldflags="-s -w$stamp" -o "$tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl) >&2

@@ -25,7 +25,7 @@ hash() { (cd "$root" && for f in "$@"; do echo "${f#"$root"/}"; cat "$f"; done) 
 mapfile -t node_files < <(find "$vmdir" -type f | sort)
 rootfs_inputs=("$vmdir/rootfs.sh" "$vmdir/customize-rootfs.sh")
 containerd_inputs=("$root/test/cluster/containerd/go.mod" "$root/test/cluster/containerd/go.sum")
-kube_inputs=("$root/test/cluster/build/go.mod" "$root/test/cluster/build/go.sum")
+kube_inputs=("$root/test/cluster/build/go.mod" "$root/test/cluster/build/go.sum" "$root/scripts/kube-version-stamp.sh")
 pause_inputs=("$root/test/cluster/pause/go.mod" "$root/test/cluster/pause/main.go")
 key="$({ echo "$K8S_VERSION"; hash "${BASH_SOURCE[0]}" "${node_files[@]}" "${containerd_inputs[@]}" "${kube_inputs[@]}" "${pause_inputs[@]}"; } | sha256sum | cut -c1-12)"
 out="$cache/$key"
@@ -65,13 +65,10 @@ kube_bin="$cache/parts/kube-$K8S_VERSION-$(hash "${kube_inputs[@]}")"
 if [ ! -x "$kube_bin/kubelet" ]; then
   log "building kubelet and kube-proxy $K8S_VERSION (~2–3 min after the control plane's build)"
   tmp="$(mktemp -d "$cache/parts/.kube.XXXXXX")"
-  # The same version stamp as scripts/build-control-plane.sh (hack/lib/version.sh's variables).
-  minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
-  stamp=""
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    stamp+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
-    stamp+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
-  done
+  # The same version stamp as scripts/build-control-plane.sh.
+  # shellcheck source=kube-version-stamp.sh
+  source "$root/scripts/kube-version-stamp.sh"
+  stamp="$(kube_version_stamp "$K8S_VERSION")"
   (cd "$root/test/cluster/build" && nice -n 10 go build -trimpath -ldflags="-s -w$stamp" -o "$tmp/" \
     k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy) >&2
   rm -rf "$kube_bin" && mv "$tmp" "$kube_bin"
