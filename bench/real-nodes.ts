@@ -79,6 +79,7 @@ function summary(name: string, result: RealRolloutResult): string {
   return [
     `${name}: rollout ${result.rolloutSeconds} s, order ${result.order.join(' → ')}, most nodes out at once ${result.recorder.mostNodesOut()}, fewest Ready web pods ${result.recorder.fewestReady()}, invariant breaks ${result.recorder.violations.length}`,
     formatFigures(result.figures),
+    ...result.recorder.violations.map((v) => `  invariant broken at ${new Date(v.at).toISOString()}: ${v.what}`),
   ].join('\n');
 }
 

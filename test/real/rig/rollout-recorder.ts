@@ -74,9 +74,24 @@ function jobStartedAt(node: V1Node): number | undefined {
   }
 }
 
+/** "web-1 on n1: Running, deleting, Ready=False (ContainersNotReady)": enough to tell an eviction from a failing probe. */
+function describePod(pod: V1Pod): string {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const container = pod.status?.containerStatuses?.[0];
+  return [
+    `${pod.metadata?.name} on ${pod.spec?.nodeName ?? '(unscheduled)'}: ${pod.status?.phase}`,
+    pod.metadata?.deletionTimestamp ? 'deleting' : '',
+    `Ready=${ready?.status ?? '?'}${ready?.reason ? ` (${ready.reason})` : ''}`,
+    container ? `restarts ${container.restartCount}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
 export async function startRolloutRecorder(options: RecorderOptions): Promise<RolloutRecorder> {
   const { kc, nodes, workloadNamespace, app, minReady, maxOut, onNote = () => undefined } = options;
   const core = kc.makeApiClient(CoreV1Api);
+  const recorderStarted = Date.now();
   const timelines = new Map<string, NodeTimeline>(nodes.map((node) => [node, { node, bootIds: [], phases: [] }]));
   const violations: Violation[] = [];
   const podNodes = new Map<string, string>();
@@ -112,8 +127,10 @@ export async function startRolloutRecorder(options: RecorderOptions): Promise<Ro
         line.cordonedAt = now;
         onNote(`${line.node}: cordoned`);
       }
+      // A record left by an earlier rollout (or an earlier controller: annotations outlive an
+      // uninstall) is not this rollout's reboot command.
       const started = jobStartedAt(node);
-      if (started !== undefined && line.rebootCommandAt === undefined) {
+      if (started !== undefined && started >= recorderStarted && line.rebootCommandAt === undefined) {
         line.rebootCommandAt = started;
         onNote(`${line.node}: the agent runs the reboot command`);
       }
@@ -149,9 +166,15 @@ export async function startRolloutRecorder(options: RecorderOptions): Promise<Ro
   let synced = false;
   const onPod = () => {
     if (!synced) return;
-    const ready = podInformer.list().filter((p) => p.metadata?.labels?.app === app && podReady(p)).length;
+    const pods = podInformer.list().filter((p) => p.metadata?.labels?.app === app);
+    const ready = pods.filter(podReady).length;
     fewest = Math.min(fewest, ready);
-    if (ready < minReady) violations.push({ at: Date.now(), what: `${app}: ${ready} Ready pods, the budget needs ${minReady}` });
+    if (ready < minReady) {
+      violations.push({
+        at: Date.now(),
+        what: `${app}: ${ready} Ready pods, the budget needs ${minReady}; ${pods.map(describePod).join('; ')}`,
+      });
+    }
   };
 
   const onFollowed = (pod: V1Pod) => {

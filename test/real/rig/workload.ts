@@ -25,7 +25,9 @@ function podSpec(image: string, extra: Partial<V1Pod['spec']> = {}): NonNullable
         imagePullPolicy: 'IfNotPresent',
         command: ['node', '-e', SERVER],
         ports: [{ containerPort: 8080, name: 'http' }],
-        readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 2, failureThreshold: 2 },
+        // Ready at the first answer; unready only after 30 s of failed probes: under emulation a
+        // loaded node can take seconds to answer, and a flapping probe is not what this measures.
+        readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 2, timeoutSeconds: 10, failureThreshold: 15 },
         lifecycle: { preStop: { exec: { command: ['sleep', String(WORKLOAD.preStopSeconds)] } } },
         resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '96Mi' } },
         securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
