@@ -97,6 +97,7 @@ try {
   const krebootMemory = await residentMiB(cluster.nodes, /kreboot(-agent)?\.cjs/);
   const kreboot = await runRealRollout({ kubeconfigPath: cluster.kubeconfigPath, nodes: cluster.nodes, image: IMAGE_REF, onNote: log });
   const results = [summary('kreboot', kreboot), `kreboot memory after install: ${krebootMemory}`];
+  log(results.join('\n'));
 
   if (kured) {
     uninstallHelm(cluster.kubeconfigPath);

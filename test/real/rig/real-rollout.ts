@@ -24,6 +24,8 @@ const AGENT_SELECTOR = 'app.kubernetes.io/name=kreboot,app.kubernetes.io/compone
 
 export interface NodeFigures {
   readonly node: string;
+  /** Where the reboot command's time came from: the controller's own record, or the node going NotReady. */
+  readonly rebootCommandSeen: 'reported' | 'NotReady';
   readonly sentinelToCordonS: number;
   readonly cordonToRebootCommandS: number;
   readonly rebootCommandToReadyS: number;
@@ -40,12 +42,16 @@ export function figures(timeline: NodeTimeline, sentinelAt: number): NodeFigures
     return value;
   };
   const cordon = need(timeline.cordonedAt, 'cordon');
-  const command = need(timeline.rebootCommandAt, 'reboot command');
+  // A controller that publishes nothing when it runs the reboot command (kured; its pod's log goes
+  // with the pod, which graceful shutdown fails and the DaemonSet replaces): the kubelet's NotReady,
+  // which follows `systemctl reboot` within 0–2 s in kreboot's runs, stands in for it.
+  const command = need(timeline.rebootCommandAt ?? timeline.notReadyAt, 'reboot command or NotReady');
   const ready = need(timeline.readyAgainAt, 'Ready with a new boot ID');
   const uncordon = need(timeline.uncordonedAt, 'uncordon');
   const s = (ms: number) => Math.round(ms / 100) / 10;
   return {
     node: timeline.node,
+    rebootCommandSeen: timeline.rebootCommandAt !== undefined ? 'reported' : 'NotReady',
     sentinelToCordonS: s(cordon - sentinelAt),
     cordonToRebootCommandS: s(command - cordon),
     rebootCommandToReadyS: s(ready - command),
@@ -298,7 +304,7 @@ export function formatFigures(rows: readonly NodeFigures[]): string {
     header,
     ...rows.map(
       (f) =>
-        `${f.node} | ${f.sentinelToCordonS} s | ${f.cordonToRebootCommandS} s | ${f.rebootCommandToReadyS} s | ${f.readyToUncordonS} s | ${f.totalS} s | ${f.overheadS} s`,
+        `${f.node} | ${f.sentinelToCordonS} s | ${f.cordonToRebootCommandS} s${f.rebootCommandSeen === 'NotReady' ? ' (to NotReady)' : ''} | ${f.rebootCommandToReadyS} s | ${f.readyToUncordonS} s | ${f.totalS} s | ${f.overheadS} s`,
     ),
   ].join('\n');
 }
