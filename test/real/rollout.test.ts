@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { imageArchive, IMAGE_REF } from '../harness/image.ts';
 import { startRealCluster, type RealCluster } from '../harness/real-cluster.ts';
-import { hasFailed } from '../harness/on-failure.ts';
+import { printOnFailure } from '../harness/on-failure.ts';
 import {
   deleteKustomize,
   formatFigures,
@@ -36,15 +36,15 @@ before(
   { timeout: 20 * MINUTE },
 );
 
-after(async (t) => {
-  if (hasFailed(t)) log(await cluster?.report().catch((error: Error) => `(no report: ${error.message})`));
+after(async () => {
   await cluster?.stop();
 });
 
 test(
   'helm install on real nodes: both nodes really reboot, one at a time, within the budget, and end Ready and uncordoned',
   { timeout: 45 * MINUTE },
-  async () => {
+  async (t) => {
+    t.after(() => printOnFailure(t, () => cluster.report()));
     const names = cluster.nodes.map((n) => n.name);
     const installStarted = Date.now();
     await installWithHelm(cluster.kubeconfigPath, names);
@@ -85,7 +85,8 @@ test(
   },
 );
 
-test('the kustomize base runs both roles on the same real nodes', { timeout: 20 * MINUTE }, async () => {
+test('the kustomize base runs both roles on the same real nodes', { timeout: 20 * MINUTE }, async (t) => {
+  t.after(() => printOnFailure(t, () => cluster.report()));
   uninstallHelm(cluster.kubeconfigPath);
   const names = cluster.nodes.map((n) => n.name);
   const started = Date.now();
