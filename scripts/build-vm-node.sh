@@ -99,5 +99,11 @@ bash "$vmdir/assemble.sh" "$tmp" "$rootfs" "$containerd_bin" "$kube_bin" "$pause
 rm -f "$tmp/packages.txt"
 rm -rf "$out" && mv "$tmp" "$out"
 trap - EXIT
+# A node folder is ~1 GB: keep this one and the newest other (another checkout may use it).
+# shellcheck disable=SC2012 # names are ours: 12 hex digits
+for old in $(ls -td "$cache"/[0-9a-f]*/ 2>/dev/null | tail -n +3); do
+  log "removing old node $(basename "$old")"
+  rm -rf "$old"
+done
 log "done: $(du -sh --apparent-size "$out/disk.img" | cut -f1) disk ($(du -sh "$out/disk.img" | cut -f1) used)"
 echo "$out"
