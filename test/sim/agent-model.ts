@@ -1,8 +1,8 @@
 // The node agents and their hosts, simulated inside the model (the real agent is not run): each
 // reports reboot-required, sentinel-checked-at and boot-id in one write, reports again when the
 // controller asks (check-requested-at), and runs a reboot job by ADR 0002 with the real
-// decideJob(): acknowledged, then started, then the host reboots (NotReady, a new boot ID, Ready,
-// a fresh report). Behaviours: normal, the reboot command fails, the host hangs (never reboots),
+// decideJob(): acknowledged, then started, then the host reboots (NotReady, Ready, and some
+// seconds later a fresh report from the agent's replacement pod with the new boot ID). Behaviours: normal, the reboot command fails, the host hangs (never reboots),
 // the host never comes back, the sentinel stays set after the reboot.
 
 import type { V1Node } from '@kubernetes/client-node';
@@ -158,10 +158,14 @@ export class Agent {
     s.at(at, `host ${this.node}: booted${keepSentinel ? ' (sentinel still set)' : ''}`, () => {
       this.boot++;
       if (!keepSentinel) this.sentinel = false;
-      this.up = true;
       this.stuck = undefined;
-      this.reportWanted = true;
       this.model.setNodeStatus(this.node, true, new Date(s.now).toISOString());
+      // As on real nodes (docs/e2e.md, "Real nodes"): graceful shutdown failed the agent's pod, so
+      // the node is Ready before the DaemonSet's replacement agent runs and reports the new boot.
+      s.at(s.now + 1000 + s.int(40_000), `agent ${this.node}: the replacement pod runs`, () => {
+        this.up = true;
+        this.reportWanted = true;
+      });
     });
   }
 
