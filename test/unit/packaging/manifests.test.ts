@@ -44,6 +44,9 @@ test('the controller runs non-root, read-only, without capabilities, with probes
   assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
   assert.equal(container.livenessProbe.httpGet.path, '/healthz');
   assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+  // A slow start gets minutes before liveness can kill it (seen on real nodes under load).
+  assert.equal(container.startupProbe.httpGet.path, '/healthz');
+  assert.ok(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold >= 300);
   assert.ok(container.resources.requests && container.resources.limits);
   assert.equal(deployment.spec.replicas, 2);
 });
