@@ -16,11 +16,10 @@ import { imageArchive, IMAGE_REF } from '../test/harness/image.ts';
 import { startRealCluster, type RealCluster } from '../test/harness/real-cluster.ts';
 import { waitFor } from '../test/harness/wait-for.ts';
 import { helm, run } from '../test/integration/packaging/tools.ts';
+import { installWithHelm, uninstallHelm } from '../test/real/rig/install.ts';
 import {
   formatFigures,
-  installWithHelm,
   runRealRollout,
-  uninstallHelm,
   WORKLOAD_NAMESPACE,
   type GuestNode,
   type RealRolloutResult,

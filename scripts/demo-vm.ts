@@ -8,7 +8,8 @@
 import { binary } from '../test/harness/binaries.ts';
 import { imageArchive, IMAGE_REF } from '../test/harness/image.ts';
 import { startRealCluster, type RealCluster } from '../test/harness/real-cluster.ts';
-import { formatFigures, installWithHelm, runRealRollout } from '../test/real/rig/real-rollout.ts';
+import { installWithHelm } from '../test/real/rig/install.ts';
+import { formatFigures, runRealRollout } from '../test/real/rig/real-rollout.ts';
 
 const keep = process.argv.includes('--keep');
 const began = Date.now();

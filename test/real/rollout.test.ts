@@ -11,15 +11,8 @@ import { after, before, test } from 'node:test';
 import { imageArchive, IMAGE_REF } from '../harness/image.ts';
 import { startRealCluster, type RealCluster } from '../harness/real-cluster.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
-import {
-  deleteKustomize,
-  formatFigures,
-  installWithHelm,
-  installWithKustomize,
-  runRealRollout,
-  uninstallHelm,
-  type RealRolloutResult,
-} from './rig/real-rollout.ts';
+import { deleteKustomize, installWithHelm, installWithKustomize, uninstallHelm } from './rig/install.ts';
+import { formatFigures, runRealRollout, type RealRolloutResult } from './rig/real-rollout.ts';
 import { WORKLOAD } from './rig/workload.ts';
 
 const log = (line: string) => process.stderr.write(`[real ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
