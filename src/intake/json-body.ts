@@ -1,8 +1,11 @@
-// Reads a JSON request body within a byte limit, and stops reading the moment it is refused.
+// Reads a JSON request body within a byte limit, and bounds what a refused body costs.
 // express.json (body-parser) answers an oversized body only after reading it to its end (so the
-// connection can be kept): an anonymous client announcing 10 GB held the server that long. Here an
-// over-limit Content-Length is refused before a byte is read, a body that grows past the limit is
-// refused when it does, and both close the connection rather than drain it.
+// connection can be kept): an anonymous client announcing 10 GB held the server that long. Here a
+// body far over the limit (more than twice it, announced or arriving) is refused at once and the
+// connection closed. A body only somewhat over the limit is read to its end and discarded first, for
+// at most DISCARD_MS: answering and closing while the client is still sending leaves unread bytes
+// in the socket, and the kernel then resets the connection, so the client can lose the answer (a
+// fuzz run of 10,000 requests saw `write EPIPE` instead of 413, about once per run).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
@@ -12,10 +15,22 @@ interface BodyRefusal {
   readonly error: string;
 }
 
-function refuse(req: IncomingMessage, res: ServerResponse, refusal: BodyRefusal, onRefused: (status: number) => void): void {
+/** How long a refused body somewhat over the limit is still read (and discarded) before the answer. */
+const DISCARD_MS = 2_000;
+
+/** Answers the refusal; `close` unless the whole body was read (the connection can then be kept). */
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  refusal: BodyRefusal,
+  onRefused: (status: number) => void,
+  close = !req.complete,
+): void {
   onRefused(refusal.status);
-  req.pause();
-  res.setHeader('Connection', 'close');
+  if (close) {
+    req.pause();
+    res.setHeader('Connection', 'close');
+  }
   res.statusCode = refusal.status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.end(JSON.stringify({ error: refusal.error }));
@@ -43,26 +58,37 @@ export function jsonBody(limitBytes: number, onRefused: (status: number) => void
       return refuse(req, res, { status: 415, error: `charset "${set}" is not supported: send UTF-8` }, onRefused);
     const tooLarge: BodyRefusal = { status: 413, error: `body larger than ${limitBytes} bytes` };
     const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > limitBytes) return refuse(req, res, tooLarge, onRefused);
+    if (declared > 2 * limitBytes) return refuse(req, res, tooLarge, onRefused);
 
     const chunks: Buffer[] = [];
     let size = 0;
-    let refused = false;
+    // Over the limit: the rest is discarded until the body ends (then 413 on a connection that can
+    // be kept), grows past twice the limit, or DISCARD_MS pass (then 413 and close).
+    let discarding: NodeJS.Timeout | undefined;
+    let answered = false;
+    const refuseOnce = (close?: boolean) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(discarding);
+      req.off('data', onData);
+      refuse(req, res, tooLarge, onRefused, close);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limitBytes) {
         chunks.push(chunk);
         return;
       }
-      refused = true;
-      req.off('data', onData);
-      refuse(req, res, tooLarge, onRefused);
+      chunks.length = 0;
+      if (size > 2 * limitBytes) return refuseOnce(true);
+      discarding ??= setTimeout(() => refuseOnce(true), DISCARD_MS);
     };
     req.on('data', onData);
     // An aborted upload has nobody to answer; the server closes the socket.
-    req.on('error', () => {});
+    req.on('error', () => clearTimeout(discarding));
     req.on('end', () => {
-      if (refused) return;
+      if (size > limitBytes) return refuseOnce(false);
+      if (answered) return;
       let value: unknown;
       try {
         value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
