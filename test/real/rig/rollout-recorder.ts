@@ -5,6 +5,8 @@
 // node's timeline (cordon, reboot command, NotReady, Ready with a new boot ID, uncordon) for the
 // figures, and each node's boot IDs in the order the API showed them.
 
+import { readJobStatus } from '../../../src/store/job-records.ts';
+import { PHASE_LABEL } from '../../../src/store/keys.ts';
 import { CoreV1Api, makeInformer, type Informer, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 
 export interface NodeTimeline {
@@ -52,9 +54,6 @@ export interface RecorderOptions {
   readonly onNote?: (line: string) => void;
 }
 
-const JOB_STATUS = 'kreboot.dev/job-status';
-const PHASE_LABEL = 'kreboot.dev/phase';
-
 export function isReady(node: V1Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
@@ -63,15 +62,10 @@ function podReady(pod: V1Pod): boolean {
   return !pod.metadata?.deletionTimestamp && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
+/** When the agent wrote `started` (it runs the reboot command right after), in the guest's clock. */
 function jobStartedAt(node: V1Node): number | undefined {
-  const raw = node.metadata?.annotations?.[JOB_STATUS];
-  if (!raw) return undefined;
-  try {
-    const status = JSON.parse(raw) as { state?: string; at?: string };
-    return status.state === 'started' && status.at ? Date.parse(status.at) : undefined;
-  } catch {
-    return undefined;
-  }
+  const status = readJobStatus(node.metadata?.annotations);
+  return status.state === 'ok' && status.value.state === 'started' ? Date.parse(status.value.at) : undefined;
 }
 
 /** "web-1 on n1: Running, deleting, Ready=False (ContainersNotReady)": enough to tell an eviction from a failing probe. */
