@@ -83,6 +83,11 @@ const DRAIN_PASS_INTERVAL_MS = 1000;
 export interface PerformContext {
   readonly now: Date;
   readonly outOfService: ReadonlySet<string>;
+  /**
+   * Whether the node's zone has room beside the given holders of our slots (the lock as it is when
+   * the slot is written, perhaps newer than the cycle's): the reason when it has not.
+   */
+  readonly zoneFull?: (node: ObservedNode, holders: readonly string[]) => string | undefined;
 }
 
 export interface Outcome {
@@ -216,6 +221,16 @@ export function createPerformer(deps: PerformerDeps) {
       const progress = observed.progress;
       const finished =
         progress && (progress.phase === 'done' || progress.phase === 'failed') ? (progress.startedAt ?? progress.since) : undefined;
+      // The cycle's ledger checked the zone against the lock it read; the slot is written against
+      // the lock as it is now, so a holder that appeared since (a write retried on a conflict)
+      // is checked here too.
+      if (!reclaim) {
+        const zoneFull = context.zoneFull?.(
+          observed,
+          record.lock.holders.filter((holder) => holder.ours).map((holder) => holder.nodeID),
+        );
+        if (zoneFull) return { result: { acquired: false, reason: zoneFull } };
+      }
       const result = acquire(
         record.lock,
         observed.name,

@@ -14,7 +14,7 @@ import type { HaltRecord } from '../store/rollout-record.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { holds, release, type SlotSettings } from './lock/slots.ts';
 import type { ControllerMetrics } from './observe/metrics.ts';
-import type { Performer } from './perform.ts';
+import type { PerformContext, Performer } from './perform.ts';
 import { decide, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { isOutOfService } from '../store/node-progress.ts';
 import { forecast, type Forecast } from './policy/forecast.ts';
@@ -26,6 +26,7 @@ import {
   rolloutHalt,
   slotLedger,
   withTrigger,
+  zoneFullAgainst,
   type Offer,
   type TopologySettings,
   type Trigger,
@@ -173,7 +174,16 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const gatesStarted = performance.now();
     const verdictOf = held ? () => held : mayStart ? await gateVerdicts(plan.candidates, now) : undefined;
     const gatesMs = Math.round(performance.now() - gatesStarted);
-    const context = { now, outOfService: plan.outOfService };
+    const topology = settings.topology ?? NO_TOPOLOGY;
+    const observedByName = new Map(allObserved.map((node) => [node.name, node]));
+    // Nodes still out of service as the cycle goes: one that finishes and gives its slot back frees
+    // its zone for a candidate in the same cycle.
+    const stillOut = new Set(plan.outOfService);
+    const context: PerformContext = {
+      now,
+      outOfService: plan.outOfService,
+      zoneFull: (node, holders) => zoneFullAgainst(node, holders, stillOut, (name) => observedByName.get(name), topology),
+    };
     const resumedAt = record?.resumed?.at;
 
     let earliest = nextAgeDue(allObserved, now);
@@ -216,7 +226,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           const outcome = await performer.perform(action, node, observed, context);
           note(outcome.requeueAt);
           if (outcome.took && !holdsSlot) ledger.took(observed);
-          if (outcome.released) ledger.freed(observed);
+          if (outcome.released) {
+            ledger.freed(observed);
+            stillOut.delete(observed.name);
+          }
           if (isCandidate && verdict && !verdict.open && !verdict.retryAt) note(new Date(now.getTime() + settings.gateRecheckMs));
           fact = outcome.fact;
         } catch (error) {
