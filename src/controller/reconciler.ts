@@ -12,6 +12,7 @@ import type { Logger } from '../log/logger.ts';
 import type { ClusterView } from './cluster/cluster-view.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
+import { keepHalt } from './lock/halt-record.ts';
 import { holds, release, type SlotSettings } from './lock/slots.ts';
 import type { ControllerMetrics } from './observe/metrics.ts';
 import type { PerformContext, Performer } from './perform.ts';
@@ -22,6 +23,7 @@ import { ageDueAt } from './policy/node-age.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
 import {
   NO_TOPOLOGY,
+  haltingNode,
   planCycle,
   rolloutHalt,
   slotLedger,
@@ -115,6 +117,21 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return evaluateGates(gates, { now, nodes: candidates.map((node) => node.name), knownNodes });
   }
 
+  /** Keeps a halt the nodes show on the rollout record too, so it outlives the node (halt-record.ts). */
+  async function keepNodeHalt(nodes: readonly ObservedNode[]): Promise<void> {
+    const record = rollout.current();
+    const halt = record && !record.halted ? haltingNode(nodes, record) : undefined;
+    if (!halt) return;
+    try {
+      await rollout.update((fresh) => {
+        const changes = keepHalt(halt, fresh);
+        return changes ? { changes, result: undefined } : { result: undefined };
+      });
+    } catch (error) {
+      log.warn({ err: error, node: halt.node }, 'could not keep the halt on the lock DaemonSet; retrying next cycle');
+    }
+  }
+
   async function housekeeping(now: Date, outOfService: ReadonlySet<string>): Promise<void> {
     const record = rollout.current();
     if (!record?.lock) return;
@@ -158,6 +175,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // Housekeeping may change the lock, so the cycle is planned after it; it needs only the nodes
     // kreboot has out of service, which the lock does not change.
     const housekeepingStarted = performance.now();
+    await keepNodeHalt(allObserved);
     await housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name)));
     const housekeepingMs = Math.round(performance.now() - housekeepingStarted);
 

@@ -74,18 +74,33 @@ function currentZone(nodes: readonly ObservedNode[], topology: TopologySettings)
 }
 
 /**
- * The halt, derived on every cycle from the nodes' records, so it cannot be lost between two
- * writes: a node that did not come back (failed, kept out of service) and that no later resume
- * covers halts the rollout. A halt written on the lock DaemonSet by an older version counts too.
+ * The halt: derived on every cycle from the nodes' records, so it cannot be lost between two
+ * writes (a node that did not come back, failed and kept out of service, that no later resume
+ * covers), or the halt kept on the lock DaemonSet, which outlives that node until a resume.
  */
 export function rolloutHalt(nodes: readonly ObservedNode[], record: RolloutRecord | undefined): HaltRecord | undefined {
+  return haltingNode(nodes, record) ?? record?.halted;
+}
+
+/**
+ * The halt as the nodes' records show it: the first node that halted the rollout and that no
+ * later resume covers. The reconciler keeps it on the rollout record too (lock/halt-record.ts),
+ * so it outlives that node.
+ */
+export function haltingNode(nodes: readonly ObservedNode[], record: RolloutRecord | undefined): HaltRecord | undefined {
   const resumedAt = record?.resumed?.at;
-  const halting = nodes
-    .filter((node) => node.progress?.phase === 'failed' && node.progress.haltedRollout === true && !resumedSince(node.progress, resumedAt))
-    .sort((a, b) => a.progress!.since.localeCompare(b.progress!.since) || a.name.localeCompare(b.name));
-  const first = halting[0];
-  if (first) return { at: first.progress!.since, node: first.name, reason: first.progress!.reason };
-  return record?.halted;
+  let first: ObservedNode | undefined;
+  for (const node of nodes) {
+    const progress = node.progress;
+    if (progress?.phase !== 'failed' || progress.haltedRollout !== true || resumedSince(progress, resumedAt)) continue;
+    if (
+      !first ||
+      progress.since.localeCompare(first.progress!.since) < 0 ||
+      (progress.since === first.progress!.since && node.name < first.name)
+    )
+      first = node;
+  }
+  return first ? { at: first.progress!.since, node: first.name, reason: first.progress!.reason } : undefined;
 }
 
 export interface CyclePlan {
