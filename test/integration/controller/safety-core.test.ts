@@ -197,4 +197,38 @@ describe('safety core', () => {
     assert.equal(world.agents.executed.get(node)?.length, 2);
     assert.deepEqual(world.monitor.violations(), []);
   });
+
+  it('a remediation alert without fingerprint or startsAt is one episode per alert and node: 4 deliveries, 1 reboot', async (t) => {
+    // Both fields are optional in the webhook payload; a sender that leaves them out must not be
+    // able to reboot a node once per delivery.
+    const world = await setUpWorld(t, cluster, {
+      nodes: 1,
+      controllerArgs: ['--remediation-alert-regexp=^KernelDeadlock$', '--max-reboot-attempts=2'],
+    });
+    const node = world.nodes[0]!;
+    const send = async () => {
+      const response = await fetch(`${world.controller.url}/api/v1/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          version: '4',
+          status: 'firing',
+          alerts: [{ status: 'firing', labels: { alertname: 'KernelDeadlock', node } }],
+        }),
+      });
+      assert.equal(response.status, 200);
+      return (await response.json()) as { accepted: string[]; ignored: { reason: string }[] };
+    };
+    assert.deepEqual((await send()).accepted, [node]);
+    await cluster.waitFor(() => (world.agents.executed.get(node)?.length ?? 0) === 1, { timeoutMs: 60_000, what: 'first reboot' });
+    await waitForAllDone(cluster, world, [node], 60_000);
+    for (let i = 0; i < 3; i++) {
+      const answer = await send();
+      assert.deepEqual(answer.accepted, [], `delivery ${i + 2} is refused`);
+      assert.match(answer.ignored[0]?.reason ?? '', /already rebooted for this firing/);
+    }
+    await world.waitForCycles(2, 'cycles after the re-deliveries');
+    assert.equal(world.agents.executed.get(node)?.length, 1, 'one reboot for four deliveries');
+    assert.deepEqual(world.monitor.violations(), []);
+  });
 });
