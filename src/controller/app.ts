@@ -23,6 +23,7 @@ import { createStatusCache } from './api/status-cache.ts';
 import { createStatusFeed } from './api/status-feed.ts';
 import { createLeaderLookup } from './api/status-leader.ts';
 import { createStatusRouter } from './api/status-routes.ts';
+import { createStatusStreams } from './api/status-streams.ts';
 import { createTimeline } from './api/status-timeline.ts';
 import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
@@ -175,7 +176,12 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   const app = createBaseApp({ registry, ready: view.synced });
   app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));
-  app.use(createStatusRouter({ status, feed, clock }));
+  const streams = createStatusStreams({
+    feed,
+    status,
+    onDropped: (why) => log.info({ why }, 'status stream closed: it fell behind'),
+  });
+  app.use(createStatusRouter({ status, streams, clock }));
   app.use(createApiRouter({ plan: () => reconciler.forecast(), control, admin: deps.adminAuth, log }));
   const apiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     log.error({ err: error }, 'request failed');
@@ -220,6 +226,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       // The running cycle and any drain pass beside it finish before the Lease is released: no
       // other replica may act while this one still writes.
       reconciler.stop();
+      streams.close();
       feed.close();
       await reconciler.idle();
       await performer.settled();
