@@ -139,7 +139,13 @@ export function createStatusStreams(deps: {
       res.on('error', () => remove(stream));
       if (!unsubscribe) {
         // The feed tells its first listener the current status at once: that is this stream's first message.
-        unsubscribe = deps.feed.subscribe(broadcast);
+        const stop = deps.feed.subscribe(broadcast);
+        // That first message may already have closed the stream (a message larger than the whole budget).
+        if (streams.size === 0) {
+          stop();
+          return undefined;
+        }
+        unsubscribe = stop;
         heartbeat = setInterval(() => {
           for (const open of [...streams]) send(open, HEARTBEAT);
         }, limits.heartbeatMs);
