@@ -141,6 +141,20 @@ test('the signal overlay and the Prometheus Operator overlay apply server-side',
   assert.equal(agent.securityContext.privileged, false);
   assert.deepEqual(agent.securityContext.capabilities, { add: ['KILL'], drop: ['ALL'] });
   apply('deploy/overlays/prometheus-operator', kustomize('deploy/overlays/prometheus-operator'));
+  // One default trigger: the base reboots on the agents' reports, as the chart does; with the alert
+  // path installed (components/monitoring), Alertmanager requests the reboots.
+  const controllerArgs = (dir: string) =>
+    JSON.parse(kubectlOk(kubeconfig, ['create', '--dry-run=client', '-o', 'json', '-f', '-'], kustomize(dir))).items.find(
+      (item: { kind: string }) => item.kind === 'Deployment',
+    ).spec.template.spec.containers[0].args as string[];
+  assert.deepEqual(
+    controllerArgs('deploy/base').filter((arg) => arg.startsWith('--trigger')),
+    ['--trigger=node'],
+  );
+  assert.deepEqual(
+    controllerArgs('deploy/overlays/prometheus-operator').filter((arg) => arg.startsWith('--trigger')),
+    ['--trigger=alert'],
+  );
 });
 
 test('helm lint finds nothing in the chart', () => {
