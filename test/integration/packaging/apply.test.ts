@@ -156,7 +156,8 @@ test('the Helm chart with non-default values applies server-side and renders the
   createNamespace('kreboot-helm-custom');
   const valuesFile = join(tmp, 'values.json');
   writeFileSync(valuesFile, JSON.stringify(CUSTOM_VALUES));
-  const manifests = helmTemplate('hc', 'kreboot-helm-custom', valuesFile);
+  // Rendered against the cluster, as helm install does: the chart generates its credentials Secret.
+  const manifests = helmTemplate('hc', 'kreboot-helm-custom', valuesFile, { kubeconfig });
   apply('helm custom', manifests);
 
   const daemonSet = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'daemonset', 'hc-kreboot-agent', '-o', 'json']));

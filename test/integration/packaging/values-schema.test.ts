@@ -20,9 +20,21 @@ function valuesFile(name: string, values: object): string {
 }
 
 const lint = (...args: string[]) => run(helm(), ['lint', CHART, '--strict', '--kube-version', '1.37.2', ...args]);
-// helm template: helm install's client-side steps (values, schema, templates) without a cluster.
+// helm template: helm install's client-side steps (values, schema, templates) without a cluster,
+// which needs the credentials Secret named (chart-credentials.test.ts).
 const template = (...args: string[]) =>
-  run(helm(), ['template', 'typo', CHART, '--namespace', 'kreboot', '--kube-version', '1.37.2', ...args]);
+  run(helm(), [
+    'template',
+    'typo',
+    CHART,
+    '--namespace',
+    'kreboot',
+    '--kube-version',
+    '1.37.2',
+    '--set',
+    'controller.credentials.existingSecret=kreboot-credentials',
+    ...args,
+  ]);
 
 test("helm lint --strict accepts the defaults and kured's own values file", () => {
   for (const args of [[], ['--values', KURED_VALUES]]) {
