@@ -3,12 +3,12 @@
 // a real API server: kured-values.test.ts.)
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CHART } from './chart-install.ts';
-import { helm, ROOT, run } from './tools.ts';
+import { helm, kustomize, ROOT, run } from './tools.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kreboot-schema-'));
 const KURED_VALUES = join(ROOT, 'test/integration/packaging/kured-values.yaml');
@@ -70,4 +70,26 @@ test("kured's podSecurityPolicy.create: true fails with what to do instead", () 
   const result = template('--set', 'podSecurityPolicy.create=true');
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /PodSecurityPolicy was removed in Kubernetes 1\.25/);
+});
+
+test('admissionPolicy.create=false fails unless admissionPolicy.acknowledgeAgentCanRebootAnyNode=true says the risk is understood', () => {
+  // Without the policies any agent can write a reboot job on every other Node (issue 26 item 5).
+  const refused = template('--set', 'admissionPolicy.create=false');
+  assert.notEqual(refused.code, 0, 'the policies were turned off without the acknowledgement');
+  assert.match(refused.stderr, /admissionPolicy\.acknowledgeAgentCanRebootAnyNode=true/);
+  assert.match(refused.stderr, /any agent .* reboot every other node without a drain/);
+  const acknowledged = template('--set', 'admissionPolicy.create=false', '--set', 'admissionPolicy.acknowledgeAgentCanRebootAnyNode=true');
+  assert.equal(acknowledged.code, 0, acknowledged.stderr);
+  assert.doesNotMatch(acknowledged.stdout, /kind: ValidatingAdmissionPolicy/);
+  assert.match(template().stdout, /kind: ValidatingAdmissionPolicy/);
+});
+
+test('kustomize: the policies go only with the component whose use is the acknowledgement', () => {
+  const kinds = (manifests: string) => manifests.match(/^kind: ValidatingAdmissionPolicy$/gm)?.length ?? 0;
+  assert.equal(kinds(kustomize('deploy/base')), 4);
+  assert.equal(kinds(kustomize('test/integration/packaging/without-admission-policies')), 0);
+  assert.match(
+    readFileSync(join(ROOT, 'deploy/components/without-admission-policies/kustomization.yaml'), 'utf8'),
+    /any agent .* can write a reboot job on every other\n# Node and reboot them all at once, without a drain/,
+  );
 });
