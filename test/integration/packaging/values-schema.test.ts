@@ -81,15 +81,26 @@ test('admissionPolicy.create=false fails unless admissionPolicy.acknowledgeAgent
   const acknowledged = template('--set', 'admissionPolicy.create=false', '--set', 'admissionPolicy.acknowledgeAgentCanRebootAnyNode=true');
   assert.equal(acknowledged.code, 0, acknowledged.stderr);
   assert.doesNotMatch(acknowledged.stdout, /kind: ValidatingAdmissionPolicy/);
-  assert.match(template().stdout, /kind: ValidatingAdmissionPolicy/);
+  // What still narrows it: the agents run a job only while their node holds a slot in the lock.
+  assert.match(acknowledged.stdout, /- --require-lock-slot=kreboot\/typo-kreboot-agent\n/);
+  assert.match(acknowledged.stdout, /resourceNames: \[typo-kreboot-agent\]\n\s+verbs: \[get\]/);
+  const withPolicies = template().stdout;
+  assert.match(withPolicies, /kind: ValidatingAdmissionPolicy/);
+  assert.doesNotMatch(withPolicies, /require-lock-slot/);
 });
 
 test('kustomize: the policies go only with the component whose use is the acknowledgement', () => {
   const kinds = (manifests: string) => manifests.match(/^kind: ValidatingAdmissionPolicy$/gm)?.length ?? 0;
   assert.equal(kinds(kustomize('deploy/base')), 4);
-  assert.equal(kinds(kustomize('test/integration/packaging/without-admission-policies')), 0);
+  const without = kustomize('test/integration/packaging/without-admission-policies');
+  assert.equal(kinds(without), 0);
+  assert.match(without, /- --require-lock-slot=kreboot\/kreboot-agent\n/);
+  assert.match(
+    without,
+    /name: kreboot-agent-lock\n  namespace: kreboot\nrules:\n- apiGroups:\n  - apps\n  resourceNames:\n  - kreboot-agent\n  resources:\n  - daemonsets\n  verbs:\n  - get\n/,
+  );
   assert.match(
     readFileSync(join(ROOT, 'deploy/components/without-admission-policies/kustomization.yaml'), 'utf8'),
-    /any agent .* can write a reboot job on every other\n# Node and reboot them all at once, without a drain/,
+    /any agent [\s\S]*can write a reboot job on every other\n# Node and reboot them all at once, without a drain/,
   );
 });
