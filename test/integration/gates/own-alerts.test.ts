@@ -4,6 +4,8 @@
 // KrebootNodeFailed and KrebootNotificationsDropped (no node label) and KrebootAgentNotReporting
 // (for a node the cluster no longer has, and for a known one) all fire, and the gate stays open for
 // every node. A control alert without a node label still blocks every node, and only it is named.
+// And the shipped rule's own fix: once kube-state-metrics' kube_node_info lists the cluster's nodes,
+// KrebootAgentNotReporting for the deleted node resolves, while the known node's stays.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -44,6 +46,7 @@ before(async () => {
     kreboot_notifications_total: ['service', 'result'],
     kured_reboot_required: ['node'],
     test_cluster_warning: [],
+    kube_node_info: ['node'],
   });
   exporter.set('kreboot_rollout_halted', {}, 0);
   exporter.set('kreboot_nodes', { phase: 'failed' }, 0);
@@ -135,4 +138,21 @@ test('while they fire, another alert without a node label still blocks every nod
   assert.equal(reason(last.n1), 'prometheus-alerts: 1 active alert: ClusterWarning');
   assert.equal(reason(last.n2), 'prometheus-alerts: 1 active alert: ClusterWarning');
   for (const name of OWN) await monitoring.waitForAlert(name, 'firing', { timeoutMs: 5000 });
+});
+
+test("with kube_node_info scraped, KrebootAgentNotReporting of the deleted node resolves; the known node's stays", async () => {
+  for (const node of nodes) exporter.set('kube_node_info', { node }, 1);
+  const promFiring = async () => {
+    const body = (await (await fetch(`${monitoring.prometheusUrl}/api/v1/alerts`)).json()) as {
+      data: { alerts: Array<{ labels: Record<string, string>; state: string }> };
+    };
+    return body.data.alerts
+      .filter((a) => a.labels.alertname === 'KrebootAgentNotReporting' && a.state === 'firing')
+      .map((a) => a.labels.node)
+      .sort();
+  };
+  await waitFor(async () => JSON.stringify(await promFiring()) === JSON.stringify(['n2']), {
+    timeoutMs: 30_000,
+    what: 'KrebootAgentNotReporting firing only for n2 in Prometheus',
+  });
 });
