@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { startStallProxy, type StallProxy } from '../../harness/stall-proxy.ts';
 import { createClusterApi, type ClusterApi } from '../../../src/controller/cluster-api.ts';
+import { blockingPodsGate } from '../../../src/gates/blocking-pods-gate.ts';
 
 const DEADLINE_MS = 1000;
 /** Far beyond the deadline, far below a trickled answer (minutes): the call must end before this. */
@@ -20,6 +21,7 @@ let cluster: Cluster;
 let proxy: StallProxy;
 let api: ClusterApi;
 let node: string;
+let kc: KubeConfig;
 before(async () => {
   cluster = await startCluster();
   [node] = (await cluster.createNodes(1)) as [string];
@@ -29,7 +31,7 @@ before(async () => {
   kubeconfig.clusters[0]!.cluster.server = proxy.url;
   const proxiedPath = `${cluster.kubeconfigPath}.proxied-deadline-${process.pid}.json`;
   writeFileSync(proxiedPath, JSON.stringify(kubeconfig), { mode: 0o600 });
-  const kc = new KubeConfig();
+  kc = new KubeConfig();
   kc.loadFromFile(proxiedPath);
   api = createClusterApi(kc, { callTimeoutMs: DEADLINE_MS });
 });
@@ -85,5 +87,19 @@ describe('ClusterApi call deadline', () => {
     }
     // And the client is usable again once the API server answers.
     assert.equal((await api.readNode(node)).metadata?.name, node);
+  });
+
+  it("the blocking-pods gate's pod list (inside the cycle too) fails at the deadline: the gate blocks, saying so", async () => {
+    const gate = blockingPodsGate({ api: kc.makeApiClient(CoreV1Api), selectors: ['app=blocking'], callTimeoutMs: DEADLINE_MS });
+    proxy.trickle(100);
+    try {
+      const message = await failsAtDeadline(async () => {
+        const verdict = (await gate.evaluate({ now: new Date(), nodes: [node] }))(node);
+        if (!verdict.open) throw new Error(verdict.reason);
+      });
+      assert.match(message, /^cannot list blocking pods: .*deadline/);
+    } finally {
+      proxy.resume();
+    }
   });
 });
