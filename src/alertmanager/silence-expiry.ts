@@ -38,8 +38,6 @@ interface Pending {
   running?: Promise<void>;
   /** The node is being rebooted again: an attempt under way does not touch its record. */
   cancelled?: boolean;
-  /** Expired and forgotten: the same IDs seen again (the watch has not shown the write yet) are left alone. */
-  done?: boolean;
   lastError?: string;
 }
 
@@ -67,7 +65,8 @@ export function createSilenceExpiry(deps: SilenceExpiryDeps): SilenceExpiry {
         if (!givingUp) await deps.silencer.expire(node, ids);
         if (state.cancelled) return;
         await deps.forget(node, ids, givingUp ? (state.lastError ?? 'Alertmanager did not answer') : undefined);
-        state.done = true;
+        // The runner hands the written Node to the cycle at once, so the record is not seen again.
+        if (pending.get(node) === state) pending.delete(node);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const delay = Math.min(RETRY_FIRST_MS * 2 ** (state.attempts - 1), RETRY_MAX_MS);
@@ -101,7 +100,7 @@ export function createSilenceExpiry(deps: SilenceExpiryDeps): SilenceExpiry {
         state = { key, attempts: 0, nextAt: 0 };
         pending.set(node, state);
       }
-      if (state.running || state.done) return undefined;
+      if (state.running) return undefined;
       const now = deps.clock().getTime();
       if (now < state.nextAt) return new Date(state.nextAt);
       attempt(node, ids, state);

@@ -122,7 +122,9 @@ export function createPerformer(deps: PerformerDeps) {
     }
     const observed = observeNode(fresh);
     if (isInFlight(observed.progress)) return;
-    const remaining = (observed.silences ?? []).filter((id) => !ids.includes(id));
+    const recorded = observed.silences ?? [];
+    const remaining = recorded.filter((id) => !ids.includes(id));
+    if (remaining.length === recorded.length) return;
     const from = fresh.metadata?.resourceVersion;
     const written = await api.patchNode(name, { metadata: { resourceVersion: from, annotations: silencesAnnotation(remaining) } });
     deps.wrote(name, from, written);
