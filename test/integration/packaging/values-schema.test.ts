@@ -170,3 +170,34 @@ test("the Slack values are templates, as in kured's chart", () => {
   const deployment = rendered('--values', values).find((doc) => doc.kind === 'Deployment');
   assert.ok(deployment.spec.template.spec.containers[0].args.includes('--slack-channel=typo-reboots'));
 });
+
+test('Kubernetes 1.28 and 1.29 (where kured installs): refused with the policies, installable without them once acknowledged', () => {
+  const at = (version: string, ...args: string[]) =>
+    run(helm(), [
+      'template',
+      'old',
+      CHART,
+      '--namespace',
+      'kreboot',
+      '--set',
+      'controller.credentials.existingSecret=kreboot-credentials',
+      '--kube-version',
+      version,
+      ...args,
+    ]);
+  const without = ['--set', 'admissionPolicy.create=false', '--set', 'admissionPolicy.acknowledgeAgentCanRebootAnyNode=true'];
+  for (const version of ['1.28.3', '1.29.0']) {
+    const refused = at(version);
+    assert.notEqual(refused.code, 0, `${version}: rendered with admission policies it cannot have`);
+    assert.match(
+      refused.stderr,
+      /has no ValidatingAdmissionPolicy.*admissionPolicy\.create=false and admissionPolicy\.acknowledgeAgentCanRebootAnyNode=true/,
+    );
+    const installed = at(version, ...without);
+    assert.equal(installed.code, 0, `${version}: ${installed.stderr}`);
+    assert.doesNotMatch(installed.stdout, /kind: ValidatingAdmissionPolicy/);
+    assert.match(installed.stdout, /kind: DaemonSet/);
+  }
+  assert.match(at('1.27.0', ...without).stderr, /requires kubeVersion: >=1\.28/);
+  assert.match(at('1.30.0').stdout, /kind: ValidatingAdmissionPolicy\n/, '1.30 gets the policies');
+});
