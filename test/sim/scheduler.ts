@@ -23,7 +23,8 @@ export interface PendingCall {
   readonly label: () => string;
   /** The Node a write targets, if any (a concurrent writer may change it first). */
   readonly node: string | undefined;
-  readonly kind: 'read' | 'write' | 'evict';
+  /** outside: a call to Alertmanager or Prometheus (outside.ts). */
+  readonly kind: 'read' | 'write' | 'evict' | 'outside';
   readonly apply: () => unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
@@ -49,6 +50,7 @@ export class Scheduler {
 
   /** One trace line, stamped with the virtual time since the start of the run. */
   note(line: string | (() => string)): void {
+    if (process.env['SIM_LIVE']) console.log(typeof line === 'string' ? line : line());
     if (this.trace)
       this.trace.push(`+${((this.now - this.start) / 1000).toFixed(1).padStart(7)}s ${typeof line === 'string' ? line : line()}`);
   }
