@@ -32,7 +32,7 @@ export interface Instance {
   readonly control: Control;
 }
 
-const SILENT = pino({ level: 'silent' });
+const SILENT = pino({ level: process.env['SIM_LOG'] ?? 'silent' });
 
 function simApi(model: ApiModel, scheduler: Scheduler, owner: number): ClusterApi {
   const call = <T>(label: () => string, kind: 'read' | 'write' | 'evict', apply: () => T, node?: string) =>

@@ -96,6 +96,8 @@ export class Invariants implements AgentObserver, SilenceObserver {
   readonly executions = new Map<string, number>();
   private readonly phases = new Map<string, string | undefined>();
   private readonly completions = new Map<string, number>();
+  /** Times each Node was deleted (and so registered again as a new object). */
+  private readonly registrations = new Map<string, number>();
   private haltedBefore: string | undefined;
   violation: Violation | undefined;
   rebootsStarted = 0;
@@ -126,12 +128,14 @@ export class Invariants implements AgentObserver, SilenceObserver {
     const request = parseRequest(node.metadata?.annotations?.[CONTROLLER.request]);
     // Without a recorded request (--trigger=node: the agent's report is the request), the reboots
     // between two completions of the node serve one request.
+    // A Node deleted and registered again is a new object with new requests: its own count.
+    const object = `${name}${this.registrations.get(name) ? ` (registration ${this.registrations.get(name)! + 1})` : ''}`;
     const key =
       request?.kind === 'remediation' && request.fingerprint && request.startsAt
-        ? `${name} remediation episode ${request.fingerprint}@${request.startsAt}`
+        ? `${object} remediation episode ${request.fingerprint}@${request.startsAt}`
         : request
-          ? `${name} request ${request.kind}@${request.at}`
-          : `${name} reboot-required report after completion #${this.completions.get(name) ?? 0}`;
+          ? `${object} request ${request.kind}@${request.at}`
+          : `${object} reboot-required report after completion #${this.completions.get(name) ?? 0}`;
     const count = (this.executions.get(key) ?? 0) + 1;
     this.executions.set(key, count);
     if (count > this.config.maxRebootAttempts)
@@ -175,6 +179,8 @@ export class Invariants implements AgentObserver, SilenceObserver {
   nodeDeleted(name: string): void {
     this.adminCordoned.delete(name);
     this.phases.set(name, undefined);
+    this.completions.delete(name);
+    this.registrations.set(name, (this.registrations.get(name) ?? 0) + 1);
   }
 
   /** Whether the lock DaemonSet records a pause (an operator's, or kured's foreign holder is not counted). */

@@ -50,7 +50,6 @@ export class Scheduler {
 
   /** One trace line, stamped with the virtual time since the start of the run. */
   note(line: string | (() => string)): void {
-    if (process.env['SIM_LIVE']) console.log(typeof line === 'string' ? line : line());
     if (this.trace)
       this.trace.push(`+${((this.now - this.start) / 1000).toFixed(1).padStart(7)}s ${typeof line === 'string' ? line : line()}`);
   }

@@ -634,7 +634,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     if (next !== undefined && (faults || !busy)) choices.push({ weight: busy ? 2 : 1, run: () => s.advanceTo(next) });
     if (faults) choices.push({ weight: 1, run: () => s.advanceTo(s.now + s.int(3000)) });
     if (choices.length === 0) {
-      violation = {
+        violation = {
         check: 'liveness',
         detail: `nothing left to happen ${Math.round((s.now - calmSince) / 60_000)} virtual minutes after the faults stopped: ${settled()}`,
       };
