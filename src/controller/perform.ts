@@ -13,6 +13,7 @@ import type { AnnotationChanges } from '../kube/annotations.ts';
 import { apiErrorMessage, isConflict, isNotFound } from '../kube/api-errors.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
+import { keepHalt } from './lock/halt-record.ts';
 import { acquire, release, type AcquireResult, type SlotSettings } from './lock/slots.ts';
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
 import type { Action, PolicySettings, RunnerFact } from './policy/decide.ts';
@@ -83,6 +84,11 @@ const DRAIN_PASS_INTERVAL_MS = 1000;
 export interface PerformContext {
   readonly now: Date;
   readonly outOfService: ReadonlySet<string>;
+  /**
+   * Whether the node's zone has room beside the given holders of our slots (the lock as it is when
+   * the slot is written, perhaps newer than the cycle's): the reason when it has not.
+   */
+  readonly zoneFull?: (node: ObservedNode, holders: readonly string[]) => string | undefined;
 }
 
 export interface Outcome {
@@ -216,6 +222,16 @@ export function createPerformer(deps: PerformerDeps) {
       const progress = observed.progress;
       const finished =
         progress && (progress.phase === 'done' || progress.phase === 'failed') ? (progress.startedAt ?? progress.since) : undefined;
+      // The cycle's ledger checked the zone against the lock it read; the slot is written against
+      // the lock as it is now, so a holder that appeared since (a write retried on a conflict)
+      // is checked here too.
+      if (!reclaim) {
+        const zoneFull = context.zoneFull?.(
+          observed,
+          record.lock.holders.filter((holder) => holder.ours).map((holder) => holder.nodeID),
+        );
+        if (zoneFull) return { result: { acquired: false, reason: zoneFull } };
+      }
       const result = acquire(
         record.lock,
         observed.name,
@@ -326,7 +342,16 @@ export function createPerformer(deps: PerformerDeps) {
       }
       case 'fail': {
         if (!(await write(call, node, observed, failPatch(node, observed, now, action, settings)))) return NOTHING;
-        if (action.halt) sinks.notify({ kind: 'halted', node: name, reason: action.reason });
+        if (action.halt) {
+          sinks.notify({ kind: 'halted', node: name, reason: action.reason });
+          // Kept on the rollout record at once, so the halt outlives this node if it is deleted
+          // now; the cycle keeps it there too if this write is lost.
+          const halt = { at: now.toISOString(), node: name, reason: action.reason };
+          await rollout.update((fresh) => {
+            const changes = keepHalt(halt, fresh);
+            return changes ? { changes, result: undefined } : { result: undefined };
+          });
+        }
         // Restored (uncordoned) in the write above: only now may the slot go. If this release is
         // lost, the next cycle sees a restored failed node holding a slot and releases it.
         if (!action.restore) return NOTHING;

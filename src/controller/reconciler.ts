@@ -12,9 +12,10 @@ import type { Logger } from '../log/logger.ts';
 import type { ClusterView } from './cluster/cluster-view.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
+import { keepHalt } from './lock/halt-record.ts';
 import { holds, release, type SlotSettings } from './lock/slots.ts';
 import type { ControllerMetrics } from './observe/metrics.ts';
-import type { Performer } from './perform.ts';
+import type { PerformContext, Performer } from './perform.ts';
 import { decide, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { isOutOfService } from '../store/node-progress.ts';
 import { forecast, type Forecast } from './policy/forecast.ts';
@@ -22,10 +23,12 @@ import { ageDueAt } from './policy/node-age.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
 import {
   NO_TOPOLOGY,
+  haltingNode,
   planCycle,
   rolloutHalt,
   slotLedger,
   withTrigger,
+  zoneFullAgainst,
   type Offer,
   type TopologySettings,
   type Trigger,
@@ -114,6 +117,21 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return evaluateGates(gates, { now, nodes: candidates.map((node) => node.name), knownNodes });
   }
 
+  /** Keeps a halt the nodes show on the rollout record too, so it outlives the node (halt-record.ts). */
+  async function keepNodeHalt(nodes: readonly ObservedNode[]): Promise<void> {
+    const record = rollout.current();
+    const halt = record && !record.halted ? haltingNode(nodes, record) : undefined;
+    if (!halt) return;
+    try {
+      await rollout.update((fresh) => {
+        const changes = keepHalt(halt, fresh);
+        return changes ? { changes, result: undefined } : { result: undefined };
+      });
+    } catch (error) {
+      log.warn({ err: error, node: halt.node }, 'could not keep the halt on the lock DaemonSet; retrying next cycle');
+    }
+  }
+
   async function housekeeping(now: Date, outOfService: ReadonlySet<string>): Promise<void> {
     const record = rollout.current();
     if (!record?.lock) return;
@@ -157,6 +175,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // Housekeeping may change the lock, so the cycle is planned after it; it needs only the nodes
     // kreboot has out of service, which the lock does not change.
     const housekeepingStarted = performance.now();
+    await keepNodeHalt(allObserved);
     await housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name)));
     const housekeepingMs = Math.round(performance.now() - housekeepingStarted);
 
@@ -173,7 +192,16 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const gatesStarted = performance.now();
     const verdictOf = held ? () => held : mayStart ? await gateVerdicts(plan.candidates, now) : undefined;
     const gatesMs = Math.round(performance.now() - gatesStarted);
-    const context = { now, outOfService: plan.outOfService };
+    const topology = settings.topology ?? NO_TOPOLOGY;
+    const observedByName = new Map(allObserved.map((node) => [node.name, node]));
+    // Nodes still out of service as the cycle goes: one that finishes and gives its slot back frees
+    // its zone for a candidate in the same cycle.
+    const stillOut = new Set(plan.outOfService);
+    const context: PerformContext = {
+      now,
+      outOfService: plan.outOfService,
+      zoneFull: (node, holders) => zoneFullAgainst(node, holders, stillOut, (name) => observedByName.get(name), topology),
+    };
     const resumedAt = record?.resumed?.at;
 
     let earliest = nextAgeDue(allObserved, now);
@@ -222,7 +250,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           const outcome = await performer.perform(action, node, observed, context);
           note(outcome.requeueAt);
           if (outcome.took && !holdsSlot) ledger.took(observed);
-          if (outcome.released) ledger.freed(observed);
+          if (outcome.released) {
+            ledger.freed(observed);
+            stillOut.delete(observed.name);
+          }
           if (isCandidate && verdict && !verdict.open && !verdict.retryAt) note(new Date(now.getTime() + settings.gateRecheckMs));
           fact = outcome.fact;
         } catch (error) {

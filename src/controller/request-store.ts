@@ -12,7 +12,7 @@ import { isConflict, isNotFound } from '../kube/api-errors.ts';
 import { CONTROLLER } from '../store/keys.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import { parseProgress, isInFlight } from '../store/node-progress.ts';
-import { parseRemediated, remediationRefusal } from '../store/remediation-memory.ts';
+import { parseRemediated, remediationEpisode, remediationRefusal } from '../store/remediation-memory.ts';
 import { parseRequest, type RebootRequest } from '../store/reboot-request.ts';
 
 const MAX_ATTEMPTS = 5;
@@ -96,12 +96,15 @@ export function createRequestStore(options: {
             );
             if (refusal) return { result: { ignored: refusal } };
           }
+          // A remediation request always carries its episode (made up from the alert name when the
+          // sender gave none), so the reboot's completion remembers it.
+          const episode = source.kind === 'remediation' ? remediationEpisode(source) : source;
           const request: RebootRequest = {
             at: now.toISOString(),
             kind: source.kind,
             ...(source.alertname ? { alertname: source.alertname } : {}),
-            ...(source.fingerprint ? { fingerprint: source.fingerprint } : {}),
-            ...(source.startsAt ? { startsAt: source.startsAt } : {}),
+            ...(episode.fingerprint ? { fingerprint: episode.fingerprint } : {}),
+            ...(episode.startsAt ? { startsAt: episode.startsAt } : {}),
           };
           return { annotations: { [CONTROLLER.request]: JSON.stringify(request) }, result: 'accepted' };
         },

@@ -38,16 +38,32 @@ export function remember(memory: readonly RemediatedEpisode[], episode: Remediat
   return [...recent, episode].slice(-MAX_REMEMBERED);
 }
 
+/**
+ * The episode a remediation alert belongs to. `fingerprint` and `startsAt` are optional in the
+ * webhook payload: a sender that leaves them out would otherwise make every delivery a new episode
+ * (four deliveries, four reboots), so such an alert is one episode per alert name on this node,
+ * refused as a re-send for as long as the memory lasts and counted against the cap.
+ */
+export function remediationEpisode(alert: { alertname?: string; fingerprint?: string; startsAt?: string }): {
+  fingerprint: string;
+  startsAt: string;
+} {
+  return {
+    fingerprint: alert.fingerprint || `alertname:${alert.alertname ?? ''}`,
+    startsAt: alert.startsAt || 'unknown',
+  };
+}
+
 /** Why a remediation request must be ignored, or undefined if it is a new episode within the cap. */
 export function remediationRefusal(
   memory: readonly RemediatedEpisode[],
-  alert: { fingerprint?: string; startsAt?: string },
+  alert: { alertname?: string; fingerprint?: string; startsAt?: string },
   cap: number,
   now: Date,
 ): string | undefined {
-  if (!alert.fingerprint) return undefined;
-  const recent = memory.filter((item) => item.fingerprint === alert.fingerprint && now.getTime() - Date.parse(item.at) < REMEMBER_MS);
-  if (alert.startsAt && recent.some((item) => item.startsAt === alert.startsAt))
+  const episode = remediationEpisode(alert);
+  const recent = memory.filter((item) => item.fingerprint === episode.fingerprint && now.getTime() - Date.parse(item.at) < REMEMBER_MS);
+  if (recent.some((item) => item.startsAt === episode.startsAt))
     return 'already rebooted for this firing of the alert (Alertmanager re-sent it)';
   if (recent.length >= cap)
     return `rebooted ${recent.length} times for this alert in the last 24 h (the cap); reboot by hand with "kreboot reboot NODE" if it is really needed`;

@@ -18,8 +18,12 @@ export function decideJob(job: Parsed<RebootJob>, status: Parsed<JobStatus>, boo
   if (bootId === undefined) return { act: false, reason: 'the boot ID cannot be read', jobId: id };
   if (job.value.bootIdBefore !== bootId) return { act: false, reason: 'done: the host booted since the job was created', jobId: id };
   // The controller gave up on this attempt at notAfter (its reboot timeout); an agent that starts
-  // late in the same boot must not reboot a node that may have been given back meanwhile.
+  // late in the same boot must not reboot a node that may have been given back meanwhile. A job
+  // with no readable notAfter (written before jobs carried one) has nothing bounding its age, so it
+  // is refused: the controller times the attempt out and the operator sees why.
   const notAfter = job.value.notAfter === undefined ? NaN : Date.parse(job.value.notAfter);
+  if (Number.isNaN(notAfter))
+    return { act: false, reason: 'refused: the job has no valid notAfter (written by an older controller)', jobId: id };
   if (now.getTime() > notAfter) return { act: false, reason: 'expired: the controller no longer waits for this job', jobId: id };
   // A garbled status might hide a `started`: at-most-once wins over progress.
   if (status.state === 'unreadable') return { act: false, reason: 'the job-status annotation is unreadable', jobId: id };

@@ -183,7 +183,9 @@ function decideCandidate(node: ObservedNode, input: DecideInput, now: Date, sett
     return record(node, now, 'waiting', 'waiting for the agent to check the sentinel again');
   }
   if (node.bootId === undefined) return record(node, now, 'waiting', 'no kreboot agent reports on this node');
-  if (fact?.type === 'no-slot') return record(node, now, 'queued', fact.reason, undefined, tainted);
+  // A holder turned away (its zone is full) gives its slot back once it is old enough to be a
+  // leftover, so two holders of one zone cannot wait on each other.
+  if (fact?.type === 'no-slot') return holdsSlot ? leftover(now) : record(node, now, 'queued', fact.reason, undefined, tainted);
   if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', NO_FREE_SLOT, undefined, tainted);
   // A slot taken before a crash (before the cordon) is given back while a gate is closed: a node
   // that is not out of service holds no slot.

@@ -74,18 +74,33 @@ function currentZone(nodes: readonly ObservedNode[], topology: TopologySettings)
 }
 
 /**
- * The halt, derived on every cycle from the nodes' records, so it cannot be lost between two
- * writes: a node that did not come back (failed, kept out of service) and that no later resume
- * covers halts the rollout. A halt written on the lock DaemonSet by an older version counts too.
+ * The halt: derived on every cycle from the nodes' records, so it cannot be lost between two
+ * writes (a node that did not come back, failed and kept out of service, that no later resume
+ * covers), or the halt kept on the lock DaemonSet, which outlives that node until a resume.
  */
 export function rolloutHalt(nodes: readonly ObservedNode[], record: RolloutRecord | undefined): HaltRecord | undefined {
+  return haltingNode(nodes, record) ?? record?.halted;
+}
+
+/**
+ * The halt as the nodes' records show it: the first node that halted the rollout and that no
+ * later resume covers. The reconciler keeps it on the rollout record too (lock/halt-record.ts),
+ * so it outlives that node.
+ */
+export function haltingNode(nodes: readonly ObservedNode[], record: RolloutRecord | undefined): HaltRecord | undefined {
   const resumedAt = record?.resumed?.at;
-  const halting = nodes
-    .filter((node) => node.progress?.phase === 'failed' && node.progress.haltedRollout === true && !resumedSince(node.progress, resumedAt))
-    .sort((a, b) => a.progress!.since.localeCompare(b.progress!.since) || a.name.localeCompare(b.name));
-  const first = halting[0];
-  if (first) return { at: first.progress!.since, node: first.name, reason: first.progress!.reason };
-  return record?.halted;
+  let first: ObservedNode | undefined;
+  for (const node of nodes) {
+    const progress = node.progress;
+    if (progress?.phase !== 'failed' || progress.haltedRollout !== true || resumedSince(progress, resumedAt)) continue;
+    if (
+      !first ||
+      progress.since.localeCompare(first.progress!.since) < 0 ||
+      (progress.since === first.progress!.since && node.name < first.name)
+    )
+      first = node;
+  }
+  return first ? { at: first.progress!.since, node: first.name, reason: first.progress!.reason } : undefined;
 }
 
 export interface CyclePlan {
@@ -104,7 +119,7 @@ export interface CyclePlan {
   readonly outOfService: ReadonlySet<string>;
   /** Slots free at the start of the cycle. */
   readonly free: number;
-  /** Nodes out of service per zone. */
+  /** Nodes out of service or holding one of our slots, per zone. */
   readonly outByZone: ReadonlyMap<string, number>;
   /** With --zone-by-zone: the zone candidates are taken from while it has any. */
   readonly activeZone: string | undefined;
@@ -128,8 +143,17 @@ export function planCycle(
   const rank = new Map(candidates.map((node) => [node.name, orderRank(node, topology)]));
   candidates.sort((a, b) => rank.get(a.name)! - rank.get(b.name)! || byRequestAge(a, b));
   const outOfService = new Set(out.map((node) => node.name));
+  // A zone's tally counts every node that is out of service or holds one of our slots: a node whose
+  // slot was taken but whose cordon has not landed yet (lost to a conflict, a restart in between) is
+  // about to go out, and leaving it out of the tally let a second node of its zone start beside it.
+  const occupying = new Set(outOfService);
+  if (lock) for (const holder of liveHolders(lock, settings, now, outOfService)) if (holder.ours) occupying.add(holder.nodeID);
   const outByZone = new Map<string, number>();
-  for (const node of out) outByZone.set(zoneOf(node, topology), (outByZone.get(zoneOf(node, topology)) ?? 0) + 1);
+  for (const node of nodes) {
+    if (!occupying.has(node.name)) continue;
+    const zone = zoneOf(node, topology);
+    outByZone.set(zone, (outByZone.get(zone) ?? 0) + 1);
+  }
   let activeZone: string | undefined;
   if (topology.zoneByZone && candidates.length > 0) {
     const zonesWithCandidates = new Set(candidates.map((node) => zoneOf(node, topology)));
@@ -184,7 +208,6 @@ export function slotLedger(
   let available = plan.free;
   const outByZone = new Map(plan.outByZone);
   const zone = (node: ObservedNode) => zoneOf(node, topology);
-  const label = (name: string) => (name === '' ? 'nodes without a zone' : `zone ${name}`);
   return {
     offer(node, holdsSlot) {
       // Reasons name no counts that change as nodes come and go: a waiting node's record is rewritten
@@ -192,11 +215,11 @@ export function slotLedger(
       if (!holdsSlot && available <= 0) return { ok: false, reason: NO_FREE_SLOT };
       const here = zone(node);
       if (topology.zoneByZone && plan.activeZone !== undefined && here !== plan.activeZone)
-        return { ok: false, reason: `zone by zone: ${label(plan.activeZone)} goes first` };
+        return { ok: false, reason: `zone by zone: ${zoneLabel(plan.activeZone)} goes first` };
       const cap = topology.maxUnavailablePerZone;
-      const out = outByZone.get(here) ?? 0;
-      if (cap > 0 && out >= cap)
-        return { ok: false, reason: `${label(here)} has its --max-unavailable-per-zone=${cap} nodes out of service` };
+      // A node holding a slot is already in its zone's tally: it is not counted against itself.
+      const out = (outByZone.get(here) ?? 0) - (holdsSlot ? 1 : 0);
+      if (cap > 0 && out >= cap) return { ok: false, reason: zoneCapReason(here, cap) };
       return { ok: true };
     },
     took(node) {
@@ -209,4 +232,37 @@ export function slotLedger(
       outByZone.set(here, Math.max(0, (outByZone.get(here) ?? 0) - 1));
     },
   };
+}
+
+/**
+ * The zone check made when a slot is written, against the lock as it is then: the node's zone holds
+ * its cap of nodes out of service or holding our slots (the node itself not counted). Holders of
+ * nodes the view does not hold have no known zone and are not counted (they count in the total).
+ */
+export function zoneFullAgainst(
+  node: ObservedNode,
+  holders: readonly string[],
+  outOfService: ReadonlySet<string>,
+  nodeByName: (name: string) => ObservedNode | undefined,
+  topology: TopologySettings,
+): string | undefined {
+  const cap = topology.maxUnavailablePerZone;
+  if (cap <= 0) return undefined;
+  const here = zoneOf(node, topology);
+  const others = new Set([...holders, ...outOfService]);
+  others.delete(node.name);
+  let out = 0;
+  for (const name of others) {
+    const other = nodeByName(name);
+    if (other && zoneOf(other, topology) === here) out++;
+  }
+  return out >= cap ? zoneCapReason(here, cap) : undefined;
+}
+
+function zoneCapReason(zone: string, cap: number): string {
+  return `${zoneLabel(zone)} has its --max-unavailable-per-zone=${cap} nodes out of service`;
+}
+
+function zoneLabel(zone: string): string {
+  return zone === '' ? 'nodes without a zone' : `zone ${zone}`;
 }

@@ -96,8 +96,11 @@ async function agent(node: string, name: string, args: string[]): Promise<AgentP
   return started;
 }
 
+/** A job as the controller writes it: bounded by notAfter (the agent refuses a job without one). */
 function dispatch(node: string, id: string, bootIdBefore: string) {
-  return annotate(node, { [CONTROLLER.rebootJob]: JSON.stringify({ id, createdAt: new Date().toISOString(), bootIdBefore }) });
+  const now = Date.now();
+  const job = { id, createdAt: new Date(now).toISOString(), bootIdBefore, notAfter: new Date(now + 10 * 60_000).toISOString() };
+  return annotate(node, { [CONTROLLER.rebootJob]: JSON.stringify(job) });
 }
 
 describe('sentinel', () => {

@@ -58,6 +58,35 @@ describe('safety core', () => {
     assert.deepEqual(world.monitor.violations(), []);
   });
 
+  it('deleting the node that halted the rollout keeps the halt until a resume, naming the node that is gone', async (t) => {
+    // What a cluster autoscaler or a cloud's auto-repair does to a node that did not come back.
+    const world = await setUpWorld(t, cluster, {
+      nodes: 2,
+      required: [0],
+      behaviour: { 0: 'never-back' },
+      controllerArgs: ['--trigger=node', '--reboot-timeout=3s', '--concurrency=2'],
+    });
+    const [stuck, other] = world.nodes as [string, string];
+    await cluster.waitFor(async () => (await world.controller.status()).halted?.node === stuck, {
+      timeoutMs: 60_000,
+      what: `${stuck} halts the rollout`,
+    });
+    await cluster.core.deleteNode({ name: stuck });
+    assert.equal((await world.controller.post('/api/v1/reboot', { node: other, reason: 'patch' })).status, 202);
+    await cluster.waitFor(async () => /halted/.test((await world.state(other))?.reason ?? ''), { what: `${other} held by the halt` });
+    await world.waitForCycles(3, 'cycles after the deletion');
+    const status = await world.controller.status();
+    assert.equal(status.halted?.node, stuck, 'the halt still names the deleted node');
+    assert.notEqual((await world.node(other)).spec?.unschedulable, true, 'the other node was not cordoned');
+    assert.equal(world.agents.executed.get(other)?.length ?? 0, 0, 'the other node was not rebooted');
+
+    assert.equal((await world.controller.post('/api/v1/resume')).status, 200);
+    await waitForAllDone(cluster, world, [other], 60_000);
+    assert.equal(world.agents.executed.get(other)?.length, 1, 'the other node rebooted after the resume');
+    assert.equal((await world.controller.status()).halted, null);
+    assert.deepEqual(world.monitor.violations(), []);
+  });
+
   it('a halt recorded only on the node (the DaemonSet write lost) still halts, survives a restart, and resumes', async (t) => {
     const world = await setUpWorld(t, cluster, {
       nodes: 2,
@@ -99,8 +128,14 @@ describe('safety core', () => {
     assert.equal(asked.status, 202);
     await cluster.waitFor(async () => /halted/.test((await world.state(next))?.reason ?? ''), { what: 'the next node held by the halt' });
     assert.equal((await world.controller.status()).halted?.node, missing);
-    const ds = await cluster.apps.readNamespacedDaemonSet({ namespace: world.namespace, name: LOCK_DS });
-    assert.equal(ds.metadata?.annotations?.['kreboot.dev/halted'], undefined, 'the halt is derived, not written');
+    // The cycle keeps the halt the node shows on the DaemonSet too, so it would outlive the node.
+    await cluster.waitFor(
+      async () => {
+        const ds = await cluster.apps.readNamespacedDaemonSet({ namespace: world.namespace, name: LOCK_DS });
+        return JSON.parse(ds.metadata?.annotations?.['kreboot.dev/halted'] ?? '{}').node === missing;
+      },
+      { what: 'the halt kept on the lock DaemonSet' },
+    );
 
     // A restarted controller derives the same halt.
     await world.controller.kill();
@@ -160,6 +195,40 @@ describe('safety core', () => {
     assert.deepEqual(third.accepted, []);
     assert.match(third.ignored[0]?.reason ?? '', /the cap/);
     assert.equal(world.agents.executed.get(node)?.length, 2);
+    assert.deepEqual(world.monitor.violations(), []);
+  });
+
+  it('a remediation alert without fingerprint or startsAt is one episode per alert and node: 4 deliveries, 1 reboot', async (t) => {
+    // Both fields are optional in the webhook payload; a sender that leaves them out must not be
+    // able to reboot a node once per delivery.
+    const world = await setUpWorld(t, cluster, {
+      nodes: 1,
+      controllerArgs: ['--remediation-alert-regexp=^KernelDeadlock$', '--max-reboot-attempts=2'],
+    });
+    const node = world.nodes[0]!;
+    const send = async () => {
+      const response = await fetch(`${world.controller.url}/api/v1/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          version: '4',
+          status: 'firing',
+          alerts: [{ status: 'firing', labels: { alertname: 'KernelDeadlock', node } }],
+        }),
+      });
+      assert.equal(response.status, 200);
+      return (await response.json()) as { accepted: string[]; ignored: { reason: string }[] };
+    };
+    assert.deepEqual((await send()).accepted, [node]);
+    await cluster.waitFor(() => (world.agents.executed.get(node)?.length ?? 0) === 1, { timeoutMs: 60_000, what: 'first reboot' });
+    await waitForAllDone(cluster, world, [node], 60_000);
+    for (let i = 0; i < 3; i++) {
+      const answer = await send();
+      assert.deepEqual(answer.accepted, [], `delivery ${i + 2} is refused`);
+      assert.match(answer.ignored[0]?.reason ?? '', /already rebooted for this firing/);
+    }
+    await world.waitForCycles(2, 'cycles after the re-deliveries');
+    assert.equal(world.agents.executed.get(node)?.length, 1, 'one reboot for four deliveries');
     assert.deepEqual(world.monitor.violations(), []);
   });
 });

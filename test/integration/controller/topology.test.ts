@@ -88,6 +88,45 @@ describe('topology-aware rollout', () => {
     assert.equal(after.estimate.basedOn, 12, 'the estimate now rests on the 12 measured reboots');
   });
 
+  it('a slot taken before the controller stopped, its cordon never written: that node counts in its zone (9 nodes, 3 per zone)', async (t) => {
+    // The state a controller leaves when it is killed (or loses its cordon to a conflict) between
+    // writing a node's slot and cordoning it: the node holds a slot and is still only requested.
+    const world = await setUpWorld(t, cluster, {
+      nodes: 9,
+      required: 'all',
+      rebootMs: 1000,
+      nodeLabels: Object.fromEntries(Array.from({ length: 9 }, (_, index) => [index, { [ZONE]: zoneOfIndex(index) }])),
+      zones: { label: ZONE, maxPerZone: 1 },
+      controllerArgs: ['--drain-grace-period=0', '--concurrency=3', '--max-unavailable-per-zone=1'],
+      startController: false,
+    });
+    const holder = world.nodes[6]!; // zone a, like nodes 0 and 3
+    const lock = {
+      maxOwners: 3,
+      locks: [{ nodeID: holder, metadata: { unschedulable: false, holder: 'kreboot' }, created: new Date().toISOString(), TTL: 0 }],
+    };
+    const paused = JSON.stringify({ at: new Date().toISOString(), reason: 'requests first' });
+    await cluster.apps.patchNamespacedDaemonSet(
+      {
+        namespace: world.namespace,
+        name: LOCK_DS,
+        body: { metadata: { annotations: { 'weave.works/kured-node-lock': JSON.stringify(lock), 'kreboot.dev/paused': paused } } },
+      },
+      MERGE_PATCH,
+    );
+    await world.startController();
+    // The holder's request is the oldest, so it is decided before the other nodes of its zone.
+    for (const node of [holder, ...world.nodes.filter((name) => name !== holder)]) {
+      assert.equal((await world.controller.post('/api/v1/reboot', { node, reason: 'patch' })).status, 202);
+      await cluster.waitFor(async () => (await world.controller.status()).queue.includes(node), { what: `${node} queued` });
+    }
+    assert.equal((await world.controller.post('/api/v1/resume')).status, 200);
+    await waitForAllDone(cluster, world, world.nodes, 180_000);
+    assert.deepEqual(world.monitor.violations(), [], `no zone ever had two nodes out:\n${world.monitor.transitions().join('\n')}`);
+    assert.equal(world.monitor.started()[0], holder, `${holder} went first: ${world.monitor.started().join(', ')}`);
+    for (const node of world.nodes) assert.equal(world.agents.executed.get(node)?.length, 1, `${node} rebooted once`);
+  });
+
   it('the same 12 nodes at concurrency 1 (the comparison), control planes still last', async (t) => {
     const world = await rollout(t, ['--concurrency=1']);
     await cluster.waitFor(async () => (await world.controller.status()).queue.length === 12, { what: 'all 12 nodes queued' });

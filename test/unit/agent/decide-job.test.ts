@@ -69,10 +69,17 @@ const ROWS: Row[] = [
     reason: /expired/,
   },
   {
-    name: 'a job from a controller without notAfter is still run',
+    name: 'a job without notAfter (an older controller) is refused: nothing would bound its age',
     job: { id: 'job-1', createdAt: '2026-11-26T17:00:00Z', bootIdBefore: BOOT },
-    act: true,
-    acknowledged: false,
+    now: new Date('2026-12-26T17:00:00Z'),
+    act: false,
+    reason: /no valid notAfter/,
+  },
+  {
+    name: 'a job whose notAfter is not a time is refused',
+    job: { ...JOB, notAfter: 'later' },
+    act: false,
+    reason: /no valid notAfter/,
   },
   { name: 'boot ID cannot be read', job: JOB, bootId: '', act: false, reason: /boot ID cannot be read/ },
 ];

@@ -320,6 +320,14 @@ const rows: Row[] = [
     },
   },
   {
+    name: 'holding a slot, turned away by its zone: the slot is given back (two holders of a zone cannot wait on each other)',
+    node: node({ request: { ...alertRequest, at: ago(10) }, progress: { phase: 'queued', since: ago(20), reason: '' } }),
+    holdsSlot: true,
+    verdict: open,
+    fact: { type: 'no-slot', reason: 'zone a has its --max-unavailable-per-zone=1 nodes out of service' },
+    expect: { type: 'release' },
+  },
+  {
     name: 'the drain pass found nothing left: hand out the job',
     node: node({ progress: { phase: 'draining', since: ago(10), reason: '' } }),
     fact: { type: 'drained' },

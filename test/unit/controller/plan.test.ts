@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { LockRecord } from '../../../src/store/lock-record.ts';
 import type { RolloutRecord } from '../../../src/store/rollout-record.ts';
 import { NO_FREE_SLOT } from '../../../src/store/node-progress.ts';
-import { planCycle, rolloutHalt, slotLedger, withTrigger } from '../../../src/controller/policy/plan.ts';
+import { planCycle, rolloutHalt, slotLedger, withTrigger, zoneFullAgainst } from '../../../src/controller/policy/plan.ts';
 import { NOW, ago, node } from './fixtures.ts';
 
 const SLOTS = { concurrency: 2, ttlMs: 0 };
@@ -127,6 +127,49 @@ describe('topology', () => {
       } else if (candidate.name === 'a2') assert.match(offer.reason, /zone a has its --max-unavailable-per-zone=1 nodes out of service/);
     }
     assert.deepEqual(started, ['b1', 'c1'], 'one per zone, zone a already busy, concurrency 3 reached');
+  });
+
+  it('--max-unavailable-per-zone: a node holding a slot before its cordon landed counts in its zone', () => {
+    // a1 took its slot in an earlier cycle, but its cordon was lost (a conflict, a restart): it is a
+    // candidate again, holding the slot. a2's request is older, so it is offered first.
+    const nodes = [inZone('a1', 'a', { request: request(30) }), inZone('a2', 'a', { request: request(90) }), inZone('b1', 'b')];
+    const settings = { concurrency: 3, ttlMs: 0 };
+    const lock = { holders: [ours('a1')] };
+    const plan = planCycle(nodes, lock, settings, NOW, ZONES);
+    const ledger = slotLedger(plan, settings, ZONES);
+    const started: string[] = [];
+    for (const candidate of plan.candidates) {
+      const holdsSlot = candidate.name === 'a1';
+      if (!ledger.offer(candidate, holdsSlot).ok) continue;
+      if (!holdsSlot) ledger.took(candidate);
+      started.push(candidate.name);
+    }
+    assert.deepEqual(started.sort(), ['a1', 'b1'], 'zone a has one node going (a1, already holding its slot)');
+  });
+
+  it('--max-unavailable-per-zone: a leftover slot given back does not free the zone of a node still out', () => {
+    // a0 is rebooting; a9 holds a slot left over from a withdrawn request and gives it back first.
+    const nodes = [
+      inZone('a0', 'a', { request: undefined, progress: rebooting }),
+      inZone('a9', 'a', { request: undefined }),
+      inZone('a2', 'a'),
+    ];
+    const settings = { concurrency: 3, ttlMs: 0 };
+    const plan = planCycle(nodes, { holders: [ours('a0'), ours('a9')] }, settings, NOW, ZONES);
+    const ledger = slotLedger(plan, settings, ZONES);
+    ledger.freed(nodes[1]!);
+    assert.equal(ledger.offer(plan.candidates[0]!, false).ok, false, 'a0 is still out in zone a');
+  });
+
+  it('the zone is checked again against the lock as written: a holder that appeared since counts', () => {
+    const nodes = [inZone('a1', 'a'), inZone('a2', 'a'), inZone('b1', 'b')];
+    const byName = (name: string) => nodes.find((entry) => entry.name === name);
+    assert.equal(zoneFullAgainst(nodes[0]!, [], new Set(), byName, ZONES), undefined);
+    assert.equal(zoneFullAgainst(nodes[0]!, ['a1'], new Set(), byName, ZONES), undefined, 'its own holder does not count');
+    assert.equal(zoneFullAgainst(nodes[0]!, ['b1'], new Set(), byName, ZONES), undefined, 'another zone does not count');
+    assert.match(zoneFullAgainst(nodes[0]!, ['a2'], new Set(), byName, ZONES) ?? '', /zone a has its --max-unavailable-per-zone=1/);
+    assert.match(zoneFullAgainst(nodes[0]!, [], new Set(['a2']), byName, ZONES) ?? '', /zone a/, 'a node out without a holder counts');
+    assert.equal(zoneFullAgainst(nodes[0]!, ['gone'], new Set(), byName, ZONES), undefined, 'a node not in the view has no zone');
   });
 
   it('--node-order: selector order first (control planes last), then the oldest request', () => {
