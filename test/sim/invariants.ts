@@ -89,6 +89,8 @@ export class Invariants implements AgentObserver, SilenceObserver {
   silenceNode: (matchers: readonly SilenceMatcher[]) => string | undefined = () => undefined;
   /** Halts not yet covered by a resume, by node and time: kept when the halting Node is deleted. */
   private readonly halts = new Map<string, { node: string; since: string }>();
+  private readonly resumedHalts = new Set<string>();
+  private dsUid: string | undefined;
   /** Nodes relabelled to another zone while kreboot had them out of service. */
   private readonly movedWhileOut = new Set<string>();
   private readonly zoneOfOut = new Map<string, string>();
@@ -159,17 +161,33 @@ export class Invariants implements AgentObserver, SilenceObserver {
    * remembered until a resume after it, so a halt outlives its Node (deleted, registered again).
    */
   unresumedHalt(): string | undefined {
+    const ds = this.model.daemonSet;
+    if (ds && ds.metadata?.uid !== this.dsUid) {
+      // The lock DaemonSet was deleted and created again (an uninstall): the halt it carried is
+      // gone with it, and a halt whose Node record is gone too (deleted, registered again) has
+      // nothing left to hold it. A documented limit (test/sim/README.md), not a check.
+      if (this.dsUid !== undefined)
+        for (const [key, halt] of this.halts) {
+          const progress = this.model.nodes.get(halt.node) ? progressOf(this.model.nodes.get(halt.node)!) : undefined;
+          if (progress?.since !== halt.since) this.halts.delete(key);
+        }
+      this.dsUid = ds.metadata?.uid;
+    }
     const resumed = this.currentRollout()?.resumed?.at;
     const covered = (since: string) => resumed !== undefined && Date.parse(resumed) >= Date.parse(since);
     for (const [name, node] of this.model.nodes) {
       const progress = progressOf(node);
-      if (progress?.phase === 'failed' && progress.haltedRollout === true && !covered(progress.since))
-        this.halts.set(`${name}@${progress.since}`, { node: name, since: progress.since });
+      const key = `${name}@${progress?.since}`;
+      // A halt once resumed stays resumed, even if the resume's record is lost later.
+      if (progress?.phase === 'failed' && progress.haltedRollout === true && !covered(progress.since) && !this.resumedHalts.has(key))
+        this.halts.set(key, { node: name, since: progress.since });
     }
     let first: string | undefined;
     for (const [key, halt] of this.halts) {
-      if (covered(halt.since)) this.halts.delete(key);
-      else
+      if (covered(halt.since)) {
+        this.halts.delete(key);
+        this.resumedHalts.add(key);
+      } else
         first ??= `${halt.node} (halted at ${halt.since}${this.model.nodes.get(halt.node) ? '' : '; its Node has been deleted since'})`;
     }
     return first;
