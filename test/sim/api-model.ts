@@ -105,10 +105,7 @@ export class ApiModel {
   // ---- Nodes
 
   /** A Node registers (again): a fresh object, Ready, with only the labels and annotations given. */
-  addNode(
-    name: string,
-    options: { unschedulable: boolean; annotations: Record<string, string>; labels?: Record<string, string> },
-  ): void {
+  addNode(name: string, options: { unschedulable: boolean; annotations: Record<string, string>; labels?: Record<string, string> }): void {
     if (this.nodes.has(name)) throw new SimApiError(409, `nodes "${name}" already exists`);
     const node = this.stamp<V1Node>({
       metadata: {
@@ -134,7 +131,8 @@ export class ApiModel {
     const node = this.readNode(name);
     this.nodes.delete(name);
     this.nodeLog.push({ object: node, rv: ++this.rv, deleted: true });
-    for (const pod of [...this.pods]) if (pod.node === name && pod.owner !== 'DaemonSet' && pod.deletedAt === undefined) this.beginDelete(pod);
+    for (const pod of [...this.pods])
+      if (pod.node === name && pod.owner !== 'DaemonSet' && pod.deletedAt === undefined) this.beginDelete(pod);
   }
 
   readNode(name: string): V1Node {

@@ -141,10 +141,7 @@ export class Invariants implements AgentObserver, SilenceObserver {
     const count = (this.executions.get(key) ?? 0) + 1;
     this.executions.set(key, count);
     if (count > this.config.maxRebootAttempts)
-      this.fail(
-        'reboots-per-request',
-        `${key}: ${count} reboot jobs executed, --max-reboot-attempts is ${this.config.maxRebootAttempts}`,
-      );
+      this.fail('reboots-per-request', `${key}: ${count} reboot jobs executed, --max-reboot-attempts is ${this.config.maxRebootAttempts}`);
   }
 
   /** The rollout record on the lock DaemonSet as it is now (undefined while it is deleted). */

@@ -188,7 +188,13 @@ export class AlertmanagerModel {
           true,
         );
       },
-      alerts: () => service.call(owner, () => 'Alertmanager: list alerts', () => [], true),
+      alerts: () =>
+        service.call(
+          owner,
+          () => 'Alertmanager: list alerts',
+          () => [],
+          true,
+        ),
     };
   }
 }

@@ -148,7 +148,8 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   const gateStates = prometheus.states;
   const alertmanager = quiet ? new AlertmanagerModel(s, invariants) : undefined;
   const silenceSets = config.alertmanager.silenceMatchers;
-  invariants.silenceNode = (matchers) => names.find((name) => silenceSets.some((set) => sameMatchers(renderMatcherSet(set, name), matchers)));
+  invariants.silenceNode = (matchers) =>
+    names.find((name) => silenceSets.some((set) => sameMatchers(renderMatcherSet(set, name), matchers)));
 
   // ---- Controller processes and leadership
   let nextId = 0;
@@ -356,7 +357,12 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       () => {
         const candidates = names.filter((name) => {
           const node = model.nodes.get(name);
-          return node !== undefined && node.spec?.unschedulable !== true && !isOutOfService(progressOf(node)) && !invariants.adminCordoned.has(name);
+          return (
+            node !== undefined &&
+            node.spec?.unschedulable !== true &&
+            !isOutOfService(progressOf(node)) &&
+            !invariants.adminCordoned.has(name)
+          );
         });
         if (candidates.length === 0) return;
         const node = s.pick(candidates);
@@ -634,7 +640,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     if (next !== undefined && (faults || !busy)) choices.push({ weight: busy ? 2 : 1, run: () => s.advanceTo(next) });
     if (faults) choices.push({ weight: 1, run: () => s.advanceTo(s.now + s.int(3000)) });
     if (choices.length === 0) {
-        violation = {
+      violation = {
         check: 'liveness',
         detail: `nothing left to happen ${Math.round((s.now - calmSince) / 60_000)} virtual minutes after the faults stopped: ${settled()}`,
       };

@@ -250,7 +250,7 @@ const traces: Record<string, (api: Backend) => Promise<unknown[]>> = {
       metadata: { resourceVersion: cordon.node!.metadata!.resourceVersion, annotations: { [STATE]: '{"phase":"done"}' } },
       spec: { unschedulable: false },
     });
-    out.push(['a write on the old object\'s resourceVersion', stale.code]);
+    out.push(["a write on the old object's resourceVersion", stale.code]);
     const again = await api.patchNode({
       metadata: { resourceVersion: fresh.metadata!.resourceVersion, annotations: { [STATE]: '{"phase":"cordoned"}' } },
       spec: { unschedulable: true },
@@ -274,7 +274,7 @@ const traces: Record<string, (api: Backend) => Promise<unknown[]>> = {
     const stale = await api.patchDaemonSet({
       metadata: { resourceVersion: lock.ds!.metadata!.resourceVersion, annotations: { [LOCK]: '{"nodeID":"b"}' } },
     });
-    out.push(['a write on the old object\'s resourceVersion', stale.code]);
+    out.push(["a write on the old object's resourceVersion", stale.code]);
     const again = await api.patchDaemonSet({
       metadata: { resourceVersion: fresh.metadata!.resourceVersion, annotations: { [LOCK]: '{"nodeID":"b"}' } },
     });

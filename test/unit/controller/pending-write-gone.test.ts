@@ -29,8 +29,20 @@ test('a pending write for a Node that is gone does not make the cycle run again 
     rollout: { current: () => undefined, update: () => Promise.reject(new Error('not used')) },
     performer: { perform: () => Promise.reject(new Error('not used')), settled: () => Promise.resolve() },
     gates: [],
-    settings: { ...SETTINGS, concurrency: 1, ttlMs: 0, trigger: 'alert', gateRecheckMs: 30_000, lockAnnotation: 'weave.works/kured-node-lock' },
-    metrics: createControllerMetrics(new Registry(), { nodes: () => [], rollout: () => undefined, halt: () => undefined, leader: () => true }),
+    settings: {
+      ...SETTINGS,
+      concurrency: 1,
+      ttlMs: 0,
+      trigger: 'alert',
+      gateRecheckMs: 30_000,
+      lockAnnotation: 'weave.works/kured-node-lock',
+    },
+    metrics: createControllerMetrics(new Registry(), {
+      nodes: () => [],
+      rollout: () => undefined,
+      halt: () => undefined,
+      leader: () => true,
+    }),
     log: pino({ level: 'silent' }),
     clock: () => new Date(now),
     timers: {
