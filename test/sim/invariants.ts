@@ -203,6 +203,11 @@ export class Invariants implements AgentObserver, SilenceObserver {
     return this.currentRollout()?.paused !== undefined;
   }
 
+  /** Whether the lock DaemonSet records a halt (what the status shows an operator). */
+  haltRecorded(): boolean {
+    return this.currentRollout()?.halted !== undefined;
+  }
+
   /** The node's zone label changed (an outside writer). */
   relabelled(name: string): void {
     if (this.zoneOfOut.has(name)) this.movedWhileOut.add(name);

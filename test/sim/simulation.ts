@@ -506,7 +506,9 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     const [leader] = leaders();
     if (!leader) return undefined;
     const halted = invariants.unresumedHalt();
-    if (halted || invariants.paused()) {
+    // A halt the product shows (its record on the lock DaemonSet) is resumed too: after the
+    // DaemonSet was re-created, a halt already resumed can be derived again from its node's record.
+    if (halted || invariants.paused() || invariants.haltRecorded()) {
       return {
         weight: 2,
         run: () => {
