@@ -371,6 +371,13 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'metrics-port', kind: 'int', roles: CA, default: 8080, kured: true, help: 'port the HTTP server listens on' },
   {
+    name: 'probe-port',
+    kind: 'int',
+    roles: C,
+    default: 0,
+    help: 'port of a second listener serving only /healthz and /readyz, for the kubelet (the manifests use 8081); 0: the probes only on --metrics-port',
+  },
+  {
     name: 'node-id',
     kind: 'string',
     roles: A,
