@@ -170,13 +170,21 @@ export class ApiModel {
    * them) and stay bound to it; a ReplicaSet replaces its pods at once. DaemonSet pods are left.
    */
   shutDownPods(name: string): void {
-    for (const pod of [...this.pods]) {
-      if (pod.node !== name || pod.owner === 'DaemonSet' || pod.deletedAt !== undefined || pod.phase !== 'Running') continue;
-      pod.phase = 'Failed';
-      pod.ready = false;
-      pod.view = undefined;
-      this.replace(pod);
-    }
+    for (const pod of [...this.pods])
+      if (pod.node === name && pod.owner !== 'DaemonSet' && pod.deletedAt === undefined && pod.phase === 'Running') this.stop(pod);
+  }
+
+  /** One pod stopped by its kubelet (phase Failed), as a graceful shutdown does. */
+  failPod(namespace: string, name: string): void {
+    const pod = this.findPod(namespace, name);
+    if (pod.phase === 'Running') this.stop(pod);
+  }
+
+  private stop(pod: SimPod): void {
+    pod.phase = 'Failed';
+    pod.ready = false;
+    pod.view = undefined;
+    this.replace(pod);
   }
 
   /** The labels an outside writer (a cloud's node controller, an admin) sets; null removes one. */

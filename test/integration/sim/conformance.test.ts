@@ -6,8 +6,9 @@
 // uncordon, conflicting DaemonSet annotation patches, evictions refused by a PodDisruptionBudget
 // (429) and allowed once another replica is Ready, a missing pod (404) and a missing Node (404),
 // a Node deleted and registered again under its name (404 while gone, then a fresh object without
-// kreboot's records, a write on the old resourceVersion refused 409), and the same for the lock
-// DaemonSet deleted and created again.
+// kreboot's records, a write on the old resourceVersion refused 409), the same for the lock
+// DaemonSet deleted and created again, and a pod a graceful shutdown stopped (phase Failed)
+// evicted whatever its budget says.
 
 import { PatchStrategy, setHeaderOptions, type V1DaemonSet, type V1Node } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
@@ -33,6 +34,8 @@ interface Backend {
   evict(pod: string): Promise<number>;
   /** A further Ready replica of `web` (elsewhere), so the budget allows one eviction. */
   addReplica(): Promise<void>;
+  /** Marks a pod Failed, as a kubelet's graceful shutdown does. */
+  failPod(pod: string): Promise<void>;
   /** Deletes the Node; the status code. */
   deleteNode(): Promise<number>;
   /** Creates the Node again under its name, as a kubelet registering a new host does. */
@@ -90,6 +93,7 @@ function modelBackend(node: string): Backend {
       model.addPod({ namespace: 'apps', node: SPARE_NODE, app: 'web', owner: 'bare', ready: true });
       return Promise.resolve();
     },
+    failPod: (pod) => Promise.resolve(model.failPod('apps', pod)),
     deleteNode: async () => (await sync(() => model.deleteNode(node))).code,
     registerNode: () => Promise.resolve(model.addNode(node, { unschedulable: false, annotations: {} })),
     deleteDaemonSet: async () => (await sync(() => model.deleteDaemonSet())).code,
@@ -144,6 +148,16 @@ async function realBackend(cluster: Cluster): Promise<{ backend: Backend; node: 
           what: 'the budget to allow one disruption',
           timeoutMs: 60_000,
         },
+      );
+    },
+    failPod: async (pod) => {
+      await cluster.core.patchNamespacedPodStatus(
+        {
+          namespace: ns,
+          name: pod,
+          body: { status: { phase: 'Failed', reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' } },
+        },
+        MERGE,
       );
     },
     deleteNode: async () => (await answer(() => cluster.core.deleteNode({ name: node! }))).code,
@@ -229,6 +243,15 @@ const traces: Record<string, (api: Backend) => Promise<unknown[]>> = {
       metadata: { resourceVersion: again.ds!.metadata!.resourceVersion, annotations: { [LOCK]: null } },
     });
     out.push(['release', release.code, dsFacts(release.ds)]);
+    return out;
+  },
+
+  async 'Eviction of a pod a graceful shutdown stopped'(api) {
+    const out: unknown[] = [];
+    const [stopped, running] = [await api.podName(0), await api.podName(1)];
+    await api.failPod(stopped);
+    out.push(['evict the Failed pod while the budget forbids', await api.evict(stopped)]);
+    out.push(['evict the running pod', await api.evict(running)]);
     return out;
   },
 
