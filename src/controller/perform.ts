@@ -20,6 +20,8 @@ import { announceTransition, type TransitionSinks } from './observe/transitions.
 import { silencesToExpire, type Action, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
 import { isInFlight, isOutOfService } from '../store/node-progress.ts';
+import { HALTED_ANNOTATION } from '../store/keys.ts';
+import type { HaltRecord } from '../store/rollout-record.ts';
 import type { Drainer } from './steps/drain.ts';
 import {
   completePatch,
@@ -107,6 +109,8 @@ const NOTHING: Outcome = {};
 /** One perform() call's own state. */
 interface Call {
   conflicted: boolean;
+  /** The node's write found no Node: it was deleted meanwhile. */
+  gone?: boolean;
 }
 const CONFLICT_RECHECK_MS = 1000;
 
@@ -209,6 +213,7 @@ export function createPerformer(deps: PerformerDeps) {
       if (isConflict(error) || isNotFound(error)) {
         log.debug({ node: name }, 'node changed while deciding; deciding again');
         call.conflicted = true;
+        call.gone = isNotFound(error);
         return false;
       }
       throw error;
@@ -216,6 +221,22 @@ export function createPerformer(deps: PerformerDeps) {
     deps.wrote(name, node.metadata?.resourceVersion, written);
     if (patch.progress) announceTransition(sinks, node, observed.progress, patch.progress);
     return true;
+  }
+
+  /** Keeps `halt` on the rollout record (unless one is kept already); true when this call wrote it. */
+  async function keepHaltRecord(halt: HaltRecord): Promise<boolean> {
+    return rollout.update((fresh) => {
+      const changes = keepHalt(halt, fresh);
+      return changes ? { changes, result: true } : { result: false };
+    });
+  }
+
+  /** Takes back a halt this runner kept, if the record still holds exactly that one. */
+  async function dropHaltRecord(halt: HaltRecord): Promise<void> {
+    await rollout.update((fresh) => {
+      const same = fresh.halted?.node === halt.node && fresh.halted.at === halt.at;
+      return same ? { changes: { [HALTED_ANNOTATION]: null }, result: undefined } : { result: undefined };
+    });
   }
 
   async function releaseSlot(name: string, context: PerformContext, takenNoLaterThan: string | undefined): Promise<void> {
@@ -237,14 +258,18 @@ export function createPerformer(deps: PerformerDeps) {
     observed: ObservedNode,
     context: PerformContext,
     step: 'cordon' | 'dispatch',
-  ): Promise<AnnotationChanges> {
-    if (!deps.silencer) return {};
+  ): Promise<{ annotations: AnnotationChanges; created: string[] }> {
+    if (!deps.silencer) return { annotations: {}, created: [] };
     // An expiry of the previous reboot's silences must not undo (or un-record) this reboot's.
     await expiry?.cancel(observed.name);
     const until = silenceEnd(context.now, { drainTimeoutMs: settings.drainTimeoutMs, rebootTimeoutMs: settings.rebootTimeoutMs }, step);
     try {
       const ids = await deps.silencer.silence(observed.name, until, observed.request?.reason ?? `kreboot is rebooting ${observed.name}`);
-      return silencesAnnotation([...(observed.silences ?? []), ...ids]);
+      const recorded = new Set(observed.silences ?? []);
+      return {
+        annotations: silencesAnnotation([...recorded, ...ids.filter((id) => !recorded.has(id))]),
+        created: ids.filter((id) => !recorded.has(id)),
+      };
     } catch (error) {
       log.warn({ err: error, node: observed.name }, "could not silence the node's alerts in Alertmanager; rebooting anyway");
       sinks.events.record(
@@ -253,7 +278,24 @@ export function createPerformer(deps: PerformerDeps) {
         `could not silence the node's alerts in Alertmanager: ${error instanceof Error ? error.message : String(error)}`,
         true,
       );
-      return {};
+      return { annotations: {}, created: [] };
+    }
+  }
+
+  /**
+   * Expires silences made for a write that did not land (the node changed, or was deleted and
+   * perhaps registered again as a new host): unrecorded, nothing else would end them before their
+   * bound, and they would quiet a node kreboot is not rebooting (found by the simulation, seed 9257).
+   */
+  async function unsilenceUnrecorded(name: string, created: readonly string[]): Promise<void> {
+    if (!deps.silencer || created.length === 0) return;
+    try {
+      await deps.silencer.expire(name, created);
+    } catch (error) {
+      log.warn(
+        { err: error, node: name, silences: created },
+        'could not expire silences made for a write that did not land; they end at their bound',
+      );
     }
   }
 
@@ -333,7 +375,8 @@ export function createPerformer(deps: PerformerDeps) {
         // A cordon lost to a 409 leaves a slot without a cordon: the next cycle either starts
         // again with it or, if a gate closed meanwhile, gives it back.
         const silences = await silence(node, observed, context, 'cordon');
-        const written = await write(call, node, observed, withAnnotations(startPatch(node, observed, now, settings), silences));
+        const written = await write(call, node, observed, withAnnotations(startPatch(node, observed, now, settings), silences.annotations));
+        if (!written) await unsilenceUnrecorded(name, silences.created);
         return { took: true, ...(written ? { requeueAt: new Date(now.getTime() + settings.drainDelayMs) } : {}) };
       }
       case 'reacquire': {
@@ -348,8 +391,9 @@ export function createPerformer(deps: PerformerDeps) {
         return drainStep(name, observed, now);
       case 'dispatch': {
         const silences = await silence(node, observed, context, 'dispatch');
-        if (await write(call, node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences)))
+        if (await write(call, node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences.annotations)))
           return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+        await unsilenceUnrecorded(name, silences.created);
         return NOTHING;
       }
       case 'verify':
@@ -376,17 +420,18 @@ export function createPerformer(deps: PerformerDeps) {
         return { released: true, ...(action.requeueAt ? { requeueAt: action.requeueAt } : {}) };
       }
       case 'fail': {
-        if (!(await write(call, node, observed, failPatch(node, observed, now, action, settings)))) return NOTHING;
-        if (action.halt) {
-          sinks.notify({ kind: 'halted', node: name, reason: action.reason });
-          // Kept on the rollout record at once, so the halt outlives this node if it is deleted
-          // now; the cycle keeps it there too if this write is lost.
-          const halt = { at: now.toISOString(), node: name, reason: action.reason };
-          await rollout.update((fresh) => {
-            const changes = keepHalt(halt, fresh);
-            return changes ? { changes, result: undefined } : { result: undefined };
-          });
+        // A halt is kept on the rollout record before the node's failure is written: written after,
+        // a node deleted in between (its answer lost, then an autoscaler removing it) took the halt
+        // with it (found by the simulation, seed 8950).
+        const halt = action.halt ? { at: now.toISOString(), node: name, reason: action.reason } : undefined;
+        const kept = halt ? await keepHaltRecord(halt) : false;
+        if (!(await write(call, node, observed, failPatch(node, observed, now, action, settings)))) {
+          // The node changed under the decision (not deleted: a deleted node's halt stays): the
+          // next cycle decides again, so the halt written for this decision goes.
+          if (halt && kept && !call.gone) await dropHaltRecord(halt);
+          return NOTHING;
         }
+        if (halt) sinks.notify({ kind: 'halted', node: name, reason: action.reason });
         // Restored (uncordoned) in the write above: only now may the slot go. If this release is
         // lost, the next cycle sees a restored failed node holding a slot and releases it.
         if (!action.restore) return NOTHING;

@@ -89,6 +89,11 @@ export class ApiModel {
   private generation = 0;
   eventsCreated = 0;
 
+  /** Virtual time now (ms). */
+  now(): number {
+    return this.hooks.now();
+  }
+
   constructor(hooks: ModelHooks, ds: { namespace: string; name: string }) {
     this.hooks = hooks;
     this.dsNamespace = ds.namespace;

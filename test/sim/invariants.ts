@@ -14,7 +14,9 @@
 //   silence-bounded        every silence kreboot writes in Alertmanager ends, within the bound docs promise
 //                          (the drain allowance, the reboot timeout and 5 min from the moment it is written)
 //   silence-on-reboot      a silence is written only for a node kreboot is rebooting: out of service, or
-//                          holding a slot in the lock at that moment
+//                          holding a slot in the lock at that moment; or, written on a view that lagged
+//                          (the node deleted and registered again meanwhile), expired by kreboot within
+//                          STRAY_SILENCE_MS once its write did not land
 // Liveness (every request completes once faults stop) is checked by the run itself (simulation.ts).
 
 import type { V1Node } from '@kubernetes/client-node';
@@ -51,6 +53,12 @@ export type CheckedConfig = Pick<ControllerConfig, 'concurrency' | 'maxRebootAtt
 export function silenceBoundMs(config: CheckedConfig): number {
   return (config.drain.timeoutMs > 0 ? config.drain.timeoutMs : 3_600_000) + config.rebootTimeoutMs + 5 * 60_000;
 }
+
+/**
+ * How long a silence written on a lagging view (for a node kreboot is not rebooting) may stay: the
+ * runner expires it as soon as its node write fails, a slow Alertmanager answer included.
+ */
+const STRAY_SILENCE_MS = 30_000;
 
 export interface Violation {
   readonly check: CheckName;
@@ -101,6 +109,7 @@ export class Invariants implements AgentObserver, SilenceObserver {
   /** Times each Node was deleted (and so registered again as a new object). */
   private readonly registrations = new Map<string, number>();
   private haltedBefore: string | undefined;
+  private readonly strays = new Map<string, { silence: StoredSilence; at: number; node: string | undefined }>();
   violation: Violation | undefined;
   rebootsStarted = 0;
   private rolloutOf: object | undefined;
@@ -228,17 +237,29 @@ export class Invariants implements AgentObserver, SilenceObserver {
         'silence-bounded',
         `silence ${silence.id} for ${node ?? 'an unknown node'} written at ${new Date(at).toISOString()} ends ${Number.isFinite(silence.endsAt) ? new Date(silence.endsAt).toISOString() : 'never'}, more than ${bound / 60_000} min later`,
       );
-    if (!asked) {
+    // Not being rebooted: tolerated only if kreboot takes it back at once (afterStep checks).
+    if (!asked) this.strays.set(silence.id, { silence, at, node });
+  }
+
+  /** Silences written for a node kreboot was not rebooting: each must be expired within STRAY_SILENCE_MS. */
+  private checkStrays(now: number): void {
+    for (const [id, { silence, at, node }] of this.strays) {
+      if (silence.endsAt <= now) {
+        this.strays.delete(id);
+        continue;
+      }
+      if (now - at <= STRAY_SILENCE_MS) continue;
       const truth = node === undefined ? undefined : this.model.nodes.get(node);
       const progress = truth ? progressOf(truth) : undefined;
       this.fail(
         'silence-on-reboot',
-        `silence ${silence.id} written for ${node ?? 'an unknown node'}, which kreboot was not rebooting when it asked (now: ${!truth ? 'no such Node' : `state ${progress ? `${progress.phase}: ${progress.reason}` : 'none'}`})`,
+        `silence ${silence.id} written for ${node ?? 'an unknown node'}, which kreboot was not rebooting when it asked, still in force ${Math.round((now - at) / 1000)} s later (now: ${!truth ? 'no such Node' : `state ${progress ? `${progress.phase}: ${progress.reason}` : 'none'}`})`,
       );
     }
   }
 
   afterStep(): Violation | undefined {
+    if (this.strays.size > 0) this.checkStrays(this.model.now());
     let out = 0;
     const outNames: string[] = [];
     const { zoneLabel, maxUnavailablePerZone } = this.config.topology;
