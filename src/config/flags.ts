@@ -432,9 +432,11 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'alert-scope',
     kind: 'string',
     roles: C,
-    default: 'node',
-    choices: ['node', 'cluster'],
-    help: 'node: an alert with a node label blocks only that node; cluster: every alert blocks every node',
+    // kured's meaning by default: any firing alert holds every node (n1 must not reboot while an
+    // alert says n2 is down). Per-node scope is an opt-in (docs/gates.md).
+    default: 'cluster',
+    choices: ['cluster', 'node'],
+    help: 'cluster (default, as kured): every alert that passes the filters blocks every node; node: an alert naming a node blocks only that node',
   },
   {
     name: 'alert-filter-labels',
