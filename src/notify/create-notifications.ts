@@ -45,12 +45,6 @@ export interface Notifications {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** The problems in config.notify, for main to add to the configuration problems (exit 2). */
-export function notifyConfigProblems(config: NotifyConfig): readonly string[] {
-  const unused: HttpTransport = { request: () => Promise.reject(new Error('not used')) };
-  return buildNotifiers(config, { transport: unused, now: Date.now }).problems;
-}
-
 export function createNotifications(options: NotificationsOptions): Notifications {
   const now = options.now ?? Date.now;
   const log = options.log.child({ component: 'notify' });
@@ -64,13 +58,15 @@ export function createNotifications(options: NotificationsOptions): Notification
     });
   const smtp = createSmtpSender({ timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ca: options.smtpCa, shutdown: shutdown.signal });
   const built = buildNotifiers(options.config, { transport, now, smtp });
-  if (built.problems.length > 0) throw new Error(`notification configuration: ${built.problems.join('; ')}`);
-  for (const problem of built.warnings) log.warn({ problem }, 'notification URL of an unsupported service: its messages will fail');
+  // Never an exit: a URL that cannot be used is a warning here, a failing destination on the status
+  // page and kreboot_notification_unusable_urls (build-notifiers.ts).
+  for (const warning of built.warnings) log.warn({ problem: warning.problem }, warning.message);
   const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...options.policy };
   const queues: DeliveryQueue[] = [];
   const metrics = createNotifyMetrics(
     options.registry,
     built.notifiers.map((n) => n.service),
+    built.warnings.length,
     () => {
       const lengths = new Map<string, number>();
       for (const queue of queues) {

@@ -1,7 +1,8 @@
 // The real controller's --log-format=json output answers the log queries kured users wrote for
 // kured's logrus JSON: `jq 'select(.level=="info")'`, `select(.level=="warning")`, RFC 3339
 // `time`, the message in `msg`. The controller reboots one node with an unsupported notification
-// URL configured, which must be a warning and a counted failure, not an exit.
+// URL and a malformed Slack URL configured: each must be a start-up warning (the URL redacted), a
+// counted failure and an item of the status page, never an exit (kured warned and kept rebooting).
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +10,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { setUpWorld, waitForAllDone } from '../controller/setup.ts';
+
+/** A Slack URL whose last token part is too short for Slack: malformed, for a scheme kreboot speaks. */
+const MALFORMED_SLACK = 'slack://hook:T01ABCDEF9-B02GHIJKL8-Zq9Sh0rtS3cr3t@webhook';
 
 let cluster: Cluster;
 before(async () => {
@@ -31,8 +35,14 @@ test("kured's log queries find the controller's lines during a reboot", async (t
   const world = await setUpWorld(t, cluster, {
     nodes: 1,
     required: 'all',
-    controllerArgs: ['--trigger=node', '--drain-grace-period=0', '--notify-url=xmpp://kreboot@example.com/?toaddresses=ops@example.com'],
+    controllerArgs: [
+      '--trigger=node',
+      '--drain-grace-period=0',
+      '--notify-url=xmpp://kreboot@example.com/?toaddresses=ops@example.com',
+      `--notify-url=${MALFORMED_SLACK}`,
+    ],
   });
+  const status = await world.controller.status();
   const [node = ''] = world.nodes;
   await waitForAllDone(cluster, world, world.nodes);
   const metrics = await (await fetch(`${world.controller.url}/metrics`)).text();
@@ -68,7 +78,24 @@ test("kured's log queries find the controller's lines during a reboot", async (t
     ),
     JSON.stringify(warnings),
   );
+  assert.ok(
+    warnings.some(
+      (e) =>
+        e.msg === 'notification URL cannot be used: its messages will fail' &&
+        /^--notify-url #2 \(slack:\/\/…\): slack: the token is not in a form Slack issues/.test(String(e.problem)),
+    ),
+    JSON.stringify(warnings),
+  );
   assert.ok(!readFileSync(logPath, 'utf8').includes('ops@example.com'), 'the URL itself is not logged');
+  assert.ok(!readFileSync(logPath, 'utf8').includes('Zq9Sh0rtS3cr3t'), 'the malformed URL is not logged');
+  // The status page lists both destinations as failing, with the problem and without the URL.
+  const slack = status.notifications.find((q) => q.service === 'slack');
+  assert.match(slack?.lastError ?? '', /^--notify-url #2 \(slack:\/\/…\): slack: the token/, JSON.stringify(status.notifications));
+  assert.ok(!JSON.stringify(status.notifications).includes('Zq9Sh0rtS3cr3t'));
+  const page = await (await fetch(`${world.controller.url}/status/fragment`)).text();
+  assert.match(page, /<td>slack<\/td><td>[^<]*<\/td><td>failing<\/td>/);
+  assert.match(metrics, /kreboot_notification_unusable_urls 2/);
+  assert.match(metrics, /kreboot_notifications_total\{service="slack",result="failed"\} [1-9]/);
   // Time filters written for RFC 3339 keep working: nothing logged is from before the test began.
   assert.equal(jq(`select(.time < "${new Date(Date.now() - 3_600_000).toISOString()}")`, logPath).length, 0);
   // The unsupported URL's messages were counted as failed while the node rebooted.
