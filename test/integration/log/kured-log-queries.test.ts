@@ -1,3 +1,5 @@
+// The real controller's --log-format=text output is kured's logrus logfmt, every line parsed by a
+// strict logfmt parser, with kured's texts for the steps of a reboot.
 // The real controller's --log-format=json output answers the log queries kured users wrote for
 // kured's logrus JSON: `jq 'select(.level=="info")'`, `select(.level=="warning")`, RFC 3339
 // `time`, the message in `msg`. The controller reboots one node with an unsupported notification
@@ -9,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
+import { parseLogfmt } from '../../harness/logfmt.ts';
 import { setUpWorld, waitForAllDone } from '../controller/setup.ts';
 
 /** A Slack URL whose last token part is too short for Slack: malformed, for a scheme kreboot speaks. */
@@ -100,4 +103,34 @@ test("kured's log queries find the controller's lines during a reboot", async (t
   assert.equal(jq(`select(.time < "${new Date(Date.now() - 3_600_000).toISOString()}")`, logPath).length, 0);
   // The unsupported URL's messages were counted as failed while the node rebooted.
   assert.match(metrics, /kreboot_notifications_total\{service="xmpp",result="failed"\} [1-9]/);
+});
+
+test("--log-format=text is kured's logrus logfmt: every line parses, carries time, level and msg, and kured's texts are there", async (t) => {
+  const world = await setUpWorld(t, cluster, {
+    nodes: 1,
+    required: 'all',
+    controllerArgs: ['--trigger=node', '--drain-grace-period=0', '--log-format=text'],
+  });
+  const [node = ''] = world.nodes;
+  await waitForAllDone(cluster, world, world.nodes);
+  const lines = readFileSync(world.controller.proc.logPath, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+  assert.ok(lines.length > 0);
+  const events = lines.map((line) => parseLogfmt(line));
+  for (const [index, event] of events.entries()) {
+    assert.deepEqual([...event.keys()].slice(0, 3), ['time', 'level', 'msg'], lines[index]);
+    assert.match(event.get('time') ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, lines[index]);
+    assert.ok(['trace', 'debug', 'info', 'warning', 'error', 'fatal'].includes(event.get('level') ?? ''), lines[index]);
+  }
+  const messages = events.map((e) => e.get('msg'));
+  // What an operator greps a kured log for, in the order of a reboot.
+  const wanted = ['Acquired reboot lock', `Draining node ${node}`, `Triggering reboot for node ${node}`, `Uncordoning node ${node}`, 'Releasing lock'];
+  const positions = wanted.map((text) => messages.indexOf(text));
+  assert.ok(
+    positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!)),
+    `kured's texts in order: ${JSON.stringify(positions)}\n${messages.join('\n')}`,
+  );
+  assert.equal(events.find((e) => e.get('msg') === `Draining node ${node}`)?.get('node'), node);
+  assert.ok(events.some((e) => e.get('msg') === 'controller started' && e.get('level') === 'info'));
 });
