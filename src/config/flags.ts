@@ -3,6 +3,7 @@
 // accepted with a notice, so a copied kured argument list never breaks (docs/migrating-from-kured.md).
 
 import { DEFAULT_SILENCE_MATCHERS } from '../alertmanager/silence-matchers.ts';
+import { NOTIFICATION_KINDS } from '../notify/event.ts';
 
 export type Role = 'controller' | 'agent' | 'cli';
 
@@ -213,6 +214,21 @@ export const FLAGS: readonly FlagSpec[] = [
     default: [],
     kured: true,
     help: 'shoutrrr-style notification URL (slack, teams, discord, mattermost, telegram, ntfy, generic); repeatable',
+  },
+  {
+    name: 'cluster-name',
+    kind: 'string',
+    roles: C,
+    default: '',
+    help: 'the cluster\'s name in notifications: {{cluster}} in every message template, and "[NAME] " before each default text',
+  },
+  {
+    name: 'notify-events',
+    kind: 'list',
+    roles: C,
+    default: [...NOTIFICATION_KINDS],
+    choices: NOTIFICATION_KINDS,
+    help: 'the kinds of event notified (the others are not sent)',
   },
   {
     name: 'message-template-drain',
@@ -436,7 +452,7 @@ export const FLAGS: readonly FlagSpec[] = [
     // alert says n2 is down). Per-node scope is an opt-in (docs/gates.md).
     default: 'cluster',
     choices: ['cluster', 'node'],
-    help: 'cluster (default, as kured): every alert that passes the filters blocks every node; node: an alert naming a node blocks only that node',
+    help: 'cluster: every alert that passes the filters blocks every node, as in kured; node: an alert naming a node blocks only that node',
   },
   {
     name: 'alert-filter-labels',

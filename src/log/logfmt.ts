@@ -30,7 +30,12 @@ export function toLogfmt(json: string): string {
   } catch {
     return `msg=${quote(json)}`;
   }
-  const keys = [...FIRST.filter((k) => k in event), ...Object.keys(event).filter((k) => !FIRST.includes(k)).sort()];
+  const keys = [
+    ...FIRST.filter((k) => k in event),
+    ...Object.keys(event)
+      .filter((k) => !FIRST.includes(k))
+      .sort(),
+  ];
   const pairs: string[] = [];
   for (const key of keys) {
     const value = text(key, event[key]);

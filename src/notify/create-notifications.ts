@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { buildNotifiers, type NotifyConfig } from './build-notifiers.ts';
 import { createDeliveryQueue, DEFAULT_POLICY, type DeliveryPolicy, type DeliveryQueue, type QueueStatus } from './delivery-queue.ts';
-import type { NotificationEvent, Notify } from './event.ts';
+import { blockedKind, NOTIFICATION_KINDS, type NotificationEvent, type NotificationKind, type Notify } from './event.ts';
 import { createHttpTransport, type HttpTransport } from './http-transport.ts';
 import { createNotifyMetrics } from './metrics.ts';
 import { scrub } from './redact.ts';
@@ -89,22 +89,27 @@ export function createNotifications(options: NotificationsOptions): Notification
   }
   log.info({ targets: built.notifiers.map((n) => n.target) }, 'notifications configured');
 
-  const render = createRenderer(options.config.templates);
-  // The controller announces "blocked" when the reason changes; this also drops an identical
-  // repeat for the same node, and forgets it once the node moves on.
+  const cluster = options.config.clusterName ?? '';
+  const render = createRenderer(options.config.templates, cluster);
+  const chosen = new Set<NotificationKind>(options.config.events ?? NOTIFICATION_KINDS);
+  // The controller announces "blocked" whenever the reason changes (a new firing alert, a window's
+  // next opening); people hear it once per kind of reason (blockedKind: the gate) until the node
+  // moves on, which is what they act on.
   const lastBlocked = new Map<string, string>();
   let closed = false;
 
   const notify: Notify = (event: NotificationEvent) => {
     if (closed || queues.length === 0) return;
     if (event.kind === 'blocked') {
-      const reason = event.reason ?? '';
-      if (lastBlocked.get(event.node) === reason) return;
-      lastBlocked.set(event.node, reason);
+      const kind = blockedKind(event.reason);
+      if (lastBlocked.get(event.node) === kind) return;
+      lastBlocked.set(event.node, kind);
     } else {
       lastBlocked.delete(event.node);
     }
-    const message = { text: render(event), event, at: now() };
+    if (!chosen.has(event.kind)) return;
+    const full = cluster === '' ? event : { ...event, cluster };
+    const message = { text: render(full), event: full, at: now() };
     for (const queue of queues) queue.enqueue(message);
   };
 

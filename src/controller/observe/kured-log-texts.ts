@@ -23,7 +23,9 @@ export function kuredLogLines(name: string, before: NodeProgress | undefined, af
     case 'done':
       return before?.phase === 'verifying' ? [{ level: 'info', msg: `Uncordoning node ${name}` }] : [];
     case 'failed':
-      return before?.phase === 'draining' || before?.phase === 'cordoned' ? [{ level: 'warn', msg: `Error draining ${name}: ${after.reason}` }] : [];
+      return before?.phase === 'draining' || before?.phase === 'cordoned'
+        ? [{ level: 'warn', msg: `Error draining ${name}: ${after.reason}` }]
+        : [];
     default:
       return [];
   }

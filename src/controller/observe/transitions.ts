@@ -53,7 +53,8 @@ export function announceTransition(sinks: TransitionSinks, node: V1Node, before:
 
   const level = after.phase === 'failed' ? 'warn' : 'info';
   sinks.log[level]({ node: name, phase: after.phase, from: before?.phase, reason: after.reason }, 'node transition');
-  for (const line of kuredLogLines(name, before, after)) sinks.log[line.level]({ node: name, phase: after.phase, reason: after.reason }, line.msg);
+  for (const line of kuredLogLines(name, before, after))
+    sinks.log[line.level]({ node: name, phase: after.phase, reason: after.reason }, line.msg);
   sinks.events.record(node, after.phase, after.reason);
   const kind = notificationKind(before, after);
   if (kind) {

@@ -110,7 +110,12 @@ describe('sentinel', () => {
     const f = files('file');
     const periodMs = 3_000;
     // kured's default text format: logrus logfmt, with kured's "Reboot required" texts.
-    const a = await agent(node, 'file', [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=3s', '--log-format=text']);
+    const a = await agent(node, 'file', [
+      `--reboot-sentinel=${f.sentinel}`,
+      `--boot-id-file=${f.bootIdFile}`,
+      '--period=3s',
+      '--log-format=text',
+    ]);
     await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', { what: 'the first report', timeoutMs: 20_000 });
     assert.equal(await a.metric('kured_reboot_required', `node="${node}"`), 0);
     const first = await annotations(node);

@@ -125,7 +125,13 @@ test("--log-format=text is kured's logrus logfmt: every line parses, carries tim
   }
   const messages = events.map((e) => e.get('msg'));
   // What an operator greps a kured log for, in the order of a reboot.
-  const wanted = ['Acquired reboot lock', `Draining node ${node}`, `Triggering reboot for node ${node}`, `Uncordoning node ${node}`, 'Releasing lock'];
+  const wanted = [
+    'Acquired reboot lock',
+    `Draining node ${node}`,
+    `Triggering reboot for node ${node}`,
+    `Uncordoning node ${node}`,
+    'Releasing lock',
+  ];
   const positions = wanted.map((text) => messages.indexOf(text));
   assert.ok(
     positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!)),

@@ -51,7 +51,7 @@ test('JSON lines carry logrus-style level words, an RFC 3339 time and msg', () =
   assert.equal((lines[2]?.error as { message?: string }).message, 'HTTP 500');
 });
 
-test("text is kured's logrus logfmt: time=\"…\" level=… msg=\"…\" then the fields, every line parsed by a strict logfmt parser", () => {
+test('text is kured\'s logrus logfmt: time="…" level=… msg="…" then the fields, every line parsed by a strict logfmt parser', () => {
   const { log, output } = capture('text');
   log.info({ node: 'worker-1' }, 'Reboot required');
   log.warn({ err: new Error('boom "quoted"') }, 'first line\nsecond line');
@@ -89,13 +89,16 @@ test('the logfmt parser of these tests is strict: what is not logfmt throws', ()
   for (const bad of ['', 'msg="open', 'key', 'a=1  b=2', 'a="x\\q"', 'a=1 a=2', '"k"=v', 'a=b"c']) {
     assert.throws(() => parseLogfmt(bad), /not logfmt/, bad);
   }
-  assert.deepEqual([...parseLogfmt('time="2026-01-01T00:00:00Z" level=info msg="a \\"b\\"\\n" x= y=/p@q.r')], [
-    ['time', '2026-01-01T00:00:00Z'],
-    ['level', 'info'],
-    ['msg', 'a "b"\n'],
-    ['x', ''],
-    ['y', '/p@q.r'],
-  ]);
+  assert.deepEqual(
+    [...parseLogfmt('time="2026-01-01T00:00:00Z" level=info msg="a \\"b\\"\\n" x= y=/p@q.r')],
+    [
+      ['time', '2026-01-01T00:00:00Z'],
+      ['level', 'info'],
+      ['msg', 'a "b"\n'],
+      ['x', ''],
+      ['y', '/p@q.r'],
+    ],
+  );
 });
 
 test('secrets are redacted in both formats', () => {
