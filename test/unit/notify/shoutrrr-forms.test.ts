@@ -244,6 +244,36 @@ test("teams+https with a connector's webhook URL is shoutrrr's custom form: a Me
   assert.equal(body.title, 'kreboot');
 });
 
+test("every query option shoutrrr v0.8 reads for ntfy and discord is accepted; ntfy's become its headers", async () => {
+  const transport = recordingTransport();
+  const urls = [
+    'ntfy://ntfy.example.com/reboots?actions=view,Open,https://status.example.com&attach=https://x.example/a.png&filename=a.png&delay=10m&email=ops@example.com',
+    'ntfy://ntfy.example.com/reboots?at=tomorrow,10am',
+    'ntfy://ntfy.example.com/reboots?in=30m',
+    'ntfy://phil@ntfy.example.com/reboots',
+    'discord://W3dE2OZz4C13_4z_uHfDOoC7BqTW288s-z1ykqI0iJnY@693853386302554172?json=no&splitLines=no&colorError=0xff0000',
+  ];
+  const built = buildNotifiers(loadControllerConfig(['--webhook-auth=none', ...urls.map((u) => `--notify-url=${u}`)], {}).config.notify, {
+    transport,
+    now: Date.now,
+  });
+  assert.deepEqual(
+    built.warnings.map((w) => w.problem),
+    [],
+  );
+  for (const notifier of built.notifiers.slice(0, 4)) await notifier.send(message);
+  const [first, at, inn, user] = transport.requests.map((r) => r.headers);
+  assert.equal(first?.Actions, 'view,Open,https://status.example.com');
+  assert.equal(first?.Attach, 'https://x.example/a.png');
+  assert.equal(first?.Filename, 'a.png');
+  assert.equal(first?.Delay, '10m');
+  assert.equal(first?.Email, 'ops@example.com');
+  assert.equal(at?.Delay, 'tomorrow,10am');
+  assert.equal(inn?.Delay, '30m');
+  // shoutrrr sends Basic auth with an empty password for a user alone.
+  assert.equal(user?.Authorization, `Basic ${Buffer.from('phil:').toString('base64')}`);
+});
+
 test('options shoutrrr v0.8 does not read for googlechat, zulip and rocketchat are ignored, as shoutrrr ignores them', () => {
   const urls = [
     `googlechat://chat.googleapis.com/${GCHAT}&threadKey=reboots`,
