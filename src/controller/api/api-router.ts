@@ -56,7 +56,7 @@ export function createApiRouter(deps: {
     if (!body) return;
     const result = await deps.control.reboot(body.node, body.reason ?? '', 'api');
     if (result === 'unknown-node') {
-      res.status(404).json({ error: `unknown node: ${body.node}` });
+      res.status(404).json({ error: `unknown node: ${body.node} (no such Node, or not selected by --node-selector)` });
       return;
     }
     res.status(202).json({ accepted: body.node });

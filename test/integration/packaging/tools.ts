@@ -13,8 +13,8 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-export function run(command: string, args: readonly string[], input?: string): RunResult {
-  const result = spawnSync(command, args, { cwd: ROOT, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+export function run(command: string, args: readonly string[], input?: string, env?: NodeJS.ProcessEnv): RunResult {
+  const result = spawnSync(command, args, { cwd: ROOT, input, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new Error(`${command}: ${result.error.message}`);
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
