@@ -30,6 +30,8 @@ export function toLogfmt(json: string): string {
   } catch {
     return `msg=${quote(json)}`;
   }
+  // Every line has a msg, as logrus writes one even when it is empty.
+  if (!('msg' in event)) event.msg = '';
   const keys = [
     ...FIRST.filter((k) => k in event),
     ...Object.keys(event)

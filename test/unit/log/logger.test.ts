@@ -57,10 +57,11 @@ test('text is kured\'s logrus logfmt: time="…" level=… msg="…" then the fi
   log.warn({ err: new Error('boom "quoted"') }, 'first line\nsecond line');
   log.child({ component: 'notify' }).info({ targets: ['slack webhook', 'ntfy ntfy.sh'], count: 2, ok: true, empty: '' }, 'configured');
   log.fatal('cannot load the Kubernetes configuration');
+  log.info({ node: 'worker-3' });
   const lines = output()
     .split('\n')
     .filter((l) => l !== '');
-  assert.equal(lines.length, 4, output());
+  assert.equal(lines.length, 5, output());
   const events = lines.map((line) => parseLogfmt(line));
   for (const [index, event] of events.entries()) {
     // logrus' order: time, level, msg, then the fields.
@@ -71,7 +72,7 @@ test('text is kured\'s logrus logfmt: time="…" level=… msg="…" then the fi
   assert.match(lines[0] ?? '', /^time="[^"]+" level=info msg="Reboot required" name=controller node=worker-1$/);
   assert.deepEqual(
     events.map((e) => e.get('level')),
-    ['info', 'warning', 'info', 'fatal'],
+    ['info', 'warning', 'info', 'fatal', 'info'],
   );
   // A newline stays inside its quoted value: one event, one line.
   assert.equal(events[1]?.get('msg'), 'first line\nsecond line');
@@ -83,6 +84,7 @@ test('text is kured\'s logrus logfmt: time="…" level=… msg="…" then the fi
   assert.equal(events[2]?.get('empty'), '');
   assert.deepEqual(JSON.parse(events[2]?.get('targets') ?? ''), ['slack webhook', 'ntfy ntfy.sh']);
   assert.equal(events[3]?.get('msg'), 'cannot load the Kubernetes configuration');
+  assert.equal(events[4]?.get('msg'), '', 'a line logged without a message still has msg, as logrus writes it');
 });
 
 test('the logfmt parser of these tests is strict: what is not logfmt throws', () => {
