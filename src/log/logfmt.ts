@@ -22,13 +22,13 @@ export function logfmtDestination(out: LineSink): { write(line: string): void } 
   };
 }
 
-/** One pino JSON line as logfmt; a line that is not JSON is kept whole as the message. */
+/** One pino JSON line as logfmt; a line that is not JSON (pino writes none) is kept whole as the message. */
 export function toLogfmt(json: string): string {
   let event: Record<string, unknown>;
   try {
     event = JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return `msg=${quote(json)}`;
+    return `time=${quote(new Date().toISOString())} level=info msg=${quote(json)}`;
   }
   // Every line has a msg, as logrus writes one even when it is empty.
   if (!('msg' in event)) event.msg = '';
