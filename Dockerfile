@@ -21,8 +21,8 @@ COPY scripts/build-bundles.ts scripts/runtime-externals.ts ./scripts/
 RUN npx --no-install tsc -p tsconfig.build.json \
  && node scripts/build-bundles.ts
 
-# --- the production dependencies the bundles load at run time (pino-pretty), nothing else: every
-#     other package is inside the bundles already ---
+# --- the production dependencies the bundles load at run time (scripts/runtime-externals.ts; none
+#     today), nothing else: every other package is inside the bundles already ---
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -119,7 +119,7 @@ async function main() {
     { name: 'bundle, node defaults', nodeArgs: [], entry: bundle },
     { name: 'bundle, shipped flags but the startup snapshot', nodeArgs: without('--no-node-snapshot'), entry: bundle },
     { name: 'bundle, shipped flags but --lite-mode', nodeArgs: without('--lite-mode'), entry: bundle },
-    { name: 'bundle, shipped flags, --log-format=text (pino-pretty)', nodeArgs: shipped, entry: bundle, agentArgs: ['--log-format=text'] },
+    { name: 'bundle, shipped flags, --log-format=text (logfmt)', nodeArgs: shipped, entry: bundle, agentArgs: ['--log-format=text'] },
     { name: 'tsc dist/cli.js (ESM), shipped flags', nodeArgs: shipped, entry: join(dist, 'cli.js') },
     { name: 'tsc dist/cli.js (ESM), node defaults', nodeArgs: [], entry: join(dist, 'cli.js') },
     { name: 'src/cli.ts (type stripping, development)', nodeArgs: [], entry: join(REPO, 'src/cli.ts') },

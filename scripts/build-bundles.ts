@@ -43,9 +43,6 @@ async function bundle(entry: string, outfile: string, what: string): Promise<Met
     sourcemap: 'linked',
     // Loaded from node_modules at run time (runtime-externals.ts says why); the image keeps them.
     external: [...RUNTIME_EXTERNALS],
-    // logger.ts loads pino-pretty with createRequire(import.meta.url); CommonJS has no import.meta.
-    define: { 'import.meta.url': '__kreboot_bundle_url' },
-    banner: { js: 'const __kreboot_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
     metafile: true,
     logLevel: 'warning',
   });

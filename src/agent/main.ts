@@ -95,7 +95,11 @@ export async function main(argv: string[]): Promise<number> {
           return undefined;
         },
       );
-      log.info({ required: result.required, sentinelError: result.error, requested }, 'sentinel checked');
+      // kured's texts, which operators grep for: "Reboot required" / "Reboot not required".
+      log.info(
+        { required: result.required, sentinelError: result.error, requested },
+        result.required ? 'Reboot required' : 'Reboot not required',
+      );
       await reporter.report(result, at, bootId, requested, bootTime);
     },
   });

@@ -3,6 +3,7 @@
 import type { EndpointConfig } from '../auth/outbound-credentials.ts';
 import { checkLabelSelector } from '../gates/label-selector.ts';
 import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-matchers.ts';
+import type { NotificationKind } from '../notify/event.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { commonConfig, readFlags, type CommonConfig, type FlagReader, type Loaded } from './load-config.ts';
 
@@ -90,6 +91,10 @@ export interface ControllerConfig extends CommonConfig {
     readonly slackUsername: string;
     readonly slackChannel: string;
     readonly templates: { readonly drain: string; readonly reboot: string; readonly uncordon: string };
+    /** --cluster-name: {{cluster}} in the templates; empty: none. Absent in tests that build the config by hand. */
+    readonly clusterName?: string;
+    /** --notify-events: the kinds sent; absent means every kind. */
+    readonly events?: readonly NotificationKind[];
   };
   // high availability
   readonly leaderElection: {
@@ -215,6 +220,8 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
         reboot: r.string('message-template-reboot'),
         uncordon: r.string('message-template-uncordon'),
       },
+      clusterName: r.string('cluster-name').trim(),
+      events: r.list('notify-events') as NotificationKind[],
     },
     leaderElection: {
       enabled: r.bool('leader-elect'),
@@ -229,6 +236,9 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
   }
   if (config.prometheus.alertIgnoreSilenced && r.string('prometheus-url') === '') {
     r.problems.push('--alert-ignore-silenced: needs --prometheus-url (it is an option of the Prometheus alert gate)');
+  }
+  if (config.notify.events?.length === 0) {
+    r.problems.push('--notify-events: empty; name the kinds to send (to send nothing, give no --notify-url)');
   }
   if (config.maxNodeAgeMs > 0 && config.maxNodeAgeMs < MIN_NODE_AGE_MS) r.problems.push('--max-node-age: must be 0 (off) or at least 1h');
   if (config.probePort !== 0 && config.probePort === config.metricsPort)

@@ -3,6 +3,7 @@
 // accepted with a notice, so a copied kured argument list never breaks (docs/migrating-from-kured.md).
 
 import { DEFAULT_SILENCE_MATCHERS } from '../alertmanager/silence-matchers.ts';
+import { NOTIFICATION_KINDS } from '../notify/event.ts';
 
 export type Role = 'controller' | 'agent' | 'cli';
 
@@ -247,6 +248,21 @@ export const FLAGS: readonly FlagSpec[] = [
     help: `shoutrrr-style notification URL, one of: ${NOTIFY_SCHEMES.join(', ')} (docs/notifications.md)`,
   },
   {
+    name: 'cluster-name',
+    kind: 'string',
+    roles: C,
+    default: '',
+    help: 'the cluster\'s name in notifications: {{cluster}} in every message template, and "[NAME] " before each default text',
+  },
+  {
+    name: 'notify-events',
+    kind: 'list',
+    roles: C,
+    default: [...NOTIFICATION_KINDS],
+    choices: NOTIFICATION_KINDS,
+    help: 'the kinds of event notified (the others are not sent)',
+  },
+  {
     name: 'message-template-drain',
     kind: 'string',
     roles: C,
@@ -487,9 +503,11 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'alert-scope',
     kind: 'string',
     roles: C,
-    default: 'node',
-    choices: ['node', 'cluster'],
-    help: 'node: an alert with a node label blocks only that node; cluster: every alert blocks every node',
+    // kured's meaning by default: any firing alert holds every node (n1 must not reboot while an
+    // alert says n2 is down). Per-node scope is an opt-in (docs/gates.md).
+    default: 'cluster',
+    choices: ['cluster', 'node'],
+    help: 'cluster: every alert that passes the filters blocks every node, as in kured; node: an alert naming a node blocks only that node',
   },
   {
     name: 'alert-filter-labels',

@@ -60,11 +60,15 @@ function convert(flag: FlagSpec, raw: string, where: string, errors: string[]): 
       }
       return text;
     }
-    case 'list':
-      return text
+    case 'list': {
+      const items = text
         .split(',')
         .map((part) => part.trim())
         .filter((part) => part !== '');
+      const unknown = flag.choices ? items.filter((item) => !flag.choices!.includes(item)) : [];
+      for (const item of unknown) errors.push(`${where}: "${item}" is not one of ${flag.choices!.join(', ')}`);
+      return unknown.length > 0 ? undefined : items;
+    }
     case 'array':
       return text === '' ? [] : [text];
   }

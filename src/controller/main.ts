@@ -12,7 +12,7 @@ import { loadTokenAuth } from '../auth/authenticator.ts';
 import { loadWebhookAuth } from '../intake/webhook-auth.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { createLogger } from '../log/logger.ts';
-import { createNotifications, notifyConfigProblems } from '../notify/create-notifications.ts';
+import { createNotifications } from '../notify/create-notifications.ts';
 import { installShutdown } from '../process/shutdown.ts';
 import { VERSION } from '../version.ts';
 import { buildAlertmanagerClient } from '../alertmanager/build-alertmanager.ts';
@@ -35,7 +35,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   const webhook = loadWebhookAuth(config.webhook, secretEvents);
   const admin = loadTokenAuth(config.adminTokenFile, '--admin-token-file', secretEvents);
-  problems.push(...webhook.problems, ...admin.problems, ...notifyConfigProblems(config.notify));
+  // Notification URLs are not among the problems: one that cannot be used is a warning, never an exit.
+  problems.push(...webhook.problems, ...admin.problems);
 
   const registry = new Registry();
   let kc;

@@ -240,13 +240,14 @@ export function createPerformer(deps: PerformerDeps) {
   }
 
   async function releaseSlot(name: string, context: PerformContext, takenNoLaterThan: string | undefined): Promise<void> {
-    await rollout.update((record) => {
-      if (!record.lock) return { result: undefined };
+    const released = await rollout.update((record) => {
+      if (!record.lock) return { result: false };
       // Gives back this node's slot (and expired holders); holders of deleted nodes are the
       // cycle's housekeeping, which asks the API server first.
       const value = release(record.lock, new Set([name]), () => true, settings, context.now, context.outOfService, takenNoLaterThan);
-      return value === undefined ? { result: undefined } : { changes: { [lockKey]: value }, result: undefined };
+      return value === undefined ? { result: false } : { changes: { [lockKey]: value }, result: true };
     });
+    if (released) log.info({ node: name }, 'Releasing lock'); // kured's text
   }
 
   /**
@@ -372,6 +373,7 @@ export function createPerformer(deps: PerformerDeps) {
       case 'start': {
         const taken = await takeSlot(observed, context, false);
         if (!taken.acquired) return { fact: { type: 'no-slot', reason: taken.reason } };
+        log.info({ node: name }, 'Acquired reboot lock'); // kured's text
         // A cordon lost to a 409 leaves a slot without a cordon: the next cycle either starts
         // again with it or, if a gate closed meanwhile, gives it back.
         const silences = await silence(node, observed, context, 'cordon');

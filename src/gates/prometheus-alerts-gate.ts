@@ -1,7 +1,8 @@
-// The Prometheus alert gate: one instant query of ALERTS per cycle, then a verdict per node. An
-// alert whose labels name a node (--alert-node-labels) blocks only that node, unless
-// --alert-scope=cluster; an alert without a node label — or naming a node the cluster does not
-// have, such as a Prometheus target's host — blocks every node. Any failure blocks (fail closed).
+// The Prometheus alert gate: one instant query of ALERTS per cycle, then a verdict per node. By
+// default (--alert-scope=cluster, kured's meaning) every alert blocks every node. With
+// --alert-scope=node an alert whose labels name a node (--alert-node-labels) blocks only that node;
+// one without a node label — or naming a node the cluster does not have, such as a Prometheus
+// target's host — still blocks every node. Any failure blocks (fail closed).
 
 import type { Logger } from 'pino';
 import { nodeFromLabels } from '../alerts/node-from-labels.ts';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { buildNotifiers, type NotifyConfig } from './build-notifiers.ts';
 import { createDeliveryQueue, DEFAULT_POLICY, type DeliveryPolicy, type DeliveryQueue, type QueueStatus } from './delivery-queue.ts';
-import type { NotificationEvent, Notify } from './event.ts';
+import { blockedKind, NOTIFICATION_KINDS, type NotificationEvent, type NotificationKind, type Notify } from './event.ts';
 import { createHttpTransport, type HttpTransport } from './http-transport.ts';
 import { createNotifyMetrics } from './metrics.ts';
 import { scrub } from './redact.ts';
@@ -45,12 +45,6 @@ export interface Notifications {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** The problems in config.notify, for main to add to the configuration problems (exit 2). */
-export function notifyConfigProblems(config: NotifyConfig): readonly string[] {
-  const unused: HttpTransport = { request: () => Promise.reject(new Error('not used')) };
-  return buildNotifiers(config, { transport: unused, now: Date.now }).problems;
-}
-
 export function createNotifications(options: NotificationsOptions): Notifications {
   const now = options.now ?? Date.now;
   const log = options.log.child({ component: 'notify' });
@@ -64,13 +58,15 @@ export function createNotifications(options: NotificationsOptions): Notification
     });
   const smtp = createSmtpSender({ timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ca: options.smtpCa, shutdown: shutdown.signal });
   const built = buildNotifiers(options.config, { transport, now, smtp });
-  if (built.problems.length > 0) throw new Error(`notification configuration: ${built.problems.join('; ')}`);
-  for (const problem of built.warnings) log.warn({ problem }, 'notification URL of an unsupported service: its messages will fail');
+  // Never an exit: a URL that cannot be used is a warning here, a failing destination on the status
+  // page and kreboot_notification_unusable_urls (build-notifiers.ts).
+  for (const warning of built.warnings) log.warn({ problem: warning.problem }, warning.message);
   const policy: DeliveryPolicy = { ...DEFAULT_POLICY, ...options.policy };
   const queues: DeliveryQueue[] = [];
   const metrics = createNotifyMetrics(
     options.registry,
     built.notifiers.map((n) => n.service),
+    built.warnings.length,
     () => {
       const lengths = new Map<string, number>();
       for (const queue of queues) {
@@ -93,22 +89,27 @@ export function createNotifications(options: NotificationsOptions): Notification
   }
   log.info({ targets: built.notifiers.map((n) => n.target) }, 'notifications configured');
 
-  const render = createRenderer(options.config.templates);
-  // The controller announces "blocked" when the reason changes; this also drops an identical
-  // repeat for the same node, and forgets it once the node moves on.
+  const cluster = options.config.clusterName ?? '';
+  const render = createRenderer(options.config.templates, cluster);
+  const chosen = new Set<NotificationKind>(options.config.events ?? NOTIFICATION_KINDS);
+  // The controller announces "blocked" whenever the reason changes (a new firing alert, a window's
+  // next opening); people hear it once per kind of reason (blockedKind: the gate) until the node
+  // moves on, which is what they act on.
   const lastBlocked = new Map<string, string>();
   let closed = false;
 
   const notify: Notify = (event: NotificationEvent) => {
     if (closed || queues.length === 0) return;
     if (event.kind === 'blocked') {
-      const reason = event.reason ?? '';
-      if (lastBlocked.get(event.node) === reason) return;
-      lastBlocked.set(event.node, reason);
+      const kind = blockedKind(event.reason);
+      if (lastBlocked.get(event.node) === kind) return;
+      lastBlocked.set(event.node, kind);
     } else {
       lastBlocked.delete(event.node);
     }
-    const message = { text: render(event), event, at: now() };
+    if (!chosen.has(event.kind)) return;
+    const full = cluster === '' ? event : { ...event, cluster };
+    const message = { text: render(full), event: full, at: now() };
     for (const queue of queues) queue.enqueue(message);
   };
 

@@ -58,7 +58,8 @@ export function createDeliveryQueue(notifier: Notifier, policy: DeliveryPolicy, 
   const waiting: Message[] = [];
   const log = deps.log.child({ service: notifier.service, target: notifier.target });
   let busy = false;
-  let lastError: string | undefined;
+  // A destination whose URL cannot be used is failing from the start (the status page says why).
+  let lastError: string | undefined = notifier.problem;
   let idleWaiters: Array<() => void> = [];
 
   function drop(message: Message, why: string): void {

@@ -1,7 +1,10 @@
 // What the controller tells the people watching: one event per step or failure. The notification
 // module turns an event into a message per configured service; sending never blocks the rollout.
 
-export type NotificationKind = 'drain' | 'reboot' | 'uncordon' | 'blocked' | 'drain-failed' | 'reboot-failed' | 'halted' | 'resumed';
+/** Every kind, in the order --notify-events lists them. */
+export const NOTIFICATION_KINDS = ['drain', 'reboot', 'uncordon', 'blocked', 'drain-failed', 'reboot-failed', 'halted', 'resumed'] as const;
+
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export interface NotificationEvent {
   readonly kind: NotificationKind;
@@ -10,6 +13,19 @@ export interface NotificationEvent {
   readonly phase?: string;
   /** How long the step took, when it ends one. */
   readonly durationMs?: number;
+  /** --cluster-name, added by the notification module (the controller does not set it). */
+  readonly cluster?: string;
+}
+
+/**
+ * What kind of reason holds a blocked node: the gate that names itself at the start of the reason
+ * ("prometheus-alerts: 2 active alerts: A, B" → "prometheus-alerts"), else the reason itself. A
+ * node's `blocked` is sent once per kind, so a changing list of firing alerts, or a window's next
+ * opening, does not post again.
+ */
+export function blockedKind(reason: string | undefined): string {
+  const text = reason ?? '';
+  return /^([a-z][a-z0-9-]*): /.exec(text)?.[1] ?? text;
 }
 
 /** What the controller holds: fire and forget. */

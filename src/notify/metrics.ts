@@ -1,6 +1,7 @@
 // kreboot_notifications_total{service,result}: every delivery outcome, counted as it happens
 // (results: sent, retried, failed, dropped). kreboot_notification_queue_length{service} is read at
-// scrape time from the queues themselves.
+// scrape time from the queues themselves. kreboot_notification_unusable_urls counts the URLs that
+// cannot be used (start-up warnings), so an alert can fire before the first message is lost.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -14,6 +15,7 @@ export interface NotifyMetrics {
 export function createNotifyMetrics(
   registry: Registry,
   services: readonly string[],
+  unusableUrls: number,
   queueLengths: () => ReadonlyMap<string, number>,
 ): NotifyMetrics {
   const counter =
@@ -36,6 +38,14 @@ export function createNotifyMetrics(
       },
     });
   }
+  const unusable =
+    (registry.getSingleMetric('kreboot_notification_unusable_urls') as Gauge | undefined) ??
+    new Gauge({
+      name: 'kreboot_notification_unusable_urls',
+      help: 'Notification URLs that cannot be used (unsupported service or malformed; see the start-up warnings): their messages fail',
+      registers: [registry],
+    });
+  unusable.set(unusableUrls);
   // Zero series for every configured service, so a dashboard sees 0 rather than no data.
   for (const service of new Set(services)) for (const result of DELIVERY_RESULTS) counter.inc({ service, result }, 0);
   return { count: (service, result) => counter.inc({ service, result }) };

@@ -16,6 +16,11 @@ export interface Notifier {
   readonly service: string;
   /** A description of the destination that is safe to log and show (no token, no secret path). */
   readonly target: string;
+  /**
+   * Why this destination can never deliver (its URL cannot be used), known at start: the status
+   * page shows it as the destination's error before the first message fails.
+   */
+  readonly problem?: string;
   /** Deliver one message, or throw a DeliveryError saying whether a retry may help. */
   send(message: Message): Promise<void>;
 }

@@ -1,6 +1,8 @@
 // Event → message text. kured's three templates keep their `%s` (the node name; every `%s` is
 // replaced, `%%` is a literal %) and also take named fields {{node}}, {{reason}}, {{phase}},
-// {{duration}}. The other kinds have fixed default texts in the same syntax.
+// {{duration}} and {{cluster}} (--cluster-name). The other kinds have fixed default texts in the
+// same syntax. With --cluster-name every default text starts with "[NAME] ", so a channel shared
+// by several clusters says which one; a template the user wrote is left as written.
 
 import { formatDuration } from '../config/duration.ts';
 import type { NotificationEvent, NotificationKind } from './event.ts';
@@ -24,17 +26,25 @@ const DEFAULT_TEMPLATES: Readonly<Record<NotificationKind, string>> = {
 };
 
 // One pass, so a reason that itself contains `%s` or `{{node}}` is printed as it is.
-const TOKEN = /\{\{\s*(node|reason|phase|duration)\s*\}\}|%%|%s/g;
+const TOKEN = /\{\{\s*(node|reason|phase|duration|cluster)\s*\}\}|%%|%s/g;
 
-export function createRenderer(templates: Templates): (event: NotificationEvent) => string {
+export function createRenderer(templates: Templates, cluster = ''): (event: NotificationEvent) => string {
+  const prefix = cluster === '' ? '' : '[{{cluster}}] ';
+  const defaults = Object.fromEntries(Object.entries(DEFAULT_TEMPLATES).map(([kind, text]) => [kind, `${prefix}${text}`])) as Record<
+    NotificationKind,
+    string
+  >;
+  // kured's defaults given again as flag values (kured's chart writes them out) count as defaults.
+  const own = (given: string, kind: 'drain' | 'reboot' | 'uncordon') =>
+    given === '' || given === DEFAULT_TEMPLATES[kind] ? defaults[kind] : given;
   const chosen: Record<NotificationKind, string> = {
-    ...DEFAULT_TEMPLATES,
+    ...defaults,
     // An empty flag value means "use the default", as kured's flags had defaults, not blanks.
-    drain: templates.drain || DEFAULT_TEMPLATES.drain,
-    reboot: templates.reboot || DEFAULT_TEMPLATES.reboot,
-    uncordon: templates.uncordon || DEFAULT_TEMPLATES.uncordon,
+    drain: own(templates.drain, 'drain'),
+    reboot: own(templates.reboot, 'reboot'),
+    uncordon: own(templates.uncordon, 'uncordon'),
   };
-  return (event) => render(chosen[event.kind], event);
+  return (event) => render(chosen[event.kind], cluster === '' ? event : { ...event, cluster });
 }
 
 export function render(template: string, event: NotificationEvent): string {
@@ -43,6 +53,7 @@ export function render(template: string, event: NotificationEvent): string {
     reason: event.reason || 'no reason given',
     phase: event.phase || 'unknown',
     duration: event.durationMs === undefined ? 'unknown time' : formatDuration(wholeSeconds(event.durationMs)),
+    cluster: event.cluster ?? '',
   };
   return template.replace(TOKEN, (token, name: string | undefined) => {
     if (name !== undefined) return fields[name] ?? '';

@@ -1,7 +1,8 @@
-// A --notify-url whose scheme kreboot does not speak. kured (through shoutrrr) only failed such a
-// URL when sending, and a controller that exits at start over a notification URL takes the reboots
-// down with it, so kreboot does the same: a warning at start, and every message to it counted as
-// failed, never an exit. A bad URL for a service kreboot knows stays a start-up error.
+// A notification URL kreboot cannot use: a scheme it does not speak, or a malformed URL of one it
+// does. kured (through shoutrrr) only failed such a URL when sending, and a controller that exits
+// at start over a notification URL takes the reboots down with it, so kreboot does the same: a
+// warning at start (build-notifiers.ts), and a notifier whose every message fails, counted as
+// failed, with the problem shown on the status page from the start. Never an exit.
 
 import { DeliveryError } from './delivery-error.ts';
 import type { Notifier } from './notifier.ts';
@@ -18,12 +19,14 @@ export function unsupportedWarning(scheme: string, supported: readonly string[])
   return `unsupported service "${scheme}"${why ? ` (${why})` : ''}; its messages will be counted as failed (supported: ${supported.join(', ')})`;
 }
 
-export function unsupportedNotifier(scheme: string): Notifier {
+/** A destination that fails every message with `problem` (safe to show: no secret part of the URL). */
+export function unusableNotifier(service: string, target: string, problem: string): Notifier {
   return {
-    service: scheme,
-    target: `unsupported service ${scheme}`,
+    service,
+    target,
+    problem,
     send() {
-      return Promise.reject(new DeliveryError(`unsupported service "${scheme}": not sent`, { retryable: false }));
+      return Promise.reject(new DeliveryError(`${problem}: not sent`, { retryable: false }));
     },
   };
 }

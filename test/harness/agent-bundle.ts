@@ -22,7 +22,7 @@ export function daemonSetNodeFlags(): string[] {
 
 let built: Promise<string> | undefined;
 
-/** Builds the bundle once per process, inside the repository so node_modules resolves (pino-pretty). */
+/** Builds the bundle once per process, inside the repository so node_modules resolves (runtime externals, if any). */
 export function agentBundle(): Promise<string> {
   built ??= (async () => {
     const dir = join(ROOT, '.tmp/agent-bundle', String(process.pid));

@@ -7,6 +7,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { NotificationKind, Notify } from '../../notify/event.ts';
 import type { NodeProgress } from '../../store/node-progress.ts';
 import type { EventRecorder } from './events.ts';
+import { kuredLogLines } from './kured-log-texts.ts';
 import type { ControllerMetrics } from './metrics.ts';
 
 export interface TransitionSinks {
@@ -52,6 +53,8 @@ export function announceTransition(sinks: TransitionSinks, node: V1Node, before:
 
   const level = after.phase === 'failed' ? 'warn' : 'info';
   sinks.log[level]({ node: name, phase: after.phase, from: before?.phase, reason: after.reason }, 'node transition');
+  for (const line of kuredLogLines(name, before, after))
+    sinks.log[line.level]({ node: name, phase: after.phase, reason: after.reason }, line.msg);
   sinks.events.record(node, after.phase, after.reason);
   const kind = notificationKind(before, after);
   if (kind) {

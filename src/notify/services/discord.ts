@@ -4,7 +4,7 @@
 
 import type { Notifier } from '../notifier.ts';
 import { checkResponse, jsonField } from '../response-check.ts';
-import { decode, JSON_CONTENT, readQuery, UrlProblem, type ServiceContext } from './url-parts.ts';
+import { decode, JSON_CONTENT, readBool, readQuery, UrlProblem, type ServiceContext } from './url-parts.ts';
 
 const CONTENT_LIMIT = 2000;
 
@@ -12,9 +12,12 @@ export function parseDiscordUrl(url: URL, context: ServiceContext): Notifier[] {
   const query = readQuery(
     url,
     'discord',
-    ['username', 'avatar', 'avatarurl', 'thread_id', 'title'],
+    ['username', 'avatar', 'avatarurl', 'thread_id', 'title', 'json'],
     ['color', 'colorerror', 'colorwarn', 'colorinfo', 'colordebug', 'splitlines'],
   );
+  // json=yes made shoutrrr post the message itself as the JSON payload, which a text never is.
+  if (readBool(query, 'json', 'discord', false))
+    throw new UrlProblem('discord: json=yes (the message as the raw JSON payload) is not supported; kreboot writes the message itself');
   if (url.pathname === '/raw')
     throw new UrlProblem('discord: the /raw (JSON message) form is not supported; kreboot writes the message itself');
   if (url.pathname !== '') throw new UrlProblem('discord: unexpected path after the webhook ID; the form is discord://TOKEN@WEBHOOKID');

@@ -4,10 +4,11 @@
 
 import type { Notifier } from '../notifier.ts';
 import { checkResponse, jsonField } from '../response-check.ts';
-import { JSON_CONTENT, readQuery, UrlProblem, type ServiceContext } from './url-parts.ts';
+import { JSON_CONTENT, readQueryLeniently, UrlProblem, type ServiceContext } from './url-parts.ts';
 
 export function parseGooglechatUrl(url: URL, context: ServiceContext): Notifier[] {
-  const query = readQuery(url, 'googlechat', ['key', 'token', 'threadkey', 'messagereplyoption']);
+  // shoutrrr v0.8 reads key and token and ignores any other option; all are passed on to Google.
+  const query = readQueryLeniently(url);
   if (url.hostname === '')
     throw new UrlProblem('googlechat: the host is missing: googlechat://chat.googleapis.com/v1/spaces/SPACE/messages?key=…&token=…');
   if (!/^\/v1\/spaces\/[^/]+\/messages$/.test(url.pathname))

@@ -9,12 +9,12 @@ import { decode, iconFields, JSON_CONTENT, readBool, readQuery, UrlProblem, type
 export function parseMattermostUrl(url: URL, context: ServiceContext): Notifier[] {
   const query = readQuery(url, 'mattermost', ['icon', 'icon_emoji', 'icon_url', 'title', 'disabletls']);
   if (url.hostname === '') throw new UrlProblem('mattermost: the server host is missing: mattermost://[user@]host[:port]/token[/channel]');
-  const [token = '', channel = '', ...rest] = url.pathname
+  // Path parts after the channel are ignored, as shoutrrr v0.8 ignores them.
+  const [token = '', channel = ''] = url.pathname
     .replace(/^\/|\/$/g, '')
     .split('/')
     .map(decode);
   if (token === '') throw new UrlProblem('mattermost: the webhook token (first path part) is missing');
-  if (rest.length > 0) throw new UrlProblem('mattermost: too many path parts; the form is mattermost://[user@]host[:port]/token[/channel]');
   const scheme = readBool(query, 'disabletls', 'mattermost', false) ? 'http' : 'https';
   const username = decode(url.username);
   const icon = query.get('icon') ?? query.get('icon_emoji') ?? query.get('icon_url');

@@ -1,7 +1,8 @@
 // ntfy: ntfy://[USER:PASS@]HOST[:PORT]/TOPIC publishes the message as the plain-text body of
-// POST https://HOST/TOPIC, with options as ntfy's headers (Title, Priority, Tags, Click, Icon,
-// Cache, Firebase). USER:PASS is Basic auth; a password alone (ntfy://:TOKEN@host/topic) is an
-// access token, sent as Bearer. shoutrrr's scheme=http reaches a server without TLS; the host
+// POST https://HOST/TOPIC, with every option shoutrrr v0.8 reads as ntfy's headers (Title,
+// Priority, Tags, Actions, Click, Attach, Filename, Delay — also as `at` or `in` —, Email, Icon,
+// Cache, Firebase). USER:PASS is Basic auth (a user alone too, with an empty password, as shoutrrr
+// sends it); a password alone (ntfy://:TOKEN@host/topic) is an access token, sent as Bearer. shoutrrr's scheme=http reaches a server without TLS; the host
 // defaults to ntfy.sh.
 
 import type { Notifier } from '../notifier.ts';
@@ -11,7 +12,23 @@ import { assertHeaderSafe, decode, readBool, readQuery, UrlProblem, type Service
 const PRIORITIES = /^([1-5]|min|low|default|high|max|urgent)$/i;
 
 export function parseNtfyUrl(url: URL, context: ServiceContext): Notifier[] {
-  const query = readQuery(url, 'ntfy', ['title', 'priority', 'tags', 'click', 'icon', 'cache', 'firebase', 'scheme']);
+  const query = readQuery(url, 'ntfy', [
+    'title',
+    'priority',
+    'tags',
+    'actions',
+    'click',
+    'attach',
+    'filename',
+    'delay',
+    'at',
+    'in',
+    'email',
+    'icon',
+    'cache',
+    'firebase',
+    'scheme',
+  ]);
   const topic = decode(url.pathname.replace(/^\/|\/$/g, ''));
   if (topic === '') throw new UrlProblem('ntfy: the topic is missing: ntfy://[user:pass@]host/topic');
   if (!/^[-_A-Za-z0-9]{1,64}$/.test(topic)) throw new UrlProblem('ntfy: the topic may only have letters, digits, - and _ (at most 64)');
@@ -25,7 +42,14 @@ export function parseNtfyUrl(url: URL, context: ServiceContext): Notifier[] {
     ['title', 'Title'],
     ['priority', 'Priority'],
     ['tags', 'Tags'],
+    ['actions', 'Actions'],
     ['click', 'Click'],
+    ['attach', 'Attach'],
+    ['filename', 'Filename'],
+    ['delay', 'Delay'],
+    ['at', 'Delay'],
+    ['in', 'Delay'],
+    ['email', 'Email'],
     ['icon', 'Icon'],
   ] as const) {
     const value = query.get(key);
@@ -37,8 +61,7 @@ export function parseNtfyUrl(url: URL, context: ServiceContext): Notifier[] {
   if (!readBool(query, 'firebase', 'ntfy', true)) headers.Firebase = 'no';
   const username = decode(url.username);
   const password = decode(url.password);
-  if (username !== '' && password === '') throw new UrlProblem('ntfy: a user name needs a password (ntfy://user:pass@host/topic)');
-  if (password !== '') {
+  if (username !== '' || password !== '') {
     headers.Authorization = username === '' ? `Bearer ${password}` : `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   }
   const host = url.host || 'ntfy.sh';

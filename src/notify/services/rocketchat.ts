@@ -6,19 +6,18 @@
 import { DeliveryError } from '../delivery-error.ts';
 import type { Notifier } from '../notifier.ts';
 import { checkResponse, jsonField } from '../response-check.ts';
-import { decode, JSON_CONTENT, pathParts, readQuery, UrlProblem, type ServiceContext } from './url-parts.ts';
+import { decode, JSON_CONTENT, pathParts, UrlProblem, type ServiceContext } from './url-parts.ts';
 
 export function parseRocketchatUrl(url: URL, context: ServiceContext): Notifier[] {
-  readQuery(url, 'rocketchat', []);
+  // shoutrrr v0.8 reads no query option for Rocket.Chat and ignores path parts after the channel: so does kreboot.
   if (url.hostname === '')
     throw new UrlProblem('rocketchat: the server host is missing: rocketchat://[user@]host[:port]/tokenA/tokenB[/channel]');
   const parts = pathParts(url);
   // People paste the webhook path as Rocket.Chat shows it (/hooks/A/B); shoutrrr's docs do too.
   if (parts[0] === 'hooks' && parts.length >= 3) parts.shift();
-  const [tokenA = '', tokenB = '', channelPart, ...rest] = parts;
+  const [tokenA = '', tokenB = '', channelPart] = parts;
   if (tokenA === '' || tokenB === '')
     throw new UrlProblem('rocketchat: the webhook token is two path parts: rocketchat://host/tokenA/tokenB');
-  if (rest.length > 0) throw new UrlProblem('rocketchat: too many path parts after the token (one channel or @user at most)');
   const fragment = decode(url.hash.replace(/^#/, ''));
   const channel =
     fragment !== ''

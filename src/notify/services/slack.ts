@@ -10,7 +10,9 @@ import { checkResponse, jsonField } from '../response-check.ts';
 import { decode, iconFields, JSON_CONTENT, readQuery, UrlProblem, type ServiceContext } from './url-parts.ts';
 
 // shoutrrr's token pattern: an optional type (hook or xox?) and three parts with one separator kind.
-const TOKEN = /^(?:(xox.|hook)[-:]|:?)([A-Z0-9]{9,})([-/,])([A-Z0-9]{9,})([-/,])([A-Za-z0-9]{24,})$/;
+// Not anchored, as shoutrrr v0.8's is not: kured users paste slack://hooks.slack.com/services/T/B/X,
+// whose token shoutrrr finds inside the host and path, and that form must keep working.
+const TOKEN = /(?:(xox.|hook)[-:]|:?)([A-Z0-9]{9,})([-/,])([A-Z0-9]{9,})([-/,])([A-Za-z0-9]{24,})/;
 const WEBHOOK_BASE = 'https://hooks.slack.com/services/';
 const POST_MESSAGE = 'https://slack.com/api/chat.postMessage';
 
@@ -53,10 +55,10 @@ export function parseSlackUrl(url: URL, context: ServiceContext): Notifier[] {
 
 /** kured's --slack-hook-url, with --slack-username and --slack-channel applied. */
 export function parseSlackHookUrl(raw: string, username: string, channel: string, context: ServiceContext): Notifier {
-  if (!raw.startsWith(WEBHOOK_BASE)) throw new UrlProblem(`--slack-hook-url: must start with ${WEBHOOK_BASE}`);
+  if (!raw.startsWith(WEBHOOK_BASE)) throw new UrlProblem(`must start with ${WEBHOOK_BASE}`);
   const parts = raw.slice(WEBHOOK_BASE.length).replace(/\/+$/, '').split('/');
   if (parts.length !== 3 || !TOKEN.test(parts.join('/'))) {
-    throw new UrlProblem(`--slack-hook-url: expected ${WEBHOOK_BASE}T…/B…/… with the three parts Slack issues`);
+    throw new UrlProblem(`expected ${WEBHOOK_BASE}T…/B…/… with the three parts Slack issues`);
   }
   return slackWebhook(WEBHOOK_BASE + parts.join('/'), { username: username || undefined, channel: channel || undefined }, context);
 }

@@ -50,6 +50,16 @@ export function readQuery(url: URL, service: string, known: readonly string[], i
   return options;
 }
 
+/**
+ * The query options of a service whose shoutrrr v0.8 parser reads only the options it knows and
+ * ignores the rest (googlechat, zulip, rocketchat): keyed in lower case, nothing refused.
+ */
+export function readQueryLeniently(url: URL): Map<string, string> {
+  const options = new Map<string, string>();
+  for (const [key, value] of url.searchParams) if (!options.has(key.toLowerCase())) options.set(key.toLowerCase(), value);
+  return options;
+}
+
 /** shoutrrr's booleans: yes/no, true/false, 1/0, on/off. */
 export function readBool(options: Map<string, string>, key: string, service: string, fallback: boolean): boolean {
   const value = options.get(key);

@@ -5,13 +5,14 @@
 
 import type { Notifier } from '../notifier.ts';
 import { checkResponse, jsonField } from '../response-check.ts';
-import { decode, FORM_CONTENT, readQuery, UrlProblem, type ServiceContext } from './url-parts.ts';
+import { decode, FORM_CONTENT, readQueryLeniently, UrlProblem, type ServiceContext } from './url-parts.ts';
 
 const TOPIC_MAX = 60;
 const CONTENT_MAX_BYTES = 10_000;
 
 export function parseZulipUrl(url: URL, context: ServiceContext): Notifier[] {
-  const query = readQuery(url, 'zulip', ['stream', 'topic']);
+  // shoutrrr v0.8 reads stream and topic and ignores any other option.
+  const query = readQueryLeniently(url);
   const mail = decode(url.username);
   const key = decode(url.password);
   if (!/^[^@\s]+@[^@\s]+$/.test(mail))

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
+import { parseLogfmt } from '../../harness/logfmt.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import type { JobStatus } from '../../../src/store/job-records.ts';
@@ -108,7 +109,13 @@ describe('sentinel', () => {
     const node = await newNode('agent-file');
     const f = files('file');
     const periodMs = 3_000;
-    const a = await agent(node, 'file', [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=3s']);
+    // kured's default text format: logrus logfmt, with kured's "Reboot required" texts.
+    const a = await agent(node, 'file', [
+      `--reboot-sentinel=${f.sentinel}`,
+      `--boot-id-file=${f.bootIdFile}`,
+      '--period=3s',
+      '--log-format=text',
+    ]);
     await waitFor(async () => (await annotations(node))[AGENT.rebootRequired] === 'false', { what: 'the first report', timeoutMs: 20_000 });
     assert.equal(await a.metric('kured_reboot_required', `node="${node}"`), 0);
     const first = await annotations(node);
@@ -134,6 +141,16 @@ describe('sentinel', () => {
       { what: 'reboot-required "true" on the Node', timeoutMs: periodMs + 5_000 },
     );
     assert.ok(Date.parse(report[AGENT.sentinelCheckedAt]!) >= createdAt - 1_000, "the check time is the new check's");
+    const events = a
+      .log()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((line) => parseLogfmt(line));
+    for (const event of events) assert.deepEqual([...event.keys()].slice(0, 3), ['time', 'level', 'msg']);
+    const checks = events.filter((e) => /^Reboot (not )?required$/.test(e.get('msg') ?? ''));
+    assert.equal(checks[0]?.get('msg'), 'Reboot not required');
+    assert.equal(checks.at(-1)?.get('msg'), 'Reboot required');
+    assert.equal(checks.at(-1)?.get('level'), 'info');
   });
 
   test('with --period=1h, the sentinel file appearing and going is reported at once (the folder watch)', async () => {

@@ -1,6 +1,8 @@
-// The Prometheus gates against a real Prometheus 2.42: a firing HighLoad alert blocks its node,
-// resolving it unblocks; an alert naming no known node blocks everyone; the gate query blocks while
-// it returns series; Prometheus stopped → blocked with the reason shown, and back → open.
+// The Prometheus gates against a real Prometheus 2.42. With the default configuration (kured's
+// meaning) an alert naming n2 blocks every node. With --alert-scope=node (opt-in): a firing HighLoad
+// alert blocks its node, resolving it unblocks; an alert naming no known node blocks everyone; the
+// gate query blocks while it returns series; Prometheus stopped → blocked with the reason shown,
+// and back → open.
 
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
@@ -10,6 +12,7 @@ import { Registry } from 'prom-client';
 import { startMonitoring, type Monitoring } from '../../harness/monitoring.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
+import { loadControllerConfig } from '../../../src/config/controller-config.ts';
 import { buildGates } from '../../../src/gates/build-gates.ts';
 import { evaluateGates } from '../../../src/gates/evaluate-gates.ts';
 import type { Gate, Verdict } from '../../../src/gates/gate.ts';
@@ -35,6 +38,8 @@ receivers: [ { name: none } ]
 let exporter: FakeExporter;
 let monitoring: Monitoring;
 let gates: Gate[];
+/** The gates as `kreboot controller --prometheus-url=…` builds them: every other flag at its default. */
+let defaultGates: Gate[];
 const registry = new Registry();
 const nodes = ['n1', 'n2'];
 const input = () => ({ now: new Date(), nodes, knownNodes: new Set(nodes) });
@@ -86,6 +91,11 @@ before(async () => {
   );
   assert.deepEqual(built.problems, []);
   gates = built.gates;
+  const defaults = loadControllerConfig(['--webhook-auth=none', `--prometheus-url=${monitoring.prometheusUrl}`], {});
+  assert.deepEqual(defaults.problems, []);
+  const builtDefault = buildGates(defaults.config, { kc, log: pino({ level: 'silent' }), registry: new Registry() });
+  assert.deepEqual(builtDefault.problems, []);
+  defaultGates = builtDefault.gates;
   await monitoring.waitForTarget();
   await monitoring.waitForAlert('RebootRequired', 'firing');
 });
@@ -95,17 +105,21 @@ after(async () => {
 });
 afterEach((t) => printOnFailure(t, () => monitoring.logs()));
 
-async function verdicts(): Promise<Record<string, Verdict>> {
-  const verdict = await evaluateGates(gates, input());
+async function verdicts(from: Gate[] = gates): Promise<Record<string, Verdict>> {
+  const verdict = await evaluateGates(from, input());
   return Object.fromEntries(nodes.map((n) => [n, verdict(n)]));
 }
 
-async function waitForVerdicts(check: (v: Record<string, Verdict>) => boolean, what: string): Promise<Record<string, Verdict>> {
+async function waitForVerdicts(
+  check: (v: Record<string, Verdict>) => boolean,
+  what: string,
+  from: Gate[] = gates,
+): Promise<Record<string, Verdict>> {
   let last: Record<string, Verdict> = {};
   try {
     return await waitFor(
       async () => {
-        last = await verdicts();
+        last = await verdicts(from);
         return check(last) ? last : false;
       },
       { timeoutMs: 30_000, intervalMs: 250, what },
@@ -122,7 +136,19 @@ test('open while nothing fires (a firing RebootRequired does not block its own n
   assert.deepEqual(v, { n1: { open: true }, n2: { open: true } });
 });
 
-test('a firing HighLoad alert blocks its node only; resolving it unblocks', async () => {
+test("by default (kured's meaning) an alert naming n2 blocks every node, n1 included", async () => {
+  exporter.set('test_load', { node: 'n2' }, 2); // HighLoad{node="n2"}; below the gate query's 3
+  try {
+    const v = await waitForVerdicts((v) => !v.n2!.open, 'n2 blocked by HighLoad', defaultGates);
+    assert.equal(reason(v.n2), 'prometheus-alerts: 1 active alert: HighLoad');
+    assert.equal(reason(v.n1), 'prometheus-alerts: 1 active alert: HighLoad');
+  } finally {
+    exporter.set('test_load', { node: 'n2' }, 0);
+  }
+  await waitForVerdicts((v) => v.n1!.open && v.n2!.open, 'both open after HighLoad resolved', defaultGates);
+});
+
+test('with --alert-scope=node a firing HighLoad alert blocks its node only; resolving it unblocks', async () => {
   exporter.set('test_load', { node: 'n1' }, 2);
   const v = await waitForVerdicts((v) => !v.n1!.open, 'n1 blocked by HighLoad');
   assert.equal(reason(v.n1), 'prometheus-alerts: 1 active alert: HighLoad');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { buildNotifiers } from '../../../src/notify/build-notifiers.ts';
-import { createNotifications, notifyConfigProblems } from '../../../src/notify/create-notifications.ts';
+import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import { DeliveryError } from '../../../src/notify/delivery-error.ts';
 import type { HttpResponse } from '../../../src/notify/http-transport.ts';
 import type { Message } from '../../../src/notify/notifier.ts';
@@ -19,7 +19,7 @@ const answer = (status: number, body: string): HttpResponse => ({ status, header
 function build(url: string, answers: HttpResponse[] = [], smtp?: SmtpSender) {
   const transport = recordingTransport(answers);
   const built = buildNotifiers(notifyConfig({ urls: [url] }), { transport, now: Date.now, smtp });
-  assert.deepEqual(built.problems, []);
+  assert.deepEqual(built.warnings, []);
   return { built, transport };
 }
 
@@ -186,18 +186,17 @@ test('smtp: one mail to every recipient, with sender name, subject and HTML when
 
 test('an unknown scheme is a warning and counted failures, never a configuration problem', async () => {
   const urls = ['xmpp://kreboot@example.com/?toaddresses=ops@example.com', 'htps://typo.example.com/x', 'ntfy://ntfy.example.com/reboots'];
-  assert.deepEqual(notifyConfigProblems(notifyConfig({ urls })), []);
   const built = buildNotifiers(notifyConfig({ urls }), { transport: recordingTransport(), now: Date.now });
   assert.equal(built.warnings.length, 2);
   assert.match(
-    built.warnings[0] ?? '',
+    built.warnings[0]?.problem ?? '',
     /^--notify-url #1 \(xmpp:\/\/…\): unsupported service "xmpp" \(shoutrrr builds XMPP only with a build tag/,
   );
   assert.match(
-    built.warnings[1] ?? '',
+    built.warnings[1]?.problem ?? '',
     /^--notify-url #2 \(htps:\/\/…\): unsupported service "htps"; its messages will be counted as failed \(supported: slack, teams, /,
   );
-  assert.ok(!built.warnings.join('').includes('typo.example.com'), 'the URL itself is not shown');
+  assert.ok(!JSON.stringify(built.warnings).includes('typo.example.com'), 'the URL itself is not shown');
 
   const { log, lines } = memoryLogger();
   const registry = new Registry();
@@ -227,9 +226,28 @@ test('an unknown scheme is a warning and counted failures, never a configuration
   assert.match(n.status().find((s) => s.service === 'xmpp')?.lastError ?? '', /unsupported service "xmpp"/);
 });
 
-test('a bad URL for a service kreboot speaks is still a configuration problem', () => {
-  const problems = notifyConfigProblems(
-    notifyConfig({ urls: ['gotify://gotify.example.com/not-a-token', 'smtp://mail.example.com/?to=a@example.com'] }),
-  );
-  assert.equal(problems.length, 2);
+test('a bad URL for a service kreboot speaks is a warning, a failing destination and a metric, never an exit', async () => {
+  const urls = ['gotify://gotify.example.com/not-a-token', 'smtp://mail.example.com/?to=a@example.com', 'ntfy://ntfy.example.com/reboots'];
+  const { log, lines } = memoryLogger();
+  const registry = new Registry();
+  const transport = recordingTransport();
+  const n = createNotifications({ config: notifyConfig({ urls }), log, registry, transport, policy: { maxAttempts: 3, backoffBaseMs: 1 } });
+  const warnings = lines.filter((l) => l.includes('"level":40') && l.includes('notification URL cannot be used: its messages will fail'));
+  assert.equal(warnings.length, 2, lines.join('\n'));
+  assert.match(warnings[0] ?? '', /--notify-url #1 \(gotify:\/\/…\): gotify: the application token/);
+  assert.ok(!lines.join('\n').includes('not-a-token'), 'the URL itself is not logged');
+  // On the status page from the start, before any message.
+  const status = n.status();
+  assert.match(status.find((s) => s.service === 'gotify')?.lastError ?? '', /^--notify-url #1 \(gotify:\/\/…\): gotify: /);
+  assert.match(status.find((s) => s.service === 'smtp')?.lastError ?? '', /^--notify-url #2 \(smtp:\/\/…\): smtp: /);
+  assert.equal(status.find((s) => s.service === 'ntfy')?.lastError, undefined);
+  assert.match(await registry.getSingleMetricAsString('kreboot_notification_unusable_urls'), /kreboot_notification_unusable_urls 2/);
+  n.notify({ kind: 'drain', node: 'n1' });
+  assert.equal(await n.drain(5000), true);
+  await n.close();
+  const metrics = await registry.getSingleMetricAsString('kreboot_notifications_total');
+  assert.match(metrics, /service="gotify",result="failed"} 1/);
+  assert.match(metrics, /service="smtp",result="failed"} 1/);
+  assert.match(metrics, /service="ntfy",result="sent"} 1/);
+  assert.equal(transport.requests.length, 1, 'only ntfy was sent to');
 });

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
-import { createNotifications, notifyConfigProblems } from '../../../src/notify/create-notifications.ts';
+import { buildNotifiers } from '../../../src/notify/build-notifiers.ts';
+import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../src/notify/http-transport.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { memoryLogger, notifyConfig, recordingTransport } from './fakes.ts';
@@ -181,10 +182,11 @@ test('logs and status never contain the URL or its token, even when the service 
   assert.ok(!everything.includes(token) && !everything.includes('reboots'), everything);
 });
 
-test('notifyConfigProblems reports every bad URL at once for main to exit 2', () => {
-  const problems = notifyConfigProblems(
-    notifyConfig({ urls: ['discord://x', NTFY, 'teams://a@b'], slackHookUrl: 'https://example.com/x' }),
-  );
+test('every bad URL is reported at once, as a warning each (main never exits over one)', () => {
+  const problems = buildNotifiers(notifyConfig({ urls: ['discord://x', NTFY, 'teams://a@b'], slackHookUrl: 'https://example.com/x' }), {
+    transport: recordingTransport(),
+    now: Date.now,
+  }).warnings.map((w) => w.problem);
   assert.equal(problems.length, 3);
   assert.match(problems[0] ?? '', /^--slack-hook-url: /);
   assert.match(problems[1] ?? '', /^--notify-url #1 \(discord:\/\/…\): /);

@@ -1,5 +1,6 @@
 // URL parsing per service: each good URL yields the request that service documents (method, URL,
-// auth, body), each bad URL a problem that names what is wrong and never contains the secret.
+// auth, body), each bad URL a warning that names what is wrong and never contains the secret, and a
+// destination that fails every message with it (never a start-up error).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -13,7 +14,7 @@ const message: Message = { text: 'Draining node n1', event: { kind: 'drain', nod
 async function requestFor(url: string, answer = { status: 200, headers: {}, body: 'ok' }) {
   const transport = recordingTransport([answer]);
   const built = buildNotifiers(notifyConfig({ urls: [url] }), { transport, now: Date.now });
-  assert.deepEqual(built.problems, []);
+  assert.deepEqual(built.warnings, []);
   for (const notifier of built.notifiers) await notifier.send(message);
   return { built, requests: transport.requests };
 }
@@ -292,7 +293,7 @@ test('--slack-hook-url applies --slack-username and --slack-channel', async () =
     notifyConfig({ slackHookUrl: `https://hooks.slack.com/services/${SLACK_HOOK}`, slackUsername: 'prod', slackChannel: 'alerting' }),
     { transport, now: Date.now },
   );
-  assert.deepEqual(built.problems, []);
+  assert.deepEqual(built.warnings, []);
   await built.notifiers[0]?.send(message);
   assert.equal(transport.requests[0]?.url, `https://hooks.slack.com/services/${SLACK_HOOK}`);
   assert.deepEqual(JSON.parse(transport.requests[0]?.body ?? ''), { text: 'Draining node n1', username: 'prod', channel: 'alerting' });
@@ -308,6 +309,7 @@ const bad: Array<[string, string, RegExp]> = [
   ],
   ['slack bot token without channel', `slack://xoxb:123456789012-1234567890123-${SECRET}@webhook`, /a bot token needs a channel/],
   ['slack hook form written with slashes', `slack://hook:T01ABCDEF9/B02GHIJKL8/${SECRET}`, /slack: not a valid URL/],
+  ['slack with mismatched separators', `slack://T01ABCDEF9-B02GHIJKL8/${SECRET}`, /slack: the token parts use different separators/],
   [
     'slack with an unknown option',
     `slack://${SLACK_HOOK.replace('abcdefghijklmnopqrstuvwx', SECRET)}?colour=red`,
@@ -316,18 +318,20 @@ const bad: Array<[string, string, RegExp]> = [
   [
     'teams without host',
     `teams://11111111-4444-4444-8444-cccccccccccc@22222222-4444-4444-8444-cccccccccccc/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc/${SECRET}`,
-    /"host" option is required/,
+    /without host= shoutrrr posted to outlook\.office\.com, which Microsoft no longer serves/,
   ],
   [
     'teams with a short group',
     `teams://1111@22222222-4444-4444-8444-cccccccccccc/33333333012222222222333333333344/44444444-4444-4444-8444-cccccccccccc/${SECRET}?host=x.webhook.office.com`,
     /group ID/,
   ],
+  ['discord with json=yes', `discord://${SECRET}@693853386302554172?json=yes`, /discord: json=yes/],
   ['discord without token', 'discord://693853386302554172', /token \(before @\) is missing/],
   ['discord with a non-numeric webhook ID', `discord://${SECRET}@hooks`, /webhook ID \(after @\) must be the number/],
   ['mattermost without token', 'mattermost://chat.example.com', /webhook token \(first path part\) is missing/],
   ['telegram without chats', `telegram://110201543:${SECRET}@telegram`, /no chats given/],
   ['telegram with a bad token', `telegram://bot:${SECRET}@telegram?chats=@x_chan`, /bot token must look like/],
+  ['ntfy with a topic ntfy refuses', `ntfy://:${SECRET}@ntfy.sh/a.b`, /ntfy: the topic may only have/],
   ['ntfy without topic', `ntfy://:${SECRET}@ntfy.sh`, /the topic is missing/],
   ['ntfy with a bad priority', `ntfy://:${SECRET}@ntfy.sh/t?priority=loud`, /priority must be/],
   ['generic with a bad method', `generic+https://h.example/${SECRET}?method=GET`, /method must be POST or PUT/],
@@ -366,13 +370,22 @@ const bad: Array<[string, string, RegExp]> = [
   ['not a URL', SECRET, /not a URL of the form service/],
 ];
 for (const [name, url, expected] of bad) {
-  test(`bad URL: ${name}`, () => {
-    const built = buildNotifiers(notifyConfig({ urls: ['ntfy://ntfy.sh/fine', url] }), { transport: recordingTransport(), now: Date.now });
-    assert.equal(built.problems.length, 1, built.problems.join('\n'));
-    const [problem = ''] = built.problems;
+  test(`bad URL: ${name}`, async () => {
+    const transport = recordingTransport();
+    const built = buildNotifiers(notifyConfig({ urls: ['ntfy://ntfy.sh/fine', url] }), { transport, now: Date.now });
+    assert.equal(built.warnings.length, 1, built.warnings.map((w) => w.problem).join('\n'));
+    const [{ problem = '', message: logged = '' } = {}] = built.warnings;
+    assert.equal(logged, 'notification URL cannot be used: its messages will fail');
     assert.match(problem, /^--notify-url #2 /);
     assert.match(problem, expected);
     assert.ok(!problem.includes(SECRET) && !problem.includes(SECRET.slice(0, 10)), `problem leaks the secret: ${problem}`);
+    // Still a destination, failing from the start with that problem, and never sent to.
+    assert.equal(built.notifiers.length, 2);
+    const unusable = built.notifiers[1]!;
+    assert.equal(unusable.problem, problem);
+    assert.ok(!unusable.target.includes(SECRET) && !unusable.target.includes(SECRET.slice(0, 10)), unusable.target);
+    await assert.rejects(unusable.send(message), (error: Error) => error.message.startsWith(problem));
+    assert.equal(transport.requests.length, 0);
   });
 }
 
@@ -381,7 +394,8 @@ test('a bad --slack-hook-url names the flag, not the URL', () => {
     transport: recordingTransport(),
     now: Date.now,
   });
-  assert.equal(built.problems.length, 1);
-  assert.match(built.problems[0] ?? '', /^--slack-hook-url: must start with https:\/\/hooks\.slack\.com\/services\//);
-  assert.ok(!built.problems[0]?.includes(SECRET));
+  assert.equal(built.warnings.length, 1);
+  assert.match(built.warnings[0]?.problem ?? '', /^--slack-hook-url: must start with https:\/\/hooks\.slack\.com\/services\//);
+  assert.ok(!built.warnings[0]?.problem.includes(SECRET));
+  assert.equal(built.notifiers[0]?.service, 'slack');
 });
