@@ -3,6 +3,6 @@
 
 /**
  * None today: pino-pretty (--log-format=text) was the only one, and the text format is now kured's
- * logfmt written by src/log/logfmt.ts inside the bundles (docs/adr/0015-logfmt-text-logs.md).
+ * logfmt written by src/log/logfmt.ts inside the bundles (docs/adr/0016-logfmt-text-logs.md).
  */
 export const RUNTIME_EXTERNALS: readonly string[] = [];

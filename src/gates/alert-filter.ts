@@ -38,6 +38,9 @@ export const KREBOOT_HEALTH_ALERTS: ReadonlySet<string> = new Set([
   // Names the node that waits: counted, it would hold that node (or, with --alert-scope=cluster,
   // every node) back from the very reboot it asks for.
   'KrebootRebootPending',
+  // The optional inhibition helper (alertmanager/rules-reboot-inhibit.yaml) fires while kreboot has
+  // a node out: counted with --alert-scope=cluster (the default), one reboot would hold all others.
+  'KrebootNodeRebooting',
 ]);
 
 function test(re: RegExp, text: string): boolean {
