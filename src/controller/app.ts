@@ -12,6 +12,8 @@ import type { Gate } from '../gates/gate.ts';
 import { createBaseApp, listen, type Listening } from '../http/base-server.ts';
 import { createAlertsRouter } from '../intake/alerts-router.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
+import { createKubeReviews } from '../auth/kube-reviews.ts';
+import { createOperatorAuth } from '../auth/operator-auth.ts';
 import { apiErrorMessage, isNotFound } from '../kube/api-errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { QueueStatus } from '../notify/delivery-queue.ts';
@@ -176,7 +178,8 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const app = createBaseApp({ registry, ready: view.synced });
   app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));
   app.use(createStatusRouter({ status, feed, clock }));
-  app.use(createApiRouter({ plan: () => reconciler.forecast(), control, admin: deps.adminAuth, log }));
+  const auth = createOperatorAuth({ admin: deps.adminAuth, reviews: createKubeReviews(kc) });
+  app.use(createApiRouter({ plan: () => reconciler.forecast(), control, auth, namespace: config.lock.dsNamespace, log }));
   const apiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     log.error({ err: error }, 'request failed');
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
