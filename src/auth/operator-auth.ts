@@ -61,9 +61,15 @@ export function createOperatorAuth(deps: { admin: Authenticator | undefined; rev
     }
     const token = bearer(authorization);
     if (token === undefined) {
-      refuse(req, res, 401, 'missing credentials: send a Kubernetes bearer token (kubectl kreboot sends your kubeconfig\'s) or the admin token', {
-        'WWW-Authenticate': 'Bearer realm="kreboot"',
-      });
+      refuse(
+        req,
+        res,
+        401,
+        "missing credentials: send a Kubernetes bearer token (kubectl kreboot sends your kubeconfig's) or the admin token",
+        {
+          'WWW-Authenticate': 'Bearer realm="kreboot"',
+        },
+      );
       return;
     }
     if (inFlight >= MAX_REVIEWS_IN_FLIGHT) {

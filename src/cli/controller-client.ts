@@ -84,7 +84,11 @@ function loadKubeconfig(options: ClientOptions, problems: string[]): KubeConfig 
   return kc;
 }
 
-async function throughApiServer(options: ClientOptions, fileToken: string | undefined, problems: string[]): Promise<ControllerClient | undefined> {
+async function throughApiServer(
+  options: ClientOptions,
+  fileToken: string | undefined,
+  problems: string[],
+): Promise<ControllerClient | undefined> {
   const [name, port = 'http', ...extra] = options.service.split(':');
   if (!name || extra.length > 0) {
     problems.push(`--service: "${options.service}" is not NAME or NAME:PORT`);
@@ -99,7 +103,9 @@ async function throughApiServer(options: ClientOptions, fileToken: string | unde
   try {
     await kc.applyToHTTPSOptions(tls);
   } catch (error) {
-    problems.push(`--kubeconfig: cannot get credentials for ${kc.getCurrentUser()?.name ?? 'the current user'} (${(error as Error).message})`);
+    problems.push(
+      `--kubeconfig: cannot get credentials for ${kc.getCurrentUser()?.name ?? 'the current user'} (${(error as Error).message})`,
+    );
     return undefined;
   }
   const headers = { ...(tls.headers as Record<string, string> | undefined) };
@@ -119,7 +125,7 @@ async function throughApiServer(options: ClientOptions, fileToken: string | unde
     hasToken: token !== undefined,
     noTokenHint:
       `your kubeconfig's user "${kc.getCurrentUser()?.name ?? ''}" signs in with a client certificate, and the API server passes no ` +
-      'certificate on to kreboot: use a kubeconfig with a token (OIDC, a cloud provider\'s exec plugin, `kubectl create token`), ' +
+      "certificate on to kreboot: use a kubeconfig with a token (OIDC, a cloud provider's exec plugin, `kubectl create token`), " +
       'or --token-file, or run kreboot inside the controller pod (kubectl exec, docs/operator-view.md)',
   };
 }

@@ -43,7 +43,8 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
   const node = parsed.positionals[0];
   if (command === 'reboot' && !node) problems.push('reboot: name the node to reboot (kreboot reboot NODE)');
   if (command !== 'status' && reader.bool('watch')) problems.push(`${command}: --watch applies to status only`);
-  if (command === 'status' && reader.bool('watch') && server === '') problems.push('status --watch: give --server (a port-forward to the controller)');
+  if (command === 'status' && reader.bool('watch') && server === '')
+    problems.push('status --watch: give --server (a port-forward to the controller)');
   if (command !== 'reboot' && parsed.positionals.length > 0) problems.push(`${command}: unexpected argument ${parsed.positionals[0]}`);
   const controller =
     problems.length === 0

@@ -608,7 +608,13 @@ export const FLAGS: readonly FlagSpec[] = [
     default: '',
     help: "file holding a token for pause, resume and reboot: the controller's admin token, or a Kubernetes token (a ServiceAccount's) whose user RBAC allows the action",
   },
-  { name: 'context', kind: 'string', roles: ['cli'], default: '', help: "kubeconfig context to use; empty means the kubeconfig's current context" },
+  {
+    name: 'context',
+    kind: 'string',
+    roles: ['cli'],
+    default: '',
+    help: "kubeconfig context to use; empty means the kubeconfig's current context",
+  },
   { name: 'namespace', kind: 'string', roles: ['cli'], default: 'kreboot', help: "namespace of kreboot's controller Service" },
   {
     name: 'service',

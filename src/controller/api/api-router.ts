@@ -17,7 +17,8 @@ const PauseBody = z.object({ reason: z.string().max(500).optional() }).strict();
 
 /** The RBAC attributes of each action: `create` on a kreboot.dev subresource (no CRD needed). */
 export function actionAttributes(action: 'pause' | 'resume' | 'reboot', where: { namespace: string; node?: string }): ActionAttributes {
-  if (action === 'reboot') return { verb: 'create', group: 'kreboot.dev', resource: 'nodes', subresource: 'reboot', name: where.node ?? '' };
+  if (action === 'reboot')
+    return { verb: 'create', group: 'kreboot.dev', resource: 'nodes', subresource: 'reboot', name: where.node ?? '' };
   return { verb: 'create', group: 'kreboot.dev', resource: 'rollouts', subresource: action, namespace: where.namespace };
 }
 

@@ -72,8 +72,15 @@ before(async () => {
   podNetwork = await startKubeletProxy(join(tmp, 'pod-network.sock'), '10.0.2.15');
   const egress = writeEgressSelectorConfig(join(tmp, 'egress.json'), podNetwork.socketPath);
   const tokenFile = join(tmp, 'tokens.csv');
-  writeFileSync(tokenFile, Object.entries(tokens).map(([user, token]) => `${token},${user},uid-${user}`).join('\n') + '\n');
-  cluster = await startPrivateCluster({ extraApiServerArgs: [`--egress-selector-config-file=${egress}`, `--token-auth-file=${tokenFile}`] });
+  writeFileSync(
+    tokenFile,
+    Object.entries(tokens)
+      .map(([user, token]) => `${token},${user},uid-${user}`)
+      .join('\n') + '\n',
+  );
+  cluster = await startPrivateCluster({
+    extraApiServerArgs: [`--egress-selector-config-file=${egress}`, `--token-auth-file=${tokenFile}`],
+  });
 
   const applied = applyServerSide(cluster.kubeconfigPath, kustomize('deploy/base'));
   assert.equal(applied.code, 0, applied.stderr);
@@ -82,12 +89,20 @@ before(async () => {
   const pods = await waitFor(
     async () => {
       const list = await cluster.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/component=controller' });
-      const running = list.items.filter((pod) => pod.status?.podIP && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const running = list.items.filter(
+        (pod) => pod.status?.podIP && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
       return running.length === 2 ? running : undefined;
     },
     { timeoutMs: 60_000, what: "the controller Deployment's pods to run" },
   );
-  const identity = await serviceAccountIdentity(cluster.kc, NAMESPACE, 'kreboot-controller', join(tmp, 'controller.kubeconfig'), pods[0] as V1Pod);
+  const identity = await serviceAccountIdentity(
+    cluster.kc,
+    NAMESPACE,
+    'kreboot-controller',
+    join(tmp, 'controller.kubeconfig'),
+    pods[0] as V1Pod,
+  );
   controller = await startControllerProcess({
     kubeconfigPath: identity.kubeconfigPath,
     namespace: NAMESPACE,
@@ -102,7 +117,9 @@ before(async () => {
   }
   // carol signs in with a client certificate, bound like alice.
   const pkiDir = join(cluster.info.dir, 'pki');
-  const carolCert = createClientCert(tmp, { caCert: join(pkiDir, 'ca.crt'), caKey: join(pkiDir, 'ca.key') } as Pki, 'carol', { cn: 'carol' });
+  const carolCert = createClientCert(tmp, { caCert: join(pkiDir, 'ca.crt'), caKey: join(pkiDir, 'ca.key') } as Pki, 'carol', {
+    cn: 'carol',
+  });
   kubeconfigs.carol = writeKubeconfig(join(tmp, 'carol.kubeconfig'), cluster.server, cluster.info.caCert, 'carol', { certPair: carolCert });
   // A ServiceAccount (automation) with the operator role, through a real TokenRequest token.
   kubeconfigs.robot = await cluster.serviceAccountKubeconfig(NAMESPACE, 'robot');
@@ -124,7 +141,9 @@ before(async () => {
     namespace: NAMESPACE,
     body: {
       metadata: { name: 'kreboot-viewer' },
-      rules: [{ apiGroups: [''], resources: ['services/proxy'], resourceNames: ['http:kreboot-controller:http'], verbs: ['get', 'create'] }],
+      rules: [
+        { apiGroups: [''], resources: ['services/proxy'], resourceNames: ['http:kreboot-controller:http'], verbs: ['get', 'create'] },
+      ],
     },
   });
   await cluster.rbac.createNamespacedRoleBinding({
@@ -147,7 +166,9 @@ before(async () => {
   });
 });
 
-afterEach((t) => printOnFailure(t, async () => `${await cluster.dumpLogs({ print: false })}\n--- controller ---\n${controller?.proc.tail(60)}`));
+afterEach((t) =>
+  printOnFailure(t, async () => `${await cluster.dumpLogs({ print: false })}\n--- controller ---\n${controller?.proc.tail(60)}`),
+);
 
 after(async () => {
   await controller?.stop();
