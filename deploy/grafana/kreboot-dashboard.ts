@@ -49,12 +49,26 @@ export type PromQuery = DataQuery & {
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 
+/**
+ * Scopes every kreboot series of a query to the chosen cluster: `cluster="$cluster"`. Several
+ * clusters in one Prometheus (Thanos, Mimir, a federation) carry a `cluster` label; a single
+ * cluster's Prometheus has none, its variable is then empty, and `cluster=""` matches every series
+ * without the label, so the same dashboard serves both.
+ */
+export function scopedToCluster(expr: string): string {
+  return expr.replace(
+    /\b(kreboot_[a-z0-9_]+|kured_reboot_required)(\{([^}]*)\})?/g,
+    (_match, metric: string, _braces, matchers?: string) =>
+      matchers ? `${metric}{cluster="$cluster", ${matchers}}` : `${metric}{cluster="$cluster"}`,
+  );
+}
+
 // Panel.targets is typed as plain records in the schema; the query is checked as a PromQuery first.
 function query(refId: string, expr: string, legendFormat: string, instant: boolean): Record<string, unknown> {
   const target: PromQuery = {
     refId,
     datasource: DATASOURCE,
-    expr,
+    expr: scopedToCluster(expr),
     legendFormat,
     ...(instant ? { instant: true, range: false } : { instant: false, range: true }),
   };
@@ -196,6 +210,22 @@ const datasourceVariable: VariableModel = {
   skipUrlSync: false,
 };
 
+const clusterVariable: VariableModel = {
+  name: 'cluster',
+  label: 'Cluster',
+  type: 'query',
+  datasource: DATASOURCE,
+  // Every controller and agent exports kreboot_build_info; with no `cluster` label there is no
+  // value to choose and the queries match the one cluster's series (scopedToCluster).
+  query: 'label_values(kreboot_build_info, cluster)',
+  current: { text: '', value: '' },
+  hide: 0,
+  refresh: 2,
+  options: [],
+  skipUrlSync: false,
+  sort: 1,
+};
+
 const panels: Array<Panel | RowPanel> = [
   row('Rollout', 0),
   stat(
@@ -270,15 +300,22 @@ const panels: Array<Panel | RowPanel> = [
   timeseries(
     'Nodes by phase',
     'Every node kreboot tracks, by the phase of its last reboot.',
-    { x: 0, y: 5, w: 12, h: 8 },
+    { x: 0, y: 5, w: 8, h: 8 },
     [['max by (phase) (kreboot_nodes)', '{{phase}}']],
     { stacked: true },
   ),
   timeseries(
     'Nodes in flight',
     '1 while kreboot reboots the node: the series Alertmanager inhibits node alerts with (alertmanager/inhibit-during-reboot.yml).',
-    { x: 12, y: 5, w: 12, h: 8 },
+    { x: 8, y: 5, w: 8, h: 8 },
     [['max by (node) (kreboot_node_rebooting)', '{{node}}']],
+    { stacked: true },
+  ),
+  timeseries(
+    'Why nodes wait',
+    'Nodes asking for a reboot that wait, by what holds them: a gate (maintenance-window, prometheus-alerts, blocking-pods, paused, halted…), concurrency, zone, or queued (kreboot_nodes_waiting).',
+    { x: 16, y: 5, w: 8, h: 8 },
+    [['max by (reason) (kreboot_nodes_waiting)', '{{reason}}']],
     { stacked: true },
   ),
   row('Durations', 13),
@@ -382,7 +419,7 @@ export const dashboard: Dashboard = {
   time: { from: 'now-6h', to: 'now' },
   refresh: '30s',
   links: [],
-  templating: { list: [datasourceVariable] },
+  templating: { list: [datasourceVariable, clusterVariable] },
   annotations: { list: [] },
   panels,
 };

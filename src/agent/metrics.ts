@@ -3,6 +3,7 @@
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SentinelResult } from './sentinel/sentinel-check.ts';
+import { VERSION } from '../version.ts';
 
 export type JobOutcome = 'started' | 'failed' | 'withdrawn';
 
@@ -24,6 +25,12 @@ export function createAgentMetrics(registry: Registry, node: string): AgentMetri
       if (last) this.set({ node }, last.result.required ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'kreboot_build_info',
+    help: 'Always 1; the labels say which kreboot and which Node.js this agent runs.',
+    labelNames: ['version', 'nodejs'],
+    registers: [registry],
+  }).set({ version: VERSION, nodejs: process.version }, 1);
   new Gauge({
     name: 'kreboot_agent_sentinel_last_check_timestamp_seconds',
     help: 'Unix time of the last sentinel check.',

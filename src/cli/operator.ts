@@ -12,6 +12,17 @@ import { formatStatus } from './status-text.ts';
 import { watchStatus } from './status-watch.ts';
 import type { Forecast } from '../controller/policy/forecast.ts';
 
+/** What each command does, shown first in its --help. */
+const COMMANDS: Record<string, string> = {
+  status: 'Shows the rollout: every node kreboot works on or waits for, with its phase and reason, and what holds the rollout.',
+  plan:
+    'Shows what would happen next, without changing anything (a dry run): the order the waiting nodes go in, the waves the ' +
+    'concurrency and zone limits make, the nodes a gate holds and until when, and how long the rollout should take.',
+  pause: 'Pauses the rollout: no node starts a reboot until resume (nodes already out of service finish).',
+  resume: 'Resumes after a pause or a halt; the nodes that halted the rollout are waited for again with a fresh timeout.',
+  reboot: 'Asks kreboot to reboot NODE, through the same gates, drain and limits as any other request.',
+};
+
 export function formatPlan(plan: Forecast): string {
   const lines: string[] = [];
   if (plan.rolloutHeld) lines.push(`rollout held: ${plan.rolloutHeld.gate}: ${plan.rolloutHeld.reason} (the waves follow once it ends)`);
@@ -35,7 +46,8 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
   const [command, ...rest] = argv;
   const { reader, parsed } = readFlags('cli', rest, env);
   if (parsed.help) {
-    process.stdout.write(`${usage('cli', `kreboot ${command}${command === 'reboot' ? ' NODE' : ''} [flags]`)}\n`);
+    const synopsis = `kreboot ${command}${command === 'reboot' ? ' NODE' : ''} [flags]`;
+    process.stdout.write(`${usage('cli', synopsis, COMMANDS[command ?? ''])}\n`);
     return 0;
   }
   const problems = [...reader.problems];

@@ -78,6 +78,8 @@ export interface ControllerConfig extends CommonConfig {
     readonly maxNodes: number;
   };
   readonly adminTokenFile: string;
+  /** The probes' own listener (/healthz, /readyz); 0: none, the probes only on the main port. */
+  readonly probePort: number;
   readonly rebootAlert: RegExp | undefined;
   readonly remediationAlert: RegExp | undefined;
   readonly alertNodeLabels: readonly string[];
@@ -199,6 +201,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     blockingPodSelectors: r.list('blocking-pod-selector'),
     webhook,
     adminTokenFile: r.string('admin-token-file'),
+    probePort: r.int('probe-port', 0, 65535),
     rebootAlert: r.regexp('reboot-alert-regexp'),
     remediationAlert: r.regexp('remediation-alert-regexp'),
     alertNodeLabels: r.list('alert-node-labels'),
@@ -228,6 +231,8 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     r.problems.push('--alert-ignore-silenced: needs --prometheus-url (it is an option of the Prometheus alert gate)');
   }
   if (config.maxNodeAgeMs > 0 && config.maxNodeAgeMs < MIN_NODE_AGE_MS) r.problems.push('--max-node-age: must be 0 (off) or at least 1h');
+  if (config.probePort !== 0 && config.probePort === config.metricsPort)
+    r.problems.push('--probe-port: must differ from --metrics-port (or be 0: the probes only on --metrics-port)');
   if (config.gateRecheckMs < 1000) r.problems.push('--gate-recheck-period: must be at least 1s');
   if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
   if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');

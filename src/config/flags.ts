@@ -28,6 +28,38 @@ export interface FlagSpec {
   readonly choices?: readonly string[];
 }
 
+/**
+ * The notification URL schemes, named in --notify-url's help. Kept here rather than read from the
+ * notifier registry so the agent's bundle does not load the notifiers; a unit test holds it to
+ * src/notify/service-registry.ts.
+ */
+export const NOTIFY_SCHEMES: readonly string[] = [
+  'slack',
+  'teams',
+  'teams+https',
+  'teams+http',
+  'discord',
+  'mattermost',
+  'telegram',
+  'ntfy',
+  'generic',
+  'generic+https',
+  'generic+http',
+  'bark',
+  'gotify',
+  'googlechat',
+  'hangouts',
+  'ifttt',
+  'join',
+  'matrix',
+  'opsgenie',
+  'pushbullet',
+  'pushover',
+  'rocketchat',
+  'smtp',
+  'zulip',
+];
+
 const C: Role[] = ['controller'];
 const A: Role[] = ['agent'];
 const CA: Role[] = ['controller', 'agent'];
@@ -212,7 +244,7 @@ export const FLAGS: readonly FlagSpec[] = [
     roles: C,
     default: [],
     kured: true,
-    help: 'shoutrrr-style notification URL (slack, teams, discord, mattermost, telegram, ntfy, generic); repeatable',
+    help: `shoutrrr-style notification URL, one of: ${NOTIFY_SCHEMES.join(', ')} (docs/notifications.md)`,
   },
   {
     name: 'message-template-drain',
@@ -244,7 +276,7 @@ export const FLAGS: readonly FlagSpec[] = [
     roles: C,
     default: [],
     kured: true,
-    help: "label selector of pods that block their node's reboot while Pending or Running; repeatable (OR)",
+    help: "label selector of pods that block their node's reboot while Pending or Running; any one matching blocks",
   },
   {
     name: 'reboot-days',
@@ -338,6 +370,13 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'address the HTTP server (metrics, health, API) listens on; empty means all',
   },
   { name: 'metrics-port', kind: 'int', roles: CA, default: 8080, kured: true, help: 'port the HTTP server listens on' },
+  {
+    name: 'probe-port',
+    kind: 'int',
+    roles: C,
+    default: 0,
+    help: 'port of a second listener serving only /healthz and /readyz, for the kubelet (the manifests use 8081); 0: the probes only on --metrics-port',
+  },
   {
     name: 'node-id',
     kind: 'string',
@@ -441,7 +480,7 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'array',
     roles: C,
     default: [],
-    help: 'label matchers (severity=critical, team!=dev, env=~prod.*) an alert must match to block; repeatable (AND)',
+    help: 'label matchers (severity=critical, team!=dev, env=~prod.*) an alert must match to block; all must match',
   },
   {
     name: 'prometheus-gate-query',
@@ -485,7 +524,7 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'array',
     roles: C,
     default: [],
-    help: '"<cron> <duration>" during which reboots may start, e.g. "0 22 * * 1-5 4h"; repeatable (OR)',
+    help: '"<cron> <duration>" during which reboots may start, e.g. "0 22 * * 1-5 4h"; reboots may start in any of them',
   },
   {
     name: 'reboot-timeout',
@@ -534,7 +573,7 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'array',
     roles: C,
     default: [],
-    help: 'label selectors giving the order nodes go in: nodes matching the first go first, nodes matching none last (e.g. "!node-role.kubernetes.io/control-plane" puts control planes last); repeatable',
+    help: 'label selectors giving the order nodes go in: nodes matching the first go first, nodes matching none last (e.g. "!node-role.kubernetes.io/control-plane" puts control planes last)',
   },
   {
     name: 'retry-backoff',
@@ -623,7 +662,7 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'kreboot-controller:http',
     help: "the controller's Service, NAME or NAME:PORT (a port name or number), reached through the API server",
   },
-  { name: 'output', kind: 'string', roles: ['cli'], default: 'text', choices: ['text', 'json'], help: 'output format of status' },
+  { name: 'output', kind: 'string', roles: ['cli'], default: 'text', choices: ['text', 'json'], help: 'output format of status and plan' },
   {
     name: 'watch',
     kind: 'bool',

@@ -191,8 +191,10 @@ function defaultValue(flag: FlagSpec): FlagValue {
 }
 
 /** `--help` text for one role: every flag with its default. */
-export function usage(role: Role, synopsis: string): string {
-  const lines = [`Usage: ${synopsis}`, '', 'Flags (also KREBOOT_<NAME> or KURED_<NAME> in the environment; the command line wins):'];
+/** A command's help: what it does (`description`), then every flag of its role with its values and default. */
+export function usage(role: Role, synopsis: string, description?: string): string {
+  const lines = [`Usage: ${synopsis}`, ...(description ? ['', description] : [])];
+  lines.push('', 'Flags (also KREBOOT_<NAME> or KURED_<NAME> in the environment; the command line wins):');
   for (const flag of FLAGS) {
     if (!flag.roles.includes(role)) continue;
     const value = flag.kind === 'bool' ? '' : flag.kind === 'int' ? ' int' : flag.kind === 'duration' ? ' duration' : ' string';
@@ -203,7 +205,8 @@ export function usage(role: Role, synopsis: string): string {
         : flag.default.join(',')
       : String(flag.default);
     const repeat = flag.kind === 'list' || flag.kind === 'array' ? ' (repeatable)' : '';
-    lines.push(`  --${flag.name}${value}`, `      ${flag.help}${repeat} (default ${shown === '' ? '""' : shown})`);
+    const choices = flag.choices ? `; one of ${flag.choices.join(', ')}` : '';
+    lines.push(`  --${flag.name}${value}`, `      ${flag.help}${choices}${repeat} (default ${shown === '' ? '""' : shown})`);
   }
   return lines.join('\n');
 }

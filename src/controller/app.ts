@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { ControllerConfig } from '../config/controller-config.ts';
 import type { Gate } from '../gates/gate.ts';
 import { createBaseApp, listen, type Listening } from '../http/base-server.ts';
+import { listenProbes } from '../http/probe-server.ts';
 import { createAlertsRouter } from '../intake/alerts-router.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { createKubeReviews } from '../auth/kube-reviews.ts';
@@ -25,6 +26,7 @@ import { createStatusCache } from './api/status-cache.ts';
 import { createStatusFeed } from './api/status-feed.ts';
 import { createLeaderLookup } from './api/status-leader.ts';
 import { createStatusRouter } from './api/status-routes.ts';
+import { createStatusStreams } from './api/status-streams.ts';
 import { createTimeline } from './api/status-timeline.ts';
 import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
@@ -55,6 +57,8 @@ export interface ControllerDeps {
 
 export interface RunningController {
   readonly http: Listening;
+  /** The probes' own listener (--probe-port), when configured. */
+  readonly probes: Listening | undefined;
   stop(): Promise<void>;
 }
 
@@ -177,7 +181,12 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   const app = createBaseApp({ registry, ready: view.synced });
   app.use(createAlertsRouter({ config, sink: requests, log, registry, auth: deps.webhookAuth }));
-  app.use(createStatusRouter({ status, feed, clock }));
+  const streams = createStatusStreams({
+    feed,
+    status,
+    onDropped: (why) => log.info({ why }, 'status stream closed: it fell behind'),
+  });
+  app.use(createStatusRouter({ status, streams, clock }));
   const auth = createOperatorAuth({ admin: deps.adminAuth, reviews: createKubeReviews(kc) });
   app.use(createApiRouter({ plan: () => reconciler.forecast(), control, auth, namespace: config.lock.dsNamespace, log }));
   const apiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
@@ -192,9 +201,13 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   // leadership, or it would lead with no webhook, status or health endpoint. Until the view has
   // synced, /readyz says so and the webhook answers 503 with Retry-After.
   const http = await listen(app, config.metricsHost, config.metricsPort);
+  let probes: Listening | undefined;
   try {
+    // The kubelet's probes apart from the public routes, so no client can starve them (issue 26).
+    if (config.probePort !== 0) probes = await listenProbes({ host: config.metricsHost, port: config.probePort, ready: view.synced });
     await view.start();
   } catch (error) {
+    await probes?.close();
     await http.close();
     throw error;
   }
@@ -216,18 +229,21 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     : undefined;
   if (election) election.start();
   else reconciler.setActive(true);
-  log.info({ port: http.port, identity, concurrency: config.concurrency }, 'controller serving');
+  log.info({ port: http.port, probePort: probes?.port, identity, concurrency: config.concurrency }, 'controller serving');
   return {
     http,
+    probes,
     async stop() {
       // The running cycle and any drain pass beside it finish before the Lease is released: no
       // other replica may act while this one still writes.
       reconciler.stop();
+      streams.close();
       feed.close();
       await reconciler.idle();
       await performer.settled();
       await election?.stop();
       await http.close();
+      await probes?.close();
       await view.stop();
     },
   };

@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const running = controller;
   log.info({ version: VERSION }, 'controller started');
-  const failure = running.http.failed.then((error) => {
+  const failure = Promise.race([running.http.failed, ...(running.probes ? [running.probes.failed] : [])]).then((error) => {
     log.fatal({ err: error }, 'HTTP server failed: stopping');
     process.stderr.write(`kreboot controller: the HTTP server failed, stopping: ${error.message}\n`);
     return error;

@@ -34,6 +34,7 @@ import {
   type Trigger,
 } from './policy/plan.ts';
 import { rolloutVerdict } from './rollout-gate.ts';
+import { createSharedComputation } from './shared-computation.ts';
 import { createWorkLoop, REAL_TIMERS, type Timers } from './work-loop.ts';
 
 export interface ReconcilerDeps {
@@ -70,6 +71,11 @@ const MAX_STEPS = 3;
 const RECORDS_IN_FLIGHT = 8;
 /** A cycle longer than this is logged with its slowest action (an API call, a gate). */
 const SLOW_CYCLE_SECONDS = 1;
+/**
+ * The dry-run plan is shared by its callers for at most this long, and only until the controller
+ * hears of a change: anyone may ask for it, and each computation asks the gates (issue 26, item 9).
+ */
+const PLAN_MAX_AGE_MS = 5000;
 
 export interface Reconciler {
   wake(reason: string): void;
@@ -82,7 +88,10 @@ export interface Reconciler {
   halt(): HaltRecord | undefined;
   /** The nodes asking to start, in the order they will go (status). */
   queue(): string[];
-  /** The dry-run plan from the live state; asks the gates (one evaluation). */
+  /**
+   * The dry-run plan from the live state, shared by concurrent and recent callers; uses the last
+   * cycle's gate verdicts when they cover every candidate and are recent, else asks the gates once.
+   */
   forecast(): Promise<Forecast>;
   /** Resolves when no cycle is running or queued (tests, shutdown). */
   idle(): Promise<void>;
@@ -93,6 +102,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { view, rollout, performer, gates, settings, log, clock } = deps;
   const pending: PendingWrites = new Map();
   let active = false;
+  /** The gates' verdicts of the last cycle that asked them, for the plan (forecast) to reuse. */
+  let lastVerdicts: { at: number; nodes: ReadonlySet<string>; verdictOf: (node: string) => Verdict } | undefined;
 
   /**
    * The newest copy of a node: the view's, or this process's own write while the watch has not
@@ -191,6 +202,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const mayStart = plan.candidates.some((node) => ledger.offer(node, holding(node.name)).ok);
     const gatesStarted = performance.now();
     const verdictOf = held ? () => held : mayStart ? await gateVerdicts(plan.candidates, now) : undefined;
+    if (!held && verdictOf) lastVerdicts = { at: now.getTime(), nodes: candidateNames, verdictOf };
     const gatesMs = Math.round(performance.now() - gatesStarted);
     const topology = settings.topology ?? NO_TOPOLOGY;
     const observedByName = new Map(allObserved.map((node) => [node.name, node]));
@@ -275,8 +287,32 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   const loop = createWorkLoop({ pass: cycle, clock, timers: deps.timers ?? REAL_TIMERS, log });
 
+  async function computeForecast(): Promise<Forecast> {
+    const now = clock();
+    const nodes = observeAll(view.nodes()).map((entry) => entry.observed);
+    const record = rollout.current();
+    const topology = settings.topology ?? NO_TOPOLOGY;
+    const cyclePlan = planCycle(nodes, record?.lock, settings, now, topology);
+    const candidates = cyclePlan.candidates;
+    const held = rolloutVerdict(record, rolloutHalt(nodes, record), view.daemonSet() !== undefined, settings, now);
+    // The cycle's verdicts when they are no older than the cycle itself would keep a waiting node's
+    // (the gate recheck period) and were asked for every node the plan shows.
+    const recent = lastVerdicts && now.getTime() - lastVerdicts.at <= settings.gateRecheckMs ? lastVerdicts : undefined;
+    const verdict =
+      candidates.length === 0
+        ? () => ({ open: true as const })
+        : recent && candidates.every((node) => recent.nodes.has(node.name))
+          ? recent.verdictOf
+          : await gateVerdicts(candidates, now);
+    return forecast({ nodes, lock: record?.lock, settings, topology, held, verdict, now, plan: cyclePlan });
+  }
+  const plan = createSharedComputation({ compute: computeForecast, maxAgeMs: PLAN_MAX_AGE_MS });
+
   return {
-    wake: loop.wake,
+    wake(reason) {
+      plan.invalidate();
+      loop.wake(reason);
+    },
     wrote(node, from, written) {
       pending.set(node, { from, at: clock().getTime(), written });
     },
@@ -291,16 +327,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         rollout.current(),
       );
     },
-    async forecast() {
-      const now = clock();
-      const nodes = observeAll(view.nodes()).map((entry) => entry.observed);
-      const record = rollout.current();
-      const topology = settings.topology ?? NO_TOPOLOGY;
-      const candidates = planCycle(nodes, record?.lock, settings, now, topology).candidates;
-      const held = rolloutVerdict(record, rolloutHalt(nodes, record), view.daemonSet() !== undefined, settings, now);
-      const verdict = candidates.length === 0 ? () => ({ open: true as const }) : await gateVerdicts(candidates, now);
-      return forecast({ nodes, lock: record?.lock, settings, topology, held, verdict, now });
-    },
+    forecast: () => plan.get(),
     queue() {
       const nodes = observeAll(view.nodes()).map((entry) => entry.observed);
       return planCycle(nodes, rollout.current()?.lock, settings, clock(), settings.topology).candidates.map((node) => node.name);

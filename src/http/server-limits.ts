@@ -4,6 +4,7 @@
 // kubelet probes, the CLI) needs far less. No express here: the agent bundle imports this file.
 
 import type { Server, ServerOptions } from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface ServerLimits {
   /** Time to receive the request headers (slowloris). */
@@ -16,6 +17,12 @@ export interface ServerLimits {
   readonly checkIntervalMs: number;
   /** Open connections at most; more are closed on accept. Alertmanager and Prometheus use a handful. */
   readonly maxConnections: number;
+  /**
+   * Open connections from one client address at most; more are closed on accept. Without it one
+   * client could hold all `maxConnections` and every other caller would be closed on accept
+   * (issue 26, item 8). Absent: no per-address cap.
+   */
+  readonly maxConnectionsPerAddress?: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
@@ -24,6 +31,9 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   keepAliveTimeoutMs: 5_000,
   checkIntervalMs: 1_000,
   maxConnections: 256,
+  // A quarter of the cap: four greedy addresses fill it, one cannot. Through a port-forward every
+  // user shows as one address; that is the reader's side of it, the probes have their own port.
+  maxConnectionsPerAddress: 64,
 });
 
 /** The options for http.createServer. */
@@ -36,9 +46,27 @@ export function serverOptions(limits: ServerLimits): ServerOptions {
   };
 }
 
-/** What createServer's options cannot say: the connection cap and the idle-socket timeout. */
+/** What createServer's options cannot say: the connection caps and the idle-socket timeout. */
 export function applyLimits(server: Server, limits: ServerLimits): void {
   server.maxConnections = limits.maxConnections;
   // A socket idle this long (no bytes either way) is closed, also while a response is pending.
   server.timeout = limits.requestTimeoutMs;
+  const perAddress = limits.maxConnectionsPerAddress;
+  if (perAddress === undefined) return;
+  const open = new Map<string, number>();
+  // Added first, so a connection over the cap is closed before the HTTP parser is set up for it.
+  server.prependListener('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = open.get(address) ?? 0;
+    if (count >= perAddress) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
 }

@@ -9,6 +9,12 @@
 // fails after the answer is logged, and Alertmanager sends every firing alert again at its
 // repeat_interval; recording is idempotent. A one-node webhook is written well within the budget,
 // so its answer still means "recorded". An API error before the answer propagates: 503.
+//
+// A write still queued for a node takes a repeat of itself (the same intent: a request of the same
+// kind and alert episode, or a withdrawal): both webhooks share its outcome. Alertmanager re-sends
+// every firing alert, several routes can carry the same one, and a queue of copies held tens of MiB
+// (issue 26, item 11). Only the node's last queued write is merged into, so a request, a withdrawal
+// and a request again stay three writes in that order: merging never reorders intents.
 
 import type { Logger } from 'pino';
 import { REASONS, type IgnoredAlert, type PlannedAction } from './plan-alerts.ts';
@@ -31,6 +37,8 @@ export interface IntakeWriter {
   apply(plan: { actions: readonly PlannedAction[]; ignored: readonly IgnoredAlert[] }): Promise<IntakeSummary>;
   /** Writes queued or in flight. */
   backlog(): number;
+  /** How many writes these actions would add to the backlog (a repeat of a queued write adds none). */
+  newWrites(actions: readonly PlannedAction[]): number;
 }
 
 export interface IntakeWriterOptions {
@@ -51,22 +59,45 @@ export function createIntakeWriter(options: IntakeWriterOptions): IntakeWriter {
   const { sink, log } = options;
   const parallel = options.parallel ?? DEFAULT_WRITES_IN_FLIGHT;
   const answerWithinMs = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
-  const waiting: (() => void)[] = [];
+  /** Writes not started yet, first come first served. */
+  const waiting: QueuedWrite[] = [];
+  /** Each node's last write not started yet: the one a repeat merges into. */
+  const lastQueued = new Map<string, QueuedWrite>();
   let running = 0;
   let backlog = 0;
 
-  /** Runs `write` when a place in the shared queue is free (first come, first served). */
-  async function queued<T>(write: () => Promise<T>): Promise<T> {
-    backlog++;
-    if (running >= parallel) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await write();
-    } finally {
-      running--;
-      backlog--;
-      waiting.shift()?.();
+  function pump(): void {
+    while (running < parallel && waiting.length > 0) {
+      const write = waiting.shift()!;
+      if (lastQueued.get(write.action.node) === write) lastQueued.delete(write.action.node);
+      running++;
+      perform(write.action)
+        .then(write.resolve, write.reject)
+        .finally(() => {
+          running--;
+          backlog--;
+          pump();
+        });
     }
+  }
+
+  /** Queues the action's write, or joins the same write already queued for its node. */
+  function queued(action: PlannedAction): Promise<Outcome> {
+    const key = intentOf(action);
+    const last = lastQueued.get(action.node);
+    if (last?.key === key) return last.outcome;
+    let resolve!: (outcome: Outcome) => void;
+    let reject!: (error: unknown) => void;
+    const outcome = new Promise<Outcome>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
+    });
+    const write: QueuedWrite = { action, key, outcome, resolve, reject };
+    lastQueued.set(action.node, write);
+    waiting.push(write);
+    backlog++;
+    pump();
+    return outcome;
   }
 
   async function perform(action: PlannedAction): Promise<Outcome> {
@@ -87,13 +118,18 @@ export function createIntakeWriter(options: IntakeWriterOptions): IntakeWriter {
 
   return {
     backlog: () => backlog,
+    newWrites(actions) {
+      let added = 0;
+      for (const action of actions) if (lastQueued.get(action.node)?.key !== intentOf(action)) added++;
+      return added;
+    },
     async apply(plan) {
       const summary = { accepted: [] as string[], withdrawn: [] as string[], ignored: [...plan.ignored] };
       let answered = false;
       let lateFailures = 0;
       const writes = plan.actions.map(async (action) => {
         try {
-          const outcome = await queued(() => perform(action));
+          const outcome = await queued(action);
           if (answered) options.onLateOutcome?.(outcome.list);
           else if (outcome.list === 'ignored') summary.ignored.push(outcome.ignored);
           else summary[outcome.list].push(outcome.node);
@@ -135,6 +171,25 @@ export function createIntakeWriter(options: IntakeWriterOptions): IntakeWriter {
       return { ...summary, ...(queuedNodes.length > 0 ? { queued: queuedNodes } : {}) };
     },
   };
+}
+
+interface QueuedWrite {
+  readonly action: PlannedAction;
+  readonly key: string;
+  readonly outcome: Promise<Outcome>;
+  readonly resolve: (outcome: Outcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * What a write does, for merging repeats. An alert request records the first one whatever its
+ * alert (the store keeps the oldest); a remediation request is refused or taken per alert episode,
+ * so its episode is part of it; a withdrawal removes whatever alert request there is.
+ */
+function intentOf(action: PlannedAction): string {
+  if (action.action === 'withdraw') return 'withdraw';
+  if (action.kind === 'alert') return 'request alert';
+  return `request remediation ${action.alertname} ${action.fingerprint ?? ''} ${action.startsAt ?? ''}`;
 }
 
 function ignoredBecause(action: PlannedAction, reason: string): Outcome {

@@ -67,7 +67,7 @@ export function createApiRouter(deps: {
     if (!body || !(await allowed(req, res, 'reboot', body.node))) return;
     const result = await deps.control.reboot(body.node, body.reason ?? '', by(res));
     if (result === 'unknown-node') {
-      res.status(404).json({ error: `unknown node: ${body.node}` });
+      res.status(404).json({ error: `unknown node: ${body.node} (no such Node, or not selected by --node-selector)` });
       return;
     }
     deps.log.info({ node: body.node, reason: body.reason, by: by(res) }, 'reboot requested by an operator');

@@ -1,7 +1,8 @@
 // GET /: the status page people keep open on patch night. The server renders the body
 // (status-fragment.ts); a small inline script (no CDN, no external fonts) keeps it live from the
 // server-sent events at api/v1/status/events, keeps "12 s ago" current, and falls back to fetching
-// the body every 5 s when the event stream fails. Without scripts the page refreshes itself.
+// the body every 5 s when the event stream fails three times or is refused (a 400 or 503 is not
+// retried by EventSource). Without scripts the page refreshes itself.
 // URLs are relative, so the page also works behind `kubectl proxy` or a path-prefixing proxy.
 
 import type { Status } from './status.ts';
@@ -47,7 +48,7 @@ const SCRIPT = `
   if(!window.EventSource){poll();return;}
   var failures=0,source=new EventSource('api/v1/status/events?format=html'+(location.search?'&'+location.search.slice(1):''));
   source.addEventListener('status',function(ev){failures=0;state('live',true);show(ev.data);});
-  source.onerror=function(){failures++;state('reconnecting…',false);if(failures>=3){source.close();poll();}};
+  source.onerror=function(){failures++;state('reconnecting…',false);if(failures>=3||source.readyState===2){source.close();poll();}};
 })();
 `;
 

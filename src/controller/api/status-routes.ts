@@ -2,10 +2,12 @@
 // (server-sent events: the status on every change, as JSON or, with ?format=html, as the page's
 // rendered body), GET / (the page) and GET /status/fragment (the body alone, the page's fallback
 // when the event stream fails). Open for everyone who can reach the port, like /metrics: nothing
-// here shows a URL or a secret (notification destinations are shown by service and safe target).
+// here shows a URL or a secret (notification destinations are shown by service and safe target),
+// and nothing here can exhaust the controller: the status is built once per change, the streams
+// are bounded by status-streams.ts (docs/operator-view.md, "Who can read it").
 
 import express, { type Request, type Router } from 'express';
-import type { StatusFeed } from './status-feed.ts';
+import { STREAM_LIMITS, type StatusStreams } from './status-streams.ts';
 import { renderStatusFragment } from './status-fragment.ts';
 import { renderStatusPage } from './status-page.ts';
 import { DEFAULT_STATUS_LIMIT, viewStatus, type Status, type StatusView } from './status.ts';
@@ -34,10 +36,6 @@ export function parseStatusView(query: Request['query'], defaultLimit: number): 
   return { view: { limit, ...(phases.length > 0 ? { phases } : {}), ...(node ? { node } : {}) } };
 }
 
-/** Streams are cheap, but each holds a socket: beyond this many the answer is 503. */
-const MAX_STREAMS = 64;
-const HEARTBEAT_MS = 15_000;
-
 /** The controller's address as the browser reached it, for the resume command shown on the page. */
 function serverOf(req: Request): string | undefined {
   const host = req.get('host');
@@ -52,7 +50,17 @@ function sseMessage(event: string, data: string): string {
     .join('\n')}\n\n`;
 }
 
-export function createStatusRouter(deps: { status: () => Status; feed: StatusFeed; clock: () => Date }): Router {
+/** The stream's ?limit: 1 to the maximum. Every node (0) is offered only by GET /api/v1/status, answered once. */
+function streamLimitError(query: Request['query']): string | undefined {
+  const value = query.limit;
+  const text = Array.isArray(value) ? String(value.at(-1)) : typeof value === 'string' ? value : undefined;
+  if (text === undefined || text === '') return undefined;
+  const limit = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
+  if (limit >= 1 && limit <= STREAM_LIMITS.maxLimit) return undefined;
+  return `limit must be 1 to ${STREAM_LIMITS.maxLimit} on the event stream, not ${JSON.stringify(text)} (GET /api/v1/status?limit=0 lists every node)`;
+}
+
+export function createStatusRouter(deps: { status: () => Status; streams: StatusStreams; clock: () => Date }): Router {
   const router = express.Router();
   const noStore = (res: express.Response) => res.set('cache-control', 'no-store');
 
@@ -88,35 +96,22 @@ export function createStatusRouter(deps: { status: () => Status; feed: StatusFee
       res.status(400).json({ error: `format must be json or html, not ${JSON.stringify(format)}` });
       return;
     }
-    const view = viewOf(req, res, format === 'html' ? PAGE_ROWS : DEFAULT_STATUS_LIMIT);
-    if (!view) return;
-    if (deps.feed.listeners >= MAX_STREAMS) {
-      res.status(503).json({ error: `too many status streams open (${MAX_STREAMS}); use GET /api/v1/status` });
+    const limitError = streamLimitError(req.query);
+    if (limitError) {
+      res.status(400).json({ error: limitError });
       return;
     }
+    const view = viewOf(req, res, format === 'html' ? PAGE_ROWS : DEFAULT_STATUS_LIMIT);
+    if (!view) return;
     const server = serverOf(req);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      // nginx and similar proxies would otherwise hold the events back.
-      'x-accel-buffering': 'no',
-    });
-    res.write('retry: 3000\n\n');
-    const send = (whole: Status) => {
+    // Streams with the same key are sent the same bytes, rendered once per change.
+    const key = JSON.stringify([format, view.limit, view.phases ?? [], view.node ?? '', format === 'html' ? (server ?? '') : '']);
+    const render = (whole: Status) => {
       const status = viewStatus(whole, view);
-      const data = format === 'html' ? renderStatusFragment(status, { now: deps.clock(), server }) : JSON.stringify(status);
-      res.write(sseMessage('status', data));
+      return sseMessage('status', format === 'html' ? renderStatusFragment(status, { now: deps.clock(), server }) : JSON.stringify(status));
     };
-    const unsubscribe = deps.feed.subscribe(send);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    heartbeat.unref();
-    const end = () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-    };
-    req.on('close', end);
-    res.on('error', end);
+    const refused = deps.streams.open(req, res, key, render);
+    if (refused) res.status(503).set('retry-after', '10').json({ error: refused });
   });
   return router;
 }

@@ -7,6 +7,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ObservedNode } from '../policy/observed-node.ts';
 import { isInFlight, PHASES, type Phase } from '../../store/node-progress.ts';
 import type { HaltRecord, RolloutRecord } from '../../store/rollout-record.ts';
+import { VERSION } from '../../version.ts';
+import { waitingReason } from './waiting-reasons.ts';
 
 export interface ControllerMetrics {
   readonly reboots: Counter<'result'>;
@@ -49,6 +51,27 @@ export function createControllerMetrics(
       for (const node of read.nodes()) if (node.progress || node.request) this.set({ node: node.name }, isInFlight(node.progress) ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'kreboot_nodes_waiting',
+    help: 'Nodes asking for a reboot that wait, by what holds them: a gate (maintenance-window, prometheus-alerts, blocking-pods, paused, halted, …), concurrency, zone, zone-by-zone, or queued.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>();
+      for (const node of read.nodes()) {
+        const reason = waitingReason(node);
+        if (reason) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+      }
+      for (const [reason, count] of counts) this.set({ reason }, count);
+    },
+  });
+  new Gauge({
+    name: 'kreboot_build_info',
+    help: 'Always 1; the labels say which kreboot and which Node.js this controller runs.',
+    labelNames: ['version', 'nodejs'],
+    registers: [registry],
+  }).set({ version: VERSION, nodejs: process.version }, 1);
   new Gauge({
     name: 'kreboot_lock_holders',
     help: 'Holders of the reboot lock (nodes in flight, plus foreign holders such as a manual pause).',

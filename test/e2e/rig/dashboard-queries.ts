@@ -1,6 +1,7 @@
 // The dashboard's queries as Grafana would send them to Prometheus, and a runner that sends them to
 // a real one: Grafana's variables are replaced the way Grafana does for the chosen time range
-// ($__range: the range; $__rate_interval: at least four scrape intervals), time series panels
+// ($__range: the range; $__rate_interval: at least four scrape intervals; $cluster: empty, one
+// cluster's Prometheus having no cluster label), time series panels
 // are range queries and stat/bar gauge panels instant ones at the end of the range.
 
 import type { Dashboard } from '@grafana/schema';
@@ -52,7 +53,11 @@ export async function runDashboardQueries(
   const rateInterval = Math.max(4 * range.scrapeSeconds, step + range.scrapeSeconds);
   const results: QueryResult[] = [];
   for (const query of queries) {
-    const promql = query.expr.replaceAll('$__rate_interval', `${rateInterval}s`).replaceAll('$__range', `${rangeSeconds}s`);
+    // One cluster's Prometheus: the cluster variable has no value, as in Grafana.
+    const promql = query.expr
+      .replaceAll('$__rate_interval', `${rateInterval}s`)
+      .replaceAll('$__range', `${rangeSeconds}s`)
+      .replaceAll('$cluster', '');
     const params = new URLSearchParams({ query: promql });
     if (query.instant) params.set('time', String(range.end.getTime() / 1000));
     else {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
+import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import { setUpWorld, waitForAllDone } from './setup.ts';
 
 let cluster: Cluster;
@@ -70,5 +71,21 @@ describe("kured's node options", () => {
     await assert.rejects(cluster.core.readNamespacedPod({ namespace: world.namespace, name: 'evict-me' }), 'the selected pod was drained');
     const kept = await cluster.core.readNamespacedPod({ namespace: world.namespace, name: 'keep-me' });
     assert.equal(kept.spec?.nodeName, target, 'a pod outside --drain-pod-selector stays');
+  });
+
+  it('a node labelled out of --node-selector is never rebooted; asking for it says why', async (t) => {
+    // The per-node opt-out documented in docs/controller.md: a label, and a selector that excludes it.
+    const world = await setUpWorld(t, cluster, { nodes: 3, required: 'all', rebootMs: 500, startController: false });
+    const [first, optedOut, last] = world.nodes as [string, string, string];
+    await cluster.core.patchNode({ name: optedOut, body: { metadata: { labels: { 'kreboot.dev/no-reboot': 'true' } } } }, MERGE_PATCH);
+    await world.startController(['--trigger=node', `--node-selector=${world.selector},!kreboot.dev/no-reboot`]);
+    await waitForAllDone(cluster, world, [first, last], 60_000);
+    const asked = await world.controller.post('/api/v1/reboot', { node: optedOut, reason: 'patch' });
+    assert.equal(asked.status, 404, JSON.stringify(asked.body));
+    assert.match(JSON.stringify(asked.body), /not selected by --node-selector/);
+    await world.waitForCycles(2, 'cycles after the request');
+    assert.equal(world.agents.executed.get(optedOut)?.length ?? 0, 0, 'the opted-out node was never rebooted');
+    assert.notEqual((await world.node(optedOut)).spec?.unschedulable, true);
+    assert.deepEqual(world.monitor.violations(), []);
   });
 });

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { load } from 'js-yaml';
 import { startCluster } from '../../harness/cluster.ts';
+import type { Doc } from '../../harness/packaging-files.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { applyServerSide, deleteManifests, helm, helmTemplate, kubectlOk, kustomize, ROOT, run, type RunResult } from './tools.ts';
 
@@ -140,11 +141,49 @@ test('the signal overlay and the Prometheus Operator overlay apply server-side',
   assert.equal(agent.securityContext.privileged, false);
   assert.deepEqual(agent.securityContext.capabilities, { add: ['KILL'], drop: ['ALL'] });
   apply('deploy/overlays/prometheus-operator', kustomize('deploy/overlays/prometheus-operator'));
+  // One default trigger: the base reboots on the agents' reports, as the chart does; with the alert
+  // path installed (components/monitoring), Alertmanager requests the reboots.
+  const controllerArgs = (dir: string) =>
+    JSON.parse(kubectlOk(kubeconfig, ['create', '--dry-run=client', '-o', 'json', '-f', '-'], kustomize(dir))).items.find(
+      (item: { kind: string }) => item.kind === 'Deployment',
+    ).spec.template.spec.containers[0].args as string[];
+  assert.deepEqual(
+    controllerArgs('deploy/base').filter((arg) => arg.startsWith('--trigger')),
+    ['--trigger=node'],
+  );
+  assert.deepEqual(
+    controllerArgs('deploy/overlays/prometheus-operator').filter((arg) => arg.startsWith('--trigger')),
+    ['--trigger=alert'],
+  );
 });
 
 test('helm lint finds nothing in the chart', () => {
   const result = run(helm(), ['lint', join(ROOT, 'deploy/helm/kreboot'), '--kube-version', '1.37.2', '--strict']);
   assert.equal(result.code, 0, result.stdout + result.stderr);
+});
+
+test("the Helm chart sends the controller's probes to their own port, and to the public one with controller.probePort=0", () => {
+  const probePorts = (manifests: string) => {
+    const deployment = loadAllYaml(manifests).find((doc) => (doc as { kind?: string } | null)?.kind === 'Deployment') as Doc;
+    const container = deployment.spec.template.spec.containers[0];
+    return {
+      args: container.args.filter((arg: string) => arg.startsWith('--probe-port')),
+      ports: container.ports.map((port: { name: string; containerPort: number }) => `${port.name}:${port.containerPort}`),
+      probes: ['startupProbe', 'livenessProbe', 'readinessProbe'].map((probe) => container[probe].httpGet.port),
+    };
+  };
+  assert.deepEqual(probePorts(helmTemplate('hp', 'kreboot')), {
+    args: ['--probe-port=8081'],
+    ports: ['http:8080', 'probes:8081'],
+    probes: ['probes', 'probes', 'probes'],
+  });
+  const valuesFile = join(tmp, 'no-probe-port.json');
+  writeFileSync(valuesFile, JSON.stringify({ controller: { probePort: 0 } }));
+  assert.deepEqual(probePorts(helmTemplate('hp', 'kreboot', valuesFile)), {
+    args: [],
+    ports: ['http:8080'],
+    probes: ['http', 'http', 'http'],
+  });
 });
 
 test('the Helm chart with default values applies server-side', () => {

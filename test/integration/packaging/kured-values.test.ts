@@ -255,6 +255,7 @@ test("a node whose sentinel was set before the switch is rebooted end to end wit
     'admin-token-file': join(dir, 'admin-token'),
     'metrics-host': '127.0.0.1',
     'metrics-port': String(await freePort()),
+    'probe-port': String(await freePort()),
     'prometheus-url': monitoring.prometheusUrl,
     'notify-url': serviceUrls(chat.sink).mattermost,
     kubeconfig: controllerIdentity.kubeconfigPath,

@@ -22,4 +22,5 @@ test('kured_reboot_required follows the last check; errors are counted', async (
   assert.match(text, /^kreboot_agent_sentinel_error 1$/m);
   assert.match(text, /^kreboot_agent_reboot_jobs_total\{outcome="failed"\} 1$/m);
   assert.match(text, /^kreboot_agent_reboot_jobs_total\{outcome="started"\} 0$/m);
+  assert.match(text, /^kreboot_build_info\{version="0\.1\.0",nodejs="v\d+\.\d+\.\d+"\} 1$/m);
 });

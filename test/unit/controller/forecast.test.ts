@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { forecast } from '../../../src/controller/policy/forecast.ts';
-import { NO_TOPOLOGY } from '../../../src/controller/policy/plan.ts';
+import { NO_TOPOLOGY, planCycle, slotLedger, zoneOf } from '../../../src/controller/policy/plan.ts';
 import { NOW, ago, later, node } from './fixtures.ts';
 
 const open = () => ({ open: true as const });
@@ -68,5 +68,67 @@ describe('forecast()', () => {
       now: NOW,
     });
     assert.deepEqual(measured.estimate, { perNodeSeconds: 40, totalSeconds: 80, basedOn: 3 });
+  });
+});
+
+describe('forecast() waves, built in O(n log z) (issue 26, item 9)', () => {
+  /** The wave loop as it was (every node left offered in every wave, O(n²)): the reference. */
+  function referenceWaves(input: Parameters<typeof forecast>[0]): string[][] {
+    const plan = planCycle(input.nodes, input.lock, input.settings, input.now, input.topology);
+    let going = plan.candidates.filter((candidate) => input.verdict(candidate.name).open);
+    const waves: string[][] = [];
+    let ledger = slotLedger(plan, input.settings, input.topology);
+    for (let round = 0; going.length > 0 && round <= plan.candidates.length; round++) {
+      const wave: string[] = [];
+      const left: typeof going = [];
+      for (const candidate of going) {
+        if (ledger.offer(candidate, false).ok) {
+          ledger.took(candidate);
+          wave.push(candidate.name);
+        } else left.push(candidate);
+      }
+      if (wave.length > 0) waves.push(wave);
+      going = left;
+      const nextZone = left[0] ? zoneOf(left[0], input.topology) : undefined;
+      ledger = slotLedger(
+        { free: input.settings.concurrency, outByZone: new Map(), activeZone: input.topology.zoneByZone ? nextZone : undefined },
+        input.settings,
+        input.topology,
+      );
+    }
+    return waves;
+  }
+
+  it('gives the same waves as the quadratic loop on 300 random clusters (zones, caps, zone by zone, nodes out, gates)', () => {
+    let seed = 26;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let trial = 0; trial < 300; trial++) {
+      const zones = 1 + random(5);
+      const nodes = Array.from({ length: 1 + random(40) }, (_, i) => {
+        const labels = { zone: `z${random(zones)}` };
+        const kind = random(6);
+        if (kind === 0)
+          return node({ name: `n${i}`, labels, progress: { phase: 'rebooting', since: ago(10), reason: '', startedAt: ago(20) } });
+        return node({ name: `n${i}`, labels, request: { at: ago(100 + random(50)), kind: 'alert' } });
+      });
+      const input = {
+        nodes,
+        lock: { holders: [] },
+        settings: { concurrency: random(4), ttlMs: 0 },
+        topology: { ...NO_TOPOLOGY, zoneLabel: 'zone', maxUnavailablePerZone: random(3), zoneByZone: random(3) === 0 },
+        held: undefined,
+        verdict: (name: string) =>
+          name.endsWith('7') ? { open: false as const, gate: 'alerts', reason: 'firing' } : { open: true as const },
+        now: NOW,
+      };
+      assert.deepEqual(
+        forecast(input).waves,
+        referenceWaves(input),
+        `trial ${trial}: ${JSON.stringify(input.settings)} ${JSON.stringify(input.topology)}`,
+      );
+    }
   });
 });

@@ -102,3 +102,38 @@ test('an API error before the answer propagates (the webhook answers 503)', asyn
   await assert.rejects(writer.apply({ actions: [request('a')], ignored: [] }), /API server unavailable/);
   assert.equal(writer.backlog(), 0);
 });
+
+test('a write already queued for a node takes a repeat of it: Alertmanager re-sends grow no backlog (issue 26, item 11)', async () => {
+  const held = heldSink();
+  const writer = createIntakeWriter({ sink: held.sink, log, answerWithinMs: 10, parallel: 1 });
+  const nodes = ['n1', 'n2', 'n3'];
+  const first = writer.apply({ actions: nodes.map(request), ignored: [] });
+  await held.waitStarted('n1');
+  await first;
+  assert.equal(writer.backlog(), 3);
+  // The same alerts again (repeat_interval, several routes): n2 and n3 are still queued, n1 is in flight.
+  assert.equal(writer.newWrites(nodes.map(request)), 1);
+  const again = await writer.apply({ actions: nodes.map(request), ignored: [] });
+  assert.deepEqual(again.queued, nodes);
+  assert.equal(writer.backlog(), 4, 'only n1 (already being written) is queued again');
+  for (const node of ['n1', 'n2', 'n3', 'n1']) {
+    await held.waitStarted(node);
+    held.release.get(node)!('accepted');
+    held.release.delete(node);
+  }
+  for (let i = 0; i < 1000 && writer.backlog() > 0; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(writer.backlog(), 0);
+  assert.deepEqual(held.started, ['n1', 'n2', 'n3', 'n1']);
+});
+
+test('a different write for a queued node is queued after it: the order of intents is kept', async () => {
+  const held = heldSink();
+  const writer = createIntakeWriter({ sink: held.sink, log, answerWithinMs: 10, parallel: 1 });
+  await writer.apply({ actions: [request('busy'), request('n1')], ignored: [] });
+  const withdraw: PlannedAction = { node: 'n1', action: 'withdraw', kind: 'alert', alertname: 'RebootRequired' };
+  assert.equal(writer.newWrites([withdraw]), 1);
+  await writer.apply({ actions: [withdraw], ignored: [] });
+  // A request after the withdrawal is a third intent, not merged into the first request.
+  assert.equal(writer.newWrites([request('n1')]), 1);
+  assert.equal(writer.backlog(), 3);
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { dashboard } from '../../../deploy/grafana/kreboot-dashboard.ts';
+import { dashboard, scopedToCluster } from '../../../deploy/grafana/kreboot-dashboard.ts';
 import { DASHBOARD_FILES, dashboardJson } from '../../../scripts/build-dashboard.ts';
 import { dashboardQueries } from '../../e2e/rig/dashboard-queries.ts';
 
@@ -46,4 +46,17 @@ it('every metric the queries name is exported by kreboot', () => {
     const base = name.replace(/_(bucket|sum|count)$/, '');
     assert.match(sources, new RegExp(`name: '${base}'`), `${name} is not a kreboot metric`);
   }
+});
+
+it('a cluster variable scopes every series of every query, so one dashboard serves several clusters', () => {
+  assert.ok(dashboard.templating?.list?.some((variable) => variable.name === 'cluster' && variable.type === 'query'));
+  for (const query of dashboardQueries(dashboard)) {
+    const series = [...query.expr.matchAll(/\b(kreboot_[a-z0-9_]+|kured_reboot_required)(\{[^}]*\})?/g)];
+    assert.ok(series.length > 0, `${query.panel}: ${query.expr}`);
+    for (const [whole] of series) assert.match(whole, /\{cluster="\$cluster"/, `${query.panel}: ${whole}`);
+  }
+  assert.equal(
+    scopedToCluster('sum(increase(kreboot_reboots_total{result="failed"}[5m])) / max(kreboot_leader)'),
+    'sum(increase(kreboot_reboots_total{cluster="$cluster", result="failed"}[5m])) / max(kreboot_leader{cluster="$cluster"})',
+  );
 });

@@ -56,3 +56,31 @@ it('a finished reboot is observed whole, cordon to done; a cycle is timed', asyn
   assert.match(text, /kreboot_reboot_duration_seconds_sum\{result="succeeded"\} 95/);
   assert.match(text, /kreboot_decision_cycle_duration_seconds_count 1/);
 });
+
+it('kreboot_nodes_waiting counts the waiting nodes by what holds them; kreboot_build_info names the version', async () => {
+  const registry = new Registry();
+  const request = { at: ago(60), kind: 'alert' as const };
+  const waiting = (name: string, reason: string) => node({ name, request, progress: { phase: 'waiting', since: ago(10), reason } });
+  const queued = (name: string, reason: string) => node({ name, request, progress: { phase: 'queued', since: ago(10), reason } });
+  let nodes: ObservedNode[] = [
+    waiting('a', 'maintenance-window: closed; opens at 2026-12-06T22:00:00.000Z'),
+    waiting('b', 'maintenance-window: closed; opens at 2026-12-06T22:00:00.000Z'),
+    waiting('c', 'prometheus-alerts: 1 active alert: KubeNodeNotReady'),
+    queued('d', 'waiting for a free slot'),
+    queued('e', 'zone a has its --max-unavailable-per-zone=1 nodes out of service'),
+    node({ name: 'f', request }),
+    node({ name: 'out', request, progress: { phase: 'rebooting', since: ago(10), reason: '' } }),
+    node({ name: 'idle' }),
+  ];
+  createControllerMetrics(registry, { nodes: () => nodes, rollout: () => undefined, halt: () => undefined, leader: () => true });
+  const text = await registry.metrics();
+  assert.match(text, /^kreboot_nodes_waiting\{reason="maintenance-window"\} 2$/m);
+  assert.match(text, /^kreboot_nodes_waiting\{reason="prometheus-alerts"\} 1$/m);
+  assert.match(text, /^kreboot_nodes_waiting\{reason="concurrency"\} 1$/m);
+  assert.match(text, /^kreboot_nodes_waiting\{reason="zone"\} 1$/m);
+  assert.match(text, /^kreboot_nodes_waiting\{reason="queued"\} 1$/m, 'a request with no record yet');
+  assert.equal(text.match(/^kreboot_nodes_waiting\{/gm)?.length, 5, 'nodes out of service or idle do not wait');
+  assert.match(text, /^kreboot_build_info\{version="0\.1\.0",nodejs="v\d+\.\d+\.\d+"\} 1$/m);
+  nodes = [];
+  assert.doesNotMatch(await registry.metrics(), /^kreboot_nodes_waiting\{/m, 'no stale series once nobody waits');
+});

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createStatusFeed } from '../../../src/controller/api/status-feed.ts';
+import { createStatusStreams } from '../../../src/controller/api/status-streams.ts';
 import { createStatusRouter } from '../../../src/controller/api/status-routes.ts';
 import type { Status } from '../../../src/controller/api/status.ts';
 import { changeLines } from '../../../src/cli/status-text.ts';
@@ -29,7 +30,7 @@ let base = '';
 
 before(async () => {
   const app = createBaseApp({ registry: new Registry() });
-  app.use(createStatusRouter({ status: () => current, feed, clock: () => AT }));
+  app.use(createStatusRouter({ status: () => current, streams: createStatusStreams({ feed, status: () => current }), clock: () => AT }));
   server = await listen(app, '127.0.0.1', 0);
   base = `http://127.0.0.1:${server.port}`;
 });

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createStatusCache } from '../../../src/controller/api/status-cache.ts';
 import { createStatusFeed } from '../../../src/controller/api/status-feed.ts';
+import { createStatusStreams } from '../../../src/controller/api/status-streams.ts';
 import { createStatusRouter, parseStatusView } from '../../../src/controller/api/status-routes.ts';
 import { viewStatus, type NodeStatus, type Status } from '../../../src/controller/api/status.ts';
 import { formatStatus } from '../../../src/cli/status-text.ts';
@@ -120,7 +121,7 @@ describe('the routes at 5,000 nodes', () => {
 
   before(async () => {
     const app = createBaseApp({ registry: new Registry() });
-    app.use(createStatusRouter({ status, feed, clock: () => AT }));
+    app.use(createStatusRouter({ status, streams: createStatusStreams({ feed, status }), clock: () => AT }));
     server = await listen(app, '127.0.0.1', 0);
     base = `http://127.0.0.1:${server.port}`;
   });

@@ -89,3 +89,25 @@ test("the AlertmanagerConfig routes and authenticates like alertmanager.yml, wit
   assert.deepEqual(crHook.httpConfig.authorization.credentials, { name: secretVolume.secret.secretName, key: 'webhook-token' });
   assert.ok(deployment.spec.template.spec.containers[0].args.includes('--webhook-token-file=/etc/kreboot/credentials/webhook-token'));
 });
+
+test('every rule links its runbook: a section of docs/runbooks.md', () => {
+  const page = readText('docs/runbooks.md');
+  const anchors = new Set(
+    [...page.matchAll(/^## (.+)$/gm)].map((m) =>
+      m[1]!
+        .trim()
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+  const alerts = rules.groups.flatMap((group: Doc) => group.rules.map((rule: Doc) => rule));
+  for (const rule of alerts) {
+    const url = String(rule.annotations?.runbook_url ?? '');
+    const match = /^https:\/\/github\.com\/kreboot\/kreboot\/blob\/main\/docs\/runbooks\.md#([a-z0-9-]+)$/.exec(url);
+    assert.ok(match, `${rule.alert}: runbook_url ${url}`);
+    assert.ok(anchors.has(match[1]!), `${rule.alert}: no section #${match[1]} in docs/runbooks.md`);
+  }
+  assert.ok(alerts.some((rule: Doc) => rule.alert === 'KrebootNoLeader'));
+  assert.ok(alerts.some((rule: Doc) => rule.alert === 'KrebootRebootPending'));
+});

@@ -51,6 +51,17 @@ test('the controller runs non-root, read-only, without capabilities, with probes
   assert.equal(deployment.spec.replicas, 2);
 });
 
+test("the controller's probes go to their own port, the one --probe-port names, apart from the public routes (issue 26, item 8)", () => {
+  const container = deployment.spec.template.spec.containers[0];
+  const ports = new Map<string, number>(container.ports.map((port: Doc) => [port.name, port.containerPort]));
+  assert.equal(String(ports.get('probes')), controllerArgs.get('probe-port'));
+  assert.notEqual(ports.get('probes'), ports.get('http'));
+  for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.equal(container[probe].httpGet.port, 'probes', probe);
+  // The Service publishes the public port only: the probes are for the kubelet.
+  const service = findDoc('deploy/base/controller-service.yaml', 'Service');
+  assert.ok(!service.spec.ports.some((port: Doc) => port.targetPort === 'probes' || port.port === ports.get('probes')));
+});
+
 test('the agent gets its node name from the downward API and the sentinel folder read-only', () => {
   const pod = daemonSet.spec.template.spec;
   const container = pod.containers[0];
