@@ -12,7 +12,7 @@ const COMMANDS = new Set(['status', 'plan', 'pause', 'resume', 'reboot']);
 const HELP = `kubectl kreboot ${VERSION}: operate kreboot with your own Kubernetes identity
 
 Usage:
-  kubectl kreboot status             each node's phase and why it waits
+  kubectl kreboot status [--watch]   each node's phase and why it waits (--watch: live)
   kubectl kreboot plan               the order, waves and holds of the pending reboots (dry run)
   kubectl kreboot reboot NODE        request a reboot of NODE
   kubectl kreboot pause [--reason=…] stop starting new reboots

@@ -55,8 +55,6 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
   const node = parsed.positionals[0];
   if (command === 'reboot' && !node) problems.push('reboot: name the node to reboot (kreboot reboot NODE)');
   if (command !== 'status' && reader.bool('watch')) problems.push(`${command}: --watch applies to status only`);
-  if (command === 'status' && reader.bool('watch') && server === '')
-    problems.push('status --watch: give --server (a port-forward to the controller)');
   if (command !== 'reboot' && parsed.positionals.length > 0) problems.push(`${command}: unexpected argument ${parsed.positionals[0]}`);
   const controller =
     problems.length === 0
@@ -86,8 +84,23 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     process.once('SIGTERM', () => stop.abort());
     await watchStatus({
       server,
+      where,
       out: { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true },
       signal: stop.signal,
+      open: async (signal) => {
+        // No timeout: the stream stays open; the API server's proxy passes each event on as it comes.
+        const response = await http.get('/api/v1/status/events', {
+          signal,
+          timeout: 0,
+          responseType: 'stream',
+          headers: { accept: 'text/event-stream' },
+        });
+        if (response.status >= 400) {
+          (response.data as NodeJS.ReadableStream & { destroy(): void }).destroy();
+          throw new Error(`HTTP ${response.status}`);
+        }
+        return response.data as AsyncIterable<Uint8Array>;
+      },
     });
     return 0;
   }

@@ -11,7 +11,7 @@
 // controller runs with its ServiceAccount's token, so its RBAC is what a cluster would give it.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -235,6 +235,32 @@ describe('kubectl kreboot: operator actions as the user, from a kubeconfig alone
     const request = JSON.parse(node.metadata?.annotations?.['kreboot.dev/reboot-request'] ?? '{}') as { by?: string; kind?: string };
     assert.equal(request.kind, 'api');
     assert.equal(request.by, 'alice');
+  });
+
+  it('follows the status live through the API server (status --watch)', async () => {
+    const watch = spawn(binary('kubectl'), ['kreboot', 'status', '--watch'], {
+      env: { PATH: pluginPath, KUBECONFIG: kubeconfigs.bob!, HOME: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    watch.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    watch.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    watch.on('exit', (code, signal) => (output += `(exited: ${code ?? signal})`));
+    try {
+      await waitFor(() => /rollout active/.test(output), { timeoutMs: 20_000, what: 'the first status' });
+      const paused = await kubectlKreboot('alice', ['pause', '--reason=watch me']);
+      assert.equal(paused.code, 0, paused.stderr);
+      await waitFor(() => /rollout paused: watch me/.test(output), { timeoutMs: 20_000, what: 'the pause' });
+      assert.equal((await kubectlKreboot('alice', ['resume'])).code, 0);
+      await waitFor(() => /rollout paused: watch me[\s\S]*rollout active/.test(output), {
+        timeoutMs: 20_000,
+        what: `the resume in: ${output}`,
+      });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; kubectl kreboot status --watch printed:\n${output}`, { cause: error });
+    } finally {
+      watch.kill('SIGINT');
+    }
   });
 
   it('keeps the token path: the admin token, and a Kubernetes token in --token-file, straight to the controller', async () => {
