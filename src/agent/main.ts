@@ -14,6 +14,7 @@ import { bootTimeReader } from './host/boot-time.ts';
 import { startAgentServer } from './agent-server.ts';
 import { createAgentMetrics } from './metrics.ts';
 import { buildRebooter, buildSentinel, buildSentinelWatch } from './parts.ts';
+import { lockHoldersReader } from './jobs/lock-slot.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const loaded = loadAgentConfig(argv, process.env);
@@ -69,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     log,
     onOutcome: (outcome) => metrics.jobOutcome(outcome),
     onError: () => metrics.apiError('job'),
+    ...(config.lockSlot ? { readLockHolders: lockHoldersReader(client, config.lockSlot) } : {}),
   });
   const loop = new SentinelLoop({
     sentinel,

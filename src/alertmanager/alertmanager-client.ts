@@ -63,7 +63,12 @@ export interface AlertmanagerClient {
   createSilence(silence: NewSilence): Promise<string>;
   /** Expires a silence; one already expired (or unknown to Alertmanager) counts as done. */
   expireSilence(id: string): Promise<void>;
-  silences(): Promise<Silence[]>;
+  /**
+   * Silences, active and ended (Alertmanager keeps ended ones for days). `filter`: Alertmanager
+   * matchers on the silences' own matchers (`node="n1"` keeps the silences with a `node` matcher
+   * whose value is exactly "n1"), so the answer holds only those instead of every silence.
+   */
+  silences(filter?: readonly string[]): Promise<Silence[]>;
   alerts(query?: AlertsQuery): Promise<AlertmanagerAlert[]>;
 }
 
@@ -179,8 +184,10 @@ export function createAlertmanagerClient(config: AlertmanagerConfig): { client: 
       if (check.status === 200 && toSilence(json('reading a silence', check)).state === 'expired') return;
       throw failure(`expiring silence ${id}`, response);
     },
-    async silences() {
-      const answer = json('listing silences', await call('GET', 'api/v2/silences'));
+    async silences(filter = []) {
+      const params = new URLSearchParams();
+      for (const matcher of filter) params.append('filter', matcher);
+      const answer = json('listing silences', await call('GET', 'api/v2/silences', { params }));
       if (!Array.isArray(answer)) throw new Error(`Alertmanager ${shown} listing silences: the answer is not a list`);
       return answer.map(toSilence);
     },

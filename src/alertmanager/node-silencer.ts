@@ -7,10 +7,13 @@
 // caller's `until`, at most the reboot's own deadline), the IDs are recorded on the Node, and both
 // `silence` and `expire` also find kreboot's own silences for the node by their matchers, so a
 // controller that crashed between creating a silence and recording it neither duplicates nor leaks it.
+// That lookup asks Alertmanager for one matcher set's silences of this node only (silenceFilter):
+// listing every silence read back all a rollout left (kept 120 h, two per node), until past the
+// response cap every call failed (issue 26).
 
 import type { Logger } from 'pino';
 import type { AlertmanagerClient, Silence } from './alertmanager-client.ts';
-import { formatMatchers, renderMatcherSet, sameMatchers, type MatcherSet } from './silence-matchers.ts';
+import { formatMatchers, renderMatcherSet, sameMatchers, silenceFilter, type MatcherSet } from './silence-matchers.ts';
 
 const SILENCE_CREATED_BY = 'kreboot';
 
@@ -40,19 +43,22 @@ function isLive(silence: Silence): boolean {
 }
 
 export function createNodeSilencer({ client, sets, log, now = () => new Date() }: NodeSilencerOptions): NodeSilencer {
-  const mine = (all: readonly Silence[], node: string) =>
-    sets.map((set) => {
-      const matchers = renderMatcherSet(set, node);
-      return { matchers, existing: all.filter((s) => isLive(s) && sameMatchers(s.matchers, matchers)) };
-    });
+  /** Per matcher set: the set for this node, and kreboot's live silences with exactly those matchers. */
+  const mine = (node: string) =>
+    Promise.all(
+      sets.map(async (set) => {
+        const matchers = renderMatcherSet(set, node);
+        const found = await client.silences(silenceFilter(matchers));
+        return { matchers, existing: found.filter((s) => isLive(s) && sameMatchers(s.matchers, matchers)) };
+      }),
+    );
 
   return {
     async silence(node, until, reason) {
       if (until.getTime() <= now().getTime())
         throw new Error(`silence for node ${node}: the end ${until.toISOString()} is not in the future`);
-      const all = await client.silences();
       const ids: string[] = [];
-      for (const { matchers, existing } of mine(all, node)) {
+      for (const { matchers, existing } of await mine(node)) {
         const [reuse, ...duplicates] = existing;
         const comment = `kreboot: node ${node} is being drained and rebooted (${reason}); expires when the node is back or its reboot fails`;
         // Alertmanager extends an active silence in place when only endsAt/comment change (same
@@ -84,14 +90,14 @@ export function createNodeSilencer({ client, sets, log, now = () => new Date() }
         }
       };
       for (const id of ids) await expireOne(id);
-      let all: Silence[] | undefined;
+      let found: Awaited<ReturnType<typeof mine>> = [];
       try {
-        all = await client.silences();
+        found = await mine(node);
       } catch (error) {
         failures.push((error as Error).message);
       }
       const done = new Set(ids);
-      for (const { existing } of all ? mine(all, node) : []) {
+      for (const { existing } of found) {
         for (const silence of existing) if (!done.has(silence.id)) await expireOne(silence.id);
       }
       if (failures.length > 0) throw new Error(`cannot expire the silences for node ${node}: ${failures.join('; ')}`);

@@ -94,8 +94,23 @@ export function renderMatcherSet(set: MatcherSet, node: string): SilenceMatcher[
 
 /** The set as text, for messages and silence comments. */
 export function formatMatchers(matchers: readonly SilenceMatcher[]): string {
-  const op = (m: SilenceMatcher) => (m.isEqual ? (m.isRegex ? '=~' : '=') : m.isRegex ? '!~' : '!=');
-  return `{${matchers.map((m) => `${m.name}${op(m)}${JSON.stringify(m.value)}`).join(', ')}}`;
+  return `{${matchers.map((m) => `${m.name}${operator(m)}${JSON.stringify(m.value)}`).join(', ')}}`;
+}
+
+function operator(m: SilenceMatcher): string {
+  return m.isEqual ? (m.isRegex ? '=~' : '=') : m.isRegex ? '!~' : '!=';
+}
+
+/**
+ * The `filter` that asks Alertmanager (GET /api/v2/silences) for the silences made of these
+ * matchers: Alertmanager keeps a silence when, for each filter matcher, the silence has a matcher
+ * of the same name, operator and value (the pattern text itself for =~). So the answer holds this
+ * node's silences for one set, not the thousands a long rollout leaves. Values are quoted as
+ * Alertmanager's matcher parser reads them: \\, \" and \n.
+ */
+export function silenceFilter(matchers: readonly SilenceMatcher[]): string[] {
+  const quote = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return matchers.map((m) => `${m.name}${operator(m)}"${quote(m.value)}"`);
 }
 
 /** Order-insensitive equality, to find a silence kreboot made earlier for the same node. */

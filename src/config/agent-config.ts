@@ -16,6 +16,8 @@ export interface AgentConfig extends CommonConfig {
   readonly bootIdFile: string;
   readonly procStatFile: string;
   readonly nsenter: string;
+  /** --require-lock-slot: the lock a job's node must hold before the agent runs it; undefined: off. */
+  readonly lockSlot?: { readonly namespace: string; readonly name: string; readonly annotation: string };
 }
 
 export function loadAgentConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded<AgentConfig> {
@@ -34,7 +36,9 @@ export function loadAgentConfig(argv: readonly string[], env: Readonly<Record<st
     bootIdFile: r.string('boot-id-file'),
     procStatFile: r.string('proc-stat-file'),
     nsenter: r.string('nsenter'),
+    ...lockSlotOf(r.string('require-lock-slot'), r.string('require-lock-slot-annotation'), r.problems),
   };
+
   if (config.nodeId === '') {
     r.problems.push(
       '--node-id: the agent needs its node name; set --node-id or KURED_NODE_ID (usually from the downward API: fieldRef spec.nodeName)',
@@ -52,4 +56,19 @@ export function loadAgentConfig(argv: readonly string[], env: Readonly<Record<st
     positionals: parsed.positionals,
     reader: r,
   };
+}
+
+/** --require-lock-slot NAMESPACE/NAME and its annotation; a malformed value is a problem, not "off". */
+function lockSlotOf(value: string, annotation: string, problems: string[]): Pick<AgentConfig, 'lockSlot'> {
+  if (value === '') return {};
+  const match = /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9.]*)$/.exec(value);
+  if (!match?.[1] || !match[2]) {
+    problems.push(`--require-lock-slot: must be NAMESPACE/NAME of the lock DaemonSet, not "${value}"`);
+    return {};
+  }
+  if (annotation === '') {
+    problems.push('--require-lock-slot-annotation: must not be empty with --require-lock-slot');
+    return {};
+  }
+  return { lockSlot: { namespace: match[1], name: match[2], annotation } };
 }

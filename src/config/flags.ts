@@ -295,6 +295,22 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'wait this long after a reboot job arrives before rebooting',
   },
   {
+    name: 'require-lock-slot',
+    kind: 'string',
+    roles: A,
+    default: '',
+    help:
+      'NAMESPACE/NAME of the DaemonSet holding the reboot lock: run a reboot job only while the lock lists this node as a kreboot holder, ' +
+      'which agents cannot write (for clusters without the admission policies, docs/deploy.md); empty: off',
+  },
+  {
+    name: 'require-lock-slot-annotation',
+    kind: 'string',
+    roles: A,
+    default: 'weave.works/kured-node-lock',
+    help: "the lock annotation on --require-lock-slot's DaemonSet (the controller's --lock-annotation)",
+  },
+  {
     name: 'start-time',
     kind: 'string',
     roles: C,

@@ -1,10 +1,11 @@
-// Assembles a running controller from its parts: the watch-fed view, the rollout store, the
-// reconciler (active only while this replica leads), the request store behind the webhook and
-// the API, and the HTTP server. Every dependency comes in as an argument (docs/design.md, "Where time and the API are reached").
+// Assembles a running controller from its parts: the decision core (decision-core.ts: the
+// watch-fed view, the rollout store, the reconciler, active only while this replica leads, the
+// request store behind the webhook and the API), the status API and the HTTP server. Every
+// dependency comes in as an argument (docs/design.md, "Where time and the API are reached").
 
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { NodeSilencer } from '../alertmanager/node-silencer.ts';
+import type { AlertmanagerClient } from '../alertmanager/alertmanager-client.ts';
 import type { ErrorRequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { ControllerConfig } from '../config/controller-config.ts';
@@ -15,12 +16,11 @@ import { createAlertsRouter } from '../intake/alerts-router.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { createKubeReviews } from '../auth/kube-reviews.ts';
 import { createOperatorAuth } from '../auth/operator-auth.ts';
-import { apiErrorMessage, isNotFound } from '../kube/api-errors.ts';
+import { apiErrorMessage } from '../kube/api-errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { QueueStatus } from '../notify/delivery-queue.ts';
 import type { Notify } from '../notify/event.ts';
 import { createApiRouter } from './api/api-router.ts';
-import { createControl } from './api/control.ts';
 import { buildStatus } from './api/status.ts';
 import { createStatusCache } from './api/status-cache.ts';
 import { createStatusFeed } from './api/status-feed.ts';
@@ -30,14 +30,8 @@ import { createStatusStreams } from './api/status-streams.ts';
 import { createTimeline } from './api/status-timeline.ts';
 import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
+import { buildDecisionCore } from './decision-core.ts';
 import { createLeaderElection, createLeaseApi } from './leader-election.ts';
-import { createRolloutStore } from './lock/rollout-store.ts';
-import { createEventRecorder } from './observe/events.ts';
-import { createControllerMetrics } from './observe/metrics.ts';
-import { createPerformer } from './perform.ts';
-import { createReconciler } from './reconciler.ts';
-import { createRequestStore } from './request-store.ts';
-import { createDrainer } from './steps/drain.ts';
 
 export interface ControllerDeps {
   readonly config: ControllerConfig;
@@ -50,8 +44,8 @@ export interface ControllerDeps {
   readonly notificationStatus: () => readonly QueueStatus[];
   readonly webhookAuth: Authenticator;
   readonly adminAuth: Authenticator | undefined;
-  /** Quiet maintenance: silences a node's alerts while kreboot reboots it; undefined when off. */
-  readonly silencer?: NodeSilencer;
+  /** Alertmanager (--alertmanager-url): quiet maintenance silences a node's alerts while kreboot reboots it. */
+  readonly alertmanager?: AlertmanagerClient;
   readonly clock?: () => Date;
 }
 
@@ -66,95 +60,34 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const { config, kc, log, registry } = deps;
   const clock = deps.clock ?? (() => new Date());
   const identity = config.leaderElection.identity || `${hostname()}-${process.pid}`;
-  const slotSettings = { concurrency: config.concurrency, ttlMs: config.lock.ttlMs };
   const statusCache = createStatusCache();
 
-  let wake: (reason: string) => void = () => {};
   let statusChanged: () => void = () => {};
-  const view = createClusterView({
-    kc,
-    dsNamespace: config.lock.dsNamespace,
-    dsName: config.lock.dsName,
-    nodeSelector: config.nodeSelector,
-    log,
-    onChange: (reason) => {
-      wake(reason);
-      statusCache.clear();
-      statusChanged();
-    },
-  });
-  const api = createClusterApi(kc);
-  const rollout = createRolloutStore({
-    api,
-    namespace: config.lock.dsNamespace,
-    name: config.lock.dsName,
-    lockAnnotation: config.lock.annotation,
-    watched: view.daemonSet,
-  });
   let leading = !config.leaderElection.enabled;
-  const metrics = createControllerMetrics(registry, {
-    nodes: () => reconciler.observed(),
-    rollout: () => rollout.current(),
-    halt: () => reconciler.halt(),
-    leader: () => leading,
-  });
-  const settings = {
-    drainDelayMs: config.drain.delayMs,
-    drainTimeoutMs: config.drain.timeoutMs,
-    forceReboot: config.forceReboot,
-    rebootTimeoutMs: config.rebootTimeoutMs,
-    maxRebootAttempts: config.maxRebootAttempts,
-    lockReleaseDelayMs: config.lock.releaseDelayMs,
-    retryBackoffMs: config.retryBackoffMs,
-    preferNoScheduleTaint: config.preferNoScheduleTaint,
-    preRebootNodeLabels: config.preRebootNodeLabels,
-    postRebootNodeLabels: config.postRebootNodeLabels,
-    annotateNodes: config.annotateNodes,
-    trigger: config.trigger,
-    gateRecheckMs: config.gateRecheckMs,
-    lockAnnotation: config.lock.annotation,
-    topology: config.topology,
-    maxNodeAgeMs: config.maxNodeAgeMs,
-    ...slotSettings,
-  };
-  const sinks = { log, events: createEventRecorder(api, log, clock), notify: deps.notify, metrics };
-  const performer = createPerformer({
-    api,
-    rollout,
-    drainer: createDrainer(api, config.drain),
-    sinks,
-    settings,
+  const { view, rollout, performer, reconciler, requests, control, slotSettings } = buildDecisionCore(config, {
+    api: createClusterApi(kc),
+    view: (onChange) =>
+      createClusterView({
+        kc,
+        dsNamespace: config.lock.dsNamespace,
+        dsName: config.lock.dsName,
+        nodeSelector: config.nodeSelector,
+        log,
+        onChange: (reason) => {
+          onChange(reason);
+          statusCache.clear();
+          statusChanged();
+        },
+      }),
+    gates: deps.gates,
+    notify: deps.notify,
+    ...(deps.alertmanager ? { alertmanager: deps.alertmanager } : {}),
     log,
-    lockAnnotation: config.lock.annotation,
-    wrote: (node, from, written) => reconciler.wrote(node, from, written),
-    wake: (reason) => wake(reason),
+    registry,
+    leading: () => leading,
     clock,
-    ...(deps.silencer ? { silencer: deps.silencer } : {}),
+    onWake: () => statusCache.clear(),
   });
-  const nodeGone = async (name: string) => {
-    try {
-      await api.readNode(name);
-      return false;
-    } catch (error) {
-      if (isNotFound(error)) return true;
-      throw error;
-    }
-  };
-  const reconciler = createReconciler({ view, rollout, performer, gates: deps.gates, settings, metrics, log, clock, nodeGone });
-  wake = (reason) => {
-    statusCache.clear();
-    reconciler.wake(reason);
-  };
-
-  const requests = createRequestStore({
-    api,
-    cached: view.node,
-    synced: view.synced,
-    clock,
-    onWrite: () => wake('request recorded'),
-    remediationCap: config.maxRebootAttempts,
-  });
-  const control = createControl({ view, rollout, requests, notify: deps.notify, clock, wake });
   const timeline = createTimeline();
   const leaderLookup = config.leaderElection.enabled
     ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name })

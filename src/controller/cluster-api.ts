@@ -3,6 +3,8 @@
 // (test/sim/) implements the same interface on its in-memory model of the API, so the loop,
 // policy, runner and steps it exercises are the code that ships. Errors keep the API's shape:
 // anything thrown carries the HTTP status as `code` (409 conflict, 404 gone, 429 budget).
+// Every call has a total deadline (call-deadline.ts): a hung API server fails the call, and the
+// cycle retries, rather than holding the cycle while this replica keeps its Lease.
 
 import {
   AppsV1Api,
@@ -15,6 +17,7 @@ import {
   type V1Pod,
   type V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
+import { isDeadlineError, KUBE_CALL_DEADLINE_MS, withDeadline } from '../kube/call-deadline.ts';
 import { MERGE_PATCH } from '../kube/patch.ts';
 
 /** A JSON merge patch; a `metadata.resourceVersion` in it makes the write optimistic. */
@@ -39,37 +42,62 @@ export interface ClusterApi {
   createEvent(namespace: string, event: CoreV1Event): Promise<void>;
 }
 
-export function createClusterApi(kc: KubeConfig): ClusterApi {
+export interface ClusterApiOptions {
+  /** The total deadline of each call (default KUBE_CALL_DEADLINE_MS). */
+  readonly callTimeoutMs?: number;
+}
+
+export function createClusterApi(kc: KubeConfig, options: ClusterApiOptions = {}): ClusterApi {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const policy = kc.makeApiClient(PolicyV1Api);
+  const deadlineMs = options.callTimeoutMs ?? KUBE_CALL_DEADLINE_MS;
+  const plain = withDeadline(deadlineMs);
+  const mergePatch = withDeadline(deadlineMs, MERGE_PATCH);
+  /** The call, its deadline's abort said in words (fetch's own message is "The operation was aborted due to timeout"). */
+  const bounded = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (isDeadlineError(error))
+        throw new Error(`Kubernetes API: ${what}: no complete answer within the ${deadlineMs} ms deadline`, { cause: error });
+      throw error;
+    }
+  };
   return {
-    readNode: (name) => core.readNode({ name }),
-    patchNode: (name, body) => core.patchNode({ name, body }, MERGE_PATCH),
-    async listPodsOnNode(node, labelSelector) {
-      const list = await core.listPodForAllNamespaces({
-        fieldSelector: `spec.nodeName=${node}`,
-        ...(labelSelector ? { labelSelector } : {}),
-      });
-      return list.items;
-    },
-    async evictPod(namespace, name, deleteOptions) {
-      await core.createNamespacedPodEviction({
-        name,
-        namespace,
-        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions },
-      });
-    },
-    async deletePod(namespace, name, options) {
-      await core.deleteNamespacedPod({ name, namespace, ...options });
-    },
-    async listPodDisruptionBudgets(namespace) {
-      return (await policy.listNamespacedPodDisruptionBudget({ namespace })).items;
-    },
-    readDaemonSet: (namespace, name) => apps.readNamespacedDaemonSet({ namespace, name }),
-    patchDaemonSet: (namespace, name, body) => apps.patchNamespacedDaemonSet({ namespace, name, body }, MERGE_PATCH),
-    async createEvent(namespace, body) {
-      await core.createNamespacedEvent({ namespace, body });
-    },
+    readNode: (name) => bounded(`reading node ${name}`, () => core.readNode({ name }, plain)),
+    patchNode: (name, body) => bounded(`patching node ${name}`, () => core.patchNode({ name, body }, mergePatch)),
+    listPodsOnNode: (node, labelSelector) =>
+      bounded(`listing the pods on ${node}`, async () => {
+        const list = await core.listPodForAllNamespaces(
+          { fieldSelector: `spec.nodeName=${node}`, ...(labelSelector ? { labelSelector } : {}) },
+          plain,
+        );
+        return list.items;
+      }),
+    evictPod: (namespace, name, deleteOptions) =>
+      bounded(`evicting ${namespace}/${name}`, async () => {
+        await core.createNamespacedPodEviction(
+          { name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions } },
+          plain,
+        );
+      }),
+    deletePod: (namespace, name, options) =>
+      bounded(`deleting ${namespace}/${name}`, async () => {
+        await core.deleteNamespacedPod({ name, namespace, ...options }, plain);
+      }),
+    listPodDisruptionBudgets: (namespace) =>
+      bounded(
+        `listing the PodDisruptionBudgets of ${namespace}`,
+        async () => (await policy.listNamespacedPodDisruptionBudget({ namespace }, plain)).items,
+      ),
+    readDaemonSet: (namespace, name) =>
+      bounded(`reading DaemonSet ${namespace}/${name}`, () => apps.readNamespacedDaemonSet({ namespace, name }, plain)),
+    patchDaemonSet: (namespace, name, body) =>
+      bounded(`patching DaemonSet ${namespace}/${name}`, () => apps.patchNamespacedDaemonSet({ namespace, name, body }, mergePatch)),
+    createEvent: (namespace, body) =>
+      bounded(`creating an Event in ${namespace}`, async () => {
+        await core.createNamespacedEvent({ namespace, body }, plain);
+      }),
   };
 }

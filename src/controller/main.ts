@@ -15,7 +15,7 @@ import { createLogger } from '../log/logger.ts';
 import { createNotifications, notifyConfigProblems } from '../notify/create-notifications.ts';
 import { installShutdown } from '../process/shutdown.ts';
 import { VERSION } from '../version.ts';
-import { buildNodeSilencer } from '../alertmanager/build-alertmanager.ts';
+import { buildAlertmanagerClient } from '../alertmanager/build-alertmanager.ts';
 import { startController } from './app.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -46,8 +46,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const gates = kc ? buildGates(config, { kc, log, registry }) : { gates: [], problems: [] };
   problems.push(...gates.problems);
-  const quiet = buildNodeSilencer(config.alertmanager, log);
-  problems.push(...quiet.problems);
+  const alertmanager = buildAlertmanagerClient(config.alertmanager);
+  problems.push(...alertmanager.problems);
   if (!reportProblems('controller', { problems, notices: loaded.notices })) return EXIT_USAGE;
 
   collectDefaultMetrics({ register: registry });
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       notificationStatus: () => notifications.status(),
       webhookAuth: webhook.auth,
       adminAuth: admin.auth,
-      ...(quiet.silencer ? { silencer: quiet.silencer } : {}),
+      ...(alertmanager.client ? { alertmanager: alertmanager.client } : {}),
     });
   } catch (error) {
     // listen's message names the address: "listen EADDRINUSE: address already in use 0.0.0.0:8080".

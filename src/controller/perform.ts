@@ -7,6 +7,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { NodeSilencer } from '../alertmanager/node-silencer.ts';
 import { silenceEnd } from '../alertmanager/silence-end.ts';
+import { createSilenceExpiry, MAX_EXPIRY_ATTEMPTS } from '../alertmanager/silence-expiry.ts';
 import { silencesAnnotation } from '../store/silence-record.ts';
 import type { Logger } from '../log/logger.ts';
 import type { AnnotationChanges } from '../kube/annotations.ts';
@@ -16,9 +17,9 @@ import type { RolloutStore } from './lock/rollout-store.ts';
 import { keepHalt } from './lock/halt-record.ts';
 import { acquire, release, type AcquireResult, type SlotSettings } from './lock/slots.ts';
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
-import type { Action, PolicySettings, RunnerFact } from './policy/decide.ts';
+import { silencesToExpire, type Action, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
-import { isOutOfService } from '../store/node-progress.ts';
+import { isInFlight, isOutOfService } from '../store/node-progress.ts';
 import type { Drainer } from './steps/drain.ts';
 import {
   completePatch,
@@ -116,6 +117,44 @@ export function createPerformer(deps: PerformerDeps) {
   const drains = new Map<string, DrainRun>();
   const running = new Set<Promise<void>>();
 
+  /** Removes expired (or given-up) silence IDs from the node's record, unless a new reboot has begun. */
+  async function forgetSilences(name: string, ids: readonly string[], gaveUp?: string): Promise<void> {
+    let fresh: V1Node;
+    try {
+      fresh = await api.readNode(name);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    const observed = observeNode(fresh);
+    if (isInFlight(observed.progress)) return;
+    const recorded = observed.silences ?? [];
+    const remaining = recorded.filter((id) => !ids.includes(id));
+    if (remaining.length === recorded.length) return;
+    const from = fresh.metadata?.resourceVersion;
+    const written = await api.patchNode(name, { metadata: { resourceVersion: from, annotations: silencesAnnotation(remaining) } });
+    deps.wrote(name, from, written);
+    if (gaveUp === undefined) {
+      log.info({ node: name, silences: ids }, 'silence record removed');
+      return;
+    }
+    log.warn(
+      { node: name, silences: ids, reason: gaveUp },
+      'gave up expiring the silences of a node; they end by themselves at their bound',
+    );
+    sinks.events.record(
+      written,
+      observed.progress?.phase ?? 'done',
+      `could not expire the node's Alertmanager silences after ${MAX_EXPIRY_ATTEMPTS} attempts (${gaveUp}); they end by themselves at their bound`,
+      true,
+    );
+  }
+
+  /** Quiet maintenance's end, beside the cycle: never holds a node (issue 26). */
+  const expiry = deps.silencer
+    ? createSilenceExpiry({ silencer: deps.silencer, forget: forgetSilences, wake: deps.wake, clock: deps.clock, log })
+    : undefined;
+
   /**
    * The drain step: the outcome of a pass that finished for this round, or a new pass started
    * beside the cycle (its end wakes the loop), or nothing while one runs.
@@ -200,6 +239,8 @@ export function createPerformer(deps: PerformerDeps) {
     step: 'cordon' | 'dispatch',
   ): Promise<AnnotationChanges> {
     if (!deps.silencer) return {};
+    // An expiry of the previous reboot's silences must not undo (or un-record) this reboot's.
+    await expiry?.cancel(observed.name);
     const until = silenceEnd(context.now, { drainTimeoutMs: settings.drainTimeoutMs, rebootTimeoutMs: settings.rebootTimeoutMs }, step);
     try {
       const ids = await deps.silencer.silence(observed.name, until, observed.request?.reason ?? `kreboot is rebooting ${observed.name}`);
@@ -250,14 +291,16 @@ export function createPerformer(deps: PerformerDeps) {
   return {
     async perform(action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
       const call: Call = { conflicted: false };
+      const expireAgainAt = expiry?.step(observed.name, silencesToExpire(observed));
       const outcome = await performAction(call, action, node, observed, context);
-      if (!call.conflicted) return outcome;
-      const soon = new Date(context.now.getTime() + CONFLICT_RECHECK_MS);
-      return { ...outcome, requeueAt: outcome.requeueAt && outcome.requeueAt < soon ? outcome.requeueAt : soon };
+      const soon = call.conflicted ? new Date(context.now.getTime() + CONFLICT_RECHECK_MS) : undefined;
+      const requeueAt = earliest(outcome.requeueAt, earliest(expireAgainAt, soon));
+      return requeueAt === outcome.requeueAt ? outcome : { ...outcome, requeueAt };
     },
-    /** Resolves when no drain pass runs (shutdown: the Lease is released only after). */
+    /** Resolves when no drain pass or silence expiry runs (shutdown: the Lease is released only after). */
     async settled(): Promise<void> {
       while (running.size > 0) await Promise.allSettled([...running]);
+      await expiry?.settled();
     },
   };
 
@@ -309,14 +352,6 @@ export function createPerformer(deps: PerformerDeps) {
           return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
         return NOTHING;
       }
-      case 'unsilence':
-        // Expired first, then forgotten: if Alertmanager cannot be reached the record stays and
-        // the next cycle tries again (the silences end by themselves at their bound anyway).
-        if (deps.silencer) await deps.silencer.expire(name, observed.silences ?? []);
-        await write(call, node, observed, {
-          body: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: silencesAnnotation([]) } },
-        });
-        return NOTHING;
       case 'verify':
         await write(call, node, observed, verifyingPatch(node, observed, now));
         return NOTHING;
@@ -360,6 +395,10 @@ export function createPerformer(deps: PerformerDeps) {
       }
     }
   }
+}
+
+function earliest(a: Date | undefined, b: Date | undefined): Date | undefined {
+  return a === undefined ? b : b === undefined || a <= b ? a : b;
 }
 
 /** When the round being finished took its slot (the cordon's record carries it). */

@@ -217,8 +217,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const resumedAt = record?.resumed?.at;
 
     let earliest = nextAgeDue(allObserved, now);
-    // A write the watch has not shown yet is trusted only so long: come back when that ends.
-    for (const write of pending.values()) earliest = Math.min(earliest, write.at + PENDING_WRITE_TIMEOUT_MS + 1);
+    // A write the watch has not shown yet is trusted only so long: come back when that ends. One
+    // past its end is dropped here, not only when its node is seen again: for a Node deleted
+    // before the watch showed the write, the end stayed in the past and every cycle asked for the
+    // next one at once (found by the simulation).
+    for (const [name, write] of pending) {
+      if (now.getTime() - write.at > PENDING_WRITE_TIMEOUT_MS) pending.delete(name);
+      else earliest = Math.min(earliest, write.at + PENDING_WRITE_TIMEOUT_MS + 1);
+    }
     const note = (at: Date | undefined) => {
       if (at) earliest = Math.min(earliest, at.getTime());
     };

@@ -2,8 +2,11 @@
 // any selector is on it (kured's semantics: commas AND within a selector, repeats OR). Unlike
 // kured, which lists pods per node, this lists each selector's pods once per cycle across the
 // cluster and groups them by node: one API call per selector, however many nodes wait.
+// Each page has a total deadline (call-deadline.ts): the gate runs inside the decision cycle, and a
+// hung API server must block with a reason, not hold the cycle (issue 26).
 
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import { isDeadlineError, KUBE_CALL_DEADLINE_MS, withDeadline } from '../kube/call-deadline.ts';
 import { blocked, OPEN, type Gate, type Verdict } from './gate.ts';
 
 export const BLOCKING_PODS_GATE = 'blocking-pods';
@@ -14,29 +17,42 @@ const PAGE = 500;
 
 type PodLister = Pick<CoreV1Api, 'listPodForAllNamespaces'>;
 
-async function listBlocking(api: PodLister, labelSelector: string): Promise<V1Pod[]> {
+async function listBlocking(api: PodLister, labelSelector: string, deadlineMs: number): Promise<V1Pod[]> {
   const pods: V1Pod[] = [];
   let cont: string | undefined;
   do {
-    const page = await api.listPodForAllNamespaces({
-      labelSelector,
-      fieldSelector: FIELDS,
-      limit: PAGE,
-      ...(cont ? { _continue: cont } : {}),
-    });
+    let page;
+    try {
+      page = await api.listPodForAllNamespaces(
+        { labelSelector, fieldSelector: FIELDS, limit: PAGE, ...(cont ? { _continue: cont } : {}) },
+        withDeadline(deadlineMs),
+      );
+    } catch (error) {
+      if (isDeadlineError(error)) throw new Error(`no complete answer within the ${deadlineMs} ms deadline`, { cause: error });
+      throw error;
+    }
     pods.push(...page.items);
     cont = page.metadata?._continue || undefined;
   } while (cont);
   return pods.filter((p) => p.spec?.nodeName && (p.status?.phase === 'Pending' || p.status?.phase === 'Running'));
 }
 
-export function blockingPodsGate({ api, selectors }: { api: PodLister; selectors: readonly string[] }): Gate {
+export function blockingPodsGate({
+  api,
+  selectors,
+  callTimeoutMs = KUBE_CALL_DEADLINE_MS,
+}: {
+  api: PodLister;
+  selectors: readonly string[];
+  /** Deadline of each list call (default KUBE_CALL_DEADLINE_MS). */
+  callTimeoutMs?: number;
+}): Gate {
   return {
     name: BLOCKING_PODS_GATE,
     async evaluate() {
       const byNode = new Map<string, string[]>();
       try {
-        const lists = await Promise.all(selectors.map((s) => listBlocking(api, s)));
+        const lists = await Promise.all(selectors.map((s) => listBlocking(api, s, callTimeoutMs)));
         lists.forEach((pods, i) => {
           for (const pod of pods) {
             const names = byNode.get(pod.spec!.nodeName!) ?? [];

@@ -1,5 +1,10 @@
 // The HTTP client set-up of kreboot's outbound clients (Prometheus, Alertmanager): one axios
 // instance per endpoint, with the credentials of src/auth/outbound-credentials.ts.
+//
+// The timeout is a deadline for the whole call (connect, headers and the full body). axios'
+// own `timeout` counts only idle time on the socket: a server that sends a byte every 500 ms held
+// a 1 s timeout for 6.5 s, inside the decision cycle (issue 26). Each request therefore carries
+// an AbortSignal.timeout of the same length, and an abort by it reads as a timeout in messages.
 
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
 import type { OutboundCredentials } from '../auth/outbound-credentials.ts';
@@ -7,7 +12,7 @@ import type { OutboundCredentials } from '../auth/outbound-credentials.ts';
 /**
  * The axios instance both clients use: the endpoint as base URL (with a trailing slash, so
  * relative paths append), the CA agent, no redirects, every status answered (the caller reads
- * it), a response size cap. `shown` is the URL without any user:password, for messages.
+ * it), a response size cap, a total deadline. `shown` is the URL without any user:password.
  */
 export function outboundHttp(
   url: URL,
@@ -21,6 +26,18 @@ export function outboundHttp(
     maxRedirects: 0,
     maxContentLength: options.maxBytes,
     ...options.extra,
+  });
+  http.interceptors.request.use((config) => {
+    config.signal ??= AbortSignal.timeout(options.timeoutMs);
+    return config;
+  });
+  http.interceptors.response.use(undefined, (error: unknown) => {
+    const signal = axios.isAxiosError(error) ? (error.config?.signal as AbortSignal | undefined) : undefined;
+    if (axios.isCancel(error) && signal?.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') {
+      // No `cause`: the axios error carries the request headers (credentials) into any log.
+      throw new Error(`timeout of ${options.timeoutMs}ms exceeded (a deadline for the whole answer)`);
+    }
+    throw error;
   });
   return { http, shown: `${url.protocol}//${url.host}${url.pathname}` };
 }

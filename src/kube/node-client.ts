@@ -28,10 +28,16 @@ export interface NodeClient {
   ): NodeWatchHandle;
 }
 
+/** The Node calls, and the one read of the lock DaemonSet that --require-lock-slot adds. */
+export interface AgentClient extends NodeClient {
+  /** The DaemonSet's annotations (get on daemonsets, that one name, in its namespace). */
+  daemonSetAnnotations(namespace: string, name: string): Promise<Record<string, string>>;
+}
+
 const REQUEST_TIMEOUT_MS = 30_000;
 const USER_AGENT = 'kreboot-agent';
 
-export function createNodeClient(config: RestConfig): NodeClient {
+export function createNodeClient(config: RestConfig): AgentClient {
   const https = config.server.protocol === 'https:';
   const agent = https
     ? new Agent({
@@ -94,6 +100,11 @@ export function createNodeClient(config: RestConfig): NodeClient {
   return {
     get: (name) => call('GET', nodePath(name)),
     patch: (name, body) => call('PATCH', nodePath(name), body),
+    async daemonSetAnnotations(namespace, name) {
+      const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/daemonsets/${encodeURIComponent(name)}`;
+      const object = (await call('GET', path)) as { metadata?: { annotations?: Record<string, string> } };
+      return object.metadata?.annotations ?? {};
+    },
     watch(name, resourceVersion, timeoutSeconds, onEvent) {
       const query = new URLSearchParams({
         watch: 'true',

@@ -1,7 +1,9 @@
 // Sends one e-mail for the smtp notifier with nodemailer: one connection per message (a rollout
 // sends a few messages an hour, so a pooled connection would mostly sit idle and time out), the
 // same per-request timeout as HTTP, and errors turned into DeliveryErrors whose text carries
-// nodemailer's error code and the server's reply code, never the credentials.
+// nodemailer's error code and the server's reply code, never the credentials. With credentials,
+// STARTTLS 'opportunistic' (encryption=Auto) becomes 'required': the password never goes over a
+// plain connection unless the URL turned encryption off explicitly (startTls 'off', encryption=None).
 
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -12,7 +14,10 @@ export interface SmtpServer {
   readonly port: number;
   /** TLS from the first byte (port 465). */
   readonly implicitTls: boolean;
-  /** 'required': STARTTLS or fail; 'opportunistic': if the server offers it; 'off': never. */
+  /**
+   * 'required': STARTTLS or fail; 'opportunistic': if the server offers it, but required when there
+   * are credentials to send; 'off': never (the only way to authenticate in clear text).
+   */
   readonly startTls: 'required' | 'opportunistic' | 'off';
   readonly auth?: { readonly user: string; readonly pass: string; readonly method: 'auto' | 'PLAIN' | 'CRAM-MD5' | 'XOAUTH2' } | undefined;
   /** The name given in EHLO. */
@@ -48,11 +53,13 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
           : server.auth.method === 'XOAUTH2'
             ? { type: 'OAuth2' as const, user: server.auth.user, accessToken: server.auth.pass }
             : { user: server.auth.user, pass: server.auth.pass };
+      // A server that offers no STARTTLS (or a path that strips it) must not get the password in clear.
+      const tlsForAuth = auth !== undefined && !server.implicitTls && server.startTls === 'opportunistic';
       const config: SMTPTransport.Options = {
         host: server.host,
         port: server.port,
         secure: server.implicitTls,
-        requireTLS: server.startTls === 'required',
+        requireTLS: server.startTls === 'required' || tlsForAuth,
         ignoreTLS: server.startTls === 'off',
         name: server.clientHost,
         ...(auth ? { auth } : {}),
@@ -80,7 +87,13 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
           aborted,
         ]);
       } catch (error) {
-        throw error instanceof DeliveryError ? error : toDeliveryError(error);
+        if (error instanceof DeliveryError) throw error;
+        if (tlsForAuth && isStartTlsFailure(error))
+          throw new DeliveryError(
+            'smtp: the server offers no STARTTLS, and the password is never sent over a plain connection (encryption=None in the URL allows that)',
+            { retryable: false },
+          );
+        throw toDeliveryError(error);
       } finally {
         if (onAbort) options.shutdown?.removeEventListener('abort', onAbort);
         aborted.catch(() => undefined);
@@ -88,6 +101,12 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
       }
     },
   };
+}
+
+/** nodemailer's failure to start TLS: the STARTTLS command refused, or the upgrade itself failed. */
+function isStartTlsFailure(error: unknown): boolean {
+  const { code, command } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; command?: unknown };
+  return code === 'ETLS' && command === 'STARTTLS';
 }
 
 function toDeliveryError(error: unknown): DeliveryError {

@@ -52,6 +52,9 @@ export interface Monitoring {
   /** Stops Prometheus only (the "Prometheus is down" case); startPrometheus brings it back on the same port. */
   stopPrometheus(): Promise<void>;
   startPrometheus(): Promise<void>;
+  /** Stops Alertmanager only; startAlertmanager brings it back on the same port with its stored silences. */
+  stopAlertmanager(): Promise<void>;
+  startAlertmanager(): Promise<void>;
   stop(): Promise<void>;
   logs(): string;
 }
@@ -95,8 +98,10 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   writeFileSync(rulesPath, rulesText(options.rules));
   writeFileSync(join(dir, 'alertmanager.yml'), options.alertmanagerConfig);
 
-  const am = await startOnFreePort('alertmanager', (port) =>
-    startProcess(
+  let amPort = 0;
+  const launchAlertmanager = (port: number) => {
+    amPort = port;
+    return startProcess(
       'alertmanager',
       options.alertmanagerBinary ?? 'prometheus-alertmanager',
       [
@@ -107,8 +112,9 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
         '--cluster.listen-address=',
       ],
       { logDir: dir },
-    ),
-  );
+    );
+  };
+  let am: { proc: ManagedProcess; url: string } = await startOnFreePort('alertmanager', launchAlertmanager);
   const amHostPort = new URL(am.url).host;
 
   const prometheusConfig = {
@@ -222,6 +228,15 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
       const proc = launchPrometheus(promPort);
       await ready(prometheusUrl, proc);
       prom = { proc, url: prometheusUrl };
+    },
+    async stopAlertmanager() {
+      await am.proc.stop();
+    },
+    async startAlertmanager() {
+      if (am.proc.running()) return;
+      const proc = launchAlertmanager(amPort);
+      await ready(am.url, proc);
+      am = { proc, url: am.url };
     },
     async stop() {
       await prom.proc.stop();

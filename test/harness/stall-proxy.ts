@@ -2,6 +2,8 @@
 // moves in either direction on any connection, old or new, as when a network path or an overloaded
 // API server stops answering without closing anything. Used to prove that a replica whose Lease
 // calls hang stops leading before another replica takes over.
+// It can also trickle: the server's bytes reach the client one every `intervalMs`, so a connection
+// never goes quiet for long (what an idle timeout waits for) yet an answer takes minutes.
 
 import { createConnection, createServer, type Socket } from 'node:net';
 
@@ -10,25 +12,45 @@ export interface StallProxy {
   readonly url: string;
   stall(): void;
   resume(): void;
+  /** From now on, server-to-client bytes are passed on one every `intervalMs` (resume() ends it). */
+  trickle(intervalMs: number): void;
   close(): Promise<void>;
 }
 
 export async function startStallProxy(target: { host: string; port: number }): Promise<StallProxy> {
   const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
   let stalled = false;
+  let trickleMs = 0;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     if (stalled) socket.pause();
   };
+  /** Writes `chunk` to `to` one byte per trickle interval, then resumes `from`. */
+  const drip = (from: Socket, to: Socket, chunk: Buffer) => {
+    from.pause();
+    let at = 0;
+    const timer = setInterval(() => {
+      if (to.destroyed || at >= chunk.length) {
+        clearInterval(timer);
+        timers.delete(timer);
+        if (!stalled) from.resume();
+        return;
+      }
+      to.write(chunk.subarray(at, ++at));
+    }, trickleMs);
+    timers.add(timer);
+  };
   const server = createServer((client) => {
     track(client);
     const upstream = createConnection(target);
     track(upstream);
     // Written by hand rather than with pipe(): pipe() resumes a paused source on drain.
-    const forward = (from: Socket, to: Socket) => {
+    const forward = (from: Socket, to: Socket, trickles: boolean) => {
       from.on('data', (chunk) => {
+        if (trickles && trickleMs > 0) return drip(from, to, chunk);
         if (!to.write(chunk)) from.pause();
       });
       to.on('drain', () => {
@@ -36,8 +58,8 @@ export async function startStallProxy(target: { host: string; port: number }): P
       });
       from.on('end', () => to.end());
     };
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, false);
+    forward(upstream, client, true);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -52,9 +74,14 @@ export async function startStallProxy(target: { host: string; port: number }): P
     },
     resume() {
       stalled = false;
+      trickleMs = 0;
       for (const socket of sockets) socket.resume();
     },
+    trickle(intervalMs) {
+      trickleMs = intervalMs;
+    },
     async close() {
+      for (const timer of timers) clearInterval(timer);
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -2,8 +2,12 @@
 // reports reboot-required, sentinel-checked-at and boot-id in one write, reports again when the
 // controller asks (check-requested-at), and runs a reboot job by ADR 0002 with the real
 // decideJob(): acknowledged, then started, then the host reboots (NotReady, Ready, and some
-// seconds later a fresh report from the agent's replacement pod with the new boot ID). Behaviours: normal, the reboot command fails, the host hangs (never reboots),
-// the host never comes back, the sentinel stays set after the reboot.
+// seconds later a fresh report from the agent's replacement pod with the new boot ID). Behaviours:
+// normal, the reboot command fails, the host hangs (never reboots), the host never comes back, the
+// sentinel stays set after the reboot. Going down, the kubelet's graceful shutdown (usually) fails
+// the node's pods first; the Node turns NotReady, and Unknown 40 s later while the host is still
+// down. Faults from outside: the host reboots by itself (a kernel panic, a cloud's maintenance),
+// and its Node is deleted and, perhaps, registered again (a new host under the same name).
 
 import type { V1Node } from '@kubernetes/client-node';
 import { decideJob } from '../../src/agent/jobs/decide-job.ts';
@@ -34,6 +38,8 @@ export class Agent {
   stuck: 'hang' | 'lost' | undefined;
   /** Faults have stopped: a host going down now comes back. */
   private healed = false;
+  /** Bumped when the Node is deleted: the old host's pending events no longer apply. */
+  private epoch = 0;
   private readonly model: ApiModel;
   private readonly scheduler: Scheduler;
   private readonly observer: AgentObserver;
@@ -58,14 +64,23 @@ export class Agent {
     };
   }
 
-  private truth(): V1Node {
-    return this.model.readNode(this.node);
+  private truth(): V1Node | undefined {
+    return this.model.nodes.get(this.node);
+  }
+
+  /** Runs `run` at `at` unless the Node was deleted meanwhile (the host it was for is gone). */
+  private later(at: number, label: string, run: () => void): void {
+    const epoch = this.epoch;
+    this.scheduler.at(at, label, () => {
+      if (epoch === this.epoch) run();
+    });
   }
 
   /** What this agent would do now, if anything: one atomic write per step. */
   next(): { label: string; run: () => void } | undefined {
     if (!this.up) return undefined;
     const node = this.truth();
+    if (!node) return undefined;
     const annotations = node.metadata?.annotations ?? {};
     const requested = annotations[CONTROLLER.checkRequestedAt];
     if (this.reportWanted || requested !== this.lastCheckSeen) {
@@ -118,8 +133,9 @@ export class Agent {
     const s = this.scheduler;
     switch (this.behaviour) {
       case 'fail':
-        s.at(s.now + 500 + s.int(3000), `host ${this.node}: reboot command failed`, () => {
+        this.later(s.now + 500 + s.int(3000), `host ${this.node}: reboot command failed`, () => {
           const current = this.truth();
+          if (!current) return;
           const recorded = readJobStatus(current.metadata?.annotations);
           if (recorded.state !== 'ok' || recorded.value.id !== jobId || recorded.value.state !== 'started') return;
           this.model.patchNode(this.node, {
@@ -134,39 +150,93 @@ export class Agent {
         this.stuck = 'hang';
         return;
       case 'lost':
-        this.goDown(s.now + 500 + s.int(5000), false);
+        this.goDown(s.now + 500 + s.int(5000), false, false);
         return;
       default:
-        this.goDown(s.now + 500 + s.int(5000), true);
+        this.goDown(s.now + 500 + s.int(5000), true, this.behaviour === 'sentinel-stays');
     }
   }
 
-  /** The host goes down (NotReady) and, unless lost, boots again later with a new boot ID. */
-  private goDown(at: number, comesBack: boolean): void {
+  /**
+   * The host goes down and, unless lost, boots again later with a new boot ID. The Node turns
+   * NotReady and the kubelet's graceful shutdown (most of the time: a crash skips it) fails the
+   * pods; Unknown once the node lifecycle controller has missed 40 s of heartbeats.
+   */
+  private goDown(at: number, comesBack: boolean, keepSentinel: boolean, why = 'for the reboot'): void {
     const s = this.scheduler;
-    const keepSentinel = this.behaviour === 'sentinel-stays';
-    s.at(at, `host ${this.node}: going down for the reboot`, () => {
+    this.pendingDown = true;
+    this.later(at, `host ${this.node}: going down ${why}`, () => {
+      this.pendingDown = false;
       this.up = false;
-      this.model.setNodeStatus(this.node, false, new Date(s.now).toISOString());
+      const downs = ++this.downs;
+      // The shutting-down kubelet reports NotReady first, so nothing new is scheduled there.
+      this.model.setNodeStatus(this.node, 'False', new Date(s.now).toISOString());
+      if (s.chance(0.8)) this.model.shutDownPods(this.node);
+      this.later(s.now + 40_000, `node ${this.node}: Ready Unknown (no heartbeat)`, () => {
+        if (downs === this.downs && !this.booted) this.model.setNodeStatus(this.node, 'Unknown', new Date(s.now).toISOString());
+      });
+      this.booted = false;
       if (comesBack || this.healed) this.comeBack(s.now + 20_000 + s.int(120_000), keepSentinel && !this.healed);
       else this.stuck = 'lost';
     });
   }
 
+  private downs = 0;
+  /** The host booted since it last went down (its kubelet posts Ready again). */
+  private booted = true;
+  /** A shutdown is on its way (the reboot command ran). */
+  private pendingDown = false;
+
   private comeBack(at: number, keepSentinel: boolean): void {
     const s = this.scheduler;
-    s.at(at, `host ${this.node}: booted${keepSentinel ? ' (sentinel still set)' : ''}`, () => {
+    this.later(at, `host ${this.node}: booted${keepSentinel ? ' (sentinel still set)' : ''}`, () => {
       this.boot++;
+      this.booted = true;
       if (!keepSentinel) this.sentinel = false;
       this.stuck = undefined;
-      this.model.setNodeStatus(this.node, true, new Date(s.now).toISOString());
-      // As on real nodes (docs/e2e.md, "Real nodes"): graceful shutdown failed the agent's pod, so
-      // the node is Ready before the DaemonSet's replacement agent runs and reports the new boot.
-      s.at(s.now + 1000 + s.int(40_000), `agent ${this.node}: the replacement pod runs`, () => {
-        this.up = true;
-        this.reportWanted = true;
-      });
+      this.model.setNodeStatus(this.node, 'True', new Date(s.now).toISOString());
+      this.agentStarts();
     });
+  }
+
+  /**
+   * As on real nodes (docs/e2e.md, "Real nodes"): graceful shutdown failed the agent's pod, so
+   * the node is Ready before the DaemonSet's replacement agent runs and reports the new boot.
+   */
+  private agentStarts(): void {
+    const s = this.scheduler;
+    this.later(s.now + 1000 + s.int(40_000), `agent ${this.node}: the replacement pod runs`, () => {
+      this.up = true;
+      this.reportWanted = true;
+    });
+  }
+
+  /** Fault: the host reboots by itself (a kernel panic, a cloud's maintenance); an update may be applied. */
+  rebootsByItself(): boolean {
+    if (!this.up || this.stuck || this.pendingDown || !this.booted || !this.truth()) return false;
+    this.goDown(this.scheduler.now, true, this.sentinel && this.scheduler.chance(0.5), 'by itself');
+    return true;
+  }
+
+  /** Fault: the Node object is deleted; the host behind it is gone (its pending events with it). */
+  nodeDeleted(): void {
+    this.epoch++;
+    this.up = false;
+    this.stuck = undefined;
+    this.pendingDown = false;
+    this.booted = true;
+  }
+
+  /**
+   * A host registers the Node again under the same name: a new machine (new boot ID, its own
+   * sentinel), a fresh Node object (Ready, without kreboot's records), then its agent reports.
+   */
+  register(labels: Record<string, string>): void {
+    this.boot++;
+    this.booted = true;
+    if (this.scheduler.chance(0.5)) this.sentinel = false;
+    this.model.addNode(this.node, { unschedulable: false, annotations: {}, labels });
+    this.agentStarts();
   }
 
   /** Faults stop: a hung host finally reboots, a lost one comes back; behaviour is normal from now on. */
@@ -174,7 +244,7 @@ export class Agent {
     this.behaviour = 'normal';
     this.healed = true;
     const s = this.scheduler;
-    if (this.stuck === 'hang') this.goDown(s.now + 1000 + s.int(5000), true);
+    if (this.stuck === 'hang') this.goDown(s.now + 1000 + s.int(5000), true, false);
     else if (this.stuck === 'lost') this.comeBack(s.now + 10_000 + s.int(60_000), false);
     this.stuck = undefined;
   }

@@ -3,9 +3,13 @@
 // resourceVersion for a patch that changes nothing), one DaemonSet (the lock), pods with owners,
 // PodDisruptionBudgets (the Eviction API answers 429 while a budget forbids; an evicted pod gets a
 // deletionTimestamp and disappears later; a ReplicaSet's pod is replaced on a schedulable node and
-// becomes Ready later) and a change log per kind that the simulated watches read. The outcomes
-// the controller depends on are held to the real API server by
-// test/integration/sim/conformance.test.ts.
+// becomes Ready later) and a change log per kind that the simulated watches read. Nodes and the
+// lock DaemonSet can be deleted and created again under the same name (a cloud's auto-repair, an
+// autoscaler, `kubectl delete`, a re-install): a fresh object, without kreboot's records. A
+// kubelet's graceful shutdown fails the node's pods (phase Failed; the Eviction API lets a
+// terminal pod go whatever its budget says) before the Node turns NotReady, and Unknown once the
+// node lifecycle controller notices. The outcomes the controller depends on are held to the real
+// API server by test/integration/sim/conformance.test.ts.
 
 import type { V1DaemonSet, V1Node, V1Pod } from '@kubernetes/client-node';
 import { jsonEqual, mergePatch, normalize, deepFreeze } from './merge-patch.ts';
@@ -36,6 +40,10 @@ export interface SimPod {
   readonly app: string | undefined;
   readonly owner: 'ReplicaSet' | 'DaemonSet' | 'bare';
   ready: boolean;
+  /** Failed: stopped by a kubelet's graceful shutdown; it stays bound to its node. */
+  phase: 'Running' | 'Failed';
+  /** Its ReplicaSet already created a replacement (a Failed pod is not counted as active). */
+  replaced: boolean;
   deletedAt: number | undefined;
   view: V1Pod | undefined;
 }
@@ -58,11 +66,19 @@ export const SPARE_NODE = 'spare-capacity';
 const READY_TRUE = Object.freeze({ type: 'Ready', status: 'True' });
 const READY_FALSE = Object.freeze({ type: 'Ready', status: 'False' });
 
+/** The Node's Ready condition: the kubelet writes True or False; the node lifecycle controller Unknown. */
+export type ReadyStatus = 'True' | 'False' | 'Unknown';
+
+export function readyStatus(node: V1Node): ReadyStatus | undefined {
+  return node.status?.conditions?.find((condition) => condition.type === 'Ready')?.status as ReadyStatus | undefined;
+}
+
 export class ApiModel {
   private rv = 100;
   readonly nodes = new Map<string, V1Node>();
   readonly nodeLog: LogEntry<V1Node>[] = [];
-  daemonSet: V1DaemonSet;
+  /** The lock DaemonSet; undefined while it is deleted. */
+  daemonSet: V1DaemonSet | undefined;
   readonly dsLog: LogEntry<V1DaemonSet>[] = [];
   readonly pods: SimPod[] = [];
   readonly pdbs: SimPdb[] = [];
@@ -70,6 +86,7 @@ export class ApiModel {
   readonly dsName: string;
   private readonly hooks: ModelHooks;
   private podSeq = 0;
+  private generation = 0;
   eventsCreated = 0;
 
   constructor(hooks: ModelHooks, ds: { namespace: string; name: string }) {
@@ -87,14 +104,35 @@ export class ApiModel {
 
   // ---- Nodes
 
-  addNode(name: string, options: { unschedulable: boolean; annotations: Record<string, string> }): void {
+  /** A Node registers (again): a fresh object, Ready, with only the labels and annotations given. */
+  addNode(name: string, options: { unschedulable: boolean; annotations: Record<string, string>; labels?: Record<string, string> }): void {
+    if (this.nodes.has(name)) throw new SimApiError(409, `nodes "${name}" already exists`);
     const node = this.stamp<V1Node>({
-      metadata: { name, uid: `uid-${name}`, labels: { 'kubernetes.io/hostname': name }, annotations: options.annotations },
+      metadata: {
+        name,
+        uid: `uid-${name}-${++this.generation}`,
+        labels: { 'kubernetes.io/hostname': name, ...options.labels },
+        annotations: options.annotations,
+      },
       spec: options.unschedulable ? { unschedulable: true } : {},
       status: { conditions: [READY_TRUE] },
     });
     this.nodes.set(name, node);
     this.nodeLog.push({ object: node, rv: this.rv });
+    this.bindPending();
+  }
+
+  /**
+   * The Node object is deleted (a cloud's auto-repair, an autoscaler removing an unready node,
+   * `kubectl delete node`): the pod garbage collector then deletes the pods bound to it.
+   * DaemonSet pods are left (kreboot's drain skips them anyway; the DaemonSet makes a new one).
+   */
+  deleteNode(name: string): void {
+    const node = this.readNode(name);
+    this.nodes.delete(name);
+    this.nodeLog.push({ object: node, rv: ++this.rv, deleted: true });
+    for (const pod of [...this.pods])
+      if (pod.node === name && pod.owner !== 'DaemonSet' && pod.deletedAt === undefined) this.beginDelete(pod);
   }
 
   readNode(name: string): V1Node {
@@ -113,21 +151,70 @@ export class ApiModel {
     return next;
   }
 
-  /** The kubelet's status writes (through /status, never conflicting with the controller's merge patches). */
-  setNodeStatus(name: string, ready: boolean, heartbeat: string): void {
-    const current = this.readNode(name);
-    const condition = { ...(ready ? READY_TRUE : READY_FALSE), lastHeartbeatTime: heartbeat };
+  /**
+   * The kubelet's status writes, and the node lifecycle controller's Unknown (through /status,
+   * never conflicting with the controller's merge patches). Nothing for a Node that is gone.
+   */
+  setNodeStatus(name: string, ready: ReadyStatus, heartbeat: string): void {
+    const current = this.nodes.get(name);
+    if (!current) return;
+    const condition = { ...(ready === 'True' ? READY_TRUE : READY_FALSE), status: ready, lastHeartbeatTime: heartbeat };
     const next = this.stamp<V1Node>({ ...current, status: { ...current.status, conditions: [condition] } } as unknown as V1Node);
     this.nodes.set(name, next);
     this.nodeLog.push({ object: next, rv: this.rv });
-    if (ready) this.bindPending();
+    if (ready === 'True') this.bindPending();
+  }
+
+  /**
+   * A kubelet's graceful shutdown: the pods on the node stop (phase Failed, as the kubelet reports
+   * them) and stay bound to it; a ReplicaSet replaces its pods at once. DaemonSet pods are left.
+   */
+  shutDownPods(name: string): void {
+    for (const pod of [...this.pods])
+      if (pod.node === name && pod.owner !== 'DaemonSet' && pod.deletedAt === undefined && pod.phase === 'Running') this.stop(pod);
+  }
+
+  /** One pod stopped by its kubelet (phase Failed), as a graceful shutdown does. */
+  failPod(namespace: string, name: string): void {
+    const pod = this.findPod(namespace, name);
+    if (pod.phase === 'Running') this.stop(pod);
+  }
+
+  private stop(pod: SimPod): void {
+    pod.phase = 'Failed';
+    pod.ready = false;
+    pod.view = undefined;
+    this.replace(pod);
+  }
+
+  /** The labels an outside writer (a cloud's node controller, an admin) sets; null removes one. */
+  labelNode(name: string, labels: Record<string, string | null>): V1Node {
+    return this.patchNode(name, { metadata: { labels } });
   }
 
   // ---- The lock DaemonSet
 
   readDaemonSet(namespace: string, name: string): V1DaemonSet {
-    if (namespace !== this.dsNamespace || name !== this.dsName) throw new SimApiError(404, `daemonsets.apps "${name}" not found`);
+    if (namespace !== this.dsNamespace || name !== this.dsName || !this.daemonSet)
+      throw new SimApiError(404, `daemonsets.apps "${name}" not found`);
     return this.daemonSet;
+  }
+
+  /** The lock DaemonSet is deleted (an uninstall, a re-install): its annotations go with it. */
+  deleteDaemonSet(): void {
+    const current = this.daemonSet;
+    if (!current) return;
+    this.daemonSet = undefined;
+    this.dsLog.push({ object: current, rv: ++this.rv, deleted: true });
+  }
+
+  /** ... and created again: a fresh object without kreboot's records. */
+  createDaemonSet(): void {
+    if (this.daemonSet) return;
+    this.daemonSet = this.stamp<V1DaemonSet>({
+      metadata: { namespace: this.dsNamespace, name: this.dsName, uid: `ds-uid-${++this.generation}` },
+    });
+    this.dsLog.push({ object: this.daemonSet, rv: this.rv });
   }
 
   patchDaemonSet(namespace: string, name: string, patch: object): V1DaemonSet {
@@ -142,6 +229,7 @@ export class ApiModel {
   /** The DaemonSet controller's status writes: a new resourceVersion, nothing kreboot reads. */
   touchDaemonSet(): void {
     const current = this.daemonSet;
+    if (!current) return;
     const observed = ((current.status?.observedGeneration ?? 0) as number) + 1;
     this.daemonSet = this.stamp<V1DaemonSet>({
       ...current,
@@ -182,6 +270,8 @@ export class ApiModel {
       app: pod.app,
       owner: pod.owner,
       ready: pod.ready,
+      phase: 'Running',
+      replaced: false,
       deletedAt: undefined,
       view: undefined,
     };
@@ -204,7 +294,7 @@ export class ApiModel {
         ...(pod.deletedAt !== undefined ? { deletionTimestamp: new Date(pod.deletedAt) } : {}),
       },
       spec: { nodeName: pod.node, containers: [] },
-      status: { phase: 'Running', conditions: [pod.ready ? READY_TRUE : READY_FALSE] },
+      status: { phase: pod.phase, conditions: [pod.ready ? READY_TRUE : READY_FALSE] },
     } as V1Pod);
     return pod.view;
   }
@@ -233,7 +323,8 @@ export class ApiModel {
     const pod = this.findPod(namespace, name);
     if (pod.deletedAt !== undefined) return; // already terminating: the budget is not consulted again
     const pdb = this.pdbs.find((budget) => budget.namespace === namespace && budget.app === pod.app);
-    if (pdb) {
+    // A terminal pod (Failed) disrupts nothing: the API server evicts it without the budget.
+    if (pdb && pod.phase === 'Running') {
       const healthy = this.healthy(pdb);
       // A Ready pod leaves only if the rest still meet the budget; an unready one while the budget holds.
       const allowed = pod.ready ? healthy - 1 >= pdb.minAvailable : healthy >= pdb.minAvailable;
@@ -256,10 +347,14 @@ export class ApiModel {
       if (index >= 0) this.pods.splice(index, 1);
     });
     // The ReplicaSet does not count a terminating pod: its replacement is created at once.
-    if (pod.owner === 'ReplicaSet') {
-      this.addPod({ namespace: pod.namespace, node: undefined, ...(pod.app ? { app: pod.app } : {}), owner: 'ReplicaSet', ready: false });
-      this.bindPending();
-    }
+    this.replace(pod);
+  }
+
+  private replace(pod: SimPod): void {
+    if (pod.owner !== 'ReplicaSet' || pod.replaced) return;
+    pod.replaced = true;
+    this.addPod({ namespace: pod.namespace, node: undefined, ...(pod.app ? { app: pod.app } : {}), owner: 'ReplicaSet', ready: false });
+    this.bindPending();
   }
 
   /** The scheduler: unbound pods go to a Ready node that is not cordoned; they turn Ready later. */
@@ -275,7 +370,7 @@ export class ApiModel {
       pod.node = targets.length === 0 ? SPARE_NODE : targets[Math.floor(this.hooks.random() * targets.length)]!.metadata!.name!;
       pod.view = undefined;
       this.hooks.at(this.hooks.now() + 2000 + Math.floor(this.hooks.random() * 20_000), `pod ${pod.name} Ready`, () => {
-        if (pod.deletedAt === undefined) {
+        if (pod.deletedAt === undefined && pod.phase === 'Running') {
           pod.ready = true;
           pod.view = undefined;
         }

@@ -1,38 +1,24 @@
-// One controller process in the simulation, wired like src/controller/app.ts from the real parts
-// (reconciler, policy, runner, steps, rollout store, request store, operator control), on the
-// model through a ClusterApi whose every call waits for the scheduler, a SimView, virtual timers
-// and the virtual clock. Several can share the model: replicas, and a replacement after a crash.
+// One controller process in the simulation, built by the function src/controller/app.ts uses
+// (buildDecisionCore: reconciler, policy, runner, steps, rollout store, request store, operator
+// control, quiet maintenance, topology) from the parsed configuration, on the model through a
+// ClusterApi whose every call waits for the scheduler, a SimView, the simulated Alertmanager and
+// Prometheus, virtual timers and the virtual clock. Several can share the model: replicas, and a
+// replacement after a crash.
 
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import type { AlertmanagerClient } from '../../src/alertmanager/alertmanager-client.ts';
+import type { ControllerConfig } from '../../src/config/controller-config.ts';
 import type { Gate } from '../../src/gates/gate.ts';
-import { createControl, type Control } from '../../src/controller/api/control.ts';
+import type { Control } from '../../src/controller/api/control.ts';
 import type { ClusterApi } from '../../src/controller/cluster-api.ts';
-import { createRolloutStore } from '../../src/controller/lock/rollout-store.ts';
-import type { SlotSettings } from '../../src/controller/lock/slots.ts';
-import { createEventRecorder } from '../../src/controller/observe/events.ts';
-import { createControllerMetrics, type ControllerMetrics } from '../../src/controller/observe/metrics.ts';
-import { createPerformer } from '../../src/controller/perform.ts';
-import type { PolicySettings } from '../../src/controller/policy/decide.ts';
-import { createReconciler, type Reconciler } from '../../src/controller/reconciler.ts';
-import { createRequestStore, type RequestStore } from '../../src/controller/request-store.ts';
-import { createDrainer, type DrainSettings } from '../../src/controller/steps/drain.ts';
-import type { PatchSettings } from '../../src/controller/steps/node-patches.ts';
-import type { Trigger } from '../../src/controller/policy/plan.ts';
-import { isNotFound } from '../../src/kube/api-errors.ts';
+import { buildDecisionCore } from '../../src/controller/decision-core.ts';
+import type { Reconciler } from '../../src/controller/reconciler.ts';
+import type { RequestStore } from '../../src/controller/request-store.ts';
 import type { NotificationEvent } from '../../src/notify/event.ts';
 import type { ApiModel } from './api-model.ts';
 import type { Scheduler } from './scheduler.ts';
 import { SimView } from './sim-view.ts';
-
-export type SimSettings = PolicySettings &
-  SlotSettings &
-  PatchSettings & {
-    readonly trigger: Trigger;
-    readonly gateRecheckMs: number;
-    readonly lockAnnotation: string;
-    readonly drain: DrainSettings;
-  };
 
 export interface Instance {
   readonly id: number;
@@ -46,15 +32,7 @@ export interface Instance {
   readonly control: Control;
 }
 
-const SILENT = pino({ level: 'silent' });
-
-/**
- * The real metrics on a registry of the instance's own: nothing reads them in the simulation, but a
- * fake cast to the type would hide a metric added later (a missing method throws in every cycle).
- */
-function simMetrics(): ControllerMetrics {
-  return createControllerMetrics(new Registry(), { nodes: () => [], rollout: () => undefined, halt: () => undefined, leader: () => false });
-}
+const SILENT = pino({ level: process.env['SIM_LOG'] ?? 'silent' });
 
 function simApi(model: ApiModel, scheduler: Scheduler, owner: number): ClusterApi {
   const call = <T>(label: () => string, kind: 'read' | 'write' | 'evict', apply: () => T, node?: string) =>
@@ -144,70 +122,40 @@ export function createInstance(options: {
   slot: number;
   model: ApiModel;
   scheduler: Scheduler;
-  settings: SimSettings;
+  config: ControllerConfig;
   gates: readonly Gate[];
+  alertmanager: AlertmanagerClient | undefined;
   onNotify: (event: NotificationEvent) => void;
 }): Instance {
-  const { id, model, scheduler, settings } = options;
-  const clock = () => new Date(scheduler.now);
-  const api = simApi(model, scheduler, id);
-  const view = new SimView(model);
-  const rollout = createRolloutStore({
-    api,
-    namespace: model.dsNamespace,
-    name: model.dsName,
-    lockAnnotation: settings.lockAnnotation,
-    watched: () => view.daemonSet(),
-  });
-  const metrics = simMetrics();
-  const sinks = { log: SILENT, events: createEventRecorder(api, SILENT, clock), notify: options.onNotify, metrics };
-  // The performer reports its writes to the reconciler, which is built from the performer.
-  const late: { reconciler?: Reconciler } = {};
-  const performer = createPerformer({
-    api,
-    rollout,
-    drainer: createDrainer(api, settings.drain),
-    sinks,
-    settings,
-    log: SILENT,
-    lockAnnotation: settings.lockAnnotation,
-    wrote: (node, from, written) => late.reconciler!.wrote(node, from, written),
-    wake: (reason) => late.reconciler!.wake(reason),
-    clock,
-  });
-  const nodeGone = async (name: string) => {
-    try {
-      await api.readNode(name);
-      return false;
-    } catch (error) {
-      if (isNotFound(error)) return true;
-      throw error;
-    }
-  };
-  const reconciler = createReconciler({
-    view,
-    rollout,
-    performer,
+  const { id, model, scheduler } = options;
+  let simView: SimView | undefined;
+  const core = buildDecisionCore(options.config, {
+    api: simApi(model, scheduler, id),
+    view: (onChange) => {
+      simView = new SimView(model);
+      simView.onChange = onChange;
+      return simView;
+    },
     gates: options.gates,
-    settings,
-    metrics,
+    notify: options.onNotify,
+    ...(options.alertmanager ? { alertmanager: options.alertmanager } : {}),
     log: SILENT,
-    clock,
+    // The real metrics on a registry of the instance's own: nothing reads them here, but a metric
+    // added later is exercised in every cycle.
+    registry: new Registry(),
+    leading: () => false,
+    clock: () => new Date(scheduler.now),
     timers: scheduler.timersFor(id),
-    nodeGone,
   });
-  late.reconciler = reconciler;
-  const wake = (reason: string) => reconciler.wake(reason);
-  view.onChange = wake;
-  const requests = createRequestStore({
-    api,
-    cached: (name) => view.node(name),
-    synced: () => view.synced(),
-    clock,
-    onWrite: () => wake('request recorded'),
-    remediationCap: settings.maxRebootAttempts,
-  });
-  const control = createControl({ view, rollout, requests, notify: options.onNotify, clock, wake });
-  void view.start();
-  return { id, slot: options.slot, alive: true, active: false, view, reconciler, requests, control };
+  void core.view.start();
+  return {
+    id,
+    slot: options.slot,
+    alive: true,
+    active: false,
+    view: simView!,
+    reconciler: core.reconciler,
+    requests: core.requests,
+    control: core.control,
+  };
 }

@@ -3,9 +3,18 @@
 //   concurrency            nodes kreboot has out of service ≤ --concurrency
 //   drained-before-reboot  no reboot job is executed on a node with pods that must leave (unless --force-reboot)
 //   reboots-per-request    at most --max-reboot-attempts executed reboot jobs per request (per alert episode for remediation)
-//   halt-holds             after a node halted the rollout, no new node is cordoned until a resume after the halt
+//   zone-cap               per zone, nodes kreboot has out of service ≤ --max-unavailable-per-zone (a zone
+//                          is a node's current label; a node relabelled while out is not held against a zone)
+//   drained-before-reboot  no reboot job is executed on a node with pods that must leave (unless --force-reboot)
+//   reboots-per-request    at most --max-reboot-attempts executed reboot jobs per request (per alert episode for remediation)
+//   halt-holds             after a node halted the rollout, no new node is cordoned until a resume after the
+//                          halt — whatever happens to the halting node meanwhile (deleted, registered again)
 //   admin-cordon-kept      a node an admin cordoned before kreboot started on it stays unschedulable
 //   cordon-has-record      a node kreboot made unschedulable has a kreboot.dev/state record explaining it
+//   silence-bounded        every silence kreboot writes in Alertmanager ends, within the bound docs promise
+//                          (the drain allowance, the reboot timeout and 5 min from the moment it is written)
+//   silence-on-reboot      a silence is written only for a node kreboot is rebooting: out of service, or
+//                          holding a slot in the lock at that moment
 // Liveness (every request completes once faults stop) is checked by the run itself (simulation.ts).
 
 import type { V1Node } from '@kubernetes/client-node';
@@ -14,11 +23,34 @@ import { isInFlight, isOutOfService, parseProgress, type NodeProgress } from '..
 import { parseRequest } from '../../src/store/reboot-request.ts';
 import { exempt } from '../../src/controller/steps/drain.ts';
 import { CONTROLLER } from '../../src/store/keys.ts';
+import type { SilenceMatcher } from '../../src/alertmanager/alertmanager-client.ts';
+import type { ControllerConfig } from '../../src/config/controller-config.ts';
 import type { AgentObserver } from './agent-model.ts';
 import type { ApiModel } from './api-model.ts';
+import type { SilenceObserver, StoredSilence } from './outside.ts';
 
 export type CheckName =
-  'concurrency' | 'drained-before-reboot' | 'reboots-per-request' | 'halt-holds' | 'admin-cordon-kept' | 'cordon-has-record' | 'liveness';
+  | 'concurrency'
+  | 'zone-cap'
+  | 'drained-before-reboot'
+  | 'reboots-per-request'
+  | 'halt-holds'
+  | 'admin-cordon-kept'
+  | 'cordon-has-record'
+  | 'silence-bounded'
+  | 'silence-on-reboot'
+  | 'liveness';
+
+/** What the checks read of the controller's configuration. */
+export type CheckedConfig = Pick<ControllerConfig, 'concurrency' | 'maxRebootAttempts' | 'forceReboot' | 'topology' | 'rebootTimeoutMs'> & {
+  readonly lock: Pick<ControllerConfig['lock'], 'annotation'>;
+  readonly drain: Pick<ControllerConfig['drain'], 'timeoutMs'>;
+};
+
+/** The silence bound docs/design.md promises: the drain (an hour when unlimited), the reboot timeout, 5 minutes. */
+export function silenceBoundMs(config: CheckedConfig): number {
+  return (config.drain.timeoutMs > 0 ? config.drain.timeoutMs : 3_600_000) + config.rebootTimeoutMs + 5 * 60_000;
+}
 
 export interface Violation {
   readonly check: CheckName;
@@ -48,24 +80,35 @@ export function outOfServiceByKreboot(node: V1Node): boolean {
   return progress.phase !== 'done' && progress.phase !== 'failed';
 }
 
-export class Invariants implements AgentObserver {
+export class Invariants implements AgentObserver, SilenceObserver {
   private readonly model: ApiModel;
-  private readonly settings: { concurrency: number; maxRebootAttempts: number; forceReboot: boolean; lockAnnotation: string };
-  /** Nodes an admin cordoned (never uncordoned by the admin in the simulation). */
+  private readonly config: CheckedConfig;
+  /** Nodes an admin cordoned (never uncordoned by the admin in the simulation; forgotten with a deleted Node). */
   readonly adminCordoned = new Set<string>();
+  /** The node a silence is for, from its matchers (set by the run). */
+  silenceNode: (matchers: readonly SilenceMatcher[]) => string | undefined = () => undefined;
+  /** Halts not yet covered by a resume, by node and time: kept when the halting Node is deleted. */
+  private readonly halts = new Map<string, { node: string; since: string }>();
+  private readonly resumedHalts = new Set<string>();
+  private dsUid: string | undefined;
+  /** Nodes relabelled to another zone while kreboot had them out of service. */
+  private readonly movedWhileOut = new Set<string>();
+  private readonly zoneOfOut = new Map<string, string>();
   /** Executed reboot jobs per request (or per remediation alert episode). */
   readonly executions = new Map<string, number>();
   private readonly phases = new Map<string, string | undefined>();
   private readonly completions = new Map<string, number>();
+  /** Times each Node was deleted (and so registered again as a new object). */
+  private readonly registrations = new Map<string, number>();
   private haltedBefore: string | undefined;
   violation: Violation | undefined;
   rebootsStarted = 0;
   private rolloutOf: object | undefined;
-  rollout: ReturnType<typeof readRollout> | undefined;
+  private rollout: ReturnType<typeof readRollout> | undefined;
 
-  constructor(model: ApiModel, settings: Invariants['settings']) {
+  constructor(model: ApiModel, config: CheckedConfig) {
     this.model = model;
-    this.settings = settings;
+    this.config = config;
     for (const [name, node] of model.nodes) this.phases.set(name, progressOf(node)?.phase);
   }
 
@@ -76,7 +119,7 @@ export class Invariants implements AgentObserver {
   rebootStarted(node: V1Node, jobId: string): void {
     const name = node.metadata!.name!;
     this.rebootsStarted++;
-    if (!this.settings.forceReboot) {
+    if (!this.config.forceReboot) {
       const left = this.model.listPodsOnNode(name).filter((pod) => !exempt(pod));
       if (left.length > 0)
         this.fail(
@@ -87,48 +130,131 @@ export class Invariants implements AgentObserver {
     const request = parseRequest(node.metadata?.annotations?.[CONTROLLER.request]);
     // Without a recorded request (--trigger=node: the agent's report is the request), the reboots
     // between two completions of the node serve one request.
+    // A Node deleted and registered again is a new object with new requests: its own count.
+    const object = `${name}${this.registrations.get(name) ? ` (registration ${this.registrations.get(name)! + 1})` : ''}`;
     const key =
       request?.kind === 'remediation' && request.fingerprint && request.startsAt
-        ? `${name} remediation episode ${request.fingerprint}@${request.startsAt}`
+        ? `${object} remediation episode ${request.fingerprint}@${request.startsAt}`
         : request
-          ? `${name} request ${request.kind}@${request.at}`
-          : `${name} reboot-required report after completion #${this.completions.get(name) ?? 0}`;
+          ? `${object} request ${request.kind}@${request.at}`
+          : `${object} reboot-required report after completion #${this.completions.get(name) ?? 0}`;
     const count = (this.executions.get(key) ?? 0) + 1;
     this.executions.set(key, count);
-    if (count > this.settings.maxRebootAttempts)
-      this.fail(
-        'reboots-per-request',
-        `${key}: ${count} reboot jobs executed, --max-reboot-attempts is ${this.settings.maxRebootAttempts}`,
-      );
+    if (count > this.config.maxRebootAttempts)
+      this.fail('reboots-per-request', `${key}: ${count} reboot jobs executed, --max-reboot-attempts is ${this.config.maxRebootAttempts}`);
   }
 
-  /** The node and time of a halt no resume covers yet, from the model's truth. */
-  unresumedHalt(): string | undefined {
+  /** The rollout record on the lock DaemonSet as it is now (undefined while it is deleted). */
+  private currentRollout(): ReturnType<typeof readRollout> | undefined {
     if (this.rolloutOf !== this.model.daemonSet) {
       this.rolloutOf = this.model.daemonSet;
-      this.rollout = readRollout(this.model.daemonSet, this.settings.lockAnnotation);
+      this.rollout = this.model.daemonSet ? readRollout(this.model.daemonSet, this.config.lock.annotation) : undefined;
     }
-    const resumed = this.rollout!.resumed?.at;
+    return this.rollout;
+  }
+
+  /**
+   * The node and time of a halt no resume covers yet: every halt a node's record showed is
+   * remembered until a resume after it, so a halt outlives its Node (deleted, registered again).
+   */
+  unresumedHalt(): string | undefined {
+    const ds = this.model.daemonSet;
+    if (ds && ds.metadata?.uid !== this.dsUid) {
+      // The lock DaemonSet was deleted and created again (an uninstall): the halt it carried is
+      // gone with it, and a halt whose Node record is gone too (deleted, registered again) has
+      // nothing left to hold it. A documented limit (test/sim/README.md), not a check.
+      if (this.dsUid !== undefined)
+        for (const [key, halt] of this.halts) {
+          const progress = this.model.nodes.get(halt.node) ? progressOf(this.model.nodes.get(halt.node)!) : undefined;
+          if (progress?.since !== halt.since) this.halts.delete(key);
+        }
+      this.dsUid = ds.metadata?.uid;
+    }
+    const resumed = this.currentRollout()?.resumed?.at;
+    const covered = (since: string) => resumed !== undefined && Date.parse(resumed) >= Date.parse(since);
     for (const [name, node] of this.model.nodes) {
       const progress = progressOf(node);
-      if (
-        progress?.phase === 'failed' &&
-        progress.haltedRollout === true &&
-        !(resumed !== undefined && Date.parse(resumed) >= Date.parse(progress.since))
-      )
-        return `${name} (halted at ${progress.since})`;
+      const key = `${name}@${progress?.since}`;
+      // A halt once resumed stays resumed, even if the resume's record is lost later.
+      if (progress?.phase === 'failed' && progress.haltedRollout === true && !covered(progress.since) && !this.resumedHalts.has(key))
+        this.halts.set(key, { node: name, since: progress.since });
     }
-    return undefined;
+    let first: string | undefined;
+    for (const [key, halt] of this.halts) {
+      if (covered(halt.since)) {
+        this.halts.delete(key);
+        this.resumedHalts.add(key);
+      } else
+        first ??= `${halt.node} (halted at ${halt.since}${this.model.nodes.get(halt.node) ? '' : '; its Node has been deleted since'})`;
+    }
+    return first;
+  }
+
+  /** The Node was deleted: an admin's cordon goes with the object. */
+  nodeDeleted(name: string): void {
+    this.adminCordoned.delete(name);
+    this.phases.set(name, undefined);
+    this.completions.delete(name);
+    this.registrations.set(name, (this.registrations.get(name) ?? 0) + 1);
+  }
+
+  /** Whether the lock DaemonSet records a pause (an operator's, or kured's foreign holder is not counted). */
+  paused(): boolean {
+    return this.currentRollout()?.paused !== undefined;
+  }
+
+  /** Whether the lock DaemonSet records a halt (what the status shows an operator). */
+  haltRecorded(): boolean {
+    return this.currentRollout()?.halted !== undefined;
+  }
+
+  /** The node's zone label changed (an outside writer). */
+  relabelled(name: string): void {
+    if (this.zoneOfOut.has(name)) this.movedWhileOut.add(name);
+  }
+
+  /** The nodes kreboot is rebooting now: out of service by its records, or holding a slot in the lock. */
+  rebooting(): ReadonlySet<string> {
+    const nodes = new Set<string>(this.currentRollout()?.lock?.holders.map((holder) => holder.nodeID) ?? []);
+    for (const [name, node] of this.model.nodes) if (outOfServiceByKreboot(node)) nodes.add(name);
+    return nodes;
+  }
+
+  silenceWritten(silence: StoredSilence, at: number, asked: boolean): void {
+    const node = this.silenceNode(silence.matchers);
+    const bound = silenceBoundMs(this.config);
+    if (!Number.isFinite(silence.endsAt) || silence.endsAt - at > bound)
+      this.fail(
+        'silence-bounded',
+        `silence ${silence.id} for ${node ?? 'an unknown node'} written at ${new Date(at).toISOString()} ends ${Number.isFinite(silence.endsAt) ? new Date(silence.endsAt).toISOString() : 'never'}, more than ${bound / 60_000} min later`,
+      );
+    if (!asked) {
+      const truth = node === undefined ? undefined : this.model.nodes.get(node);
+      const progress = truth ? progressOf(truth) : undefined;
+      this.fail(
+        'silence-on-reboot',
+        `silence ${silence.id} written for ${node ?? 'an unknown node'}, which kreboot was not rebooting when it asked (now: ${!truth ? 'no such Node' : `state ${progress ? `${progress.phase}: ${progress.reason}` : 'none'}`})`,
+      );
+    }
   }
 
   afterStep(): Violation | undefined {
     let out = 0;
     const outNames: string[] = [];
+    const { zoneLabel, maxUnavailablePerZone } = this.config.topology;
+    const outByZone = new Map<string, string[]>();
+    for (const name of this.zoneOfOut.keys()) if (!this.model.nodes.has(name)) this.zoneOfOut.delete(name);
     for (const [name, node] of this.model.nodes) {
       const progress = progressOf(node);
       if (outOfServiceByKreboot(node)) {
         out++;
         outNames.push(`${name}(${progress?.phase})`);
+        const zone = node.metadata?.labels?.[zoneLabel] ?? '';
+        outByZone.set(zone, [...(outByZone.get(zone) ?? []), name]);
+        if (!this.zoneOfOut.has(name)) this.zoneOfOut.set(name, zone);
+      } else {
+        this.zoneOfOut.delete(name);
+        this.movedWhileOut.delete(name);
       }
       if (this.adminCordoned.has(name) && !unschedulable(node))
         this.fail(
@@ -156,8 +282,15 @@ export class Invariants implements AgentObserver {
       if (progress?.phase === 'done' && before !== 'done') this.completions.set(name, (this.completions.get(name) ?? 0) + 1);
       this.phases.set(name, progress?.phase);
     }
-    if (out > this.settings.concurrency)
-      this.fail('concurrency', `${out} nodes out of service (${outNames.join(', ')}), --concurrency is ${this.settings.concurrency}`);
+    if (out > this.config.concurrency)
+      this.fail('concurrency', `${out} nodes out of service (${outNames.join(', ')}), --concurrency is ${this.config.concurrency}`);
+    if (maxUnavailablePerZone > 0)
+      for (const [zone, nodes] of outByZone)
+        if (nodes.length > maxUnavailablePerZone && !nodes.some((name) => this.movedWhileOut.has(name)))
+          this.fail(
+            'zone-cap',
+            `${nodes.length} nodes of ${zone === '' ? 'the nodes without a zone' : `zone ${zone}`} out of service (${nodes.join(', ')}), --max-unavailable-per-zone is ${maxUnavailablePerZone}`,
+          );
     this.haltedBefore = this.unresumedHalt();
     return this.violation;
   }

@@ -23,7 +23,8 @@ export interface PendingCall {
   readonly label: () => string;
   /** The Node a write targets, if any (a concurrent writer may change it first). */
   readonly node: string | undefined;
-  readonly kind: 'read' | 'write' | 'evict';
+  /** outside: a call to Alertmanager or Prometheus (outside.ts). */
+  readonly kind: 'read' | 'write' | 'evict' | 'outside';
   readonly apply: () => unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;

@@ -1,7 +1,8 @@
 // A controller's watch-fed view in the simulation: it reads the model's change logs, but only as
 // far as the run has delivered to it, so it may lag (late, batched, the Node and DaemonSet streams
-// at different points) yet, like an informer, it never goes back to an older resourceVersion. It
-// wakes the cycle with the same filter as the production view (cluster-view.ts's fingerprint).
+// at different points) yet, like an informer, it never goes back to an older resourceVersion; a
+// deletion removes the object (a Node, the lock DaemonSet) until it is created again. It wakes the
+// cycle with the same filter as the production view (cluster-view.ts's fingerprint).
 
 import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
 import { fingerprint, type ClusterView } from '../../src/controller/cluster/cluster-view.ts';
@@ -13,6 +14,10 @@ export class SimView implements ClusterView {
   private readonly prints = new Map<string, string>();
   private list: V1Node[] | undefined;
   private ds: V1DaemonSet | undefined;
+  /** The resourceVersion of the last DaemonSet event applied (its deletion included). */
+  private dsRv = 0;
+  /** Per Node, the resourceVersion of the last event applied (its deletion included). */
+  private readonly nodeRv = new Map<string, number>();
   private nodeCursor = 0;
   private dsCursor = 0;
   private listed = false;
@@ -43,9 +48,11 @@ export class SimView implements ClusterView {
   start(): Promise<void> {
     for (const [name, node] of this.model.nodes) {
       this.byName.set(name, node);
+      this.nodeRv.set(name, Number(node.metadata!.resourceVersion));
       this.prints.set(name, fingerprint(node));
     }
     this.ds = this.model.daemonSet;
+    this.dsRv = Number(this.ds?.metadata?.resourceVersion ?? 0);
     this.nodeCursor = this.model.nodeLog.length;
     this.dsCursor = this.model.dsLog.length;
     this.listed = true;
@@ -68,10 +75,18 @@ export class SimView implements ClusterView {
     const end = Math.min(this.model.nodeLog.length, this.nodeCursor + count);
     let woke = 0;
     for (; this.nodeCursor < end; this.nodeCursor++) {
-      const { object } = this.model.nodeLog[this.nodeCursor]!;
+      const { object, rv, deleted } = this.model.nodeLog[this.nodeCursor]!;
       const name = object.metadata!.name!;
-      const held = this.byName.get(name);
-      if (held && Number(held.metadata!.resourceVersion) >= Number(object.metadata!.resourceVersion)) continue;
+      if ((this.nodeRv.get(name) ?? 0) >= rv) continue;
+      this.nodeRv.set(name, rv);
+      if (deleted) {
+        this.byName.delete(name);
+        this.prints.delete(name);
+        this.list = undefined;
+        woke++;
+        this.onChange(`node ${name} deleted`);
+        continue;
+      }
       this.byName.set(name, object);
       this.list = undefined;
       const print = fingerprint(object);
@@ -87,9 +102,10 @@ export class SimView implements ClusterView {
     const end = Math.min(this.model.dsLog.length, this.dsCursor + count);
     let woke = 0;
     for (; this.dsCursor < end; this.dsCursor++) {
-      const { object } = this.model.dsLog[this.dsCursor]!;
-      if (this.ds && Number(this.ds.metadata!.resourceVersion) >= Number(object.metadata!.resourceVersion)) continue;
-      this.ds = object;
+      const { object, rv, deleted } = this.model.dsLog[this.dsCursor]!;
+      if (this.dsRv >= rv) continue;
+      this.dsRv = rv;
+      this.ds = deleted ? undefined : object;
       woke++;
       this.onChange('lock DaemonSet');
     }

@@ -1,22 +1,27 @@
-// One seeded simulation run: a small cluster (2–5 nodes, workloads with PodDisruptionBudgets,
-// agents), two controller replicas built from the real code, and a scheduler that for a while
-// picks among API calls in flight, watch deliveries, agent steps, timers and faults (crashes at
-// an API call, conflicts, lost responses, overlapping leaders, agents that fail, hang or never
-// come back, flapping gates, operator pause/resume/reboot, alerts firing, resolving and re-sent,
-// an admin's cordon), checking the invariants after every step; then the faults stop, gates open,
-// an operator resumes what halted, and every pending request must complete within a bounded
-// virtual time (liveness). The same seed replays the same run.
+// One seeded simulation run: a small cluster (2–5 nodes in up to three zones, workloads with
+// PodDisruptionBudgets, agents), two controller replicas built by the product's own wiring
+// (buildDecisionCore) from a configuration parsed from seeded flags (concurrency, zone limits,
+// node order, quiet maintenance...), and a scheduler that for a while picks among API calls in
+// flight, watch deliveries, agent steps, timers and faults (crashes at an API call, conflicts,
+// lost responses, overlapping leaders, agents that fail, hang or never come back, flapping gates,
+// Prometheus and Alertmanager down or slow, hosts rebooting by themselves with the kubelet's
+// graceful shutdown, Nodes deleted and registered again, zone labels changed, the lock DaemonSet
+// deleted and created again, operator pause/resume/reboot, alerts firing, resolving and re-sent,
+// an admin's cordon), checking the invariants after every step; then the faults stop, services
+// and gates recover, an operator resumes what halted, and every pending request must complete
+// within a bounded virtual time (liveness). The same seed replays the same run.
 
-import type { Gate, Verdict } from '../../src/gates/gate.ts';
-import { blocked, OPEN } from '../../src/gates/gate.ts';
+import { loadControllerConfig, type ControllerConfig } from '../../src/config/controller-config.ts';
+import { renderMatcherSet, sameMatchers } from '../../src/alertmanager/silence-matchers.ts';
 import { isOutOfService } from '../../src/store/node-progress.ts';
 import { observeNode } from '../../src/controller/policy/observed-node.ts';
 import { withTrigger } from '../../src/controller/policy/plan.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 import { Agent, BEHAVIOURS } from './agent-model.ts';
-import { ApiModel, SimApiError } from './api-model.ts';
-import { createInstance, type Instance, type SimSettings } from './controller-instance.ts';
+import { ApiModel, readyStatus, SimApiError } from './api-model.ts';
+import { createInstance, type Instance } from './controller-instance.ts';
 import { Invariants, progressOf, type Violation } from './invariants.ts';
+import { AlertmanagerModel, PrometheusModel, type GateState, type ServiceMode } from './outside.ts';
 import { Scheduler, settle, type PendingCall } from './scheduler.ts';
 
 export interface RunOptions {
@@ -39,7 +44,8 @@ const LEASE_MS = 15_000;
 const CALM_BUDGET_MS = 2 * 60 * 60_000;
 const CALM_MAX_STEPS = 1500;
 
-type GateState = 'open' | 'blocked' | 'throws';
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
+const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
 interface Choice {
   readonly weight: number;
@@ -57,33 +63,52 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   });
   const iso = () => new Date(s.now).toISOString();
 
-  // ---- The cluster
+  // ---- The configuration: seeded flags, parsed by the product's own loader
   const nodeCount = 2 + s.int(4);
-  const drainTimeoutMs = s.pick([0, 0, 300_000]);
-  const settings: SimSettings = {
-    concurrency: 1 + s.int(Math.min(3, nodeCount)),
-    ttlMs: s.pick([0, 0, 3_600_000]),
-    drainDelayMs: s.pick([0, 5000]),
-    drainTimeoutMs,
-    forceReboot: drainTimeoutMs > 0 && s.chance(0.3),
-    rebootTimeoutMs: 600_000,
-    maxRebootAttempts: 1 + s.int(3),
-    lockReleaseDelayMs: s.pick([0, 0, 30_000]),
-    retryBackoffMs: s.pick([60_000, 300_000]),
-    preferNoScheduleTaint: s.pick(['', 'kreboot.dev/reboot-pending']),
-    preRebootNodeLabels: {},
-    postRebootNodeLabels: {},
-    annotateNodes: s.chance(0.3),
-    trigger: s.chance(0.25) ? 'node' : 'alert',
-    gateRecheckMs: 30_000,
-    lockAnnotation: 'weave.works/kured-node-lock',
-    drain: { gracePeriodSeconds: -1, skipWaitForDeleteTimeoutSeconds: 0, podSelector: '' },
-  };
+  const drainTimeout = s.pick(['0', '0', '5m']);
+  const zoned = s.chance(0.5);
+  const quiet = s.chance(0.5);
+  const flags = [
+    '--webhook-auth=none',
+    '--ds-namespace=kube-system',
+    '--ds-name=kreboot-agent',
+    '--lock-annotation=weave.works/kured-node-lock',
+    `--concurrency=${1 + s.int(Math.min(3, nodeCount))}`,
+    `--lock-ttl=${s.pick(['0', '0', '1h'])}`,
+    `--drain-delay=${s.pick(['0', '5s'])}`,
+    `--drain-timeout=${drainTimeout}`,
+    ...(drainTimeout !== '0' && s.chance(0.3) ? ['--force-reboot'] : []),
+    '--reboot-timeout=10m',
+    `--max-reboot-attempts=${1 + s.int(3)}`,
+    `--lock-release-delay=${s.pick(['0', '0', '30s'])}`,
+    `--retry-backoff=${s.pick(['1m', '5m'])}`,
+    `--prefer-no-schedule-taint=${s.pick(['', 'kreboot.dev/reboot-pending'])}`,
+    ...(s.chance(0.3) ? ['--annotate-nodes'] : []),
+    `--trigger=${s.chance(0.25) ? 'node' : 'alert'}`,
+    '--gate-recheck-period=30s',
+    `--zone-label=${ZONE_LABEL}`,
+    ...(zoned ? [`--max-unavailable-per-zone=${1 + s.int(2)}`] : []),
+    ...(s.chance(0.3) ? ['--zone-by-zone'] : []),
+    ...(s.chance(0.3) ? ['--node-order=tier=canary'] : []),
+    // Quiet maintenance with the default --silence-matchers.
+    ...(quiet ? ['--alertmanager-url=http://alertmanager.sim:9093'] : []),
+  ];
+  const loaded = loadControllerConfig(flags, {});
+  if (loaded.problems.length > 0) throw new Error(`the simulation's flags are refused: ${loaded.problems.join('; ')}`);
+  const config: ControllerConfig = loaded.config;
+
+  // ---- The cluster
   const model = new ApiModel(
     { now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) },
     { namespace: 'kube-system', name: 'kreboot-agent' },
   );
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
+  const zones = ZONES.slice(0, 1 + s.int(ZONES.length));
+  /** A node's labels as its cloud sets them: a zone (most nodes), and a canary tier for some. */
+  const cloudLabels = (): Record<string, string> => ({
+    ...(s.chance(0.9) ? { [ZONE_LABEL]: s.pick(zones) } : {}),
+    ...(s.chance(0.3) ? { tier: 'canary' } : {}),
+  });
   const agents = new Map<string, Agent>();
   const late: { invariants?: Invariants } = {};
   const observer = {
@@ -95,7 +120,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     agents.set(name, agent);
     const cordoned = s.chance(0.15);
     if (cordoned) preCordoned.add(name);
-    model.addNode(name, { unschedulable: cordoned, annotations: agent.initialReport(START - 60_000) });
+    model.addNode(name, { unschedulable: cordoned, annotations: agent.initialReport(START - 60_000), labels: cloudLabels() });
     model.addPod({ namespace: 'kube-system', name: `agent-${name}`, node: name, app: 'kreboot-agent', owner: 'DaemonSet', ready: true });
   }
   const schedulable = names.filter((name) => !preCordoned.has(name));
@@ -114,32 +139,30 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     if (s.chance(0.7)) model.pdbs.push({ namespace: 'apps', app, minAvailable: replicas - 1 });
   }
   if (s.chance(0.3)) model.addPod({ namespace: 'apps', name: 'bare', node: s.pick(names), owner: 'bare', ready: true });
-  const invariants = new Invariants(model, settings);
+  const invariants = new Invariants(model, config);
   late.invariants = invariants;
   for (const name of preCordoned) invariants.adminCordoned.add(name);
 
-  // ---- Gates that flap under the scheduler
-  const gateStates: GateState[] = Array.from({ length: 1 + s.int(2) }, () => 'open');
-  const gates: Gate[] = gateStates.map((_, i) => ({
-    name: `gate${i}`,
-    evaluate: () => {
-      const state = gateStates[i]!;
-      if (state === 'throws') return Promise.reject(new Error('Prometheus unreachable'));
-      const verdict: Verdict = state === 'open' ? OPEN : blocked(`gate${i}`, 'an alert is firing');
-      return Promise.resolve(() => verdict);
-    },
-  }));
+  // ---- Prometheus (gates that flap) and Alertmanager (quiet maintenance), up, slow or down
+  const prometheus = new PrometheusModel(s, 1 + s.int(2));
+  const gateStates = prometheus.states;
+  const alertmanager = quiet ? new AlertmanagerModel(s, invariants) : undefined;
+  const silenceSets = config.alertmanager.silenceMatchers;
+  invariants.silenceNode = (matchers) =>
+    names.find((name) => silenceSets.some((set) => sameMatchers(renderMatcherSet(set, name), matchers)));
 
   // ---- Controller processes and leadership
   let nextId = 0;
   const start = (slot: number): Instance => {
+    const id = ++nextId;
     const inst = createInstance({
-      id: ++nextId,
+      id,
       slot,
       model,
       scheduler: s,
-      settings,
-      gates,
+      config,
+      gates: prometheus.gatesFor(id),
+      alertmanager: alertmanager?.clientFor(id),
       onNotify: (event) => s.note(`  notify ${event.kind} ${event.node}${event.reason ? `: ${event.reason}` : ''}`),
     });
     instances.push(inst);
@@ -202,8 +225,8 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       if (call.kind === 'write' && roll < 0.06) {
         // Another writer got there first (the kubelet's status, the DaemonSet controller).
         if (call.node) {
-          const node = model.readNode(call.node);
-          model.setNodeStatus(call.node, node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true, iso());
+          const node = model.nodes.get(call.node);
+          if (node) model.setNodeStatus(call.node, readyStatus(node) ?? 'True', iso());
         } else model.touchDaemonSet();
         s.note(`  (a concurrent status write changed the resourceVersion first)`);
       }
@@ -217,6 +240,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       kill(inst, 'crashed after the call');
       return;
     }
+    // A write (an Alertmanager call too) applied whose answer never came back: a timeout.
     if (error === undefined && call.kind !== 'read' && roll >= 0.06 && roll < 0.09) {
       s.note(() => `${tag()} applied, response lost`);
       call.reject(new SimApiError(504, 'the response was lost (timeout)'));
@@ -263,7 +287,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       },
     ],
     [
-      settings.trigger === 'node' ? 2 : 0.3,
+      config.trigger === 'node' ? 2 : 0.3,
       () => {
         // An update needs a reboot: the host's sentinel appears; with --trigger=node the report is the request.
         const agent = agents.get(s.pick(names))!;
@@ -332,8 +356,13 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       0.5,
       () => {
         const candidates = names.filter((name) => {
-          const node = model.readNode(name);
-          return node.spec?.unschedulable !== true && !isOutOfService(progressOf(node)) && !invariants.adminCordoned.has(name);
+          const node = model.nodes.get(name);
+          return (
+            node !== undefined &&
+            node.spec?.unschedulable !== true &&
+            !isOutOfService(progressOf(node)) &&
+            !invariants.adminCordoned.has(name)
+          );
         });
         if (candidates.length === 0) return;
         const node = s.pick(candidates);
@@ -390,7 +419,84 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
         if (inst) kill(inst, 'killed');
       },
     ],
+    [
+      quiet ? 1.5 : 0,
+      () => {
+        const mode: ServiceMode = s.pick(['up', 'up', 'slow', 'down']);
+        alertmanager!.service.mode = mode;
+        s.note(`Alertmanager is now ${mode}`);
+      },
+    ],
+    [
+      1,
+      () => {
+        const mode: ServiceMode = s.pick(['up', 'up', 'slow', 'down']);
+        prometheus.service.mode = mode;
+        s.note(`Prometheus is now ${mode}`);
+      },
+    ],
+    [
+      0.5,
+      () => {
+        // A kernel panic, a cloud's maintenance event: the host reboots without kreboot.
+        const agent = agents.get(s.pick(names))!;
+        if (agent.rebootsByItself()) s.note(`fault: host ${agent.node} reboots by itself`);
+      },
+    ],
+    [
+      0.4,
+      () => {
+        // An autoscaler removing an unready node, a cloud's auto-repair, `kubectl delete node`.
+        const existing = names.filter((name) => model.nodes.has(name));
+        if (existing.length === 0) return;
+        // Mostly a node that is not Ready or that kreboot gave up on: what those systems remove.
+        const unwell = existing.filter((name) => {
+          const node = model.nodes.get(name)!;
+          return readyStatus(node) !== 'True' || progressOf(node)?.phase === 'failed';
+        });
+        const node = s.pick(unwell.length > 0 && s.chance(0.7) ? unwell : existing);
+        const forGood = s.chance(0.3);
+        model.deleteNode(node);
+        agents.get(node)!.nodeDeleted();
+        invariants.nodeDeleted(node);
+        deleted.set(node, forGood);
+        s.note(`fault: Node ${node} deleted${forGood ? ' for good' : ''}`);
+        if (!forGood && s.chance(0.7)) s.at(s.now + 10_000 + s.int(170_000), `Node ${node} registers again`, () => register(node));
+      },
+    ],
+    [
+      0.5,
+      () => {
+        // The cloud (or an admin) moves a node to another zone or tier while the rollout runs.
+        const existing = names.filter((name) => model.nodes.has(name));
+        if (existing.length === 0) return;
+        const node = s.pick(existing);
+        const labels = cloudLabels();
+        const before = model.nodes.get(node)!.metadata?.labels?.[ZONE_LABEL];
+        model.labelNode(node, { [ZONE_LABEL]: labels[ZONE_LABEL] ?? null, tier: labels['tier'] ?? null });
+        if (before !== labels[ZONE_LABEL]) invariants.relabelled(node);
+        s.note(`fault: Node ${node} relabelled: zone ${labels[ZONE_LABEL] ?? 'none'}, tier ${labels['tier'] ?? 'none'}`);
+      },
+    ],
+    [
+      0.25,
+      () => {
+        // An uninstall and re-install, a GitOps sync that replaced it: the lock DaemonSet's records go.
+        if (!model.daemonSet) return;
+        model.deleteDaemonSet();
+        s.note('fault: the lock DaemonSet is deleted');
+        s.at(s.now + 2000 + s.int(60_000), 'the lock DaemonSet is created again', () => model.createDaemonSet());
+      },
+    ],
   ];
+  /** Deleted Nodes: true for those that never register again (an autoscaler's scale-down). */
+  const deleted = new Map<string, boolean>();
+  const register = (node: string) => {
+    if (model.nodes.has(node) || deleted.get(node) !== false) return;
+    deleted.delete(node);
+    agents.get(node)!.register(cloudLabels());
+    s.note(`Node ${node} registered again (a new host, a fresh Node object)`);
+  };
   const externalWeight = externals.reduce((sum, [weight]) => sum + weight, 0);
 
   // ---- Calm phase: the operator resumes halts and re-requests nodes that gave up
@@ -400,7 +506,9 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     const [leader] = leaders();
     if (!leader) return undefined;
     const halted = invariants.unresumedHalt();
-    if (halted || invariants.rollout?.paused) {
+    // A halt the product shows (its record on the lock DaemonSet) is resumed too: after the
+    // DaemonSet was re-created, a halt already resumed can be derived again from its node's record.
+    if (halted || invariants.paused() || invariants.haltRecorded()) {
       return {
         weight: 2,
         run: () => {
@@ -413,9 +521,10 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       };
     }
     for (const name of names) {
-      const node = model.readNode(name);
+      const node = model.nodes.get(name);
+      if (!node) continue;
       const progress = progressOf(node);
-      const request = withTrigger(observeNode(node), settings.trigger).request;
+      const request = withTrigger(observeNode(node), config.trigger).request;
       if (
         progress?.phase === 'failed' &&
         progress.final &&
@@ -445,6 +554,10 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     s.note('---- faults stop: agents heal, gates open, one leader');
     for (const agent of agents.values()) agent.heal();
     gateStates.fill('open');
+    prometheus.service.mode = 'up';
+    if (alertmanager) alertmanager.service.mode = 'up';
+    model.createDaemonSet();
+    for (const [node, forGood] of deleted) if (!forGood) register(node);
     // Of overlapping leaders, the one that took the Lease last keeps it.
     for (const inst of leaders()) if (inst !== lastLeader) activate(inst, false);
     if (leaders().length === 0) {
@@ -456,9 +569,10 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   /** Liveness is reached when no request is left and kreboot has nothing out of service. */
   const settled = (): string | undefined => {
     for (const name of names) {
-      const node = model.readNode(name);
+      const node = model.nodes.get(name);
+      if (!node) continue;
       const progress = progressOf(node);
-      if (withTrigger(observeNode(node), settings.trigger).request)
+      if (withTrigger(observeNode(node), config.trigger).request)
         return `${name} still has a request (state ${progress ? `${progress.phase}: ${progress.reason}` : 'none'})`;
       if (isOutOfService(progress)) return `${name} is still out of service (${progress!.phase}: ${progress!.reason})`;
       if ((node.spec?.unschedulable === true) !== invariants.adminCordoned.has(name))
@@ -474,7 +588,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   let calmSince = 0;
   let violation: Violation | undefined;
   s.note(
-    `seed ${options.seed}: trigger ${settings.trigger}, ${nodeCount} nodes, concurrency ${settings.concurrency}, max attempts ${settings.maxRebootAttempts}, drain timeout ${settings.drainTimeoutMs / 1000}s${settings.forceReboot ? ' (force)' : ''}, lock TTL ${settings.ttlMs / 1000}s, release delay ${settings.lockReleaseDelayMs / 1000}s, pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}`,
+    `seed ${options.seed}: ${nodeCount} nodes in [${names.map((name) => `${name}:${model.nodes.get(name)!.metadata?.labels?.[ZONE_LABEL] ?? '-'}`).join(' ')}], pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}; ${flags.slice(4).join(' ')}`,
   );
   await settle();
   for (; ; step++) {
@@ -550,7 +664,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     virtualMs: s.now - START,
     rebootsStarted: invariants.rebootsStarted,
     trace: s.trace,
-    summary: `${nodeCount} nodes, concurrency ${settings.concurrency}, ${step} steps, ${Math.round((s.now - START) / 60_000)} virtual min, ${invariants.rebootsStarted} reboot jobs run`,
+    summary: `${nodeCount} nodes, concurrency ${config.concurrency}${config.topology.maxUnavailablePerZone > 0 ? ` (${config.topology.maxUnavailablePerZone} per zone)` : ''}${quiet ? ', quiet maintenance' : ''}, ${step} steps, ${Math.round((s.now - START) / 60_000)} virtual min, ${invariants.rebootsStarted} reboot jobs run`,
   };
 }
 

@@ -25,6 +25,13 @@ export interface JobRunnerOptions {
   readonly onOutcome?: (outcome: JobOutcome) => void;
   readonly onError?: () => void;
   readonly now?: () => Date;
+  /**
+   * --require-lock-slot: the nodes holding a kreboot slot in the lock (parseLock's holders with
+   * `ours`), read fresh before each step of a job. Without the admission policies any agent can
+   * write a reboot job on any Node, but not the lock on the DaemonSet (no RBAC to), so a job whose
+   * node holds no slot was not handed out by the controller: it is never run. Undefined: no check.
+   */
+  readonly readLockHolders?: () => Promise<readonly string[] | undefined>;
 }
 
 const RETRY_MS = 5_000;
@@ -111,6 +118,7 @@ export class JobRunner {
         return;
       }
       const { job } = decision;
+      if (!(await this.holdsSlot(job.id))) return;
       const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): JobStatus => ({
         id: job.id,
         state,
@@ -177,6 +185,22 @@ export class JobRunner {
       log.debug({ job: status.id, state: status.state }, 'job status write conflicted; deciding again');
       return { ok: false, node: await client.get(nodeName) };
     }
+  }
+
+  /** --require-lock-slot: whether this node holds a kreboot slot in the lock now (an unreadable lock: no). */
+  private async holdsSlot(jobId: string): Promise<boolean> {
+    const { readLockHolders, nodeName } = this.options;
+    if (!readLockHolders) return true;
+    const holders = await readLockHolders();
+    if (holders?.includes(nodeName)) return true;
+    const reason =
+      holders === undefined
+        ? 'the lock annotation is unreadable, so the job cannot be checked against it'
+        : 'this node holds no slot in the lock: the controller did not hand out this job';
+    const key = `${jobId}|${reason}`;
+    if (key !== this.lastNote) this.options.log.warn({ job: jobId, reason }, 'reboot job refused (--require-lock-slot)');
+    this.lastNote = key;
+    return false;
   }
 
   /** Logs a decision not to act once per job and reason, not on every Node update. */

@@ -8,7 +8,7 @@
 
 import type { Verdict } from '../../gates/gate.ts';
 import type { ObservedNode } from './observed-node.ts';
-import { isOutOfService, NO_FREE_SLOT, type NodeProgress } from '../../store/node-progress.ts';
+import { isInFlight, isOutOfService, NO_FREE_SLOT, type NodeProgress } from '../../store/node-progress.ts';
 
 export interface PolicySettings {
   readonly drainDelayMs: number;
@@ -64,8 +64,6 @@ export type Action =
   | { readonly type: 'release'; readonly takenNoLaterThan: string; readonly requeueAt?: Date }
   /** Remove a reboot job that no longer belongs to a reboot in progress. */
   | { readonly type: 'disarm' }
-  /** The node is done or failed: expire the Alertmanager silences of its reboot (people must hear its alerts again). */
-  | { readonly type: 'unsilence' }
   /** After a resume: wait again for a node that halted the rollout, with a fresh timeout. */
   | { readonly type: 'rearm'; readonly progress: NodeProgress }
   | {
@@ -193,6 +191,16 @@ function decideCandidate(node: ObservedNode, input: DecideInput, now: Date, sett
   return { type: 'start' };
 }
 
+/**
+ * The recorded Alertmanager silences to expire now: quiet maintenance ends with the reboot,
+ * whichever way it ended (done, failed, halted: people must hear the node again). Never an action
+ * of its own: the runner expires them beside the cycle, so a node whose silences cannot be expired
+ * (Alertmanager down) still gives back its slot and starts its next reboot (issue 26).
+ */
+export function silencesToExpire(node: ObservedNode): readonly string[] {
+  return isInFlight(node.progress) ? [] : (node.silences ?? []);
+}
+
 /** The one next action for a node. */
 export function decide(node: ObservedNode, input: DecideInput, now: Date, settings: PolicySettings): Action {
   const { progress } = node;
@@ -203,9 +211,6 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
   // both); anywhere else it is stale — a timed-out or finished attempt, or not ours — and an agent
   // that starts late must not find it.
   if (node.job && progress?.phase !== 'rebooting' && progress?.phase !== 'verifying') return { type: 'disarm' };
-  // Quiet maintenance ends with the reboot, whichever way it ended.
-  if ((node.silences?.length ?? 0) > 0 && (progress === undefined || progress.phase === 'done' || progress.phase === 'failed'))
-    return { type: 'unsilence' };
 
   if (isOutOfService(progress) && !holdsSlot) return { type: 'reacquire' };
 

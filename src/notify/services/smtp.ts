@@ -4,7 +4,9 @@
 // whatever the server offers —, OAuth2 with the password as the access token), encryption (Auto:
 // TLS from the start on port 465, else STARTTLS when offered; None; ExplicitTLS: STARTTLS
 // required; ImplicitTLS), starttls=no (never STARTTLS), usehtml=yes, clienthost (the EHLO name).
-// Port 25 by default, as shoutrrr.
+// Port 25 by default, as shoutrrr. Unlike shoutrrr, a password is never sent over a plain
+// connection unless the URL says encryption=None: with Auto, a server (or a man in the middle
+// stripping STARTTLS from its EHLO) that offers no STARTTLS fails the delivery (smtp-sender.ts).
 
 import type { Notifier } from '../notifier.ts';
 import { createSmtpSender, type SmtpServer } from '../smtp-sender.ts';
@@ -56,12 +58,17 @@ export function parseSmtpUrl(url: URL, context: ServiceContext): Notifier[] {
   const implicitTls = encryption === 'implicittls' || (encryption === 'auto' && port === 465);
   const startTls =
     implicitTls || encryption === 'none' || !useStartTls ? 'off' : encryption === 'explicittls' ? 'required' : 'opportunistic';
+  const auth = method === undefined || user === '' ? undefined : { user, pass, method };
+  if (auth && startTls === 'off' && !implicitTls && encryption !== 'none')
+    throw new UrlProblem(
+      'smtp: starttls=no with a user name would send the password over a plain connection; set encryption=None to allow that explicitly, or use TLS',
+    );
   const server: SmtpServer = {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port,
     implicitTls,
     startTls,
-    auth: method === undefined || user === '' ? undefined : { user, pass, method },
+    auth,
     clientHost: query.get('clienthost') ?? 'localhost',
   };
   const fromName = query.get('fromname');

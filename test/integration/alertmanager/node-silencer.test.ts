@@ -214,3 +214,43 @@ test('Alertmanager unreachable: silence and expire fail with a readable error; a
   await assert.rejects(silencer.silence(A, new Date(Date.now() - 1000), 'x'), /is not in the future/);
   assert.deepEqual(await liveKrebootSilences(), []);
 });
+
+test("the lookup reads this node's silences only: many other silences do not grow what kreboot reads (issue 26)", async () => {
+  // What a long rollout leaves in Alertmanager (kept 120 h after they end): kreboot's silences for
+  // many other nodes, plus other people's. Created straight through the API, as kreboot would.
+  const others = 150;
+  for (let i = 0; i < others; i++) {
+    const node = `other-${i}.example.internal`;
+    await client.createSilence({
+      matchers: [
+        { name: 'alertname', value: 'KubeNodeNotReady|KubeNodeUnreachable|KubeNodeReadinessFlapping', isRegex: true, isEqual: true },
+        { name: 'node', value: node, isRegex: false, isEqual: true },
+      ],
+      startsAt: new Date(),
+      endsAt: new Date(Date.now() + 3_600_000),
+      createdBy: i % 2 === 0 ? 'kreboot' : 'someone',
+      comment: 'another node',
+    });
+  }
+  const answers: string[][] = [];
+  const spy: AlertmanagerClient = {
+    ...client,
+    async silences(...args: Parameters<AlertmanagerClient['silences']>) {
+      const answer = await client.silences(...args);
+      answers.push(answer.map((s) => JSON.stringify(s.matchers)));
+      return answer;
+    },
+  };
+  const { sets } = parseMatcherSets(DEFAULT_SILENCE_MATCHERS, '--silence-matchers');
+  const watched = createNodeSilencer({ client: spy, sets, log: pino({ level: 'silent' }) });
+  const ids = await watched.silence(A, new Date(Date.now() + 10 * 60_000), 'filter');
+  await watched.expire(A, ids);
+  assert.ok(answers.length > 0, 'the silencer looked its silences up');
+  const foreign = answers.flat().filter((matchers) => !matchers.includes(A.replaceAll('.', '\\\\.')) && !matchers.includes(A));
+  assert.deepEqual(foreign, [], 'every silence read names node A');
+  assert.ok(
+    answers.every((answer) => answer.length < others / 10),
+    `answers of ${answers.map((a) => a.length).join(', ')} silences`,
+  );
+  assert.deepEqual(await liveKrebootSilences().then((live) => live.filter((s) => s.comment !== 'another node')), []);
+});

@@ -82,6 +82,42 @@ describe('quiet maintenance', () => {
   });
 });
 
+describe('quiet maintenance with Alertmanager down (issue 26)', () => {
+  it('a node done with recorded silences is rebooted again while Alertmanager is down, and they expire once it is back', async (t) => {
+    const world = await setUpWorld(t, cluster, {
+      nodes: 1,
+      required: [0],
+      rebootMs: 3000,
+      controllerArgs: ['--trigger=node', `--alertmanager-url=${monitoring.alertmanagerUrl}`, '--alertmanager-timeout=2s'],
+    });
+    const [node] = world.nodes as [string];
+    t.after(() => monitoring.startAlertmanager());
+    const recorded = async () => JSON.parse((await world.node(node)).metadata?.annotations?.['kreboot.dev/silences'] ?? '[]') as string[];
+    await cluster.waitFor(async () => (await world.state(node))?.phase === 'rebooting', { timeoutMs: 60_000, what: `${node} rebooting` });
+    const ids = await recorded();
+    assert.ok(ids.length > 0, 'the silence IDs are recorded on the node');
+
+    await monitoring.stopAlertmanager();
+    await waitForAllDone(cluster, world, [node], 60_000);
+    // Silences are a courtesy: the node's next reboot does not wait for Alertmanager to expire them.
+    await world.agents.setRequired(node, true);
+    await cluster.waitFor(async () => (world.agents.executed.get(node)?.length ?? 0) >= 2, {
+      timeoutMs: 90_000,
+      what: `${node} rebooted a second time while Alertmanager is down`,
+    });
+    await waitForAllDone(cluster, world, [node], 60_000);
+    assert.deepEqual(await recorded(), ids, "the first reboot's silences are still recorded: nobody could expire them");
+
+    await monitoring.startAlertmanager();
+    await cluster.waitFor(async () => (await recorded()).length === 0, { timeoutMs: 120_000, what: 'the silence record removed' });
+    for (const id of ids) {
+      const silence = (await (await fetch(`${monitoring.alertmanagerUrl}/api/v2/silence/${id}`)).json()) as { status: { state: string } };
+      assert.equal(silence.status.state, 'expired', `silence ${id} was expired (not lost with the restart)`);
+    }
+    assert.deepEqual(world.monitor.violations(), []);
+  });
+});
+
 describe('reboots by age', () => {
   it('reboots a node whose boot is older than --max-node-age, with no sentinel and no request', async (t) => {
     const world = await setUpWorld(t, cluster, { nodes: 2, controllerArgs: ['--max-node-age=1h'], startController: false });

@@ -10,6 +10,8 @@ export interface FakeExporter {
   /** host:port to put in scrape targets. */
   readonly target: string;
   set(name: string, labels: Record<string, string>, value: number): void;
+  /** Stops exporting that series (a node's agent gone): Prometheus marks it stale at the next scrape. */
+  remove(name: string, labels: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,9 @@ export async function startFakeExporter(gauges: Record<string, string[]>): Promi
     target: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     set(name, labels, value) {
       byName.get(name)!.set(labels, value);
+    },
+    remove(name, labels) {
+      byName.get(name)!.remove(labels);
     },
     close: () =>
       new Promise<void>((done) => {

@@ -1,7 +1,9 @@
 """A real SMTP server on loopback for the smtp notifier's tests: aiosmtpd (Debian's python3-aiosmtpd).
 
 Listens on 127.0.0.1 on a port the OS picks and prints {"port": N} first; then one JSON line per
-accepted message (envelope, raw data, the authenticated user, whether the session was TLS).
+accepted message (envelope, raw data, the authenticated user, whether the session was TLS), and
+{"auth": MECHANISM, "tls": BOOL} for every AUTH command the client sends, accepted or not (so a
+test can tell that a client never sent its credentials over a plain connection).
 With --user/--password it requires AUTH (PLAIN or LOGIN, as aiosmtpd offers them); with
 --cert/--key it offers STARTTLS and, like a real submission server, refuses AUTH before it.
 """
@@ -12,7 +14,7 @@ import json
 import ssl
 import sys
 
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, syntax
 
 
 def main() -> None:
@@ -52,8 +54,15 @@ def main() -> None:
             print(json.dumps(record), flush=True)
             return "250 Message accepted for delivery"
 
+    class RecordingSMTP(SMTP):
+        @syntax("AUTH <mechanism>")
+        async def smtp_AUTH(self, arg):
+            mechanism = arg.split()[0] if arg else ""
+            print(json.dumps({"auth": mechanism, "tls": self.session.ssl is not None}), flush=True)
+            return await super().smtp_AUTH(arg)
+
     def factory():
-        return SMTP(
+        return RecordingSMTP(
             Recorder(),
             hostname="kreboot-test-smtp",
             tls_context=tls_context,

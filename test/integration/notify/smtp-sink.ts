@@ -19,6 +19,8 @@ export interface ReceivedMail {
 export interface SmtpSink {
   readonly port: number;
   readonly mails: ReceivedMail[];
+  /** Every AUTH command the server received (mechanism, and whether the session was TLS then). */
+  readonly authCommands: { readonly auth: string; readonly tls: boolean }[];
   /** What the server wrote to stderr (aiosmtpd logs refused commands there). */
   readonly log: string[];
   waitForMails(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
@@ -45,10 +47,12 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const mails: ReceivedMail[] = [];
   const log: string[] = [];
+  const authCommands: { auth: string; tls: boolean }[] = [];
   let port = 0;
   createInterface({ input: child.stdout }).on('line', (line) => {
-    const parsed = JSON.parse(line) as { port?: number } & ReceivedMail;
+    const parsed = JSON.parse(line) as { port?: number; auth?: string } & ReceivedMail;
     if (parsed.port !== undefined) port = parsed.port;
+    else if (parsed.auth !== undefined) authCommands.push({ auth: parsed.auth, tls: parsed.tls });
     else mails.push(parsed);
   });
   createInterface({ input: child.stderr }).on('line', (line) => log.push(line));
@@ -58,6 +62,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   return {
     port,
     mails,
+    authCommands,
     log,
     waitForMails: (count, timeoutMs = 15_000) =>
       waitFor(() => (mails.length >= count ? mails : undefined), { timeoutMs, what: `${count} mail(s) at the SMTP server` }),

@@ -120,6 +120,40 @@ test('encryption=ExplicitTLS against a server without STARTTLS fails instead of 
   assert.deepEqual(server.mails, []);
 });
 
+test('encryption=Auto with a password, on a server that offers no STARTTLS: no AUTH is sent, the delivery fails and says why', async (t) => {
+  // A server that would accept AUTH over plain text (or a path that strips STARTTLS from its EHLO).
+  const server = await sink(t, { user: 'kreboot@example.com', password: PASSWORD });
+  const { n, registry, lines } = notifications(
+    t,
+    `smtp://kreboot%40example.com:${PASSWORD}@127.0.0.1:${server.port}/?from=kreboot@example.com&to=ops@example.com`,
+    {},
+    () => server.log,
+  );
+  n.notify({ kind: 'drain', node: 'worker-5' });
+  await waitFor(async () => (await counted(registry, 'smtp', 'failed')) === 1, { timeoutMs: 20_000, what: 'the failure to be counted' });
+  assert.deepEqual(server.authCommands, []);
+  assert.deepEqual(server.mails, []);
+  assert.match(n.status()[0]?.lastError ?? '', /no STARTTLS.*encryption=None/);
+  assert.ok(!lines.join('\n').includes(PASSWORD));
+});
+
+test('encryption=None is the explicit opt-in: the password goes over the plain connection, and the mail arrives', async (t) => {
+  const server = await sink(t, { user: 'kreboot@example.com', password: PASSWORD });
+  const { n, registry } = notifications(
+    t,
+    `smtp://kreboot%40example.com:${PASSWORD}@127.0.0.1:${server.port}/?from=kreboot@example.com&to=ops@example.com&encryption=None`,
+    {},
+    () => server.log,
+  );
+  n.notify({ kind: 'drain', node: 'worker-6' });
+  const [mail] = await server.waitForMails(1);
+  assert.equal(mail?.user, 'kreboot@example.com');
+  assert.equal(mail?.tls, false);
+  assert.equal(server.authCommands.length, 1);
+  assert.equal(server.authCommands[0]?.tls, false);
+  await waitFor(async () => (await counted(registry, 'smtp', 'sent')) === 1, { timeoutMs: 10_000, what: 'the mail to be counted as sent' });
+});
+
 test('shutdown gives up a mail whose server never answers, well before the send timeout', { timeout: 30_000 }, async (t) => {
   // Accepts the connection and never sends the 220 greeting: a mail server that hangs.
   const sockets = new Set<Socket>();

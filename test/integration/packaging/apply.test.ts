@@ -195,7 +195,8 @@ test('the Helm chart with non-default values applies server-side and renders the
   createNamespace('kreboot-helm-custom');
   const valuesFile = join(tmp, 'values.json');
   writeFileSync(valuesFile, JSON.stringify(CUSTOM_VALUES));
-  const manifests = helmTemplate('hc', 'kreboot-helm-custom', valuesFile);
+  // Rendered against the cluster, as helm install does: the chart generates its credentials Secret.
+  const manifests = helmTemplate('hc', 'kreboot-helm-custom', valuesFile, { kubeconfig });
   apply('helm custom', manifests);
 
   const daemonSet = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'daemonset', 'hc-kreboot-agent', '-o', 'json']));
@@ -261,7 +262,13 @@ test('the Helm chart with non-default values applies server-side and renders the
 
   const monitors = JSON.parse(kubectlOk(kubeconfig, ['-n', 'kreboot-helm-custom', 'get', 'servicemonitors', '-o', 'json']));
   assert.equal(monitors.items.length, 2);
-  for (const monitor of monitors.items) assert.equal(monitor.spec.endpoints[0].honorLabels, true);
+  // The agents' node label comes from the pod's node, never from the agent (issue 26 item 14).
+  for (const monitor of monitors.items) {
+    const agentMonitor = monitor.metadata.name === 'hc-kreboot-agent';
+    assert.equal(monitor.spec.endpoints[0].honorLabels, !agentMonitor, monitor.metadata.name);
+    if (agentMonitor)
+      assert.deepEqual(monitor.spec.endpoints[0].relabelings, [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' }]);
+  }
 
   // The AlertmanagerConfig routes both alerts to the controller Service with the Secret's basic auth.
   const amConfig = JSON.parse(

@@ -140,11 +140,13 @@ test("kured's default values file plus a typical kured user's values install wit
   assert.match(result.stdout, /Reboots are requested by: node/);
 
   const objects = releaseObjects(kubeconfig, RELEASE, NAMESPACE);
-  // metrics.create alone gives the agents' Service and a ServiceMonitor that keeps their node label.
+  // metrics.create alone gives the agents' Service and a ServiceMonitor that takes their node label
+  // from the pod's node (not from the agent, issue 26 item 14).
   const agentService = findObject(objects, 'Service', 'kured-kreboot-agent-metrics');
   assert.equal(agentService.spec.clusterIP, 'None');
   const monitor = findObject(objects, 'ServiceMonitor', 'kured-kreboot-agent');
-  assert.equal(monitor.spec.endpoints[0].honorLabels, true);
+  assert.equal(monitor.spec.endpoints[0].honorLabels, false);
+  assert.deepEqual(monitor.spec.endpoints[0].relabelings, [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' }]);
   assert.equal(monitor.metadata.labels.release, 'kube-prometheus-stack');
   // kured's containerSecurityContext (privileged, no user) still runs the agent as root.
   const agent = findObject(objects, 'DaemonSet').spec.template.spec.containers[0];

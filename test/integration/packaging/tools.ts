@@ -13,8 +13,8 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-export function run(command: string, args: readonly string[], input?: string): RunResult {
-  const result = spawnSync(command, args, { cwd: ROOT, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+export function run(command: string, args: readonly string[], input?: string, env?: NodeJS.ProcessEnv): RunResult {
+  const result = spawnSync(command, args, { cwd: ROOT, input, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new Error(`${command}: ${result.error.message}`);
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
@@ -70,9 +70,20 @@ export function kustomize(dir: string): string {
   return ok(`kubectl kustomize ${dir}`, run(kubectl(), ['kustomize', join(ROOT, dir)]));
 }
 
-/** `helm template` of deploy/helm/kreboot with the given values (a JSON file is valid YAML). */
-export function helmTemplate(release: string, namespace: string, valuesFile?: string): string {
+/** Names an existing credentials Secret: without a cluster to read, the chart refuses to generate one. */
+const EXISTING_SECRET = join(ROOT, 'test/integration/packaging/existing-secret-values.yaml');
+
+/**
+ * `helm template` of deploy/helm/kreboot with the given values (a JSON file is valid YAML). Without
+ * `kubeconfig` there is no cluster, as under GitOps: the chart then needs
+ * controller.credentials.existingSecret (issue 26 item 16; chart-credentials.test.ts), which a values
+ * file given first supplies and `valuesFile` may override. With it, helm reads the cluster
+ * (`--dry-run=server`) and the chart generates its credentials Secret as `helm install` does.
+ */
+export function helmTemplate(release: string, namespace: string, valuesFile?: string, options: { kubeconfig?: string } = {}): string {
   const args = ['template', release, join(ROOT, 'deploy/helm/kreboot'), '--namespace', namespace, '--kube-version', '1.37.2'];
+  if (options.kubeconfig) args.push('--kubeconfig', options.kubeconfig, '--dry-run=server');
+  else args.push('--values', EXISTING_SECRET);
   if (valuesFile) args.push('--values', valuesFile);
   return ok(`helm template ${release}`, run(helm(), args));
 }

@@ -4,7 +4,11 @@
 // Covered: an optimistic merge-patch cordon with its record, a stale resourceVersion (409), a
 // patch that changes nothing (no new resourceVersion), removing annotations with null, an
 // uncordon, conflicting DaemonSet annotation patches, evictions refused by a PodDisruptionBudget
-// (429) and allowed once another replica is Ready, a missing pod (404) and a missing Node (404).
+// (429) and allowed once another replica is Ready, a missing pod (404) and a missing Node (404),
+// a Node deleted and registered again under its name (404 while gone, then a fresh object without
+// kreboot's records, a write on the old resourceVersion refused 409), the same for the lock
+// DaemonSet deleted and created again, and a pod a graceful shutdown stopped (phase Failed)
+// evicted whatever its budget says.
 
 import { PatchStrategy, setHeaderOptions, type V1DaemonSet, type V1Node } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
@@ -30,6 +34,16 @@ interface Backend {
   evict(pod: string): Promise<number>;
   /** A further Ready replica of `web` (elsewhere), so the budget allows one eviction. */
   addReplica(): Promise<void>;
+  /** Marks a pod Failed, as a kubelet's graceful shutdown does. */
+  failPod(pod: string): Promise<void>;
+  /** Deletes the Node; the status code. */
+  deleteNode(): Promise<number>;
+  /** Creates the Node again under its name, as a kubelet registering a new host does. */
+  registerNode(): Promise<void>;
+  /** Deletes the lock DaemonSet (and waits until it is gone); the status code. */
+  deleteDaemonSet(): Promise<number>;
+  /** Creates the lock DaemonSet again (once its controller has written its status). */
+  createDaemonSet(): Promise<void>;
 }
 
 async function answer<T>(call: () => Promise<T>): Promise<{ code: number; value?: T }> {
@@ -79,22 +93,32 @@ function modelBackend(node: string): Backend {
       model.addPod({ namespace: 'apps', node: SPARE_NODE, app: 'web', owner: 'bare', ready: true });
       return Promise.resolve();
     },
+    failPod: (pod) => Promise.resolve(model.failPod('apps', pod)),
+    deleteNode: async () => (await sync(() => model.deleteNode(node))).code,
+    registerNode: () => Promise.resolve(model.addNode(node, { unschedulable: false, annotations: {} })),
+    deleteDaemonSet: async () => (await sync(() => model.deleteDaemonSet())).code,
+    createDaemonSet: () => Promise.resolve(model.createDaemonSet()),
   };
 }
 
 async function realBackend(cluster: Cluster): Promise<{ backend: Backend; node: string }> {
   const [node] = await cluster.createNodes(1, { prefix: 'conf' });
   const ns = await cluster.newNamespace('conf');
-  // A DaemonSet for no node: its controller writes its status once, then leaves it alone, so the
-  // resourceVersions in the trace move only by the trace's own writes.
-  await cluster.createDaemonSet(ns, 'agent', { wait: false, nodeSelector: { 'kreboot.dev/no-such-node': 'true' } });
-  await cluster.waitFor(
-    async () => {
-      const ds = await cluster.apps.readNamespacedDaemonSet({ namespace: ns, name: 'agent' });
-      return ds.status?.observedGeneration === ds.metadata?.generation;
-    },
-    { what: 'the DaemonSet controller to have written its status' },
-  );
+  const readNode = () => cluster.core.readNode({ name: node! });
+  const readDaemonSet = () => cluster.apps.readNamespacedDaemonSet({ namespace: ns, name: 'agent' });
+  const createDaemonSet = async () => {
+    // A DaemonSet for no node: its controller writes its status once, then leaves it alone, so the
+    // resourceVersions in the trace move only by the trace's own writes.
+    await cluster.createDaemonSet(ns, 'agent', { wait: false, nodeSelector: { 'kreboot.dev/no-such-node': 'true' } });
+    await cluster.waitFor(
+      async () => {
+        const ds = await readDaemonSet();
+        return ds.status?.observedGeneration === ds.metadata?.generation;
+      },
+      { what: 'the DaemonSet controller to have written its status' },
+    );
+  };
+  await createDaemonSet();
   await cluster.createDeployment(ns, 'web', {
     replicas: 2,
     labels: { app: 'web', tier: 'web' },
@@ -102,8 +126,6 @@ async function realBackend(cluster: Cluster): Promise<{ backend: Backend; node: 
   });
   // The budget selects `tier` only, so a bare pod can add to it without the ReplicaSet adopting it.
   await cluster.createPdb(ns, 'web', { selector: { tier: 'web' }, minAvailable: 2 });
-  const readNode = () => cluster.core.readNode({ name: node! });
-  const readDaemonSet = () => cluster.apps.readNamespacedDaemonSet({ namespace: ns, name: 'agent' });
   const backend: Backend = {
     readNode,
     patchNode: async (body, name = node!) => {
@@ -128,6 +150,26 @@ async function realBackend(cluster: Cluster): Promise<{ backend: Backend; node: 
         },
       );
     },
+    failPod: async (pod) => {
+      await cluster.core.patchNamespacedPodStatus(
+        {
+          namespace: ns,
+          name: pod,
+          body: { status: { phase: 'Failed', reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' } },
+        },
+        MERGE,
+      );
+    },
+    deleteNode: async () => (await answer(() => cluster.core.deleteNode({ name: node! }))).code,
+    registerNode: async () => {
+      await cluster.core.createNode({ body: { metadata: { name: node! } } });
+    },
+    deleteDaemonSet: async () => {
+      const { code } = await answer(() => cluster.apps.deleteNamespacedDaemonSet({ namespace: ns, name: 'agent' }));
+      await cluster.waitFor(async () => (await answer(readDaemonSet)).code === 404, { what: 'the DaemonSet to be gone' });
+      return code;
+    },
+    createDaemonSet,
   };
   return { backend, node: node! };
 }
@@ -201,6 +243,65 @@ const traces: Record<string, (api: Backend) => Promise<unknown[]>> = {
       metadata: { resourceVersion: again.ds!.metadata!.resourceVersion, annotations: { [LOCK]: null } },
     });
     out.push(['release', release.code, dsFacts(release.ds)]);
+    return out;
+  },
+
+  async 'Eviction of a pod a graceful shutdown stopped'(api) {
+    const out: unknown[] = [];
+    const [stopped, running] = [await api.podName(0), await api.podName(1)];
+    await api.failPod(stopped);
+    out.push(['evict the Failed pod while the budget forbids', await api.evict(stopped)]);
+    out.push(['evict the running pod', await api.evict(running)]);
+    return out;
+  },
+
+  async 'A Node deleted and registered again under its name'(api) {
+    const out: unknown[] = [];
+    const first = (await api.readNode()).metadata!.resourceVersion!;
+    const cordon = await api.patchNode({
+      metadata: { resourceVersion: first, annotations: { [STATE]: '{"phase":"cordoned"}', [REQUEST]: '{"kind":"api"}' } },
+      spec: { unschedulable: true },
+    });
+    out.push(['cordon', cordon.code, nodeFacts(cordon.node)]);
+    const uid = cordon.node!.metadata!.uid;
+    out.push(['delete the Node', await api.deleteNode()]);
+    out.push(['a write while it is gone', (await api.patchNode({ metadata: { annotations: { [STATE]: '{}' } } })).code]);
+    await api.registerNode();
+    const fresh = await api.readNode();
+    out.push(['registered again: a fresh object', nodeFacts(fresh), fresh.metadata!.uid !== uid]);
+    const stale = await api.patchNode({
+      metadata: { resourceVersion: cordon.node!.metadata!.resourceVersion, annotations: { [STATE]: '{"phase":"done"}' } },
+      spec: { unschedulable: false },
+    });
+    out.push(["a write on the old object's resourceVersion", stale.code]);
+    const again = await api.patchNode({
+      metadata: { resourceVersion: fresh.metadata!.resourceVersion, annotations: { [STATE]: '{"phase":"cordoned"}' } },
+      spec: { unschedulable: true },
+    });
+    out.push(['a write on the new resourceVersion', again.code, nodeFacts(again.node)]);
+    return out;
+  },
+
+  async 'The lock DaemonSet deleted and created again'(api) {
+    const out: unknown[] = [];
+    const seen = (await api.readDaemonSet()).metadata!.resourceVersion!;
+    const lock = await api.patchDaemonSet({
+      metadata: { resourceVersion: seen, annotations: { [LOCK]: '{"nodeID":"a"}', 'kreboot.dev/halted': '{}' } },
+    });
+    out.push(['lock and halt', lock.code, dsFacts(lock.ds)]);
+    out.push(['delete the DaemonSet', await api.deleteDaemonSet()]);
+    out.push(['a write while it is gone', (await api.patchDaemonSet({ metadata: { annotations: { [LOCK]: null } } })).code]);
+    await api.createDaemonSet();
+    const fresh = await api.readDaemonSet();
+    out.push(['created again: no records', dsFacts(fresh)]);
+    const stale = await api.patchDaemonSet({
+      metadata: { resourceVersion: lock.ds!.metadata!.resourceVersion, annotations: { [LOCK]: '{"nodeID":"b"}' } },
+    });
+    out.push(["a write on the old object's resourceVersion", stale.code]);
+    const again = await api.patchDaemonSet({
+      metadata: { resourceVersion: fresh.metadata!.resourceVersion, annotations: { [LOCK]: '{"nodeID":"b"}' } },
+    });
+    out.push(['a write on the new resourceVersion', again.code, dsFacts(again.ds)]);
     return out;
   },
 

@@ -32,3 +32,12 @@ test('KURED_NODE_ID satisfies the node identity (it then fails later, on the mis
   assert.doesNotMatch(run.stderr + run.stdout, /--node-id/);
   assert.match(run.stderr + run.stdout, /cannot load the Kubernetes configuration/);
 });
+
+test('a malformed --require-lock-slot is a usage error naming the flag, never "no check"', () => {
+  const run = agent(['--node-id=n1', '--require-lock-slot=kreboot-agent']);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /--require-lock-slot: must be NAMESPACE\/NAME of the lock DaemonSet, not "kreboot-agent"/);
+  const empty = agent(['--node-id=n1', '--require-lock-slot=kreboot/kreboot-agent', '--require-lock-slot-annotation=']);
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /--require-lock-slot-annotation: must not be empty/);
+});

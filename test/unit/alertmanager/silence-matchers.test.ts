@@ -9,6 +9,7 @@ import {
   parseMatcherSets,
   renderMatcherSet,
   sameMatchers,
+  silenceFilter,
 } from '../../../src/alertmanager/silence-matchers.ts';
 
 const m = (name: string, value: string, isRegex = false, isEqual = true) => ({ name, value, isRegex, isEqual });
@@ -83,4 +84,17 @@ test('formatting and order-insensitive comparison', () => {
   assert.equal(sameMatchers([m('a', '1'), m('b', '2')], [m('b', '2'), m('a', '1')]), true);
   assert.equal(sameMatchers([m('a', '1')], [m('a', '1', true)]), false);
   assert.equal(sameMatchers([m('a', '1')], [m('a', '1'), m('b', '2')]), false);
+});
+
+test("the lookup filter names each matcher with its own operator and exact value, quoted as Alertmanager's parser reads it", () => {
+  assert.deepEqual(
+    silenceFilter([
+      m('alertname', 'A|B', true),
+      m('instance', 'n1\\.example(:[0-9]+)?', true),
+      m('node', 'say "hi"'),
+      m('job', 'x', false, false),
+      m('sev', 'i.*', true, false),
+    ]),
+    ['alertname=~"A|B"', 'instance=~"n1\\\\.example(:[0-9]+)?"', 'node="say \\"hi\\""', 'job!="x"', 'sev!~"i.*"'],
+  );
 });

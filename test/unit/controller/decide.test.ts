@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, wantsToStart, type Action, type RunnerFact } from '../../../src/controller/policy/decide.ts';
+import { decide, silencesToExpire, wantsToStart, type Action, type RunnerFact } from '../../../src/controller/policy/decide.ts';
 import { isOutOfService } from '../../../src/store/node-progress.ts';
 import type { Verdict } from '../../../src/gates/gate.ts';
 import { NOW, SETTINGS, ago, later, node } from './fixtures.ts';
@@ -480,14 +480,17 @@ const rows: Row[] = [
     check: (action) => assert.equal(action.type === 'rearm' && action.progress.phase, 'verifying'),
   },
   {
-    name: 'done with silences recorded: expire them (people must hear the node again)',
+    // Issue 26: silences are expired beside the cycle (silencesToExpire), never ahead of the node's own step.
+    name: 'done with silences recorded and still holding the slot: release (the expiry never goes first)',
     node: node({ silences: ['s1'], progress: { phase: 'done', since: ago(1), reason: '' } }),
-    expect: { type: 'unsilence' },
+    holdsSlot: true,
+    expect: { type: 'release' },
   },
   {
-    name: 'halted with silences recorded: expire them too (a failure must be heard)',
-    node: node({ silences: ['s1'], progress: { phase: 'failed', since: ago(1), reason: '', haltedRollout: true, final: true } }),
-    expect: { type: 'unsilence' },
+    name: 'done with silences recorded and a new request: start (the next reboot does not wait for the expiry)',
+    node: node({ silences: ['s1'], request: { ...alertRequest, at: ago(5) }, progress: { phase: 'done', since: ago(10), reason: '' } }),
+    verdict: open,
+    expect: { type: 'start' },
   },
   {
     name: 'rebooting with silences: they stay',
@@ -549,4 +552,30 @@ describe('wantsToStart()', () => {
       false,
     );
   });
+});
+
+describe('silencesToExpire()', () => {
+  const rebooting = { phase: 'rebooting' as const, since: ago(60), reason: '', bootIdBefore: 'boot-1', jobId: 'j1', attempts: 1 };
+  const table: Array<[string, Parameters<typeof node>[0], readonly string[]]> = [
+    ['done: its silences', { silences: ['s1', 's2'], progress: { phase: 'done', since: ago(1), reason: '' } }, ['s1', 's2']],
+    [
+      'failed: its silences (a failure must be heard)',
+      { silences: ['s1'], progress: { phase: 'failed', since: ago(1), reason: '' } },
+      ['s1'],
+    ],
+    [
+      'halted: its silences too',
+      { silences: ['s1'], progress: { phase: 'failed', since: ago(1), reason: '', haltedRollout: true, final: true } },
+      ['s1'],
+    ],
+    [
+      'queued again after a reboot: the old silences',
+      { silences: ['s1'], progress: { phase: 'queued', since: ago(1), reason: '' } },
+      ['s1'],
+    ],
+    ['no record at all', { silences: ['s1'] }, ['s1']],
+    ['rebooting: none, they cover this reboot', { silences: ['s1'], progress: rebooting }, []],
+    ['done without silences: none', { progress: { phase: 'done', since: ago(1), reason: '' } }, []],
+  ];
+  for (const [name, fields, expected] of table) it(name, () => assert.deepEqual(silencesToExpire(node(fields)), expected));
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { isBlockingAlert, type AlertFilterRules } from '../../../src/gates/alert-filter.ts';
+import { readFileSync } from 'node:fs';
+import { load } from 'js-yaml';
+import { isBlockingAlert, KREBOOT_HEALTH_ALERTS, type AlertFilterRules } from '../../../src/gates/alert-filter.ts';
 import { parseLabelMatcher, parseLabelMatchers } from '../../../src/gates/label-matchers.ts';
 import { prometheusAlertsGate } from '../../../src/gates/prometheus-alerts-gate.ts';
 import type { PrometheusClient, QueryResult, Sample } from '../../../src/prometheus/prometheus-client.ts';
@@ -149,4 +151,22 @@ test('alerts gate fails closed with the reason', async () => {
     log: pino({ level: 'silent' }),
   });
   assert.equal((await scalar.evaluate({ now: new Date(), nodes: ['n1'] }))('n1').open, false);
+});
+
+test("kreboot's own health alerts do not block (issue 26) unless a match-only filter names them; the list is the shipped kreboot-health group", () => {
+  const rules = load(readFileSync(new URL('../../../alertmanager/rules.yaml', import.meta.url), 'utf8')) as {
+    groups: Array<{ name: string; rules: Array<{ alert?: string }> }>;
+  };
+  const shipped = rules.groups.find((group) => group.name === 'kreboot-health')!.rules.map((rule) => rule.alert!);
+  assert.deepEqual([...KREBOOT_HEALTH_ALERTS].sort(), [...shipped].sort());
+  const samples = [...shipped.map((name) => alert(name)), alert('KrebootAgentNotReporting', 'firing', { node: 'gone' }), alert('A')];
+  assert.deepEqual(names(samples, {}), ['A']);
+  assert.deepEqual(names(samples, { filter: /^A$/, matchOnly: true }), ['A']);
+  assert.deepEqual(names(samples, { filter: /^Kreboot/ }), ['A'], 'an ignore filter changes nothing for them');
+  assert.deepEqual(
+    names(samples, { filter: /^KrebootRolloutHalted$/, matchOnly: true }),
+    ['KrebootRolloutHalted'],
+    'named in a match-only list, one blocks again: the operator chose it',
+  );
+  assert.deepEqual(names([alert('KrebootCustomCheck')], {}), ['KrebootCustomCheck'], 'an operator rule under another name blocks');
 });

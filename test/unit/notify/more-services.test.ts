@@ -151,7 +151,7 @@ test("smtp: shoutrrr's encryption and auth options become the server settings", 
       { startTls: 'off', auth: { user: 'u', pass: 'p', method: 'CRAM-MD5' } },
     ],
     [
-      'smtp://u:tok@mail.example.com:587/?from=k@example.com&to=a@example.com&auth=OAuth2&starttls=no',
+      'smtp://u:tok@mail.example.com:587/?from=k@example.com&to=a@example.com&auth=OAuth2&starttls=no&encryption=None',
       { startTls: 'off', auth: { user: 'u', pass: 'tok', method: 'XOAUTH2' } },
     ],
     ['smtp://u:p@mail.example.com/?from=k@example.com&to=a@example.com&auth=None', { auth: undefined }],

@@ -351,6 +351,11 @@ const bad: Array<[string, string, RegExp]> = [
     `smtp://kreboot:${SECRET}@mail.example.com/?from=k@example.com&to=ops@example.com&auth=Kerberos`,
     /auth must be None, Plain/,
   ],
+  [
+    'smtp with a password and starttls=no, encryption not None',
+    `smtp://kreboot:${SECRET}@mail.example.com:587/?from=k@example.com&to=ops@example.com&starttls=no`,
+    /password over a plain connection; set encryption=None/,
+  ],
   ['matrix without password', `matrix://${SECRET}@matrix.example.org/?rooms=!a:example.org`, /matrix: a password/],
   [
     'matrix with a room without server',

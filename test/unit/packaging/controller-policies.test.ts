@@ -70,3 +70,29 @@ test('the break-glass component adds the group exemption to kreboot-node-keys, a
   assert.match(component.patches[0].patch, /'kreboot:break-glass' in request\.userInfo\.groups/);
   assert.equal(policies(NODE_KEYS)[0].spec.matchConditions, undefined);
 });
+
+test('kreboot-node-keys names the controller and the agent in its first two variables (the renamed-namespace patch in docs/deploy.md)', () => {
+  const [policy] = policies(NODE_KEYS);
+  assert.deepEqual(
+    policy.spec.variables.slice(0, 2).map((v: Doc) => [v.name, v.expression]),
+    [
+      ['controller', "'system:serviceaccount:kreboot:kreboot-controller'"],
+      ['agent', "'system:serviceaccount:kreboot:kreboot-agent'"],
+    ],
+  );
+  assert.match(
+    readText('docs/deploy.md'),
+    /path: \/spec\/variables\/0\/expression.*kreboot-controller'"\}\n.*path: \/spec\/variables\/1\/expression.*kreboot-agent'"\}/,
+  );
+});
+
+test('the kustomize controller policies match the controller ServiceAccount in any namespace (fail closed when renamed)', () => {
+  for (const policy of policies(CONTROLLER_POLICIES)) {
+    const [condition] = policy.spec.matchConditions;
+    assert.doesNotMatch(condition.expression, /serviceaccount:kreboot:/, policy.metadata.name);
+    assert.match(
+      condition.expression,
+      /username\.startsWith\('system:serviceaccount:'\) &&\s+request\.userInfo\.username\.endsWith\(':kreboot-controller'\)/,
+    );
+  }
+});

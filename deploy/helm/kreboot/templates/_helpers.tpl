@@ -1,10 +1,19 @@
 {{/* Names, labels and the flag lists of each role. */}}
 
+{{- /*
+The name every object starts with, as kured's chart computes it (nameOverride, fullnameOverride),
+cut to 50 so "-controller" still fits the 63 characters of a name.
+*/ -}}
 {{- define "kreboot.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := .Values.nameOverride | default .Chart.Name -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 50 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
@@ -33,10 +42,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "kreboot.lockName" -}}{{ .Values.controller.lockDaemonSet.name | default (include "kreboot.agentName" .) }}{{- end -}}
 {{- define "kreboot.lockNamespace" -}}{{ .Values.controller.lockDaemonSet.namespace | default .Release.Namespace }}{{- end -}}
 {{- /*
-The image. A kured values file names kured's image (ghcr.io/kubereboot/kured, docker.io/...), which
-cannot run kreboot: that repository, and its tag, are taken as unset (NOTES.txt says so).
+The image. A kured values file names kured's image (ghcr.io/kubereboot/kured, or the older
+weaveworks/kured that kured's CI values still name), which cannot run kreboot: that repository, and
+its tag, are taken as unset (NOTES.txt says so).
 */ -}}
-{{- define "kreboot.kuredImage" -}}{{ regexMatch "(^|/)kubereboot/kured$" .Values.image.repository | ternary "true" "" }}{{- end -}}
+{{- define "kreboot.kuredImage" -}}{{ regexMatch "(^|/)(kubereboot|weaveworks)/kured$" .Values.image.repository | ternary "true" "" }}{{- end -}}
 {{- define "kreboot.image" -}}
 {{- if include "kreboot.kuredImage" . -}}
 {{ printf "ghcr.io/kreboot/kreboot:%s" .Chart.AppVersion }}
@@ -79,8 +89,13 @@ million on: whole numbers are printed as integers. (dict "flag" name "value" v) 
 {{/* Renders the flags of one value map: (dict "config" map "flags" (include "kreboot.xFlags" $)). */}}
 {{- define "kreboot.valueArgs" -}}
 {{- $config := .config -}}
+{{- $root := .root -}}
 {{- range $key, $flag := fromJson .flags }}
 {{- $value := index $config $key }}
+{{- /* kured's chart renders its Slack values as templates ({{ .Release.Name }} in a channel name). */ -}}
+{{- if and $root (kindIs "string" $value) (has $key (list "slackChannel" "slackHookUrl" "slackUsername")) }}
+{{- $value = tpl $value $root }}
+{{- end }}
 {{- if kindIs "slice" $value }}
 {{- range $value }}
 - {{ include "kreboot.flag" (dict "flag" $flag "value" .) }}
