@@ -1,39 +1,16 @@
-// `kreboot status | pause | resume | reboot NODE`: thin clients of the controller's HTTP API, so the
-// CLI, the status page and scripts all see the same answer. `status --watch` follows the status
-// event stream (status-watch.ts).
+// `kreboot status | plan | pause | resume | reboot NODE` (also `kubectl kreboot ...`): thin clients
+// of the controller's HTTP API, so the CLI, the status page and scripts all see the same answer.
+// They reach the controller through the API server with the user's kubeconfig, or at --server
+// (controller-client.ts). `status --watch` follows the status event stream (status-watch.ts).
 
-import { readFileSync } from 'node:fs';
-import axios, { type AxiosInstance } from 'axios';
 import { readFlags } from '../config/load-config.ts';
 import { usage } from '../config/parse-flags.ts';
 import { EXIT_FAILURE, EXIT_USAGE, reportProblems } from '../process/exit.ts';
 import type { Status } from '../controller/api/status.ts';
+import { connect } from './controller-client.ts';
 import { formatStatus } from './status-text.ts';
 import { watchStatus } from './status-watch.ts';
 import type { Forecast } from '../controller/policy/forecast.ts';
-
-function client(server: string, tokenFile: string, problems: string[]): AxiosInstance | undefined {
-  let token = '';
-  if (tokenFile !== '') {
-    try {
-      token = readFileSync(tokenFile, 'utf8').trim();
-    } catch (error) {
-      problems.push(`--token-file: cannot read ${tokenFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  try {
-    new URL(server);
-  } catch {
-    problems.push(`--server: "${server}" is not a URL`);
-    return undefined;
-  }
-  return axios.create({
-    baseURL: server,
-    timeout: 10_000,
-    validateStatus: () => true,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-}
 
 /** What each command does, shown first in its --help. */
 const COMMANDS: Record<string, string> = {
@@ -75,12 +52,26 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
   }
   const problems = [...reader.problems];
   const server = reader.string('server');
-  const http = client(server, reader.string('token-file'), problems);
   const node = parsed.positionals[0];
   if (command === 'reboot' && !node) problems.push('reboot: name the node to reboot (kreboot reboot NODE)');
   if (command !== 'status' && reader.bool('watch')) problems.push(`${command}: --watch applies to status only`);
   if (command !== 'reboot' && parsed.positionals.length > 0) problems.push(`${command}: unexpected argument ${parsed.positionals[0]}`);
-  if (!reportProblems(command!, { problems, notices: parsed.notices }) || !http) return EXIT_USAGE;
+  const controller =
+    problems.length === 0
+      ? await connect(
+          {
+            server,
+            tokenFile: reader.string('token-file'),
+            kubeconfig: reader.string('kubeconfig'),
+            context: reader.string('context'),
+            namespace: reader.string('namespace'),
+            service: reader.string('service'),
+          },
+          problems,
+        )
+      : undefined;
+  if (!reportProblems(command!, { problems, notices: parsed.notices }) || !controller) return EXIT_USAGE;
+  const { http, where } = controller;
 
   const reason = reader.string('reason');
   if (command === 'status' && reader.bool('watch')) {
@@ -93,10 +84,31 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     process.once('SIGTERM', () => stop.abort());
     await watchStatus({
       server,
+      where,
       out: { write: (text) => process.stdout.write(text), isTTY: process.stdout.isTTY === true },
       signal: stop.signal,
+      open: async (signal) => {
+        // No timeout: the stream stays open; the API server's proxy passes each event on as it comes.
+        const response = await http.get('/api/v1/status/events', {
+          signal,
+          timeout: 0,
+          responseType: 'stream',
+          headers: { accept: 'text/event-stream' },
+        });
+        if (response.status >= 400) {
+          (response.data as NodeJS.ReadableStream & { destroy(): void }).destroy();
+          throw new Error(`HTTP ${response.status}`);
+        }
+        return response.data as AsyncIterable<Uint8Array>;
+      },
     });
     return 0;
+  }
+  const action = command === 'pause' || command === 'resume' || command === 'reboot';
+  if (action && !controller.hasToken) {
+    // The controller would refuse (401); say why here, with what to do instead.
+    process.stderr.write(`kreboot ${command}: no token to act with: ${controller.noTokenHint}\n`);
+    return EXIT_FAILURE;
   }
   try {
     const response =
@@ -108,8 +120,10 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
             ? await http.post('/api/v1/reboot', { node, ...(reason ? { reason } : {}) })
             : await http.post(`/api/v1/${command}`, command === 'pause' && reason ? { reason } : {});
     if (response.status >= 400) {
-      const error = (response.data as { error?: string } | undefined)?.error ?? `HTTP ${response.status}`;
-      process.stderr.write(`kreboot ${command}: ${error}\n`);
+      // The controller answers { error }; the API server (RBAC on services/proxy, no endpoints) a Status with a message.
+      const body = response.data as { error?: string; message?: string } | string | undefined;
+      const error = typeof body === 'object' ? (body.error ?? body.message) : undefined;
+      process.stderr.write(`kreboot ${command}: ${error ?? `HTTP ${response.status}`}\n`);
       return EXIT_FAILURE;
     }
     if (command === 'status' || command === 'plan') {
@@ -120,7 +134,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     }
     return 0;
   } catch (error) {
-    process.stderr.write(`kreboot ${command}: cannot reach the controller at ${server} (${(error as Error).message})\n`);
+    process.stderr.write(`kreboot ${command}: cannot reach the controller at ${where} (${(error as Error).message})\n`);
     return EXIT_FAILURE;
   }
 }

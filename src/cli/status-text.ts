@@ -5,16 +5,18 @@ import type { NodeStatus, Status } from '../controller/api/status.ts';
 import { formatClock, formatDuration, formatRelative, GATE_WORDS, resumeCommand } from '../controller/api/status-format.ts';
 
 function rolloutLine(status: Status, now: Date, server: string | undefined): string[] {
+  // Without a controller URL the CLI went through the API server: the same way back resumes.
+  const resume = server ? resumeCommand(server) : 'kubectl kreboot resume';
   if (status.halted) {
     return [
       `HALTED${status.halted.node ? ` at ${status.halted.node}` : ''}: ${status.halted.reason} (${formatRelative(status.halted.at, now) || status.halted.at})`,
-      `  check the node, then: ${resumeCommand(server)}`,
+      `  check the node, then: ${resume}`,
     ];
   }
   if (status.paused)
     return [
       `PAUSED: ${status.paused.reason} (${status.paused.by ? `by ${status.paused.by}, ` : ''}${formatRelative(status.paused.at, now)})`,
-      `  to continue: ${resumeCommand(server)}`,
+      `  to continue: ${resume}`,
     ];
   const foreign = status.lockHolders.filter((holder) => !holder.kreboot);
   if (foreign.length)

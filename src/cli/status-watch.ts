@@ -34,9 +34,29 @@ export function sseParser(onEvent: (event: string, data: string) => void): (chun
   };
 }
 
-export async function watchStatus(options: { server: string; out: WatchOutput; signal: AbortSignal; now?: () => Date }): Promise<void> {
+/** Opens the event stream; by default a fetch of --server's `/api/v1/status/events`. */
+export type OpenStream = (signal: AbortSignal) => Promise<AsyncIterable<Uint8Array | string>>;
+
+function fetchStream(server: string): OpenStream {
+  return async (signal) => {
+    const response = await fetch(new URL('/api/v1/status/events', server), { signal, headers: { accept: 'text/event-stream' } });
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    return response.body;
+  };
+}
+
+export async function watchStatus(options: {
+  server: string;
+  out: WatchOutput;
+  signal: AbortSignal;
+  now?: () => Date;
+  /** Another way to the stream (the CLI's, through the API server; `server` is then empty), and where it leads, for messages. */
+  open?: OpenStream;
+  where?: string;
+}): Promise<void> {
   const { out, signal } = options;
   const now = options.now ?? (() => new Date());
+  const open = options.open ?? fetchStream(options.server);
   let last: Status | undefined;
   const draw = () => {
     if (last) out.write(`${CLEAR}${formatStatus(last, { now: now(), server: options.server })}\n(live; Ctrl-C to stop)\n`);
@@ -46,11 +66,7 @@ export async function watchStatus(options: { server: string; out: WatchOutput; s
   try {
     while (!signal.aborted) {
       try {
-        const response = await fetch(new URL('/api/v1/status/events', options.server), {
-          signal,
-          headers: { accept: 'text/event-stream' },
-        });
-        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        const stream = await open(signal);
         const parse = sseParser((event, data) => {
           if (event !== 'status') return;
           const status = JSON.parse(data) as Status;
@@ -64,11 +80,11 @@ export async function watchStatus(options: { server: string; out: WatchOutput; s
           }
         });
         const decoder = new TextDecoder();
-        for await (const chunk of response.body) parse(decoder.decode(chunk as Uint8Array, { stream: true }));
+        for await (const chunk of stream) parse(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
         if (!signal.aborted) throw new Error('the controller closed the stream');
       } catch (error) {
         if (signal.aborted) break;
-        const message = `cannot follow ${options.server} (${(error as Error).message}); retrying`;
+        const message = `cannot follow ${options.where ?? options.server} (${(error as Error).message}); retrying`;
         out.write(out.isTTY ? `${CLEAR}${message}\n` : `${message}\n`);
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }

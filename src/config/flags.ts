@@ -423,10 +423,10 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'kubeconfig',
     kind: 'string',
-    roles: CA,
+    roles: ALL,
     default: '',
     env: ['KUBECONFIG'],
-    help: 'kubeconfig file; empty means in-cluster configuration',
+    help: 'kubeconfig file; empty means in-cluster configuration (the CLI: ~/.kube/config, then in-cluster)',
   },
   {
     name: 'log-level',
@@ -667,8 +667,35 @@ export const FLAGS: readonly FlagSpec[] = [
   },
 
   // --- CLI (status, pause, resume, reboot) ---
-  { name: 'server', kind: 'string', roles: ['cli'], default: 'http://127.0.0.1:8080', help: 'URL of the kreboot controller' },
-  { name: 'token-file', kind: 'string', roles: ['cli'], default: '', help: 'file holding the admin token for pause, resume and reboot' },
+  {
+    name: 'server',
+    kind: 'string',
+    roles: ['cli'],
+    default: '',
+    help: "URL of the kreboot controller (a port-forward, in-cluster); empty means through the Kubernetes API server's service proxy, as your kubeconfig's user",
+  },
+  {
+    name: 'token-file',
+    kind: 'string',
+    roles: ['cli'],
+    default: '',
+    help: "file holding a token for pause, resume and reboot: the controller's admin token, or a Kubernetes token (a ServiceAccount's) whose user RBAC allows the action",
+  },
+  {
+    name: 'context',
+    kind: 'string',
+    roles: ['cli'],
+    default: '',
+    help: "kubeconfig context to use; empty means the kubeconfig's current context",
+  },
+  { name: 'namespace', kind: 'string', roles: ['cli'], default: 'kreboot', help: "namespace of kreboot's controller Service" },
+  {
+    name: 'service',
+    kind: 'string',
+    roles: ['cli'],
+    default: 'kreboot-controller:http',
+    help: "the controller's Service, NAME or NAME:PORT (a port name or number), reached through the API server",
+  },
   { name: 'output', kind: 'string', roles: ['cli'], default: 'text', choices: ['text', 'json'], help: 'output format of status and plan' },
   {
     name: 'watch',

@@ -14,6 +14,8 @@ import { createBaseApp, listen, type Listening } from '../http/base-server.ts';
 import { listenProbes } from '../http/probe-server.ts';
 import { createAlertsRouter } from '../intake/alerts-router.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
+import { createKubeReviews } from '../auth/kube-reviews.ts';
+import { createOperatorAuth } from '../auth/operator-auth.ts';
 import { apiErrorMessage } from '../kube/api-errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { QueueStatus } from '../notify/delivery-queue.ts';
@@ -118,7 +120,8 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     onDropped: (why) => log.info({ why }, 'status stream closed: it fell behind'),
   });
   app.use(createStatusRouter({ status, streams, clock }));
-  app.use(createApiRouter({ plan: () => reconciler.forecast(), control, admin: deps.adminAuth, log }));
+  const auth = createOperatorAuth({ admin: deps.adminAuth, reviews: createKubeReviews(kc) });
+  app.use(createApiRouter({ plan: () => reconciler.forecast(), control, auth, namespace: config.lock.dsNamespace, log }));
   const apiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     log.error({ err: error }, 'request failed');
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;

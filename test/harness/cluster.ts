@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterInfoFile } from './cluster-info.ts';
-import { componentLogs, startControlPlane, type ClusterInfo } from './control-plane.ts';
+import { componentLogs, startControlPlane, type ClusterInfo, type ControlPlaneOptions } from './control-plane.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { waitFor, type WaitOptions } from './wait-for.ts';
 import {
@@ -88,6 +88,15 @@ export async function startCluster(): Promise<Cluster> {
   const shared = clusterInfoFile();
   if (shared && existsSync(shared)) return clusterHandle(JSON.parse(readFileSync(shared, 'utf8')) as ClusterInfo, undefined);
   const controlPlane = await startControlPlane();
+  return clusterHandle(controlPlane.info, () => controlPlane.stop());
+}
+
+/**
+ * A control plane of this test file's own, with options the shared one does not have (an egress
+ * selector for the API server's service proxy); stop() stops it.
+ */
+export async function startPrivateCluster(options: ControlPlaneOptions): Promise<Cluster> {
+  const controlPlane = await startControlPlane(options);
   return clusterHandle(controlPlane.info, () => controlPlane.stop());
 }
 

@@ -14,6 +14,8 @@ export interface KubeletProxy {
   readonly socketPath: string;
   /** Routes CONNECT <nodeName>:<kubeletPort> and <guestAddress>:<kubeletPort> to 127.0.0.1:<hostPort>. */
   route(nodeName: string, kubeletPort: number, hostPort: number): void;
+  /** Routes CONNECT <address>:<port> to 127.0.0.1:<hostPort>: a pod address, for the API server's service proxy. */
+  routeAddress(address: string, port: number, hostPort: number): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,9 @@ export async function startKubeletProxy(socketPath: string, guestAddress: string
     route(nodeName, kubeletPort, hostPort) {
       routes.set(`${nodeName}:${kubeletPort}`, hostPort);
       routes.set(`${guestAddress}:${kubeletPort}`, hostPort);
+    },
+    routeAddress(address, port, hostPort) {
+      routes.set(`${address}:${port}`, hostPort);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -10,6 +10,7 @@ import { after, afterEach, before, test } from 'node:test';
 import {
   AppsV1Api,
   AuthenticationV1Api,
+  AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
   PatchStrategy,
@@ -297,4 +298,33 @@ test('the controller may create and renew its own leader Lease only, and record 
   });
   allowed(await attempt(() => core.createNamespacedEvent(event('default'))), 'event in default');
   denied(await attempt(() => core.createNamespacedEvent(event(workNamespace))), 'event elsewhere');
+});
+
+test('the controller may ask who a token belongs to and what RBAC allows a user (operator actions as the user); the agent may not', async () => {
+  const reviewAs = (kc: KubeConfig) => ({
+    token: () => attempt(() => kc.makeApiClient(AuthenticationV1Api).createTokenReview({ body: { spec: { token: agent.token } } })),
+    access: () =>
+      attempt(() =>
+        kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+          body: {
+            spec: {
+              user: 'alice',
+              resourceAttributes: {
+                verb: 'create',
+                group: 'kreboot.dev',
+                resource: 'rollouts',
+                subresource: 'pause',
+                namespace: 'kreboot',
+              },
+            },
+          },
+        }),
+      ),
+  });
+  allowed(await reviewAs(controller.kc).token(), 'TokenReview');
+  allowed(await reviewAs(controller.kc).access(), 'SubjectAccessReview');
+  denied(await reviewAs(agent.kc).token(), 'agent TokenReview');
+  denied(await reviewAs(agent.kc).access(), 'agent SubjectAccessReview');
+  const review = await controller.kc.makeApiClient(AuthenticationV1Api).createTokenReview({ body: { spec: { token: agent.token } } });
+  assert.equal(review.status?.user?.username, 'system:serviceaccount:kreboot:kreboot-agent');
 });

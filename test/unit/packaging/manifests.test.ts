@@ -101,3 +101,21 @@ test('the image runs the CLI bundle, with node flags this Node accepts', async (
   assert.equal(container.command, undefined);
   assert.equal(container.args[0], 'controller');
 });
+
+test('the chart and the kustomize base give the controller the same reviews, and ship the same kreboot-operator role', () => {
+  for (const file of ['deploy/base/controller-rbac.yaml', 'deploy/helm/kreboot/templates/controller-rbac.yaml']) {
+    const text = readText(file);
+    assert.match(text, /apiGroups: \[authentication\.k8s\.io\]\n\s+resources: \[tokenreviews\]\n\s+verbs: \[create\]/, file);
+    assert.match(text, /apiGroups: \[authorization\.k8s\.io\]\n\s+resources: \[subjectaccessreviews\]\n\s+verbs: \[create\]/, file);
+  }
+  const rules = (text: string) =>
+    text
+      .slice(text.indexOf('rules:'))
+      .replace(/\{\{- end \}\}/, '')
+      .replace(/\{\{[^}]*\}\}/g, 'NAME');
+  assert.equal(
+    rules(readText('deploy/helm/kreboot/templates/operator-rbac.yaml')).trim(),
+    rules(readText('deploy/base/operator-rbac.yaml')).replace('kreboot-controller', 'NAME').trim(),
+  );
+  assert.match(readText('deploy/base/kustomization.yaml'), /- operator-rbac\.yaml/);
+});

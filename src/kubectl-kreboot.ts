@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// `kubectl kreboot ...`: kubectl runs any executable named kubectl-<name> on the PATH as a plugin
+// (no krew needed), passing the arguments after the plugin's name and its own environment
+// (KUBECONFIG). Only the operator commands are offered; the controller and agent roles run from the
+// image's `kreboot`.
+
+import { EXIT_USAGE, exitWith } from './process/exit.ts';
+import { VERSION } from './version.ts';
+
+const COMMANDS = new Set(['status', 'plan', 'pause', 'resume', 'reboot']);
+
+const HELP = `kubectl kreboot ${VERSION}: operate kreboot with your own Kubernetes identity
+
+Usage:
+  kubectl kreboot status [--watch]   each node's phase and why it waits (--watch: live)
+  kubectl kreboot plan               the order, waves and holds of the pending reboots (dry run)
+  kubectl kreboot reboot NODE        request a reboot of NODE
+  kubectl kreboot pause [--reason=…] stop starting new reboots
+  kubectl kreboot resume             resume after a pause or a halt
+
+It reaches the controller through the API server with your kubeconfig (--kubeconfig, --context,
+--namespace=kreboot, --service=kreboot-controller:http); cluster RBAC decides who may pause,
+resume or reboot (docs/operator-view.md, "Who may act"). Run "kubectl kreboot <command> --help"
+for every flag.
+`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? EXIT_USAGE : 0;
+  }
+  if (command === '--version' || command === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (!COMMANDS.has(command)) {
+    process.stderr.write(`kubectl kreboot: unknown command "${command}"\n\n${HELP}`);
+    return EXIT_USAGE;
+  }
+  const { main } = await import('./cli/operator.ts');
+  return main(argv);
+}
+
+exitWith('kubectl kreboot', run(process.argv.slice(2)));
