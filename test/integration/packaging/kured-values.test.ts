@@ -1,4 +1,4 @@
-// A kured user switches by changing the chart: kured's own default values file (kured-values.yaml)
+// A kured user switches by changing the chart: kured's own default values file (chart 6.1.0, kured-6.1.0-values.yaml; its CI values too)
 // plus what a typical kured user sets (notify URL, maintenance window, blocking pods, Prometheus
 // URL, the ServiceMonitor) and the cut-over value of docs/migrating-from-kured.md (share kured's
 // lock DaemonSet) are installed with `helm install` on a real API server. Then the controller and
@@ -23,9 +23,9 @@ import { startProcess, type ManagedProcess } from '../../harness/process.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { createHost, type SimulatedHost } from '../../e2e/rig/host.ts';
 import { ROUTES, serviceUrls, startServiceSink, textsBy, type ServiceSink } from '../notify/service-sink.ts';
-import { findObject, flagValues, helmInstall, helmUninstall, releaseObjects, withFlags } from './chart-install.ts';
+import { CHART, findObject, flagValues, helmInstall, helmUninstall, releaseObjects, withFlags } from './chart-install.ts';
 import { createPinnedPod, serviceAccountIdentity } from './tokens.ts';
-import { kubectlOk, ROOT } from './tools.ts';
+import { helm, kubectlOk, ROOT, run } from './tools.ts';
 
 const RELEASE = 'kured'; // the release name a kured user already has
 const NAMESPACE = 'kreboot-from-kured';
@@ -127,8 +127,36 @@ test('helm install refuses a kured values file with a misspelled key, names it, 
   );
 });
 
+test("kured's CI values (chart 6.1.0: a NodePort metrics Service, weaveworks/kured:latest) install with helm install", () => {
+  const files = ['kured-6.1.0-values.yaml', 'kured-6.1.0-ci-values.yaml'].map((name) => join(ROOT, 'test/integration/packaging', name));
+  const namespace = `${NAMESPACE}-ci`;
+  const result = run(helm(), [
+    'install',
+    'kured-ci',
+    CHART,
+    '--kubeconfig',
+    kubeconfig,
+    '--namespace',
+    namespace,
+    '--create-namespace',
+    ...files.flatMap((file) => ['--values', file]),
+  ]);
+  try {
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.match(result.stdout, /STATUS: deployed/);
+    const service = JSON.parse(kubectlOk(kubeconfig, ['-n', namespace, 'get', 'service', 'kured-prometheus-endpoint', '-o', 'json']));
+    assert.equal(service.spec.type, 'NodePort');
+    assert.equal(service.spec.ports[0].nodePort, 30000);
+    const objects = releaseObjects(kubeconfig, 'kured-ci', namespace);
+    assert.match(findObject(objects, 'DaemonSet').spec.template.spec.containers[0].image, /^ghcr\.io\/kreboot\/kreboot:/);
+    assert.equal(findObject(objects, 'Deployment').spec.template.spec.containers[0].image, 'ghcr.io/kreboot/kreboot:0.1.0');
+  } finally {
+    helmUninstall(kubeconfig, 'kured-ci', namespace);
+  }
+});
+
 test("kured's default values file plus a typical kured user's values install with helm install", () => {
-  const files = [join(ROOT, 'test/integration/packaging/kured-values.yaml'), join(dir, 'user.yaml'), join(dir, 'switch.yaml')];
+  const files = [join(ROOT, 'test/integration/packaging/kured-6.1.0-values.yaml'), join(dir, 'user.yaml'), join(dir, 'switch.yaml')];
   writeFileSync(files[1]!, JSON.stringify(USER_VALUES));
   writeFileSync(files[2]!, JSON.stringify(SWITCH_VALUES));
   const result = helmInstall(kubeconfig, RELEASE, NAMESPACE, files);
