@@ -1,4 +1,4 @@
-// The API server's answers about a caller, for operator actions (docs/adr/0015): a TokenReview says
+// The API server's answers about a caller, for operator actions (docs/adr/0017): a TokenReview says
 // who a bearer token belongs to (any credential the API server accepts: ServiceAccount tokens, OIDC,
 // webhook and static tokens), a SubjectAccessReview says whether cluster RBAC lets that user do an
 // action. Both are asked fresh for every action: operator actions are rare, and a revoked binding

@@ -1,4 +1,4 @@
-// Who may pause, resume or reboot (docs/adr/0015). A caller is either
+// Who may pause, resume or reboot (docs/adr/0017). A caller is either
 // - the holder of the shared admin token (--admin-token-file, for automation), recorded as
 //   `admin-token`; or
 // - a Kubernetes user: their bearer token comes in the Authorization header (direct to the

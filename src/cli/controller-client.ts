@@ -1,4 +1,4 @@
-// How the operator commands reach the controller (docs/adr/0015):
+// How the operator commands reach the controller (docs/adr/0017):
 // - by default through the Kubernetes API server's service proxy, with nothing but the user's
 //   kubeconfig (what `kubectl kreboot` does): the API server authenticates the user and checks
 //   that RBAC lets them reach the Service (services/proxy); it then drops the Authorization header,

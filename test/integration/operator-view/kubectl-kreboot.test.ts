@@ -1,4 +1,4 @@
-// `kubectl kreboot` with nothing but a kubeconfig (issue 23, item 11; docs/adr/0015): the real
+// `kubectl kreboot` with nothing but a kubeconfig (issue 23, item 11; docs/adr/0017): the real
 // kubectl binary runs the plugin from the PATH, which reaches the controller through the API
 // server's service proxy; the controller asks the API server who the caller is (TokenReview) and
 // whether RBAC allows the action (SubjectAccessReview), and records the user's name.

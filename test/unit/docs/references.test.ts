@@ -115,6 +115,16 @@ describe('the docs name what exists', () => {
     assert.deepEqual(missingPaths(spans), []);
   });
 
+  it('every repository file named in prose (not in backticks) exists too', () => {
+    const named = pages().flatMap((page) =>
+      [...read(page).matchAll(/(?<![\w/.-])((?:docs|src|test|deploy|scripts|bench|alertmanager)\/[\w./-]+\.(?:md|ts|yaml|yml|json|sh))\b/g)]
+        .map((match) => match[1]!)
+        .filter((path) => !existsSync(join(ROOT, path)) && !existsSync(join(ROOT, dirname(page), path)))
+        .map((path) => `${page}: ${path}`),
+    );
+    assert.deepEqual([...new Set(named)], []);
+  });
+
   it('every relative link resolves', () => {
     const broken = pages().flatMap((page) =>
       [...read(page).matchAll(/\]\(([^)\s]+)\)/g)]
