@@ -29,10 +29,11 @@ describe('safety core', () => {
       controllerArgs: ['--trigger=node', '--reboot-timeout=3s'],
     });
     const [stuck, other] = world.nodes as [string, string];
-    await cluster.waitFor(async () => (await world.controller.status()).halted?.node === stuck, {
-      timeoutMs: 60_000,
-      what: `${stuck} halts the rollout`,
-    });
+    // The halt is kept on the DaemonSet just before the node's failure is written: wait for both.
+    await cluster.waitFor(
+      async () => (await world.controller.status()).halted?.node === stuck && (await world.state(stuck))?.phase === 'failed',
+      { timeoutMs: 60_000, what: `${stuck} halts the rollout` },
+    );
     // Another node now wants a reboot too: it must wait for as long as the missing node is out.
     assert.equal((await world.controller.post('/api/v1/reboot', { node: other, reason: 'patch' })).status, 202);
     // The timed-out attempt's job is gone with the failure: an agent starting late finds nothing.
