@@ -3,7 +3,7 @@
 // accepted with a notice, so a copied kured argument list never breaks (docs/migrating-from-kured.md).
 
 import { DEFAULT_SILENCE_MATCHERS } from '../alertmanager/silence-matchers.ts';
-import { NOTIFICATION_KINDS } from '../notify/event.ts';
+import { NOTIFICATION_KINDS } from './notification-kinds.ts';
 
 export type Role = 'controller' | 'agent' | 'cli';
 

@@ -1,8 +1,10 @@
 // What the controller tells the people watching: one event per step or failure. The notification
 // module turns an event into a message per configured service; sending never blocks the rollout.
 
+import { NOTIFICATION_KINDS } from '../config/notification-kinds.ts';
+
 /** Every kind, in the order --notify-events lists them. */
-export const NOTIFICATION_KINDS = ['drain', 'reboot', 'uncordon', 'blocked', 'drain-failed', 'reboot-failed', 'halted', 'resumed'] as const;
+export { NOTIFICATION_KINDS };
 
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

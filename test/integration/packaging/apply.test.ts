@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadAllYaml } from '@kubernetes/client-node';
-import { load } from 'js-yaml';
+import { load, loadAll } from 'js-yaml';
 import { startCluster } from '../../harness/cluster.ts';
 import type { Doc } from '../../harness/packaging-files.ts';
 import { waitFor } from '../../harness/wait-for.ts';
@@ -144,9 +144,9 @@ test('the signal overlay and the Prometheus Operator overlay apply server-side',
   // One default trigger: the base reboots on the agents' reports, as the chart does; with the alert
   // path installed (components/monitoring), Alertmanager requests the reboots.
   const controllerArgs = (dir: string) =>
-    JSON.parse(kubectlOk(kubeconfig, ['create', '--dry-run=client', '-o', 'json', '-f', '-'], kustomize(dir))).items.find(
-      (item: { kind: string }) => item.kind === 'Deployment',
-    ).spec.template.spec.containers[0].args as string[];
+    (loadAll(kustomize(dir)) as Array<{ kind: string; spec: { template: { spec: { containers: Array<{ args: string[] }> } } } }>).find(
+      (item) => item?.kind === 'Deployment',
+    )!.spec.template.spec.containers[0]!.args;
   assert.deepEqual(
     controllerArgs('deploy/base').filter((arg) => arg.startsWith('--trigger')),
     ['--trigger=node'],
