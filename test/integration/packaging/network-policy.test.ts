@@ -28,7 +28,9 @@ before(async () => {
 });
 
 after(async () => {
-  if (cluster) kubectlOk(cluster.kubeconfigPath, ['delete', 'namespace', 'kreboot', '--ignore-not-found', '--wait=false']);
+  // Waited for: the next packaging files apply the base into `kreboot` and fail on a namespace
+  // still terminating.
+  if (cluster) kubectlOk(cluster.kubeconfigPath, ['delete', 'namespace', 'kreboot', '--ignore-not-found', '--wait=true', '--timeout=180s']);
   await cluster?.stop();
 });
 
