@@ -6,11 +6,10 @@
 // Run: node bench/plan.ts [--nodes=5000] [--concurrency=1] [--runs=5]
 
 import { parseArgs } from 'node:util';
-import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import type { V1Node } from '@kubernetes/client-node';
 import { forecast } from '../src/controller/policy/forecast.ts';
 import { observeNode } from '../src/controller/policy/observed-node.ts';
-import { createReconciler } from '../src/controller/reconciler.ts';
+import { reconcilerOver } from '../test/harness/reconciler-over.ts';
 import type { Gate } from '../src/gates/gate.ts';
 import { CONTROLLER } from '../src/store/keys.ts';
 
@@ -46,39 +45,10 @@ const gate: Gate = {
 };
 const topology = { zoneLabel: 'topology.kubernetes.io/zone', maxUnavailablePerZone: 1, zoneByZone: false, nodeOrder: [] };
 const settings = { concurrency, ttlMs: 0 };
-const reconciler = createReconciler({
-  view: {
-    nodes: () => nodes,
-    node: (name) => nodes.find((node) => node.metadata?.name === name),
-    daemonSet: () => ({}) as V1DaemonSet,
-    synced: () => true,
-    start: async () => {},
-    stop: async () => {},
-  },
-  rollout: {
-    current: () => ({ lock: { holders: [] }, paused: undefined, halted: undefined, resumed: undefined, resourceVersion: '1' }),
-    update: async () => undefined as never,
-  },
-  performer: { perform: async () => ({}), settled: async () => {} } as never,
+const reconciler = reconcilerOver(() => nodes, {
   gates: [gate],
-  settings: {
-    drainDelayMs: 0,
-    drainTimeoutMs: 0,
-    forceReboot: false,
-    rebootTimeoutMs: 1_800_000,
-    maxRebootAttempts: 2,
-    lockReleaseDelayMs: 0,
-    retryBackoffMs: 300_000,
-    ...settings,
-    trigger: 'alert',
-    gateRecheckMs: 30_000,
-    lockAnnotation: 'weave.works/kured-node-lock',
-    topology,
-  },
-  metrics: { cycles: { inc() {} }, cycleDuration: { startTimer: () => () => 0 } } as never,
-  log: pino({ level: 'silent' }),
+  settings: { ...settings, topology },
   clock: () => now,
-  nodeGone: async () => false,
 });
 reconciler.stop();
 

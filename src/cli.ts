@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The kreboot binary: one entry point, one subcommand per role or operator action.
 
-import { EXIT_USAGE, exitWith } from './process/exit.ts';
+import { dispatch, type CommandLoader } from './cli/dispatch.ts';
+import { exitWith } from './process/exit.ts';
 import { VERSION } from './version.ts';
 
-const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+const SUBCOMMANDS: Record<string, CommandLoader> = {
   controller: () => import('./controller/main.ts'),
   agent: () => import('./agent/main.ts'),
   status: () => import('./cli/operator.ts'),
@@ -28,23 +29,7 @@ Usage:
 Run "kreboot <command> --help" for the flags of a command.
 `;
 
-async function run(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(HELP);
-    return command === undefined ? EXIT_USAGE : 0;
-  }
-  if (command === '--version' || command === 'version') {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
-  const load = SUBCOMMANDS[command];
-  if (!load) {
-    process.stderr.write(`kreboot: unknown command "${command}"\n\n${HELP}`);
-    return EXIT_USAGE;
-  }
-  const module = await load();
-  return module.main(command === 'controller' || command === 'agent' ? rest : argv);
-}
+// The roles take their flags only; the operator commands take their name first.
+const argsFor = (command: string, argv: string[]) => (command === 'controller' || command === 'agent' ? argv.slice(1) : argv);
 
-exitWith('kreboot', run(process.argv.slice(2)));
+exitWith('kreboot', dispatch('kreboot', HELP, SUBCOMMANDS, process.argv.slice(2), argsFor));

@@ -4,10 +4,12 @@
 // (KUBECONFIG). Only the operator commands are offered; the controller and agent roles run from the
 // image's `kreboot`.
 
-import { EXIT_USAGE, exitWith } from './process/exit.ts';
+import { dispatch, type CommandLoader } from './cli/dispatch.ts';
+import { exitWith } from './process/exit.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS = new Set(['status', 'plan', 'pause', 'resume', 'reboot']);
+const operator: CommandLoader = () => import('./cli/operator.ts');
+const COMMANDS: Record<string, CommandLoader> = { status: operator, plan: operator, pause: operator, resume: operator, reboot: operator };
 
 const HELP = `kubectl kreboot ${VERSION}: operate kreboot with your own Kubernetes identity
 
@@ -24,22 +26,4 @@ resume or reboot (docs/operator-view.md, "Who may act"). Run "kubectl kreboot <c
 for every flag.
 `;
 
-async function run(argv: string[]): Promise<number> {
-  const [command] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(HELP);
-    return command === undefined ? EXIT_USAGE : 0;
-  }
-  if (command === '--version' || command === 'version') {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
-  if (!COMMANDS.has(command)) {
-    process.stderr.write(`kubectl kreboot: unknown command "${command}"\n\n${HELP}`);
-    return EXIT_USAGE;
-  }
-  const { main } = await import('./cli/operator.ts');
-  return main(argv);
-}
-
-exitWith('kubectl kreboot', run(process.argv.slice(2)));
+exitWith('kubectl kreboot', dispatch('kubectl kreboot', HELP, COMMANDS, process.argv.slice(2)));

@@ -7,43 +7,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { createControllerMetrics } from '../../../src/controller/observe/metrics.ts';
-import { createReconciler } from '../../../src/controller/reconciler.ts';
-import { NOW, SETTINGS } from './fixtures.ts';
+import { reconcilerOver } from '../../harness/reconciler-over.ts';
+import { NOW } from './fixtures.ts';
 
 test('a pending write for a Node that is gone does not make the cycle run again and again', async () => {
   let now = NOW.getTime();
   const timers: { at: number; run: () => void }[] = [];
-  const reconciler = createReconciler({
-    // The Node was deleted: the view no longer holds it.
-    view: {
-      nodes: () => [],
-      node: () => undefined,
-      daemonSet: () => undefined,
-      synced: () => true,
-      start: () => Promise.resolve(),
-      stop: () => Promise.resolve(),
-    },
-    rollout: { current: () => undefined, update: () => Promise.reject(new Error('not used')) },
-    performer: { perform: () => Promise.reject(new Error('not used')), settled: () => Promise.resolve() },
-    gates: [],
-    settings: {
-      ...SETTINGS,
-      concurrency: 1,
-      ttlMs: 0,
-      trigger: 'alert',
-      gateRecheckMs: 30_000,
-      lockAnnotation: 'weave.works/kured-node-lock',
-    },
-    metrics: createControllerMetrics(new Registry(), {
-      nodes: () => [],
-      rollout: () => undefined,
-      halt: () => undefined,
-      leader: () => true,
-    }),
-    log: pino({ level: 'silent' }),
+  // The Node was deleted: the view no longer holds it.
+  const reconciler = reconcilerOver(() => [], {
     clock: () => new Date(now),
     timers: {
       setTimeout: (run, ms) => {

@@ -6,12 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import type { V1Node } from '@kubernetes/client-node';
 import type { Gate } from '../../../src/gates/gate.ts';
-import { createReconciler } from '../../../src/controller/reconciler.ts';
+import { reconcilerOver } from '../../harness/reconciler-over.ts';
 import { CONTROLLER } from '../../../src/store/keys.ts';
-import { NOW, SETTINGS, ago } from './fixtures.ts';
+import { NOW, ago } from './fixtures.ts';
 
 function pendingNode(name: string): V1Node {
   return {
@@ -36,35 +35,7 @@ function setup(nodes: number) {
     },
   };
   const all = Array.from({ length: nodes }, (_, i) => pendingNode(`node-${i}`));
-  const reconciler = createReconciler({
-    view: {
-      nodes: () => all,
-      node: (name) => all.find((node) => node.metadata?.name === name),
-      daemonSet: () => ({}) as V1DaemonSet,
-      synced: () => true,
-      start: async () => {},
-      stop: async () => {},
-    },
-    rollout: {
-      current: () => ({ lock: { holders: [] }, paused: undefined, halted: undefined, resumed: undefined, resourceVersion: '1' }),
-      update: async () => undefined as never,
-    },
-    // A candidate its gate holds is only recorded as waiting: nothing else is performed.
-    performer: { perform: async () => ({}), settled: async () => {} } as never,
-    gates: [gate],
-    settings: {
-      ...SETTINGS,
-      concurrency: 1,
-      ttlMs: 0,
-      trigger: 'alert',
-      gateRecheckMs: 30_000,
-      lockAnnotation: 'weave.works/kured-node-lock',
-    },
-    metrics: { cycles: { inc() {} }, cycleDuration: { startTimer: () => () => 0 } } as never,
-    log: pino({ level: 'silent' }),
-    clock: () => NOW,
-    nodeGone: async () => false,
-  });
+  const reconciler = reconcilerOver(() => all, { gates: [gate], clock: () => NOW });
   return { reconciler, evaluations: () => evaluations };
 }
 
