@@ -5,6 +5,7 @@ import { checkLabelSelector } from '../gates/label-selector.ts';
 import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-matchers.ts';
 import type { NotificationKind } from '../notify/event.ts';
 import { deepFreeze } from './deep-freeze.ts';
+import { readHookTemplate, type HookConfig, type HookFailure } from './hook-config.ts';
 import { commonConfig, readFlags, type CommonConfig, type FlagReader, type Loaded } from './load-config.ts';
 
 /** --max-node-age below this is refused: a node would be due again soon after every reboot. */
@@ -46,6 +47,8 @@ export interface ControllerConfig extends CommonConfig {
   };
   /** --max-node-age: 0 is off. */
   readonly maxNodeAgeMs: number;
+  /** Hooks around the reboot (ADR 0019); absent in tests that build the config by hand. */
+  readonly hooks?: HookConfig;
   // gates
   readonly prometheus: EndpointConfig & {
     readonly alertFilter: RegExp | undefined;
@@ -104,6 +107,10 @@ export interface ControllerConfig extends CommonConfig {
     readonly leaseDurationMs: number;
     readonly identity: string;
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 /** An outbound endpoint's flags: --<prefix>-url, -bearer-token-file, -username, -password-file, -ca-file, -timeout. */
@@ -182,6 +189,15 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
       nodeOrder: r.list('node-order'),
     },
     maxNodeAgeMs: r.duration('max-node-age'),
+    hooks: {
+      jobs: {
+        ...optional('pre-drain', readHookTemplate('pre-drain-hook-job', r.string('pre-drain-hook-job'), dsNamespace, r.problems)),
+        ...optional('post-reboot', readHookTemplate('post-reboot-hook-job', r.string('post-reboot-hook-job'), dsNamespace, r.problems)),
+      },
+      timeoutMs: r.duration('hook-timeout'),
+      onFailure: r.string('hook-failure') as HookFailure,
+      namespace: dsNamespace,
+    },
     prometheus: {
       ...prometheus,
       alertFilter: r.regexp('alert-filter-regexp'),
@@ -245,6 +261,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     r.problems.push('--probe-port: must differ from --metrics-port (or be 0: the probes only on --metrics-port)');
   if (config.gateRecheckMs < 1000) r.problems.push('--gate-recheck-period: must be at least 1s');
   if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
+  if ((config.hooks?.timeoutMs ?? 1) < 1000) r.problems.push('--hook-timeout: must be at least 1s');
   if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');
   if ((config.topology.maxUnavailablePerZone > 0 || config.topology.zoneByZone) && config.topology.zoneLabel.trim() === '')
     r.problems.push('--zone-label: needed by --max-unavailable-per-zone and --zone-by-zone');
