@@ -159,6 +159,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
             timeoutMs: config.hooks.timeoutMs,
             log: log.child({ component: 'hooks' }),
             metrics,
+            clock,
           }),
         }
       : {}),

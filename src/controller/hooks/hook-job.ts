@@ -19,6 +19,7 @@ export const HOOK_ROUND_ANNOTATION = 'kreboot.dev/hook-round';
 
 /** A finished Job is kept at least this long (for its logs), unless its template asks for longer. */
 export const DEFAULT_TTL_SECONDS = 86_400;
+const TTL_MARGIN_SECONDS = 3600;
 
 export interface HookJobParams {
   readonly node: string;
@@ -76,9 +77,9 @@ export function buildHookJob(template: V1Job, params: HookJobParams): V1Job {
       ...spec,
       // kreboot stops waiting at the hook timeout; Kubernetes stops the Job then too.
       activeDeadlineSeconds: Math.min(spec.activeDeadlineSeconds ?? timeoutSeconds, timeoutSeconds),
-      // A finished Job stays at least as long as a restarted controller may still look for it
-      // (the hook timeout): gone earlier, it would be created again — run twice.
-      ttlSecondsAfterFinished: Math.max(spec.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS, timeoutSeconds),
+      // A finished Job stays longer than a restarted controller may still look for it (the hook
+      // timeout, and an hour for clocks that differ): gone earlier, it would be created again.
+      ttlSecondsAfterFinished: Math.max(spec.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS, timeoutSeconds + TTL_MARGIN_SECONDS),
       template: {
         ...podTemplate,
         metadata: { ...podTemplate.metadata, labels: { ...podTemplate.metadata?.labels, ...labels } },

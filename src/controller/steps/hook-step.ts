@@ -22,7 +22,15 @@ export interface HookStepDeps {
   readonly timeoutMs: number;
   readonly log: Logger;
   readonly metrics: Pick<ControllerMetrics, 'hookDuration'>;
+  /** Read after the answer, not the cycle's start: a cycle's calls may take long. */
+  readonly clock: () => Date;
 }
+
+/**
+ * A running Job is read at most this often: every wake of the cycle (any node's change) asks each
+ * hooked node for its next step, and the answer of a read this recent is still the answer.
+ */
+const CHECK_INTERVAL_MS = 1000;
 
 type CreateResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
@@ -34,6 +42,8 @@ const terminal = (error: unknown) => {
 
 export function createHookStep(deps: HookStepDeps) {
   const { api, namespace, log } = deps;
+  /** The last read of each running Job: its time and answer. */
+  const recent = new Map<string, { at: number; fact: RunnerFact }>();
 
   async function create(run: HookRun, node: string): Promise<CreateResult> {
     const template = deps.templates[run.point];
@@ -50,6 +60,23 @@ export function createHookStep(deps: HookStepDeps) {
     }
   }
 
+  async function read(run: HookRun, node: string): Promise<RunnerFact> {
+    let job: V1Job;
+    try {
+      job = await api.readJob(namespace, run.name);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      // Missing before the run's timeout, the Job was never created (a finished one is kept longer
+      // than that); missing after it, it may have run and been removed: never created again.
+      if (deps.clock().getTime() >= Date.parse(run.startedAt) + deps.timeoutMs) return { type: 'hook-job', name: run.name, state: 'running' };
+      const created = await create(run, node);
+      if (!created.ok) return { type: 'hook-job', name: run.name, state: 'failed', message: created.message };
+      log.warn({ node, job: run.name }, 'hook Job was missing (its create had not landed); created');
+      return { type: 'hook-job', name: run.name, state: 'running' };
+    }
+    return { type: 'hook-job', name: run.name, ...jobState(job) };
+  }
+
   return {
     /** After the run is recorded: create its Job. A failure here is met again by the next check. */
     async start(run: HookRun, node: string): Promise<void> {
@@ -64,19 +91,15 @@ export function createHookStep(deps: HookStepDeps) {
 
     /** How the run's Job stands; created first if it never was (see the header). */
     async check(run: HookRun, node: string, now: Date): Promise<RunnerFact> {
-      let job: V1Job;
-      try {
-        job = await api.readJob(namespace, run.name);
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-        if (now.getTime() >= Date.parse(run.startedAt) + deps.timeoutMs) return { type: 'hook-job', name: run.name, state: 'running' };
-        const created = await create(run, node);
-        if (!created.ok) return { type: 'hook-job', name: run.name, state: 'failed', message: created.message };
-        log.warn({ node, job: run.name }, 'hook Job was missing (its create had not landed); created');
-        return { type: 'hook-job', name: run.name, state: 'running' };
-      }
-      const state = jobState(job);
-      return { type: 'hook-job', name: run.name, ...state };
+      const last = recent.get(run.name);
+      const age = last ? now.getTime() - last.at : Infinity;
+      if (last && age >= 0 && age < CHECK_INTERVAL_MS) return last.fact;
+      const fact = await read(run, node);
+      if (fact.type === 'hook-job' && fact.state === 'running') recent.set(run.name, { at: now.getTime(), fact });
+      else recent.delete(run.name);
+      // Runs that ended another way (a timeout, the node given up) are forgotten in bulk.
+      if (recent.size > 1000) recent.clear();
+      return fact;
     },
 
     /** A run that timed out: its Job is stopped if it still runs (activeDeadlineSeconds should have). */
