@@ -133,6 +133,8 @@ function readEndpoint(r: FlagReader, prefix: 'prometheus' | 'alertmanager'): End
 export function loadControllerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded<ControllerConfig> {
   const { reader: r, parsed } = readFlags('controller', argv, env);
   const dsNamespace = r.string('ds-namespace');
+  // The controller's own namespace (where its Lease is): hook Jobs run there (ADR 0019).
+  const ownNamespace = r.string('leader-election-namespace') || dsNamespace;
   const webhookAuth = r.string('webhook-auth') as 'auto' | 'none';
   const webhook = {
     auth: webhookAuth,
@@ -191,12 +193,12 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     maxNodeAgeMs: r.duration('max-node-age'),
     hooks: {
       jobs: {
-        ...optional('pre-drain', readHookTemplate('pre-drain-hook-job', r.string('pre-drain-hook-job'), dsNamespace, r.problems)),
-        ...optional('post-reboot', readHookTemplate('post-reboot-hook-job', r.string('post-reboot-hook-job'), dsNamespace, r.problems)),
+        ...optional('pre-drain', readHookTemplate('pre-drain-hook-job', r.string('pre-drain-hook-job'), ownNamespace, r.problems)),
+        ...optional('post-reboot', readHookTemplate('post-reboot-hook-job', r.string('post-reboot-hook-job'), ownNamespace, r.problems)),
       },
       timeoutMs: r.duration('hook-timeout'),
       onFailure: r.string('hook-failure') as HookFailure,
-      namespace: dsNamespace,
+      namespace: ownNamespace,
     },
     prometheus: {
       ...prometheus,
@@ -241,7 +243,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     },
     leaderElection: {
       enabled: r.bool('leader-elect'),
-      namespace: r.string('leader-election-namespace') || dsNamespace,
+      namespace: ownNamespace,
       name: r.string('leader-election-id'),
       leaseDurationMs: r.duration('lease-duration'),
       identity: r.string('pod-name'),
