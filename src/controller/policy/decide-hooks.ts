@@ -115,7 +115,9 @@ function awaitRun(
   if (run.kind === 'job') {
     const fact = input.fact?.type === 'hook-job' && input.fact.name === run.name ? input.fact : undefined;
     if (fact?.state === 'succeeded') return finished(run, progress, now);
-    if (fact?.state === 'failed') return failure(run, 'failed', fact.message ?? '', progress, now, settings);
+    // Kubernetes stopped it at its activeDeadlineSeconds (at most the hook timeout): a timeout.
+    if (fact?.state === 'failed')
+      return failure(run, /^DeadlineExceeded/.test(fact.message ?? '') ? 'timed-out' : 'failed', fact.message ?? '', progress, now, settings);
     if (now.getTime() >= deadline) return failure(run, 'timed-out', '', progress, now, settings);
     if (!fact) return { type: 'hook-check', run };
     return { type: 'none', requeueAt: new Date(Math.min(deadline, now.getTime() + HOOK_RECHECK_MS)) };
