@@ -138,6 +138,13 @@ export async function main(argv: string[]): Promise<number> {
   );
   await loop.start();
   watch.start();
-  await installShutdown(log, [() => http.close(), () => loop.stop(), () => jobs.stop(), () => hooks.stop(), () => watch.stop(), () => reporter.stop()]);
+  await installShutdown(log, [
+    () => http.close(),
+    () => loop.stop(),
+    () => jobs.stop(),
+    () => hooks.stop(),
+    () => watch.stop(),
+    () => reporter.stop(),
+  ]);
   return 0;
 }

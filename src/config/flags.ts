@@ -691,7 +691,7 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     roles: A,
     default: '',
-    help: "command run in the host mount namespace once the node is back, before the uncordon; a failure stops the reboot",
+    help: 'command run in the host mount namespace once the node is back, before the uncordon; a failure stops the reboot',
   },
   { name: 'boot-id-file', kind: 'string', roles: A, default: '/proc/sys/kernel/random/boot_id', help: "file holding the host's boot ID" },
   {

@@ -38,7 +38,8 @@ export function templateProblems(value: unknown, namespace: string): string[] {
   if (!Array.isArray(podSpec.containers) || podSpec.containers.length === 0) problems.push('spec.template.spec.containers: none given');
   if (podSpec.restartPolicy !== 'Never' && podSpec.restartPolicy !== 'OnFailure')
     problems.push(`spec.template.spec.restartPolicy: must be Never or OnFailure, found ${JSON.stringify(podSpec.restartPolicy ?? null)}`);
-  if (spec && spec.parallelism !== undefined && spec.parallelism !== 1) problems.push('spec.parallelism: a hook runs once; leave it unset or 1');
+  if (spec && spec.parallelism !== undefined && spec.parallelism !== 1)
+    problems.push('spec.parallelism: a hook runs once; leave it unset or 1');
   return problems;
 }
 

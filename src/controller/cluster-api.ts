@@ -106,7 +106,8 @@ export function createClusterApi(kc: KubeConfig, options: ClusterApiOptions = {}
       bounded(`creating an Event in ${namespace}`, async () => {
         await core.createNamespacedEvent({ namespace, body }, plain);
       }),
-    createJob: (namespace, body) => bounded(`creating Job ${namespace}/${body.metadata?.name}`, () => batch.createNamespacedJob({ namespace, body }, plain)),
+    createJob: (namespace, body) =>
+      bounded(`creating Job ${namespace}/${body.metadata?.name}`, () => batch.createNamespacedJob({ namespace, body }, plain)),
     readJob: (namespace, name) => bounded(`reading Job ${namespace}/${name}`, () => batch.readNamespacedJob({ namespace, name }, plain)),
     deleteJob: (namespace, name) =>
       bounded(`deleting Job ${namespace}/${name}`, async () => {

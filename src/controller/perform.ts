@@ -431,7 +431,8 @@ export function createPerformer(deps: PerformerDeps) {
         return { fact };
       }
       case 'hook-finish':
-        if (await write(call, node, observed, hookFinishPatch(node, observed, action.run, action.progress))) deps.hooks?.observe(action.run);
+        if (await write(call, node, observed, hookFinishPatch(node, observed, action.run, action.progress)))
+          deps.hooks?.observe(action.run);
         return { requeueAt: now };
       case 'complete':
         if (!(await write(call, node, observed, completePatch(node, observed, now, settings)))) return NOTHING;

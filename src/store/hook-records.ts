@@ -89,7 +89,10 @@ export function hookRunsAnnotation(runs: readonly HookRun[]): Record<string, str
 export function readHostHookJob(annotations: Annotations): Parsed<HostHookJob> {
   const raw = annotations?.[CONTROLLER.hookJob];
   if (raw === undefined) return { state: 'absent' };
-  const parsed = parseJsonRecord<HostHookJob>(raw, (value) => isText(value.id) && POINTS.has(String(value.point)) && isText(value.notAfter));
+  const parsed = parseJsonRecord<HostHookJob>(
+    raw,
+    (value) => isText(value.id) && POINTS.has(String(value.point)) && isText(value.notAfter),
+  );
   return parsed.state === 'absent' ? { state: 'unreadable', raw } : parsed;
 }
 

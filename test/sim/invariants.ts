@@ -51,7 +51,10 @@ export type CheckName =
   | 'liveness';
 
 /** What the checks read of the controller's configuration. */
-export type CheckedConfig = Pick<ControllerConfig, 'concurrency' | 'maxRebootAttempts' | 'forceReboot' | 'topology' | 'rebootTimeoutMs' | 'hooks'> & {
+export type CheckedConfig = Pick<
+  ControllerConfig,
+  'concurrency' | 'maxRebootAttempts' | 'forceReboot' | 'topology' | 'rebootTimeoutMs' | 'hooks'
+> & {
   readonly lock: Pick<ControllerConfig['lock'], 'annotation'>;
   readonly drain: Pick<ControllerConfig['drain'], 'timeoutMs'>;
 };
@@ -324,7 +327,8 @@ export class Invariants implements AgentObserver, SilenceObserver {
             `${nodes.length} nodes of ${zone === '' ? 'the nodes without a zone' : `zone ${zone}`} out of service (${nodes.join(', ')}), --max-unavailable-per-zone is ${maxUnavailablePerZone}`,
           );
     this.haltedBefore = this.unresumedHalt() ?? this.recordedHalt();
-    for (const [job, count] of this.jobs?.created ?? []) if (count > 1) this.fail('hook-once', `hook Job ${job} was created ${count} times`);
+    for (const [job, count] of this.jobs?.created ?? [])
+      if (count > 1) this.fail('hook-once', `hook Job ${job} was created ${count} times`);
     return this.violation;
   }
 
@@ -355,7 +359,8 @@ export class Invariants implements AgentObserver, SilenceObserver {
           `${name} went ${before} → ${progress.phase} in the round of ${round} without a succeeded ${point} hook Job (runs: ${JSON.stringify(runs)})`,
         );
     };
-    if ((progress.phase === 'draining' || progress.phase === 'rebooting') && (before === 'cordoned' || before === 'draining')) check('pre-drain');
+    if ((progress.phase === 'draining' || progress.phase === 'rebooting') && (before === 'cordoned' || before === 'draining'))
+      check('pre-drain');
     if (progress.phase === 'done' && before === 'verifying') check('post-reboot');
   }
 }

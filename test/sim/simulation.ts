@@ -41,7 +41,11 @@ const HOOK_TEMPLATE = (() => {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: {},
-      spec: { ttlSecondsAfterFinished: 1, backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'hook', image: 'hook' }] } } },
+      spec: {
+        ttlSecondsAfterFinished: 1,
+        backoffLimit: 0,
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'hook', image: 'hook' }] } },
+      },
     }),
   );
   return file;

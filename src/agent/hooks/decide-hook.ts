@@ -37,7 +37,6 @@ export function decideHostHook(
   }
   const notAfter = Date.parse(job.value.notAfter);
   if (!(now.getTime() <= notAfter)) return { act: 'none', reason: 'expired: the controller no longer waits for this hook', id };
-  if (!commands.has(job.value.point))
-    return { act: 'fail', job: job.value, reason: `this agent has no --${job.value.point}-hook-command` };
+  if (!commands.has(job.value.point)) return { act: 'fail', job: job.value, reason: `this agent has no --${job.value.point}-hook-command` };
   return { act: 'run', job: job.value };
 }

@@ -135,7 +135,10 @@ export class HookRunner {
       ...(outcome.kind === 'exited' && outcome.code !== null ? { exitCode: outcome.code } : {}),
       ...(ok ? (tail ? { message: tail } : {}) : { message: `host hook command ${describeOutcome(outcome)}`.slice(0, 400) }),
     };
-    log[ok ? 'info' : 'error']({ hook: job.id, point: job.point, exitCode: status.exitCode, message: status.message }, 'host hook finished');
+    log[ok ? 'info' : 'error'](
+      { hook: job.id, point: job.point, exitCode: status.exitCode, message: status.message },
+      'host hook finished',
+    );
     this.options.onOutcome?.(ok ? 'succeeded' : 'failed');
     for (let attempt = 1; attempt <= OUTCOME_WRITE_ATTEMPTS && !this.stopped; attempt++) {
       try {

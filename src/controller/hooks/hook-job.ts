@@ -93,7 +93,8 @@ export function buildHookJob(template: V1Job, params: HookJobParams): V1Job {
   };
 }
 
-export type JobState = { readonly state: 'running' } | { readonly state: 'succeeded' } | { readonly state: 'failed'; readonly message: string };
+export type JobState =
+  { readonly state: 'running' } | { readonly state: 'succeeded' } | { readonly state: 'failed'; readonly message: string };
 
 /** How a Job stands, from its conditions (Complete/SuccessCriteriaMet, Failed/FailureTarget). */
 export function jobState(job: V1Job): JobState {

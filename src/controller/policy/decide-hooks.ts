@@ -117,7 +117,14 @@ function awaitRun(
     if (fact?.state === 'succeeded') return finished(run, progress, now);
     // Kubernetes stopped it at its activeDeadlineSeconds (at most the hook timeout): a timeout.
     if (fact?.state === 'failed')
-      return failure(run, /^DeadlineExceeded/.test(fact.message ?? '') ? 'timed-out' : 'failed', fact.message ?? '', progress, now, settings);
+      return failure(
+        run,
+        /^DeadlineExceeded/.test(fact.message ?? '') ? 'timed-out' : 'failed',
+        fact.message ?? '',
+        progress,
+        now,
+        settings,
+      );
     if (now.getTime() >= deadline) return failure(run, 'timed-out', '', progress, now, settings);
     if (!fact) return { type: 'hook-check', run };
     return { type: 'none', requeueAt: new Date(Math.min(deadline, now.getTime() + HOOK_RECHECK_MS)) };

@@ -68,7 +68,8 @@ export function createHookStep(deps: HookStepDeps) {
       if (!isNotFound(error)) throw error;
       // Missing before the run's timeout, the Job was never created (a finished one is kept longer
       // than that); missing after it, it may have run and been removed: never created again.
-      if (deps.clock().getTime() >= Date.parse(run.startedAt) + deps.timeoutMs) return { type: 'hook-job', name: run.name, state: 'running' };
+      if (deps.clock().getTime() >= Date.parse(run.startedAt) + deps.timeoutMs)
+        return { type: 'hook-job', name: run.name, state: 'running' };
       const created = await create(run, node);
       if (!created.ok) return { type: 'hook-job', name: run.name, state: 'failed', message: created.message };
       log.warn({ node, job: run.name }, 'hook Job was missing (its create had not landed); created');

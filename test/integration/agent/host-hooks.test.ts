@@ -125,15 +125,15 @@ describe('host hooks', () => {
     const [node] = await cluster.createNodes(1, { prefix: 'host-hook-kill' });
     const ran = join(dir, 'ran-kill');
     const slow = script('slow.sh', `echo run >> '${ran}'; sleep 600`);
-    let agent = await startOn(node!, 'hooks-kill-1', [`--pre-drain-hook-command=${slow}`]);
+    const first = await startOn(node!, 'hooks-kill-1', [`--pre-drain-hook-command=${slow}`]);
     await waitFor(async () => (await annotations(node!))[AGENT.hostHooks] === 'pre-drain', { timeoutMs: 20_000 });
     await handOut(node!, 'hook-slow', 'pre-drain');
     await waitFor(async () => (await status(node!))?.state === 'started' && runsOf(ran).length === 1, {
       what: 'the hook running',
       timeoutMs: 20_000,
     });
-    await agent.kill9();
-    agent = await startOn(node!, 'hooks-kill-2', [`--pre-drain-hook-command=${slow}`]);
+    await first.kill9();
+    await startOn(node!, 'hooks-kill-2', [`--pre-drain-hook-command=${slow}`]);
     const failed = await waitFor(async () => ((await status(node!))?.state === 'failed' ? status(node!) : undefined), {
       what: 'the interrupted hook reported failed',
       timeoutMs: 20_000,

@@ -149,10 +149,16 @@ describe('hooks around the reboot', () => {
       const [pre, post] = runs as [HookRun, HookRun];
       assert.ok(pre.finishedAt! <= post.startedAt, 'the post-reboot hook starts after the pre-drain hook ended');
       const state = (await world.state(node))!;
-      assert.ok(state.phase === 'done' && (state as unknown as { since: string }).since >= post.finishedAt!, 'uncordoned after the post-reboot hook');
+      assert.ok(
+        state.phase === 'done' && (state as unknown as { since: string }).since >= post.finishedAt!,
+        'uncordoned after the post-reboot hook',
+      );
       for (const run of runs) {
         const created = await job(world.namespace, run.name);
-        assert.ok(created.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'), `${run.name} Complete`);
+        assert.ok(
+          created.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'),
+          `${run.name} Complete`,
+        );
         assert.equal(created.metadata?.labels?.['kreboot.dev/hook-node'], node);
         assert.equal(created.metadata?.labels?.['kreboot.dev/hook-point'], run.point);
         const env = created.spec?.template.spec?.containers[0]?.env ?? [];
