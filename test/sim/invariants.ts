@@ -198,7 +198,8 @@ export class Invariants implements AgentObserver, SilenceObserver {
       const progress = progressOf(node);
       const key = `${name}@${progress?.since}`;
       // A halt once resumed stays resumed, even if the resume's record is lost later.
-      if (progress?.phase === 'failed' && progress.haltedRollout === true && !covered(progress.since) && !this.resumedHalts.has(key))
+      const halts = progress?.haltedRollout === true || progress?.holdsRollout === true;
+      if (progress?.phase === 'failed' && halts && !covered(progress.since) && !this.resumedHalts.has(key))
         this.halts.set(key, { node: name, since: progress.since });
     }
     let first: string | undefined;
@@ -326,23 +327,10 @@ export class Invariants implements AgentObserver, SilenceObserver {
             'zone-cap',
             `${nodes.length} nodes of ${zone === '' ? 'the nodes without a zone' : `zone ${zone}`} out of service (${nodes.join(', ')}), --max-unavailable-per-zone is ${maxUnavailablePerZone}`,
           );
-    this.haltedBefore = this.unresumedHalt() ?? this.recordedHalt();
+    this.haltedBefore = this.unresumedHalt();
     for (const [job, count] of this.jobs?.created ?? [])
       if (count > 1) this.fail('hook-once', `hook Job ${job} was created ${count} times`);
     return this.violation;
-  }
-
-  /**
-   * A halt kept only on the lock DaemonSet (a failed hook with --hook-failure=halt gives its node
-   * back): it holds like a node's halt until a resume after it.
-   */
-  private recordedHalt(): string | undefined {
-    const rollout = this.currentRollout();
-    const halted = rollout?.halted;
-    if (!halted) return undefined;
-    const resumed = rollout.resumed?.at;
-    if (resumed !== undefined && Date.parse(resumed) >= Date.parse(halted.at)) return undefined;
-    return `${halted.node ?? 'a node'} (halt recorded at ${halted.at}: ${halted.reason})`;
   }
 
   /** hooks-ran: the hook Jobs of the point just passed succeeded in this round. */

@@ -91,6 +91,9 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   const iso = () => new Date(s.now).toISOString();
 
   // ---- The configuration: seeded flags, parsed by the product's own loader
+  // Hooks draw from a stream of their own: a run without hooks is the run its seed made before them.
+  const hookRandom = seededRandom(options.seed * 7919 + 17);
+  const hookChance = (p: number) => hookRandom() < p;
   const nodeCount = 2 + s.int(4);
   const drainTimeout = s.pick(['0', '0', '5m']);
   const zoned = s.chance(0.5);
@@ -120,10 +123,10 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     // Quiet maintenance with the default --silence-matchers.
     ...(quiet ? ['--alertmanager-url=http://alertmanager.sim:9093'] : []),
     // Hooks around the reboot (ADR 0019): a Job before the drain and/or after the reboot.
-    ...(s.chance(0.4) ? [`--pre-drain-hook-job=${HOOK_TEMPLATE}`] : []),
-    ...(s.chance(0.4) ? [`--post-reboot-hook-job=${HOOK_TEMPLATE}`] : []),
-    `--hook-timeout=${s.pick(['2m', '5m'])}`,
-    `--hook-failure=${s.pick(['skip-node', 'skip-node', 'halt'])}`,
+    ...(hookChance(0.4) ? [`--pre-drain-hook-job=${HOOK_TEMPLATE}`] : []),
+    ...(hookChance(0.4) ? [`--post-reboot-hook-job=${HOOK_TEMPLATE}`] : []),
+    `--hook-timeout=${hookChance(0.5) ? '2m' : '5m'}`,
+    `--hook-failure=${hookChance(0.3) ? 'halt' : 'skip-node'}`,
   ];
   const loaded = loadControllerConfig(flags, {});
   if (loaded.problems.length > 0) throw new Error(`the simulation's flags are refused: ${loaded.problems.join('; ')}`);
@@ -134,7 +137,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     { now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) },
     { namespace: 'kube-system', name: 'kreboot-agent' },
   );
-  const jobs = new JobModel({ now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) });
+  const jobs = new JobModel({ now: () => s.now, random: hookRandom, at: (at, label, run) => s.at(at, label, run) });
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const zones = ZONES.slice(0, 1 + s.int(ZONES.length));
   /** A node's labels as its cloud sets them: a zone (most nodes), and a canary tier for some. */

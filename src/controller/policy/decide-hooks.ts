@@ -147,8 +147,8 @@ function finished(run: HookRun, progress: NodeProgress, now: Date, message?: str
  * A failed hook stops this node's reboot: the node is given back (uncordoned unless it was
  * cordoned before, its slot released) and, with --hook-failure=halt, the rollout halts until
  * resumed. Before the drain it counts as a failed attempt (retried after --retry-backoff while
- * --max-reboot-attempts last); after the reboot the reboot itself happened, so the request is
- * served and the node is not rebooted again for it.
+ * --max-reboot-attempts last); after the reboot it is given up until an operator asks again
+ * (rebooting again would not undo what the hook left behind).
  */
 function failure(
   run: HookRun,
@@ -163,7 +163,10 @@ function failure(
   const reason = `${run.point} hook ${describe(run)} ${what}${message ? `: ${message}` : ''}`;
   const ended: HookRun = { ...run, outcome, finishedAt: now.toISOString(), ...(message ? { message } : {}) };
   const halt = settings.hooks?.onFailure === 'halt';
-  if (run.point === 'post-reboot') return { type: 'fail', reason, restore: true, hook: ended, clearRequest: true, holdRollout: halt };
+  // After the reboot, rebooting again would not undo what the hook left behind: given back for
+  // good, until an operator asks (kreboot reboot NODE), as a node whose attempts are used up.
+  if (run.point === 'post-reboot')
+    return { type: 'fail', reason: `${reason}; not rebooting again until asked`, restore: true, hook: ended, final: true, holdRollout: halt };
   const attempts = (progress.attempts ?? 0) + 1;
   const final = attempts >= settings.maxRebootAttempts;
   return {

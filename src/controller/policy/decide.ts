@@ -91,8 +91,6 @@ export type Action =
       readonly hook?: HookRun;
       /** The attempts to record (a failed pre-drain hook counts as an attempt). */
       readonly attempts?: number;
-      /** The request is served (a hook failed after the reboot happened). */
-      readonly clearRequest?: boolean;
       /** --hook-failure=halt: the rollout halts until resumed, while this node is given back. */
       readonly holdRollout?: boolean;
     };

@@ -179,7 +179,7 @@ export function failPatch(
     halt?: boolean;
     hook?: HookRun;
     attempts?: number;
-    clearRequest?: boolean;
+    holdRollout?: boolean;
   },
   settings: PatchSettings,
 ): NodePatch {
@@ -188,13 +188,13 @@ export function failPatch(
     ...(failure.final ? { final: true } : {}),
     ...(failure.halt ? { haltedRollout: true } : {}),
     ...(failure.attempts !== undefined ? { attempts: failure.attempts } : {}),
+    ...(failure.holdRollout ? { holdsRollout: true } : {}),
   });
   // The job goes in every failure, in the same write: an agent that starts late (same boot) must
   // never find a job whose attempt already failed or timed out. A host hook likewise (ADR 0019).
   const annotations: Record<string, string | null> = observed.job ? { [CONTROLLER.rebootJob]: null } : {};
   if (observed.hookJob) annotations[CONTROLLER.hookJob] = null;
   if (failure.hook) Object.assign(annotations, hookRunsAnnotation(withRun(observed.hooks ?? [], failure.hook)));
-  if (failure.clearRequest) annotations[CONTROLLER.request] = null;
   const body = base(node, annotations, progress);
   if (failure.restore) {
     if (settings.annotateNodes) annotations[KURED.rebootInProgress] = null;

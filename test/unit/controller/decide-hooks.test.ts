@@ -194,15 +194,15 @@ describe('hooks in the policy', () => {
     assert.deepEqual(action, { type: 'hook-check', run: running });
   });
 
-  it('a post-reboot hook failing: the node is given back and its request served (the reboot happened), not retried', () => {
+  it('a post-reboot hook failing: the node is given back and not rebooted again until an operator asks', () => {
     const running = run({ point: 'post-reboot', name: 'j' });
     const action = decideWith(back({ hooks: [running] }), HOOKS, { fact: { type: 'hook-job', name: 'j', state: 'failed', message: 'x' } });
     assert.equal(action.type, 'fail');
     if (action.type !== 'fail') return;
     assert.equal(action.restore, true);
-    assert.equal(action.clearRequest, true);
     assert.equal(action.retryAt, undefined);
-    assert.equal(action.final, undefined);
+    assert.equal(action.final, true);
+    assert.match(action.reason, /not rebooting again until asked/);
     assert.equal(action.attempts, undefined, 'the reboot counted already');
   });
 
@@ -211,5 +211,26 @@ describe('hooks in the policy', () => {
     const action = decideWith(node({ request, progress: { ...cordoned, attempts: 1 }, unschedulable: true, hooks: [earlier] }));
     assert.equal(action.type, 'hook-start');
     assert.notEqual(action.type === 'hook-start' && action.run.name, earlier.name);
+  });
+});
+
+describe('a hook failure with --hook-failure=halt', () => {
+  it('halts the rollout from the node record (given back, not out of service) until a resume after it', async () => {
+    const { rolloutHalt } = await import('../../../src/controller/policy/plan.ts');
+    const { isOutOfService } = await import('../../../src/store/node-progress.ts');
+    const failed: NodeProgress = {
+      phase: 'failed',
+      since: ago(10),
+      reason: 'pre-drain hook … failed',
+      holdsRollout: true,
+      retryAt: later(60).toISOString(),
+    };
+    assert.equal(isOutOfService(failed), false);
+    const nodes = [node({ progress: failed })];
+    assert.equal(rolloutHalt(nodes, undefined)?.node, 'n1');
+    const resumed = { lock: undefined, paused: undefined, halted: undefined, resumed: { at: ago(5) } } as unknown as Parameters<
+      typeof rolloutHalt
+    >[1];
+    assert.equal(rolloutHalt(nodes, resumed), undefined);
   });
 });
