@@ -13,7 +13,7 @@ import { bootIdReader } from './host/boot-id.ts';
 import { bootTimeReader } from './host/boot-time.ts';
 import { startAgentServer } from './agent-server.ts';
 import { createAgentMetrics } from './metrics.ts';
-import { buildRebooter, buildSentinel, buildSentinelWatch } from './parts.ts';
+import { buildHostHooks, buildRebooter, buildSentinel, buildSentinelWatch } from './parts.ts';
 import { lockHoldersReader } from './jobs/lock-slot.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   const { config } = loaded;
   const sentinel = buildSentinel(config, loaded.reader.problems);
   const rebooter = buildRebooter(config, loaded.reader.problems);
+  const hookCommands = buildHostHooks(config, loaded.reader.problems);
   if (!reportProblems('agent', { problems: loaded.reader.problems, notices: loaded.notices })) return EXIT_USAGE;
   const log = createLogger({ format: config.logFormat, level: config.logLevel, name: 'agent' }).child({ node: config.nodeId });
 
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   const { NodeReporter } = await import('./node/node-reporter.ts');
   const { NodeWatch } = await import('./node/node-watch.ts');
   const { JobRunner } = await import('./jobs/job-runner.ts');
+  const { HookRunner } = await import('./hooks/hook-runner.ts');
   const { SentinelLoop } = await import('./sentinel/sentinel-loop.ts');
   const { checkRequestWatcher } = await import('./node/check-request.ts');
 
@@ -53,6 +55,14 @@ export async function main(argv: string[]): Promise<number> {
   let bootTimeError: string | undefined; // logged when it starts or changes, not every period
   const nodeName = config.nodeId;
 
+  const hooks = new HookRunner({
+    client,
+    nodeName,
+    commands: hookCommands,
+    nsenter: config.nsenter,
+    log,
+    onOutcome: (outcome) => metrics.hookOutcome(outcome),
+  });
   const reporter = new NodeReporter({
     client,
     nodeName,
@@ -60,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     periodMs: config.periodMs,
     log,
     onError: () => metrics.apiError('report'),
+    hostHooks: hooks.advertised(),
   });
   const jobs = new JobRunner({
     client,
@@ -115,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       reporter.observe(node);
       onCheckRequest(node);
       jobs.notify(node);
+      hooks.notify(node);
     },
     onError: () => metrics.apiError('watch'),
   });
@@ -126,6 +138,13 @@ export async function main(argv: string[]): Promise<number> {
   );
   await loop.start();
   watch.start();
-  await installShutdown(log, [() => http.close(), () => loop.stop(), () => jobs.stop(), () => watch.stop(), () => reporter.stop()]);
+  await installShutdown(log, [
+    () => http.close(),
+    () => loop.stop(),
+    () => jobs.stop(),
+    () => hooks.stop(),
+    () => watch.stop(),
+    () => reporter.stop(),
+  ]);
   return 0;
 }

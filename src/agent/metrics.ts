@@ -10,6 +10,8 @@ export type JobOutcome = 'started' | 'failed' | 'withdrawn';
 export interface AgentMetrics {
   checked(result: SentinelResult, at: Date): void;
   jobOutcome(outcome: JobOutcome): void;
+  /** A host hook's outcome (ADR 0019). */
+  hookOutcome(outcome: 'succeeded' | 'failed'): void;
   apiError(operation: 'watch' | 'report' | 'job'): void;
 }
 
@@ -59,6 +61,13 @@ export function createAgentMetrics(registry: Registry, node: string): AgentMetri
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const hooks = new Counter({
+    name: 'kreboot_agent_host_hooks_total',
+    help: 'Host hooks (--pre-drain-hook-command, --post-reboot-hook-command) by outcome.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  for (const outcome of ['succeeded', 'failed']) hooks.inc({ outcome }, 0);
   const apiErrors = new Counter({
     name: 'kreboot_agent_api_errors_total',
     help: 'Failed Kubernetes API calls by operation.',
@@ -75,6 +84,7 @@ export function createAgentMetrics(registry: Registry, node: string): AgentMetri
       if (result.error !== undefined) errors.inc();
     },
     jobOutcome: (outcome) => jobs.inc({ outcome }),
+    hookOutcome: (outcome) => hooks.inc({ outcome }),
     apiError: (operation) => apiErrors.inc({ operation }),
   };
 }

@@ -12,6 +12,7 @@ import { FileSentinel } from './sentinel/file-sentinel.ts';
 import type { SentinelCheck } from './sentinel/sentinel-check.ts';
 import { SentinelWatch, type ChangeSource } from './sentinel/sentinel-watch.ts';
 import type { Logger } from '../log/logger.ts';
+import type { HookPoint } from '../store/hook-records.ts';
 
 export function buildSentinel(config: AgentConfig, problems: string[]): SentinelCheck {
   if (config.rebootSentinelCommand.trim() === '') return new FileSentinel(config.rebootSentinel);
@@ -36,4 +37,20 @@ export function buildRebooter(config: AgentConfig, problems: string[]): Rebooter
     return new SignalRebooter({ signal: config.rebootSignal });
   }
   return new CommandRebooter({ argv: parsed.argv, nsenter: config.nsenter });
+}
+
+/** The host hook commands (ADR 0019), by hook point; a command that cannot be split is a problem. */
+export function buildHostHooks(config: AgentConfig, problems: string[]): Partial<Record<HookPoint, readonly string[]>> {
+  const commands: Partial<Record<HookPoint, readonly string[]>> = {};
+  const given: [HookPoint, string][] = [
+    ['pre-drain', config.preDrainHookCommand],
+    ['post-reboot', config.postRebootHookCommand],
+  ];
+  for (const [point, text] of given) {
+    if (text.trim() === '') continue;
+    const parsed = parseCommandFlag(`${point}-hook-command`, text);
+    if ('problem' in parsed) problems.push(parsed.problem);
+    else commands[point] = parsed.argv;
+  }
+  return commands;
 }

@@ -2,6 +2,7 @@
 // redraws it in place, and on a pipe --watch prints one line per change (changeLines).
 
 import type { NodeStatus, Status } from '../controller/api/status.ts';
+import type { HookRun } from '../store/hook-records.ts';
 import { formatClock, formatDuration, formatRelative, GATE_WORDS, resumeCommand } from '../controller/api/status-format.ts';
 
 function rolloutLine(status: Status, now: Date, server: string | undefined): string[] {
@@ -38,6 +39,14 @@ function holdText(node: NodeStatus, now: Date): string {
   return parts.length ? `  [${parts.join('; ')}]` : '';
 }
 
+/** One hook run (ADR 0019): where, what (a Job's name is where its logs are), how it ended and how long it took. */
+function hookLine(run: HookRun, now: Date): string {
+  const what = run.kind === 'job' ? `Job ${run.name}` : `host command ${run.name}`;
+  const took = run.finishedAt ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : '';
+  const how = run.outcome ? `${run.outcome}${took}` : `running since ${formatRelative(run.startedAt, now)}`;
+  return `hook ${run.point}: ${what} ${how}${run.outcome && run.outcome !== 'succeeded' && run.message ? `: ${run.message}` : ''}`;
+}
+
 export function formatStatus(status: Status, options: { now?: Date; server?: string } = {}): string {
   const now = options.now ?? new Date();
   const lines: string[] = [];
@@ -63,6 +72,7 @@ export function formatStatus(status: Status, options: { now?: Date; server?: str
   for (const node of status.nodes) {
     const since = node.since ? `  (${formatRelative(node.since, now)})` : '';
     lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.reason}${since}${holdText(node, now)}`);
+    for (const run of node.hooks ?? []) lines.push(`${' '.repeat(width)}  ${hookLine(run, now)}`);
   }
   const hidden = (status.nodesTotal ?? status.nodes.length) - status.nodes.length;
   if (hidden > 0)

@@ -16,6 +16,9 @@ export interface AgentConfig extends CommonConfig {
   readonly bootIdFile: string;
   readonly procStatFile: string;
   readonly nsenter: string;
+  /** Host hooks (ADR 0019): the command run for each hook point; '' is none. */
+  readonly preDrainHookCommand: string;
+  readonly postRebootHookCommand: string;
   /** --require-lock-slot: the lock a job's node must hold before the agent runs it; undefined: off. */
   readonly lockSlot?: { readonly namespace: string; readonly name: string; readonly annotation: string };
 }
@@ -36,6 +39,8 @@ export function loadAgentConfig(argv: readonly string[], env: Readonly<Record<st
     bootIdFile: r.string('boot-id-file'),
     procStatFile: r.string('proc-stat-file'),
     nsenter: r.string('nsenter'),
+    preDrainHookCommand: r.string('pre-drain-hook-command'),
+    postRebootHookCommand: r.string('post-reboot-hook-command'),
     ...lockSlotOf(r.string('require-lock-slot'), r.string('require-lock-slot-annotation'), r.problems),
   };
 

@@ -5,6 +5,7 @@ import { checkLabelSelector } from '../gates/label-selector.ts';
 import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-matchers.ts';
 import type { NotificationKind } from '../notify/event.ts';
 import { deepFreeze } from './deep-freeze.ts';
+import { readHookTemplate, type HookConfig, type HookFailure } from './hook-config.ts';
 import { commonConfig, readFlags, type CommonConfig, type FlagReader, type Loaded } from './load-config.ts';
 
 /** --max-node-age below this is refused: a node would be due again soon after every reboot. */
@@ -46,6 +47,8 @@ export interface ControllerConfig extends CommonConfig {
   };
   /** --max-node-age: 0 is off. */
   readonly maxNodeAgeMs: number;
+  /** Hooks around the reboot (ADR 0019); absent in tests that build the config by hand. */
+  readonly hooks?: HookConfig;
   // gates
   readonly prometheus: EndpointConfig & {
     readonly alertFilter: RegExp | undefined;
@@ -106,6 +109,10 @@ export interface ControllerConfig extends CommonConfig {
   };
 }
 
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
 /** An outbound endpoint's flags: --<prefix>-url, -bearer-token-file, -username, -password-file, -ca-file, -timeout. */
 function readEndpoint(r: FlagReader, prefix: 'prometheus' | 'alertmanager'): EndpointConfig {
   const endpoint = {
@@ -126,6 +133,8 @@ function readEndpoint(r: FlagReader, prefix: 'prometheus' | 'alertmanager'): End
 export function loadControllerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded<ControllerConfig> {
   const { reader: r, parsed } = readFlags('controller', argv, env);
   const dsNamespace = r.string('ds-namespace');
+  // The controller's own namespace (where its Lease is): hook Jobs run there (ADR 0019).
+  const ownNamespace = r.string('leader-election-namespace') || dsNamespace;
   const webhookAuth = r.string('webhook-auth') as 'auto' | 'none';
   const webhook = {
     auth: webhookAuth,
@@ -182,6 +191,15 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
       nodeOrder: r.list('node-order'),
     },
     maxNodeAgeMs: r.duration('max-node-age'),
+    hooks: {
+      jobs: {
+        ...optional('pre-drain', readHookTemplate('pre-drain-hook-job', r.string('pre-drain-hook-job'), ownNamespace, r.problems)),
+        ...optional('post-reboot', readHookTemplate('post-reboot-hook-job', r.string('post-reboot-hook-job'), ownNamespace, r.problems)),
+      },
+      timeoutMs: r.duration('hook-timeout'),
+      onFailure: r.string('hook-failure') as HookFailure,
+      namespace: ownNamespace,
+    },
     prometheus: {
       ...prometheus,
       alertFilter: r.regexp('alert-filter-regexp'),
@@ -225,7 +243,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     },
     leaderElection: {
       enabled: r.bool('leader-elect'),
-      namespace: r.string('leader-election-namespace') || dsNamespace,
+      namespace: ownNamespace,
       name: r.string('leader-election-id'),
       leaseDurationMs: r.duration('lease-duration'),
       identity: r.string('pod-name'),
@@ -245,6 +263,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     r.problems.push('--probe-port: must differ from --metrics-port (or be 0: the probes only on --metrics-port)');
   if (config.gateRecheckMs < 1000) r.problems.push('--gate-recheck-period: must be at least 1s');
   if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
+  if ((config.hooks?.timeoutMs ?? 1) < 1000) r.problems.push('--hook-timeout: must be at least 1s');
   if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');
   if ((config.topology.maxUnavailablePerZone > 0 || config.topology.zoneByZone) && config.topology.zoneLabel.trim() === '')
     r.problems.push('--zone-label: needed by --max-unavailable-per-zone and --zone-by-zone');

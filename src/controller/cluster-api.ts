@@ -8,11 +8,13 @@
 
 import {
   AppsV1Api,
+  BatchV1Api,
   CoreV1Api,
   PolicyV1Api,
   type KubeConfig,
   type CoreV1Event,
   type V1DaemonSet,
+  type V1Job,
   type V1Node,
   type V1Pod,
   type V1PodDisruptionBudget,
@@ -40,6 +42,10 @@ export interface ClusterApi {
   readDaemonSet(namespace: string, name: string): Promise<V1DaemonSet>;
   patchDaemonSet(namespace: string, name: string, patch: MergePatch): Promise<V1DaemonSet>;
   createEvent(namespace: string, event: CoreV1Event): Promise<void>;
+  /** Hook Jobs (ADR 0019), in the controller's namespace: create (409 if the name exists), read (404), delete. */
+  createJob(namespace: string, job: V1Job): Promise<V1Job>;
+  readJob(namespace: string, name: string): Promise<V1Job>;
+  deleteJob(namespace: string, name: string): Promise<void>;
 }
 
 export interface ClusterApiOptions {
@@ -51,6 +57,7 @@ export function createClusterApi(kc: KubeConfig, options: ClusterApiOptions = {}
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const policy = kc.makeApiClient(PolicyV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
   const deadlineMs = options.callTimeoutMs ?? KUBE_CALL_DEADLINE_MS;
   const plain = withDeadline(deadlineMs);
   const mergePatch = withDeadline(deadlineMs, MERGE_PATCH);
@@ -98,6 +105,14 @@ export function createClusterApi(kc: KubeConfig, options: ClusterApiOptions = {}
     createEvent: (namespace, body) =>
       bounded(`creating an Event in ${namespace}`, async () => {
         await core.createNamespacedEvent({ namespace, body }, plain);
+      }),
+    createJob: (namespace, body) =>
+      bounded(`creating Job ${namespace}/${body.metadata?.name}`, () => batch.createNamespacedJob({ namespace, body }, plain)),
+    readJob: (namespace, name) => bounded(`reading Job ${namespace}/${name}`, () => batch.readNamespacedJob({ namespace, name }, plain)),
+    deleteJob: (namespace, name) =>
+      bounded(`deleting Job ${namespace}/${name}`, async () => {
+        // Background: its pods go too (the default for Jobs orphans them).
+        await batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }, plain);
       }),
   };
 }

@@ -25,6 +25,8 @@ import { createPerformer, type Performer } from './perform.ts';
 import { createReconciler, type Reconciler } from './reconciler.ts';
 import { createRequestStore, type RequestStore } from './request-store.ts';
 import { createDrainer } from './steps/drain.ts';
+import { createHookStep } from './steps/hook-step.ts';
+import type { HookPoint } from '../store/hook-records.ts';
 import type { Timers } from './work-loop.ts';
 
 /** The part of the configuration the decision core reads. */
@@ -45,6 +47,7 @@ export type DecisionConfig = Pick<
   | 'gateRecheckMs'
   | 'topology'
   | 'maxNodeAgeMs'
+  | 'hooks'
 > & { readonly alertmanager: Pick<ControllerConfig['alertmanager'], 'silenceMatchers'> };
 
 export interface DecisionCoreIo {
@@ -118,6 +121,15 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     lockAnnotation: config.lock.annotation,
     topology: config.topology,
     maxNodeAgeMs: config.maxNodeAgeMs,
+    ...(config.hooks
+      ? {
+          hooks: {
+            jobs: new Set(Object.keys(config.hooks.jobs) as HookPoint[]),
+            timeoutMs: config.hooks.timeoutMs,
+            onFailure: config.hooks.onFailure,
+          },
+        }
+      : {}),
     ...slotSettings,
   };
   const sets = config.alertmanager.silenceMatchers;
@@ -138,6 +150,19 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     wake,
     clock,
     ...(silencer ? { silencer } : {}),
+    ...(config.hooks
+      ? {
+          hooks: createHookStep({
+            api,
+            templates: config.hooks.jobs,
+            namespace: config.hooks.namespace,
+            timeoutMs: config.hooks.timeoutMs,
+            log: log.child({ component: 'hooks' }),
+            metrics,
+            clock,
+          }),
+        }
+      : {}),
   });
   const nodeGone = async (name: string) => {
     try {

@@ -24,12 +24,16 @@ import { isInFlight, isOutOfService } from '../store/node-progress.ts';
 import { HALTED_ANNOTATION } from '../store/keys.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { Drainer } from './steps/drain.ts';
+import type { HookStep } from './steps/hook-step.ts';
+import { HOOK_RECHECK_MS } from './policy/decide-hooks.ts';
 import {
   completePatch,
   disarmPatch,
   dispatchPatch,
   drainingPatch,
   failPatch,
+  hookFinishPatch,
+  hookStartPatch,
   rearmPatch,
   recordPatch,
   requestCheckPatch,
@@ -59,6 +63,8 @@ export interface PerformerDeps {
   readonly wake: (reason: string) => void;
   /** The cycle's clock. */
   readonly clock: () => Date;
+  /** Hook Jobs and the hook metric (ADR 0019); undefined: no hook Job can be created. */
+  readonly hooks?: HookStep;
 }
 
 /**
@@ -332,6 +338,10 @@ export function createPerformer(deps: PerformerDeps) {
       // The cycle's ledger checked the zone against the lock it read; the slot is written against
       // the lock as it is now, so a holder that appeared since (a write retried on a conflict)
       // is checked here too.
+      // A halt kept on the record since the cycle read it (a hook failed with --hook-failure=halt,
+      // its node given back) holds this start too.
+      if (!reclaim && record.halted && !(record.resumed && Date.parse(record.resumed.at) >= Date.parse(record.halted.at)))
+        return { result: { acquired: false, reason: `rollout halted: ${record.halted.reason}` } };
       if (!reclaim) {
         const zoneFull = context.zoneFull?.(
           observed,
@@ -428,8 +438,25 @@ export function createPerformer(deps: PerformerDeps) {
         await write(call, node, observed, rearmPatch(node, action.progress));
         return NOTHING;
       case 'disarm':
-        await write(call, node, observed, disarmPatch(node));
+        await write(call, node, observed, disarmPatch(node, action.hook === true));
         return NOTHING;
+      case 'hook-start': {
+        // Recorded first: a run whose Job exists always has a record that explains it (ADR 0019).
+        if (!(await write(call, node, observed, hookStartPatch(node, observed, action.run, action.progress, action.notAfter))))
+          return NOTHING;
+        await deps.hooks?.start(action.run, name);
+        return { requeueAt: action.run.kind === 'job' ? new Date(now.getTime() + HOOK_RECHECK_MS) : action.notAfter };
+      }
+      case 'hook-check': {
+        const fact: RunnerFact = deps.hooks
+          ? await deps.hooks.check(action.run, name, now)
+          : { type: 'hook-job', name: action.run.name, state: 'failed', message: 'hook Jobs are not configured in this controller' };
+        return { fact };
+      }
+      case 'hook-finish':
+        if (await write(call, node, observed, hookFinishPatch(node, observed, action.run, action.progress)))
+          deps.hooks?.observe(action.run);
+        return { requeueAt: now };
       case 'complete':
         if (!(await write(call, node, observed, completePatch(node, observed, now, settings)))) return NOTHING;
         if (settings.lockReleaseDelayMs > 0) return { requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
@@ -448,7 +475,7 @@ export function createPerformer(deps: PerformerDeps) {
         // A halt is kept on the rollout record before the node's failure is written: written after,
         // a node deleted in between (its answer lost, then an autoscaler removing it) took the halt
         // with it (found by the simulation, seed 8950).
-        const halt = action.halt ? { at: now.toISOString(), node: name, reason: action.reason } : undefined;
+        const halt = action.halt || action.holdRollout ? { at: now.toISOString(), node: name, reason: action.reason } : undefined;
         const kept = halt ? await keepHaltRecord(halt) : false;
         if (!(await write(call, node, observed, failPatch(node, observed, now, action, settings)))) {
           // The node changed under the decision (not deleted: a deleted node's halt stays): the
@@ -457,6 +484,10 @@ export function createPerformer(deps: PerformerDeps) {
           return NOTHING;
         }
         if (halt) sinks.notify({ kind: 'halted', node: name, reason: action.reason });
+        if (action.hook) {
+          deps.hooks?.observe(action.hook);
+          if (action.hook.outcome === 'timed-out') await deps.hooks?.stop(action.hook);
+        }
         // Restored (uncordoned) in the write above: only now may the slot go. If this release is
         // lost, the next cycle sees a restored failed node holding a slot and releases it.
         if (!action.restore) return NOTHING;

@@ -266,7 +266,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           now,
           settings,
         );
-        if (action.type === 'fail' && action.halt)
+        if (action.type === 'fail' && (action.halt || action.holdRollout))
           haltedNow = {
             open: false,
             gate: 'halted',

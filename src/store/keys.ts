@@ -15,6 +15,8 @@ export const AGENT = {
   agentVersion: `${PREFIX}agent-version`,
   jobStatus: `${PREFIX}job-status`, // JSON JobStatus
   bootTime: `${PREFIX}boot-time`, // RFC 3339: when the host's current boot began (/proc/stat btime)
+  hookStatus: `${PREFIX}hook-status`, // JSON HostHookStatus: what the agent did with the host hook (ADR 0019)
+  hostHooks: `${PREFIX}host-hooks`, // the hook points this agent has a host command for, comma-separated
 } as const;
 
 /** Written by the controller. */
@@ -25,6 +27,8 @@ export const CONTROLLER = {
   state: `${PREFIX}state`, // JSON NodeProgress
   remediated: `${PREFIX}remediated`, // JSON RemediationMemory: alert episodes already rebooted for
   silences: `${PREFIX}silences`, // JSON list of Alertmanager silence IDs kreboot created for this node's reboot
+  hooks: `${PREFIX}hooks`, // JSON list of HookRun: the hooks run around this node's reboots (ADR 0019)
+  hookJob: `${PREFIX}hook-job`, // JSON HostHookJob: a host hook handed to the agent, beside its running HookRun
 } as const;
 
 /** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */

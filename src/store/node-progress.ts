@@ -35,6 +35,11 @@ export interface NodeProgress {
   readonly final?: boolean;
   /** This failure halted the rollout (the node did not come back); resume re-arms its timeout. */
   readonly haltedRollout?: boolean;
+  /**
+   * This failure halts the rollout though the node was given back (a hook failed with
+   * --hook-failure=halt, ADR 0019): not out of service, but the halt is derived from it until a resume.
+   */
+  readonly holdsRollout?: boolean;
   /** RFC 3339: when the current rollout of this node started (cordon), for durations. */
   readonly startedAt?: string;
 }

@@ -17,6 +17,7 @@ import type { Reconciler } from '../../src/controller/reconciler.ts';
 import type { RequestStore } from '../../src/controller/request-store.ts';
 import type { NotificationEvent } from '../../src/notify/event.ts';
 import type { ApiModel } from './api-model.ts';
+import type { JobModel } from './job-model.ts';
 import type { Scheduler } from './scheduler.ts';
 import { SimView } from './sim-view.ts';
 
@@ -34,7 +35,7 @@ export interface Instance {
 
 const SILENT = pino({ level: process.env['SIM_LOG'] ?? 'silent' });
 
-function simApi(model: ApiModel, scheduler: Scheduler, owner: number): ClusterApi {
+function simApi(model: ApiModel, jobs: JobModel, scheduler: Scheduler, owner: number): ClusterApi {
   const call = <T>(label: () => string, kind: 'read' | 'write' | 'evict', apply: () => T, node?: string) =>
     scheduler.call(owner, label, kind, apply, node);
   return {
@@ -97,6 +98,24 @@ function simApi(model: ApiModel, scheduler: Scheduler, owner: number): ClusterAp
       model.eventsCreated++;
       return Promise.resolve();
     },
+    createJob: (namespace, job) =>
+      call(
+        () => `createJob ${job.metadata?.name}`,
+        'write',
+        () => jobs.create(namespace, job),
+      ),
+    readJob: (namespace, name) =>
+      call(
+        () => `readJob ${name}`,
+        'read',
+        () => jobs.read(namespace, name),
+      ),
+    deleteJob: (namespace, name) =>
+      call(
+        () => `deleteJob ${name}`,
+        'write',
+        () => jobs.delete(namespace, name),
+      ),
   };
 }
 
@@ -121,6 +140,7 @@ export function createInstance(options: {
   id: number;
   slot: number;
   model: ApiModel;
+  jobs: JobModel;
   scheduler: Scheduler;
   config: ControllerConfig;
   gates: readonly Gate[];
@@ -130,7 +150,7 @@ export function createInstance(options: {
   const { id, model, scheduler } = options;
   let simView: SimView | undefined;
   const core = buildDecisionCore(options.config, {
-    api: simApi(model, scheduler, id),
+    api: simApi(model, options.jobs, scheduler, id),
     view: (onChange) => {
       simView = new SimView(model);
       simView.onChange = onChange;

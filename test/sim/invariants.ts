@@ -11,6 +11,9 @@
 //                          halt — whatever happens to the halting node meanwhile (deleted, registered again)
 //   admin-cordon-kept      a node an admin cordoned before kreboot started on it stays unschedulable
 //   cordon-has-record      a node kreboot made unschedulable has a kreboot.dev/state record explaining it
+//   hook-once              no hook Job is created twice (its deterministic name, across crashes and restarts)
+//   hooks-ran              a node drained (or rebooted) in a round had its pre-drain hook Job succeed in that
+//                          round, and a node done after its reboot had its post-reboot hook Job succeed in it
 //   silence-bounded        every silence kreboot writes in Alertmanager ends, within the bound docs promise
 //                          (the drain allowance, the reboot timeout and 5 min from the moment it is written)
 //   silence-on-reboot      a silence is written only for a node kreboot is rebooting: out of service, or
@@ -30,6 +33,8 @@ import type { ControllerConfig } from '../../src/config/controller-config.ts';
 import type { AgentObserver } from './agent-model.ts';
 import type { ApiModel } from './api-model.ts';
 import type { SilenceObserver, StoredSilence } from './outside.ts';
+import type { JobModel } from './job-model.ts';
+import { parseHookRuns, type HookPoint } from '../../src/store/hook-records.ts';
 
 export type CheckName =
   | 'concurrency'
@@ -41,10 +46,15 @@ export type CheckName =
   | 'cordon-has-record'
   | 'silence-bounded'
   | 'silence-on-reboot'
+  | 'hook-once'
+  | 'hooks-ran'
   | 'liveness';
 
 /** What the checks read of the controller's configuration. */
-export type CheckedConfig = Pick<ControllerConfig, 'concurrency' | 'maxRebootAttempts' | 'forceReboot' | 'topology' | 'rebootTimeoutMs'> & {
+export type CheckedConfig = Pick<
+  ControllerConfig,
+  'concurrency' | 'maxRebootAttempts' | 'forceReboot' | 'topology' | 'rebootTimeoutMs' | 'hooks'
+> & {
   readonly lock: Pick<ControllerConfig['lock'], 'annotation'>;
   readonly drain: Pick<ControllerConfig['drain'], 'timeoutMs'>;
 };
@@ -115,9 +125,12 @@ export class Invariants implements AgentObserver, SilenceObserver {
   private rolloutOf: object | undefined;
   private rollout: ReturnType<typeof readRollout> | undefined;
 
-  constructor(model: ApiModel, config: CheckedConfig) {
+  private readonly jobs: JobModel | undefined;
+
+  constructor(model: ApiModel, config: CheckedConfig, jobs?: JobModel) {
     this.model = model;
     this.config = config;
+    this.jobs = jobs;
     for (const [name, node] of model.nodes) this.phases.set(name, progressOf(node)?.phase);
   }
 
@@ -185,7 +198,8 @@ export class Invariants implements AgentObserver, SilenceObserver {
       const progress = progressOf(node);
       const key = `${name}@${progress?.since}`;
       // A halt once resumed stays resumed, even if the resume's record is lost later.
-      if (progress?.phase === 'failed' && progress.haltedRollout === true && !covered(progress.since) && !this.resumedHalts.has(key))
+      const halts = progress?.haltedRollout === true || progress?.holdsRollout === true;
+      if (progress?.phase === 'failed' && halts && !covered(progress.since) && !this.resumedHalts.has(key))
         this.halts.set(key, { node: name, since: progress.since });
     }
     let first: string | undefined;
@@ -301,6 +315,7 @@ export class Invariants implements AgentObserver, SilenceObserver {
         );
       }
       if (progress?.phase === 'done' && before !== 'done') this.completions.set(name, (this.completions.get(name) ?? 0) + 1);
+      this.checkHooksRan(name, node, progress, before);
       this.phases.set(name, progress?.phase);
     }
     if (out > this.config.concurrency)
@@ -313,6 +328,27 @@ export class Invariants implements AgentObserver, SilenceObserver {
             `${nodes.length} nodes of ${zone === '' ? 'the nodes without a zone' : `zone ${zone}`} out of service (${nodes.join(', ')}), --max-unavailable-per-zone is ${maxUnavailablePerZone}`,
           );
     this.haltedBefore = this.unresumedHalt();
+    for (const [job, count] of this.jobs?.created ?? [])
+      if (count > 1) this.fail('hook-once', `hook Job ${job} was created ${count} times`);
     return this.violation;
+  }
+
+  /** hooks-ran: the hook Jobs of the point just passed succeeded in this round. */
+  private checkHooksRan(name: string, node: V1Node, progress: NodeProgress | undefined, before: string | undefined): void {
+    const jobs = this.config.hooks?.jobs ?? {};
+    const round = progress?.startedAt;
+    if (!progress || !round || before === progress.phase) return;
+    const check = (point: HookPoint) => {
+      if (!jobs[point]) return;
+      const runs = parseHookRuns(node.metadata?.annotations?.[CONTROLLER.hooks]);
+      if (!runs.some((run) => run.point === point && run.kind === 'job' && run.round === round && run.outcome === 'succeeded'))
+        this.fail(
+          'hooks-ran',
+          `${name} went ${before} → ${progress.phase} in the round of ${round} without a succeeded ${point} hook Job (runs: ${JSON.stringify(runs)})`,
+        );
+    };
+    if ((progress.phase === 'draining' || progress.phase === 'rebooting') && (before === 'cordoned' || before === 'draining'))
+      check('pre-drain');
+    if (progress.phase === 'done' && before === 'verifying') check('post-reboot');
   }
 }

@@ -23,6 +23,33 @@ import { createInstance, type Instance } from './controller-instance.ts';
 import { Invariants, progressOf, type Violation } from './invariants.ts';
 import { AlertmanagerModel, PrometheusModel, type GateState, type ServiceMode } from './outside.ts';
 import { Scheduler, settle, type PendingCall } from './scheduler.ts';
+import { JobModel } from './job-model.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The hook Job template the seeded runs use (ADR 0019), written once per process: a short TTL,
+ * which the controller raises to the hook timeout (the model's TTL controller then deletes finished
+ * Jobs while runs may still look for them).
+ */
+const HOOK_TEMPLATE = (() => {
+  const file = join(mkdtempSync(join(tmpdir(), 'kreboot-sim-')), 'hook-job.yaml');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {},
+      spec: {
+        ttlSecondsAfterFinished: 1,
+        backoffLimit: 0,
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'hook', image: 'hook' }] } },
+      },
+    }),
+  );
+  return file;
+})();
 
 export interface RunOptions {
   readonly seed: number;
@@ -64,6 +91,9 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   const iso = () => new Date(s.now).toISOString();
 
   // ---- The configuration: seeded flags, parsed by the product's own loader
+  // Hooks draw from a stream of their own: a run without hooks is the run its seed made before them.
+  const hookRandom = seededRandom(options.seed * 7919 + 17);
+  const hookChance = (p: number) => hookRandom() < p;
   const nodeCount = 2 + s.int(4);
   const drainTimeout = s.pick(['0', '0', '5m']);
   const zoned = s.chance(0.5);
@@ -92,6 +122,11 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     ...(s.chance(0.3) ? ['--node-order=tier=canary'] : []),
     // Quiet maintenance with the default --silence-matchers.
     ...(quiet ? ['--alertmanager-url=http://alertmanager.sim:9093'] : []),
+    // Hooks around the reboot (ADR 0019): a Job before the drain and/or after the reboot.
+    ...(hookChance(0.4) ? [`--pre-drain-hook-job=${HOOK_TEMPLATE}`] : []),
+    ...(hookChance(0.4) ? [`--post-reboot-hook-job=${HOOK_TEMPLATE}`] : []),
+    `--hook-timeout=${hookChance(0.5) ? '2m' : '5m'}`,
+    `--hook-failure=${hookChance(0.3) ? 'halt' : 'skip-node'}`,
   ];
   const loaded = loadControllerConfig(flags, {});
   if (loaded.problems.length > 0) throw new Error(`the simulation's flags are refused: ${loaded.problems.join('; ')}`);
@@ -102,6 +137,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     { now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) },
     { namespace: 'kube-system', name: 'kreboot-agent' },
   );
+  const jobs = new JobModel({ now: () => s.now, random: hookRandom, at: (at, label, run) => s.at(at, label, run) });
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const zones = ZONES.slice(0, 1 + s.int(ZONES.length));
   /** A node's labels as its cloud sets them: a zone (most nodes), and a canary tier for some. */
@@ -139,7 +175,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     if (s.chance(0.7)) model.pdbs.push({ namespace: 'apps', app, minAvailable: replicas - 1 });
   }
   if (s.chance(0.3)) model.addPod({ namespace: 'apps', name: 'bare', node: s.pick(names), owner: 'bare', ready: true });
-  const invariants = new Invariants(model, config);
+  const invariants = new Invariants(model, config, jobs);
   late.invariants = invariants;
   for (const name of preCordoned) invariants.adminCordoned.add(name);
 
@@ -159,6 +195,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
       id,
       slot,
       model,
+      jobs,
       scheduler: s,
       config,
       gates: prometheus.gatesFor(id),
@@ -551,6 +588,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
 
   const stopFaults = () => {
     faults = false;
+    jobs.faults = false;
     s.note('---- faults stop: agents heal, gates open, one leader');
     for (const agent of agents.values()) agent.heal();
     gateStates.fill('open');

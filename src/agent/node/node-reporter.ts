@@ -21,6 +21,8 @@ export interface NodeReporterOptions {
   readonly periodMs: number;
   readonly log: Logger;
   readonly onError?: () => void;
+  /** The hook points this agent has a host command for, comma-separated ('' for none). */
+  readonly hostHooks?: string;
 }
 
 interface Report {
@@ -75,6 +77,7 @@ export class NodeReporter {
       [AGENT.bootId]: report.bootId ?? null,
       [AGENT.bootTime]: report.bootTime?.toISOString() ?? null,
       [AGENT.agentVersion]: this.options.version,
+      [AGENT.hostHooks]: this.options.hostHooks ? this.options.hostHooks : null,
     };
   }
 

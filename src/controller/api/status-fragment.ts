@@ -103,7 +103,7 @@ function nodeRows(status: Status, now: Date): string {
     return `<tr data-node="${e(node.name)}" data-phase="${e(node.phase)}" class="phase-${e(node.phase)}">
 <td class="name">${e(node.name)}</td>
 <td><span class="badge">${e(PHASE_WORDS[node.phase] ?? node.phase)}</span></td>
-<td class="reason">${e(words)}${node.attempts && node.attempts > 1 ? ` <small>(attempt ${node.attempts})</small>` : ''}</td>
+<td class="reason">${e(words)}${node.attempts && node.attempts > 1 ? ` <small>(attempt ${node.attempts})</small>` : ''}${hookNotes(node)}</td>
 <td class="since">${moment(node.since, now)}</td>
 <td class="hold">${holdDetail(node, now)}</td>
 </tr>`;
@@ -145,4 +145,14 @@ ${summary(status, now)}
 <section><h2>Timeline</h2>${timeline(status, now)}</section>
 <section><h2>Notifications</h2>${notifications(status)}</section>
 <p class="foot">Served by ${e(status.identity)}${status.leader ? ' (leader)' : ''} · updated ${moment(now.toISOString(), now)}</p>`;
+}
+
+/** The node's hook runs of this round (ADR 0019), one line each: the Job's name is where its logs are. */
+function hookNotes(node: NodeStatus): string {
+  return (node.hooks ?? [])
+    .map(
+      (run) =>
+        `<br><small class="hook" data-hook="${e(run.name)}">hook ${e(run.point)}: ${run.kind === 'job' ? 'Job' : 'host command'} ${e(run.name)} ${e(run.outcome ?? 'running')}</small>`,
+    )
+    .join('');
 }

@@ -12,6 +12,7 @@ import { IN_FLIGHT_PHASES, isOutOfService, type Phase } from '../../store/node-p
 import { estimateRemaining, type Estimate } from './status-estimate.ts';
 import { gateHold, type GateHold } from './status-gate.ts';
 import type { TimelineEntry } from './status-timeline.ts';
+import type { HookRun } from '../../store/hook-records.ts';
 
 export interface NodeStatus {
   readonly name: string;
@@ -30,6 +31,8 @@ export interface NodeStatus {
   /** For a failed node: when it is tried again (absent: never, or only when an operator asks). */
   readonly retryAt?: string;
   readonly final?: boolean;
+  /** The hooks of the node's current (or last) round, in order: each names its Job (its logs) or host hook. */
+  readonly hooks?: readonly HookRun[];
 }
 
 /** Nodes kreboot has a reason to show, by where they are in the rollout. */
@@ -131,6 +134,7 @@ export function buildStatus(input: StatusInput): Status {
         ...(gate ? { gate } : {}),
         ...(progress?.phase === 'failed' && progress.retryAt ? { retryAt: progress.retryAt } : {}),
         ...(progress?.phase === 'failed' && progress.final ? { final: true } : {}),
+        ...hooksOf(node),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -216,4 +220,11 @@ export function viewStatus(status: Status, view: StatusView): Status {
     .slice(0, view.limit)
     .sort((a, b) => a.name.localeCompare(b.name));
   return { ...status, nodes: shown, nodesTotal: matching.length, queue: status.queue.slice(0, view.limit) };
+}
+
+/** The hook runs of the node's current or last round (ADR 0019). */
+function hooksOf(node: ObservedNode): Pick<NodeStatus, 'hooks'> {
+  const round = node.progress?.startedAt;
+  const runs = round ? (node.hooks ?? []).filter((run) => run.round === round) : [];
+  return runs.length > 0 ? { hooks: runs } : {};
 }

@@ -18,6 +18,8 @@ export interface ControllerMetrics {
   readonly cycleDuration: Histogram;
   /** A whole reboot, cordon to done (or to failed). */
   readonly rebootDuration: Histogram<'result'>;
+  /** Hooks around the reboot (ADR 0019), from the run's start to its outcome. */
+  readonly hookDuration: Histogram<'point' | 'kind' | 'outcome'>;
 }
 
 export function createControllerMetrics(
@@ -120,9 +122,17 @@ export function createControllerMetrics(
     buckets: [15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
     registers: [registry],
   });
+  const hookDuration = new Histogram({
+    name: 'kreboot_hook_duration_seconds',
+    help: 'Hooks around the reboot, from their start to their outcome, by hook point (pre-drain, post-reboot), kind (job, host) and outcome (succeeded, failed, timed-out).',
+    labelNames: ['point', 'kind', 'outcome'],
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+    registers: [registry],
+  });
   return {
     reboots,
     rebootDuration,
+    hookDuration,
     phaseDuration: new Histogram({
       name: 'kreboot_phase_duration_seconds',
       help: 'Time nodes spent in each phase.',

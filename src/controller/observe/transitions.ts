@@ -56,7 +56,8 @@ export function announceTransition(sinks: TransitionSinks, node: V1Node, before:
   for (const line of kuredLogLines(name, before, after))
     sinks.log[line.level]({ node: name, phase: after.phase, reason: after.reason }, line.msg);
   sinks.events.record(node, after.phase, after.reason);
-  const kind = notificationKind(before, after);
+  // A hook's start or end is recorded on the cordoned node: the drain message went with the cordon.
+  const kind = before?.phase === 'cordoned' && after.phase === 'cordoned' ? undefined : notificationKind(before, after);
   if (kind) {
     sinks.notify({
       kind,

@@ -9,6 +9,8 @@
 import type { Verdict } from '../../gates/gate.ts';
 import type { ObservedNode } from './observed-node.ts';
 import { isInFlight, isOutOfService, NO_FREE_SLOT, type NodeProgress } from '../../store/node-progress.ts';
+import type { HookRun } from '../../store/hook-records.ts';
+import { decideHooks, hookRunning, hostHookLive, type HookSettings } from './decide-hooks.ts';
 
 export interface PolicySettings {
   readonly drainDelayMs: number;
@@ -22,6 +24,8 @@ export interface PolicySettings {
   readonly retryBackoffMs: number;
   /** kured's --prefer-no-schedule-taint: when set, a queued node's record carries the taint. */
   readonly preferNoScheduleTaint?: string;
+  /** Hooks around the reboot (ADR 0019); absent: none. */
+  readonly hooks?: HookSettings;
 }
 
 /** What the runner found out while performing the previous action, for the next decision. */
@@ -31,7 +35,9 @@ export type RunnerFact =
   /** A drain pass found no pod left that must leave. */
   | { readonly type: 'drained' }
   /** A drain pass left pods behind; the reason says which and why. */
-  | { readonly type: 'drain-waiting'; readonly reason: string; readonly blockedByBudget: boolean };
+  | { readonly type: 'drain-waiting'; readonly reason: string; readonly blockedByBudget: boolean }
+  /** How a hook's Job stands (read by name; created first if its create never landed). */
+  | { readonly type: 'hook-job'; readonly name: string; readonly state: 'running' | 'succeeded' | 'failed'; readonly message?: string };
 
 export interface DecideInput {
   readonly holdsSlot: boolean;
@@ -62,8 +68,14 @@ export type Action =
   | { readonly type: 'complete' }
   /** Give the node's slot back: only a holder taken no later than `takenNoLaterThan` (its round, or a stale leftover). */
   | { readonly type: 'release'; readonly takenNoLaterThan: string; readonly requeueAt?: Date }
-  /** Remove a reboot job that no longer belongs to a reboot in progress. */
-  | { readonly type: 'disarm' }
+  /** Remove a reboot job (or, with `hook`, a host hook) that no longer belongs to a reboot in progress. */
+  | { readonly type: 'disarm'; readonly hook?: boolean }
+  /** Record a hook run as running (same phase), then create its Job or hand its host hook to the agent. */
+  | { readonly type: 'hook-start'; readonly run: HookRun; readonly progress: NodeProgress; readonly notAfter: Date }
+  /** Read a running hook's Job; reports `hook-job`. */
+  | { readonly type: 'hook-check'; readonly run: HookRun }
+  /** Record a hook run's success (same phase); the next step follows. */
+  | { readonly type: 'hook-finish'; readonly run: HookRun; readonly progress: NodeProgress }
   /** After a resume: wait again for a node that halted the rollout, with a fresh timeout. */
   | { readonly type: 'rearm'; readonly progress: NodeProgress }
   | {
@@ -75,6 +87,12 @@ export type Action =
       readonly final?: boolean;
       /** The node did not come back: it stays out of service and the rollout is halted until a resume. */
       readonly halt?: boolean;
+      /** A hook failed (ADR 0019): its run's outcome, written with the failure. */
+      readonly hook?: HookRun;
+      /** The attempts to record (a failed pre-drain hook counts as an attempt). */
+      readonly attempts?: number;
+      /** --hook-failure=halt: the rollout halts until resumed, while this node is given back. */
+      readonly holdRollout?: boolean;
     };
 
 const NONE: Action = { type: 'none' };
@@ -211,6 +229,8 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
   // both); anywhere else it is stale — a timed-out or finished attempt, or not ours — and an agent
   // that starts late must not find it.
   if (node.job && progress?.phase !== 'rebooting' && progress?.phase !== 'verifying') return { type: 'disarm' };
+  // The same for a host hook: it exists only beside its running run (ADR 0019).
+  if (node.hookJob && !(isInFlight(progress) && hostHookLive(node))) return { type: 'disarm', hook: true };
 
   if (isOutOfService(progress) && !holdsSlot) return { type: 'reacquire' };
 
@@ -231,13 +251,15 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
       };
     case 'cordoned':
       if (nowMs < since + settings.drainDelayMs) return { type: 'none', requeueAt: new Date(since + settings.drainDelayMs) };
-      return decideDrain(node, progress, input, now, settings);
+      return decideHooks(node, progress, 'pre-drain', input, now, settings) ?? decideDrain(node, progress, input, now, settings);
     case 'draining':
       return decideDrain(node, progress, input, now, settings);
     case 'rebooting':
       return decideRebooting(node, progress, now, settings);
     case 'verifying':
-      return decideVerifying(node, progress, now, settings);
+      // A post-reboot hook that runs is awaited whatever the node shows meanwhile (it has its own timeout).
+      if (hookRunning(node, progress, 'post-reboot')) return decideHooks(node, progress, 'post-reboot', input, now, settings)!;
+      return decideVerifying(node, progress, input, now, settings);
     case 'done':
       if (holdsSlot) {
         const releaseAt = since + settings.lockReleaseDelayMs;
@@ -332,12 +354,13 @@ function decideRebooting(node: ObservedNode, progress: NodeProgress, now: Date, 
   return { type: 'none', requeueAt: new Date(deadline) };
 }
 
-function decideVerifying(node: ObservedNode, progress: NodeProgress, now: Date, settings: PolicySettings): Action {
+function decideVerifying(node: ObservedNode, progress: NodeProgress, input: DecideInput, now: Date, settings: PolicySettings): Action {
   const deadline = at(progress.since) + settings.rebootTimeoutMs;
   // The agent reports the sentinel and the boot ID in one write, so a report newer than the job and
   // made under the new boot ID (this phase's premise) is a report from after the reboot.
   const freshReport = after(node.sentinelCheckedAt, node.job?.createdAt ?? progress.since);
-  if (node.ready && freshReport && node.rebootRequired === false) return { type: 'complete' };
+  if (node.ready && freshReport && node.rebootRequired === false)
+    return decideHooks(node, progress, 'post-reboot', input, now, settings) ?? { type: 'complete' };
   if (node.ready && freshReport && node.rebootRequired === true) {
     const attempts = progress.attempts ?? 1;
     if (attempts < settings.maxRebootAttempts) return { type: 'dispatch' };

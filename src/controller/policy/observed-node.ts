@@ -8,6 +8,16 @@ import { AGENT, CONTROLLER } from '../../store/keys.ts';
 import { jsonRecord } from '../../store/parse-json.ts';
 import { parseProgress, type NodeProgress } from '../../store/node-progress.ts';
 import { parseRequest, type RebootRequest } from '../../store/reboot-request.ts';
+import {
+  parseHookRuns,
+  parseHostHooks,
+  readHostHookJob,
+  readHostHookStatus,
+  type HookPoint,
+  type HookRun,
+  type HostHookJob,
+  type HostHookStatus,
+} from '../../store/hook-records.ts';
 
 export interface ObservedNode {
   readonly name: string;
@@ -28,6 +38,13 @@ export interface ObservedNode {
   readonly bootTime?: string;
   /** Alertmanager silences kreboot created for this node's reboot (quiet maintenance). */
   readonly silences?: readonly string[];
+  /** The hooks run around this node's reboots (ADR 0019), newest last. */
+  readonly hooks?: readonly HookRun[];
+  /** A host hook handed to the agent (kreboot.dev/hook-job), and the agent's status of it. */
+  readonly hookJob?: HostHookJob;
+  readonly hookStatus?: HostHookStatus;
+  /** The hook points the node's agent has a host command for. */
+  readonly hostHooks?: ReadonlySet<HookPoint>;
 }
 
 export function isReady(node: V1Node): boolean {
@@ -68,5 +85,20 @@ function readNode(node: V1Node): ObservedNode {
     labels: node.metadata?.labels ?? {},
     ...(annotations[AGENT.bootTime] ? { bootTime: annotations[AGENT.bootTime] } : {}),
     silences: recordedSilences(annotations),
+    ...hookFacts(annotations),
+  };
+}
+
+/** Hook records, only where present: most nodes have none and their observed shape stays as before. */
+function hookFacts(annotations: Readonly<Record<string, string>>): Partial<ObservedNode> {
+  const hooks = parseHookRuns(annotations[CONTROLLER.hooks]);
+  const job = readHostHookJob(annotations);
+  const status = readHostHookStatus(annotations);
+  const points = parseHostHooks(annotations[AGENT.hostHooks]);
+  return {
+    ...(hooks.length > 0 ? { hooks } : {}),
+    ...(job.state === 'ok' ? { hookJob: job.value } : {}),
+    ...(status.state === 'ok' ? { hookStatus: status.value } : {}),
+    ...(points.size > 0 ? { hostHooks: points } : {}),
   };
 }

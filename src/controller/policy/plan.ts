@@ -92,7 +92,8 @@ export function haltingNode(nodes: readonly ObservedNode[], record: RolloutRecor
   let first: ObservedNode | undefined;
   for (const node of nodes) {
     const progress = node.progress;
-    if (progress?.phase !== 'failed' || progress.haltedRollout !== true || resumedSince(progress, resumedAt)) continue;
+    const halts = progress?.haltedRollout === true || progress?.holdsRollout === true;
+    if (progress?.phase !== 'failed' || !halts || resumedSince(progress, resumedAt)) continue;
     if (
       !first ||
       progress.since.localeCompare(first.progress!.since) < 0 ||

@@ -10,6 +10,7 @@ import type { NodeProgress, Phase } from '../../store/node-progress.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
 import { servesSameRequest } from '../policy/decide.ts';
 import { parseRemediated, remember } from '../../store/remediation-memory.ts';
+import { hookRunsAnnotation, withRun, type HookRun, type HostHookJob } from '../../store/hook-records.ts';
 
 export interface PatchSettings {
   readonly preferNoScheduleTaint: string;
@@ -170,17 +171,30 @@ export function failPatch(
   node: V1Node,
   observed: ObservedNode,
   now: Date,
-  failure: { reason: string; restore: boolean; retryAt?: Date; final?: boolean; halt?: boolean },
+  failure: {
+    reason: string;
+    restore: boolean;
+    retryAt?: Date;
+    final?: boolean;
+    halt?: boolean;
+    hook?: HookRun;
+    attempts?: number;
+    holdRollout?: boolean;
+  },
   settings: PatchSettings,
 ): NodePatch {
   const progress = progressOf('failed', now, failure.reason, observed.progress, {
     ...(failure.retryAt ? { retryAt: failure.retryAt.toISOString() } : {}),
     ...(failure.final ? { final: true } : {}),
     ...(failure.halt ? { haltedRollout: true } : {}),
+    ...(failure.attempts !== undefined ? { attempts: failure.attempts } : {}),
+    ...(failure.holdRollout ? { holdsRollout: true } : {}),
   });
   // The job goes in every failure, in the same write: an agent that starts late (same boot) must
-  // never find a job whose attempt already failed or timed out.
+  // never find a job whose attempt already failed or timed out. A host hook likewise (ADR 0019).
   const annotations: Record<string, string | null> = observed.job ? { [CONTROLLER.rebootJob]: null } : {};
+  if (observed.hookJob) annotations[CONTROLLER.hookJob] = null;
+  if (failure.hook) Object.assign(annotations, hookRunsAnnotation(withRun(observed.hooks ?? [], failure.hook)));
   const body = base(node, annotations, progress);
   if (failure.restore) {
     if (settings.annotateNodes) annotations[KURED.rebootInProgress] = null;
@@ -196,9 +210,29 @@ export function rearmPatch(node: V1Node, progress: NodeProgress): NodePatch {
   return { body: base(node, {}, progress), progress };
 }
 
-/** Remove a reboot job no reboot in progress explains. */
-export function disarmPatch(node: V1Node): NodePatch {
-  return { body: base(node, { [CONTROLLER.rebootJob]: null }) };
+/** Remove a reboot job (or a host hook) no reboot in progress explains. */
+export function disarmPatch(node: V1Node, hook = false): NodePatch {
+  return { body: base(node, { [hook ? CONTROLLER.hookJob : CONTROLLER.rebootJob]: null }) };
+}
+
+/**
+ * A hook run recorded as running, with the reason that shows it (same phase): written before its
+ * Job is created, and in the same write as the host hook it hands to the agent (ADR 0019).
+ */
+export function hookStartPatch(node: V1Node, observed: ObservedNode, run: HookRun, progress: NodeProgress, notAfter: Date): NodePatch {
+  const annotations: Record<string, string | null> = hookRunsAnnotation(withRun(observed.hooks ?? [], run));
+  if (run.kind === 'host') {
+    const job: HostHookJob = { id: run.name, point: run.point, notAfter: notAfter.toISOString() };
+    annotations[CONTROLLER.hookJob] = JSON.stringify(job);
+  }
+  return { body: base(node, annotations, progress), progress };
+}
+
+/** A hook run's success, with the reason that shows it; a host hook handed out goes in the same write. */
+export function hookFinishPatch(node: V1Node, observed: ObservedNode, run: HookRun, progress: NodeProgress): NodePatch {
+  const annotations: Record<string, string | null> = hookRunsAnnotation(withRun(observed.hooks ?? [], run));
+  if (observed.hookJob) annotations[CONTROLLER.hookJob] = null;
+  return { body: base(node, annotations, progress), progress };
 }
 
 export function requestCheckPatch(node: V1Node, now: Date): NodePatch {

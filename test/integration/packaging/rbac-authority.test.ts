@@ -185,6 +185,11 @@ test('a user with nodes/patch can still do everything else to Nodes, but cannot 
     /only the Node's kreboot agent/,
   );
   assert.equal((await annotations(name))[CONTROLLER.rebootJob], undefined);
+  // A host hook runs a command as root on the node: only the controller hands one out (ADR 0019).
+  const hook = JSON.stringify({ id: 'forged', point: 'pre-drain', notAfter: new Date(Date.now() + 600_000).toISOString() });
+  denied(await annotate(patcher.kc, name, { [CONTROLLER.hookJob]: hook }), 'hand out a host hook', /only the kreboot controller/);
+  denied(await annotate(patcher.kc, name, { 'kreboot.dev/hook-status': '{}' }), "the agent's hook status", /only the Node's kreboot agent/);
+  assert.equal((await annotations(name))[CONTROLLER.hookJob], undefined);
 });
 
 test("only a node's own agent may write that node's agent keys", async () => {

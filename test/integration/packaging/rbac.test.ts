@@ -3,7 +3,7 @@
 // exactly what its state machine needs, and everything else is really denied.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -11,6 +11,7 @@ import {
   AppsV1Api,
   AuthenticationV1Api,
   AuthorizationV1Api,
+  BatchV1Api,
   CoordinationV1Api,
   CoreV1Api,
   PatchStrategy,
@@ -327,4 +328,61 @@ test('the controller may ask who a token belongs to and what RBAC allows a user 
   denied(await reviewAs(agent.kc).access(), 'agent SubjectAccessReview');
   const review = await controller.kc.makeApiClient(AuthenticationV1Api).createTokenReview({ body: { spec: { token: agent.token } } });
   assert.equal(review.status?.user?.username, 'system:serviceaccount:kreboot:kreboot-agent');
+});
+
+test('hook Jobs: the controller may create, read and delete Jobs in its own namespace only with the hooks component, nothing more', async () => {
+  const jobs = (kc: KubeConfig) => kc.makeApiClient(BatchV1Api);
+  const job = (name: string) => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          nodeSelector: { 'kreboot-test/no-such-node': 'true' },
+          containers: [{ name: 'hook', image: 'registry.example/hook:1' }],
+        },
+      },
+    },
+  });
+  const create = (kc: KubeConfig, namespace: string, name: string) =>
+    attempt(() => jobs(kc).createNamespacedJob({ namespace, body: job(name) }));
+  // The base grants nothing on Jobs: hooks are off until the component (or a chart value) is added.
+  denied(await create(controller.kc, 'kreboot', 'hook-before'), 'create a Job without the hooks component');
+  const rbacFile = readFileSync('deploy/components/hooks/hooks-rbac.yaml', 'utf8');
+  const applied = applyServerSide(cluster.kubeconfigPath, rbacFile);
+  assert.equal(applied.code, 0, applied.stderr);
+  try {
+    await waitFor(async () => (await create(controller.kc, 'kreboot', 'hook-a')).status < 300, {
+      what: 'the hooks Role to take effect',
+      timeoutMs: 30_000,
+    });
+    allowed(await attempt(() => jobs(controller.kc).readNamespacedJob({ namespace: 'kreboot', name: 'hook-a' })), 'get a Job');
+    denied(
+      await attempt(() =>
+        jobs(controller.kc).patchNamespacedJob({ namespace: 'kreboot', name: 'hook-a', body: { spec: { suspend: true } } }, MERGE),
+      ),
+      'patch a Job',
+    );
+    denied(await attempt(() => jobs(controller.kc).listNamespacedJob({ namespace: 'kreboot' })), 'list Jobs (not used)');
+    denied(await create(controller.kc, workNamespace, 'hook-b'), 'a Job in another namespace');
+    denied(await create(agent.kc, 'kreboot', 'hook-c'), 'the agent creating a Job');
+    denied(
+      await attempt(() =>
+        controller.kc
+          .makeApiClient(CoreV1Api)
+          .createNamespacedPod({ namespace: 'kreboot', body: { metadata: { name: 'p' }, spec: job('p').spec.template.spec } }),
+      ),
+      'a bare pod (only Jobs)',
+    );
+    allowed(
+      await attempt(() =>
+        jobs(controller.kc).deleteNamespacedJob({ namespace: 'kreboot', name: 'hook-a', propagationPolicy: 'Background' }),
+      ),
+      'delete a Job',
+    );
+  } finally {
+    deleteManifests(cluster.kubeconfigPath, rbacFile);
+  }
 });

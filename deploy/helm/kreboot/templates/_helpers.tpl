@@ -71,11 +71,11 @@ left out (the flag's own default applies), as in kured's chart; lists give one f
 controller.* and agent.* keys of kreboot's own flags → flags; rendered like configuration.*.
 */}}
 {{- define "kreboot.controllerOwnFlags" -}}
-{{- dict "trigger" "trigger" "maintenanceWindows" "maintenance-window" "managedNodeSelector" "node-selector" "rebootTimeout" "reboot-timeout" "maxRebootAttempts" "max-reboot-attempts" "retryBackoff" "retry-backoff" "gateRecheckPeriod" "gate-recheck-period" "alertScope" "alert-scope" "alertFilterLabels" "alert-filter-labels" "alertNodeLabels" "alert-node-labels" "rebootAlertRegexp" "reboot-alert-regexp" "remediationAlertRegexp" "remediation-alert-regexp" "prometheusGateQuery" "prometheus-gate-query" "prometheusTimeout" "prometheus-timeout" "prometheusBearerTokenFile" "prometheus-bearer-token-file" "prometheusUsername" "prometheus-username" "prometheusPasswordFile" "prometheus-password-file" "prometheusCaFile" "prometheus-ca-file" "maxUnavailablePerZone" "max-unavailable-per-zone" "zoneLabel" "zone-label" "zoneByZone" "zone-by-zone" "nodeOrder" "node-order" "maxNodeAge" "max-node-age" "alertmanagerUrl" "alertmanager-url" "alertmanagerBearerTokenFile" "alertmanager-bearer-token-file" "alertmanagerUsername" "alertmanager-username" "alertmanagerPasswordFile" "alertmanager-password-file" "alertmanagerCaFile" "alertmanager-ca-file" "alertmanagerTimeout" "alertmanager-timeout" "silenceMatchers" "silence-matchers" "alertIgnoreSilenced" "alert-ignore-silenced" "leaseDuration" "lease-duration" "webhookBodyLimit" "webhook-body-limit" "webhookMaxNodes" "webhook-max-nodes" "probePort" "probe-port" "clusterName" "cluster-name" "notifyEvents" "notify-events" "logLevel" "log-level" | toJson -}}
+{{- dict "trigger" "trigger" "maintenanceWindows" "maintenance-window" "managedNodeSelector" "node-selector" "rebootTimeout" "reboot-timeout" "maxRebootAttempts" "max-reboot-attempts" "retryBackoff" "retry-backoff" "hookTimeout" "hook-timeout" "hookFailure" "hook-failure" "gateRecheckPeriod" "gate-recheck-period" "alertScope" "alert-scope" "alertFilterLabels" "alert-filter-labels" "alertNodeLabels" "alert-node-labels" "rebootAlertRegexp" "reboot-alert-regexp" "remediationAlertRegexp" "remediation-alert-regexp" "prometheusGateQuery" "prometheus-gate-query" "prometheusTimeout" "prometheus-timeout" "prometheusBearerTokenFile" "prometheus-bearer-token-file" "prometheusUsername" "prometheus-username" "prometheusPasswordFile" "prometheus-password-file" "prometheusCaFile" "prometheus-ca-file" "maxUnavailablePerZone" "max-unavailable-per-zone" "zoneLabel" "zone-label" "zoneByZone" "zone-by-zone" "nodeOrder" "node-order" "maxNodeAge" "max-node-age" "alertmanagerUrl" "alertmanager-url" "alertmanagerBearerTokenFile" "alertmanager-bearer-token-file" "alertmanagerUsername" "alertmanager-username" "alertmanagerPasswordFile" "alertmanager-password-file" "alertmanagerCaFile" "alertmanager-ca-file" "alertmanagerTimeout" "alertmanager-timeout" "silenceMatchers" "silence-matchers" "alertIgnoreSilenced" "alert-ignore-silenced" "leaseDuration" "lease-duration" "webhookBodyLimit" "webhook-body-limit" "webhookMaxNodes" "webhook-max-nodes" "probePort" "probe-port" "clusterName" "cluster-name" "notifyEvents" "notify-events" "logLevel" "log-level" | toJson -}}
 {{- end -}}
 
 {{- define "kreboot.agentOwnFlags" -}}
-{{- dict "sentinelCommandTimeout" "sentinel-command-timeout" "procStatFile" "proc-stat-file" "logLevel" "log-level" | toJson -}}
+{{- dict "sentinelCommandTimeout" "sentinel-command-timeout" "procStatFile" "proc-stat-file" "preDrainHookCommand" "pre-drain-hook-command" "postRebootHookCommand" "post-reboot-hook-command" "logLevel" "log-level" | toJson -}}
 {{- end -}}
 
 {{/* One flag: --name=value. Helm reads YAML numbers as float64, which %v prints as 1e+06 from a
@@ -141,7 +141,7 @@ annotations:
 (privileged: true, no user) would leave a privileged process without capabilities, unable to
 nsenter or signal the host. */ -}}
 {{ toYaml (merge (deepCopy .Values.containerSecurityContext) (dict "runAsUser" 0)) }}
-{{- else if and (eq .Values.configuration.rebootMethod "signal") (not .Values.configuration.rebootSentinelCommand) -}}
+{{- else if and (eq .Values.configuration.rebootMethod "signal") (not .Values.configuration.rebootSentinelCommand) (not .Values.agent.preDrainHookCommand) (not .Values.agent.postRebootHookCommand) -}}
 privileged: false
 allowPrivilegeEscalation: false
 readOnlyRootFilesystem: true
@@ -156,4 +156,9 @@ privileged: true
 runAsUser: 0
 readOnlyRootFilesystem: true
 {{- end -}}
+{{- end -}}
+
+{{/* Whether a hook Job template is set (controller.hooks): the ConfigMap, its mount and the Jobs RBAC follow. */}}
+{{- define "kreboot.hookJobs" -}}
+{{- if or .Values.controller.hooks.preDrainJob .Values.controller.hooks.postRebootJob }}true{{ end -}}
 {{- end -}}
