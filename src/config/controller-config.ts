@@ -5,6 +5,8 @@ import { checkLabelSelector } from '../gates/label-selector.ts';
 import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-matchers.ts';
 import type { NotificationKind } from '../notify/event.ts';
 import { deepFreeze } from './deep-freeze.ts';
+import { checkKey, checkLabelValue } from './label-pair.ts';
+import type { RecoverySettings } from '../controller/policy/recovery.ts';
 import { commonConfig, readFlags, type CommonConfig, type FlagReader, type Loaded } from './load-config.ts';
 
 /** --max-node-age below this is refused: a node would be due again soon after every reboot. */
@@ -34,6 +36,8 @@ export interface ControllerConfig extends CommonConfig {
   readonly annotateNodes: boolean;
   readonly rebootTimeoutMs: number;
   readonly maxRebootAttempts: number;
+  /** --stuck-node-*: what is tried on a node that does not come back before the rollout halts. */
+  readonly stuckNode: RecoverySettings;
   readonly trigger: 'alert' | 'node';
   readonly retryBackoffMs: number;
   readonly nodeSelector: string;
@@ -123,6 +127,27 @@ function readEndpoint(r: FlagReader, prefix: 'prometheus' | 'alertmanager'): End
   return endpoint;
 }
 
+/** --stuck-node-*: the recovery policies; the remediation marks must be valid label/annotation pairs. */
+function readStuckNode(r: FlagReader): RecoverySettings {
+  const retries = r.int('stuck-node-reboot-retries', 0, 10);
+  const retryWindowMs = r.duration('stuck-node-retry-window');
+  const labels = r.labels('stuck-node-remediation-label');
+  const annotations = r.labels('stuck-node-remediation-annotation');
+  const timeoutMs = r.duration('stuck-node-remediation-timeout');
+  for (const [key, value] of Object.entries(labels)) {
+    const problem = checkKey(key) ?? checkLabelValue(value);
+    if (problem) r.problems.push(`--stuck-node-remediation-label: "${key}=${value}": ${problem}`);
+  }
+  for (const key of Object.keys(annotations)) {
+    const problem = checkKey(key);
+    if (problem) r.problems.push(`--stuck-node-remediation-annotation: "${key}": ${problem}`);
+  }
+  const marked = Object.keys(labels).length + Object.keys(annotations).length > 0;
+  if (marked && timeoutMs <= 0) r.problems.push('--stuck-node-remediation-timeout: must be greater than 0');
+  if (retries > 0 && retryWindowMs < 0) r.problems.push('--stuck-node-retry-window: must not be negative');
+  return { retries, retryWindowMs, ...(marked ? { remediation: { labels, annotations, timeoutMs } } : {}) };
+}
+
 export function loadControllerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded<ControllerConfig> {
   const { reader: r, parsed } = readFlags('controller', argv, env);
   const dsNamespace = r.string('ds-namespace');
@@ -171,6 +196,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     annotateNodes: r.bool('annotate-nodes'),
     rebootTimeoutMs: r.duration('reboot-timeout'),
     maxRebootAttempts: r.int('max-reboot-attempts', 1, 100),
+    stuckNode: readStuckNode(r),
     trigger: r.string('trigger') as 'alert' | 'node',
     retryBackoffMs: r.duration('retry-backoff'),
     nodeSelector: r.string('node-selector'),

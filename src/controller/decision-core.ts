@@ -40,6 +40,7 @@ export type DecisionConfig = Pick<
   | 'annotateNodes'
   | 'rebootTimeoutMs'
   | 'maxRebootAttempts'
+  | 'stuckNode'
   | 'trigger'
   | 'retryBackoffMs'
   | 'gateRecheckMs'
@@ -107,6 +108,8 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     forceReboot: config.forceReboot,
     rebootTimeoutMs: config.rebootTimeoutMs,
     maxRebootAttempts: config.maxRebootAttempts,
+    recovery: config.stuckNode,
+    ...(config.stuckNode.remediation ? { remediation: config.stuckNode.remediation } : {}),
     lockReleaseDelayMs: config.lock.releaseDelayMs,
     retryBackoffMs: config.retryBackoffMs,
     preferNoScheduleTaint: config.preferNoScheduleTaint,

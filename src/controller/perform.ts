@@ -19,8 +19,9 @@ import { acquire, release, type AcquireResult, type SlotSettings } from './lock/
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
 import { silencesToExpire, type Action, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
-import { isInFlight, isOutOfService } from '../store/node-progress.ts';
-import { HALTED_ANNOTATION } from '../store/keys.ts';
+import { isInFlight, isOutOfService, type NodeProgress } from '../store/node-progress.ts';
+import { HALTED_ANNOTATION, RECOVERING_ANNOTATION } from '../store/keys.ts';
+import { recoveringRecord } from './policy/recovery.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { Drainer } from './steps/drain.ts';
 import {
@@ -31,6 +32,7 @@ import {
   failPatch,
   rearmPatch,
   recordPatch,
+  recoverPatch,
   requestCheckPatch,
   startPatch,
   verifyingPatch,
@@ -239,6 +241,18 @@ export function createPerformer(deps: PerformerDeps) {
     });
   }
 
+  /**
+   * Keeps the node's recovery on the rollout record before the node's write (as the halt is): a
+   * node-repair controller that deletes the node must not take the rollout's wait with it.
+   */
+  async function keepRecovering(name: string, progress: NodeProgress): Promise<void> {
+    const record = recoveringRecord(name, progress);
+    await rollout.update((fresh) => {
+      const others = (fresh.recovering ?? []).filter((kept) => kept.node !== name);
+      return { changes: { [RECOVERING_ANNOTATION]: JSON.stringify([...others, record]) }, result: undefined };
+    });
+  }
+
   async function releaseSlot(name: string, context: PerformContext, takenNoLaterThan: string | undefined): Promise<void> {
     const released = await rollout.update((record) => {
       if (!record.lock) return { result: false };
@@ -401,6 +415,31 @@ export function createPerformer(deps: PerformerDeps) {
       case 'verify':
         await write(call, node, observed, verifyingPatch(node, observed, now));
         return NOTHING;
+      case 'recover': {
+        // A halted node handed over for its remediation alert: the halt stays for the rest.
+        if (observed.progress?.haltedRollout) await keepHaltRecord(haltOf(name, observed.progress));
+        await keepRecovering(name, action.progress);
+        if (action.step === 'retry') {
+          const silences = await silence(node, observed, context, 'dispatch');
+          const patch = withAnnotations(dispatchPatch(node, observed, now, settings, action.progress), silences.annotations);
+          if (await write(call, node, observed, patch)) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+          await unsilenceUnrecorded(name, silences.created);
+          return NOTHING;
+        }
+        if (!(await write(call, node, observed, recoverPatch(node, observed, action.progress, settings)))) return NOTHING;
+        // People must hear that a node is out of kreboot's hands (the record says it; a chat says it too).
+        if (action.step === 'handoff') sinks.notify({ kind: 'reboot-failed', node: name, reason: action.progress.reason });
+        return { requeueAt: new Date(Date.parse(action.progress.recovery!.until)) };
+      }
+      case 'remediate-halted': {
+        // The halt is kept on the rollout record before the node stops showing it.
+        if (observed.progress) await keepHaltRecord(haltOf(name, observed.progress));
+        const silences = await silence(node, observed, context, 'dispatch');
+        const patch = withAnnotations(dispatchPatch(node, observed, now, settings, action.progress), silences.annotations);
+        if (await write(call, node, observed, patch)) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+        await unsilenceUnrecorded(name, silences.created);
+        return NOTHING;
+      }
       case 'rearm':
         await write(call, node, observed, rearmPatch(node, action.progress));
         return NOTHING;
@@ -442,6 +481,10 @@ export function createPerformer(deps: PerformerDeps) {
       }
     }
   }
+}
+
+function haltOf(node: string, progress: NodeProgress): HaltRecord {
+  return { at: progress.since, node, reason: progress.reason };
 }
 
 function earliest(a: Date | undefined, b: Date | undefined): Date | undefined {

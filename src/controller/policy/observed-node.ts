@@ -28,6 +28,8 @@ export interface ObservedNode {
   readonly bootTime?: string;
   /** Alertmanager silences kreboot created for this node's reboot (quiet maintenance). */
   readonly silences?: readonly string[];
+  /** RFC 3339: when the Node object was created (a replacement registers after a node was handed to remediation). */
+  readonly created?: string;
 }
 
 export function isReady(node: V1Node): boolean {
@@ -53,6 +55,7 @@ export function observeNode(node: V1Node): ObservedNode {
 function readNode(node: V1Node): ObservedNode {
   const annotations = node.metadata?.annotations ?? {};
   const required = annotations[AGENT.rebootRequired];
+  const created = node.metadata?.creationTimestamp ? new Date(node.metadata.creationTimestamp) : undefined;
   return {
     name: node.metadata?.name ?? '',
     ready: isReady(node),
@@ -68,5 +71,6 @@ function readNode(node: V1Node): ObservedNode {
     labels: node.metadata?.labels ?? {},
     ...(annotations[AGENT.bootTime] ? { bootTime: annotations[AGENT.bootTime] } : {}),
     silences: recordedSilences(annotations),
+    ...(created && !Number.isNaN(created.getTime()) ? { created: created.toISOString() } : {}),
   };
 }
