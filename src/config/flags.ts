@@ -593,7 +593,7 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'list',
     roles: C,
     default: [],
-    help: 'labels (key=value) set on a node that did not come back, for a node-repair controller to act on (e.g. a cloud\'s repair); the rollout waits on the outcome',
+    help: "labels (key=value) set on a node that did not come back, for a node-repair controller to act on (e.g. a cloud's repair); the rollout waits on the outcome",
   },
   {
     name: 'stuck-node-remediation-annotation',

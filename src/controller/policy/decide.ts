@@ -372,7 +372,11 @@ function decideRebooting(node: ObservedNode, progress: NodeProgress, now: Date, 
   }
   const deadline = stepDeadline(progress, settings);
   if (now.getTime() >= deadline) {
-    const how = !node.ready ? 'not Ready' : node.bootId === undefined ? 'no agent reports' : 'Ready under the same boot: the reboot did not happen';
+    const how = !node.ready
+      ? 'not Ready'
+      : node.bootId === undefined
+        ? 'no agent reports'
+        : 'Ready under the same boot: the reboot did not happen';
     return decideStuck(node, progress, now, settings, `node did not come back within the reboot timeout (${how})`);
   }
   return { type: 'none', requeueAt: new Date(deadline) };

@@ -32,7 +32,8 @@ export const NO_RECOVERY: RecoverySettings = { retries: 0, retryWindowMs: 0 };
 
 /** The marks as people read them: `label a=b, annotation c=d`. */
 export function describeMark(mark: RemediationMark): string {
-  const pairs = (kind: string, map: Readonly<Record<string, string>>) => Object.entries(map).map(([key, value]) => `${kind} ${key}=${value}`);
+  const pairs = (kind: string, map: Readonly<Record<string, string>>) =>
+    Object.entries(map).map(([key, value]) => `${kind} ${key}=${value}`);
   return [...pairs('label', mark.labels), ...pairs('annotation', mark.annotations)].join(', ');
 }
 
@@ -147,7 +148,11 @@ export function recoveryHold(nodes: readonly ObservedNode[], kept: readonly Reco
   const names = new Set(nodes.map((node) => node.name));
   const gone = kept?.find((record) => !names.has(record.node));
   if (gone)
-    return { at: gone.at, node: gone.node, reason: `${gone.reason}; the node is gone: waiting until ${gone.until} for a replacement to register` };
+    return {
+      at: gone.at,
+      node: gone.node,
+      reason: `${gone.reason}; the node is gone: waiting until ${gone.until} for a replacement to register`,
+    };
   return undefined;
 }
 
