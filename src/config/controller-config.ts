@@ -271,6 +271,11 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     r.problems.push('--probe-port: must differ from --metrics-port (or be 0: the probes only on --metrics-port)');
   if (config.gateRecheckMs < 1000) r.problems.push('--gate-recheck-period: must be at least 1s');
   if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
+  // A retry is another reboot of the same request: the reboot-loop guard bounds it too.
+  if (config.stuckNode.retries > 0 && config.stuckNode.retries >= config.maxRebootAttempts)
+    r.problems.push(
+      `--stuck-node-reboot-retries: ${config.stuckNode.retries} retries need --max-reboot-attempts of at least ${config.stuckNode.retries + 1} (it is ${config.maxRebootAttempts}): a retry is another reboot of the same request`,
+    );
   if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');
   if ((config.topology.maxUnavailablePerZone > 0 || config.topology.zoneByZone) && config.topology.zoneLabel.trim() === '')
     r.problems.push('--zone-label: needed by --max-unavailable-per-zone and --zone-by-zone');

@@ -323,6 +323,10 @@ export function createPerformer(deps: PerformerDeps) {
       // The cycle's ledger checked the zone against the lock it read; the slot is written against
       // the lock as it is now, so a holder that appeared since (a write retried on a conflict)
       // is checked here too.
+      // The rollout waits on a node being recovered; its record is written before the node's, so a
+      // replica whose view has not shown the recovery yet cannot start another node on a stale one.
+      const recovering = reclaim ? undefined : record.recovering?.find((entry) => entry.node !== observed.name);
+      if (recovering) return { result: { acquired: false, reason: `rollout waits on ${recovering.node}, being recovered` } };
       if (!reclaim) {
         const zoneFull = context.zoneFull?.(
           observed,

@@ -116,6 +116,8 @@ export class ApiModel {
       metadata: {
         name,
         uid: `uid-${name}-${++this.generation}`,
+        // As the API server stamps it (a string on the wire): a replacement registers after a handoff.
+        creationTimestamp: new Date(this.now()).toISOString() as unknown as Date,
         labels: { 'kubernetes.io/hostname': name, ...options.labels },
         annotations: options.annotations,
       },

@@ -66,7 +66,10 @@ export function decideStuck(node: ObservedNode, progress: NodeProgress, now: Dat
   const nowIso = now.toISOString();
   const current = progress.recovery;
   const recovery: Recovery = current ?? { since: nowIso, cause, retries: 0, until: nowIso };
-  const retriesLeft = recovery.retries < policy.retries && recovery.handedAt === undefined;
+  // A retry is another reboot of the same request: --max-reboot-attempts bounds it too (the
+  // configuration asks for room for every retry; reboots for a sentinel that stayed set use it up).
+  const retriesLeft =
+    recovery.retries < policy.retries && recovery.handedAt === undefined && (progress.attempts ?? 1) < settings.maxRebootAttempts;
   // Up, with an agent that reports: another job can run. The agent cannot run anything on a node
   // that is not Ready, so "again" there means waiting (once) for it to come back (ADR 0020).
   if (retriesLeft && node.ready && node.bootId !== undefined) {
@@ -127,6 +130,7 @@ export function backForRetry(node: ObservedNode, progress: NodeProgress, setting
     recovery?.waited === true &&
     recovery.handedAt === undefined &&
     recovery.retries < policy.retries &&
+    (progress.attempts ?? 1) < settings.maxRebootAttempts &&
     node.ready &&
     node.bootId !== undefined &&
     node.bootId === progress.bootIdBefore

@@ -69,7 +69,13 @@ describe('a node that does not come back', () => {
       required: [0, 1],
       behaviour: { 0: 'never-back' },
       rebootMs: 4000,
-      controllerArgs: ['--trigger=node', '--concurrency=2', '--reboot-timeout=8s', '--stuck-node-reboot-retries=2'],
+      controllerArgs: [
+        '--trigger=node',
+        '--concurrency=2',
+        '--reboot-timeout=8s',
+        '--stuck-node-reboot-retries=2',
+        '--max-reboot-attempts=3',
+      ],
     });
     const [stuck, other, later] = world.nodes as [string, string, string];
     // The first job "ran" and did nothing; the second try works (a node that hangs once).
@@ -121,7 +127,13 @@ describe('a node that does not come back', () => {
       nodes: 1,
       required: 'all',
       behaviour: { 0: 'hang-in-boot' },
-      controllerArgs: ['--trigger=node', '--reboot-timeout=3s', '--stuck-node-reboot-retries=2', '--stuck-node-retry-window=3s'],
+      controllerArgs: [
+        '--trigger=node',
+        '--reboot-timeout=3s',
+        '--stuck-node-reboot-retries=2',
+        '--max-reboot-attempts=3',
+        '--stuck-node-retry-window=3s',
+      ],
     });
     const [stuck] = world.nodes as [string];
     await cluster.waitFor(async () => (await world.controller.status()).halted !== null, { timeoutMs: 60_000, what: 'rollout halted' });

@@ -38,6 +38,7 @@ interface Row {
   name: string;
   node: ReturnType<typeof node>;
   recovery?: RecoverySettings;
+  settings?: Partial<typeof SETTINGS>;
   resumedAt?: string;
   expect: Partial<Action> & { type: Action['type'] };
   check?: (action: Action) => void;
@@ -130,6 +131,13 @@ const rows: Row[] = [
     recovery: RETRY,
     expect: { type: 'fail', halt: true },
     check: (action) => assert.match(action.type === 'fail' ? action.reason : '', /rebooted again 2 of 2/),
+  },
+  {
+    name: 'retries left but --max-reboot-attempts used up (one request, at most that many reboots): halt',
+    node: node({ ready: true, progress: timedOut({ attempts: 2 }) }),
+    recovery: RETRY,
+    settings: { maxRebootAttempts: 2 },
+    expect: { type: 'fail', halt: true },
   },
   {
     name: 'a retry in progress within its own timeout: nothing (the deadline is the retry job’s)',
@@ -289,7 +297,9 @@ describe('decide() for a node that does not come back', () => {
   for (const row of rows) {
     it(row.name, () => {
       const input = { holdsSlot: isOutOfService(row.node.progress), ...(row.resumedAt ? { resumedAt: row.resumedAt } : {}) };
-      const action = decide(row.node, input, NOW, { ...SETTINGS, ...(row.recovery ? { recovery: row.recovery } : {}) });
+      // --max-reboot-attempts leaves room for every retry, as the configuration requires.
+      const settings = { ...SETTINGS, maxRebootAttempts: 3, ...row.settings, ...(row.recovery ? { recovery: row.recovery } : {}) };
+      const action = decide(row.node, input, NOW, settings);
       for (const [key, value] of Object.entries(row.expect))
         assert.deepEqual((action as Record<string, unknown>)[key], value, `${key} of ${JSON.stringify(action)}`);
       row.check?.(action);
