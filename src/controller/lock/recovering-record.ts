@@ -6,7 +6,7 @@
 // replacement Node registered after the handoff; a node still gone at its deadline halts the rollout.
 
 import type { AnnotationChanges } from '../../kube/annotations.ts';
-import { HALTED_ANNOTATION, RECOVERING_ANNOTATION } from '../../store/keys.ts';
+import { RECOVERING_ANNOTATION } from '../../store/keys.ts';
 import { isRecovering } from '../../store/node-progress.ts';
 import type { RecoveringRecord, RolloutRecord } from '../../store/rollout-record.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
