@@ -57,6 +57,16 @@ export function triedSoFar(recovery: Recovery | undefined, settings: RecoverySet
   return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
 
+/** What a recovery did, for the record of a node that came back: " (recovered: rebooted again 1 time(s))". */
+export function recoveredNote(recovery: Recovery | undefined): string {
+  if (!recovery) return '';
+  const parts: string[] = [];
+  if (recovery.retries > 0) parts.push(`rebooted again ${recovery.retries} time(s)`);
+  if (recovery.waited) parts.push('waited for it to come back');
+  if (recovery.handedAt) parts.push(`handed to remediation at ${recovery.handedAt}`);
+  return ` (recovered after it did not come back: ${parts.join('; ') || 'came back late'})`;
+}
+
 /**
  * The next action for a node whose step ended without it coming back (`cause` says how). Called
  * instead of the halt; it returns the halt when no policy applies or every one is spent.

@@ -7,7 +7,7 @@ import type { V1Node, V1Taint } from '@kubernetes/client-node';
 import type { RebootJob } from '../../store/job-records.ts';
 import { CONTROLLER, KURED, PHASE_LABEL } from '../../store/keys.ts';
 import { IN_FLIGHT_PHASES, isInFlight, type NodeProgress, type Phase } from '../../store/node-progress.ts';
-import type { RemediationMark } from '../policy/recovery.ts';
+import { recoveredNote, type RemediationMark } from '../policy/recovery.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
 import { servesSameRequest } from '../policy/decide.ts';
 import { parseRemediated, remember } from '../../store/remediation-memory.ts';
@@ -180,7 +180,7 @@ export function completePatch(node: V1Node, observed: ObservedNode, now: Date, s
   const progress = progressOf(
     'done',
     now,
-    stayCordoned ? 'rebooted; left cordoned as it was before' : 'rebooted and uncordoned',
+    `${stayCordoned ? 'rebooted; left cordoned as it was before' : 'rebooted and uncordoned'}${recoveredNote(observed.progress?.recovery)}`,
     observed.progress,
   );
   const annotations: Record<string, string | null> = { [CONTROLLER.request]: null, [CONTROLLER.rebootJob]: null };

@@ -398,6 +398,7 @@ describe('the remediation marks on the Node', () => {
   it('done or halted: they go, in the same write', () => {
     const observed = node({ progress: { ...handed, phase: 'verifying' } });
     const done = completePatch(v1, observed, NOW, settings);
+    assert.match(done.progress?.reason ?? '', /rebooted and uncordoned \(recovered after it did not come back: handed to remediation at /);
     assert.equal(done.body.metadata.labels?.['repair/needed'], null);
     assert.equal(done.body.metadata.annotations?.['cluster.x-k8s.io/remediate'], null);
     const failed = failPatch(v1, observed, NOW, { reason: 'x', restore: false, halt: true, final: true }, settings);
