@@ -24,6 +24,7 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import { readRollout } from '../../src/store/rollout-record.ts';
+import { registeredSince } from '../../src/controller/lock/recovering-record.ts';
 import { isInFlight, isOutOfService, isRecovering, parseProgress, type NodeProgress } from '../../src/store/node-progress.ts';
 import { parseRequest } from '../../src/store/reboot-request.ts';
 import { exempt } from '../../src/controller/steps/drain.ts';
@@ -231,8 +232,9 @@ export class Invariants implements AgentObserver, SilenceObserver {
     const kept = this.currentRollout()?.recovering ?? [];
     const gone = kept.find((entry) => !this.model.nodes.has(entry.node));
     if (!gone) return undefined;
-    const replaced = [...this.model.nodes.values()].some(
-      (node) => Date.parse(String(node.metadata?.creationTimestamp ?? '')) > Date.parse(gone.at),
+    // The product's rule for "a replacement registered" (to the second, as the API server stamps it).
+    const replaced = [...this.model.nodes.values()].some((node) =>
+      registeredSince(node.metadata?.creationTimestamp ? String(node.metadata.creationTimestamp) : undefined, gone.at),
     );
     return replaced ? undefined : `${gone.node} (deleted, no replacement yet)`;
   }

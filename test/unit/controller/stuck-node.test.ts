@@ -358,6 +358,15 @@ describe('the recovery records on the lock DaemonSet', () => {
     const settled = settleRecovering(record(), [node({ name: 'n2-new', created: ago(30) })], NOW);
     assert.deepEqual(settled.changes, { [RECOVERING_ANNOTATION]: null });
   });
+  it('a replacement stamped within the same second as the handoff counts (the API server stamps seconds)', () => {
+    const at = '2026-11-26T11:50:00.700Z';
+    const settled = settleRecovering(record([{ ...entry, at }]), [node({ name: 'n2-new', created: '2026-11-26T11:50:00Z' })], NOW);
+    assert.deepEqual(settled.changes, { [RECOVERING_ANNOTATION]: null });
+    assert.equal(
+      settleRecovering(record([{ ...entry, at }]), [node({ name: 'old', created: '2026-11-26T11:49:59Z' })], NOW).changes,
+      undefined,
+    );
+  });
   it('a node gone past its deadline halts the rollout in the same write', () => {
     const settled = settleRecovering(record([{ ...entry, until: ago(1) }]), [node({ created: ago(3600) })], NOW);
     assert.equal(settled.changes?.[RECOVERING_ANNOTATION], null);
