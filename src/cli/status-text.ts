@@ -14,6 +14,11 @@ function rolloutLine(status: Status, now: Date, server: string | undefined): str
       `  check the node, then: ${resume}`,
     ];
   }
+  if (status.recovering)
+    return [
+      `RECOVERING ${status.recovering.node}: ${status.recovering.reason} (${formatRelative(status.recovering.at, now) || status.recovering.at})`,
+      '  nothing else starts until its outcome (back, replaced, or a halt)',
+    ];
   if (status.paused)
     return [
       `PAUSED: ${status.paused.reason} (${status.paused.by ? `by ${status.paused.by}, ` : ''}${formatRelative(status.paused.at, now)})`,
@@ -90,9 +95,11 @@ export function changeLines(before: Status | undefined, after: Status, now: Date
   const state = (status: Status | undefined) =>
     status?.halted
       ? `halted at ${status.halted.node}: ${status.halted.reason}`
-      : status?.paused
-        ? `paused: ${status.paused.reason}`
-        : 'active';
+      : status?.recovering
+        ? `waits on ${status.recovering.node}: ${status.recovering.reason}`
+        : status?.paused
+          ? `paused: ${status.paused.reason}`
+          : 'active';
   if (!before || state(before) !== state(after)) lines.push(`${stamp} rollout ${state(after)}`);
   const old = new Map((before?.nodes ?? []).map((node) => [node.name, node]));
   for (const node of after.nodes) {

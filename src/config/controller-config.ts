@@ -6,6 +6,8 @@ import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-match
 import type { NotificationKind } from '../notify/event.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { readHookTemplate, type HookConfig, type HookFailure } from './hook-config.ts';
+import { checkKey, checkLabelValue } from './label-pair.ts';
+import type { RecoverySettings } from '../controller/policy/recovery.ts';
 import { commonConfig, readFlags, type CommonConfig, type FlagReader, type Loaded } from './load-config.ts';
 
 /** --max-node-age below this is refused: a node would be due again soon after every reboot. */
@@ -35,6 +37,8 @@ export interface ControllerConfig extends CommonConfig {
   readonly annotateNodes: boolean;
   readonly rebootTimeoutMs: number;
   readonly maxRebootAttempts: number;
+  /** --stuck-node-*: what is tried on a node that does not come back before the rollout halts. */
+  readonly stuckNode: RecoverySettings;
   readonly trigger: 'alert' | 'node';
   readonly retryBackoffMs: number;
   readonly nodeSelector: string;
@@ -130,6 +134,27 @@ function readEndpoint(r: FlagReader, prefix: 'prometheus' | 'alertmanager'): End
   return endpoint;
 }
 
+/** --stuck-node-*: the recovery policies; the remediation marks must be valid label/annotation pairs. */
+function readStuckNode(r: FlagReader): RecoverySettings {
+  const retries = r.int('stuck-node-reboot-retries', 0, 10);
+  const retryWindowMs = r.duration('stuck-node-retry-window');
+  const labels = r.labels('stuck-node-remediation-label');
+  const annotations = r.labels('stuck-node-remediation-annotation');
+  const timeoutMs = r.duration('stuck-node-remediation-timeout');
+  for (const [key, value] of Object.entries(labels)) {
+    const problem = checkKey(key) ?? checkLabelValue(value);
+    if (problem) r.problems.push(`--stuck-node-remediation-label: "${key}=${value}": ${problem}`);
+  }
+  for (const key of Object.keys(annotations)) {
+    const problem = checkKey(key);
+    if (problem) r.problems.push(`--stuck-node-remediation-annotation: "${key}": ${problem}`);
+  }
+  const marked = Object.keys(labels).length + Object.keys(annotations).length > 0;
+  if (marked && timeoutMs <= 0) r.problems.push('--stuck-node-remediation-timeout: must be greater than 0');
+  if (retries > 0 && retryWindowMs < 0) r.problems.push('--stuck-node-retry-window: must not be negative');
+  return { retries, retryWindowMs, ...(marked ? { remediation: { labels, annotations, timeoutMs } } : {}) };
+}
+
 export function loadControllerConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded<ControllerConfig> {
   const { reader: r, parsed } = readFlags('controller', argv, env);
   const dsNamespace = r.string('ds-namespace');
@@ -180,6 +205,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     annotateNodes: r.bool('annotate-nodes'),
     rebootTimeoutMs: r.duration('reboot-timeout'),
     maxRebootAttempts: r.int('max-reboot-attempts', 1, 100),
+    stuckNode: readStuckNode(r),
     trigger: r.string('trigger') as 'alert' | 'node',
     retryBackoffMs: r.duration('retry-backoff'),
     nodeSelector: r.string('node-selector'),
@@ -264,6 +290,11 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
   if (config.gateRecheckMs < 1000) r.problems.push('--gate-recheck-period: must be at least 1s');
   if (config.rebootTimeoutMs <= 0) r.problems.push('--reboot-timeout: must be greater than 0');
   if ((config.hooks?.timeoutMs ?? 1) < 1000) r.problems.push('--hook-timeout: must be at least 1s');
+  // A retry is another reboot of the same request: the reboot-loop guard bounds it too.
+  if (config.stuckNode.retries > 0 && config.stuckNode.retries >= config.maxRebootAttempts)
+    r.problems.push(
+      `--stuck-node-reboot-retries: ${config.stuckNode.retries} retries need --max-reboot-attempts of at least ${config.stuckNode.retries + 1} (it is ${config.maxRebootAttempts}): a retry is another reboot of the same request`,
+    );
   if (config.leaderElection.leaseDurationMs < 2000) r.problems.push('--lease-duration: must be at least 2s');
   if ((config.topology.maxUnavailablePerZone > 0 || config.topology.zoneByZone) && config.topology.zoneLabel.trim() === '')
     r.problems.push('--zone-label: needed by --max-unavailable-per-zone and --zone-by-zone');

@@ -100,6 +100,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       queue: reconciler.queue(),
       rollout: rollout.current(),
       halt: reconciler.halt(),
+      recovering: reconciler.recovering(),
       leader: leading,
       identity,
       leaderIdentity: leading ? undefined : leaderLookup?.current(),

@@ -42,6 +42,7 @@ export type DecisionConfig = Pick<
   | 'annotateNodes'
   | 'rebootTimeoutMs'
   | 'maxRebootAttempts'
+  | 'stuckNode'
   | 'trigger'
   | 'retryBackoffMs'
   | 'gateRecheckMs'
@@ -110,6 +111,8 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     forceReboot: config.forceReboot,
     rebootTimeoutMs: config.rebootTimeoutMs,
     maxRebootAttempts: config.maxRebootAttempts,
+    recovery: config.stuckNode,
+    ...(config.stuckNode.remediation ? { remediation: config.stuckNode.remediation } : {}),
     lockReleaseDelayMs: config.lock.releaseDelayMs,
     retryBackoffMs: config.retryBackoffMs,
     preferNoScheduleTaint: config.preferNoScheduleTaint,

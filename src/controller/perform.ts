@@ -20,8 +20,9 @@ import { acquire, release, type AcquireResult, type SlotSettings } from './lock/
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
 import { silencesToExpire, type Action, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
-import { isInFlight, isOutOfService } from '../store/node-progress.ts';
-import { HALTED_ANNOTATION } from '../store/keys.ts';
+import { isInFlight, isOutOfService, type NodeProgress } from '../store/node-progress.ts';
+import { HALTED_ANNOTATION, RECOVERING_ANNOTATION } from '../store/keys.ts';
+import { recoveringRecord } from './policy/recovery.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { Drainer } from './steps/drain.ts';
 import type { HookStep } from './steps/hook-step.ts';
@@ -36,6 +37,7 @@ import {
   hookStartPatch,
   rearmPatch,
   recordPatch,
+  recoverPatch,
   requestCheckPatch,
   startPatch,
   verifyingPatch,
@@ -265,6 +267,18 @@ export function createPerformer(deps: PerformerDeps) {
     });
   }
 
+  /**
+   * Keeps the node's recovery on the rollout record before the node's write (as the halt is): a
+   * node-repair controller that deletes the node must not take the rollout's wait with it.
+   */
+  async function keepRecovering(name: string, progress: NodeProgress): Promise<void> {
+    const record = recoveringRecord(name, progress);
+    await rollout.update((fresh) => {
+      const others = (fresh.recovering ?? []).filter((kept) => kept.node !== name);
+      return { changes: { [RECOVERING_ANNOTATION]: JSON.stringify([...others, record]) }, result: undefined };
+    });
+  }
+
   async function releaseSlot(name: string, context: PerformContext, takenNoLaterThan: string | undefined): Promise<void> {
     const released = await rollout.update((record) => {
       if (!record.lock) return { result: false };
@@ -342,6 +356,10 @@ export function createPerformer(deps: PerformerDeps) {
       // its node given back) holds this start too.
       if (!reclaim && record.halted && !(record.resumed && Date.parse(record.resumed.at) >= Date.parse(record.halted.at)))
         return { result: { acquired: false, reason: `rollout halted: ${record.halted.reason}` } };
+      // The rollout waits on a node being recovered; its record is written before the node's, so a
+      // replica whose view has not shown the recovery yet cannot start another node on a stale one.
+      const recovering = reclaim ? undefined : record.recovering?.find((entry) => entry.node !== observed.name);
+      if (recovering) return { result: { acquired: false, reason: `rollout waits on ${recovering.node}, being recovered` } };
       if (!reclaim) {
         const zoneFull = context.zoneFull?.(
           observed,
@@ -434,6 +452,31 @@ export function createPerformer(deps: PerformerDeps) {
       case 'verify':
         await write(call, node, observed, verifyingPatch(node, observed, now));
         return NOTHING;
+      case 'recover': {
+        // A halted node handed over for its remediation alert: the halt stays for the rest.
+        if (observed.progress?.haltedRollout) await keepHaltRecord(haltOf(name, observed.progress));
+        await keepRecovering(name, action.progress);
+        if (action.step === 'retry') {
+          const silences = await silence(node, observed, context, 'dispatch');
+          const patch = withAnnotations(dispatchPatch(node, observed, now, settings, action.progress), silences.annotations);
+          if (await write(call, node, observed, patch)) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+          await unsilenceUnrecorded(call, observed, silences);
+          return NOTHING;
+        }
+        if (!(await write(call, node, observed, recoverPatch(node, observed, action.progress, settings)))) return NOTHING;
+        // People must hear that a node is out of kreboot's hands (the record says it; a chat says it too).
+        if (action.step === 'handoff') sinks.notify({ kind: 'reboot-failed', node: name, reason: action.progress.reason });
+        return { requeueAt: new Date(Date.parse(action.progress.recovery!.until)) };
+      }
+      case 'remediate-halted': {
+        // The halt is kept on the rollout record before the node stops showing it.
+        if (observed.progress) await keepHaltRecord(haltOf(name, observed.progress));
+        const silences = await silence(node, observed, context, 'dispatch');
+        const patch = withAnnotations(dispatchPatch(node, observed, now, settings, action.progress), silences.annotations);
+        if (await write(call, node, observed, patch)) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
+        await unsilenceUnrecorded(call, observed, silences);
+        return NOTHING;
+      }
       case 'rearm':
         await write(call, node, observed, rearmPatch(node, action.progress));
         return NOTHING;
@@ -496,6 +539,10 @@ export function createPerformer(deps: PerformerDeps) {
       }
     }
   }
+}
+
+function haltOf(node: string, progress: NodeProgress): HaltRecord {
+  return { at: progress.since, node, reason: progress.reason };
 }
 
 function earliest(a: Date | undefined, b: Date | undefined): Date | undefined {

@@ -34,6 +34,8 @@ import {
   type Trigger,
 } from './policy/plan.ts';
 import { rolloutVerdict } from './rollout-gate.ts';
+import { settleRecovering } from './lock/recovering-record.ts';
+import { recoveryHold } from './policy/recovery.ts';
 import { createSharedComputation } from './shared-computation.ts';
 import { createWorkLoop, REAL_TIMERS, type Timers } from './work-loop.ts';
 
@@ -94,6 +96,8 @@ export interface Reconciler {
   observed(): readonly ObservedNode[];
   /** The halt as derived from the nodes' records (status, metrics). */
   halt(): HaltRecord | undefined;
+  /** The node a recovery policy works on, which the rollout waits on (status). */
+  recovering(): HaltRecord | undefined;
   /** The nodes asking to start, in the order they will go (status). */
   queue(): string[];
   /**
@@ -151,6 +155,28 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
   }
 
+  /**
+   * Ends the recovery records whose outcome is known (the node is back, halted, or replaced) and
+   * halts for a node gone past its deadline; the next deadline, for the loop's timer.
+   */
+  async function keepRecoveryRecords(nodes: readonly ObservedNode[], now: Date): Promise<number> {
+    const record = rollout.current();
+    if (!record?.recovering?.length) return Infinity;
+    const first = settleRecovering(record, nodes, now);
+    if (first.changes) {
+      try {
+        await rollout.update((fresh) => {
+          const settled = settleRecovering(fresh, nodes, now);
+          return settled.changes ? { changes: settled.changes, result: undefined } : { result: undefined };
+        });
+      } catch (error) {
+        log.warn({ err: error }, 'could not update the recovery record on the lock DaemonSet; retrying next cycle');
+        return now.getTime() + ACTION_RETRY_MS;
+      }
+    }
+    return first.nextDeadline;
+  }
+
   async function housekeeping(now: Date, outOfService: ReadonlySet<string>): Promise<void> {
     const record = rollout.current();
     if (!record?.lock) return;
@@ -195,6 +221,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // kreboot has out of service, which the lock does not change.
     const housekeepingStarted = performance.now();
     await keepNodeHalt(allObserved);
+    const recoveryDeadline = await keepRecoveryRecords(allObserved, now);
     await housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name)));
     const housekeepingMs = Math.round(performance.now() - housekeepingStarted);
 
@@ -206,7 +233,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // A paused or halted rollout is shown to every waiting node (it costs no I/O); otherwise the
     // gates (one Prometheus query, one pod list per selector) are asked only when a node could start.
     const halt = rolloutHalt(allObserved, record);
-    const held = plan.candidates.length > 0 ? rolloutVerdict(record, halt, view.daemonSet() !== undefined, settings, now) : undefined;
+    const recovering = recoveryHold(allObserved, record?.recovering);
+    const held =
+      plan.candidates.length > 0 ? rolloutVerdict(record, halt, view.daemonSet() !== undefined, settings, now, recovering) : undefined;
     const mayStart = plan.candidates.some((node) => ledger.offer(node, holding(node.name)).ok);
     const gatesStarted = performance.now();
     const verdictOf = held ? () => held : mayStart ? await gateVerdicts(plan.candidates, now) : undefined;
@@ -227,7 +256,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     };
     const resumedAt = record?.resumed?.at;
 
-    let earliest = nextAgeDue(allObserved, now);
+    let earliest = Math.min(nextAgeDue(allObserved, now), recoveryDeadline);
     // A write the watch has not shown yet is trusted only so long: come back when that ends. One
     // past its end is dropped here, not only when its node is seen again: for a Node deleted
     // before the watch showed the write, the end stayed in the past and every cycle asked for the
@@ -272,6 +301,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
             gate: 'halted',
             reason: `rollout halted: ${observed.name}: ${action.reason}; resume with "kreboot resume"`,
           };
+        // So does a node a recovery policy starts on: the rollout waits on its outcome.
+        if (action.type === 'recover' && !haltedNow)
+          haltedNow = { open: false, gate: 'recovering', reason: `rollout waits on ${observed.name}: ${action.progress.reason}` };
         const actionStarted = performance.now();
         try {
           const outcome = await performer.perform(action, node, observed, context);
@@ -323,7 +355,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const topology = settings.topology ?? NO_TOPOLOGY;
     const cyclePlan = planCycle(nodes, record?.lock, settings, now, topology);
     const candidates = cyclePlan.candidates;
-    const held = rolloutVerdict(record, rolloutHalt(nodes, record), view.daemonSet() !== undefined, settings, now);
+    const held = rolloutVerdict(
+      record,
+      rolloutHalt(nodes, record),
+      view.daemonSet() !== undefined,
+      settings,
+      now,
+      recoveryHold(nodes, record?.recovering),
+    );
     // The cycle's verdicts when they are no older than the cycle itself would keep a waiting node's
     // (the gate recheck period) and were asked for every node the plan shows.
     const recent = lastVerdicts && now.getTime() - lastVerdicts.at <= settings.gateRecheckMs ? lastVerdicts : undefined;
@@ -356,6 +395,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         rollout.current(),
       );
     },
+    recovering: () =>
+      recoveryHold(
+        observeAll(view.nodes()).map((entry) => entry.observed),
+        rollout.current()?.recovering,
+      ),
     forecast: () => plan.get(),
     queue() {
       const nodes = observeAll(view.nodes()).map((entry) => entry.observed);

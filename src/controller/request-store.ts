@@ -77,6 +77,11 @@ export function createRequestStore(options: {
   }
 
   const annotation = (node: V1Node, key: string) => node.metadata?.annotations?.[key];
+  /** Whether the node halted the rollout after `request` was recorded (its halt has not been resumed). */
+  const haltedSince = (node: V1Node, request: RebootRequest) => {
+    const progress = parseProgress(annotation(node, CONTROLLER.state));
+    return progress?.phase === 'failed' && progress.haltedRollout === true && Date.parse(progress.since) >= Date.parse(request.at);
+  };
   const pick = (request: RebootRequest) =>
     request.fingerprint && request.startsAt ? { fingerprint: request.fingerprint, startsAt: request.startsAt } : {};
 
@@ -85,7 +90,11 @@ export function createRequestStore(options: {
       return update<'accepted' | 'unknown-node' | Ignored>(
         name,
         (node) => {
-          if (parseRequest(annotation(node, CONTROLLER.request))) return { result: 'accepted' };
+          const existing = parseRequest(annotation(node, CONTROLLER.request));
+          // A node that halted the rollout still carries the request it halted on; a remediation
+          // alert for it is recorded over that one, so that it can act on the halted node (issue 24).
+          if (existing && !(source.kind === 'remediation' && existing.kind !== 'remediation' && haltedSince(node, existing)))
+            return { result: 'accepted' };
           const now = options.clock();
           if (source.kind === 'remediation') {
             const refusal = remediationRefusal(

@@ -1,6 +1,6 @@
 // The rollout-wide gate: before any node may start, the lock must be readable and free of foreign
 // holders (kured's manual pause), and the rollout neither paused nor halted (the halt is derived
-// from the nodes' records by the planning step). Checked first and
+// from the nodes' records by the planning step) nor waiting on a node being recovered. Checked first and
 // without I/O (the DaemonSet is watched), so a held rollout costs no Prometheus query.
 
 import { blocked, type Verdict } from '../gates/gate.ts';
@@ -13,10 +13,13 @@ export function rolloutVerdict(
   daemonSetExists: boolean,
   settings: SlotSettings & { lockAnnotation: string },
   now: Date,
+  recovering?: HaltRecord,
 ): Verdict | undefined {
   if (!daemonSetExists || !record) return blocked('lock', 'the lock DaemonSet (--ds-namespace/--ds-name) does not exist or cannot be read');
   if (!record.lock) return blocked('lock', `the lock annotation ${settings.lockAnnotation} is unreadable; fix or remove it`);
   if (halt) return blocked('halted', `rollout halted: ${halt.node ? `${halt.node}: ` : ''}${halt.reason}; resume with "kreboot resume"`);
+  // A node a recovery policy works on holds the rollout as a halt would, until its outcome.
+  if (recovering) return blocked('recovering', `rollout waits on ${recovering.node ? `${recovering.node}: ` : ''}${recovering.reason}`);
   if (record.paused)
     return blocked('paused', `rollout paused${record.paused.reason ? `: ${record.paused.reason}` : ''}; resume with "kreboot resume"`);
   const foreign = foreignHolders(record.lock, settings, now);

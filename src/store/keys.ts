@@ -46,3 +46,8 @@ export const PAUSED_ANNOTATION = `${PREFIX}paused`;
 export const HALTED_ANNOTATION = `${PREFIX}halted`;
 /** The operator's last resume: nodes that halted the rollout before it are re-armed by the policy. */
 export const RESUMED_ANNOTATION = `${PREFIX}resumed`;
+/**
+ * A node a recovery policy works on (--stuck-node-*): kept while it recovers, so the rollout keeps
+ * waiting when a node-repair controller deletes the node, until a replacement registers.
+ */
+export const RECOVERING_ANNOTATION = `${PREFIX}recovering`;

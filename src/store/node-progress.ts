@@ -42,6 +42,29 @@ export interface NodeProgress {
   readonly holdsRollout?: boolean;
   /** RFC 3339: when the current rollout of this node started (cordon), for durations. */
   readonly startedAt?: string;
+  /** The node did not come back and an opt-in recovery policy is working on it (policy/recovery.ts). */
+  readonly recovery?: Recovery;
+}
+
+/** What the recovery policies (--stuck-node-*) tried on a node that did not come back. */
+export interface Recovery {
+  /** RFC 3339: when the node was first found stuck in this reboot. */
+  readonly since: string;
+  /** Why it was found stuck (the halt's reason it stands in for). */
+  readonly cause: string;
+  /** Reboots kreboot tried again (--stuck-node-reboot-retries). */
+  readonly retries: number;
+  /** The retry window for a node that was not Ready was used (once per stuck reboot). */
+  readonly waited?: boolean;
+  /** RFC 3339: when the node was handed to remediation (--stuck-node-remediation-label/-annotation). */
+  readonly handedAt?: string;
+  /** RFC 3339: the current step's deadline, which replaces the reboot timeout while it runs. */
+  readonly until: string;
+}
+
+/** Whether kreboot is recovering the node: it is in flight under a recovery policy (the rollout waits on it). */
+export function isRecovering(progress: NodeProgress | undefined): boolean {
+  return isInFlight(progress) && progress?.recovery !== undefined;
 }
 
 const KNOWN_PHASES: ReadonlySet<string> = new Set(PHASES);

@@ -3,7 +3,7 @@
 // holds them all, so one optimistic write changes them together and one watch keeps them current.
 
 import type { V1DaemonSet } from '@kubernetes/client-node';
-import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RESUMED_ANNOTATION } from './keys.ts';
+import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RECOVERING_ANNOTATION, RESUMED_ANNOTATION } from './keys.ts';
 import { parseLock, type LockRecord } from './lock-record.ts';
 import { parseJsonRecord } from './parse-json.ts';
 
@@ -24,12 +24,23 @@ export interface HaltRecord {
   readonly reason: string;
 }
 
+/** A node being recovered (policy/recovery.ts): the rollout waits on it until `until`, then halts. */
+export interface RecoveringRecord {
+  readonly at: string;
+  readonly node: string;
+  readonly reason: string;
+  /** RFC 3339: past this, a node still gone (and not replaced) halts the rollout. */
+  readonly until: string;
+}
+
 export interface RolloutRecord {
   /** undefined when the lock annotation is present but unreadable: the rollout must block. */
   readonly lock: LockRecord | undefined;
   readonly paused: PauseRecord | undefined;
   readonly halted: HaltRecord | undefined;
   readonly resumed: ResumeRecord | undefined;
+  /** The nodes being recovered (a list: with --concurrency above 1, several may be). */
+  readonly recovering?: readonly RecoveringRecord[];
   readonly resourceVersion: string | undefined;
 }
 
@@ -47,6 +58,24 @@ function resumeRecord(text: string | undefined): ResumeRecord | undefined {
   return parsed.state === 'ok' && typeof parsed.value.at === 'string' && !Number.isNaN(Date.parse(parsed.value.at))
     ? parsed.value
     : undefined;
+}
+
+/** An unreadable recovery record still holds the rollout: it halts at once (no `until` to wait for). */
+function recoveringRecords(text: string | undefined): readonly RecoveringRecord[] | undefined {
+  if (!text) return undefined;
+  const unreadable = [{ at: '', node: '', reason: `unreadable record: ${text.slice(0, 100)}`, until: '' }];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return unreadable;
+  }
+  if (!Array.isArray(value)) return unreadable;
+  const ok = value.every(
+    (item: Partial<RecoveringRecord> | null) =>
+      typeof item === 'object' && item !== null && typeof item.node === 'string' && typeof item.until === 'string',
+  );
+  return ok ? (value as RecoveringRecord[]) : unreadable;
 }
 
 /** DaemonSet objects are never changed in place: each is read once per lock annotation name. */
@@ -67,6 +96,7 @@ function parseRollout(ds: V1DaemonSet, lockAnnotation: string): RolloutRecord {
     paused: stopRecord<PauseRecord>(annotations[PAUSED_ANNOTATION]),
     halted: stopRecord<HaltRecord>(annotations[HALTED_ANNOTATION]),
     resumed: resumeRecord(annotations[RESUMED_ANNOTATION]),
+    recovering: recoveringRecords(annotations[RECOVERING_ANNOTATION]),
     resourceVersion: ds.metadata?.resourceVersion,
   };
 }

@@ -1,5 +1,6 @@
 // When things go wrong, end to end: a node that never comes back halts the rollout (the next node
-// is not touched) and the chat says so; a controller killed with SIGKILL in the middle of a drain
+// is not touched) and the chat says so; a remediation alert, routed by the real Alertmanager, for
+// the node that halted reboots it while the halt stays (issue 24); a controller killed with SIGKILL in the middle of a drain
 // is replaced and the rollout still completes — each node rebooted exactly once, uncordoned, never
 // two in flight, and the chat's messages still in order without repeats.
 
@@ -62,6 +63,56 @@ describe('failures, end to end', () => {
     assert.equal(startedAt(s, next!), Infinity, `${next} started during a halted rollout`);
     assert.equal(s.host(next!).reboots, 0);
     assert.notEqual((await cluster.core.readNode({ name: next! })).spec?.unschedulable, true);
+  });
+
+  it('a remediation alert routed by Alertmanager reboots the node that halted the rollout; the halt stays for the rest', async (t) => {
+    const s = await startScenario(cluster, { nodes: 3, controllerArgs: ['--reboot-timeout=15s'], remediationAlerts: ['E2ENodeHung'] });
+    scenarios.push(s);
+    t.after(() => printOnFailure(t, () => s.report()));
+    const [stuck, next] = s.nodes;
+    // The reboot command "succeeds" and does nothing: the node stays up, Ready, under the same boot.
+    s.host(stuck!).ignoreNextReboot();
+    s.host(stuck!).requireReboot();
+    await cluster.waitFor(() => startedAt(s, stuck!) < Infinity, { timeoutMs: 60_000, what: `${stuck} started first` });
+    s.host(next!).requireReboot();
+    const halted = await cluster.waitFor(
+      async () => {
+        const current = await s.controller.status();
+        return current.halted?.node === stuck && current.nodes.find((n) => n.name === stuck)?.phase === 'failed' ? current : undefined;
+      },
+      { timeoutMs: 90_000, what: 'the rollout halted at the node that did not reboot' },
+    );
+    assert.match(halted.halted!.reason, /Ready under the same boot/);
+    assert.equal(s.host(stuck!).reboots, 1);
+
+    // The alert reaches Alertmanager as any alert source posts it; Alertmanager's route (the
+    // shipped file, with the alert added to its matcher) delivers it to the controller's webhook.
+    const now = Date.now();
+    const posted = await fetch(`${s.monitoring.alertmanagerUrl}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        {
+          labels: { alertname: 'E2ENodeHung', node: stuck },
+          startsAt: new Date(now).toISOString(),
+          endsAt: new Date(now + 10 * 60_000).toISOString(),
+          generatorURL: 'http://e2e.invalid/node-hung',
+        },
+      ]),
+    });
+    assert.equal(posted.status, 200);
+    await s.waitRebooted([stuck!], 120_000);
+    assert.equal(s.host(stuck!).reboots, 2, 'the alert rebooted the halted node once');
+    const after = await s.controller.status();
+    assert.equal(after.halted?.node, stuck, 'the halt stays until an operator resumes');
+    // Nothing else starts meanwhile: the held node is looked at again every --gate-recheck-period.
+    await waitForCycles(s.controller, 3, { what: `to start ${next} while the rollout is halted` });
+    assert.equal(startedAt(s, next!), Infinity, `${next} started during a halted rollout`);
+    assert.equal(s.host(next!).reboots, 0);
+
+    assert.equal(await s.controller.post('/api/v1/resume'), 200);
+    await s.waitRebooted([next!], 120_000);
+    assert.deepEqual(assertOneAtATime(s, [stuck!, next!]), [stuck, next]);
   });
 
   it('a controller killed mid-drain is replaced and the rollout completes correctly', async (t) => {

@@ -239,6 +239,19 @@ export class Agent {
     this.agentStarts();
   }
 
+  /**
+   * A node-repair controller acts on a node kreboot handed to it (--stuck-node-remediation-*): it
+   * power-cycles the host, which comes back under a new boot (the sentinel cleared: repaired).
+   */
+  powerCycle(): boolean {
+    if (!this.truth() || this.pendingDown) return false;
+    const s = this.scheduler;
+    this.stuck = undefined;
+    if (this.booted) this.goDown(s.now, true, false, 'power-cycled by the repair controller');
+    else this.comeBack(s.now + 20_000 + s.int(60_000), false);
+    return true;
+  }
+
   /** Faults stop: a hung host finally reboots, a lost one comes back; behaviour is normal from now on. */
   heal(): void {
     this.behaviour = 'normal';

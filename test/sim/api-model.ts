@@ -116,6 +116,8 @@ export class ApiModel {
       metadata: {
         name,
         uid: `uid-${name}-${++this.generation}`,
+        // As the API server stamps it (to the second, a string on the wire): a replacement registers after a handoff.
+        creationTimestamp: new Date(Math.floor(this.now() / 1000) * 1000).toISOString() as unknown as Date,
         labels: { 'kubernetes.io/hostname': name, ...options.labels },
         annotations: options.annotations,
       },

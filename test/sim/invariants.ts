@@ -9,6 +9,9 @@
 //   reboots-per-request    at most --max-reboot-attempts executed reboot jobs per request (per alert episode for remediation)
 //   halt-holds             after a node halted the rollout, no new node is cordoned until a resume after the
 //                          halt — whatever happens to the halting node meanwhile (deleted, registered again)
+//   recovery-holds         while a recovery policy works on a node that did not come back (rebooted again,
+//                          waited for, handed to remediation; its Node perhaps deleted and not yet replaced),
+//                          no new node is cordoned (ADR 0020)
 //   admin-cordon-kept      a node an admin cordoned before kreboot started on it stays unschedulable
 //   cordon-has-record      a node kreboot made unschedulable has a kreboot.dev/state record explaining it
 //   hook-once              no hook Job is created twice (its deterministic name, across crashes and restarts)
@@ -24,7 +27,8 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import { readRollout } from '../../src/store/rollout-record.ts';
-import { isInFlight, isOutOfService, parseProgress, type NodeProgress } from '../../src/store/node-progress.ts';
+import { registeredSince } from '../../src/controller/lock/recovering-record.ts';
+import { isInFlight, isOutOfService, isRecovering, parseProgress, type NodeProgress } from '../../src/store/node-progress.ts';
 import { parseRequest } from '../../src/store/reboot-request.ts';
 import { exempt } from '../../src/controller/steps/drain.ts';
 import { CONTROLLER } from '../../src/store/keys.ts';
@@ -42,6 +46,7 @@ export type CheckName =
   | 'drained-before-reboot'
   | 'reboots-per-request'
   | 'halt-holds'
+  | 'recovery-holds'
   | 'admin-cordon-kept'
   | 'cordon-has-record'
   | 'silence-bounded'
@@ -119,6 +124,7 @@ export class Invariants implements AgentObserver, SilenceObserver {
   /** Times each Node was deleted (and so registered again as a new object). */
   private readonly registrations = new Map<string, number>();
   private haltedBefore: string | undefined;
+  private recoveringBefore: string | undefined;
   private readonly strays = new Map<string, { silence: StoredSilence; at: number; node: string | undefined }>();
   violation: Violation | undefined;
   rebootsStarted = 0;
@@ -231,6 +237,22 @@ export class Invariants implements AgentObserver, SilenceObserver {
     return this.currentRollout()?.halted !== undefined;
   }
 
+  /**
+   * A node a recovery policy works on: in flight under a recovery (its record), or gone with its
+   * recovery kept on the lock DaemonSet and no replacement registered yet.
+   */
+  recovering(): string | undefined {
+    for (const [name, node] of this.model.nodes) if (isRecovering(progressOf(node))) return name;
+    const kept = this.currentRollout()?.recovering ?? [];
+    const gone = kept.find((entry) => !this.model.nodes.has(entry.node));
+    if (!gone) return undefined;
+    // The product's rule for "a replacement registered" (to the second, as the API server stamps it).
+    const replaced = [...this.model.nodes.values()].some((node) =>
+      registeredSince(node.metadata?.creationTimestamp ? String(node.metadata.creationTimestamp) : undefined, gone.at),
+    );
+    return replaced ? undefined : `${gone.node} (deleted, no replacement yet)`;
+  }
+
   /** The node's zone label changed (an outside writer). */
   relabelled(name: string): void {
     if (this.zoneOfOut.has(name)) this.movedWhileOut.add(name);
@@ -314,6 +336,14 @@ export class Invariants implements AgentObserver, SilenceObserver {
           `${name} was cordoned while the rollout was halted by ${this.haltedBefore} and no resume came after the halt`,
         );
       }
+      if (
+        progress?.phase === 'cordoned' &&
+        before !== 'cordoned' &&
+        !isInFlight(before === undefined ? undefined : ({ phase: before } as NodeProgress)) &&
+        this.recoveringBefore
+      ) {
+        this.fail('recovery-holds', `${name} was cordoned while the rollout waited on the recovery of ${this.recoveringBefore}`);
+      }
       if (progress?.phase === 'done' && before !== 'done') this.completions.set(name, (this.completions.get(name) ?? 0) + 1);
       this.checkHooksRan(name, node, progress, before);
       this.phases.set(name, progress?.phase);
@@ -330,6 +360,7 @@ export class Invariants implements AgentObserver, SilenceObserver {
     this.haltedBefore = this.unresumedHalt();
     for (const [job, count] of this.jobs?.created ?? [])
       if (count > 1) this.fail('hook-once', `hook Job ${job} was created ${count} times`);
+    this.recoveringBefore = this.recovering();
     return this.violation;
   }
 

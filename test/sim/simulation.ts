@@ -72,6 +72,8 @@ const CALM_BUDGET_MS = 2 * 60 * 60_000;
 const CALM_MAX_STEPS = 1500;
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
+/** The mark a simulated node-repair controller watches (--stuck-node-remediation-label). */
+const REPAIR_LABEL = 'repair.sim/needed';
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
 interface Choice {
@@ -95,6 +97,19 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   const hookRandom = seededRandom(options.seed * 7919 + 17);
   const hookChance = (p: number) => hookRandom() < p;
   const nodeCount = 2 + s.int(4);
+  // The recovery policies for a node that does not come back (ADR 0020) and the node-repair
+  // controller they hand nodes to, drawn from a stream of their own: a seed without them replays
+  // as it did before they existed.
+  const side = seededRandom(options.seed + 1_000_003);
+  const sidePick = <T>(items: readonly T[]): T => items[Math.floor(side() * items.length)]!;
+  const remediated = side() < 0.4;
+  const recoveryFlags = [
+    `--stuck-node-reboot-retries=${sidePick([0, 0, 1, 2])}`, // capped below --max-reboot-attempts once that is drawn
+    `--stuck-node-retry-window=${sidePick(['2m', '10m'])}`,
+    ...(remediated
+      ? [`--stuck-node-remediation-label=${REPAIR_LABEL}=true`, `--stuck-node-remediation-timeout=${sidePick(['5m', '30m'])}`]
+      : []),
+  ];
   const drainTimeout = s.pick(['0', '0', '5m']);
   const zoned = s.chance(0.5);
   const quiet = s.chance(0.5);
@@ -127,7 +142,12 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     ...(hookChance(0.4) ? [`--post-reboot-hook-job=${HOOK_TEMPLATE}`] : []),
     `--hook-timeout=${hookChance(0.5) ? '2m' : '5m'}`,
     `--hook-failure=${hookChance(0.3) ? 'halt' : 'skip-node'}`,
+    ...recoveryFlags,
   ];
+  // A retry is a reboot of the same request: the loader asks for --max-reboot-attempts above the retries.
+  const attempts = Number(flags.find((flag) => flag.startsWith('--max-reboot-attempts='))!.split('=')[1]);
+  const retriesAt = flags.findIndex((flag) => flag.startsWith('--stuck-node-reboot-retries='));
+  flags[retriesAt] = `--stuck-node-reboot-retries=${Math.min(Number(flags[retriesAt]!.split('=')[1]), attempts - 1)}`;
   const loaded = loadControllerConfig(flags, {});
   if (loaded.problems.length > 0) throw new Error(`the simulation's flags are refused: ${loaded.problems.join('; ')}`);
   const config: ControllerConfig = loaded.config;
@@ -536,6 +556,33 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   };
   const externalWeight = externals.reduce((sum, [weight]) => sum + weight, 0);
 
+  // ---- The node-repair controller: acts on each handoff once, some time later, as a cloud's
+  // repair or Cluster API's remediation would: power-cycles the host, replaces the Node (deleted,
+  // then a new host registers under the same name), or does nothing (the repair fails).
+  const handoffsSeen = new Set<string>();
+  const watchRepairs = () => {
+    for (const [name, node] of model.nodes) {
+      const handedAt = progressOf(node)?.recovery?.handedAt;
+      if (node.metadata?.labels?.[REPAIR_LABEL] !== 'true' || !handedAt || handoffsSeen.has(`${name}@${handedAt}`)) continue;
+      handoffsSeen.add(`${name}@${handedAt}`);
+      const action = sidePick(['power-cycle', 'power-cycle', 'replace', 'replace', 'nothing']);
+      s.note(`repair controller: ${name} handed over at ${handedAt}; it will ${action}`);
+      s.at(s.now + 5000 + Math.floor(side() * 120_000), `repair controller acts on ${name}: ${action}`, () => {
+        const current = model.nodes.get(name);
+        if (!current || current.metadata?.labels?.[REPAIR_LABEL] !== 'true') return;
+        if (action === 'power-cycle') agents.get(name)!.powerCycle();
+        if (action === 'replace') {
+          model.deleteNode(name);
+          agents.get(name)!.nodeDeleted();
+          invariants.nodeDeleted(name);
+          deleted.set(name, false);
+          s.note(`repair controller: Node ${name} deleted; a replacement registers later`);
+          s.at(s.now + 10_000 + Math.floor(side() * 170_000), `replacement for ${name} registers`, () => register(name));
+        }
+      });
+    }
+  };
+
   // ---- Calm phase: the operator resumes halts and re-requests nodes that gave up
   let operatorBusy = false;
   const calmOperator = (): Choice | undefined => {
@@ -691,6 +738,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     // millisecond unless the clock really stood still.
     s.advanceTo(s.now + 1 + s.int(20));
     await settle();
+    if (remediated) watchRepairs();
     violation = invariants.afterStep();
     if (violation) break;
   }

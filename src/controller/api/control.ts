@@ -5,7 +5,7 @@
 
 import type { Notify } from '../../notify/event.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
-import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RESUMED_ANNOTATION } from '../../store/keys.ts';
+import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RECOVERING_ANNOTATION, RESUMED_ANNOTATION } from '../../store/keys.ts';
 import type { RolloutStore } from '../lock/rollout-store.ts';
 import { observeNode } from '../policy/observed-node.ts';
 import type { RequestStore } from '../request-store.ts';
@@ -43,14 +43,21 @@ export function createControl(deps: {
         )
         .map((node) => node.name)
         .sort();
-      const wasHeld = await deps.rollout.update((record) => ({
-        changes: {
-          [PAUSED_ANNOTATION]: null,
-          [HALTED_ANNOTATION]: null,
-          [RESUMED_ANNOTATION]: JSON.stringify({ at: now.toISOString(), by }),
-        },
-        result: record.paused !== undefined || record.halted !== undefined,
-      }));
+      // A resume also ends the wait for a recovered node that is gone (no replacement awaited any
+      // more); a node still being recovered keeps the rollout waiting through its own record.
+      const present = new Set(deps.view.nodes().map((node) => node.metadata?.name ?? ''));
+      const wasHeld = await deps.rollout.update((record) => {
+        const recovering = (record.recovering ?? []).filter((entry) => present.has(entry.node));
+        return {
+          changes: {
+            [PAUSED_ANNOTATION]: null,
+            [HALTED_ANNOTATION]: null,
+            [RESUMED_ANNOTATION]: JSON.stringify({ at: now.toISOString(), by }),
+            ...(record.recovering ? { [RECOVERING_ANNOTATION]: recovering.length > 0 ? JSON.stringify(recovering) : null } : {}),
+          },
+          result: record.paused !== undefined || record.halted !== undefined || recovering.length !== (record.recovering?.length ?? 0),
+        };
+      });
       if (wasHeld || rearmed.length > 0) deps.notify({ kind: 'resumed', node: rearmed.join(', '), reason: `resumed by ${by}` });
       deps.wake('resumed');
       return { rearmed };

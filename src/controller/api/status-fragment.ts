@@ -28,6 +28,12 @@ function rolloutBanner(status: Status, now: Date, server: string | undefined): s
 <p>${e(reason)} · ${moment(at, now)}</p>
 <p>Check the node, then resume: <code id="resume-command">${e(resumeCommand(server))}</code></p></div>`;
   }
+  if (status.recovering) {
+    const { node, reason, at } = status.recovering;
+    return `<div class="banner warn" id="rollout" data-state="recovering"><h2>Rollout waits on <b>${e(node)}</b>, which did not come back</h2>
+<p>${e(reason)} · ${moment(at, now)}</p>
+<p>Nothing else starts until its outcome: back under a new boot, replaced, or a halt.</p></div>`;
+  }
   const foreign = status.lockHolders.filter((holder) => !holder.kreboot);
   if (status.paused || foreign.length > 0) {
     const by = status.paused?.by ? ` by ${e(status.paused.by)}` : '';
@@ -46,9 +52,11 @@ function summary(status: Status, now: Date): string {
   const used = status.inFlight.length;
   const onHold = status.halted
     ? 'nothing starts until the rollout is resumed'
-    : status.paused
-      ? 'nothing starts while the rollout is paused'
-      : undefined;
+    : status.recovering
+      ? `nothing starts until ${e(status.recovering.node)} is recovered`
+      : status.paused
+        ? 'nothing starts while the rollout is paused'
+        : undefined;
   const estimate = onHold
     ? onHold
     : status.estimate

@@ -33,6 +33,8 @@ export interface NodeStatus {
   readonly final?: boolean;
   /** The hooks of the node's current (or last) round, in order: each names its Job (its logs) or host hook. */
   readonly hooks?: readonly HookRun[];
+  /** What a recovery policy tried on the node that did not come back (retries, handoff). */
+  readonly recovery?: { readonly retries: number; readonly waited?: boolean; readonly handedAt?: string; readonly until: string };
 }
 
 /** Nodes kreboot has a reason to show, by where they are in the rollout. */
@@ -52,6 +54,8 @@ export interface Status {
   readonly concurrency: number;
   readonly paused: { readonly reason: string; readonly at: string; readonly by?: string } | null;
   readonly halted: { readonly node: string; readonly reason: string; readonly at: string } | null;
+  /** A node a recovery policy works on (--stuck-node-*): the rollout waits on its outcome. */
+  readonly recovering?: { readonly node: string; readonly reason: string; readonly at: string } | null;
   readonly lockHolders: readonly { readonly node: string; readonly kreboot: boolean; readonly since?: string }[];
   readonly inFlight: readonly string[];
   /** The queue in order; the first `limit` names when a limit applies (queueLength has them all). */
@@ -77,6 +81,8 @@ export interface StatusInput {
   readonly rollout: RolloutRecord | undefined;
   /** The halt, derived from the nodes' records. */
   readonly halt: HaltRecord | undefined;
+  /** The node being recovered that the rollout waits on. */
+  readonly recovering?: HaltRecord | undefined;
   readonly leader: boolean;
   readonly identity: string;
   readonly leaderIdentity?: string | undefined;
@@ -135,6 +141,16 @@ export function buildStatus(input: StatusInput): Status {
         ...(progress?.phase === 'failed' && progress.retryAt ? { retryAt: progress.retryAt } : {}),
         ...(progress?.phase === 'failed' && progress.final ? { final: true } : {}),
         ...hooksOf(node),
+        ...(progress?.recovery
+          ? {
+              recovery: {
+                retries: progress.recovery.retries,
+                ...(progress.recovery.waited ? { waited: true } : {}),
+                ...(progress.recovery.handedAt ? { handedAt: progress.recovery.handedAt } : {}),
+                until: progress.recovery.until,
+              },
+            }
+          : {}),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -152,6 +168,7 @@ export function buildStatus(input: StatusInput): Status {
     concurrency: input.settings.concurrency,
     paused: rollout?.paused ? { ...rollout.paused } : null,
     halted: input.halt ? { ...input.halt } : null,
+    recovering: input.recovering ? { ...input.recovering } : null,
     lockHolders: holders.map((holder) => ({
       node: holder.nodeID,
       kreboot: holder.ours,

@@ -1,5 +1,5 @@
 // The controller keeps every Node of the cluster in memory, so it keeps only what a decision, the
-// status or a write needs: name, uid, resourceVersion, labels, kreboot's and kured's annotations,
+// status or a write needs: name, uid, resourceVersion, creation time, labels, kreboot's and kured's annotations,
 // schedulability, taints and the Ready condition. A real Node also carries its images, addresses,
 // capacity, every condition with messages and the kubelet's own annotations: several kilobytes per
 // node, most of the controller's memory at a few thousand nodes (issue 14 measured 385 MB idle at
@@ -23,6 +23,8 @@ export function slimNode(node: V1Node): V1Node {
       ...(metadata.name !== undefined ? { name: metadata.name } : {}),
       ...(metadata.uid !== undefined ? { uid: metadata.uid } : {}),
       ...(metadata.resourceVersion !== undefined ? { resourceVersion: metadata.resourceVersion } : {}),
+      // When it registered: a Node registered after a stuck node was handed to remediation is its replacement.
+      ...(metadata.creationTimestamp !== undefined ? { creationTimestamp: metadata.creationTimestamp } : {}),
       ...(metadata.labels ? { labels: metadata.labels } : {}),
       annotations,
     },

@@ -11,6 +11,7 @@ import type { ObservedNode } from './observed-node.ts';
 import { isInFlight, isOutOfService, NO_FREE_SLOT, type NodeProgress } from '../../store/node-progress.ts';
 import type { HookRun } from '../../store/hook-records.ts';
 import { decideHooks, hookRunning, hostHookLive, type HookSettings } from './decide-hooks.ts';
+import { backForRetry, decideStuck, stepDeadline, type RecoverySettings } from './recovery.ts';
 
 export interface PolicySettings {
   readonly drainDelayMs: number;
@@ -26,6 +27,8 @@ export interface PolicySettings {
   readonly preferNoScheduleTaint?: string;
   /** Hooks around the reboot (ADR 0019); absent: none. */
   readonly hooks?: HookSettings;
+  /** What to try on a node that does not come back before halting (--stuck-node-*); none: halt at once. */
+  readonly recovery?: RecoverySettings;
 }
 
 /** What the runner found out while performing the previous action, for the next decision. */
@@ -64,6 +67,14 @@ export type Action =
   /** One drain pass; reports `drained` or `drain-waiting`. */
   | { readonly type: 'drain' }
   | { readonly type: 'dispatch' }
+  /**
+   * A recovery step on a node that did not come back (policy/recovery.ts), its record kept on the
+   * lock DaemonSet first: another reboot job (retry), a wait for a node that is not Ready, or the
+   * handoff to remediation (the marks set on the Node in the same write as the record).
+   */
+  | { readonly type: 'recover'; readonly step: 'retry' | 'wait' | 'handoff'; readonly progress: NodeProgress }
+  /** A remediation alert for a node that halted the rollout: a new reboot job for it (its slot, the halt kept). */
+  | { readonly type: 'remediate-halted'; readonly progress: NodeProgress }
   | { readonly type: 'verify' }
   | { readonly type: 'complete' }
   /** Give the node's slot back: only a holder taken no later than `takenNoLaterThan` (its round, or a stale leftover). */
@@ -312,9 +323,12 @@ function decideDrain(node: ObservedNode, progress: NodeProgress, input: DecideIn
 
 function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideInput, now: Date, settings: PolicySettings): Action {
   // The halt holds until an operator resumes after it; a new request (kreboot reboot NODE) is kept
-  // and served by the resumed attempt, never by giving the slot away.
-  if (!resumedSince(progress, input.resumedAt)) return NONE;
-  const { final: _final, haltedRollout: _halted, retryAt: _retry, ...kept } = progress;
+  // and served by the resumed attempt, never by giving the slot away. A remediation alert for
+  // this very node acts at once (issue 24): the node is out of service already and keeps its
+  // slot, so no cap is exceeded, and the halt stays for the rest of the rollout.
+  if (!resumedSince(progress, input.resumedAt)) return remediateHalted(node, progress, now, settings);
+  // A resume starts afresh: the recovery that led to the halt is over (the policies apply anew).
+  const { final: _final, haltedRollout: _halted, retryAt: _retry, recovery: _recovery, ...kept } = progress;
   const rearm = (phase: 'rebooting' | 'verifying', reason: string): Action => ({
     type: 'rearm',
     progress: { ...kept, phase, since: now.toISOString(), reason },
@@ -337,9 +351,40 @@ function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideI
   return rearm('rebooting', 'resumed; waiting again for the node to come back');
 }
 
+/**
+ * A firing remediation alert recorded after the halt (request-store.ts records it over the older
+ * request): a new reboot job when the agent can run one, with the request's own attempt count;
+ * handed to remediation when the node is not Ready and a remediation path is named; else it waits.
+ */
+function remediateHalted(node: ObservedNode, progress: NodeProgress, now: Date, settings: PolicySettings): Action {
+  const request = node.request;
+  if (request?.kind !== 'remediation' || !after(request.at, progress.since)) return NONE;
+  const { final: _final, haltedRollout: _halted, retryAt: _retry, recovery: _recovery, ...kept } = progress;
+  const alert = request.alertname ?? 'a remediation alert';
+  if (node.ready && node.bootId !== undefined) {
+    return {
+      type: 'remediate-halted',
+      progress: { ...kept, attempts: 0, reason: `${alert} fired for this halted node: rebooting it again (the rollout stays halted)` },
+    };
+  }
+  const mark = settings.recovery?.remediation;
+  if (!mark) return NONE;
+  const stuck = decideStuck(
+    node,
+    { ...kept, phase: 'rebooting', since: now.toISOString(), reason: '' },
+    now,
+    { ...settings, recovery: { retries: 0, retryWindowMs: 0, remediation: mark } },
+    `${alert} fired for this halted node, which is not Ready`,
+  );
+  return stuck;
+}
+
 function decideRebooting(node: ObservedNode, progress: NodeProgress, now: Date, settings: PolicySettings): Action {
   const status = node.jobStatus;
   if (node.bootId !== undefined && progress.bootIdBefore !== undefined && node.bootId !== progress.bootIdBefore) return { type: 'verify' };
+  // Back up under the same boot within a retry window: the retry need not wait for the window's end.
+  if (backForRetry(node, progress, settings))
+    return decideStuck(node, progress, now, settings, progress.recovery?.cause ?? 'node did not come back');
   if (status && status.id === progress.jobId && status.state === 'failed') {
     const attempts = progress.attempts ?? 1;
     const detail = `reboot command failed${status.exitCode !== undefined ? ` (exit ${status.exitCode})` : ''}${status.message ? `: ${status.message}` : ''}`;
@@ -347,15 +392,20 @@ function decideRebooting(node: ObservedNode, progress: NodeProgress, now: Date, 
       return { type: 'fail', reason: `${detail}; gave up after ${attempts} attempts`, restore: true, final: true };
     return { type: 'fail', reason: detail, restore: true, retryAt: new Date(now.getTime() + settings.retryBackoffMs) };
   }
-  const deadline = at(progress.since) + settings.rebootTimeoutMs;
+  const deadline = stepDeadline(progress, settings);
   if (now.getTime() >= deadline) {
-    return { type: 'fail', reason: `node did not come back within the reboot timeout`, restore: false, halt: true, final: true };
+    const how = !node.ready
+      ? 'not Ready'
+      : node.bootId === undefined
+        ? 'no agent reports'
+        : 'Ready under the same boot: the reboot did not happen';
+    return decideStuck(node, progress, now, settings, `node did not come back within the reboot timeout (${how})`);
   }
   return { type: 'none', requeueAt: new Date(deadline) };
 }
 
 function decideVerifying(node: ObservedNode, progress: NodeProgress, input: DecideInput, now: Date, settings: PolicySettings): Action {
-  const deadline = at(progress.since) + settings.rebootTimeoutMs;
+  const deadline = stepDeadline(progress, settings);
   // The agent reports the sentinel and the boot ID in one write, so a report newer than the job and
   // made under the new boot ID (this phase's premise) is a report from after the reboot.
   const freshReport = after(node.sentinelCheckedAt, node.job?.createdAt ?? progress.since);
@@ -373,13 +423,7 @@ function decideVerifying(node: ObservedNode, progress: NodeProgress, input: Deci
   }
   if (now.getTime() >= deadline) {
     const missing = !node.ready ? 'not Ready' : 'the agent has not reported the sentinel since the reboot';
-    return {
-      type: 'fail',
-      reason: `node rebooted but did not pass verification within the reboot timeout (${missing})`,
-      restore: false,
-      halt: true,
-      final: true,
-    };
+    return decideStuck(node, progress, now, settings, `node rebooted but did not pass verification within the reboot timeout (${missing})`);
   }
   // Re-armed after a resume there is no job to date the report against: ask for a fresh look
   // rather than wait for the agent's next period.

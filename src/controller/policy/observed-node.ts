@@ -45,6 +45,8 @@ export interface ObservedNode {
   readonly hookStatus?: HostHookStatus;
   /** The hook points the node's agent has a host command for. */
   readonly hostHooks?: ReadonlySet<HookPoint>;
+  /** RFC 3339: when the Node object was created (a replacement registers after a node was handed to remediation). */
+  readonly created?: string;
 }
 
 export function isReady(node: V1Node): boolean {
@@ -70,6 +72,7 @@ export function observeNode(node: V1Node): ObservedNode {
 function readNode(node: V1Node): ObservedNode {
   const annotations = node.metadata?.annotations ?? {};
   const required = annotations[AGENT.rebootRequired];
+  const created = node.metadata?.creationTimestamp ? new Date(node.metadata.creationTimestamp) : undefined;
   return {
     name: node.metadata?.name ?? '',
     ready: isReady(node),
@@ -86,6 +89,7 @@ function readNode(node: V1Node): ObservedNode {
     ...(annotations[AGENT.bootTime] ? { bootTime: annotations[AGENT.bootTime] } : {}),
     silences: recordedSilences(annotations),
     ...hookFacts(annotations),
+    ...(created && !Number.isNaN(created.getTime()) ? { created: created.toISOString() } : {}),
   };
 }
 

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { V1Node, V1Taint } from '@kubernetes/client-node';
 import type { RebootJob } from '../../store/job-records.ts';
 import { CONTROLLER, KURED, PHASE_LABEL } from '../../store/keys.ts';
-import type { NodeProgress, Phase } from '../../store/node-progress.ts';
+import { IN_FLIGHT_PHASES, isInFlight, type NodeProgress, type Phase } from '../../store/node-progress.ts';
+import { recoveredNote, type RemediationMark } from '../policy/recovery.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
 import { servesSameRequest } from '../policy/decide.ts';
 import { parseRemediated, remember } from '../../store/remediation-memory.ts';
@@ -19,6 +20,8 @@ export interface PatchSettings {
   readonly annotateNodes: boolean;
   /** The agent refuses a job older than this (the job's notAfter). */
   readonly rebootTimeoutMs: number;
+  /** The marks of --stuck-node-remediation-label/-annotation: set at the handoff, removed when the node is done or given up. */
+  readonly remediation?: RemediationMark;
 }
 
 export interface NodePatch {
@@ -59,6 +62,8 @@ function progressOf(
         ...(previous.startedAt !== undefined ? { startedAt: previous.startedAt } : {}),
         ...(previous.jobId !== undefined ? { jobId: previous.jobId } : {}),
         ...(previous.bootIdBefore !== undefined ? { bootIdBefore: previous.bootIdBefore } : {}),
+        // A recovery lasts while the node is in flight; a failure or a resume ends it.
+        ...(previous.recovery !== undefined && isInFlight(previous) && IN_FLIGHT_PHASES.has(phase) ? { recovery: previous.recovery } : {}),
       }
     : {};
   return { ...carried, phase, since: now.toISOString(), reason, ...extra };
@@ -111,12 +116,17 @@ export function drainingPatch(node: V1Node, observed: ObservedNode, progress: No
   return { body, progress };
 }
 
-/** Hand the reboot job to the agent (ADR 0002) and record `rebooting`. */
+/**
+ * Hand the reboot job to the agent (ADR 0002) and record `rebooting`. `from` replaces the node's
+ * record as the one carried on (a recovery step's, a halted node's for its remediation alert), and
+ * its reason leads the new one.
+ */
 export function dispatchPatch(
   node: V1Node,
   observed: ObservedNode,
   now: Date,
   settings: Pick<PatchSettings, 'rebootTimeoutMs'>,
+  from?: NodeProgress,
 ): NodePatch {
   const job: RebootJob = {
     id: randomUUID(),
@@ -124,13 +134,40 @@ export function dispatchPatch(
     bootIdBefore: observed.bootId ?? '',
     notAfter: new Date(now.getTime() + settings.rebootTimeoutMs).toISOString(),
   };
-  const attempts = (observed.progress?.attempts ?? 0) + 1;
-  const progress = progressOf('rebooting', now, `reboot job ${job.id} handed to the agent (attempt ${attempts})`, observed.progress, {
+  const previous = from ?? observed.progress;
+  const attempts = (previous?.attempts ?? 0) + 1;
+  const handed = `reboot job ${job.id} handed to the agent (attempt ${attempts})`;
+  const progress = progressOf('rebooting', now, from ? `${from.reason}: ${handed}` : handed, previous, {
     jobId: job.id,
     bootIdBefore: job.bootIdBefore,
     attempts,
+    ...(from?.recovery ? { recovery: from.recovery } : {}),
   });
   return { body: base(node, { [CONTROLLER.rebootJob]: JSON.stringify(job) }, progress), progress };
+}
+
+/**
+ * A recovery step that sends no job: a wait for a node that is not Ready, or the handoff to
+ * remediation, whose marks go on the Node in the same write as the record that explains them.
+ * Any job left goes too: the agent must not find one of an attempt that is over.
+ */
+export function recoverPatch(node: V1Node, observed: ObservedNode, progress: NodeProgress, settings: PatchSettings): NodePatch {
+  const annotations: Record<string, string | null> = observed.job ? { [CONTROLLER.rebootJob]: null } : {};
+  const handoff = progress.recovery?.handedAt !== undefined && settings.remediation;
+  if (handoff) Object.assign(annotations, settings.remediation!.annotations);
+  const body = base(node, annotations, progress);
+  if (handoff) withLabels(body, settings.remediation!.labels);
+  return { body, progress };
+}
+
+/** Removes the remediation marks of a node that was handed over, as its reboot ends either way. */
+function withoutMarks(body: NodePatch['body'], observed: ObservedNode, settings: PatchSettings): void {
+  const mark = settings.remediation;
+  if (!mark || observed.progress?.recovery?.handedAt === undefined) return;
+  const annotations = (body.metadata.annotations ??= {});
+  for (const key of Object.keys(mark.annotations)) annotations[key] = null;
+  const labels = Object.keys(mark.labels);
+  if (labels.length > 0) body.metadata.labels = { ...body.metadata.labels, ...Object.fromEntries(labels.map((key) => [key, null])) };
 }
 
 export function verifyingPatch(node: V1Node, observed: ObservedNode, now: Date): NodePatch {
@@ -144,7 +181,7 @@ export function completePatch(node: V1Node, observed: ObservedNode, now: Date, s
   const progress = progressOf(
     'done',
     now,
-    stayCordoned ? 'rebooted; left cordoned as it was before' : 'rebooted and uncordoned',
+    `${stayCordoned ? 'rebooted; left cordoned as it was before' : 'rebooted and uncordoned'}${recoveredNote(observed.progress?.recovery)}`,
     observed.progress,
   );
   const annotations: Record<string, string | null> = { [CONTROLLER.request]: null, [CONTROLLER.rebootJob]: null };
@@ -163,6 +200,7 @@ export function completePatch(node: V1Node, observed: ObservedNode, now: Date, s
   const body = base(node, annotations, progress);
   const taints = withTaint(node, settings.preferNoScheduleTaint, false);
   body.spec = { ...(stayCordoned ? {} : { unschedulable: false }), ...(taints ? { taints } : {}) };
+  withoutMarks(body, observed, settings);
   withLabels(body, settings.postRebootNodeLabels);
   return { body, progress };
 }
@@ -196,6 +234,9 @@ export function failPatch(
   if (observed.hookJob) annotations[CONTROLLER.hookJob] = null;
   if (failure.hook) Object.assign(annotations, hookRunsAnnotation(withRun(observed.hooks ?? [], failure.hook)));
   const body = base(node, annotations, progress);
+  // The node-repair controller was given its chance: the marks go, or it would act on a node the
+  // halt now leaves to an operator.
+  withoutMarks(body, observed, settings);
   if (failure.restore) {
     if (settings.annotateNodes) annotations[KURED.rebootInProgress] = null;
     const taints = withTaint(node, settings.preferNoScheduleTaint, false);

@@ -4,7 +4,8 @@
 // - rules.yaml: RebootRequired's `for: 1m` becomes `for: 0s` (Prometheus evaluates every 1 s);
 //   `extraRules` appends a test group (a blocking alert), leaving kreboot's group untouched;
 // - alertmanager.yml: the kreboot route's group_wait 0s / group_interval 5m become 1s / 1s; the
-//   receiver URL points at the controller on 127.0.0.1; credentials_file at the test's token file.
+//   receiver URL points at the controller on 127.0.0.1; credentials_file at the test's token file;
+//   `remediationAlerts` are added to the route's alertname matcher, as its comment says to.
 // Everything else (expr, labels, matchers, group_by, send_resolved, max_alerts, Bearer
 // authorization from a file) is the files' own.
 
@@ -33,10 +34,20 @@ export function rulesForE2e(extraRules: readonly ExtraRule[] = [], shipped = fal
 }
 
 /** `shipped`: the route's timers stay the file's (bench/shipped-defaults.ts); only the address and token change. */
-export function alertmanagerForE2e(controllerUrl: string, tokenFile: string, shipped = false): string {
+export function alertmanagerForE2e(
+  controllerUrl: string,
+  tokenFile: string,
+  shipped = false,
+  remediationAlerts: readonly string[] = [],
+): string {
   const config = load(readFileSync(join(REPO_ROOT, 'alertmanager/alertmanager.yml'), 'utf8')) as Yaml;
   const route = config.route.routes.find((r: Yaml) => r.receiver === 'kreboot');
   if (!route) throw new Error('alertmanager/alertmanager.yml has no route to the kreboot receiver');
+  if (remediationAlerts.length > 0) {
+    if (!route.matchers?.includes('alertname = "RebootRequired"'))
+      throw new Error('the kreboot route no longer matches RebootRequired alone');
+    route.matchers = [`alertname =~ "${['RebootRequired', ...remediationAlerts].join('|')}"`];
+  }
   if (!shipped) Object.assign(route, { group_wait: '1s', group_interval: '1s' });
   const hook = config.receivers.find((r: Yaml) => r.name === 'kreboot')?.webhook_configs?.[0];
   if (!hook) throw new Error('alertmanager/alertmanager.yml has no kreboot webhook receiver');

@@ -4,7 +4,8 @@
 // killed (power cut), the node goes NotReady (kwok-power.ts), and after `downMs` the boot ID and
 // boot time change, the sentinel is gone (as after a real reboot that installed the update), the
 // node is Ready again and a fresh agent starts on the same metrics port. A host told never to
-// return stays down.
+// return stays down; one told to ignore its next reboot stays up under the same boot (the command
+// "succeeded" and did nothing).
 
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +36,8 @@ export interface SimulatedHost {
   requireReboot(): void;
   /** From now on a reboot leaves the node down for good. */
   neverReturn(): void;
+  /** The next reboot command does nothing: the host stays up, Ready, under the same boot. */
+  ignoreNextReboot(): void;
   stop(): Promise<void>;
 }
 
@@ -75,6 +78,7 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   let agent: AgentHandle | undefined;
   let rebooting = false;
   let returns = true;
+  let ignoreNext = false;
   let stopped = false;
   let reboots = 0;
   const emit = (what: HostEvent['what']) => options.onEvent?.({ at: new Date(), node, what });
@@ -124,6 +128,13 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   // Polling (not fs.watch, which misses events on some file systems); bounded by stop().
   const watcher = setInterval(() => {
     if (rebooting || stopped || !existsSync(marker)) return;
+    if (ignoreNext) {
+      ignoreNext = false;
+      reboots++;
+      emit('reboot command ran');
+      rmSync(marker, { force: true });
+      return;
+    }
     void reboot().catch((error: unknown) => process.stderr.write(`[host ${node}] simulated reboot failed: ${String(error)}\n`));
   }, 200);
   watcher.unref();
@@ -144,6 +155,9 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
     },
     neverReturn() {
       returns = false;
+    },
+    ignoreNextReboot() {
+      ignoreNext = true;
     },
     async stop() {
       stopped = true;

@@ -25,6 +25,8 @@ export interface ScenarioOptions {
   /** Controller flags added to the scenario's own. */
   readonly controllerArgs?: readonly string[];
   readonly extraRules?: readonly ExtraRule[];
+  /** Alert names that reboot their node (--remediation-alert-regexp), routed to the controller too. */
+  readonly remediationAlerts?: readonly string[];
   /** How long a simulated reboot keeps a node down. */
   readonly downMs?: number;
   /** How long before the start each node's host booted (default one hour), for --max-node-age. */
@@ -125,6 +127,7 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
         `--node-selector=kreboot.dev/e2e=${namespace}`,
         `--prometheus-url=${prometheusUrl}`,
         `--notify-url=${serviceUrls(chat.sink).mattermost}`,
+        ...(options.remediationAlerts?.length ? [`--remediation-alert-regexp=^(${options.remediationAlerts.join('|')})$`] : []),
         ...withOverrides(['--drain-grace-period=0', '--gate-recheck-period=2s', '--reboot-timeout=60s'], options.controllerArgs ?? []),
       ],
     });
@@ -136,7 +139,7 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
         ? { extraScrapeConfigs: [{ job_name: 'kreboot-controller', static_configs: [{ targets: [new URL(controller.url).host] }] }] }
         : {}),
       rules: rulesForE2e(options.extraRules, shipped),
-      alertmanagerConfig: alertmanagerForE2e(controller.url, controller.webhookTokenFile, shipped),
+      alertmanagerConfig: alertmanagerForE2e(controller.url, controller.webhookTokenFile, shipped, options.remediationAlerts),
       // The ServiceMonitors' 60s, and Prometheus's own evaluation interval and resend delay.
       ...(shipped ? { scrapeInterval: '60s', evaluationInterval: '1m', resendDelay: '1m' } : {}),
     });

@@ -87,6 +87,8 @@ export async function startFlightMonitor(
   };
   informer.on('add', check);
   informer.on('update', check);
+  // A deleted Node (a node-repair controller replacing it) is no longer out of service by kreboot.
+  informer.on('delete', (node) => out.delete(node.metadata?.name ?? ''));
   let stopped = false;
   informer.on('error', () => {
     if (!stopped) setTimeout(() => void informer.start(), 500);

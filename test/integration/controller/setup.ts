@@ -117,7 +117,9 @@ export async function setUpWorld(
     await printOnFailure(t, async () => {
       const records = await Promise.all(
         nodes.map(async (name) => {
-          const node = await cluster.core.readNode({ name });
+          // A test may delete a node (a node-repair controller replacing it): say so, keep the rest.
+          const node = await cluster.core.readNode({ name }).catch(() => undefined);
+          if (!node) return `${name} (no such Node)`;
           const annotations = Object.fromEntries(
             Object.entries(node.metadata?.annotations ?? {}).filter(([key]) => key.startsWith('kreboot.dev/')),
           );

@@ -1,14 +1,16 @@
 // A stand-in for `kreboot agent` on KWOK nodes, speaking the job protocol of ADR 0002 through the
 // real API server: it reports a boot ID and the sentinel, takes reboot jobs, and "reboots" by
 // reporting a new boot ID and a cleared sentinel. Behaviours per node let tests make a node that
-// never comes back, one whose sentinel stays set, or one whose reboot command fails. It counts the
+// never comes back (up under the same boot, or hung in boot: NotReady), one whose sentinel stays
+// set, or one whose reboot command fails. It counts the
 // jobs it ran, so tests can prove no job runs twice.
 
 import { CoreV1Api, ListWatch, PatchStrategy, Watch, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { KWOK_NODE_ANNOTATION } from '../../harness/control-plane.ts';
 import type { JobStatus, RebootJob } from '../../../src/store/job-records.ts';
 import { AGENT, CONTROLLER } from '../../../src/store/keys.ts';
 
-export type Behaviour = 'normal' | 'never-back' | 'sentinel-stays' | 'fail-command';
+export type Behaviour = 'normal' | 'never-back' | 'hang-in-boot' | 'sentinel-stays' | 'fail-command';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -19,6 +21,13 @@ export interface TestAgents {
   setBehaviour(node: string, behaviour: Behaviour): void;
   /** What an operator does to a stuck host: reboot it by hand (new boot ID, sentinel cleared). */
   rebootByHand(node: string): Promise<void>;
+  /**
+   * A node hung in boot (or cut off): KWOK stops managing it and its Ready condition turns False,
+   * as the node lifecycle controller shows a kubelet that stopped posting.
+   */
+  makeNotReady(node: string): Promise<void>;
+  /** The node back: KWOK manages it again (Ready); under a new boot (sentinel cleared) or the same one. */
+  bringBack(node: string, newBoot: boolean): Promise<void>;
   bootId(node: string): string;
   stop(): Promise<void>;
 }
@@ -66,6 +75,19 @@ export async function startTestAgents(
       MERGE,
     );
 
+  async function makeNotReady(name: string): Promise<void> {
+    await core.patchNode({ name, body: { metadata: { annotations: { [KWOK_NODE_ANNOTATION.key]: null } } } }, MERGE);
+    const conditions = ((await core.readNode({ name })).status?.conditions ?? []).map((condition) =>
+      condition.type === 'Ready'
+        ? { ...condition, status: 'False', reason: 'KubeletNotReady', lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }
+        : condition,
+    );
+    await core.patchNodeStatus(
+      { name, body: { status: { conditions } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+  }
+
   async function onNode(node: V1Node): Promise<void> {
     const name = node.metadata?.name ?? '';
     if (stopped || !boots.has(name) || busy.has(name)) return;
@@ -96,6 +118,10 @@ export async function startTestAgents(
       executed.get(name)!.push(job.id);
       const behaviour = behaviours.get(name) ?? 'normal';
       if (behaviour === 'never-back') return;
+      if (behaviour === 'hang-in-boot') {
+        await makeNotReady(name);
+        return;
+      }
       if (behaviour === 'fail-command') {
         const failed: JobStatus = {
           ...started,
@@ -151,6 +177,18 @@ export async function startTestAgents(
       behaviours.set(node, behaviour);
     },
     bootId,
+    makeNotReady,
+    async bringBack(node, newBoot) {
+      if (newBoot) {
+        boots.set(node, (boots.get(node) ?? 1) + 1);
+        required.set(node, false);
+      }
+      await core.patchNode(
+        { name: node, body: { metadata: { annotations: { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value } } } },
+        MERGE,
+      );
+      await report(node);
+    },
     async rebootByHand(node) {
       boots.set(node, (boots.get(node) ?? 1) + 1);
       required.set(node, false);

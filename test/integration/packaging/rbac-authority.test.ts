@@ -348,7 +348,7 @@ test('on the agent DaemonSet the controller may write the lock and kreboot.dev/ 
   );
 });
 
-test("the Helm chart's controller policy takes the taint, the pre/post-reboot labels and the lock annotation from its values", async () => {
+test("the Helm chart's controller policy takes the taint, the pre/post-reboot labels, the remediation marks and the lock annotation from its values", async () => {
   const namespace = 'kreboot-helm-values';
   kubectlOk(cluster.kubeconfigPath, ['create', 'namespace', namespace]);
   const values = join(tmp, 'values.json');
@@ -360,6 +360,10 @@ test("the Helm chart's controller policy takes the taint, the pre/post-reboot la
         postRebootNodeLabels: ['example.com/rebooted=yes'],
         preferNoScheduleTaint: 'example.com/kreboot-waiting',
         lockAnnotation: 'example.com/lock',
+      },
+      controller: {
+        stuckNodeRemediationLabel: ['example.com/repair=needed'],
+        stuckNodeRemediationAnnotation: ['example.com/remediate=kreboot'],
       },
       admissionPolicy: { breakGlassGroup: 'ops:break-glass' },
     }),
@@ -390,6 +394,18 @@ test("the Helm chart's controller policy takes the taint, the pre/post-reboot la
       }),
       'configured taint',
     );
+    // A node that did not come back is handed to a node-repair controller by these marks (ADR 0020).
+    allowed(
+      await patchNode(hv.kc, name, {
+        metadata: { labels: { 'example.com/repair': 'needed' }, annotations: { 'example.com/remediate': 'kreboot' } },
+      }),
+      'remediation marks',
+    );
+    denied(
+      await patchNode(hv.kc, name, { metadata: { annotations: { 'example.com/other-annotation': 'x' } } }),
+      'an annotation that is no remediation mark',
+      /example.com\/other-annotation/,
+    );
     denied(
       await patchNode(hv.kc, name, { spec: { taints: [{ key: 'example.com/kreboot-waiting', value: 'true', effect: 'NoSchedule' }] } }),
       'configured taint, other effect',
@@ -398,7 +414,10 @@ test("the Helm chart's controller policy takes the taint, the pre/post-reboot la
     allowed(
       await patchNode(hv.kc, name, {
         spec: { taints: null },
-        metadata: { labels: { 'example.com/rebooting': null, 'example.com/rebooted': null } },
+        metadata: {
+          labels: { 'example.com/rebooting': null, 'example.com/rebooted': null, 'example.com/repair': null },
+          annotations: { 'example.com/remediate': null },
+        },
       }),
       'undo',
     );
