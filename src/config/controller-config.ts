@@ -46,6 +46,13 @@ export interface ControllerConfig extends CommonConfig {
   };
   /** --max-node-age: 0 is off. */
   readonly maxNodeAgeMs: number;
+  /** The workload gate (--workload-gate*, ADR 0018). */
+  readonly workloadGate: {
+    readonly enabled: boolean;
+    /** 0 waits for ever. */
+    readonly timeoutMs: number;
+    readonly onTimeout: 'halt' | 'continue';
+  };
   // gates
   readonly prometheus: EndpointConfig & {
     readonly alertFilter: RegExp | undefined;
@@ -182,6 +189,11 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
       nodeOrder: r.list('node-order'),
     },
     maxNodeAgeMs: r.duration('max-node-age'),
+    workloadGate: {
+      enabled: r.bool('workload-gate'),
+      timeoutMs: r.duration('workload-gate-timeout'),
+      onTimeout: r.string('workload-gate-timeout-action') as 'halt' | 'continue',
+    },
     prometheus: {
       ...prometheus,
       alertFilter: r.regexp('alert-filter-regexp'),

@@ -25,6 +25,7 @@ export const CONTROLLER = {
   state: `${PREFIX}state`, // JSON NodeProgress
   remediated: `${PREFIX}remediated`, // JSON RemediationMemory: alert episodes already rebooted for
   silences: `${PREFIX}silences`, // JSON list of Alertmanager silence IDs kreboot created for this node's reboot
+  evictedWorkloads: `${PREFIX}evicted-workloads`, // JSON EvictedWorkloads: the workloads a drain disrupted (the workload gate)
 } as const;
 
 /** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */

@@ -92,6 +92,12 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     ...(s.chance(0.3) ? ['--node-order=tier=canary'] : []),
     // Quiet maintenance with the default --silence-matchers.
     ...(quiet ? ['--alertmanager-url=http://alertmanager.sim:9093'] : []),
+    // The workload gate (on by default): off in a fifth of the runs, its timeout halting or
+    // continuing. Picked from the seed's number, not its random stream, so the other choices of a
+    // seed stay what they were before the gate.
+    ...(options.seed % 5 === 0 ? ['--workload-gate=false'] : []),
+    `--workload-gate-timeout=${['0', '2m', '10m'][Math.floor(options.seed / 5) % 3]}`,
+    `--workload-gate-timeout-action=${['halt', 'continue'][Math.floor(options.seed / 15) % 2]}`,
   ];
   const loaded = loadControllerConfig(flags, {});
   if (loaded.problems.length > 0) throw new Error(`the simulation's flags are refused: ${loaded.problems.join('; ')}`);
@@ -102,6 +108,9 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     { now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) },
     { namespace: 'kube-system', name: 'kreboot-agent' },
   );
+  // Pods that come back slowly (up to 6 min) in a third of the runs: the workload gate then holds
+  // the next node, and its timeout runs out.
+  if (Math.floor(options.seed / 2) % 3 === 0) model.readyWithinMs = 360_000;
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const zones = ZONES.slice(0, 1 + s.int(ZONES.length));
   /** A node's labels as its cloud sets them: a zone (most nodes), and a canary tier for some. */

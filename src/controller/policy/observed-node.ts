@@ -2,6 +2,7 @@
 // the informer's cached Node each cycle, so it is always the latest state, never remembered state.
 
 import type { V1Node } from '@kubernetes/client-node';
+import { parseEvicted, type EvictedWorkloads } from '../../store/evicted-workloads.ts';
 import { recordedSilences } from '../../store/silence-record.ts';
 import type { JobStatus, RebootJob } from '../../store/job-records.ts';
 import { AGENT, CONTROLLER } from '../../store/keys.ts';
@@ -28,6 +29,8 @@ export interface ObservedNode {
   readonly bootTime?: string;
   /** Alertmanager silences kreboot created for this node's reboot (quiet maintenance). */
   readonly silences?: readonly string[];
+  /** What this node's last drain disrupted (the workload gate). */
+  readonly evicted?: EvictedWorkloads;
 }
 
 export function isReady(node: V1Node): boolean {
@@ -68,5 +71,6 @@ function readNode(node: V1Node): ObservedNode {
     labels: node.metadata?.labels ?? {},
     ...(annotations[AGENT.bootTime] ? { bootTime: annotations[AGENT.bootTime] } : {}),
     silences: recordedSilences(annotations),
+    ...(annotations[CONTROLLER.evictedWorkloads] ? { evicted: parseEvicted(annotations[CONTROLLER.evictedWorkloads]) } : {}),
   };
 }
