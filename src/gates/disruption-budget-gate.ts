@@ -52,8 +52,25 @@ export function coverage(blocking: readonly { budget: BudgetStatus; problem: str
   return byNode;
 }
 
+/**
+ * A budget's pod list is reused while the budget is unchanged, for at most this long: a cycle runs
+ * on every drain pass and Node change, and the pods' nodes change only as pods come and go (which
+ * the disruption controller writes into the budget's status, changing its version).
+ */
+const POD_LIST_REUSE_MS = 5000;
+
 export function disruptionBudgetGate(deps: WorkloadGateDeps & { readonly interest: Set<string> }): Gate {
   const { source, settings } = deps;
+  const podLists = new Map<string, { version: string; at: number; pods: Promise<readonly V1Pod[]> }>();
+  const podsOf = (budget: BudgetStatus, now: number): Promise<readonly V1Pod[]> => {
+    const key = budgetKey(budget.namespace, budget.name);
+    const kept = podLists.get(key);
+    if (kept && kept.version === budget.version && now - kept.at < POD_LIST_REUSE_MS) return kept.pods;
+    const pods = source.podsOf(budget);
+    podLists.set(key, { version: budget.version, at: now, pods });
+    pods.catch(() => podLists.delete(key));
+    return pods;
+  };
   /** `node budget` → when this process first saw that budget hold that node. */
   const firstSeen = new Map<string, number>();
   const announced = new Set<string>();
@@ -71,11 +88,12 @@ export function disruptionBudgetGate(deps: WorkloadGateDeps & { readonly interes
         .filter((entry): entry is { budget: BudgetStatus; problem: string } => entry.problem !== undefined);
       if (blocking.length === 0) {
         firstSeen.clear();
+        podLists.clear();
         return () => OPEN;
       }
       let lists;
       try {
-        lists = await Promise.all(blocking.map(async (entry) => ({ ...entry, pods: await source.podsOf(entry.budget) })));
+        lists = await Promise.all(blocking.map(async (entry) => ({ ...entry, pods: await podsOf(entry.budget, now.getTime()) })));
       } catch (error) {
         const verdict = blocked(DISRUPTION_BUDGET_GATE, `cannot list the pods of the PodDisruptionBudgets: ${(error as Error).message}`);
         return () => verdict;

@@ -123,6 +123,11 @@ function simWorkloads(model: ApiModel, scheduler: Scheduler, owner: number): Wor
         disruptionsAllowed: Math.max(0, model.healthy(pdb) - pdb.minAvailable),
         current: true,
         selector: `app=${pdb.app}`,
+        // The model keeps no budget objects: its version changes with the pods it counts.
+        version: model
+          .listPodsOfApp(pdb.namespace, pdb.app)
+          .map((pod) => `${pod.metadata?.name}@${pod.spec?.nodeName}:${pod.status?.phase}`)
+          .join(','),
       })),
     podsOf: (budget) =>
       scheduler.call(

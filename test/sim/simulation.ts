@@ -108,9 +108,9 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     { now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) },
     { namespace: 'kube-system', name: 'kreboot-agent' },
   );
-  // Pods that come back slowly (up to 6 min) in a third of the runs: the workload gate then holds
-  // the next node, and its timeout runs out.
-  if (Math.floor(options.seed / 2) % 3 === 0) model.readyWithinMs = 360_000;
+  // Pods that come back slowly (up to 2 min) in a third of the runs: the workload gate then holds
+  // the next node, and its 2 min timeout runs out.
+  if (Math.floor(options.seed / 2) % 3 === 0) model.readyWithinMs = 120_000;
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const zones = ZONES.slice(0, 1 + s.int(ZONES.length));
   /** A node's labels as its cloud sets them: a zone (most nodes), and a canary tier for some. */
