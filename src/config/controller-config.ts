@@ -53,6 +53,13 @@ export interface ControllerConfig extends CommonConfig {
   readonly maxNodeAgeMs: number;
   /** Hooks around the reboot (ADR 0019); absent in tests that build the config by hand. */
   readonly hooks?: HookConfig;
+  /** The workload gate (--workload-gate*, ADR 0018). */
+  readonly workloadGate: {
+    readonly enabled: boolean;
+    /** 0 waits for ever. */
+    readonly timeoutMs: number;
+    readonly onTimeout: 'halt' | 'continue';
+  };
   // gates
   readonly prometheus: EndpointConfig & {
     readonly alertFilter: RegExp | undefined;
@@ -225,6 +232,11 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
       timeoutMs: r.duration('hook-timeout'),
       onFailure: r.string('hook-failure') as HookFailure,
       namespace: ownNamespace,
+    },
+    workloadGate: {
+      enabled: r.bool('workload-gate'),
+      timeoutMs: r.duration('workload-gate-timeout'),
+      onTimeout: r.string('workload-gate-timeout-action') as 'halt' | 'continue',
     },
     prometheus: {
       ...prometheus,

@@ -554,6 +554,28 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'request a reboot of a node whose current boot is older than this, spread over the last tenth of it by node name (at least 1h); 0 turns it off',
   },
   {
+    name: 'workload-gate',
+    kind: 'bool',
+    roles: C,
+    default: true,
+    help: 'before a node starts, wait until the workloads the last reboot evicted are Ready again and every PodDisruptionBudget covering its pods allows a disruption',
+  },
+  {
+    name: 'workload-gate-timeout',
+    kind: 'duration',
+    roles: C,
+    default: '30m',
+    help: 'longest wait of the workload gate; then --workload-gate-timeout-action; 0 waits for ever',
+  },
+  {
+    name: 'workload-gate-timeout-action',
+    kind: 'string',
+    roles: C,
+    default: 'halt',
+    choices: ['halt', 'continue'],
+    help: 'when the workload gate times out: halt the rollout until "kreboot resume", or stop waiting and let the node start',
+  },
+  {
     name: 'maintenance-window',
     kind: 'array',
     roles: C,

@@ -30,6 +30,7 @@ import { createStatusStreams } from './api/status-streams.ts';
 import { createTimeline } from './api/status-timeline.ts';
 import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
+import { createWorkloadView } from './cluster/workload-view.ts';
 import { buildDecisionCore } from './decision-core.ts';
 import { createLeaderElection, createLeaseApi } from './leader-election.ts';
 
@@ -64,7 +65,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   let statusChanged: () => void = () => {};
   let leading = !config.leaderElection.enabled;
-  const { view, rollout, performer, reconciler, requests, control, slotSettings } = buildDecisionCore(config, {
+  const { view, rollout, performer, reconciler, requests, control, slotSettings, workloads } = buildDecisionCore(config, {
     api: createClusterApi(kc),
     view: (onChange) =>
       createClusterView({
@@ -80,6 +81,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         },
       }),
     gates: deps.gates,
+    workloads: (onChange) => createWorkloadView({ kc, log, onChange }),
     notify: deps.notify,
     ...(deps.alertmanager ? { alertmanager: deps.alertmanager } : {}),
     log,
@@ -140,6 +142,10 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     // The kubelet's probes apart from the public routes, so no client can starve them (issue 26).
     if (config.probePort !== 0) probes = await listenProbes({ host: config.metricsHost, port: config.probePort, ready: view.synced });
     await view.start();
+    // The workload gate's watch; until it has listed, the gate holds with that reason.
+    workloads
+      ?.start()
+      .catch((error: unknown) => log.warn({ err: error }, 'the workload gate could not watch workloads; it holds until it can'));
   } catch (error) {
     await probes?.close();
     await http.close();
@@ -179,6 +185,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       await http.close();
       await probes?.close();
       await view.stop();
+      await workloads?.stop();
     },
   };
 }

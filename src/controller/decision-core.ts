@@ -10,13 +10,18 @@ import type { Registry } from 'prom-client';
 import type { AlertmanagerClient } from '../alertmanager/alertmanager-client.ts';
 import { createNodeSilencer } from '../alertmanager/node-silencer.ts';
 import type { ControllerConfig } from '../config/controller-config.ts';
+import { disruptionBudgetGate } from '../gates/disruption-budget-gate.ts';
 import type { Gate } from '../gates/gate.ts';
+import { createGateMetrics, measureGate } from '../gates/gate-metrics.ts';
+import type { WorkloadGateDeps } from '../gates/workload-gate-settings.ts';
+import { workloadsGate } from '../gates/workloads-gate.ts';
 import { isNotFound } from '../kube/api-errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Notify } from '../notify/event.ts';
 import { createControl, type Control } from './api/control.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { ClusterView } from './cluster/cluster-view.ts';
+import type { WorkloadSource } from './cluster/workload-view.ts';
 import { createRolloutStore, type RolloutStore } from './lock/rollout-store.ts';
 import type { SlotSettings } from './lock/slots.ts';
 import { createEventRecorder } from './observe/events.ts';
@@ -27,6 +32,7 @@ import { createRequestStore, type RequestStore } from './request-store.ts';
 import { createDrainer } from './steps/drain.ts';
 import { createHookStep } from './steps/hook-step.ts';
 import type { HookPoint } from '../store/hook-records.ts';
+import { createWorkloadMemory } from './steps/remember-workloads.ts';
 import type { Timers } from './work-loop.ts';
 
 /** The part of the configuration the decision core reads. */
@@ -49,6 +55,7 @@ export type DecisionConfig = Pick<
   | 'topology'
   | 'maxNodeAgeMs'
   | 'hooks'
+  | 'workloadGate'
 > & { readonly alertmanager: Pick<ControllerConfig['alertmanager'], 'silenceMatchers'> };
 
 export interface DecisionCoreIo {
@@ -66,6 +73,11 @@ export interface DecisionCoreIo {
   readonly clock: () => Date;
   /** The decision cycle's timers; the real ones when not given. */
   readonly timers?: Timers;
+  /**
+   * The workload gate's watch (workload-view.ts); `onChange` is told the key of what changed. The
+   * gate is on when this is given and --workload-gate is true.
+   */
+  readonly workloads?: (onChange: (key: string) => void) => WorkloadSource;
   /** Runs on every wake, before the cycle is woken (app.ts clears its status cache). */
   readonly onWake?: () => void;
 }
@@ -80,6 +92,8 @@ export interface DecisionCore {
   readonly metrics: ControllerMetrics;
   readonly slotSettings: SlotSettings;
   readonly wake: (reason: string) => void;
+  /** The workload gate's watch, when the gate is on (the caller starts and stops it). */
+  readonly workloads: WorkloadSource | undefined;
 }
 
 export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): DecisionCore {
@@ -141,10 +155,22 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       ? createNodeSilencer({ client: io.alertmanager, sets, log: log.child({ component: 'silencer' }), now: clock })
       : undefined;
   const sinks = { log, events: createEventRecorder(api, log, clock), notify: io.notify, metrics };
+  const workloadGate = buildWorkloadGate(config, io, {
+    wake,
+    nodes: () => late.reconciler!.observed(),
+    resumedAt: () => rollout.current()?.resumed?.at,
+    announce: (node, message) => {
+      log.warn({ node, reason: message }, 'workload gate stopped waiting');
+      const cached = view.node(node);
+      if (cached) sinks.events.record(cached, 'waiting', message, true);
+    },
+  });
+  const gates = [...io.gates, ...(workloadGate?.gates ?? [])];
+  const remember = workloadGate ? createWorkloadMemory({ api, node: (name) => view.node(name), source: workloadGate.source }) : undefined;
   const performer = createPerformer({
     api,
     rollout,
-    drainer: createDrainer(api, config.drain),
+    drainer: createDrainer(api, config.drain, remember),
     sinks,
     settings,
     log,
@@ -180,12 +206,13 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     view,
     rollout,
     performer,
-    gates: io.gates,
+    gates,
     settings,
     metrics,
     log,
     clock,
     nodeGone,
+    onHalt: (halt) => io.notify({ kind: 'halted', node: halt.node, reason: halt.reason }),
     ...(io.timers ? { timers: io.timers } : {}),
   });
   late.reconciler = reconciler;
@@ -198,5 +225,25 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     remediationCap: config.maxRebootAttempts,
   });
   const control = createControl({ view, rollout, requests, notify: io.notify, clock, wake });
-  return { view, rollout, performer, reconciler, requests, control, metrics, slotSettings, wake };
+  return { view, rollout, performer, reconciler, requests, control, metrics, slotSettings, wake, workloads: workloadGate?.source };
+}
+
+/**
+ * The workload gate (ADR 0018): its watch, whose changes wake the cycle only for what the gate
+ * waits on (or its first listing), and its two halves, measured like every gate.
+ */
+function buildWorkloadGate(
+  config: DecisionConfig,
+  io: DecisionCoreIo,
+  deps: Omit<WorkloadGateDeps, 'source' | 'settings'> & { wake: (reason: string) => void },
+): { source: WorkloadSource; gates: Gate[] } | undefined {
+  if (!config.workloadGate.enabled || !io.workloads) return undefined;
+  const interest = new Set<string>();
+  const source = io.workloads((key) => {
+    if (interest.has(key) || key.endsWith(' listed')) deps.wake(`workload gate: ${key}`);
+  });
+  const settings = { timeoutMs: config.workloadGate.timeoutMs, onTimeout: config.workloadGate.onTimeout };
+  const gateDeps = { ...deps, source, settings, interest };
+  const metrics = createGateMetrics(io.registry);
+  return { source, gates: [workloadsGate(gateDeps), disruptionBudgetGate(gateDeps)].map((gate) => measureGate(gate, metrics)) };
 }

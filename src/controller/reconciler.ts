@@ -58,6 +58,8 @@ export interface ReconcilerDeps {
   readonly timers?: Timers;
   /** Asks the API server whether a Node is gone (404); the view may not hold it (--node-selector). */
   readonly nodeGone: (name: string) => Promise<boolean>;
+  /** A gate's halt was kept on the lock DaemonSet (the notification). */
+  readonly onHalt?: (halt: HaltRecord) => void;
 }
 
 /**
@@ -177,6 +179,29 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return first.nextDeadline;
   }
 
+  /**
+   * A gate that gave up waiting asks for a halt (the workload gate, ADR 0018): kept on the lock
+   * DaemonSet like a node's, so it holds until a resume; the verdict that holds the rest of this
+   * cycle, or undefined when it could not be written (the gate's own verdict holds meanwhile).
+   */
+  async function keepGateHalt(ask: { node: string; reason: string }, now: Date): Promise<Verdict | undefined> {
+    const halt: HaltRecord = { at: now.toISOString(), node: ask.node, reason: ask.reason };
+    try {
+      const kept = await rollout.update((fresh) => {
+        const changes = keepHalt(halt, fresh);
+        return changes ? { changes, result: true } : { result: false };
+      });
+      if (kept) {
+        log.warn({ node: ask.node, reason: ask.reason }, 'rollout halted by a gate');
+        deps.onHalt?.(halt);
+      }
+    } catch (error) {
+      log.warn({ err: error, node: ask.node }, 'could not keep the halt on the lock DaemonSet; retrying next cycle');
+      return undefined;
+    }
+    return { open: false, gate: 'halted', reason: `rollout halted: ${ask.node}: ${ask.reason}; resume with "kreboot resume"` };
+  }
+
   async function housekeeping(now: Date, outOfService: ReadonlySet<string>): Promise<void> {
     const record = rollout.current();
     if (!record?.lock) return;
@@ -283,7 +308,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const holdsSlot = holding(observed.name);
       const hold = held ?? haltedNow;
       const offer: Offer | undefined = isCandidate && !hold ? ledger.offer(observed, holdsSlot) : undefined;
-      const verdict = isCandidate && hold ? hold : isCandidate && verdictOf && offer?.ok ? verdictOf(observed.name) : undefined;
+      let verdict = isCandidate && hold ? hold : isCandidate && verdictOf && offer?.ok ? verdictOf(observed.name) : undefined;
+      if (verdict && !verdict.open && verdict.halt && active) verdict = haltedNow = (await keepGateHalt(verdict.halt, now)) ?? verdict;
       // A candidate the ledger turns away waits with the ledger's reason (slot, zone).
       let fact: RunnerFact | undefined = offer && !offer.ok ? { type: 'no-slot', reason: offer.reason } : undefined;
       for (let step = 0; step < MAX_STEPS; step++) {

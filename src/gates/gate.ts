@@ -10,6 +10,12 @@ export type Verdict =
       readonly reason: string;
       /** When waiting is all it takes (a closed window): the moment to look again. */
       readonly retryAt?: Date;
+      /**
+       * The gate gave up waiting and asks for the rollout to be halted (the workload gate's
+       * --workload-gate-timeout-action=halt): the decision cycle keeps it on the lock DaemonSet
+       * until a resume. Only the cycle writes it: a dry-run plan that asks the gates changes nothing.
+       */
+      readonly halt?: { readonly node: string; readonly reason: string };
     };
 
 export interface GateInput {

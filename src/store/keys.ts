@@ -29,6 +29,7 @@ export const CONTROLLER = {
   silences: `${PREFIX}silences`, // JSON list of Alertmanager silence IDs kreboot created for this node's reboot
   hooks: `${PREFIX}hooks`, // JSON list of HookRun: the hooks run around this node's reboots (ADR 0019)
   hookJob: `${PREFIX}hook-job`, // JSON HostHookJob: a host hook handed to the agent, beside its running HookRun
+  evictedWorkloads: `${PREFIX}evicted-workloads`, // JSON EvictedWorkloads: the workloads a drain disrupted (the workload gate)
 } as const;
 
 /** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */

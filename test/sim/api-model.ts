@@ -94,6 +94,12 @@ export class ApiModel {
     return this.hooks.now();
   }
 
+  /**
+   * A bound pod turns Ready 2 s to 2 s + this later: 20 s by default; minutes in the runs that test
+   * the workload gate with pods that come back slowly (a readiness probe that passes late).
+   */
+  readyWithinMs = 20_000;
+
   constructor(hooks: ModelHooks, ds: { namespace: string; name: string }) {
     this.hooks = hooks;
     this.dsNamespace = ds.namespace;
@@ -313,6 +319,23 @@ export class ApiModel {
       .map((pod) => this.podView(pod));
   }
 
+  /** The pods of one app in a namespace (a budget's selector, app=X). */
+  listPodsOfApp(namespace: string, app: string): V1Pod[] {
+    return this.pods.filter((pod) => pod.namespace === namespace && pod.app === app).map((pod) => this.podView(pod));
+  }
+
+  /**
+   * A workload's counts as its controller reports them (the workload gate): the pods it keeps
+   * (neither terminating nor replaced) and those of them bound and Ready.
+   */
+  workloadCounts(kind: 'ReplicaSet' | 'DaemonSet', namespace: string, app: string): { desired: number; ready: number } | undefined {
+    const kept = this.pods.filter(
+      (pod) => pod.owner === kind && pod.namespace === namespace && pod.app === app && pod.deletedAt === undefined && !pod.replaced,
+    );
+    if (kept.length === 0) return undefined;
+    return { desired: kept.length, ready: kept.filter((pod) => pod.ready && pod.node !== undefined && pod.phase === 'Running').length };
+  }
+
   private findPod(namespace: string, name: string): SimPod {
     const pod = this.pods.find((candidate) => candidate.namespace === namespace && candidate.name === name);
     if (!pod) throw new SimApiError(404, `pods "${name}" not found`);
@@ -376,7 +399,7 @@ export class ApiModel {
       // for room that can only come from the drain itself.
       pod.node = targets.length === 0 ? SPARE_NODE : targets[Math.floor(this.hooks.random() * targets.length)]!.metadata!.name!;
       pod.view = undefined;
-      this.hooks.at(this.hooks.now() + 2000 + Math.floor(this.hooks.random() * 20_000), `pod ${pod.name} Ready`, () => {
+      this.hooks.at(this.hooks.now() + 2000 + Math.floor(this.hooks.random() * this.readyWithinMs), `pod ${pod.name} Ready`, () => {
         if (pod.deletedAt === undefined && pod.phase === 'Running') {
           pod.ready = true;
           pod.view = undefined;

@@ -12,6 +12,7 @@ import type { ControllerConfig } from '../../src/config/controller-config.ts';
 import type { Gate } from '../../src/gates/gate.ts';
 import type { Control } from '../../src/controller/api/control.ts';
 import type { ClusterApi } from '../../src/controller/cluster-api.ts';
+import type { WorkloadSource } from '../../src/controller/cluster/workload-view.ts';
 import { buildDecisionCore } from '../../src/controller/decision-core.ts';
 import type { Reconciler } from '../../src/controller/reconciler.ts';
 import type { RequestStore } from '../../src/controller/request-store.ts';
@@ -119,6 +120,46 @@ function simApi(model: ApiModel, jobs: JobModel, scheduler: Scheduler, owner: nu
   };
 }
 
+/**
+ * The workload gate's watch on the model: ReplicaSets and the agents' DaemonSet counted from the
+ * pods, budgets from the model's. It reads the model directly (a watch that never lags: the gate
+ * is re-asked every --gate-recheck-period), and the budgets' pod lists are API calls in flight like
+ * any other. No wake on a workload change: the recheck period brings the cycle back.
+ */
+function simWorkloads(model: ApiModel, scheduler: Scheduler, owner: number): WorkloadSource {
+  return {
+    synced: () => true,
+    workload(key) {
+      const [kind, namespace, name] = key.split('/');
+      if ((kind !== 'ReplicaSet' && kind !== 'DaemonSet') || !namespace || !name) return undefined;
+      const counts = model.workloadCounts(kind, namespace, name);
+      return counts ? { key, ...counts, current: true, shownAs: name } : undefined;
+    },
+    budgets: () =>
+      model.pdbs.map((pdb) => ({
+        namespace: pdb.namespace,
+        name: pdb.app,
+        disruptionsAllowed: Math.max(0, model.healthy(pdb) - pdb.minAvailable),
+        current: true,
+        selector: `app=${pdb.app}`,
+        // The model keeps no budget objects: its version changes with the pods it counts.
+        version: model
+          .listPodsOfApp(pdb.namespace, pdb.app)
+          .map((pod) => `${pod.metadata?.name}@${pod.spec?.nodeName}:${pod.status?.phase}`)
+          .join(','),
+      })),
+    podsOf: (budget) =>
+      scheduler.call(
+        owner,
+        () => `listPods ${budget.namespace} ${budget.selector}`,
+        'read',
+        () => model.listPodsOfApp(budget.namespace, budget.name),
+      ),
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+  };
+}
+
 /** A short description of a merge patch for the trace: which keys it sets or removes. */
 function describePatch(patch: object): string {
   const body = patch as {
@@ -157,6 +198,7 @@ export function createInstance(options: {
       return simView;
     },
     gates: options.gates,
+    workloads: () => simWorkloads(model, scheduler, id),
     notify: options.onNotify,
     ...(options.alertmanager ? { alertmanager: options.alertmanager } : {}),
     log: SILENT,

@@ -143,6 +143,12 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     `--hook-timeout=${hookChance(0.5) ? '2m' : '5m'}`,
     `--hook-failure=${hookChance(0.3) ? 'halt' : 'skip-node'}`,
     ...recoveryFlags,
+    // The workload gate (on by default): off in a fifth of the runs, its timeout halting or
+    // continuing. Picked from the seed's number, not its random stream, so the other choices of a
+    // seed stay what they were before the gate.
+    ...(options.seed % 5 === 0 ? ['--workload-gate=false'] : []),
+    `--workload-gate-timeout=${['0', '2m', '10m'][Math.floor(options.seed / 5) % 3]}`,
+    `--workload-gate-timeout-action=${['halt', 'continue'][Math.floor(options.seed / 15) % 2]}`,
   ];
   // A retry is a reboot of the same request: the loader asks for --max-reboot-attempts above the retries.
   const attempts = Number(flags.find((flag) => flag.startsWith('--max-reboot-attempts='))!.split('=')[1]);
@@ -158,6 +164,9 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     { namespace: 'kube-system', name: 'kreboot-agent' },
   );
   const jobs = new JobModel({ now: () => s.now, random: hookRandom, at: (at, label, run) => s.at(at, label, run) });
+  // Pods that come back slowly (up to 2 min) in a third of the runs: the workload gate then holds
+  // the next node, and its 2 min timeout runs out.
+  if (Math.floor(options.seed / 2) % 3 === 0) model.readyWithinMs = 120_000;
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const zones = ZONES.slice(0, 1 + s.int(ZONES.length));
   /** A node's labels as its cloud sets them: a zone (most nodes), and a canary tier for some. */

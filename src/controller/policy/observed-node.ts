@@ -2,6 +2,7 @@
 // the informer's cached Node each cycle, so it is always the latest state, never remembered state.
 
 import type { V1Node } from '@kubernetes/client-node';
+import { parseEvicted, type EvictedWorkloads } from '../../store/evicted-workloads.ts';
 import { recordedSilences } from '../../store/silence-record.ts';
 import type { JobStatus, RebootJob } from '../../store/job-records.ts';
 import { AGENT, CONTROLLER } from '../../store/keys.ts';
@@ -47,6 +48,8 @@ export interface ObservedNode {
   readonly hostHooks?: ReadonlySet<HookPoint>;
   /** RFC 3339: when the Node object was created (a replacement registers after a node was handed to remediation). */
   readonly created?: string;
+  /** What this node's last drain disrupted (the workload gate). */
+  readonly evicted?: EvictedWorkloads;
 }
 
 export function isReady(node: V1Node): boolean {
@@ -88,6 +91,7 @@ function readNode(node: V1Node): ObservedNode {
     labels: node.metadata?.labels ?? {},
     ...(annotations[AGENT.bootTime] ? { bootTime: annotations[AGENT.bootTime] } : {}),
     silences: recordedSilences(annotations),
+    ...(annotations[CONTROLLER.evictedWorkloads] ? { evicted: parseEvicted(annotations[CONTROLLER.evictedWorkloads]) } : {}),
     ...hookFacts(annotations),
     ...(created && !Number.isNaN(created.getTime()) ? { created: created.toISOString() } : {}),
   };

@@ -35,6 +35,13 @@ export interface Drainer {
   pass(node: string, now: Date): Promise<DrainPass>;
 }
 
+/**
+ * Records what the drain is about to disrupt (the workload gate, steps/remember-workloads.ts):
+ * called with the node's pods before any eviction, so a controller killed after an eviction still
+ * finds on the Node what it evicted. A failure fails the pass (it is tried again), never skipped.
+ */
+export type RememberDisrupted = (node: string, pods: readonly V1Pod[]) => Promise<void>;
+
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
 function podName(pod: V1Pod): string {
@@ -52,7 +59,7 @@ function isBare(pod: V1Pod): boolean {
   return !pod.metadata?.ownerReferences?.some((owner) => owner.controller === true);
 }
 
-export function createDrainer(api: ClusterApi, settings: DrainSettings): Drainer {
+export function createDrainer(api: ClusterApi, settings: DrainSettings, remember?: RememberDisrupted): Drainer {
   const deleteOptions = settings.gracePeriodSeconds >= 0 ? { gracePeriodSeconds: settings.gracePeriodSeconds } : {};
 
   /** Whether a budget of the pod's namespace lists it as disrupted: its eviction was approved. */
@@ -91,6 +98,7 @@ export function createDrainer(api: ClusterApi, settings: DrainSettings): Drainer
     async pass(node, now) {
       const pods = await api.listPodsOnNode(node, settings.podSelector || undefined);
       const leaving = pods.filter((pod) => !exempt(pod));
+      if (remember) await remember(node, pods);
       const waiting: string[] = [];
       const blockedByBudget: string[] = [];
       let evicted = 0;

@@ -40,7 +40,9 @@ describe('safety', () => {
     const world = await setUpWorld(t, cluster, {
       nodes: 2,
       required: [0],
-      controllerArgs: ['--trigger=node', '--drain-timeout=3s', '--retry-backoff=2s'],
+      // Without the workload gate (on by default), which would hold the node before its drain while
+      // the budget allows no disruption (workload-gate.test.ts): this is the drain's own timeout.
+      controllerArgs: ['--trigger=node', '--drain-timeout=3s', '--retry-backoff=2s', '--workload-gate=false'],
       startController: false,
     });
     const nodeSelector = { 'kubernetes.io/hostname': world.nodes[0]! };

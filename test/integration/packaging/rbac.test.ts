@@ -254,7 +254,7 @@ test('the controller may hold the kured lock on its own DaemonSet only', async (
     ),
     'lock annotation',
   );
-  denied(await attempt(() => apps.listNamespacedDaemonSet({ namespace: 'kreboot' })), 'list all DaemonSets');
+  // Listing every DaemonSet is the workload gate's read-only watch (next test); writing any but the lock's is denied.
   denied(
     await attempt(() =>
       apps.patchNamespacedDaemonSet({ namespace: 'kube-system', name: 'kured', body: { metadata: { annotations: { a: 'b' } } } }, MERGE),
@@ -262,6 +262,48 @@ test('the controller may hold the kured lock on its own DaemonSet only', async (
     'another DaemonSet',
   );
   denied(await attempt(() => apps.deleteNamespacedDaemonSet({ namespace: 'kreboot', name: 'kreboot-agent' })), 'delete DaemonSet');
+});
+
+test('the workload gate may list and watch workloads and budgets everywhere, and change none of them', async () => {
+  const apps = controller.kc.makeApiClient(AppsV1Api);
+  const policy = controller.kc.makeApiClient(PolicyV1Api);
+  const core = controller.kc.makeApiClient(CoreV1Api);
+  allowed(await attempt(() => apps.listReplicaSetForAllNamespaces({ limit: 1 })), 'list ReplicaSets');
+  allowed(await attempt(() => apps.listStatefulSetForAllNamespaces({ limit: 1 })), 'list StatefulSets');
+  allowed(await attempt(() => apps.listDaemonSetForAllNamespaces({ limit: 1 })), 'list DaemonSets');
+  allowed(await attempt(() => policy.listPodDisruptionBudgetForAllNamespaces({ limit: 1 })), 'list PodDisruptionBudgets');
+  for (const path of [
+    '/apis/apps/v1/replicasets',
+    '/apis/apps/v1/statefulsets',
+    '/apis/apps/v1/daemonsets',
+    '/apis/policy/v1/poddisruptionbudgets',
+  ]) {
+    const watch = run(kubectl(), ['--kubeconfig', controller.kubeconfigPath, 'get', '--raw', `${path}?watch=true&timeoutSeconds=1`]);
+    assert.equal(watch.code, 0, `watch ${path}: ${watch.stderr}`);
+  }
+  // The budget's pods, by its selector in its namespace.
+  allowed(await attempt(() => core.listNamespacedPod({ namespace: workNamespace, labelSelector: 'app=web' })), 'list pods by selector');
+  denied(await attempt(() => apps.readNamespacedReplicaSet({ namespace: workNamespace, name: 'web' })), 'get ReplicaSet');
+  denied(await attempt(() => apps.listDeploymentForAllNamespaces()), 'list Deployments');
+  denied(
+    await attempt(() => apps.patchNamespacedStatefulSet({ namespace: workNamespace, name: 'db', body: { spec: { replicas: 0 } } }, MERGE)),
+    'patch StatefulSet',
+  );
+  denied(
+    await attempt(() =>
+      apps.createNamespacedReplicaSet({
+        namespace: workNamespace,
+        body: {
+          metadata: { name: 'rs' },
+          spec: {
+            selector: { matchLabels: { a: 'b' } },
+            template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+          },
+        },
+      }),
+    ),
+    'create ReplicaSet',
+  );
 });
 
 test('the controller may create and renew its own leader Lease only, and record Node events in default', async () => {
