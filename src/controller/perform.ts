@@ -349,9 +349,6 @@ export function createPerformer(deps: PerformerDeps) {
       const progress = observed.progress;
       const finished =
         progress && (progress.phase === 'done' || progress.phase === 'failed') ? (progress.startedAt ?? progress.since) : undefined;
-      // The cycle's ledger checked the zone against the lock it read; the slot is written against
-      // the lock as it is now, so a holder that appeared since (a write retried on a conflict)
-      // is checked here too.
       // A halt kept on the record since the cycle read it (a hook failed with --hook-failure=halt,
       // its node given back) holds this start too.
       if (!reclaim && record.halted && !(record.resumed && Date.parse(record.resumed.at) >= Date.parse(record.halted.at)))
@@ -360,6 +357,9 @@ export function createPerformer(deps: PerformerDeps) {
       // replica whose view has not shown the recovery yet cannot start another node on a stale one.
       const recovering = reclaim ? undefined : record.recovering?.find((entry) => entry.node !== observed.name);
       if (recovering) return { result: { acquired: false, reason: `rollout waits on ${recovering.node}, being recovered` } };
+      // The cycle's ledger checked the zone against the lock it read; the slot is written against
+      // the lock as it is now, so a holder that appeared since (a write retried on a conflict)
+      // is checked here too.
       if (!reclaim) {
         const zoneFull = context.zoneFull?.(
           observed,

@@ -8,12 +8,18 @@
 // the node's pods first; the Node turns NotReady, and Unknown 40 s later while the host is still
 // down. Faults from outside: the host reboots by itself (a kernel panic, a cloud's maintenance),
 // and its Node is deleted and, perhaps, registered again (a new host under the same name).
+// Host hooks (ADR 0019): an agent may have a command for a hook point, advertises it, and runs the
+// host hook the controller hands out with the real decideHostHook(): started, then (seconds later)
+// succeeded or, while faults run, failed or never finishing; a host that goes down meanwhile
+// forgets it, and its agent reports it failed when it is back.
 
 import type { V1Node } from '@kubernetes/client-node';
 import { decideJob } from '../../src/agent/jobs/decide-job.ts';
 import { jobStatusAnnotation, readJob, readJobStatus, type JobStatus } from '../../src/store/job-records.ts';
 import { AGENT, CONTROLLER } from '../../src/store/keys.ts';
 import type { ApiModel } from './api-model.ts';
+import { decideHostHook } from '../../src/agent/hooks/decide-hook.ts';
+import { hostHookStatusAnnotation, readHostHookJob, readHostHookStatus, type HookPoint } from '../../src/store/hook-records.ts';
 import type { Scheduler } from './scheduler.ts';
 
 export type Behaviour = 'normal' | 'fail' | 'hang' | 'lost' | 'sentinel-stays';
@@ -43,6 +49,11 @@ export class Agent {
   private readonly model: ApiModel;
   private readonly scheduler: Scheduler;
   private readonly observer: AgentObserver;
+  /** The hook points this agent has a host command for (ADR 0019), and its host hooks running now. */
+  hostHooks: ReadonlySet<HookPoint> = new Set();
+  private readonly runningHooks = new Set<string>();
+  /** Draws the host hooks' outcomes apart from the main stream (the runs of seeds without hooks stay as they were). */
+  hookRandom: () => number = () => 0;
 
   constructor(node: string, model: ApiModel, scheduler: Scheduler, observer: AgentObserver) {
     this.node = node;
@@ -61,6 +72,7 @@ export class Agent {
       [AGENT.rebootRequired]: String(this.sentinel),
       [AGENT.sentinelCheckedAt]: new Date(at).toISOString(),
       [AGENT.bootId]: this.bootId(),
+      ...(this.hostHooks.size > 0 ? { [AGENT.hostHooks]: [...this.hostHooks].sort().join(',') } : {}),
     };
   }
 
@@ -90,6 +102,28 @@ export class Agent {
       };
     }
     const now = new Date(this.scheduler.now);
+    const hook = decideHostHook(readHostHookJob(annotations), readHostHookStatus(annotations), this.runningHooks, this.hostHooks, now);
+    if (hook.act !== 'none') {
+      const { id } = hook.job;
+      return {
+        label: `agent ${this.node}: host hook ${hook.job.point} ${hook.act === 'run' ? 'started' : `failed (${hook.reason})`}`,
+        run: () => {
+          const state = hook.act === 'run' ? 'started' : 'failed';
+          this.model.patchNode(this.node, {
+            metadata: {
+              resourceVersion: node.metadata?.resourceVersion,
+              annotations: hostHookStatusAnnotation({
+                id,
+                state,
+                at: now.toISOString(),
+                ...(hook.act === 'fail' ? { message: hook.reason } : {}),
+              }),
+            },
+          });
+          if (hook.act === 'run') this.runHook(id);
+        },
+      };
+    }
     const decision = decideJob(readJob(annotations), readJobStatus(annotations), this.bootId(), now);
     if (!decision.act) return undefined;
     const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): Record<string, string> =>
@@ -115,6 +149,36 @@ export class Agent {
     };
   }
 
+  /** The host hook's command runs: it ends seconds later, failing or never ending in some runs while faults run. */
+  private runHook(id: string): void {
+    this.runningHooks.add(id);
+    const roll = this.hookRandom();
+    if (!this.healed && roll < 0.1) return; // hangs: the controller's hook timeout ends it
+    const ok = this.healed || roll >= 0.25;
+    const boot = this.boot;
+    this.later(
+      this.scheduler.now + 1000 + Math.floor(this.hookRandom() * 20_000),
+      `host ${this.node}: host hook ${ok ? 'succeeded' : 'failed'}`,
+      () => {
+        if (!this.runningHooks.delete(id) || boot !== this.boot || !this.up) return;
+        const current = this.truth();
+        const recorded = readHostHookStatus(current?.metadata?.annotations);
+        if (!current || recorded.state !== 'ok' || recorded.value.id !== id || recorded.value.state !== 'started') return;
+        this.model.patchNode(this.node, {
+          metadata: {
+            resourceVersion: current.metadata?.resourceVersion,
+            annotations: hostHookStatusAnnotation({
+              id,
+              state: ok ? 'succeeded' : 'failed',
+              at: new Date(this.scheduler.now).toISOString(),
+              ...(ok ? {} : { exitCode: 1, message: 'simulated hook failure' }),
+            }),
+          },
+        });
+      },
+    );
+  }
+
   private report(requested: string | undefined): void {
     this.reportWanted = false;
     this.lastCheckSeen = requested;
@@ -124,6 +188,7 @@ export class Agent {
           [AGENT.rebootRequired]: String(this.sentinel),
           [AGENT.sentinelCheckedAt]: new Date(this.scheduler.now).toISOString(),
           [AGENT.bootId]: this.bootId(),
+          [AGENT.hostHooks]: this.hostHooks.size > 0 ? [...this.hostHooks].sort().join(',') : null,
         },
       },
     });
@@ -168,6 +233,8 @@ export class Agent {
     this.later(at, `host ${this.node}: going down ${why}`, () => {
       this.pendingDown = false;
       this.up = false;
+      // The agent's process goes with the host: what it ran is forgotten (reported failed once back).
+      this.runningHooks.clear();
       const downs = ++this.downs;
       // The shutting-down kubelet reports NotReady first, so nothing new is scheduled there.
       this.model.setNodeStatus(this.node, 'False', new Date(s.now).toISOString());
@@ -222,6 +289,7 @@ export class Agent {
   nodeDeleted(): void {
     this.epoch++;
     this.up = false;
+    this.runningHooks.clear();
     this.stuck = undefined;
     this.pendingDown = false;
     this.booted = true;

@@ -15,8 +15,9 @@
 //   admin-cordon-kept      a node an admin cordoned before kreboot started on it stays unschedulable
 //   cordon-has-record      a node kreboot made unschedulable has a kreboot.dev/state record explaining it
 //   hook-once              no hook Job is created twice (its deterministic name, across crashes and restarts)
-//   hooks-ran              a node drained (or rebooted) in a round had its pre-drain hook Job succeed in that
-//                          round, and a node done after its reboot had its post-reboot hook Job succeed in it
+//   hooks-ran              a node drained (or rebooted) in a round had its pre-drain hooks (Job, host command
+//                          its agent advertises) succeed in that round, and a node done after its reboot had
+//                          its post-reboot hooks succeed in it
 //   silence-bounded        every silence kreboot writes in Alertmanager ends, within the bound docs promise
 //                          (the drain allowance, the reboot timeout and 5 min from the moment it is written)
 //   silence-on-reboot      a silence is written only for a node kreboot is rebooting: out of service, or
@@ -31,14 +32,15 @@ import { registeredSince } from '../../src/controller/lock/recovering-record.ts'
 import { isInFlight, isOutOfService, isRecovering, parseProgress, type NodeProgress } from '../../src/store/node-progress.ts';
 import { parseRequest } from '../../src/store/reboot-request.ts';
 import { exempt } from '../../src/controller/steps/drain.ts';
-import { CONTROLLER } from '../../src/store/keys.ts';
+import { AGENT, CONTROLLER } from '../../src/store/keys.ts';
+import { recordedSilences } from '../../src/store/silence-record.ts';
 import type { SilenceMatcher } from '../../src/alertmanager/alertmanager-client.ts';
 import type { ControllerConfig } from '../../src/config/controller-config.ts';
 import type { AgentObserver } from './agent-model.ts';
 import type { ApiModel } from './api-model.ts';
 import type { SilenceObserver, StoredSilence } from './outside.ts';
 import type { JobModel } from './job-model.ts';
-import { parseHookRuns, type HookPoint } from '../../src/store/hook-records.ts';
+import { parseHookRuns, parseHostHooks, type HookPoint } from '../../src/store/hook-records.ts';
 
 export type CheckName =
   | 'concurrency'
@@ -284,8 +286,15 @@ export class Invariants implements AgentObserver, SilenceObserver {
         this.strays.delete(id);
         continue;
       }
-      if (now - at <= STRAY_SILENCE_MS) continue;
       const truth = node === undefined ? undefined : this.model.nodes.get(node);
+      // Asked for on a view that lagged (its slot's record lost with a re-created lock DaemonSet),
+      // but its start landed: the node is out of service and its record lists the silence, so it
+      // silences a node kreboot is rebooting, and ends with that reboot like any other.
+      if (truth && outOfServiceByKreboot(truth) && recordedSilences(truth.metadata?.annotations).includes(id)) {
+        this.strays.delete(id);
+        continue;
+      }
+      if (now - at <= STRAY_SILENCE_MS) continue;
       const progress = truth ? progressOf(truth) : undefined;
       this.fail(
         'silence-on-reboot',
@@ -369,14 +378,17 @@ export class Invariants implements AgentObserver, SilenceObserver {
     const jobs = this.config.hooks?.jobs ?? {};
     const round = progress?.startedAt;
     if (!progress || !round || before === progress.phase) return;
+    const advertised = parseHostHooks(node.metadata?.annotations?.[AGENT.hostHooks]);
     const check = (point: HookPoint) => {
-      if (!jobs[point]) return;
       const runs = parseHookRuns(node.metadata?.annotations?.[CONTROLLER.hooks]);
-      if (!runs.some((run) => run.point === point && run.kind === 'job' && run.round === round && run.outcome === 'succeeded'))
-        this.fail(
-          'hooks-ran',
-          `${name} went ${before} → ${progress.phase} in the round of ${round} without a succeeded ${point} hook Job (runs: ${JSON.stringify(runs)})`,
-        );
+      for (const kind of ['job', 'host'] as const) {
+        if (kind === 'job' ? !jobs[point] : !advertised.has(point)) continue;
+        if (!runs.some((run) => run.point === point && run.kind === kind && run.round === round && run.outcome === 'succeeded'))
+          this.fail(
+            'hooks-ran',
+            `${name} went ${before} → ${progress.phase} in the round of ${round} without a succeeded ${point} ${kind} hook (runs: ${JSON.stringify(runs)})`,
+          );
+      }
     };
     if ((progress.phase === 'draining' || progress.phase === 'rebooting') && (before === 'cordoned' || before === 'draining'))
       check('pre-drain');

@@ -24,6 +24,7 @@ import { Invariants, progressOf, type Violation } from './invariants.ts';
 import { AlertmanagerModel, PrometheusModel, type GateState, type ServiceMode } from './outside.ts';
 import { Scheduler, settle, type PendingCall } from './scheduler.ts';
 import { JobModel } from './job-model.ts';
+import type { HookPoint } from '../../src/store/hook-records.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,6 +164,10 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     { now: () => s.now, random, at: (at, label, run) => s.at(at, label, run) },
     { namespace: 'kube-system', name: 'kreboot-agent' },
   );
+  const agentHostHooks = new Set<HookPoint>([
+    ...(hookChance(0.3) ? (['pre-drain'] as const) : []),
+    ...(hookChance(0.3) ? (['post-reboot'] as const) : []),
+  ]);
   const jobs = new JobModel({ now: () => s.now, random: hookRandom, at: (at, label, run) => s.at(at, label, run) });
   // Pods that come back slowly (up to 2 min) in a third of the runs: the workload gate then holds
   // the next node, and its 2 min timeout runs out.
@@ -182,6 +187,9 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   const preCordoned = new Set<string>();
   for (const name of names) {
     const agent = new Agent(name, model, s, observer);
+    // Host hooks (ADR 0019): the same commands on every agent, as a DaemonSet's flags are.
+    agent.hostHooks = agentHostHooks;
+    agent.hookRandom = hookRandom;
     agents.set(name, agent);
     const cordoned = s.chance(0.15);
     if (cordoned) preCordoned.add(name);

@@ -166,7 +166,14 @@ function failure(
   // After the reboot, rebooting again would not undo what the hook left behind: given back for
   // good, until an operator asks (kreboot reboot NODE), as a node whose attempts are used up.
   if (run.point === 'post-reboot')
-    return { type: 'fail', reason: `${reason}; not rebooting again until asked`, restore: true, hook: ended, final: true, holdRollout: halt };
+    return {
+      type: 'fail',
+      reason: `${reason}; not rebooting again until asked`,
+      restore: true,
+      hook: ended,
+      final: true,
+      holdRollout: halt,
+    };
   const attempts = (progress.attempts ?? 0) + 1;
   const final = attempts >= settings.maxRebootAttempts;
   return {
