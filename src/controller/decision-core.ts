@@ -137,7 +137,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     settings,
     log,
     lockAnnotation: config.lock.annotation,
-    wrote: (node, from, written) => late.reconciler!.wrote(node, from, written),
+    wrote: (node, from, written, presumed) => late.reconciler!.wrote(node, from, written, presumed),
     wake,
     clock,
     ...(silencer ? { silencer } : {}),

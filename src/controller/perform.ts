@@ -12,6 +12,7 @@ import { silencesAnnotation } from '../store/silence-record.ts';
 import type { Logger } from '../log/logger.ts';
 import type { AnnotationChanges } from '../kube/annotations.ts';
 import { apiErrorMessage, isConflict, isNotFound } from '../kube/api-errors.ts';
+import { applyMergePatch } from '../kube/patch.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { keepHalt } from './lock/halt-record.ts';
@@ -49,8 +50,11 @@ export interface PerformerDeps {
   readonly log: Logger;
   /** kured's --lock-annotation on the lock DaemonSet. */
   readonly lockAnnotation: string;
-  /** Called after each Node write with the API's answer, the newest state until the watch shows it. */
-  readonly wrote: (node: string, fromResourceVersion: string | undefined, written: V1Node) => void;
+  /**
+   * Called after each Node write with the API's answer, the newest state until the watch shows it;
+   * `presumed` when the answer was lost and `written` is what the write would have made.
+   */
+  readonly wrote: (node: string, fromResourceVersion: string | undefined, written: V1Node, presumed?: boolean) => void;
   /** Quiet maintenance (--alertmanager-url with --silence-matchers); undefined when off. */
   readonly silencer?: NodeSilencer;
   /** Wakes the work loop: a drain pass that ran beside the cycle has finished. */
@@ -107,6 +111,15 @@ export interface Outcome {
 }
 
 const NOTHING: Outcome = {};
+
+/** What a silencing did: the record to write with the step, and what to undo if that write fails. */
+interface Silenced {
+  readonly annotations: AnnotationChanges;
+  /** IDs made by this call that the node does not record yet. */
+  readonly created: readonly string[];
+  /** The call failed: it may have made or extended silences all the same. */
+  readonly uncertain: boolean;
+}
 
 /** One perform() call's own state. */
 interface Call {
@@ -218,6 +231,13 @@ export function createPerformer(deps: PerformerDeps) {
         call.gone = isNotFound(error);
         return false;
       }
+      // Any other failure (a timeout, a reset connection, a 5xx) leaves the outcome unknown: the
+      // write may have landed. One that takes the node out of service is taken as landed, for the
+      // caps only, until the watch says otherwise (reconciler.ts); were it taken as lost,
+      // another node could start before the watch shows this one cordoned (found by the
+      // simulation, seeds 10939 and 20148, with the lock's holders lost at the same time).
+      if (isOutOfService(patch.progress) && !isOutOfService(observed.progress))
+        deps.wrote(name, node.metadata?.resourceVersion, applyMergePatch(node, patch.body), true);
       throw error;
     }
     deps.wrote(name, node.metadata?.resourceVersion, written);
@@ -268,13 +288,8 @@ export function createPerformer(deps: PerformerDeps) {
    * Silences the node's alerts until `step`'s bound. A courtesy to the people on call, never a
    * gate: if Alertmanager cannot be reached the reboot goes on, with a warning and an Event.
    */
-  async function silence(
-    node: V1Node,
-    observed: ObservedNode,
-    context: PerformContext,
-    step: 'cordon' | 'dispatch',
-  ): Promise<{ annotations: AnnotationChanges; created: string[] }> {
-    if (!deps.silencer) return { annotations: {}, created: [] };
+  async function silence(node: V1Node, observed: ObservedNode, context: PerformContext, step: 'cordon' | 'dispatch'): Promise<Silenced> {
+    if (!deps.silencer) return { annotations: {}, created: [], uncertain: false };
     // An expiry of the previous reboot's silences must not undo (or un-record) this reboot's.
     await expiry?.cancel(observed.name);
     const until = silenceEnd(context.now, { drainTimeoutMs: settings.drainTimeoutMs, rebootTimeoutMs: settings.rebootTimeoutMs }, step);
@@ -284,6 +299,7 @@ export function createPerformer(deps: PerformerDeps) {
       return {
         annotations: silencesAnnotation([...recorded, ...ids.filter((id) => !recorded.has(id))]),
         created: ids.filter((id) => !recorded.has(id)),
+        uncertain: false,
       };
     } catch (error) {
       log.warn({ err: error, node: observed.name }, "could not silence the node's alerts in Alertmanager; rebooting anyway");
@@ -293,7 +309,8 @@ export function createPerformer(deps: PerformerDeps) {
         `could not silence the node's alerts in Alertmanager: ${error instanceof Error ? error.message : String(error)}`,
         true,
       );
-      return { annotations: {}, created: [] };
+      // A call whose answer was lost may have made or extended a silence all the same.
+      return { annotations: {}, created: [], uncertain: true };
     }
   }
 
@@ -302,10 +319,16 @@ export function createPerformer(deps: PerformerDeps) {
    * perhaps registered again as a new host): unrecorded, nothing else would end them before their
    * bound, and they would quiet a node kreboot is not rebooting (found by the simulation, seed 9257).
    */
-  async function unsilenceUnrecorded(name: string, created: readonly string[]): Promise<void> {
-    if (!deps.silencer || created.length === 0) return;
+  async function unsilenceUnrecorded(call: Call, observed: ObservedNode, { created, uncertain }: Silenced): Promise<void> {
+    const name = observed.name;
+    // A Node that is gone is rebooted no more: what it recorded goes too, or a silence this call
+    // extended would quiet the host that registers under its name (found by the simulation, seed
+    // 24819). After a failed silencing the silencer's own lookup finds what it may have made or
+    // extended all the same (seed 11897: an extension whose answer was lost, then the node gone).
+    const ids = call.gone ? [...(observed.silences ?? []), ...created] : created;
+    if (!deps.silencer || (ids.length === 0 && !uncertain && !call.gone)) return;
     try {
-      await deps.silencer.expire(name, created);
+      await deps.silencer.expire(name, ids);
     } catch (error) {
       log.warn(
         { err: error, node: name, silences: created },
@@ -396,7 +419,7 @@ export function createPerformer(deps: PerformerDeps) {
         // again with it or, if a gate closed meanwhile, gives it back.
         const silences = await silence(node, observed, context, 'cordon');
         const written = await write(call, node, observed, withAnnotations(startPatch(node, observed, now, settings), silences.annotations));
-        if (!written) await unsilenceUnrecorded(name, silences.created);
+        if (!written) await unsilenceUnrecorded(call, observed, silences);
         return { took: true, ...(written ? { requeueAt: new Date(now.getTime() + settings.drainDelayMs) } : {}) };
       }
       case 'reacquire': {
@@ -413,7 +436,7 @@ export function createPerformer(deps: PerformerDeps) {
         const silences = await silence(node, observed, context, 'dispatch');
         if (await write(call, node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences.annotations)))
           return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
-        await unsilenceUnrecorded(name, silences.created);
+        await unsilenceUnrecorded(call, observed, silences);
         return NOTHING;
       }
       case 'verify':

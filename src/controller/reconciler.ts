@@ -64,7 +64,12 @@ export interface ReconcilerDeps {
  * Writes not yet seen by the watch: node → the resourceVersion the write started from and the
  * API's answer to it, which is the node's newest state until the watch catches up.
  */
-type PendingWrites = Map<string, { from: string | undefined; at: number; written: V1Node }>;
+/**
+ * This process's own Node writes the watch has not shown yet. `presumed`: the write's answer was
+ * lost (perform.ts), so `written` is what it would have made; it counts against the caps but no
+ * step is taken on it until the watch shows what really happened.
+ */
+type PendingWrites = Map<string, { from: string | undefined; at: number; written: V1Node; presumed: boolean }>;
 const PENDING_WRITE_TIMEOUT_MS = 10_000;
 const ACTION_RETRY_MS = 2000;
 /** decide() → perform() rounds per node and cycle: an action, then at most two on its facts. */
@@ -81,8 +86,11 @@ const PLAN_MAX_AGE_MS = 5000;
 
 export interface Reconciler {
   wake(reason: string): void;
-  /** Marks a node written by this process; cycles use the written copy until the watch shows it. */
-  wrote(node: string, fromResourceVersion: string | undefined, written: V1Node): void;
+  /**
+   * Marks a node written by this process; cycles use the written copy until the watch shows it.
+   * `presumed`: the answer was lost and `written` is what the write would have made.
+   */
+  wrote(node: string, fromResourceVersion: string | undefined, written: V1Node, presumed?: boolean): void;
   setActive(active: boolean): void;
   /** Every node as the policy sees it now (for status and metrics). */
   observed(): readonly ObservedNode[];
@@ -238,9 +246,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // Nodes still out of service as the cycle goes: one that finishes and gives its slot back frees
     // its zone for a candidate in the same cycle.
     const stillOut = new Set(plan.outOfService);
+    // The nodes the caps count as out for the slots taken in this cycle: the plan's, and a node
+    // whose start failed midway (its slot taken and its cordon perhaps landed, the answer lost).
+    const countedOut = new Set(plan.outOfService);
     const context: PerformContext = {
       now,
-      outOfService: plan.outOfService,
+      outOfService: countedOut,
       zoneFull: (node, holders) => zoneFullAgainst(node, holders, stillOut, (name) => observedByName.get(name), topology),
     };
     const resumedAt = record?.resumed?.at;
@@ -264,6 +275,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     /** Decides one node and performs its actions; false once this replica has stopped leading. */
     const handle = async (observed: ObservedNode): Promise<boolean> => {
       const node = byName.get(observed.name)!;
+      // A write whose answer was lost counts against the caps (the plan saw it) but is not acted
+      // on: a next step built on a cordon that never landed could hand a reboot job to a node
+      // still schedulable. The watch, or the write's end of trust, tells what happened.
+      if (pending.get(observed.name)?.presumed && pending.get(observed.name)?.written === node) return true;
       const isCandidate = candidateNames.has(observed.name);
       const holdsSlot = holding(observed.name);
       const hold = held ?? haltedNow;
@@ -302,6 +317,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           fact = outcome.fact;
         } catch (error) {
           log.error({ err: error, node: observed.name, action: action.type }, 'action failed; retrying');
+          // A start that failed midway may have taken its slot and cordoned the node: for the rest
+          // of this cycle it counts as out, or the next candidate could take the same room
+          // (found by the simulation, seeds 10939 and 20148, with the lock's holders lost meanwhile).
+          if (action.type === 'start' || action.type === 'reacquire') {
+            if (!holdsSlot) ledger.took(observed);
+            countedOut.add(observed.name);
+            stillOut.add(observed.name);
+          }
           note(new Date(now.getTime() + ACTION_RETRY_MS));
           fact = undefined;
         }
@@ -358,8 +381,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       plan.invalidate();
       loop.wake(reason);
     },
-    wrote(node, from, written) {
-      pending.set(node, { from, at: clock().getTime(), written });
+    wrote(node, from, written, presumed = false) {
+      pending.set(node, { from, at: clock().getTime(), written, presumed });
     },
     setActive(value) {
       active = value;
