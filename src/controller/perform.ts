@@ -450,7 +450,7 @@ export function createPerformer(deps: PerformerDeps) {
           const silences = await silence(node, observed, context, 'dispatch');
           const patch = withAnnotations(dispatchPatch(node, observed, now, settings, action.progress), silences.annotations);
           if (await write(call, node, observed, patch)) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
-          await unsilenceUnrecorded(name, silences.created);
+          await unsilenceUnrecorded(call, observed, silences);
           return NOTHING;
         }
         if (!(await write(call, node, observed, recoverPatch(node, observed, action.progress, settings)))) return NOTHING;
@@ -464,7 +464,7 @@ export function createPerformer(deps: PerformerDeps) {
         const silences = await silence(node, observed, context, 'dispatch');
         const patch = withAnnotations(dispatchPatch(node, observed, now, settings, action.progress), silences.annotations);
         if (await write(call, node, observed, patch)) return { requeueAt: new Date(now.getTime() + settings.rebootTimeoutMs) };
-        await unsilenceUnrecorded(name, silences.created);
+        await unsilenceUnrecorded(call, observed, silences);
         return NOTHING;
       }
       case 'rearm':
