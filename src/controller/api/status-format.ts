@@ -48,6 +48,7 @@ export const GATE_WORDS: Readonly<Record<string, string>> = {
   'blocking-pods': 'blocking pods',
   paused: 'rollout paused',
   halted: 'rollout halted',
+  recovering: 'waiting on a node being recovered',
   lock: 'lock unavailable',
 };
 

@@ -14,6 +14,9 @@ import { isOutOfService, type NodeProgress } from '../../../src/store/node-progr
 import type { RolloutRecord } from '../../../src/store/rollout-record.ts';
 import { HALTED_ANNOTATION, RECOVERING_ANNOTATION } from '../../../src/store/keys.ts';
 import { NOW, SETTINGS, ago, later, node } from './fixtures.ts';
+import { sampleStatus } from '../operator-view/fixtures.ts';
+import { changeLines, formatStatus } from '../../../src/cli/status-text.ts';
+import { renderStatusFragment } from '../../../src/controller/api/status-fragment.ts';
 
 const RETRY: RecoverySettings = { retries: 2, retryWindowMs: 10 * 60_000 };
 const MARK = { labels: { 'repair.example.com/needed': 'true' }, annotations: {}, timeoutMs: 60 * 60_000 };
@@ -425,5 +428,27 @@ describe('the remediation marks on the Node', () => {
     assert.match(dispatched.progress?.reason ?? '', /^c; rebooted again \(1 of 2\): reboot job .* handed to the agent \(attempt 2\)$/);
     const failed = failPatch(v1, node({ progress: retry }), NOW, { reason: 'x', restore: false, halt: true, final: true }, settings);
     assert.equal(failed.progress?.recovery, undefined);
+  });
+});
+
+describe('what an operator reads while a node is recovered', () => {
+  const recovering = { node: 'node-1', reason: 'node did not come back; rebooted again (1 of 2)', at: ago(30) };
+  it('kreboot status says the rollout waits on the node, and why', () => {
+    const text = formatStatus(sampleStatus({ recovering }), { now: NOW });
+    assert.match(text, /^RECOVERING node-1: node did not come back; rebooted again \(1 of 2\)/m);
+    assert.doesNotMatch(text, /rollout active/);
+  });
+  it('status --watch prints one line when the wait begins', () => {
+    const lines = changeLines(sampleStatus(), sampleStatus({ recovering }), NOW);
+    assert.ok(
+      lines.some((line) => line.endsWith('rollout waits on node-1: node did not come back; rebooted again (1 of 2)')),
+      lines.join('\n'),
+    );
+  });
+  it('the status page shows a banner naming the node', () => {
+    assert.match(
+      renderStatusFragment(sampleStatus({ recovering }), { now: NOW }),
+      /data-state="recovering"><h2>Rollout waits on <b>node-1<\/b>/,
+    );
   });
 });
