@@ -22,7 +22,7 @@ const WEB = { app: 'web', ...MANUAL_READINESS };
 /** No timer brings the cycle back for 5 min: a start within the test's deadlines was woken by the watch. */
 const GATE_RECHECK_5M = '--gate-recheck-period=5m';
 
-/** Three web replicas, one per node (spread by hostname), all Ready. */
+/** Three web replicas, one per node (required anti-affinity), all Ready. */
 async function createWeb(world: World): Promise<void> {
   await cluster.createDeployment(world.namespace, 'web', {
     replicas: 3,
@@ -30,14 +30,15 @@ async function createWeb(world: World): Promise<void> {
     nodeSelector: { 'kreboot-test': world.namespace },
     terminationGracePeriodSeconds: 0,
     spec: {
-      topologySpreadConstraints: [
-        {
-          maxSkew: 1,
-          topologyKey: 'kubernetes.io/hostname',
-          whenUnsatisfiable: 'ScheduleAnyway',
-          labelSelector: { matchLabels: { app: 'web' } },
+      // One per node, by rule: the pod evicted from the first node can come back only there, once
+      // it is uncordoned, and then turns Ready only when the test says so.
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } },
+          ],
         },
-      ],
+      },
     },
     wait: false,
   });
@@ -76,7 +77,7 @@ describe('workload gate', () => {
     const reason = await cluster.waitFor(() => waitingReason(world, second), { timeoutMs: 30_000, what: `${second} waiting` });
     assert.match(reason, new RegExp(`^workloads: web: 2 of 3 Ready \\(evicted from ${first}\\)$`));
     assert.notEqual((await world.node(second)).spec?.unschedulable, true, `${second} not cordoned while web is short`);
-    assert.deepEqual(await readiness(cluster.core, world.namespace, WEB), { running: 3, ready: 2 });
+    assert.equal((await readiness(cluster.core, world.namespace, WEB)).ready, 2);
     const recorded = JSON.parse((await world.node(first)).metadata!.annotations!['kreboot.dev/evicted-workloads']!) as {
       workloads: Record<string, number>;
     };
@@ -103,8 +104,10 @@ describe('workload gate', () => {
     assert.match((await waitingReason(world, second)) ?? '', /^workloads: web: 2 of 3 Ready/);
 
     // The probe passes: web is back, and second goes at once (the watch wakes the cycle, not the recheck).
+    await cluster.waitFor(async () => (await markReady(cluster.core, world.namespace, WEB)).length === 1, {
+      what: 'the replacement web pod running, then marked Ready',
+    });
     const readyAt = Date.now();
-    assert.equal((await markReady(cluster.core, world.namespace, WEB)).length, 1);
     await cluster.waitFor(async () => (await world.state(second))?.phase !== 'waiting', { timeoutMs: 30_000, what: `${second} started` });
     t.diagnostic(`${second} started ${Date.now() - readyAt} ms after web turned Ready`);
     await waitForAllDone(cluster, world, [first, second]);
@@ -134,7 +137,9 @@ describe('workload gate', () => {
     assert.equal((await world.state(first))?.phase, 'done');
     assert.notEqual((await world.node(second)).spec?.unschedulable, true, `${second} never started`);
     // Web recovers, yet the halt holds until an operator resumes; then second goes.
-    await markReady(cluster.core, world.namespace, WEB);
+    await cluster.waitFor(async () => (await markReady(cluster.core, world.namespace, WEB)).length === 1, {
+      what: 'the replacement web pod running, then marked Ready',
+    });
     await world.waitForCycles(3, `to start ${second} while halted`);
     assert.match((await world.state(second))?.reason ?? '', /^halted:/);
     assert.equal((await world.controller.post('/api/v1/resume')).status, 200);
