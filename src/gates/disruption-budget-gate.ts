@@ -16,7 +16,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { budgetKey, type BudgetStatus } from '../controller/cluster/workload-view.ts';
 import { exempt } from '../controller/steps/drain.ts';
 import { blocked, OPEN, type Gate, type Verdict } from './gate.ts';
-import { listed, shortDuration, type WorkloadGateDeps } from './workload-gate-settings.ts';
+import { listed, notListed, shortDuration, type WorkloadGateDeps } from './workload-gate-settings.ts';
 
 export const DISRUPTION_BUDGET_GATE = 'disruption-budget';
 
@@ -79,7 +79,7 @@ export function disruptionBudgetGate(deps: WorkloadGateDeps & { readonly interes
     async evaluate({ now, nodes }) {
       for (const key of [...deps.interest]) if (key.startsWith('PodDisruptionBudget/')) deps.interest.delete(key);
       if (!source.synced()) {
-        const verdict = blocked(DISRUPTION_BUDGET_GATE, 'the watch of PodDisruptionBudgets has not listed them yet');
+        const verdict = blocked(DISRUPTION_BUDGET_GATE, notListed('PodDisruptionBudgets', source));
         return () => verdict;
       }
       const blocking = source

@@ -37,3 +37,9 @@ export function shortDuration(ms: number): string {
 export function listed(items: readonly string[], most = 3): string {
   return items.length <= most ? items.join(', ') : `${items.slice(0, most).join(', ')} and ${items.length - most} more`;
 }
+
+/** The reason while the watch has not listed: with its failure when it has one (never "go" meanwhile). */
+export function notListed(what: string, source: Pick<WorkloadSource, 'problem'>): string {
+  const problem = source.problem?.();
+  return problem ? `cannot watch the ${what}: ${problem}` : `the watch of ${what} has not listed them yet`;
+}

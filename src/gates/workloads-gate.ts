@@ -15,7 +15,7 @@ import type { WorkloadSource } from '../controller/cluster/workload-view.ts';
 import type { ObservedNode } from '../controller/policy/observed-node.ts';
 import { splitWorkloadKey, type WorkloadKey } from '../store/evicted-workloads.ts';
 import { blocked, OPEN, type Gate, type Verdict } from './gate.ts';
-import { listed, shortDuration, type WorkloadGateDeps, type WorkloadGateSettings } from './workload-gate-settings.ts';
+import { listed, notListed, shortDuration, type WorkloadGateDeps, type WorkloadGateSettings } from './workload-gate-settings.ts';
 
 export const WORKLOADS_GATE = 'workloads';
 
@@ -55,7 +55,7 @@ export interface WorkloadsAnswer {
 /** The gate's answer, the same for every candidate (pure: tested by tables). */
 export function workloadsVerdict(input: {
   readonly nodes: readonly ObservedNode[];
-  readonly source: Pick<WorkloadSource, 'synced' | 'workload'>;
+  readonly source: Pick<WorkloadSource, 'synced' | 'workload' | 'problem'>;
   readonly now: Date;
   readonly resumedAt: string | undefined;
   readonly settings: WorkloadGateSettings;
@@ -67,8 +67,7 @@ export function workloadsVerdict(input: {
     (entry) => !(settings.timeoutMs > 0 && resumed >= entry.finishedAt + settings.timeoutMs),
   );
   if (disrupted.length === 0) return { verdict: OPEN, waitingOn: [], gaveUp: [] };
-  if (!input.source.synced())
-    return { verdict: blocked(WORKLOADS_GATE, 'the watch of workloads has not listed them yet'), waitingOn: [], gaveUp: [] };
+  if (!input.source.synced()) return { verdict: blocked(WORKLOADS_GATE, notListed('workloads', input.source)), waitingOn: [], gaveUp: [] };
   const waitingOn: WorkloadKey[] = [];
   const gaveUp: { node: string; round: string; message: string }[] = [];
   for (const entry of disrupted) {

@@ -211,6 +211,15 @@ export class Invariants implements AgentObserver, SilenceObserver {
         this.halts.set(key, { node: name, since: progress.since });
     }
     let first: string | undefined;
+    // A gate's halt (the workload gate's timeout) lives on the lock DaemonSet only: a halt recorded
+    // there that no node's failure explains, and that no resume has covered, holds too.
+    const recorded = this.currentRollout()?.halted;
+    if (recorded && recorded.at !== '' && !covered(recorded.at)) {
+      const node = this.model.nodes.get(recorded.node);
+      const progress = node ? progressOf(node) : undefined;
+      if (!(progress?.haltedRollout === true && progress.since === recorded.at))
+        first = `${recorded.node} (a gate's halt at ${recorded.at})`;
+    }
     for (const [key, halt] of this.halts) {
       if (covered(halt.since)) {
         this.halts.delete(key);

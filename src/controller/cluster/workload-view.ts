@@ -18,6 +18,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { withDeadline, KUBE_CALL_DEADLINE_MS } from '../../kube/call-deadline.ts';
+import { apiErrorMessage } from '../../kube/api-errors.ts';
 import type { Logger } from '../../log/logger.ts';
 import { workloadKey, type WorkloadKey, type WorkloadKind } from '../../store/evicted-workloads.ts';
 
@@ -49,6 +50,8 @@ export interface BudgetStatus {
 export interface WorkloadSource {
   /** True once every informer has listed. */
   synced(): boolean;
+  /** Why a watch has not listed, when it failed (an RBAC refusal, the API down): for the gate's reason. */
+  problem?(): string | undefined;
   /** The workload's counts; undefined when it does not exist (deleted: nothing left to wait for). */
   workload(key: WorkloadKey): WorkloadStatus | undefined;
   budgets(): readonly BudgetStatus[];
@@ -146,6 +149,8 @@ export function createWorkloadView(options: { kc: KubeConfig; log: Logger; onCha
   const watch = new Watch(kc);
   (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 120_000;
   let stopped = false;
+  /** Informer → its last failure while it has not listed. */
+  const problems = new Map<string, string>();
 
   /** An informer of slim copies, listed page by page; `sig` is what a change must alter to be reported. */
   function informer<T extends KubernetesObject>(
@@ -202,6 +207,7 @@ export function createWorkloadView(options: { kc: KubeConfig; log: Logger; onCha
     let failed = false;
     cache.on('error', (error: unknown) => {
       failed = true;
+      if (!listed) problems.set(what, apiErrorMessage(error));
       if (stopped) return;
       log.warn({ err: error, what, retryInMs: delayMs }, 'watch failed; restarting');
       setTimeout(() => void begin(), delayMs).unref();
@@ -214,6 +220,7 @@ export function createWorkloadView(options: { kc: KubeConfig; log: Logger; onCha
       if (!failed) {
         delayMs = 500;
         listed = true;
+        problems.delete(what);
         onChange(`${what} listed`);
       }
     };
@@ -247,6 +254,7 @@ export function createWorkloadView(options: { kc: KubeConfig; log: Logger; onCha
 
   return {
     synced: () => all.every((entry) => entry.listed()),
+    problem: () => (problems.size > 0 ? [...problems].map(([what, message]) => `${what}: ${message}`).join('; ') : undefined),
     workload(key) {
       const [kind, namespace, name] = key.split('/') as [WorkloadKind, string, string];
       const object = kinds[kind]?.cache.get(name, namespace);

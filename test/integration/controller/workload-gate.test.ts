@@ -19,8 +19,10 @@ after(async () => {
 });
 
 const WEB = { app: 'web', ...MANUAL_READINESS };
+/** No timer brings the cycle back for 5 min: a start within the test's deadlines was woken by the watch. */
+const GATE_RECHECK_5M = '--gate-recheck-period=5m';
 
-/** Three web replicas, one per node (spread by hostname), all Ready. */
+/** Three web replicas, one per node (required anti-affinity), all Ready. */
 async function createWeb(world: World): Promise<void> {
   await cluster.createDeployment(world.namespace, 'web', {
     replicas: 3,
@@ -28,14 +30,15 @@ async function createWeb(world: World): Promise<void> {
     nodeSelector: { 'kreboot-test': world.namespace },
     terminationGracePeriodSeconds: 0,
     spec: {
-      topologySpreadConstraints: [
-        {
-          maxSkew: 1,
-          topologyKey: 'kubernetes.io/hostname',
-          whenUnsatisfiable: 'ScheduleAnyway',
-          labelSelector: { matchLabels: { app: 'web' } },
+      // One per node, by rule: the pod evicted from the first node can come back only there, once
+      // it is uncordoned, and then turns Ready only when the test says so.
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } },
+          ],
         },
-      ],
+      },
     },
     wait: false,
   });
@@ -67,14 +70,14 @@ describe('workload gate', () => {
     const world = await setUpWorld(t, cluster, { nodes: 3, required: [0, 1], startController: false });
     const [first, second] = world.nodes as [string, string, string];
     await createWeb(world);
-    await world.startController(['--trigger=node', `--node-order=kubernetes.io/hostname=${first}`, '--gate-recheck-period=1s']);
+    await world.startController(['--trigger=node', `--node-order=kubernetes.io/hostname=${first}`, GATE_RECHECK_5M]);
 
     await cluster.waitFor(async () => (await world.state(first))?.phase === 'done', { timeoutMs: 90_000, what: `${first} done` });
     // The replacement of first's web pod runs but is not Ready: second waits, naming web.
     const reason = await cluster.waitFor(() => waitingReason(world, second), { timeoutMs: 30_000, what: `${second} waiting` });
     assert.match(reason, new RegExp(`^workloads: web: 2 of 3 Ready \\(evicted from ${first}\\)$`));
     assert.notEqual((await world.node(second)).spec?.unschedulable, true, `${second} not cordoned while web is short`);
-    assert.deepEqual(await readiness(cluster.core, world.namespace, WEB), { running: 3, ready: 2 });
+    assert.equal((await readiness(cluster.core, world.namespace, WEB)).ready, 2);
     const recorded = JSON.parse((await world.node(first)).metadata!.annotations!['kreboot.dev/evicted-workloads']!) as {
       workloads: Record<string, number>;
     };
@@ -94,15 +97,53 @@ describe('workload gate', () => {
     // Still holding a few decisions later: nothing but web's readiness lets it go.
     await world.waitForCycles(3, `to start ${second} while web is 2 of 3 Ready`);
     assert.equal((await world.state(second))?.phase, 'waiting');
+    // What the drain evicted is on the Node: a new controller (a restart, a failover) waits for it too.
+    await world.controller.kill();
+    await world.startController(['--trigger=node', `--node-order=kubernetes.io/hostname=${first}`, GATE_RECHECK_5M]);
+    await world.waitForCycles(3, `to start ${second} after a restart while web is 2 of 3 Ready`);
+    assert.match((await waitingReason(world, second)) ?? '', /^workloads: web: 2 of 3 Ready/);
 
-    // The probe passes: web is back, and second goes at once (the watch wakes the cycle).
-    assert.equal((await markReady(cluster.core, world.namespace, WEB)).length, 1);
+    // The probe passes: web is back, and second goes at once (the watch wakes the cycle, not the recheck).
+    await cluster.waitFor(async () => (await markReady(cluster.core, world.namespace, WEB)).length === 1, {
+      what: 'the replacement web pod running, then marked Ready',
+    });
+    const readyAt = Date.now();
+    await cluster.waitFor(async () => (await world.state(second))?.phase !== 'waiting', { timeoutMs: 30_000, what: `${second} started` });
+    t.diagnostic(`${second} started ${Date.now() - readyAt} ms after web turned Ready`);
     await waitForAllDone(cluster, world, [first, second]);
     const order = world.monitor
       .transitions()
       .filter((line) => / cordoned /.test(line))
       .map((line) => line.split(' ')[0]);
     assert.deepEqual(order, [first, second]);
+    assert.deepEqual(world.monitor.violations(), []);
+  });
+
+  it('the timeout with halt on a workload that does not come back: halted, naming it, until a resume', async (t) => {
+    const world = await setUpWorld(t, cluster, { nodes: 3, required: [0, 1], startController: false });
+    const [first, second] = world.nodes as [string, string, string];
+    await createWeb(world);
+    await world.startController([
+      '--trigger=node',
+      `--node-order=kubernetes.io/hostname=${first}`,
+      '--gate-recheck-period=1s',
+      '--workload-gate-timeout=3s',
+      '--workload-gate-timeout-action=halt',
+    ]);
+    await cluster.waitFor(async () => (await world.controller.status()).halted !== null, { timeoutMs: 90_000, what: 'rollout halted' });
+    const halted = (await world.controller.status()).halted!;
+    assert.equal(halted.node, first);
+    assert.equal(halted.reason, `workloads not back within 3s (--workload-gate-timeout): web: 2 of 3 Ready (evicted from ${first})`);
+    assert.equal((await world.state(first))?.phase, 'done');
+    assert.notEqual((await world.node(second)).spec?.unschedulable, true, `${second} never started`);
+    // Web recovers, yet the halt holds until an operator resumes; then second goes.
+    await cluster.waitFor(async () => (await markReady(cluster.core, world.namespace, WEB)).length === 1, {
+      what: 'the replacement web pod running, then marked Ready',
+    });
+    await world.waitForCycles(3, `to start ${second} while halted`);
+    assert.match((await world.state(second))?.reason ?? '', /^halted:/);
+    assert.equal((await world.controller.post('/api/v1/resume')).status, 200);
+    await waitForAllDone(cluster, world, [first, second]);
     assert.deepEqual(world.monitor.violations(), []);
   });
 

@@ -162,6 +162,15 @@ describe('workloads: the verdict', () => {
       }
     });
 
+  it('a watch that cannot list (an RBAC refusal) blocks with its error', () => {
+    const refused = { ...source({}, false), problem: () => 'replicasets (workload gate): HTTP 403 forbidden' };
+    const { verdict } = workloadsVerdict({ nodes: [done], source: refused, now: new Date(at(11)), resumedAt: undefined, settings: halt });
+    assert.deepEqual(verdict, {
+      open: false,
+      gate: 'workloads',
+      reason: 'cannot watch the workloads: replicasets (workload gate): HTTP 403 forbidden',
+    });
+  });
   it('the timeout with halt: blocked, and asks for a halt naming the node and the workload', () => {
     const { verdict } = workloadsVerdict({
       nodes: [done],

@@ -71,7 +71,7 @@ left out (the flag's own default applies), as in kured's chart; lists give one f
 controller.* and agent.* keys of kreboot's own flags → flags; rendered like configuration.*.
 */}}
 {{- define "kreboot.controllerOwnFlags" -}}
-{{- dict "trigger" "trigger" "maintenanceWindows" "maintenance-window" "managedNodeSelector" "node-selector" "rebootTimeout" "reboot-timeout" "maxRebootAttempts" "max-reboot-attempts" "retryBackoff" "retry-backoff" "hookTimeout" "hook-timeout" "hookFailure" "hook-failure" "stuckNodeRebootRetries" "stuck-node-reboot-retries" "stuckNodeRetryWindow" "stuck-node-retry-window" "stuckNodeRemediationLabel" "stuck-node-remediation-label" "stuckNodeRemediationAnnotation" "stuck-node-remediation-annotation" "stuckNodeRemediationTimeout" "stuck-node-remediation-timeout" "gateRecheckPeriod" "gate-recheck-period" "alertScope" "alert-scope" "alertFilterLabels" "alert-filter-labels" "alertNodeLabels" "alert-node-labels" "rebootAlertRegexp" "reboot-alert-regexp" "remediationAlertRegexp" "remediation-alert-regexp" "prometheusGateQuery" "prometheus-gate-query" "prometheusTimeout" "prometheus-timeout" "prometheusBearerTokenFile" "prometheus-bearer-token-file" "prometheusUsername" "prometheus-username" "prometheusPasswordFile" "prometheus-password-file" "prometheusCaFile" "prometheus-ca-file" "maxUnavailablePerZone" "max-unavailable-per-zone" "zoneLabel" "zone-label" "zoneByZone" "zone-by-zone" "nodeOrder" "node-order" "maxNodeAge" "max-node-age" "alertmanagerUrl" "alertmanager-url" "alertmanagerBearerTokenFile" "alertmanager-bearer-token-file" "alertmanagerUsername" "alertmanager-username" "alertmanagerPasswordFile" "alertmanager-password-file" "alertmanagerCaFile" "alertmanager-ca-file" "alertmanagerTimeout" "alertmanager-timeout" "silenceMatchers" "silence-matchers" "alertIgnoreSilenced" "alert-ignore-silenced" "leaseDuration" "lease-duration" "webhookBodyLimit" "webhook-body-limit" "webhookMaxNodes" "webhook-max-nodes" "probePort" "probe-port" "clusterName" "cluster-name" "notifyEvents" "notify-events" "logLevel" "log-level" | toJson -}}
+{{- dict "trigger" "trigger" "maintenanceWindows" "maintenance-window" "managedNodeSelector" "node-selector" "rebootTimeout" "reboot-timeout" "maxRebootAttempts" "max-reboot-attempts" "retryBackoff" "retry-backoff" "hookTimeout" "hook-timeout" "hookFailure" "hook-failure" "stuckNodeRebootRetries" "stuck-node-reboot-retries" "stuckNodeRetryWindow" "stuck-node-retry-window" "stuckNodeRemediationLabel" "stuck-node-remediation-label" "stuckNodeRemediationAnnotation" "stuck-node-remediation-annotation" "stuckNodeRemediationTimeout" "stuck-node-remediation-timeout" "workloadGate" "workload-gate" "workloadGateTimeout" "workload-gate-timeout" "workloadGateTimeoutAction" "workload-gate-timeout-action" "gateRecheckPeriod" "gate-recheck-period" "alertScope" "alert-scope" "alertFilterLabels" "alert-filter-labels" "alertNodeLabels" "alert-node-labels" "rebootAlertRegexp" "reboot-alert-regexp" "remediationAlertRegexp" "remediation-alert-regexp" "prometheusGateQuery" "prometheus-gate-query" "prometheusTimeout" "prometheus-timeout" "prometheusBearerTokenFile" "prometheus-bearer-token-file" "prometheusUsername" "prometheus-username" "prometheusPasswordFile" "prometheus-password-file" "prometheusCaFile" "prometheus-ca-file" "maxUnavailablePerZone" "max-unavailable-per-zone" "zoneLabel" "zone-label" "zoneByZone" "zone-by-zone" "nodeOrder" "node-order" "maxNodeAge" "max-node-age" "alertmanagerUrl" "alertmanager-url" "alertmanagerBearerTokenFile" "alertmanager-bearer-token-file" "alertmanagerUsername" "alertmanager-username" "alertmanagerPasswordFile" "alertmanager-password-file" "alertmanagerCaFile" "alertmanager-ca-file" "alertmanagerTimeout" "alertmanager-timeout" "silenceMatchers" "silence-matchers" "alertIgnoreSilenced" "alert-ignore-silenced" "leaseDuration" "lease-duration" "webhookBodyLimit" "webhook-body-limit" "webhookMaxNodes" "webhook-max-nodes" "probePort" "probe-port" "clusterName" "cluster-name" "notifyEvents" "notify-events" "logLevel" "log-level" | toJson -}}
 {{- end -}}
 
 {{- define "kreboot.agentOwnFlags" -}}
@@ -86,7 +86,9 @@ million on: whole numbers are printed as integers. (dict "flag" name "value" v) 
 {{ printf "--%s=%v" .flag $value | quote }}
 {{- end -}}
 
-{{/* Renders the flags of one value map: (dict "config" map "flags" (include "kreboot.xFlags" $)). */}}
+{{/* Renders the flags of one value map: (dict "config" map "flags" (include "kreboot.xFlags" $)).
+An empty or false value is left out (the flag's default applies), except a false flag whose
+default is true (controller.workloadGate: false renders --workload-gate=false). */}}
 {{- define "kreboot.valueArgs" -}}
 {{- $config := .config -}}
 {{- $root := .root -}}
@@ -100,7 +102,7 @@ million on: whole numbers are printed as integers. (dict "flag" name "value" v) 
 {{- range $value }}
 - {{ include "kreboot.flag" (dict "flag" $flag "value" .) }}
 {{- end }}
-{{- else if $value }}
+{{- else if or $value (and (kindIs "bool" $value) (has $key (list "workloadGate"))) }}
 - {{ include "kreboot.flag" (dict "flag" $flag "value" $value) }}
 {{- end }}
 {{- end }}
