@@ -5,6 +5,8 @@ import { checkLabelSelector } from '../gates/label-selector.ts';
 import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-matchers.ts';
 import type { NotificationKind } from '../notify/event.ts';
 import { deepFreeze } from './deep-freeze.ts';
+import { readPoolsFile } from './pools-file.ts';
+import { resolvePools, type PoolSpec } from '../controller/pools/pool-specs.ts';
 import { commonConfig, readFlags, type CommonConfig, type FlagReader, type Loaded } from './load-config.ts';
 
 /** --max-node-age below this is refused: a node would be due again soon after every reboot. */
@@ -46,6 +48,10 @@ export interface ControllerConfig extends CommonConfig {
   };
   /** --max-node-age: 0 is off. */
   readonly maxNodeAgeMs: number;
+  /** --pools-file; empty: none. */
+  readonly poolsFile?: string;
+  /** The pools from --pools-file, the default pool first; absent or empty: the default pool only. */
+  readonly pools?: readonly PoolSpec[];
   // gates
   readonly prometheus: EndpointConfig & {
     readonly alertFilter: RegExp | undefined;
@@ -182,6 +188,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
       nodeOrder: r.list('node-order'),
     },
     maxNodeAgeMs: r.duration('max-node-age'),
+    poolsFile: r.string('pools-file'),
     prometheus: {
       ...prometheus,
       alertFilter: r.regexp('alert-filter-regexp'),
@@ -252,10 +259,18 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     const problem = checkLabelSelector(selector);
     if (problem) r.problems.push(`--node-order: "${selector}": ${problem}`);
   }
+  const notices = [...parsed.notices];
+  if (config.poolsFile) {
+    const file = readPoolsFile(config.poolsFile);
+    const resolved = resolvePools(file.entries, config);
+    r.problems.push(...file.problems, ...resolved.problems);
+    notices.push(...resolved.notices);
+    (config as { pools?: readonly PoolSpec[] }).pools = resolved.pools;
+  }
   return {
     config: deepFreeze(config),
     problems: r.problems,
-    notices: parsed.notices,
+    notices,
     help: parsed.help,
     positionals: parsed.positionals,
     reader: r,

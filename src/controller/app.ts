@@ -32,6 +32,17 @@ import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
 import { buildDecisionCore } from './decision-core.ts';
 import { createLeaderElection, createLeaseApi } from './leader-election.ts';
+import { withPools } from './api/status-pools.ts';
+import type { PoolSpec } from './pools/pool-specs.ts';
+
+/** The controller refuses to start: the problems, listed like bad flags (exit 2). */
+export class StartRefused extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '));
+    this.problems = problems;
+  }
+}
 
 export interface ControllerDeps {
   readonly config: ControllerConfig;
@@ -39,6 +50,8 @@ export interface ControllerDeps {
   readonly log: Logger;
   readonly registry: Registry;
   readonly gates: readonly Gate[];
+  /** A pool's gates (its own window); undefined: `gates`. */
+  readonly poolGates?: (pool: PoolSpec) => readonly Gate[] | undefined;
   readonly notify: Notify;
   /** Notification destinations for the status API (no URLs). */
   readonly notificationStatus: () => readonly QueueStatus[];
@@ -64,7 +77,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   let statusChanged: () => void = () => {};
   let leading = !config.leaderElection.enabled;
-  const { view, rollout, performer, reconciler, requests, control, slotSettings } = buildDecisionCore(config, {
+  const core = buildDecisionCore(config, {
     api: createClusterApi(kc),
     view: (onChange) =>
       createClusterView({
@@ -80,6 +93,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         },
       }),
     gates: deps.gates,
+    ...(deps.poolGates ? { poolGates: deps.poolGates } : {}),
     notify: deps.notify,
     ...(deps.alertmanager ? { alertmanager: deps.alertmanager } : {}),
     log,
@@ -88,6 +102,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     clock,
     onWake: () => statusCache.clear(),
   });
+  const { view, rollout, performer, reconciler, requests, control, slotSettings } = core;
   const timeline = createTimeline();
   const leaderLookup = config.leaderElection.enabled
     ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name })
@@ -95,7 +110,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const status = statusCache.get(() => {
     const nodes = reconciler.observed();
     timeline.observe(nodes);
-    return buildStatus({
+    const built = buildStatus({
       nodes,
       queue: reconciler.queue(),
       rollout: rollout.current(),
@@ -108,6 +123,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       notifications: deps.notificationStatus(),
       timeline: timeline.entries(),
     });
+    return withPools(built, core.pools(), core.conflicts());
   });
   const feed = createStatusFeed({ build: status });
   statusChanged = feed.changed;
@@ -139,7 +155,13 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     // The kubelet's probes apart from the public routes, so no client can starve them (issue 26).
     if (config.probePort !== 0) probes = await listenProbes({ host: config.metricsHost, port: config.probePort, ready: view.synced });
     await view.start();
+    // A node that two pools' selectors match is a configuration error named at start; one that
+    // appears later is held and reported (docs/pools.md).
+    const conflicts = core.conflicts();
+    if (conflicts.length > 0)
+      throw new StartRefused(conflicts.map((conflict) => `--pools-file: node ${conflict.node}: ${conflict.reason}`));
   } catch (error) {
+    await view.stop();
     await probes?.close();
     await http.close();
     throw error;

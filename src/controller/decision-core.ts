@@ -5,6 +5,11 @@
 // the Alertmanager client, logger, metrics registry), so src/controller/app.ts and the
 // deterministic simulation (test/sim/controller-instance.ts) run the same wiring: a setting the
 // product reads is a setting the simulation exercises.
+//
+// With a pools file (docs/pools.md, ADR 0021) each pool gets its own rollout store (its own lock
+// annotation), runner and reconciler over its own cut of the shared view; the pools run side by
+// side within their own limits. The request store, the operator control (pause, resume, reboot)
+// and the metrics are shared. Without one, the default pool is the whole controller, as before.
 
 import type { Registry } from 'prom-client';
 import type { AlertmanagerClient } from '../alertmanager/alertmanager-client.ts';
@@ -26,6 +31,11 @@ import { createReconciler, type Reconciler } from './reconciler.ts';
 import { createRequestStore, type RequestStore } from './request-store.ts';
 import { createDrainer } from './steps/drain.ts';
 import type { Timers } from './work-loop.ts';
+import { DEFAULT_POOL } from '../config/pools-file.ts';
+import { conflictReason, createMembership, type PoolMembership } from './pools/membership.ts';
+import { combineReconcilers } from './pools/combined-reconciler.ts';
+import { poolView } from './pools/pool-view.ts';
+import { defaultPool, type PoolSpec } from './pools/pool-specs.ts';
 
 /** The part of the configuration the decision core reads. */
 export type DecisionConfig = Pick<
@@ -45,13 +55,20 @@ export type DecisionConfig = Pick<
   | 'gateRecheckMs'
   | 'topology'
   | 'maxNodeAgeMs'
-> & { readonly alertmanager: Pick<ControllerConfig['alertmanager'], 'silenceMatchers'> };
+  | 'window'
+> & {
+  readonly alertmanager: Pick<ControllerConfig['alertmanager'], 'silenceMatchers'>;
+  /** The pools, the default first (pool-specs.ts resolvePools); absent: the default pool only. */
+  readonly pools?: readonly PoolSpec[];
+};
 
 export interface DecisionCoreIo {
   readonly api: ClusterApi;
   /** Builds the watch-fed view; `onChange` wakes the decision cycle. */
   readonly view: (onChange: (reason: string) => void) => ClusterView;
   readonly gates: readonly Gate[];
+  /** A pool's gates (its own window); absent or undefined for a pool: `gates`. */
+  readonly poolGates?: (pool: PoolSpec) => readonly Gate[] | undefined;
   readonly notify: Notify;
   /** Quiet maintenance runs when this is given and --silence-matchers is not emptied. */
   readonly alertmanager?: AlertmanagerClient;
@@ -66,79 +83,105 @@ export interface DecisionCoreIo {
   readonly onWake?: () => void;
 }
 
-export interface DecisionCore {
-  readonly view: ClusterView;
+/** One pool's running parts. */
+export interface PoolRuntime {
+  readonly spec: PoolSpec;
   readonly rollout: RolloutStore;
   readonly performer: Performer;
+  readonly reconciler: Reconciler;
+}
+
+/** A node two pools' selectors match: held, and shown with this reason. */
+export interface PoolConflict {
+  readonly node: string;
+  readonly pools: readonly string[];
+  readonly reason: string;
+}
+
+export interface DecisionCore {
+  readonly view: ClusterView;
+  /** The default pool's store: kured's lock, and the install-wide pause, halt and resume. */
+  readonly rollout: RolloutStore;
+  readonly performer: Pick<Performer, 'settled'>;
+  /** Every pool's reconciler as one (combined-reconciler.ts). */
   readonly reconciler: Reconciler;
   readonly requests: RequestStore;
   readonly control: Control;
   readonly metrics: ControllerMetrics;
   readonly slotSettings: SlotSettings;
   readonly wake: (reason: string) => void;
+  /** The pools running now, the default first. */
+  pools(): readonly PoolRuntime[];
+  /** The nodes two pools' selectors match now (none without pools). */
+  conflicts(): readonly PoolConflict[];
+  /**
+   * Runs these pools from now on (a reloaded pools file, already checked): the current pools'
+   * reconcilers stop between two actions and their drain passes finish before the new ones start.
+   */
+  replacePools(pools: readonly PoolSpec[]): Promise<void>;
 }
 
 export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): DecisionCore {
   const { api, log, clock } = io;
   const slotSettings: SlotSettings = { concurrency: config.concurrency, ttlMs: config.lock.ttlMs };
-  // The view, the runner and the stores wake the reconciler, which is built from them.
+  // The view, the runners and the stores wake the reconcilers, which are built from them.
   const late: { reconciler?: Reconciler } = {};
   const wake = (reason: string) => {
     io.onWake?.();
+    if (membership && reason.startsWith('node')) reportConflicts();
     late.reconciler!.wake(reason);
   };
-  const view = io.view(wake);
-  const rollout = createRolloutStore({
-    api,
-    namespace: config.lock.dsNamespace,
-    name: config.lock.dsName,
-    lockAnnotation: config.lock.annotation,
-    watched: () => view.daemonSet(),
-  });
-  const metrics = createControllerMetrics(io.registry, {
-    nodes: () => late.reconciler!.observed(),
-    rollout: () => rollout.current(),
-    halt: () => late.reconciler!.halt(),
-    leader: io.leading,
-  });
-  const settings = {
-    drainDelayMs: config.drain.delayMs,
-    drainTimeoutMs: config.drain.timeoutMs,
-    forceReboot: config.forceReboot,
-    rebootTimeoutMs: config.rebootTimeoutMs,
-    maxRebootAttempts: config.maxRebootAttempts,
-    lockReleaseDelayMs: config.lock.releaseDelayMs,
-    retryBackoffMs: config.retryBackoffMs,
-    preferNoScheduleTaint: config.preferNoScheduleTaint,
-    preRebootNodeLabels: config.preRebootNodeLabels,
-    postRebootNodeLabels: config.postRebootNodeLabels,
-    annotateNodes: config.annotateNodes,
-    trigger: config.trigger,
-    gateRecheckMs: config.gateRecheckMs,
-    lockAnnotation: config.lock.annotation,
-    topology: config.topology,
-    maxNodeAgeMs: config.maxNodeAgeMs,
-    ...slotSettings,
+  /** Nodes reported as matching two pools, so each is logged once while it does. */
+  let reported = new Set<string>();
+  const reportConflicts = () => {
+    const now = new Set<string>();
+    for (const conflict of conflicts()) {
+      now.add(conflict.node);
+      if (!reported.has(conflict.node)) log.warn({ node: conflict.node, pools: conflict.pools }, 'node held: it matches two pools');
+    }
+    reported = now;
   };
+  const view = io.view(wake);
+  let runtimes: PoolRuntime[] = [];
+  let membership: PoolMembership | undefined;
+  let active = false;
+  const reconciler = combineReconcilers(
+    () => runtimes.map((runtime) => runtime.reconciler),
+    (value) => (active = value),
+    () => runtimes.map((runtime) => runtime.spec.name),
+  );
+  late.reconciler = reconciler;
+  const conflicts = (): PoolConflict[] => {
+    if (!membership) return [];
+    const found: PoolConflict[] = [];
+    const ds = view.daemonSet();
+    for (const node of view.nodes()) {
+      const member = membership.of(node, ds);
+      if (member.pool === undefined)
+        found.push({ node: node.metadata?.name ?? '', pools: member.conflict, reason: conflictReason(member.conflict) });
+    }
+    return found;
+  };
+  const metrics = createControllerMetrics(io.registry, {
+    nodes: () => reconciler.observed(),
+    rollout: () => runtimes[0]?.rollout.current(),
+    halt: () => reconciler.halt(),
+    leader: io.leading,
+    pools: () =>
+      runtimes.map((runtime) => ({
+        name: runtime.spec.name,
+        concurrency: runtime.spec.concurrency,
+        nodes: () => runtime.reconciler.observed(),
+        rollout: () => runtime.rollout.current(),
+      })),
+    conflicts: () => conflicts().length,
+  });
   const sets = config.alertmanager.silenceMatchers;
   const silencer =
     io.alertmanager && sets.length > 0
       ? createNodeSilencer({ client: io.alertmanager, sets, log: log.child({ component: 'silencer' }), now: clock })
       : undefined;
-  const sinks = { log, events: createEventRecorder(api, log, clock), notify: io.notify, metrics };
-  const performer = createPerformer({
-    api,
-    rollout,
-    drainer: createDrainer(api, config.drain),
-    sinks,
-    settings,
-    log,
-    lockAnnotation: config.lock.annotation,
-    wrote: (node, from, written) => late.reconciler!.wrote(node, from, written),
-    wake,
-    clock,
-    ...(silencer ? { silencer } : {}),
-  });
+  const events = createEventRecorder(api, log, clock);
   const nodeGone = async (name: string) => {
     try {
       await api.readNode(name);
@@ -148,19 +191,77 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       throw error;
     }
   };
-  const reconciler = createReconciler({
-    view,
-    rollout,
-    performer,
-    gates: io.gates,
-    settings,
-    metrics,
-    log,
-    clock,
-    nodeGone,
-    ...(io.timers ? { timers: io.timers } : {}),
-  });
-  late.reconciler = reconciler;
+
+  function buildPool(spec: PoolSpec, pooled: boolean, members: PoolMembership): PoolRuntime {
+    const poolLog = pooled ? log.child({ pool: spec.name }) : log;
+    const poolMetrics = metrics.forPool(spec.name);
+    const rollout = createRolloutStore({
+      api,
+      namespace: config.lock.dsNamespace,
+      name: config.lock.dsName,
+      lockAnnotation: spec.lockAnnotation,
+      ...(spec.name === DEFAULT_POOL ? {} : { sharedLockAnnotation: config.lock.annotation }),
+      watched: () => view.daemonSet(),
+    });
+    const settings = {
+      drainDelayMs: config.drain.delayMs,
+      drainTimeoutMs: config.drain.timeoutMs,
+      forceReboot: config.forceReboot,
+      rebootTimeoutMs: config.rebootTimeoutMs,
+      maxRebootAttempts: config.maxRebootAttempts,
+      lockReleaseDelayMs: config.lock.releaseDelayMs,
+      retryBackoffMs: config.retryBackoffMs,
+      preferNoScheduleTaint: config.preferNoScheduleTaint,
+      preRebootNodeLabels: config.preRebootNodeLabels,
+      postRebootNodeLabels: config.postRebootNodeLabels,
+      annotateNodes: config.annotateNodes,
+      trigger: spec.trigger,
+      gateRecheckMs: config.gateRecheckMs,
+      lockAnnotation: spec.lockAnnotation,
+      topology: spec.topology,
+      maxNodeAgeMs: config.maxNodeAgeMs,
+      concurrency: spec.concurrency,
+      ttlMs: config.lock.ttlMs,
+      ...(pooled && spec.name !== DEFAULT_POOL ? { pool: spec.name } : {}),
+    };
+    const own: { reconciler?: Reconciler } = {};
+    const performer = createPerformer({
+      api,
+      rollout,
+      drainer: createDrainer(api, config.drain),
+      sinks: { log: poolLog, events, notify: io.notify, metrics: poolMetrics },
+      settings,
+      log: poolLog,
+      lockAnnotation: spec.lockAnnotation,
+      wrote: (node, from, written) => own.reconciler!.wrote(node, from, written),
+      wake,
+      clock,
+      ...(silencer ? { silencer } : {}),
+    });
+    own.reconciler = createReconciler({
+      view: pooled ? poolView(view, members, spec.name) : view,
+      rollout,
+      performer,
+      gates: io.poolGates?.(spec) ?? io.gates,
+      settings,
+      metrics: poolMetrics,
+      log: poolLog,
+      clock,
+      nodeGone,
+      ...(io.timers ? { timers: io.timers } : {}),
+    });
+    return { spec, rollout, performer, reconciler: own.reconciler };
+  }
+
+  const start = (specs: readonly PoolSpec[]) => {
+    const pooled = specs.length > 1;
+    const members = createMembership(specs);
+    membership = pooled ? members : undefined;
+    runtimes = specs.map((spec) => buildPool(spec, pooled, members));
+  };
+  start(config.pools && config.pools.length > 0 ? config.pools : [defaultPool(config)]);
+  const defaultRollout = runtimes[0]!.rollout;
+
   const requests = createRequestStore({
     api,
     cached: (name) => view.node(name),
@@ -169,6 +270,39 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     onWrite: () => wake('request recorded'),
     remediationCap: config.maxRebootAttempts,
   });
-  const control = createControl({ view, rollout, requests, notify: io.notify, clock, wake });
-  return { view, rollout, performer, reconciler, requests, control, metrics, slotSettings, wake };
+  const control = createControl({ view, rollout: defaultRollout, requests, notify: io.notify, clock, wake });
+  const performer = {
+    async settled() {
+      await Promise.all(runtimes.map((runtime) => runtime.performer.settled()));
+    },
+  };
+  return {
+    view,
+    rollout: defaultRollout,
+    performer,
+    reconciler,
+    requests,
+    control,
+    metrics,
+    slotSettings,
+    wake,
+    pools: () => runtimes,
+    conflicts,
+    async replacePools(specs) {
+      const old = runtimes;
+      for (const runtime of old) {
+        runtime.reconciler.setActive(false);
+        runtime.reconciler.stop();
+      }
+      await Promise.all(
+        old.map(async (runtime) => {
+          await runtime.reconciler.idle();
+          await runtime.performer.settled();
+        }),
+      );
+      start(specs);
+      // The default pool's store keeps serving pause, resume and the status: same lock, same records.
+      for (const runtime of runtimes) runtime.reconciler.setActive(active);
+    },
+  };
 }

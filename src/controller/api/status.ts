@@ -30,6 +30,24 @@ export interface NodeStatus {
   /** For a failed node: when it is tried again (absent: never, or only when an operator asks). */
   readonly retryAt?: string;
   readonly final?: boolean;
+  /** With a pools file: the node's pool (absent for a node two pools select: see `conflicts`). */
+  readonly pool?: string;
+}
+
+/** One pool, with a pools file (docs/pools.md). */
+export interface PoolStatus {
+  readonly name: string;
+  /** Empty for the default pool: the nodes no other pool selects. */
+  readonly nodeSelector: string;
+  readonly concurrency: number;
+  readonly maxUnavailablePerZone: number;
+  readonly trigger: string;
+  /** The pool's own window when it has one (else the flags'). */
+  readonly window: string | null;
+  readonly lockAnnotation: string;
+  readonly members: number;
+  readonly inFlight: readonly string[];
+  readonly queue: readonly string[];
 }
 
 /** Nodes kreboot has a reason to show, by where they are in the rollout. */
@@ -65,6 +83,10 @@ export interface Status {
   readonly estimate: Estimate | null;
   /** Recent transitions, newest first. */
   readonly timeline: readonly TimelineEntry[];
+  /** With a pools file: each pool, the default first. */
+  readonly pools?: readonly PoolStatus[];
+  /** With a pools file: the nodes two pools' selectors match, held. */
+  readonly conflicts?: readonly { readonly node: string; readonly pools: readonly string[]; readonly reason: string }[];
 }
 
 export interface StatusInput {

@@ -25,6 +25,8 @@ export function createRolloutStore(options: {
   namespace: string;
   name: string;
   lockAnnotation: string;
+  /** kured's lock, when this store keeps another pool's lock: its manual pause holds this pool too. */
+  sharedLockAnnotation?: string;
   watched: () => V1DaemonSet | undefined;
 }): RolloutStore {
   let lastWritten: { ds: V1DaemonSet; from: string | undefined } | undefined;
@@ -39,13 +41,13 @@ export function createRolloutStore(options: {
   return {
     current() {
       const ds = latest();
-      return ds ? readRollout(ds, options.lockAnnotation) : undefined;
+      return ds ? readRollout(ds, options.lockAnnotation, options.sharedLockAnnotation) : undefined;
     },
     async update<T>(mutation: RolloutMutation<T>): Promise<T> {
       let ds = latest();
       for (let attempt = 0; ; attempt++) {
         if (!ds) ds = await options.api.readDaemonSet(options.namespace, options.name);
-        const record = readRollout(ds, options.lockAnnotation);
+        const record = readRollout(ds, options.lockAnnotation, options.sharedLockAnnotation);
         const decided = mutation(record);
         if (!decided.changes) return decided.result;
         const body = { metadata: { resourceVersion: record.resourceVersion, annotations: decided.changes } };
