@@ -22,7 +22,7 @@ import type { Notify } from '../notify/event.ts';
 import { createControl, type Control } from './api/control.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { ClusterView } from './cluster/cluster-view.ts';
-import { createRolloutStore, type RolloutStore } from './lock/rollout-store.ts';
+import { createRolloutStore, type RolloutStore, type WrittenCell } from './lock/rollout-store.ts';
 import type { SlotSettings } from './lock/slots.ts';
 import { createEventRecorder } from './observe/events.ts';
 import { createControllerMetrics, type ControllerMetrics } from './observe/metrics.ts';
@@ -192,6 +192,17 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     }
   };
 
+  // Pools share the lock DaemonSet: one pool's last write is what the others read next, and their
+  // cycles take turns, so a halt one pool writes holds the next pool's cycle (found by the
+  // simulation: two pools' cycles side by side, one halting while the other cordoned).
+  const written: WrittenCell = {};
+  let turn: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
+    const mine = turn.then(run, run);
+    turn = mine.catch(() => undefined);
+    return mine;
+  };
+
   function buildPool(spec: PoolSpec, pooled: boolean, members: PoolMembership): PoolRuntime {
     const poolLog = pooled ? log.child({ pool: spec.name }) : log;
     const poolMetrics = metrics.forPool(spec.name);
@@ -202,6 +213,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       lockAnnotation: spec.lockAnnotation,
       ...(spec.name === DEFAULT_POOL ? {} : { sharedLockAnnotation: config.lock.annotation }),
       watched: () => view.daemonSet(),
+      written,
     });
     const settings = {
       drainDelayMs: config.drain.delayMs,
@@ -223,6 +235,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       concurrency: spec.concurrency,
       ttlMs: config.lock.ttlMs,
       ...(pooled && spec.name !== DEFAULT_POOL ? { pool: spec.name } : {}),
+      ...(pooled ? { checkRolloutOnStart: true } : {}),
     };
     const own: { reconciler?: Reconciler } = {};
     const performer = createPerformer({
@@ -247,8 +260,17 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       metrics: poolMetrics,
       log: poolLog,
       clock,
-      nodeGone,
+      // A holder of a node that belongs to another pool (it holds a slot there too, after a relabel
+      // raced a start) is released like the holder of a deleted node: the node counts in that pool.
+      nodeGone: pooled
+        ? async (name) => {
+            const node = view.node(name);
+            if (node && members.of(node, view.daemonSet()).pool !== spec.name) return true;
+            return nodeGone(name);
+          }
+        : nodeGone,
       ...(io.timers ? { timers: io.timers } : {}),
+      ...(pooled ? { exclusive } : {}),
     });
     return { spec, rollout, performer, reconciler: own.reconciler };
   }

@@ -15,6 +15,7 @@ import { apiErrorMessage, isConflict, isNotFound } from '../kube/api-errors.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { keepHalt } from './lock/halt-record.ts';
+import { rolloutVerdict } from './rollout-gate.ts';
 import { acquire, release, type AcquireResult, type SlotSettings } from './lock/slots.ts';
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
 import { silencesToExpire, type Action, type PolicySettings, type RunnerFact } from './policy/decide.ts';
@@ -43,7 +44,12 @@ export interface PerformerDeps {
   readonly rollout: RolloutStore;
   readonly drainer: Drainer;
   readonly sinks: TransitionSinks;
-  readonly settings: PolicySettings & PatchSettings & SlotSettings;
+  readonly settings: PolicySettings &
+    PatchSettings &
+    SlotSettings & {
+      /** With pools: a start refuses a record that shows a halt or a pause (docs/pools.md). */
+      readonly checkRolloutOnStart?: boolean;
+    };
   readonly log: Logger;
   /** kured's --lock-annotation on the lock DaemonSet. */
   readonly lockAnnotation: string;
@@ -309,6 +315,12 @@ export function createPerformer(deps: PerformerDeps) {
       // The cycle's ledger checked the zone against the lock it read; the slot is written against
       // the lock as it is now, so a holder that appeared since (a write retried on a conflict)
       // is checked here too.
+      // With pools, another pool's halt or an operator's pause may have landed since this cycle
+      // read the record: a start checks the record it writes its slot into (docs/pools.md).
+      if (!reclaim && settings.checkRolloutOnStart) {
+        const hold = rolloutVerdict(record, record.halted, true, { ...settings, lockAnnotation: lockKey }, context.now);
+        if (hold && !hold.open) return { result: { acquired: false, reason: `${hold.gate}: ${hold.reason}` } };
+      }
       if (!reclaim) {
         const zoneFull = context.zoneFull?.(
           observed,

@@ -56,6 +56,11 @@ export interface ReconcilerDeps {
   readonly timers?: Timers;
   /** Asks the API server whether a Node is gone (404); the view may not hold it (--node-selector). */
   readonly nodeGone: (name: string) => Promise<boolean>;
+  /**
+   * Runs a cycle when no other pool's cycle runs (docs/pools.md): pools share the lock DaemonSet,
+   * and one pool's halt must be seen by the next pool's cycle, as within one cycle.
+   */
+  readonly exclusive?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -291,7 +296,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return earliest < Infinity ? earliest : undefined;
   }
 
-  const loop = createWorkLoop({ pass: cycle, clock, timers: deps.timers ?? REAL_TIMERS, log });
+  const exclusive = deps.exclusive;
+  const loop = createWorkLoop({ pass: exclusive ? () => exclusive(cycle) : cycle, clock, timers: deps.timers ?? REAL_TIMERS, log });
 
   async function computeForecast(): Promise<Forecast> {
     const now = clock();
