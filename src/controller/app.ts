@@ -33,6 +33,7 @@ import { createClusterView } from './cluster/cluster-view.ts';
 import { buildDecisionCore } from './decision-core.ts';
 import { createLeaderElection, createLeaseApi } from './leader-election.ts';
 import { withPools } from './api/status-pools.ts';
+import { followPoolsFile } from './pools/pools-reload.ts';
 import type { PoolSpec } from './pools/pool-specs.ts';
 
 /** The controller refuses to start: the problems, listed like bad flags (exit 2). */
@@ -182,6 +183,8 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         },
       })
     : undefined;
+  // The pools file is followed once the view has listed: a reload is checked against the nodes.
+  const poolsReload = config.poolsFile ? followPoolsFile({ path: config.poolsFile, config, core, log, registry }) : undefined;
   if (election) election.start();
   else reconciler.setActive(true);
   log.info({ port: http.port, probePort: probes?.port, identity, concurrency: config.concurrency }, 'controller serving');
@@ -191,6 +194,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     async stop() {
       // The running cycle and any drain pass beside it finish before the Lease is released: no
       // other replica may act while this one still writes.
+      poolsReload?.stop();
       reconciler.stop();
       streams.close();
       feed.close();

@@ -325,6 +325,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       start(specs);
       // The default pool's store keeps serving pause, resume and the status: same lock, same records.
       for (const runtime of runtimes) runtime.reconciler.setActive(active);
+      wake('pools replaced');
     },
   };
 }

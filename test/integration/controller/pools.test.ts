@@ -200,4 +200,47 @@ describe('node pools', () => {
       timeoutMs: 60_000,
     });
   });
+
+  it('the pools file is followed: a good change is applied, a bad one refused with the reason and the last good pools kept', async (t) => {
+    const file = poolsFile(`pools:\n  - name: a\n    nodeSelector: ${POOL}=a\n    concurrency: 1\n`);
+    const world = await setUpWorld(t, cluster, {
+      nodes: 3,
+      nodeLabels: { 0: { [POOL]: 'a' }, 1: { [POOL]: 'a' }, 2: { [POOL]: 'b', other: 'x' } },
+      controllerArgs: [`--pools-file=${file}`],
+    });
+    const reloads = async (result: string) => {
+      const text = await (await fetch(`${world.controller.url}/metrics`)).text();
+      return Number(new RegExp(`^kreboot_pools_file_reloads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    };
+    const pools = async () => (await world.controller.status()).pools?.map((pool) => `${pool.name}:${pool.concurrency}:${pool.members}`);
+    assert.deepEqual(await pools(), ['default:1:1', 'a:1:2']);
+
+    // Good: pool a may take two nodes, and pool b is new.
+    writeFileSync(file, `pools:\n  - name: a\n    nodeSelector: ${POOL}=a\n    concurrency: 2\n  - name: b\n    nodeSelector: ${POOL}=b\n`);
+    await cluster.waitFor(async () => (await reloads('applied')) === 1, { what: 'the change applied' });
+    assert.deepEqual(await pools(), ['default:1:0', 'a:2:2', 'b:1:1']);
+
+    // Bad: identical selectors (a problem of the file itself).
+    writeFileSync(file, `pools:\n  - name: a\n    nodeSelector: ${POOL}=a\n  - name: c\n    nodeSelector: ${POOL}=a\n`);
+    await cluster.waitFor(async () => (await reloads('refused')) === 1, { what: 'the bad change refused' });
+    // The reason is logged (the log reaches the file a moment after the counter moves).
+    await cluster.waitFor(() => /pools \\"a\\" and \\"c\\": the same nodes match both selectors/.test(world.controller.proc.tail(100)), {
+      what: 'the reason logged',
+    });
+    assert.match(world.controller.proc.tail(100), /pools file changed but cannot be used: keeping the last good pools/);
+    assert.deepEqual(await pools(), ['default:1:0', 'a:2:2', 'b:1:1'], 'the last good pools still run');
+
+    // Bad on this cluster: a node present would match two pools.
+    writeFileSync(file, `pools:\n  - name: b\n    nodeSelector: ${POOL}=b\n  - name: x\n    nodeSelector: other=x\n`);
+    await cluster.waitFor(async () => (await reloads('refused')) === 2, { what: 'the overlapping change refused' });
+    await cluster.waitFor(
+      () => new RegExp(`node ${world.nodes[2]}: the node matches the selectors of pools`).test(world.controller.proc.tail(100)),
+      { what: 'the overlap logged' },
+    );
+    assert.deepEqual(await pools(), ['default:1:0', 'a:2:2', 'b:1:1']);
+
+    // The kept pools still work: a request in pool b reboots.
+    assert.equal((await world.controller.post('/api/v1/reboot', { node: world.nodes[2], reason: 'after the reloads' })).status, 202);
+    await waitForAllDone(cluster, world, [world.nodes[2]!]);
+  });
 });
