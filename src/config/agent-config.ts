@@ -16,6 +16,8 @@ export interface AgentConfig extends CommonConfig {
   readonly bootIdFile: string;
   readonly procStatFile: string;
   readonly nsenter: string;
+  /** --pools-file: the reboot method of the pool a job names (docs/pools.md); empty: the flags only. */
+  readonly poolsFile?: string;
   /** --require-lock-slot: the lock a job's node must hold before the agent runs it; undefined: off. */
   readonly lockSlot?: { readonly namespace: string; readonly name: string; readonly annotation: string };
 }
@@ -36,6 +38,7 @@ export function loadAgentConfig(argv: readonly string[], env: Readonly<Record<st
     bootIdFile: r.string('boot-id-file'),
     procStatFile: r.string('proc-stat-file'),
     nsenter: r.string('nsenter'),
+    poolsFile: r.string('pools-file'),
     ...lockSlotOf(r.string('require-lock-slot'), r.string('require-lock-slot-annotation'), r.problems),
   };
 

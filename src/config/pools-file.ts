@@ -7,6 +7,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { load } from 'js-yaml';
+import { PREFIX } from '../store/keys.ts';
 
 export interface PoolEntry {
   readonly name: string;
@@ -27,6 +28,11 @@ export interface PoolEntry {
 
 /** The default pool's name: the nodes no pool selects, under the top-level flags. */
 export const DEFAULT_POOL = 'default';
+/** The annotation on the lock DaemonSet holding a pool's slots; the default pool keeps kured's (--lock-annotation). */
+export function poolLockAnnotation(name: string): string {
+  return `${PREFIX}lock.${name}`;
+}
+
 /** A pool name is a DNS label short enough to sit in an annotation key (kreboot.dev/lock.NAME). */
 const POOL_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 /** A pools file is a page of configuration, not a data set. */

@@ -8,10 +8,9 @@
 // appears (membership.ts), and a controller refuses to start while one exists (docs/pools.md).
 
 import type { ControllerConfig } from '../../config/controller-config.ts';
-import { DEFAULT_POOL, type PoolEntry } from '../../config/pools-file.ts';
+import { DEFAULT_POOL, poolLockAnnotation, type PoolEntry } from '../../config/pools-file.ts';
 import { buildWindows, type WindowConfig } from '../../gates/build-windows.ts';
 import { checkLabelSelector } from '../../gates/label-selector.ts';
-import { PREFIX } from '../../store/keys.ts';
 import { implies, mayOverlap, satisfiable } from './selector-logic.ts';
 
 export interface PoolSpec {
@@ -28,11 +27,6 @@ export interface PoolSpec {
   readonly lockAnnotation: string;
   /** The agent's reboot method for this pool's nodes; undefined: the agent's own flags. */
   readonly rebootMethod?: 'command' | 'signal';
-}
-
-/** The annotation holding a pool's slots; the default pool keeps kured's (--lock-annotation). */
-export function poolLockAnnotation(name: string): string {
-  return `${PREFIX}lock.${name}`;
 }
 
 export type PoolDefaults = Pick<ControllerConfig, 'concurrency' | 'topology' | 'trigger' | 'window' | 'lock'>;

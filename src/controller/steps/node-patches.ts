@@ -18,6 +18,8 @@ export interface PatchSettings {
   readonly annotateNodes: boolean;
   /** The agent refuses a job older than this (the job's notAfter). */
   readonly rebootTimeoutMs: number;
+  /** The node's pool, named in its reboot job (docs/pools.md); absent for the default pool. */
+  readonly pool?: string;
 }
 
 export interface NodePatch {
@@ -115,13 +117,14 @@ export function dispatchPatch(
   node: V1Node,
   observed: ObservedNode,
   now: Date,
-  settings: Pick<PatchSettings, 'rebootTimeoutMs'>,
+  settings: Pick<PatchSettings, 'rebootTimeoutMs' | 'pool'>,
 ): NodePatch {
   const job: RebootJob = {
     id: randomUUID(),
     createdAt: now.toISOString(),
     bootIdBefore: observed.bootId ?? '',
     notAfter: new Date(now.getTime() + settings.rebootTimeoutMs).toISOString(),
+    ...(settings.pool ? { pool: settings.pool } : {}),
   };
   const attempts = (observed.progress?.attempts ?? 0) + 1;
   const progress = progressOf('rebooting', now, `reboot job ${job.id} handed to the agent (attempt ${attempts})`, observed.progress, {
