@@ -156,11 +156,13 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     // The kubelet's probes apart from the public routes, so no client can starve them (issue 26).
     if (config.probePort !== 0) probes = await listenProbes({ host: config.metricsHost, port: config.probePort, ready: view.synced });
     await view.start();
-    // A node that two pools' selectors match is a configuration error named at start; one that
-    // appears later is held and reported (docs/pools.md).
+    // A node that two pools' selectors match is a configuration error named at start, and so is a
+    // node another install has work on; one that appears later is held and reported (docs/pools.md).
     const conflicts = core.conflicts();
     if (conflicts.length > 0)
-      throw new StartRefused(conflicts.map((conflict) => `--pools-file: node ${conflict.node}: ${conflict.reason}`));
+      throw new StartRefused(
+        conflicts.map((conflict) => `${conflict.install ? '' : '--pools-file: '}node ${conflict.node}: ${conflict.reason}`),
+      );
   } catch (error) {
     await view.stop();
     await probes?.close();

@@ -32,7 +32,7 @@ import { createRequestStore, type RequestStore } from './request-store.ts';
 import { createDrainer } from './steps/drain.ts';
 import type { Timers } from './work-loop.ts';
 import { DEFAULT_POOL } from '../config/pools-file.ts';
-import { conflictReason, createMembership, type PoolMembership } from './pools/membership.ts';
+import { conflictReason, createMembership, foreignInstallReason, type PoolMembership } from './pools/membership.ts';
 import { combineReconcilers } from './pools/combined-reconciler.ts';
 import { poolView } from './pools/pool-view.ts';
 import { defaultPool, type PoolSpec } from './pools/pool-specs.ts';
@@ -94,7 +94,10 @@ export interface PoolRuntime {
 /** A node two pools' selectors match: held, and shown with this reason. */
 export interface PoolConflict {
   readonly node: string;
+  /** The pools whose selectors match it (empty when another install holds it). */
   readonly pools: readonly string[];
+  /** The other install that has work on it (docs/pools.md, "Two installs"). */
+  readonly install?: string;
   readonly reason: string;
 }
 
@@ -128,7 +131,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
   const late: { reconciler?: Reconciler } = {};
   const wake = (reason: string) => {
     io.onWake?.();
-    if (membership && reason.startsWith('node')) reportConflicts();
+    if (reason.startsWith('node')) reportConflicts();
     late.reconciler!.wake(reason);
   };
   /** Nodes reported as matching two pools, so each is logged once while it does. */
@@ -137,11 +140,15 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     const now = new Set<string>();
     for (const conflict of conflicts()) {
       now.add(conflict.node);
-      if (!reported.has(conflict.node)) log.warn({ node: conflict.node, pools: conflict.pools }, 'node held: it matches two pools');
+      if (!reported.has(conflict.node))
+        log.warn({ node: conflict.node, pools: conflict.pools, install: conflict.install, reason: conflict.reason }, 'node held');
     }
     reported = now;
   };
   const view = io.view(wake);
+  // This install: its lock DaemonSet. Named on every node it writes; a node another install has
+  // work on is held (membership.ts), and the controller refuses to start over one (app.ts).
+  const install = `${config.lock.dsNamespace}/${config.lock.dsName}`;
   let runtimes: PoolRuntime[] = [];
   let membership: PoolMembership | undefined;
   let active = false;
@@ -158,7 +165,12 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     for (const node of view.nodes()) {
       const member = membership.of(node, ds);
       if (member.pool === undefined)
-        found.push({ node: node.metadata?.name ?? '', pools: member.conflict, reason: conflictReason(member.conflict) });
+        found.push({
+          node: node.metadata?.name ?? '',
+          pools: member.conflict,
+          ...(member.install ? { install: member.install } : {}),
+          reason: member.install ? foreignInstallReason(member.install) : conflictReason(member.conflict),
+        });
     }
     return found;
   };
@@ -249,10 +261,11 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       wrote: (node, from, written) => own.reconciler!.wrote(node, from, written),
       wake,
       clock,
+      install,
       ...(silencer ? { silencer } : {}),
     });
     own.reconciler = createReconciler({
-      view: pooled ? poolView(view, members, spec.name) : view,
+      view: poolView(view, members, spec.name),
       rollout,
       performer,
       gates: io.poolGates?.(spec) ?? io.gates,
@@ -277,8 +290,8 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
 
   const start = (specs: readonly PoolSpec[]) => {
     const pooled = specs.length > 1;
-    const members = createMembership(specs);
-    membership = pooled ? members : undefined;
+    const members = createMembership(specs, install);
+    membership = members;
     runtimes = specs.map((spec) => buildPool(spec, pooled, members));
   };
   start(config.pools && config.pools.length > 0 ? config.pools : [defaultPool(config)]);
@@ -291,6 +304,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     clock,
     onWrite: () => wake('request recorded'),
     remediationCap: config.maxRebootAttempts,
+    install,
   });
   const control = createControl({ view, rollout: defaultRollout, requests, notify: io.notify, clock, wake });
   const performer = {

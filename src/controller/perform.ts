@@ -21,7 +21,7 @@ import { announceTransition, type TransitionSinks } from './observe/transitions.
 import { silencesToExpire, type Action, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
 import { isInFlight, isOutOfService } from '../store/node-progress.ts';
-import { HALTED_ANNOTATION } from '../store/keys.ts';
+import { HALTED_ANNOTATION, INSTALL_ANNOTATION } from '../store/keys.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { Drainer } from './steps/drain.ts';
 import {
@@ -57,6 +57,8 @@ export interface PerformerDeps {
   readonly wrote: (node: string, fromResourceVersion: string | undefined, written: V1Node) => void;
   /** Quiet maintenance (--alertmanager-url with --silence-matchers); undefined when off. */
   readonly silencer?: NodeSilencer;
+  /** This install (`NAMESPACE/NAME` of the lock DaemonSet), named on every node it writes. */
+  readonly install?: string;
   /** Wakes the work loop: a drain pass that ran beside the cycle has finished. */
   readonly wake: (reason: string) => void;
   /** The cycle's clock. */
@@ -210,11 +212,17 @@ export function createPerformer(deps: PerformerDeps) {
    * Writes a Node patch. A write lost to a 409 marks its call `conflicted`: the cycle comes back
    * soon, since the change that won may not wake it. Per call, as calls for several nodes overlap.
    */
+  /** Every write names this install on the node, unless the node names it already (two installs). */
+  const claimed = (node: V1Node, patch: NodePatch): NodePatch =>
+    deps.install && node.metadata?.annotations?.[INSTALL_ANNOTATION] !== deps.install
+      ? withAnnotations(patch, { [INSTALL_ANNOTATION]: deps.install })
+      : patch;
+
   async function write(call: Call, node: V1Node, observed: ObservedNode, patch: NodePatch): Promise<boolean> {
     const name = observed.name;
     let written: V1Node;
     try {
-      written = await api.patchNode(name, patch.body);
+      written = await api.patchNode(name, claimed(node, patch).body);
     } catch (error) {
       if (isConflict(error) || isNotFound(error)) {
         log.debug({ node: name }, 'node changed while deciding; deciding again');

@@ -27,6 +27,13 @@ export const CONTROLLER = {
   silences: `${PREFIX}silences`, // JSON list of Alertmanager silence IDs kreboot created for this node's reboot
 } as const;
 
+/**
+ * The install that last wrote a node's records (`NAMESPACE/NAME` of its lock DaemonSet), written
+ * with every controller write (docs/pools.md, "Two installs"): another install holds such a node
+ * while this one has work on it, and refuses to start over it.
+ */
+export const INSTALL_ANNOTATION = `${PREFIX}install`;
+
 /** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */
 export const PHASE_LABEL = `${PREFIX}phase`;
 

@@ -15,7 +15,7 @@ function windowText(runtime: PoolRuntime): string | null {
 }
 
 export function withPools(status: Status, runtimes: readonly PoolRuntime[], conflicts: readonly PoolConflict[]): Status {
-  if (runtimes.length <= 1) return status;
+  if (runtimes.length <= 1 && conflicts.length === 0) return status;
   const poolOf = new Map<string, string>();
   const pools = runtimes.map((runtime) => {
     const observed = runtime.reconciler.observed();
@@ -54,7 +54,12 @@ export function withPools(status: Status, runtimes: readonly PoolRuntime[], conf
     nodes,
     nodesTotal: status.nodesTotal + held.length,
     progress: { ...status.progress, waiting: status.progress.waiting + held.length },
-    pools,
-    conflicts: conflicts.map((conflict) => ({ node: conflict.node, pools: conflict.pools, reason: conflict.reason })),
+    ...(runtimes.length > 1 ? { pools } : {}),
+    conflicts: conflicts.map((conflict) => ({
+      node: conflict.node,
+      pools: conflict.pools,
+      ...(conflict.install ? { install: conflict.install } : {}),
+      reason: conflict.reason,
+    })),
   };
 }

@@ -86,7 +86,12 @@ export interface Status {
   /** With a pools file: each pool, the default first. */
   readonly pools?: readonly PoolStatus[];
   /** With a pools file: the nodes two pools' selectors match, held. */
-  readonly conflicts?: readonly { readonly node: string; readonly pools: readonly string[]; readonly reason: string }[];
+  readonly conflicts?: readonly {
+    readonly node: string;
+    readonly pools: readonly string[];
+    readonly install?: string;
+    readonly reason: string;
+  }[];
 }
 
 export interface StatusInput {

@@ -9,15 +9,32 @@
 import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
 import { matchesLabelSelector } from '../../gates/label-selector.ts';
 import { parseLock } from '../../store/lock-record.ts';
+import { CONTROLLER, INSTALL_ANNOTATION } from '../../store/keys.ts';
+import { parseProgress } from '../../store/node-progress.ts';
 import type { PoolSpec } from './pool-specs.ts';
 
-export type Membership = { readonly pool: string } | { readonly pool: undefined; readonly conflict: readonly string[] };
+export type Membership =
+  | { readonly pool: string }
+  /** Held: two pools select it (`conflict` names them), or another install has work on it (`install`). */
+  | { readonly pool: undefined; readonly conflict: readonly string[]; readonly install?: string };
 
 export interface PoolMembership {
   of(node: V1Node, ds: V1DaemonSet | undefined): Membership;
 }
 
-export function createMembership(pools: readonly PoolSpec[]): PoolMembership {
+/**
+ * Whether the install that last wrote the node still has work on it: a request, or a reboot
+ * queued, waiting, in flight, halted or to be retried. A node it finished with is not held.
+ */
+export function hasWork(node: V1Node): boolean {
+  const annotations = node.metadata?.annotations ?? {};
+  if (annotations[CONTROLLER.request] !== undefined) return true;
+  const progress = parseProgress(annotations[CONTROLLER.state]);
+  if (!progress) return false;
+  return progress.phase !== 'done' && !(progress.phase === 'failed' && progress.final === true && !progress.haltedRollout);
+}
+
+export function createMembership(pools: readonly PoolSpec[], install?: string): PoolMembership {
   const [first, ...named] = pools;
   const fallback = first!.name;
   const matching = new WeakMap<V1Node, readonly string[]>();
@@ -51,12 +68,19 @@ export function createMembership(pools: readonly PoolSpec[]): PoolMembership {
     of(node, ds) {
       const held = ds ? holding(ds).get(node.metadata?.name ?? '') : undefined;
       if (held !== undefined) return { pool: held };
+      const other = node.metadata?.annotations?.[INSTALL_ANNOTATION];
+      if (install && other && other !== install && hasWork(node)) return { pool: undefined, conflict: [], install: other };
       const found = matches(node);
       if (found.length === 0) return { pool: fallback };
       if (found.length === 1) return { pool: found[0]! };
       return { pool: undefined, conflict: found };
     },
   };
+}
+
+/** The reason shown for a node another install has work on. */
+export function foreignInstallReason(install: string): string {
+  return `another kreboot install (${install}) has work on this node: two installs cannot serve one node; uninstall one, or give each its own nodes (--node-selector and the agents' nodeSelector)`;
 }
 
 /** The reason shown for a node two pools select. */

@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import type { PooledForecast } from '../../../src/controller/pools/combined-reconciler.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
+import { startControllerProcess } from './controller-process.ts';
 import { startFlightMonitor } from './flight-monitor.ts';
 import { LOCK_DS, setUpWorld, waitForAllDone } from './setup.ts';
 
@@ -192,7 +193,7 @@ describe('node pools', () => {
     assert.equal(row.phase, 'waiting');
     assert.match(row.reason, /matches the selectors of pools "gpu" and "arm"/);
     assert.match(await (await fetch(`${world.controller.url}/metrics`)).text(), /^kreboot_pool_conflicts 1$/m);
-    assert.match(world.controller.proc.tail(200), /node held: it matches two pools/);
+    assert.match(world.controller.proc.tail(200), /"pools":\["gpu","arm"\].*"msg":"node held"/);
 
     await cluster.core.patchNode({ name: gpu, body: { metadata: { labels: { gpu: null } } } }, MERGE_PATCH);
     await cluster.waitFor(async () => world.agents.executed.get(gpu)?.length === 2, {
@@ -242,5 +243,67 @@ describe('node pools', () => {
     // The kept pools still work: a request in pool b reboots.
     assert.equal((await world.controller.post('/api/v1/reboot', { node: world.nodes[2], reason: 'after the reloads' })).status, 202);
     await waitForAllDone(cluster, world, [world.nodes[2]!]);
+  });
+
+  it('two installs over the same nodes: the second refuses to start while the first has work on them, and holds a node the first takes up later', async (t) => {
+    const world = await setUpWorld(t, cluster, { nodes: 2, controllerArgs: ['--drain-grace-period=0'] });
+    const [n1, n2] = world.nodes as [string, string];
+    const first = `${world.namespace}/${LOCK_DS}`;
+    // The second install: its own namespace and lock DaemonSet, the same nodes.
+    const other = await cluster.newNamespace('second');
+    await cluster.createDaemonSet(other, LOCK_DS, { tolerations: [{ operator: 'Exists' }] });
+    const secondArgs = [
+      CLI,
+      'controller',
+      `--kubeconfig=${cluster.kubeconfigPath}`,
+      `--ds-namespace=${other}`,
+      `--ds-name=${LOCK_DS}`,
+      `--node-selector=${world.selector}`,
+      '--metrics-host=127.0.0.1',
+      '--metrics-port=0',
+      '--probe-port=0',
+      '--webhook-auth=none',
+      '--leader-elect=false',
+    ];
+
+    // The first install has work on n1 (paused, so it stays queued).
+    assert.equal((await world.controller.post('/api/v1/pause', { reason: 'hold n1' })).status, 200);
+    assert.equal((await world.controller.post('/api/v1/reboot', { node: n1, reason: 'patch' })).status, 202);
+    await cluster.waitFor(async () => (await world.node(n1)).metadata?.annotations?.['kreboot.dev/install'] === first, {
+      what: `${n1} named as the first install's`,
+    });
+    const refused = await promisify(execFile)(process.execPath, secondArgs, { timeout: 60_000 }).then(
+      () => assert.fail('the second install started over the first one’s work'),
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr!, new RegExp(`node ${n1}: another kreboot install \\(${first}\\) has work on this node`));
+
+    // Once that work is done, the second install starts; a node the first takes up later is held.
+    assert.equal((await world.controller.post('/api/v1/resume')).status, 200);
+    await waitForAllDone(cluster, world, [n1]);
+    const second = await startControllerProcess({
+      kubeconfigPath: cluster.kubeconfigPath,
+      namespace: other,
+      dsName: LOCK_DS,
+      nodeSelector: world.selector,
+      name: 'second-install',
+    });
+    t.after(() => second.stop());
+    assert.equal((await world.controller.post('/api/v1/pause', { reason: 'hold n2' })).status, 200);
+    assert.equal((await world.controller.post('/api/v1/reboot', { node: n2, reason: 'patch' })).status, 202);
+    await cluster.waitFor(async () => (await second.status()).conflicts?.some((conflict) => conflict.node === n2), {
+      what: `${n2} held by the second install`,
+    });
+    const row = (await second.status()).nodes.find((node) => node.name === n2)!;
+    assert.match(row.reason, new RegExp(`another kreboot install \\(${first}\\)`));
+    // The second install's own operator request on n2 is recorded, but n2 stays the first install's.
+    assert.equal((await second.post('/api/v1/reboot', { node: n2, reason: 'mine too' })).status, 202);
+    await world.waitForCycles(3, 'the first install given the chance to go on with n2 while paused');
+    assert.match((await world.state(n2))?.phase ?? 'queued', /^(queued|waiting)$/, 'the first install holds n2 (paused)');
+    assert.equal(world.agents.executed.get(n2)?.length ?? 0, 0, 'nobody rebooted n2 while the first install is paused');
+    assert.equal((await world.controller.post('/api/v1/resume')).status, 200);
+    await waitForAllDone(cluster, world, [n2]);
+    assert.equal(world.agents.executed.get(n2)?.length, 1, 'rebooted once, by the first install');
   });
 });
