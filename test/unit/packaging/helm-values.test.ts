@@ -68,6 +68,8 @@ test('every flag of the controller that an operator sets has a value of its own'
     'kubeconfig',
     'leader-elect',
     'webhook-auth',
+    // Rendered from `pools` (a ConfigMap both roles mount).
+    'pools-file',
   ]);
   const covered = new Set([...ROLES, ...OWN].flatMap(([role, table]) => (role === 'controller' ? [...table.values()] : [])));
   const missing = [...FLAGS_BY_NAME.values()]

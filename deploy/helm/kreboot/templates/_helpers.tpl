@@ -157,3 +157,6 @@ runAsUser: 0
 readOnlyRootFilesystem: true
 {{- end -}}
 {{- end -}}
+
+{{/* Node pools (docs/pools.md): the ConfigMap both roles mount and follow; empty when no pool is declared. */}}
+{{- define "kreboot.poolsConfigMap" -}}{{ include "kreboot.fullname" . }}-pools{{- end -}}
