@@ -393,7 +393,7 @@ describe('reboot jobs', () => {
       `pools:\n  - name: gpu\n    nodeSelector: gpu=true\n    rebootCommand: ${poolScript} --gpu\n  - name: plain\n    nodeSelector: plain=true\n`,
     );
     const args = [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=1h', `--reboot-command=${f.script}`];
-    let a = await agent(node, 'pool-1', [...args, `--pools-file=${poolsFile}`]);
+    const a = await agent(node, 'pool-1', [...args, `--pools-file=${poolsFile}`]);
     await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the boot ID report', timeoutMs: 20_000 });
     await dispatch(node, 'job-gpu', 'boot-1', 'gpu');
     await waitFor(() => existsSync(poolRan), { what: "the gpu pool's reboot command", timeoutMs: 20_000 });
@@ -406,7 +406,7 @@ describe('reboot jobs', () => {
 
     // A pool the agent's file does not declare: refused, reported as failed with the reason.
     await a.stop();
-    a = await agent(node, 'pool-2', [...args, `--pools-file=${poolsFile}`]);
+    await agent(node, 'pool-2', [...args, `--pools-file=${poolsFile}`]);
     await dispatch(node, 'job-unknown', 'boot-1', 'db');
     const failed = await waitFor(
       async () => {

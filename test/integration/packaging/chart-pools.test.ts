@@ -1,16 +1,17 @@
 // The chart's node pools (docs/pools.md): `pools` renders one ConfigMap that the controller and
 // the agents mount as a directory (so a change reaches them) and read with --pools-file; the file
 // it renders is one the controller's own loader accepts, with the pools as given; the schema
-// refuses a pool named "default" and a key that is not a pool setting; no pools, nothing rendered.
+// refuses a pool named "default" and a key that is not a pool setting; no pools, nothing rendered;
+// the kustomize component (deploy/components/pools) does the same for the base.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { loadAll } from 'js-yaml';
 import { loadControllerConfig } from '../../../src/config/controller-config.ts';
-import { helm, helmTemplate, run } from './tools.ts';
+import { helm, helmTemplate, kubectl, run } from './tools.ts';
 
 interface Manifest {
   kind: string;
@@ -96,5 +97,26 @@ test('the schema refuses a pool named "default" and a key that is not a pool set
     ]);
     assert.notEqual(result.code, 0, JSON.stringify(pool));
     assert.match(result.stderr, /\/pools\/0/);
+  }
+});
+
+test('the kustomize component mounts the same file in both roles and passes --pools-file', () => {
+  const overlay = mkdtempSync(join(tmpdir(), 'pools-overlay-'));
+  const repo = join(import.meta.dirname, '../../..');
+  writeFileSync(
+    join(overlay, 'kustomization.yaml'),
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${relative(overlay, join(repo, 'deploy/base'))}]\ncomponents: [${relative(overlay, join(repo, 'deploy/components/pools'))}]\n`,
+  );
+  const result = run(kubectl(), ['kustomize', overlay]);
+  assert.equal(result.code, 0, result.stderr);
+  const manifests = loadAll(result.stdout) as Manifest[];
+  const configMap = manifests.find((m) => m?.kind === 'ConfigMap' && m.metadata.name === 'kreboot-pools')!;
+  const file = join(overlay, 'pools.yaml');
+  writeFileSync(file, configMap.data!['pools.yaml']!);
+  assert.deepEqual(loadControllerConfig(['--webhook-auth=none', `--pools-file=${file}`], {}).problems, [], 'the example pools load');
+  for (const kind of ['Deployment', 'DaemonSet']) {
+    const spec = manifests.find((m) => m?.kind === kind)!.spec!.template.spec;
+    assert.ok(spec.containers[0]!.args?.includes('--pools-file=/etc/kreboot/pools/pools.yaml'), kind);
+    assert.equal(spec.volumes?.find((volume) => volume.name === 'pools')?.configMap?.name, 'kreboot-pools', kind);
   }
 });
