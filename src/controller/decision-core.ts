@@ -134,7 +134,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     if (reason.startsWith('node')) reportConflicts();
     late.reconciler!.wake(reason);
   };
-  /** Nodes reported as matching two pools, so each is logged once while it does. */
+  /** Nodes reported as held (two pools select them, or another install has work on them), each logged once while it is. */
   let reported = new Set<string>();
   const reportConflicts = () => {
     const now = new Set<string>();
