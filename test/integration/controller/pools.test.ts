@@ -174,6 +174,15 @@ describe('node pools', () => {
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr!, new RegExp(`node ${both}: the node matches the selectors of pools "gpu" and "arm"`));
     assert.match(refused.stderr!, /notice: pools "gpu" and "arm": a node could match both/);
+    // Selectors that always select the same nodes are refused before any node is looked at.
+    const same = poolsFile(`pools:\n  - name: gpu\n    nodeSelector: gpu=true\n  - name: cuda\n    nodeSelector: "gpu = true"\n`);
+    const sameArgs = args.map((arg) => (arg.startsWith('--pools-file=') ? `--pools-file=${same}` : arg));
+    const identical = await promisify(execFile)(process.execPath, sameArgs, { timeout: 60_000 }).then(
+      () => assert.fail('the controller started with identical selectors'),
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    assert.equal(identical.code, 2, identical.stderr);
+    assert.match(identical.stderr!, /pools "gpu" and "cuda": the same nodes match both selectors/);
 
     // Fixed, it starts; then a node gains the second label: held, reported, never started.
     await cluster.core.patchNode({ name: both, body: { metadata: { labels: { arch: null } } } }, MERGE_PATCH);

@@ -186,3 +186,50 @@ describe('kreboot plan and kreboot status with pools', () => {
     assert.match(text, /^pool gpu:\n {2}wave 1: b\n {2}wave 2: c\n/m);
   });
 });
+
+describe('the status page with pools', () => {
+  it('has a Pools table, each node tagged with its pool, and the held nodes with their reason', async () => {
+    const { renderStatusFragment } = await import('../../../src/controller/api/status-fragment.ts');
+    const { buildStatus } = await import('../../../src/controller/api/status.ts');
+    const observed = (name: string) => ({
+      name,
+      ready: true,
+      unschedulable: false,
+      rebootRequired: true,
+      request: { at: '2026-01-01T00:00:00.000Z', kind: 'api' as const },
+    });
+    const runtimes = pools.map((spec, index) => ({
+      spec,
+      reconciler: { observed: () => [observed(`n${index}`)], queue: () => [`n${index}`] },
+    }));
+    const base = buildStatus({
+      nodes: runtimes.flatMap((runtime) => runtime.reconciler.observed()) as never,
+      rollout: undefined,
+      halt: undefined,
+      leader: true,
+      identity: 'me',
+      settings: { concurrency: 1, ttlMs: 0 },
+      now: new Date('2026-01-01T00:01:00.000Z'),
+      notifications: [],
+    });
+    const { withPools } = await import('../../../src/controller/api/status-pools.ts');
+    const status = withPools(base, runtimes as never, [
+      { node: 'n9', pools: ['gpu', 'arm'], reason: 'the node matches the selectors of pools "gpu" and "arm": …' },
+    ]);
+    assert.deepEqual(
+      status.pools?.map((pool) => [pool.name, pool.members, pool.queue]),
+      [
+        ['default', 1, ['n0']],
+        ['gpu', 1, ['n1']],
+        ['arm', 1, ['n2']],
+      ],
+    );
+    assert.equal(status.nodes.find((row) => row.name === 'n1')?.pool, 'gpu');
+    assert.equal(status.nodes.find((row) => row.name === 'n9')?.phase, 'waiting');
+    const html = renderStatusFragment(status, { now: new Date('2026-01-01T00:01:00.000Z') });
+    assert.match(html, /<table class="pools" id="pools">/);
+    assert.match(html, /<tr data-pool="gpu"><td>gpu<\/td><td><code>gpu=true<\/code><\/td><td>1<\/td><td class="slots">0 \/ 1<\/td>/);
+    assert.match(html, /<small class="pool" data-pool="arm">arm<\/small>/);
+    assert.match(html, /<ul class="bad" id="pool-conflicts"><li data-node="n9">/);
+  });
+});
