@@ -131,19 +131,27 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
   const late: { reconciler?: Reconciler } = {};
   const wake = (reason: string) => {
     io.onWake?.();
-    if (reason.startsWith('node')) reportConflicts();
+    const changed = /^node (\S+)( deleted)?$/.exec(reason);
+    if (changed) reportHeld(changed[1]!, changed[2] !== undefined);
     late.reconciler!.wake(reason);
   };
-  /** Nodes reported as held (two pools select them, or another install has work on them), each logged once while it is. */
-  let reported = new Set<string>();
-  const reportConflicts = () => {
-    const now = new Set<string>();
-    for (const conflict of conflicts()) {
-      now.add(conflict.node);
-      if (!reported.has(conflict.node))
-        log.warn({ node: conflict.node, pools: conflict.pools, install: conflict.install, reason: conflict.reason }, 'node held');
+  /**
+   * Nodes reported as held (two pools select them, or another install has work on them), each
+   * logged once while it is; only the node that changed is looked at, so a burst of node events
+   * costs one lookup each.
+   */
+  const reported = new Set<string>();
+  const reportHeld = (name: string, deleted: boolean) => {
+    const node = deleted ? undefined : view.node(name);
+    const member = node && membership ? membership.of(node, view.daemonSet()) : undefined;
+    if (!member || member.pool !== undefined) {
+      reported.delete(name);
+      return;
     }
-    reported = now;
+    if (reported.has(name)) return;
+    reported.add(name);
+    const reason = member.install ? foreignInstallReason(member.install) : conflictReason(member.conflict);
+    log.warn({ node: name, pools: member.conflict, install: member.install, reason }, 'node held');
   };
   const view = io.view(wake);
   // This install: its lock DaemonSet. Named on every node it writes; a node another install has
