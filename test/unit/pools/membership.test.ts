@@ -233,3 +233,27 @@ describe('the status page with pools', () => {
     assert.match(html, /<ul class="bad" id="pool-conflicts"><li data-node="n9">/);
   });
 });
+
+describe("kured's manual pause holds every pool", () => {
+  it("a foreign holder on kured's lock blocks a pool whose own lock is free; an unreadable kured lock blocks it too", async () => {
+    const { readRollout } = await import('../../../src/store/rollout-record.ts');
+    const { rolloutVerdict } = await import('../../../src/controller/rollout-gate.ts');
+    const settings = { concurrency: 1, ttlMs: 0, lockAnnotation: 'kreboot.dev/lock.gpu' };
+    const verdict = (annotations: Record<string, string>) =>
+      rolloutVerdict(
+        readRollout(ds(annotations), 'kreboot.dev/lock.gpu', 'weave.works/kured-node-lock'),
+        undefined,
+        true,
+        settings,
+        new Date(),
+      );
+    assert.equal(verdict({}), undefined, 'nothing holds the pool');
+    assert.match(JSON.stringify(verdict({ 'weave.works/kured-node-lock': '{"nodeID":"manual"}' })), /"gate":"paused".*lock held by manual/);
+    assert.match(JSON.stringify(verdict({ 'weave.works/kured-node-lock': 'not json' })), /"gate":"lock".*unreadable/);
+    assert.equal(
+      verdict({ 'weave.works/kured-node-lock': lock(['other-node']) }),
+      undefined,
+      "kreboot's own holders in the default pool do not hold another pool",
+    );
+  });
+});
