@@ -36,6 +36,9 @@ import { withPools } from './api/status-pools.ts';
 import { followPoolsFile } from './pools/pools-reload.ts';
 import type { PoolSpec } from './pools/pool-specs.ts';
 
+/** Held nodes named one by one when the controller refuses to start; the rest are counted. */
+const MAX_LISTED = 20;
+
 /** The controller refuses to start: the problems, listed like bad flags (exit 2). */
 export class StartRefused extends Error {
   readonly problems: readonly string[];
@@ -159,12 +162,15 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     // A node that two pools' selectors match is a configuration error named at start, and so is a
     // node another install has work on; one that appears later is held and reported (docs/pools.md).
     const conflicts = core.conflicts();
-    if (conflicts.length > 0)
-      throw new StartRefused(
-        conflicts.map((conflict) => `${conflict.install ? '' : '--pools-file: '}node ${conflict.node}: ${conflict.reason}`),
-      );
+    if (conflicts.length > 0) {
+      const shown = conflicts
+        .slice(0, MAX_LISTED)
+        .map((conflict) => `${conflict.install ? '' : '--pools-file: '}node ${conflict.node}: ${conflict.reason}`);
+      if (conflicts.length > MAX_LISTED) shown.push(`and ${conflicts.length - MAX_LISTED} more node(s) held for the same reasons`);
+      throw new StartRefused(shown);
+    }
   } catch (error) {
-    await view.stop();
+    await view.stop().catch(() => undefined);
     await probes?.close();
     await http.close();
     throw error;
