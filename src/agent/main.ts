@@ -15,6 +15,7 @@ import { startAgentServer } from './agent-server.ts';
 import { createAgentMetrics } from './metrics.ts';
 import { buildHostHooks, buildRebooter, buildSentinel, buildSentinelWatch } from './parts.ts';
 import { lockHoldersReader } from './jobs/lock-slot.ts';
+import { poolRebooter } from './reboot/pool-rebooter.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const loaded = loadAgentConfig(argv, process.env);
@@ -77,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     nodeName,
     readBootId,
     rebooter,
+    rebooterFor: poolRebooter(config, rebooter, buildRebooter),
     delayMs: config.rebootDelayMs,
     log,
     onOutcome: (outcome) => metrics.jobOutcome(outcome),

@@ -10,7 +10,7 @@ import type { Status } from '../controller/api/status.ts';
 import { connect } from './controller-client.ts';
 import { formatStatus } from './status-text.ts';
 import { watchStatus } from './status-watch.ts';
-import type { Forecast } from '../controller/policy/forecast.ts';
+import type { PooledForecast } from '../controller/pools/combined-reconciler.ts';
 
 /** What each command does, shown first in its --help. */
 const COMMANDS: Record<string, string> = {
@@ -23,8 +23,18 @@ const COMMANDS: Record<string, string> = {
   reboot: 'Asks kreboot to reboot NODE, through the same gates, drain and limits as any other request.',
 };
 
-export function formatPlan(plan: Forecast): string {
+export function formatPlan(plan: PooledForecast): string {
   const lines: string[] = [];
+  // With pools, each pool's plan: its waves go beside the other pools' (docs/pools.md).
+  if (plan.pools && plan.pools.length > 1)
+    return plan.pools
+      .map(
+        (pool) =>
+          `pool ${pool.pool}:\n${formatPlan({ ...pool, pools: [] })
+            .replace(/^/gm, '  ')
+            .trimEnd()}\n`,
+      )
+      .join('');
   if (plan.rolloutHeld) lines.push(`rollout held: ${plan.rolloutHeld.gate}: ${plan.rolloutHeld.reason} (the waves follow once it ends)`);
   if (plan.inFlight.length > 0) lines.push(`out of service now: ${plan.inFlight.join(', ')}`);
   if (plan.order.length === 0) lines.push('no node waits for a reboot');
@@ -127,7 +137,7 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
       return EXIT_FAILURE;
     }
     if (command === 'status' || command === 'plan') {
-      const text = command === 'status' ? formatStatus(response.data as Status, { server }) : formatPlan(response.data as Forecast);
+      const text = command === 'status' ? formatStatus(response.data as Status, { server }) : formatPlan(response.data as PooledForecast);
       process.stdout.write(reader.string('output') === 'json' ? `${JSON.stringify(response.data, null, 2)}\n` : text);
     } else {
       process.stdout.write(`${JSON.stringify(response.data)}\n`);

@@ -68,6 +68,10 @@ export function formatStatus(status: Status, options: { now?: Date; server?: str
   lines.push(
     `concurrency ${status.inFlight.length}/${status.concurrency} in use; in flight: ${status.inFlight.join(', ') || 'none'}; queue: ${status.queue.join(', ') || 'empty'}${(status.queueLength ?? 0) > status.queue.length ? ` and ${status.queueLength - status.queue.length} more` : ''}`,
   );
+  for (const pool of status.pools ?? [])
+    lines.push(
+      `pool ${pool.name} (${pool.nodeSelector || 'no other pool'}): ${pool.inFlight.length}/${pool.concurrency} in use; in flight: ${pool.inFlight.join(', ') || 'none'}; queue: ${pool.queue.join(', ') || 'empty'}`,
+    );
   if (status.estimate)
     lines.push(
       `about ${formatDuration(status.estimate.remainingSeconds * 1000)} left (a reboot takes ${formatDuration(status.estimate.averageRebootSeconds * 1000)} on average, ${status.estimate.measured} measured)`,
@@ -76,7 +80,8 @@ export function formatStatus(status: Status, options: { now?: Date; server?: str
   const width = Math.max(4, ...status.nodes.map((node) => node.name.length));
   for (const node of status.nodes) {
     const since = node.since ? `  (${formatRelative(node.since, now)})` : '';
-    lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.reason}${since}${holdText(node, now)}`);
+    const pool = node.pool ? `  [pool ${node.pool}]` : '';
+    lines.push(`${node.name.padEnd(width)}  ${node.phase.padEnd(9)}  ${node.reason}${since}${holdText(node, now)}${pool}`);
     for (const run of node.hooks ?? []) lines.push(`${' '.repeat(width)}  ${hookLine(run, now)}`);
   }
   const hidden = (status.nodesTotal ?? status.nodes.length) - status.nodes.length;

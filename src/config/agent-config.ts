@@ -19,6 +19,8 @@ export interface AgentConfig extends CommonConfig {
   /** Host hooks (ADR 0019): the command run for each hook point; '' is none. */
   readonly preDrainHookCommand: string;
   readonly postRebootHookCommand: string;
+  /** --pools-file: the reboot method of the pool a job names (docs/pools.md); empty: the flags only. */
+  readonly poolsFile?: string;
   /** --require-lock-slot: the lock a job's node must hold before the agent runs it; undefined: off. */
   readonly lockSlot?: { readonly namespace: string; readonly name: string; readonly annotation: string };
 }
@@ -41,6 +43,7 @@ export function loadAgentConfig(argv: readonly string[], env: Readonly<Record<st
     nsenter: r.string('nsenter'),
     preDrainHookCommand: r.string('pre-drain-hook-command'),
     postRebootHookCommand: r.string('post-reboot-hook-command'),
+    poolsFile: r.string('pools-file'),
     ...lockSlotOf(r.string('require-lock-slot'), r.string('require-lock-slot-annotation'), r.problems),
   };
 

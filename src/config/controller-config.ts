@@ -8,6 +8,8 @@ import { deepFreeze } from './deep-freeze.ts';
 import { readHookTemplate, type HookConfig, type HookFailure } from './hook-config.ts';
 import { checkKey, checkLabelValue } from './label-pair.ts';
 import type { RecoverySettings } from '../controller/policy/recovery.ts';
+import { readPoolsFile } from './pools-file.ts';
+import { resolvePools, type PoolSpec } from '../controller/pools/pool-specs.ts';
 import { commonConfig, readFlags, type CommonConfig, type FlagReader, type Loaded } from './load-config.ts';
 
 /** --max-node-age below this is refused: a node would be due again soon after every reboot. */
@@ -60,6 +62,10 @@ export interface ControllerConfig extends CommonConfig {
     readonly timeoutMs: number;
     readonly onTimeout: 'halt' | 'continue';
   };
+  /** --pools-file; empty: none. */
+  readonly poolsFile?: string;
+  /** The pools from --pools-file, the default pool first; absent or empty: the default pool only. */
+  readonly pools?: readonly PoolSpec[];
   // gates
   readonly prometheus: EndpointConfig & {
     readonly alertFilter: RegExp | undefined;
@@ -238,6 +244,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
       timeoutMs: r.duration('workload-gate-timeout'),
       onTimeout: r.string('workload-gate-timeout-action') as 'halt' | 'continue',
     },
+    poolsFile: r.string('pools-file'),
     prometheus: {
       ...prometheus,
       alertFilter: r.regexp('alert-filter-regexp'),
@@ -314,10 +321,18 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     const problem = checkLabelSelector(selector);
     if (problem) r.problems.push(`--node-order: "${selector}": ${problem}`);
   }
+  const notices = [...parsed.notices];
+  if (config.poolsFile) {
+    const file = readPoolsFile(config.poolsFile);
+    const resolved = resolvePools(file.entries, config);
+    r.problems.push(...file.problems, ...resolved.problems);
+    notices.push(...resolved.notices);
+    (config as { pools?: readonly PoolSpec[] }).pools = resolved.pools;
+  }
   return {
     config: deepFreeze(config),
     problems: r.problems,
-    notices: parsed.notices,
+    notices,
     help: parsed.help,
     positionals: parsed.positionals,
     reader: r,

@@ -439,6 +439,13 @@ export const FLAGS: readonly FlagSpec[] = [
 
   // --- controller ---
   {
+    name: 'pools-file',
+    kind: 'string',
+    roles: CA,
+    default: '',
+    help: 'YAML or JSON file of node pools (docs/pools.md): per pool a nodeSelector, concurrency, zone cap, window, trigger and reboot method; the controller reloads it when it changes; empty: one pool, the flags',
+  },
+  {
     name: 'trigger',
     kind: 'string',
     roles: C,

@@ -33,6 +33,21 @@ import { createClusterView } from './cluster/cluster-view.ts';
 import { createWorkloadView } from './cluster/workload-view.ts';
 import { buildDecisionCore } from './decision-core.ts';
 import { createLeaderElection, createLeaseApi } from './leader-election.ts';
+import { withPools } from './api/status-pools.ts';
+import { followPoolsFile } from './pools/pools-reload.ts';
+import type { PoolSpec } from './pools/pool-specs.ts';
+
+/** Held nodes named one by one when the controller refuses to start; the rest are counted. */
+const MAX_LISTED = 20;
+
+/** The controller refuses to start: the problems, listed like bad flags (exit 2). */
+export class StartRefused extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '));
+    this.problems = problems;
+  }
+}
 
 export interface ControllerDeps {
   readonly config: ControllerConfig;
@@ -40,6 +55,8 @@ export interface ControllerDeps {
   readonly log: Logger;
   readonly registry: Registry;
   readonly gates: readonly Gate[];
+  /** A pool's gates (its own window); undefined: `gates`. */
+  readonly poolGates?: (pool: PoolSpec) => readonly Gate[] | undefined;
   readonly notify: Notify;
   /** Notification destinations for the status API (no URLs). */
   readonly notificationStatus: () => readonly QueueStatus[];
@@ -65,7 +82,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   let statusChanged: () => void = () => {};
   let leading = !config.leaderElection.enabled;
-  const { view, rollout, performer, reconciler, requests, control, slotSettings, workloads } = buildDecisionCore(config, {
+  const core = buildDecisionCore(config, {
     api: createClusterApi(kc),
     view: (onChange) =>
       createClusterView({
@@ -82,6 +99,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       }),
     gates: deps.gates,
     workloads: (onChange) => createWorkloadView({ kc, log, onChange }),
+    ...(deps.poolGates ? { poolGates: deps.poolGates } : {}),
     notify: deps.notify,
     ...(deps.alertmanager ? { alertmanager: deps.alertmanager } : {}),
     log,
@@ -90,6 +108,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     clock,
     onWake: () => statusCache.clear(),
   });
+  const { view, rollout, performer, reconciler, requests, control, slotSettings, workloads } = core;
   const timeline = createTimeline();
   const leaderLookup = config.leaderElection.enabled
     ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name })
@@ -97,7 +116,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   const status = statusCache.get(() => {
     const nodes = reconciler.observed();
     timeline.observe(nodes);
-    return buildStatus({
+    const built = buildStatus({
       nodes,
       queue: reconciler.queue(),
       rollout: rollout.current(),
@@ -111,6 +130,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       notifications: deps.notificationStatus(),
       timeline: timeline.entries(),
     });
+    return withPools(built, core.pools(), core.conflicts());
   });
   const feed = createStatusFeed({ build: status });
   statusChanged = feed.changed;
@@ -142,11 +162,22 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     // The kubelet's probes apart from the public routes, so no client can starve them (issue 26).
     if (config.probePort !== 0) probes = await listenProbes({ host: config.metricsHost, port: config.probePort, ready: view.synced });
     await view.start();
+    // A node that two pools' selectors match is a configuration error named at start, and so is a
+    // node another install has work on; one that appears later is held and reported (docs/pools.md).
+    const conflicts = core.conflicts();
+    if (conflicts.length > 0) {
+      const shown = conflicts
+        .slice(0, MAX_LISTED)
+        .map((conflict) => `${conflict.install ? '' : '--pools-file: '}node ${conflict.node}: ${conflict.reason}`);
+      if (conflicts.length > MAX_LISTED) shown.push(`and ${conflicts.length - MAX_LISTED} more node(s) held for the same reasons`);
+      throw new StartRefused(shown);
+    }
     // The workload gate's watch; until it has listed, the gate holds with that reason.
     workloads
       ?.start()
       .catch((error: unknown) => log.warn({ err: error }, 'the workload gate could not watch workloads; it holds until it can'));
   } catch (error) {
+    await view.stop().catch(() => undefined);
     await probes?.close();
     await http.close();
     throw error;
@@ -167,6 +198,8 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
         },
       })
     : undefined;
+  // The pools file is followed once the view has listed: a reload is checked against the nodes.
+  const poolsReload = config.poolsFile ? followPoolsFile({ path: config.poolsFile, config, core, log, registry }) : undefined;
   if (election) election.start();
   else reconciler.setActive(true);
   log.info({ port: http.port, probePort: probes?.port, identity, concurrency: config.concurrency }, 'controller serving');
@@ -176,6 +209,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     async stop() {
       // The running cycle and any drain pass beside it finish before the Lease is released: no
       // other replica may act while this one still writes.
+      poolsReload?.stop();
       reconciler.stop();
       streams.close();
       feed.close();

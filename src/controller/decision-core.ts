@@ -5,6 +5,11 @@
 // the Alertmanager client, logger, metrics registry), so src/controller/app.ts and the
 // deterministic simulation (test/sim/controller-instance.ts) run the same wiring: a setting the
 // product reads is a setting the simulation exercises.
+//
+// With a pools file (docs/pools.md, ADR 0021) each pool gets its own rollout store (its own lock
+// annotation), runner and reconciler over its own cut of the shared view; the pools run side by
+// side within their own limits. The request store, the operator control (pause, resume, reboot)
+// and the metrics are shared. Without one, the default pool is the whole controller, as before.
 
 import type { Registry } from 'prom-client';
 import type { AlertmanagerClient } from '../alertmanager/alertmanager-client.ts';
@@ -22,7 +27,7 @@ import { createControl, type Control } from './api/control.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { ClusterView } from './cluster/cluster-view.ts';
 import type { WorkloadSource } from './cluster/workload-view.ts';
-import { createRolloutStore, type RolloutStore } from './lock/rollout-store.ts';
+import { createRolloutStore, type RolloutStore, type WrittenCell } from './lock/rollout-store.ts';
 import type { SlotSettings } from './lock/slots.ts';
 import { createEventRecorder } from './observe/events.ts';
 import { createControllerMetrics, type ControllerMetrics } from './observe/metrics.ts';
@@ -34,6 +39,11 @@ import { createHookStep } from './steps/hook-step.ts';
 import type { HookPoint } from '../store/hook-records.ts';
 import { createWorkloadMemory } from './steps/remember-workloads.ts';
 import type { Timers } from './work-loop.ts';
+import { DEFAULT_POOL } from '../config/pools-file.ts';
+import { conflictReason, createMembership, foreignInstallReason, type PoolMembership } from './pools/membership.ts';
+import { combineReconcilers } from './pools/combined-reconciler.ts';
+import { poolView } from './pools/pool-view.ts';
+import { defaultPool, type PoolSpec } from './pools/pool-specs.ts';
 
 /** The part of the configuration the decision core reads. */
 export type DecisionConfig = Pick<
@@ -54,15 +64,22 @@ export type DecisionConfig = Pick<
   | 'gateRecheckMs'
   | 'topology'
   | 'maxNodeAgeMs'
+  | 'window'
   | 'hooks'
   | 'workloadGate'
-> & { readonly alertmanager: Pick<ControllerConfig['alertmanager'], 'silenceMatchers'> };
+> & {
+  readonly alertmanager: Pick<ControllerConfig['alertmanager'], 'silenceMatchers'>;
+  /** The pools, the default first (pool-specs.ts resolvePools); absent: the default pool only. */
+  readonly pools?: readonly PoolSpec[];
+};
 
 export interface DecisionCoreIo {
   readonly api: ClusterApi;
   /** Builds the watch-fed view; `onChange` wakes the decision cycle. */
   readonly view: (onChange: (reason: string) => void) => ClusterView;
   readonly gates: readonly Gate[];
+  /** A pool's gates (its own window); absent or undefined for a pool: `gates`. */
+  readonly poolGates?: (pool: PoolSpec) => readonly Gate[] | undefined;
   readonly notify: Notify;
   /** Quiet maintenance runs when this is given and --silence-matchers is not emptied. */
   readonly alertmanager?: AlertmanagerClient;
@@ -82,10 +99,30 @@ export interface DecisionCoreIo {
   readonly onWake?: () => void;
 }
 
-export interface DecisionCore {
-  readonly view: ClusterView;
+/** One pool's running parts. */
+export interface PoolRuntime {
+  readonly spec: PoolSpec;
   readonly rollout: RolloutStore;
   readonly performer: Performer;
+  readonly reconciler: Reconciler;
+}
+
+/** A node two pools' selectors match: held, and shown with this reason. */
+export interface PoolConflict {
+  readonly node: string;
+  /** The pools whose selectors match it (empty when another install holds it). */
+  readonly pools: readonly string[];
+  /** The other install that has work on it (docs/pools.md, "Two installs"). */
+  readonly install?: string;
+  readonly reason: string;
+}
+
+export interface DecisionCore {
+  readonly view: ClusterView;
+  /** The default pool's store: kured's lock, and the install-wide pause, halt and resume. */
+  readonly rollout: RolloutStore;
+  readonly performer: Pick<Performer, 'settled'>;
+  /** Every pool's reconciler as one (combined-reconciler.ts). */
   readonly reconciler: Reconciler;
   readonly requests: RequestStore;
   readonly control: Control;
@@ -94,105 +131,108 @@ export interface DecisionCore {
   readonly wake: (reason: string) => void;
   /** The workload gate's watch, when the gate is on (the caller starts and stops it). */
   readonly workloads: WorkloadSource | undefined;
+  /** The pools running now, the default first. */
+  pools(): readonly PoolRuntime[];
+  /** The nodes two pools' selectors match now (none without pools). */
+  conflicts(): readonly PoolConflict[];
+  /**
+   * Runs these pools from now on (a reloaded pools file, already checked): the current pools'
+   * reconcilers stop between two actions and their drain passes finish before the new ones start.
+   */
+  replacePools(pools: readonly PoolSpec[]): Promise<void>;
 }
 
 export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): DecisionCore {
   const { api, log, clock } = io;
   const slotSettings: SlotSettings = { concurrency: config.concurrency, ttlMs: config.lock.ttlMs };
-  // The view, the runner and the stores wake the reconciler, which is built from them.
+  // The view, the runners and the stores wake the reconcilers, which are built from them.
   const late: { reconciler?: Reconciler } = {};
   const wake = (reason: string) => {
     io.onWake?.();
+    const changed = /^node (\S+)( deleted)?$/.exec(reason);
+    if (changed) reportHeld(changed[1]!, changed[2] !== undefined);
     late.reconciler!.wake(reason);
   };
-  const view = io.view(wake);
-  const rollout = createRolloutStore({
-    api,
-    namespace: config.lock.dsNamespace,
-    name: config.lock.dsName,
-    lockAnnotation: config.lock.annotation,
-    watched: () => view.daemonSet(),
-  });
-  const metrics = createControllerMetrics(io.registry, {
-    nodes: () => late.reconciler!.observed(),
-    rollout: () => rollout.current(),
-    halt: () => late.reconciler!.halt(),
-    leader: io.leading,
-  });
-  const settings = {
-    drainDelayMs: config.drain.delayMs,
-    drainTimeoutMs: config.drain.timeoutMs,
-    forceReboot: config.forceReboot,
-    rebootTimeoutMs: config.rebootTimeoutMs,
-    maxRebootAttempts: config.maxRebootAttempts,
-    recovery: config.stuckNode,
-    ...(config.stuckNode.remediation ? { remediation: config.stuckNode.remediation } : {}),
-    lockReleaseDelayMs: config.lock.releaseDelayMs,
-    retryBackoffMs: config.retryBackoffMs,
-    preferNoScheduleTaint: config.preferNoScheduleTaint,
-    preRebootNodeLabels: config.preRebootNodeLabels,
-    postRebootNodeLabels: config.postRebootNodeLabels,
-    annotateNodes: config.annotateNodes,
-    trigger: config.trigger,
-    gateRecheckMs: config.gateRecheckMs,
-    lockAnnotation: config.lock.annotation,
-    topology: config.topology,
-    maxNodeAgeMs: config.maxNodeAgeMs,
-    ...(config.hooks
-      ? {
-          hooks: {
-            jobs: new Set(Object.keys(config.hooks.jobs) as HookPoint[]),
-            timeoutMs: config.hooks.timeoutMs,
-            onFailure: config.hooks.onFailure,
-          },
-        }
-      : {}),
-    ...slotSettings,
+  /**
+   * Nodes reported as held (two pools select them, or another install has work on them), each
+   * logged once while it is; only the node that changed is looked at, so a burst of node events
+   * costs one lookup each.
+   */
+  const reported = new Set<string>();
+  const reportHeld = (name: string, deleted: boolean) => {
+    const node = deleted ? undefined : view.node(name);
+    const member = node && membership ? membership.of(node, view.daemonSet()) : undefined;
+    if (!member || member.pool !== undefined) {
+      reported.delete(name);
+      return;
+    }
+    if (reported.has(name)) return;
+    reported.add(name);
+    const reason = member.install ? foreignInstallReason(member.install) : conflictReason(member.conflict);
+    log.warn({ node: name, pools: member.conflict, install: member.install, reason }, 'node held');
   };
+  const view = io.view(wake);
+  // This install: its lock DaemonSet. Named on every node it writes; a node another install has
+  // work on is held (membership.ts), and the controller refuses to start over one (app.ts).
+  const install = `${config.lock.dsNamespace}/${config.lock.dsName}`;
+  let runtimes: PoolRuntime[] = [];
+  let membership: PoolMembership | undefined;
+  let active = false;
+  const reconciler = combineReconcilers(
+    () => runtimes.map((runtime) => runtime.reconciler),
+    (value) => (active = value),
+    () => runtimes.map((runtime) => runtime.spec.name),
+  );
+  late.reconciler = reconciler;
+  const conflicts = (): PoolConflict[] => {
+    if (!membership) return [];
+    const found: PoolConflict[] = [];
+    const ds = view.daemonSet();
+    for (const node of view.nodes()) {
+      const member = membership.of(node, ds);
+      if (member.pool === undefined)
+        found.push({
+          node: node.metadata?.name ?? '',
+          pools: member.conflict,
+          ...(member.install ? { install: member.install } : {}),
+          reason: member.install ? foreignInstallReason(member.install) : conflictReason(member.conflict),
+        });
+    }
+    return found;
+  };
+  const metrics = createControllerMetrics(io.registry, {
+    nodes: () => reconciler.observed(),
+    rollout: () => runtimes[0]?.rollout.current(),
+    halt: () => reconciler.halt(),
+    leader: io.leading,
+    pools: () =>
+      runtimes.map((runtime) => ({
+        name: runtime.spec.name,
+        concurrency: runtime.spec.concurrency,
+        nodes: () => runtime.reconciler.observed(),
+        rollout: () => runtime.rollout.current(),
+      })),
+    conflicts: () => conflicts().length,
+  });
   const sets = config.alertmanager.silenceMatchers;
   const silencer =
     io.alertmanager && sets.length > 0
       ? createNodeSilencer({ client: io.alertmanager, sets, log: log.child({ component: 'silencer' }), now: clock })
       : undefined;
-  const sinks = { log, events: createEventRecorder(api, log, clock), notify: io.notify, metrics };
+  const events = createEventRecorder(api, log, clock);
+  // The workload gate is the install's, not a pool's: a workload a drain evicted in one pool may
+  // run on the nodes of any other (ADR 0018).
   const workloadGate = buildWorkloadGate(config, io, {
     wake,
-    nodes: () => late.reconciler!.observed(),
-    resumedAt: () => rollout.current()?.resumed?.at,
+    nodes: () => reconciler.observed(),
+    resumedAt: () => runtimes[0]?.rollout.current()?.resumed?.at,
     announce: (node, message) => {
       log.warn({ node, reason: message }, 'workload gate stopped waiting');
       const cached = view.node(node);
-      if (cached) sinks.events.record(cached, 'waiting', message, true);
+      if (cached) events.record(cached, 'waiting', message, true);
     },
   });
-  const gates = [...io.gates, ...(workloadGate?.gates ?? [])];
   const remember = workloadGate ? createWorkloadMemory({ api, node: (name) => view.node(name), source: workloadGate.source }) : undefined;
-  const performer = createPerformer({
-    api,
-    rollout,
-    drainer: createDrainer(api, config.drain, remember),
-    sinks,
-    settings,
-    log,
-    lockAnnotation: config.lock.annotation,
-    wrote: (node, from, written, presumed) => late.reconciler!.wrote(node, from, written, presumed),
-    wake,
-    clock,
-    ...(silencer ? { silencer } : {}),
-    ...(config.hooks
-      ? {
-          hooks: createHookStep({
-            api,
-            templates: config.hooks.jobs,
-            namespace: config.hooks.namespace,
-            timeoutMs: config.hooks.timeoutMs,
-            log: log.child({ component: 'hooks' }),
-            metrics,
-            clock,
-          }),
-        }
-      : {}),
-  });
   const nodeGone = async (name: string) => {
     try {
       await api.readNode(name);
@@ -202,20 +242,125 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       throw error;
     }
   };
-  const reconciler = createReconciler({
-    view,
-    rollout,
-    performer,
-    gates,
-    settings,
-    metrics,
-    log,
-    clock,
-    nodeGone,
-    onHalt: (halt) => io.notify({ kind: 'halted', node: halt.node, reason: halt.reason }),
-    ...(io.timers ? { timers: io.timers } : {}),
-  });
-  late.reconciler = reconciler;
+
+  // Pools share the lock DaemonSet: one pool's last write is what the others read next, and their
+  // cycles take turns, so a halt one pool writes holds the next pool's cycle (found by the
+  // simulation: two pools' cycles side by side, one halting while the other cordoned).
+  const written: WrittenCell = {};
+  let turn: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
+    const mine = turn.then(run, run);
+    turn = mine.catch(() => undefined);
+    return mine;
+  };
+
+  function buildPool(spec: PoolSpec, pooled: boolean, members: PoolMembership): PoolRuntime {
+    const poolLog = pooled ? log.child({ pool: spec.name }) : log;
+    const poolMetrics = metrics.forPool(spec.name);
+    const rollout = createRolloutStore({
+      api,
+      namespace: config.lock.dsNamespace,
+      name: config.lock.dsName,
+      lockAnnotation: spec.lockAnnotation,
+      ...(spec.name === DEFAULT_POOL ? {} : { sharedLockAnnotation: config.lock.annotation }),
+      watched: () => view.daemonSet(),
+      written,
+    });
+    const settings = {
+      drainDelayMs: config.drain.delayMs,
+      drainTimeoutMs: config.drain.timeoutMs,
+      forceReboot: config.forceReboot,
+      rebootTimeoutMs: config.rebootTimeoutMs,
+      maxRebootAttempts: config.maxRebootAttempts,
+      recovery: config.stuckNode,
+      ...(config.stuckNode.remediation ? { remediation: config.stuckNode.remediation } : {}),
+      lockReleaseDelayMs: config.lock.releaseDelayMs,
+      retryBackoffMs: config.retryBackoffMs,
+      preferNoScheduleTaint: config.preferNoScheduleTaint,
+      preRebootNodeLabels: config.preRebootNodeLabels,
+      postRebootNodeLabels: config.postRebootNodeLabels,
+      annotateNodes: config.annotateNodes,
+      trigger: spec.trigger,
+      gateRecheckMs: config.gateRecheckMs,
+      lockAnnotation: spec.lockAnnotation,
+      topology: spec.topology,
+      maxNodeAgeMs: config.maxNodeAgeMs,
+      concurrency: spec.concurrency,
+      ttlMs: config.lock.ttlMs,
+      ...(config.hooks
+        ? {
+            hooks: {
+              jobs: new Set(Object.keys(config.hooks.jobs) as HookPoint[]),
+              timeoutMs: config.hooks.timeoutMs,
+              onFailure: config.hooks.onFailure,
+            },
+          }
+        : {}),
+      ...(pooled && spec.name !== DEFAULT_POOL ? { pool: spec.name } : {}),
+      ...(pooled ? { checkRolloutOnStart: true } : {}),
+    };
+    const own: { reconciler?: Reconciler } = {};
+    const performer = createPerformer({
+      api,
+      rollout,
+      drainer: createDrainer(api, config.drain, remember),
+      sinks: { log: poolLog, events, notify: io.notify, metrics: poolMetrics },
+      settings,
+      log: poolLog,
+      lockAnnotation: spec.lockAnnotation,
+      wrote: (node, from, written, presumed) => own.reconciler!.wrote(node, from, written, presumed),
+      wake,
+      clock,
+      install,
+      ...(silencer ? { silencer } : {}),
+      ...(config.hooks
+        ? {
+            hooks: createHookStep({
+              api,
+              templates: config.hooks.jobs,
+              namespace: config.hooks.namespace,
+              timeoutMs: config.hooks.timeoutMs,
+              log: poolLog.child({ component: 'hooks' }),
+              metrics: poolMetrics,
+              clock,
+            }),
+          }
+        : {}),
+    });
+    own.reconciler = createReconciler({
+      view: poolView(view, members, spec.name),
+      rollout,
+      performer,
+      gates: [...(io.poolGates?.(spec) ?? io.gates), ...(workloadGate?.gates ?? [])],
+      settings,
+      metrics: poolMetrics,
+      log: poolLog,
+      clock,
+      // A holder of a node that belongs to another pool (it holds a slot there too, after a relabel
+      // raced a start) is released like the holder of a deleted node: the node counts in that pool.
+      nodeGone: pooled
+        ? async (name) => {
+            const node = view.node(name);
+            if (node && members.of(node, view.daemonSet()).pool !== spec.name) return true;
+            return nodeGone(name);
+          }
+        : nodeGone,
+      onHalt: (halt) => io.notify({ kind: 'halted', node: halt.node, reason: halt.reason }),
+      ...(io.timers ? { timers: io.timers } : {}),
+      ...(pooled ? { exclusive } : {}),
+    });
+    return { spec, rollout, performer, reconciler: own.reconciler };
+  }
+
+  const start = (specs: readonly PoolSpec[]) => {
+    const pooled = specs.length > 1;
+    const members = createMembership(specs, install);
+    membership = members;
+    runtimes = specs.map((spec) => buildPool(spec, pooled, members));
+  };
+  start(config.pools && config.pools.length > 0 ? config.pools : [defaultPool(config)]);
+  const defaultRollout = runtimes[0]!.rollout;
+
   const requests = createRequestStore({
     api,
     cached: (name) => view.node(name),
@@ -223,9 +368,45 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     clock,
     onWrite: () => wake('request recorded'),
     remediationCap: config.maxRebootAttempts,
+    install,
   });
-  const control = createControl({ view, rollout, requests, notify: io.notify, clock, wake });
-  return { view, rollout, performer, reconciler, requests, control, metrics, slotSettings, wake, workloads: workloadGate?.source };
+  const control = createControl({ view, rollout: defaultRollout, requests, notify: io.notify, clock, wake });
+  const performer = {
+    async settled() {
+      await Promise.all(runtimes.map((runtime) => runtime.performer.settled()));
+    },
+  };
+  return {
+    view,
+    rollout: defaultRollout,
+    performer,
+    reconciler,
+    requests,
+    control,
+    metrics,
+    slotSettings,
+    wake,
+    workloads: workloadGate?.source,
+    pools: () => runtimes,
+    conflicts,
+    async replacePools(specs) {
+      const old = runtimes;
+      for (const runtime of old) {
+        runtime.reconciler.setActive(false);
+        runtime.reconciler.stop();
+      }
+      await Promise.all(
+        old.map(async (runtime) => {
+          await runtime.reconciler.idle();
+          await runtime.performer.settled();
+        }),
+      );
+      start(specs);
+      // The default pool's store keeps serving pause, resume and the status: same lock, same records.
+      for (const runtime of runtimes) runtime.reconciler.setActive(active);
+      wake('pools replaced');
+    },
+  };
 }
 
 /**

@@ -16,7 +16,7 @@ import { createNotifications } from '../notify/create-notifications.ts';
 import { installShutdown } from '../process/shutdown.ts';
 import { VERSION } from '../version.ts';
 import { buildAlertmanagerClient } from '../alertmanager/build-alertmanager.ts';
-import { startController } from './app.ts';
+import { StartRefused, startController } from './app.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const loaded = loadControllerConfig(argv, process.env);
@@ -61,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       log,
       registry,
       gates: gates.gates,
+      poolGates: (pool) => (pool.ownWindow && 'withWindow' in gates ? gates.withWindow(pool.window) : undefined),
       notify: notifications.notify,
       notificationStatus: () => notifications.status(),
       webhookAuth: webhook.auth,
@@ -68,6 +69,12 @@ export async function main(argv: string[]): Promise<number> {
       ...(alertmanager.client ? { alertmanager: alertmanager.client } : {}),
     });
   } catch (error) {
+    if (error instanceof StartRefused) {
+      log.fatal({ problems: error.problems }, 'controller refuses to start');
+      reportProblems('controller', { problems: [...error.problems], notices: [] });
+      await notifications.close(1000);
+      return EXIT_USAGE;
+    }
     // listen's message names the address: "listen EADDRINUSE: address already in use 0.0.0.0:8080".
     log.fatal({ err: error }, 'controller cannot start');
     process.stderr.write(`kreboot controller: cannot start: ${(error as Error).message}\n`);

@@ -16,12 +16,13 @@ import { applyMergePatch } from '../kube/patch.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { keepHalt } from './lock/halt-record.ts';
+import { rolloutVerdict } from './rollout-gate.ts';
 import { acquire, release, type AcquireResult, type SlotSettings } from './lock/slots.ts';
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
 import { silencesToExpire, type Action, type PolicySettings, type RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
 import { isInFlight, isOutOfService, type NodeProgress } from '../store/node-progress.ts';
-import { HALTED_ANNOTATION, RECOVERING_ANNOTATION } from '../store/keys.ts';
+import { HALTED_ANNOTATION, INSTALL_ANNOTATION, RECOVERING_ANNOTATION } from '../store/keys.ts';
 import { recoveringRecord } from './policy/recovery.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { Drainer } from './steps/drain.ts';
@@ -50,7 +51,12 @@ export interface PerformerDeps {
   readonly rollout: RolloutStore;
   readonly drainer: Drainer;
   readonly sinks: TransitionSinks;
-  readonly settings: PolicySettings & PatchSettings & SlotSettings;
+  readonly settings: PolicySettings &
+    PatchSettings &
+    SlotSettings & {
+      /** With pools: a start refuses a record that shows a halt or a pause (docs/pools.md). */
+      readonly checkRolloutOnStart?: boolean;
+    };
   readonly log: Logger;
   /** kured's --lock-annotation on the lock DaemonSet. */
   readonly lockAnnotation: string;
@@ -61,6 +67,8 @@ export interface PerformerDeps {
   readonly wrote: (node: string, fromResourceVersion: string | undefined, written: V1Node, presumed?: boolean) => void;
   /** Quiet maintenance (--alertmanager-url with --silence-matchers); undefined when off. */
   readonly silencer?: NodeSilencer;
+  /** This install (`NAMESPACE/NAME` of the lock DaemonSet), named on every node it writes. */
+  readonly install?: string;
   /** Wakes the work loop: a drain pass that ran beside the cycle has finished. */
   readonly wake: (reason: string) => void;
   /** The cycle's clock. */
@@ -225,11 +233,17 @@ export function createPerformer(deps: PerformerDeps) {
    * Writes a Node patch. A write lost to a 409 marks its call `conflicted`: the cycle comes back
    * soon, since the change that won may not wake it. Per call, as calls for several nodes overlap.
    */
+  /** Every write names this install on the node, unless the node names it already (two installs). */
+  const claimed = (node: V1Node, patch: NodePatch): NodePatch =>
+    deps.install && node.metadata?.annotations?.[INSTALL_ANNOTATION] !== deps.install
+      ? withAnnotations(patch, { [INSTALL_ANNOTATION]: deps.install })
+      : patch;
+
   async function write(call: Call, node: V1Node, observed: ObservedNode, patch: NodePatch): Promise<boolean> {
     const name = observed.name;
     let written: V1Node;
     try {
-      written = await api.patchNode(name, patch.body);
+      written = await api.patchNode(name, claimed(node, patch).body);
     } catch (error) {
       if (isConflict(error) || isNotFound(error)) {
         log.debug({ node: name }, 'node changed while deciding; deciding again');
@@ -360,6 +374,12 @@ export function createPerformer(deps: PerformerDeps) {
       // The cycle's ledger checked the zone against the lock it read; the slot is written against
       // the lock as it is now, so a holder that appeared since (a write retried on a conflict)
       // is checked here too.
+      // With pools, another pool's halt or an operator's pause may have landed since this cycle
+      // read the record: a start checks the record it writes its slot into (docs/pools.md).
+      if (!reclaim && settings.checkRolloutOnStart) {
+        const hold = rolloutVerdict(record, record.halted, true, { ...settings, lockAnnotation: lockKey }, context.now);
+        if (hold && !hold.open) return { result: { acquired: false, reason: `${hold.gate}: ${hold.reason}` } };
+      }
       if (!reclaim) {
         const zoneFull = context.zoneFull?.(
           observed,

@@ -60,6 +60,11 @@ export interface ReconcilerDeps {
   readonly nodeGone: (name: string) => Promise<boolean>;
   /** A gate's halt was kept on the lock DaemonSet (the notification). */
   readonly onHalt?: (halt: HaltRecord) => void;
+  /**
+   * Runs a cycle when no other pool's cycle runs (docs/pools.md): pools share the lock DaemonSet,
+   * and one pool's halt must be seen by the next pool's cycle, as within one cycle.
+   */
+  readonly exclusive?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -372,7 +377,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return earliest < Infinity ? earliest : undefined;
   }
 
-  const loop = createWorkLoop({ pass: cycle, clock, timers: deps.timers ?? REAL_TIMERS, log });
+  const exclusive = deps.exclusive;
+  const loop = createWorkLoop({ pass: exclusive ? () => exclusive(cycle) : cycle, clock, timers: deps.timers ?? REAL_TIMERS, log });
 
   async function computeForecast(): Promise<Forecast> {
     const now = clock();

@@ -8,6 +8,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { Ignored, RequestSink } from '../intake/request-sink.ts';
 import type { AnnotationChanges } from '../kube/annotations.ts';
+import { INSTALL_ANNOTATION } from '../store/keys.ts';
 import { isConflict, isNotFound } from '../kube/api-errors.ts';
 import { CONTROLLER } from '../store/keys.ts';
 import type { ClusterApi } from './cluster-api.ts';
@@ -31,6 +32,8 @@ export function createRequestStore(options: {
   onWrite: () => void;
   /** Remediation reboots per alert within the remembered window (remediation-memory.ts). */
   remediationCap: number;
+  /** This install (keys.ts INSTALL_ANNOTATION), claimed with every request written. */
+  install?: string;
 }): RequestStore {
   const { api } = options;
 
@@ -65,7 +68,8 @@ export function createRequestStore(options: {
       const decided = change(node);
       if (!decided.annotations) return decided.result;
       try {
-        await api.patchNode(name, { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: decided.annotations } });
+        const annotations = options.install ? { ...decided.annotations, [INSTALL_ANNOTATION]: options.install } : decided.annotations;
+        await api.patchNode(name, { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations } });
         options.onWrite();
         return decided.result;
       } catch (error) {

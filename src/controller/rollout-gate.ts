@@ -17,12 +17,18 @@ export function rolloutVerdict(
 ): Verdict | undefined {
   if (!daemonSetExists || !record) return blocked('lock', 'the lock DaemonSet (--ds-namespace/--ds-name) does not exist or cannot be read');
   if (!record.lock) return blocked('lock', `the lock annotation ${settings.lockAnnotation} is unreadable; fix or remove it`);
+  if (record.sharedLock === undefined && 'sharedLock' in record)
+    return blocked('lock', "kured's lock annotation (--lock-annotation) is unreadable; fix or remove it");
   if (halt) return blocked('halted', `rollout halted: ${halt.node ? `${halt.node}: ` : ''}${halt.reason}; resume with "kreboot resume"`);
   // A node a recovery policy works on holds the rollout as a halt would, until its outcome.
   if (recovering) return blocked('recovering', `rollout waits on ${recovering.node ? `${recovering.node}: ` : ''}${recovering.reason}`);
   if (record.paused)
     return blocked('paused', `rollout paused${record.paused.reason ? `: ${record.paused.reason}` : ''}; resume with "kreboot resume"`);
-  const foreign = foreignHolders(record.lock, settings, now);
+  // kured's manual pause on kured's lock holds every pool, not only the default one (docs/pools.md).
+  const foreign = [
+    ...foreignHolders(record.lock, settings, now),
+    ...(record.sharedLock ? foreignHolders(record.sharedLock, settings, now) : []),
+  ];
   if (foreign.length > 0)
     return blocked(
       'paused',

@@ -12,7 +12,7 @@ import { loadSuppressionCheck } from '../alertmanager/suppressed-alerts.ts';
 import type { ControllerConfig } from '../config/controller-config.ts';
 import { createPrometheusClient } from '../prometheus/prometheus-client.ts';
 import { blockingPodsGate } from './blocking-pods-gate.ts';
-import { buildWindows } from './build-windows.ts';
+import { buildWindows, type WindowConfig } from './build-windows.ts';
 import type { Gate } from './gate.ts';
 import { createGateMetrics, measureGate } from './gate-metrics.ts';
 import { parseLabelMatchers } from './label-matchers.ts';
@@ -34,7 +34,17 @@ export interface GateDeps {
   readonly registry: Registry;
 }
 
-export function buildGates(config: GatesConfig, deps: GateDeps): { gates: Gate[]; problems: string[] } {
+export interface BuiltGates {
+  readonly gates: Gate[];
+  readonly problems: string[];
+  /**
+   * The gates with another maintenance window in place of the flags' one (a pool's own window,
+   * docs/pools.md), measured like the others; the window was checked when the pools were read.
+   */
+  withWindow(window: WindowConfig): Gate[];
+}
+
+export function buildGates(config: GatesConfig, deps: GateDeps): BuiltGates {
   const problems: string[] = [];
   const gates: Gate[] = [];
   const log = deps.log.child({ component: 'gates' });
@@ -82,5 +92,10 @@ export function buildGates(config: GatesConfig, deps: GateDeps): { gates: Gate[]
   }
 
   const metrics = createGateMetrics(deps.registry);
-  return { gates: gates.map((gate) => measureGate(gate, metrics)), problems };
+  const measured = gates.map((gate) => measureGate(gate, metrics));
+  return {
+    gates: measured,
+    problems,
+    withWindow: (window) => [measureGate(maintenanceWindowGate(buildWindows(window).windows), metrics), ...measured.slice(1)],
+  };
 }

@@ -6,7 +6,7 @@ const NAME = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
 const KEY = new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${NAME}$`);
 const VALUE = new RegExp(`^(${NAME})?$`);
 
-function splitTopLevel(text: string): string[] {
+export function splitTopLevel(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let current = '';
@@ -51,7 +51,7 @@ export function checkLabelSelector(selector: string): string | undefined {
   return undefined;
 }
 
-function matchesRequirement(req: string, labels: Readonly<Record<string, string>>): boolean {
+export function matchesRequirement(req: string, labels: Readonly<Record<string, string>>): boolean {
   const text = req.trim();
   const set = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(text);
   if (set) {

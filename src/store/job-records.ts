@@ -15,6 +15,12 @@ export interface RebootJob {
    * controller removes a timed-out job too; this covers an agent that starts late in the same boot.
    */
   readonly notAfter?: string;
+  /**
+   * The node's pool (docs/pools.md), absent for the default pool: the agent reboots with that
+   * pool's method from its own copy of the pools file. A name, never a command: a job can only
+   * pick among the methods the operator declared.
+   */
+  readonly pool?: string;
 }
 
 /** The agent's record of what it did with a job. */
@@ -47,8 +53,11 @@ export function readJob(annotations: Annotations): Parsed<RebootJob> {
     (value) => isText(value.id) && isText(value.bootIdBefore) && typeof value.createdAt === 'string',
   );
   if (parsed.state !== 'ok') return parsed;
-  const { id, createdAt, bootIdBefore, notAfter } = parsed.value;
-  return { state: 'ok', value: { id, createdAt, bootIdBefore, ...(typeof notAfter === 'string' ? { notAfter } : {}) } };
+  const { id, createdAt, bootIdBefore, notAfter, pool } = parsed.value;
+  return {
+    state: 'ok',
+    value: { id, createdAt, bootIdBefore, ...(typeof notAfter === 'string' ? { notAfter } : {}), ...(isText(pool) ? { pool } : {}) },
+  };
 }
 
 export function readJobStatus(annotations: Annotations): Parsed<JobStatus> {

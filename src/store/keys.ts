@@ -32,6 +32,13 @@ export const CONTROLLER = {
   evictedWorkloads: `${PREFIX}evicted-workloads`, // JSON EvictedWorkloads: the workloads a drain disrupted (the workload gate)
 } as const;
 
+/**
+ * The install that last wrote a node's records (`NAMESPACE/NAME` of its lock DaemonSet), written
+ * with every controller write (docs/pools.md, "Two installs"): another install holds such a node
+ * while this one has work on it, and refuses to start over it.
+ */
+export const INSTALL_ANNOTATION = `${PREFIX}install`;
+
 /** A label on nodes kreboot is working on (kubectl get nodes -L kreboot.dev/phase); removed when done. */
 export const PHASE_LABEL = `${PREFIX}phase`;
 

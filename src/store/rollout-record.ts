@@ -42,6 +42,11 @@ export interface RolloutRecord {
   /** The nodes being recovered (a list: with --concurrency above 1, several may be). */
   readonly recovering?: readonly RecoveringRecord[];
   readonly resourceVersion: string | undefined;
+  /**
+   * kured's lock as read by another pool than the default (docs/pools.md): its foreign holders
+   * (kured's manual pause) hold every pool; kreboot never writes it through this record.
+   */
+  readonly sharedLock?: LockRecord | undefined;
 }
 
 /** An unreadable pause or halt still means "stop": it is reported as set, with the raw text. */
@@ -78,20 +83,26 @@ function recoveringRecords(text: string | undefined): readonly RecoveringRecord[
   return ok ? (value as RecoveringRecord[]) : unreadable;
 }
 
-/** DaemonSet objects are never changed in place: each is read once per lock annotation name. */
-const readOnce = new WeakMap<V1DaemonSet, { key: string; record: RolloutRecord }>();
+/** DaemonSet objects are never changed in place: each is read once per lock annotation name (one per pool). */
+const readOnce = new WeakMap<V1DaemonSet, Map<string, RolloutRecord>>();
 
-export function readRollout(ds: V1DaemonSet, lockAnnotation: string): RolloutRecord {
-  const cached = readOnce.get(ds);
-  if (cached?.key === lockAnnotation) return cached.record;
-  const record = parseRollout(ds, lockAnnotation);
-  readOnce.set(ds, { key: lockAnnotation, record });
+export function readRollout(ds: V1DaemonSet, lockAnnotation: string, sharedLockAnnotation?: string): RolloutRecord {
+  const key = `${lockAnnotation} ${sharedLockAnnotation ?? ''}`;
+  let cached = readOnce.get(ds);
+  const found = cached?.get(key);
+  if (found) return found;
+  const record = parseRollout(ds, lockAnnotation, sharedLockAnnotation);
+  if (!cached) readOnce.set(ds, (cached = new Map()));
+  cached.set(key, record);
   return record;
 }
 
-function parseRollout(ds: V1DaemonSet, lockAnnotation: string): RolloutRecord {
+function parseRollout(ds: V1DaemonSet, lockAnnotation: string, sharedLockAnnotation: string | undefined): RolloutRecord {
   const annotations = ds.metadata?.annotations ?? {};
   return {
+    ...(sharedLockAnnotation !== undefined && sharedLockAnnotation !== lockAnnotation
+      ? { sharedLock: parseLock(annotations[sharedLockAnnotation]) }
+      : {}),
     lock: parseLock(annotations[lockAnnotation]),
     paused: stopRecord<PauseRecord>(annotations[PAUSED_ANNOTATION]),
     halted: stopRecord<HaltRecord>(annotations[HALTED_ANNOTATION]),

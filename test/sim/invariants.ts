@@ -5,6 +5,10 @@
 //   reboots-per-request    at most --max-reboot-attempts executed reboot jobs per request (per alert episode for remediation)
 //   zone-cap               per zone, nodes kreboot has out of service ≤ --max-unavailable-per-zone (a zone
 //                          is a node's current label; a node relabelled while out is not held against a zone)
+//   pool-cap               with node pools (docs/pools.md): per pool, nodes out of service ≤ its concurrency,
+//                          and per zone within it ≤ its zone cap; a node counts in the pool its labels said
+//                          when it went out (one whose pool labels changed while out, or in the 5 minutes
+//                          before, is counted only in the total); in all, ≤ the sum of the pools' caps
 //   drained-before-reboot  no reboot job is executed on a node with pods that must leave (unless --force-reboot)
 //   reboots-per-request    at most --max-reboot-attempts executed reboot jobs per request (per alert episode for remediation)
 //   halt-holds             after a node halted the rollout, no new node is cordoned until a resume after the
@@ -30,6 +34,11 @@ import type { V1Node } from '@kubernetes/client-node';
 import { readRollout } from '../../src/store/rollout-record.ts';
 import { registeredSince } from '../../src/controller/lock/recovering-record.ts';
 import { isInFlight, isOutOfService, isRecovering, parseProgress, type NodeProgress } from '../../src/store/node-progress.ts';
+import { matchesLabelSelector } from '../../src/gates/label-selector.ts';
+import { parseLock } from '../../src/store/lock-record.ts';
+
+/** A node whose pool labels changed this shortly before it went out may have started on a view from before. */
+const POOL_RELABEL_LAG_MS = 5 * 60_000;
 import { parseRequest } from '../../src/store/reboot-request.ts';
 import { exempt } from '../../src/controller/steps/drain.ts';
 import { AGENT, CONTROLLER } from '../../src/store/keys.ts';
@@ -45,6 +54,7 @@ import { parseHookRuns, parseHostHooks, type HookPoint } from '../../src/store/h
 export type CheckName =
   | 'concurrency'
   | 'zone-cap'
+  | 'pool-cap'
   | 'drained-before-reboot'
   | 'reboots-per-request'
   | 'halt-holds'
@@ -60,7 +70,7 @@ export type CheckName =
 /** What the checks read of the controller's configuration. */
 export type CheckedConfig = Pick<
   ControllerConfig,
-  'concurrency' | 'maxRebootAttempts' | 'forceReboot' | 'topology' | 'rebootTimeoutMs' | 'hooks'
+  'concurrency' | 'maxRebootAttempts' | 'forceReboot' | 'topology' | 'rebootTimeoutMs' | 'hooks' | 'pools'
 > & {
   readonly lock: Pick<ControllerConfig['lock'], 'annotation'>;
   readonly drain: Pick<ControllerConfig['drain'], 'timeoutMs'>;
@@ -264,6 +274,72 @@ export class Invariants implements AgentObserver, SilenceObserver {
     return replaced ? undefined : `${gone.node} (deleted, no replacement yet)`;
   }
 
+  /** Nodes whose pool labels changed, and when (an outside writer). */
+  private readonly poolRelabels = new Map<string, number>();
+  private readonly poolOfOut = new Map<string, string | undefined>();
+  private readonly poolMovedWhileOut = new Set<string>();
+
+  /** The labels a node's pool is read from changed (an outside writer). */
+  poolRelabelled(name: string): void {
+    this.poolRelabels.set(name, this.model.now());
+    if (this.poolOfOut.has(name)) this.poolMovedWhileOut.add(name);
+  }
+
+  /** The pool a node's labels say (the first whose selector matches; none: the default pool). */
+  private poolByLabels(node: V1Node): string {
+    const pools = this.config.pools!;
+    const labels = node.metadata?.labels ?? {};
+    return pools.slice(1).find((pool) => matchesLabelSelector(pool.nodeSelector, labels))?.name ?? pools[0]!.name;
+  }
+
+  /** pool-cap: per pool and per zone within it, out of service ≤ its limits; in all ≤ the sum. */
+  private checkPools(): void {
+    const pools = this.config.pools!;
+    const now = this.model.now();
+    const outByPool = new Map<string, string[]>();
+    let total = 0;
+    for (const name of this.poolOfOut.keys()) if (!this.model.nodes.has(name)) this.poolOfOut.delete(name);
+    for (const [name, node] of this.model.nodes) {
+      if (!outOfServiceByKreboot(node)) {
+        // Relabelled while out, it may start its next round in the pool it held a slot in, in the
+        // same cycle that ended this one: counted only in the total for a while, like a relabel.
+        if (this.poolMovedWhileOut.delete(name)) this.poolRelabels.set(name, now);
+        this.poolOfOut.delete(name);
+        continue;
+      }
+      total++;
+      if (!this.poolOfOut.has(name)) {
+        const moved = now - (this.poolRelabels.get(name) ?? -Infinity) < POOL_RELABEL_LAG_MS;
+        this.poolOfOut.set(name, moved ? undefined : this.poolByLabels(node));
+      }
+      const pool = this.poolOfOut.get(name);
+      if (pool !== undefined && !this.poolMovedWhileOut.has(name)) outByPool.set(pool, [...(outByPool.get(pool) ?? []), name]);
+    }
+    const sum = pools.reduce((all, pool) => all + pool.concurrency, 0);
+    if (total > sum) this.fail('pool-cap', `${total} nodes out of service, the pools' caps add up to ${sum}`);
+    for (const pool of pools) {
+      const out = outByPool.get(pool.name) ?? [];
+      if (out.length > pool.concurrency)
+        this.fail(
+          'pool-cap',
+          `pool ${pool.name}: ${out.length} nodes out of service (${out.join(', ')}), its concurrency is ${pool.concurrency}`,
+        );
+      const cap = pool.topology.maxUnavailablePerZone;
+      if (cap <= 0) continue;
+      const byZone = new Map<string, string[]>();
+      for (const name of out) {
+        const zone = this.model.nodes.get(name)?.metadata?.labels?.[pool.topology.zoneLabel] ?? '';
+        byZone.set(zone, [...(byZone.get(zone) ?? []), name]);
+      }
+      for (const [zone, nodes] of byZone)
+        if (nodes.length > cap && !nodes.some((name) => this.movedWhileOut.has(name)))
+          this.fail(
+            'pool-cap',
+            `pool ${pool.name}: ${nodes.length} nodes of zone ${zone || '(none)'} out (${nodes.join(', ')}), its zone cap is ${cap}`,
+          );
+    }
+  }
+
   /** The node's zone label changed (an outside writer). */
   relabelled(name: string): void {
     if (this.zoneOfOut.has(name)) this.movedWhileOut.add(name);
@@ -272,6 +348,10 @@ export class Invariants implements AgentObserver, SilenceObserver {
   /** The nodes kreboot is rebooting now: out of service by its records, or holding a slot in the lock. */
   rebooting(): ReadonlySet<string> {
     const nodes = new Set<string>(this.currentRollout()?.lock?.holders.map((holder) => holder.nodeID) ?? []);
+    // With pools, a slot in any pool's lock.
+    for (const pool of this.config.pools ?? [])
+      for (const holder of parseLock(this.model.daemonSet?.metadata?.annotations?.[pool.lockAnnotation])?.holders ?? [])
+        nodes.add(holder.nodeID);
     for (const [name, node] of this.model.nodes) if (outOfServiceByKreboot(node)) nodes.add(name);
     return nodes;
   }
@@ -366,9 +446,11 @@ export class Invariants implements AgentObserver, SilenceObserver {
       this.checkHooksRan(name, node, progress, before);
       this.phases.set(name, progress?.phase);
     }
-    if (out > this.config.concurrency)
+    const pooled = (this.config.pools?.length ?? 0) > 1;
+    if (pooled) this.checkPools();
+    else if (out > this.config.concurrency)
       this.fail('concurrency', `${out} nodes out of service (${outNames.join(', ')}), --concurrency is ${this.config.concurrency}`);
-    if (maxUnavailablePerZone > 0)
+    if (maxUnavailablePerZone > 0 && !pooled)
       for (const [zone, nodes] of outByZone)
         if (nodes.length > maxUnavailablePerZone && !nodes.some((name) => this.movedWhileOut.has(name)))
           this.fail(

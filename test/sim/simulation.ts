@@ -16,6 +16,7 @@ import { renderMatcherSet, sameMatchers } from '../../src/alertmanager/silence-m
 import { isOutOfService } from '../../src/store/node-progress.ts';
 import { observeNode } from '../../src/controller/policy/observed-node.ts';
 import { withTrigger } from '../../src/controller/policy/plan.ts';
+import { resolvePools } from '../../src/controller/pools/pool-specs.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 import { Agent, BEHAVIOURS } from './agent-model.ts';
 import { ApiModel, readyStatus, SimApiError } from './api-model.ts';
@@ -75,6 +76,7 @@ const CALM_MAX_STEPS = 1500;
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 /** The mark a simulated node-repair controller watches (--stuck-node-remediation-label). */
 const REPAIR_LABEL = 'repair.sim/needed';
+const POOL_LABEL = 'pool';
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
 interface Choice {
@@ -157,7 +159,29 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   flags[retriesAt] = `--stuck-node-reboot-retries=${Math.min(Number(flags[retriesAt]!.split('=')[1]), attempts - 1)}`;
   const loaded = loadControllerConfig(flags, {});
   if (loaded.problems.length > 0) throw new Error(`the simulation's flags are refused: ${loaded.problems.join('; ')}`);
-  const config: ControllerConfig = loaded.config;
+  // ---- Node pools (docs/pools.md), in 40% of the runs: two pools with their own caps (one may
+  // have its own zone cap; the second pool's selector may read the tier, which the faults change).
+  // Drawn from a stream of their own so that a run without pools is the run it was before.
+  const poolRandom = seededRandom(options.seed ^ 0x5bd1e995);
+  const pooled = poolRandom() < 0.4;
+  let config: ControllerConfig = loaded.config;
+  if (pooled) {
+    const cap = () => 1 + Math.floor(poolRandom() * 2);
+    const resolved = resolvePools(
+      [
+        { name: 'pa', nodeSelector: `${POOL_LABEL}=pa`, concurrency: cap(), ...(poolRandom() < 0.5 ? { maxUnavailablePerZone: 1 } : {}) },
+        { name: 'pb', nodeSelector: poolRandom() < 0.5 ? `${POOL_LABEL}=pb` : `tier=canary,${POOL_LABEL}!=pa`, concurrency: cap() },
+      ],
+      config,
+    );
+    if (resolved.problems.length > 0) throw new Error(`the simulation's pools are refused: ${resolved.problems.join('; ')}`);
+    config = { ...config, pools: resolved.pools };
+  }
+  const poolLabel = (): Record<string, string> => {
+    if (!pooled) return {};
+    const draw = poolRandom();
+    return draw < 0.4 ? { [POOL_LABEL]: 'pa' } : draw < 0.8 ? { [POOL_LABEL]: 'pb' } : {};
+  };
 
   // ---- The cluster
   const model = new ApiModel(
@@ -181,6 +205,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   const cloudLabels = (): Record<string, string> => ({
     ...(s.chance(0.9) ? { [ZONE_LABEL]: s.pick(zones) } : {}),
     ...(s.chance(0.3) ? { tier: 'canary' } : {}),
+    ...poolLabel(),
   });
   const agents = new Map<string, Agent>();
   const late: { invariants?: Invariants } = {};
@@ -549,9 +574,16 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
         if (existing.length === 0) return;
         const node = s.pick(existing);
         const labels = cloudLabels();
-        const before = model.nodes.get(node)!.metadata?.labels?.[ZONE_LABEL];
-        model.labelNode(node, { [ZONE_LABEL]: labels[ZONE_LABEL] ?? null, tier: labels['tier'] ?? null });
+        const was = model.nodes.get(node)!.metadata?.labels ?? {};
+        const before = was[ZONE_LABEL];
+        const poolBefore = `${was[POOL_LABEL]}|${was['tier']}`;
+        model.labelNode(node, {
+          [ZONE_LABEL]: labels[ZONE_LABEL] ?? null,
+          tier: labels['tier'] ?? null,
+          ...(pooled ? { [POOL_LABEL]: labels[POOL_LABEL] ?? null } : {}),
+        });
         if (before !== labels[ZONE_LABEL]) invariants.relabelled(node);
+        if (pooled && poolBefore !== `${labels[POOL_LABEL]}|${labels['tier']}`) invariants.poolRelabelled(node);
         s.note(`fault: Node ${node} relabelled: zone ${labels[ZONE_LABEL] ?? 'none'}, tier ${labels['tier'] ?? 'none'}`);
       },
     ],
@@ -572,6 +604,8 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     if (model.nodes.has(node) || deleted.get(node) !== false) return;
     deleted.delete(node);
     agents.get(node)!.register(cloudLabels());
+    // A new host may come with another pool's labels, while the old host's slot still holds it.
+    if (pooled) invariants.poolRelabelled(node);
     s.note(`Node ${node} registered again (a new host, a fresh Node object)`);
   };
   const externalWeight = externals.reduce((sum, [weight]) => sum + weight, 0);
@@ -693,7 +727,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   let calmSince = 0;
   let violation: Violation | undefined;
   s.note(
-    `seed ${options.seed}: ${nodeCount} nodes in [${names.map((name) => `${name}:${model.nodes.get(name)!.metadata?.labels?.[ZONE_LABEL] ?? '-'}`).join(' ')}], pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}; ${flags.slice(4).join(' ')}`,
+    `seed ${options.seed}: ${nodeCount} nodes in [${names.map((name) => `${name}:${model.nodes.get(name)!.metadata?.labels?.[ZONE_LABEL] ?? '-'}${pooled ? `:${model.nodes.get(name)!.metadata?.labels?.[POOL_LABEL] ?? 'default'}` : ''}`).join(' ')}], pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}; ${flags.slice(4).join(' ')}`,
   );
   await settle();
   for (; ; step++) {
@@ -770,7 +804,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     virtualMs: s.now - START,
     rebootsStarted: invariants.rebootsStarted,
     trace: s.trace,
-    summary: `${nodeCount} nodes, concurrency ${config.concurrency}${config.topology.maxUnavailablePerZone > 0 ? ` (${config.topology.maxUnavailablePerZone} per zone)` : ''}${quiet ? ', quiet maintenance' : ''}, ${step} steps, ${Math.round((s.now - START) / 60_000)} virtual min, ${invariants.rebootsStarted} reboot jobs run`,
+    summary: `${nodeCount} nodes, concurrency ${config.concurrency}${config.topology.maxUnavailablePerZone > 0 ? ` (${config.topology.maxUnavailablePerZone} per zone)` : ''}${pooled ? `, pools ${config.pools!.map((pool) => `${pool.name}:${pool.concurrency}${pool.topology.maxUnavailablePerZone > 0 ? `/${pool.topology.maxUnavailablePerZone} per zone` : ''}`).join(' ')}` : ''}${quiet ? ', quiet maintenance' : ''}, ${step} steps, ${Math.round((s.now - START) / 60_000)} virtual min, ${invariants.rebootsStarted} reboot jobs run`,
   };
 }
 

@@ -20,6 +20,8 @@ export interface JobRunnerOptions {
   readonly nodeName: string;
   readonly readBootId: BootIdReader;
   readonly rebooter: Rebooter;
+  /** The rebooter of the pool a job names (pool-rebooter.ts); absent: `rebooter` for every job. */
+  readonly rebooterFor?: (job: RebootJob) => Rebooter;
   readonly delayMs: number;
   readonly log: Logger;
   readonly onOutcome?: (outcome: JobOutcome) => void;
@@ -31,7 +33,7 @@ export interface JobRunnerOptions {
    * write a reboot job on any Node, but not the lock on the DaemonSet (no RBAC to), so a job whose
    * node holds no slot was not handed out by the controller: it is never run. Undefined: no check.
    */
-  readonly readLockHolders?: () => Promise<readonly string[] | undefined>;
+  readonly readLockHolders?: (pool?: string) => Promise<readonly string[] | undefined>;
 }
 
 const RETRY_MS = 5_000;
@@ -118,7 +120,7 @@ export class JobRunner {
         return;
       }
       const { job } = decision;
-      if (!(await this.holdsSlot(job.id))) return;
+      if (!(await this.holdsSlot(job.id, job.pool))) return;
       const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): JobStatus => ({
         id: job.id,
         state,
@@ -155,7 +157,7 @@ export class JobRunner {
   private async execute(job: RebootJob, status: (state: JobStatus['state'], extra?: Partial<JobStatus>) => JobStatus): Promise<void> {
     const { rebooter, log, onOutcome, client, nodeName } = this.options;
     log.info({ job: job.id }, 'reboot job started; rebooting the host');
-    const outcome = await rebooter.reboot();
+    const outcome = await (this.options.rebooterFor?.(job) ?? rebooter).reboot();
     if (outcome.ok) {
       onOutcome?.('started');
       log.info({ job: job.id }, 'reboot method succeeded; waiting for the host to go down');
@@ -188,10 +190,10 @@ export class JobRunner {
   }
 
   /** --require-lock-slot: whether this node holds a kreboot slot in the lock now (an unreadable lock: no). */
-  private async holdsSlot(jobId: string): Promise<boolean> {
+  private async holdsSlot(jobId: string, pool: string | undefined): Promise<boolean> {
     const { readLockHolders, nodeName } = this.options;
     if (!readLockHolders) return true;
-    const holders = await readLockHolders();
+    const holders = await readLockHolders(pool);
     if (holders?.includes(nodeName)) return true;
     const reason =
       holders === undefined

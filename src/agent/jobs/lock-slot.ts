@@ -5,6 +5,7 @@
 
 import type { AgentClient } from '../../kube/node-client.ts';
 import { parseLock } from '../../store/lock-record.ts';
+import { poolLockAnnotation } from '../../config/pools-file.ts';
 
 export interface LockSlot {
   readonly namespace: string;
@@ -12,11 +13,17 @@ export interface LockSlot {
   readonly annotation: string;
 }
 
-/** The nodes holding a kreboot slot now; undefined when the lock annotation is unreadable. */
-export function lockHoldersReader(client: Pick<AgentClient, 'daemonSetAnnotations'>, slot: LockSlot): () => Promise<string[] | undefined> {
-  return async () => {
+/**
+ * The nodes holding a kreboot slot now; undefined when the lock annotation is unreadable. A job of
+ * a pool (docs/pools.md) is checked against that pool's lock on the same DaemonSet.
+ */
+export function lockHoldersReader(
+  client: Pick<AgentClient, 'daemonSetAnnotations'>,
+  slot: LockSlot,
+): (pool?: string) => Promise<string[] | undefined> {
+  return async (pool) => {
     const annotations = await client.daemonSetAnnotations(slot.namespace, slot.name);
-    const lock = parseLock(annotations[slot.annotation]);
+    const lock = parseLock(annotations[pool ? poolLockAnnotation(pool) : slot.annotation]);
     return lock?.holders.filter((holder) => holder.ours).map((holder) => holder.nodeID);
   };
 }

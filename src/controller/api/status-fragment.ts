@@ -109,7 +109,7 @@ function nodeRows(status: Status, now: Date): string {
   const rows = status.nodes.map((node) => {
     const words = node.gate ? node.gate.detail : node.reason;
     return `<tr data-node="${e(node.name)}" data-phase="${e(node.phase)}" class="phase-${e(node.phase)}">
-<td class="name">${e(node.name)}</td>
+<td class="name">${e(node.name)}${node.pool ? ` <small class="pool" data-pool="${e(node.pool)}">${e(node.pool)}</small>` : ''}</td>
 <td><span class="badge">${e(PHASE_WORDS[node.phase] ?? node.phase)}</span></td>
 <td class="reason">${e(words)}${node.attempts && node.attempts > 1 ? ` <small>(attempt ${node.attempts})</small>` : ''}${hookNotes(node)}</td>
 <td class="since">${moment(node.since, now)}</td>
@@ -120,6 +120,21 @@ function nodeRows(status: Status, now: Date): string {
 <tbody>
 ${rows.join('\n')}
 </tbody></table>`;
+}
+
+/** With a pools file: each pool's selector, limits and what it has in flight and queued. */
+function pools(status: Status): string {
+  if (!status.pools) return '';
+  const rows = status.pools.map(
+    (pool) =>
+      `<tr data-pool="${e(pool.name)}"><td>${e(pool.name)}</td><td><code>${e(pool.nodeSelector || '(no other pool)')}</code></td><td>${pool.members}</td><td class="slots">${pool.inFlight.length} / ${pool.concurrency}</td><td>${pool.maxUnavailablePerZone || ''}</td><td>${e(pool.window ?? 'the flags’')}</td><td>${e(pool.trigger)}</td><td>${e(pool.queue.slice(0, 5).join(', '))}${pool.queue.length > 5 ? ` and ${pool.queue.length - 5} more` : ''}</td></tr>`,
+  );
+  const conflicts = (status.conflicts ?? []).map(
+    (conflict) => `<li data-node="${e(conflict.node)}"><b>${e(conflict.node)}</b>: ${e(conflict.reason)}</li>`,
+  );
+  return `<section><h2>Pools</h2><table class="pools" id="pools"><thead><tr><th>pool</th><th>selector</th><th>nodes</th><th>slots</th><th>per zone</th><th>window</th><th>trigger</th><th>next</th></tr></thead><tbody>${rows.join('')}</tbody></table>${
+    conflicts.length ? `<ul class="bad" id="pool-conflicts">${conflicts.join('')}</ul>` : ''
+  }</section>`;
 }
 
 function timeline(status: Status, now: Date): string {
@@ -149,6 +164,7 @@ export function renderStatusFragment(status: Status, options: { now: Date; serve
   return `${replicaNotice(status)}
 ${rolloutBanner(status, now, options.server)}
 ${summary(status, now)}
+${pools(status)}
 <section><h2>Nodes</h2>${nodeRows(status, now)}</section>
 <section><h2>Timeline</h2>${timeline(status, now)}</section>
 <section><h2>Notifications</h2>${notifications(status)}</section>

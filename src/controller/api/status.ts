@@ -35,6 +35,24 @@ export interface NodeStatus {
   readonly hooks?: readonly HookRun[];
   /** What a recovery policy tried on the node that did not come back (retries, handoff). */
   readonly recovery?: { readonly retries: number; readonly waited?: boolean; readonly handedAt?: string; readonly until: string };
+  /** With a pools file: the node's pool (absent for a node two pools select: see `conflicts`). */
+  readonly pool?: string;
+}
+
+/** One pool, with a pools file (docs/pools.md). */
+export interface PoolStatus {
+  readonly name: string;
+  /** Empty for the default pool: the nodes no other pool selects. */
+  readonly nodeSelector: string;
+  readonly concurrency: number;
+  readonly maxUnavailablePerZone: number;
+  readonly trigger: string;
+  /** The pool's own window when it has one (else the flags'). */
+  readonly window: string | null;
+  readonly lockAnnotation: string;
+  readonly members: number;
+  readonly inFlight: readonly string[];
+  readonly queue: readonly string[];
 }
 
 /** Nodes kreboot has a reason to show, by where they are in the rollout. */
@@ -72,6 +90,15 @@ export interface Status {
   readonly estimate: Estimate | null;
   /** Recent transitions, newest first. */
   readonly timeline: readonly TimelineEntry[];
+  /** With a pools file: each pool, the default first. */
+  readonly pools?: readonly PoolStatus[];
+  /** With a pools file: the nodes two pools' selectors match, held. */
+  readonly conflicts?: readonly {
+    readonly node: string;
+    readonly pools: readonly string[];
+    readonly install?: string;
+    readonly reason: string;
+  }[];
 }
 
 export interface StatusInput {

@@ -20,18 +20,31 @@ export interface RolloutStore {
 
 const MAX_CONFLICT_RETRIES = 5;
 
+/** The store's own last write and the resourceVersion it was made on. */
+export interface WrittenCell {
+  last?: { ds: V1DaemonSet; from: string | undefined };
+}
+
 export function createRolloutStore(options: {
   api: ClusterApi;
   namespace: string;
   name: string;
   lockAnnotation: string;
+  /** kured's lock, when this store keeps another pool's lock: its manual pause holds this pool too. */
+  sharedLockAnnotation?: string;
   watched: () => V1DaemonSet | undefined;
+  /**
+   * The last write to the DaemonSet, shared by the stores of several pools (docs/pools.md): one
+   * pool's write (a halt) is what the next pool reads, before the watch shows it.
+   */
+  written?: WrittenCell;
 }): RolloutStore {
-  let lastWritten: { ds: V1DaemonSet; from: string | undefined } | undefined;
+  const cell: WrittenCell = options.written ?? {};
 
   // The watch lags our own writes by a moment; until it catches up, our write is the newest.
   const latest = (): V1DaemonSet | undefined => {
     const watched = options.watched();
+    const lastWritten = cell.last;
     if (lastWritten && watched?.metadata?.resourceVersion === lastWritten.from) return lastWritten.ds;
     return watched;
   };
@@ -39,19 +52,19 @@ export function createRolloutStore(options: {
   return {
     current() {
       const ds = latest();
-      return ds ? readRollout(ds, options.lockAnnotation) : undefined;
+      return ds ? readRollout(ds, options.lockAnnotation, options.sharedLockAnnotation) : undefined;
     },
     async update<T>(mutation: RolloutMutation<T>): Promise<T> {
       let ds = latest();
       for (let attempt = 0; ; attempt++) {
         if (!ds) ds = await options.api.readDaemonSet(options.namespace, options.name);
-        const record = readRollout(ds, options.lockAnnotation);
+        const record = readRollout(ds, options.lockAnnotation, options.sharedLockAnnotation);
         const decided = mutation(record);
         if (!decided.changes) return decided.result;
         const body = { metadata: { resourceVersion: record.resourceVersion, annotations: decided.changes } };
         try {
           const written = await options.api.patchDaemonSet(options.namespace, options.name, body);
-          lastWritten = { ds: written, from: record.resourceVersion };
+          cell.last = { ds: written, from: record.resourceVersion };
           return decided.result;
         } catch (error) {
           if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw error;

@@ -22,6 +22,8 @@ export interface PatchSettings {
   readonly rebootTimeoutMs: number;
   /** The marks of --stuck-node-remediation-label/-annotation: set at the handoff, removed when the node is done or given up. */
   readonly remediation?: RemediationMark;
+  /** The node's pool, named in its reboot job (docs/pools.md); absent for the default pool. */
+  readonly pool?: string;
 }
 
 export interface NodePatch {
@@ -125,7 +127,7 @@ export function dispatchPatch(
   node: V1Node,
   observed: ObservedNode,
   now: Date,
-  settings: Pick<PatchSettings, 'rebootTimeoutMs'>,
+  settings: Pick<PatchSettings, 'rebootTimeoutMs' | 'pool'>,
   from?: NodeProgress,
 ): NodePatch {
   const job: RebootJob = {
@@ -133,6 +135,7 @@ export function dispatchPatch(
     createdAt: now.toISOString(),
     bootIdBefore: observed.bootId ?? '',
     notAfter: new Date(now.getTime() + settings.rebootTimeoutMs).toISOString(),
+    ...(settings.pool ? { pool: settings.pool } : {}),
   };
   const previous = from ?? observed.progress;
   const attempts = (previous?.attempts ?? 0) + 1;

@@ -98,9 +98,15 @@ async function agent(node: string, name: string, args: string[]): Promise<AgentP
 }
 
 /** A job as the controller writes it: bounded by notAfter (the agent refuses a job without one). */
-function dispatch(node: string, id: string, bootIdBefore: string) {
+function dispatch(node: string, id: string, bootIdBefore: string, pool?: string) {
   const now = Date.now();
-  const job = { id, createdAt: new Date(now).toISOString(), bootIdBefore, notAfter: new Date(now + 10 * 60_000).toISOString() };
+  const job = {
+    id,
+    createdAt: new Date(now).toISOString(),
+    bootIdBefore,
+    notAfter: new Date(now + 10 * 60_000).toISOString(),
+    ...(pool ? { pool } : {}),
+  };
   return annotate(node, { [CONTROLLER.rebootJob]: JSON.stringify(job) });
 }
 
@@ -372,6 +378,46 @@ describe('reboot jobs', () => {
     assert.equal(failed.exitCode, 3);
     assert.match(failed.message ?? '', /interactive authentication required/);
     assert.equal(await a.metric('kreboot_agent_reboot_jobs_total', 'outcome="failed"'), 1);
+  });
+
+  test("a job naming a pool runs that pool's reboot command from the agent's pools file; a pool the file lacks fails, naming it", async () => {
+    const node = await newNode('agent-pool');
+    const f = files('pool');
+    const poolScript = join(f.base, 'pool-reboot.sh');
+    const poolRan = join(f.base, 'pool-ran');
+    writeFileSync(poolScript, `#!/bin/sh\necho "$*" >> '${poolRan}'\n`);
+    chmodSync(poolScript, 0o755);
+    const poolsFile = join(f.base, 'pools.yaml');
+    writeFileSync(
+      poolsFile,
+      `pools:\n  - name: gpu\n    nodeSelector: gpu=true\n    rebootCommand: ${poolScript} --gpu\n  - name: plain\n    nodeSelector: plain=true\n`,
+    );
+    const args = [`--reboot-sentinel=${f.sentinel}`, `--boot-id-file=${f.bootIdFile}`, '--period=1h', `--reboot-command=${f.script}`];
+    const a = await agent(node, 'pool-1', [...args, `--pools-file=${poolsFile}`]);
+    await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the boot ID report', timeoutMs: 20_000 });
+    await dispatch(node, 'job-gpu', 'boot-1', 'gpu');
+    await waitFor(() => existsSync(poolRan), { what: "the gpu pool's reboot command", timeoutMs: 20_000 });
+    assert.match(readFileSync(poolRan, 'utf8'), /--gpu/);
+    assert.equal(f.runs(), 0, "the agent's own --reboot-command did not run");
+
+    // A pool that declares no method: the agent's own flags.
+    await dispatch(node, 'job-plain', 'boot-1', 'plain');
+    await waitFor(() => f.runs() === 1, { what: "the agent's own command for pool plain", timeoutMs: 20_000 });
+
+    // A pool the agent's file does not declare: refused, reported as failed with the reason.
+    await a.stop();
+    await agent(node, 'pool-2', [...args, `--pools-file=${poolsFile}`]);
+    await dispatch(node, 'job-unknown', 'boot-1', 'db');
+    const failed = await waitFor(
+      async () => {
+        const status = await jobStatus(node);
+        return status?.id === 'job-unknown' && status.state === 'failed' ? status : undefined;
+      },
+      { what: 'job-status failed', timeoutMs: 20_000 },
+    );
+    assert.match(failed.message ?? '', /the job names pool "db", which the agent's pools file .* does not declare/);
+    assert.equal(f.runs(), 1);
+    assert.equal(readFileSync(poolRan, 'utf8').trim().split('\n').length, 1);
   });
 
   test('a job for another boot is never run', async () => {

@@ -71,6 +71,8 @@ test('every flag of the controller that an operator sets has a value of its own'
     // Set by the chart from controller.hooks (the templates, mounted from a ConfigMap).
     'pre-drain-hook-job',
     'post-reboot-hook-job',
+    // Rendered from `pools` (a ConfigMap both roles mount).
+    'pools-file',
   ]);
   const covered = new Set([...ROLES, ...OWN].flatMap(([role, table]) => (role === 'controller' ? [...table.values()] : [])));
   const missing = [...FLAGS_BY_NAME.values()]

@@ -164,3 +164,5 @@ readOnlyRootFilesystem: true
 {{- define "kreboot.hookJobs" -}}
 {{- if or .Values.controller.hooks.preDrainJob .Values.controller.hooks.postRebootJob }}true{{ end -}}
 {{- end -}}
+{{/* Node pools (docs/pools.md): the ConfigMap both roles mount and follow; empty when no pool is declared. */}}
+{{- define "kreboot.poolsConfigMap" -}}{{ include "kreboot.fullname" . }}-pools{{- end -}}
