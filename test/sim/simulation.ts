@@ -7,7 +7,8 @@
 // Prometheus and Alertmanager down or slow, hosts rebooting by themselves with the kubelet's
 // graceful shutdown, Nodes deleted and registered again, zone labels changed, the lock DaemonSet
 // deleted and created again, operator pause/resume/reboot, alerts firing, resolving and re-sent,
-// an admin's cordon), checking the invariants after every step; then the faults stop, services
+// an admin's cordon; with the recovery policies drawn on, a node-repair controller that power-cycles,
+// replaces or ignores a node handed to it), checking the invariants after every step; then the faults stop, services
 // and gates recover, an operator resumes what halted, and every pending request must complete
 // within a bounded virtual time (liveness). The same seed replays the same run.
 
@@ -153,6 +154,9 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     `--workload-gate-timeout=${['0', '30s', '2m'][Math.floor(options.seed / 5) % 3]}`,
     `--workload-gate-timeout-action=${['halt', 'continue'][Math.floor(options.seed / 15) % 2]}`,
   ];
+  // A quarter of the other runs get the halted node's remediation alert too (halts are rare where a
+  // policy recovers nodes).
+  const haltAlerts = side() < 0.25;
   // A retry is a reboot of the same request: the loader asks for --max-reboot-attempts above the retries.
   const attempts = Number(flags.find((flag) => flag.startsWith('--max-reboot-attempts='))!.split('=')[1]);
   const retriesAt = flags.findIndex((flag) => flag.startsWith('--stuck-node-reboot-retries='));
@@ -614,6 +618,31 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   // repair or Cluster API's remediation would: power-cycles the host, replaces the Node (deleted,
   // then a new host registers under the same name), or does nothing (the repair fails).
   const handoffsSeen = new Set<string>();
+  // In the runs that draw a recovery policy (and a quarter of the others), a node that halts the
+  // rollout often gets a remediation alert of its own a little later (the alert that acts on a
+  // halted node, issue 24), from the same side stream: the other runs replay as before.
+  const recoveryOn = remediated || config.stuckNode.retries > 0 || haltAlerts;
+  const haltsSeen = new Set<string>();
+  const watchHalts = () => {
+    for (const [name, node] of model.nodes) {
+      const progress = progressOf(node);
+      if (progress?.phase !== 'failed' || !progress.haltedRollout || haltsSeen.has(`${name}@${progress.since}`)) continue;
+      haltsSeen.add(`${name}@${progress.since}`);
+      if (side() >= 0.6) continue;
+      const startsAt = new Date(s.now).toISOString();
+      s.at(s.now + 1000 + Math.floor(side() * 60_000), `remediation alert fires for the halted ${name}`, () => {
+        const candidates = live();
+        if (candidates.length === 0) return;
+        const inst = candidates[Math.floor(side() * candidates.length)]!;
+        s.note(`remediation alert NodeHung fires for the halted ${name} (episode ${startsAt}, via #${inst.id})`);
+        report(
+          `request ${name}`,
+          inst.requests.request(name, { kind: 'remediation', alertname: 'NodeHung', fingerprint: `hung-${name}`, startsAt }),
+        );
+      });
+    }
+  };
+
   const watchRepairs = () => {
     for (const [name, node] of model.nodes) {
       const handedAt = progressOf(node)?.recovery?.handedAt;
@@ -793,6 +822,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     s.advanceTo(s.now + 1 + s.int(20));
     await settle();
     if (remediated) watchRepairs();
+    if (recoveryOn) watchHalts();
     violation = invariants.afterStep();
     if (violation) break;
   }
