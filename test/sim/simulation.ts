@@ -202,7 +202,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   // every 5 s until the replacements are Ready: such runs may take more steps to settle.
   const slowPods = Math.floor(options.seed / 2) % 3 === 0;
   if (slowPods) model.readyWithinMs = 300_000;
-  const calmMaxSteps = slowPods ? 3 * CALM_MAX_STEPS : CALM_MAX_STEPS;
+  const calmMaxSteps = slowPods ? 6 * CALM_MAX_STEPS : CALM_MAX_STEPS;
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const zones = ZONES.slice(0, 1 + s.int(ZONES.length));
   /** A node's labels as its cloud sets them: a zone (most nodes), and a canary tier for some. */

@@ -59,6 +59,10 @@ const CUSTOM_VALUES = {
     alertScope: 'cluster',
     remediationAlertRegexp: '^NodeKernelDeadlock$',
     webhookBodyLimit: 2_000_000,
+    // A false that is not the flag's default must reach the flag (kured's behaviour: no workload gate).
+    workloadGate: false,
+    workloadGateTimeout: '10m',
+    workloadGateTimeoutAction: 'continue',
     prometheusUsername: 'kreboot',
     prometheusPasswordFile: '/etc/kreboot/prometheus/password',
     extraSecretMounts: [{ name: 'prometheus', secretName: 'prometheus-basic-auth', mountPath: '/etc/kreboot/prometheus' }],
@@ -232,6 +236,9 @@ test('the Helm chart with non-default values applies server-side and renders the
     '--prometheus-password-file=/etc/kreboot/prometheus/password',
     // Helm reads numbers as floats: a million must not reach the flag as 2e+06.
     '--webhook-body-limit=2000000',
+    '--workload-gate=false',
+    '--workload-gate-timeout=10m',
+    '--workload-gate-timeout-action=continue',
   ]) {
     assert.ok(controller.args.includes(arg), `controller lacks ${arg}: ${controller.args.join(' ')}`);
   }
