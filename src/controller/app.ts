@@ -30,6 +30,7 @@ import { createStatusStreams } from './api/status-streams.ts';
 import { createTimeline } from './api/status-timeline.ts';
 import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
+import { watchHookJobs } from './hooks/hook-job-watch.ts';
 import { buildDecisionCore } from './decision-core.ts';
 import { createLeaderElection, createLeaseApi } from './leader-election.ts';
 
@@ -64,7 +65,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
 
   let statusChanged: () => void = () => {};
   let leading = !config.leaderElection.enabled;
-  const { view, rollout, performer, reconciler, requests, control, slotSettings } = buildDecisionCore(config, {
+  const { view, rollout, performer, reconciler, requests, control, slotSettings, hookJobs } = buildDecisionCore(config, {
     api: createClusterApi(kc),
     view: (onChange) =>
       createClusterView({
@@ -87,6 +88,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     leading: () => leading,
     clock,
     onWake: () => statusCache.clear(),
+    hookJobs: (onChange) => watchHookJobs({ kc, namespace: config.hooks?.namespace ?? config.lock.dsNamespace, log, onChange }),
   });
   const timeline = createTimeline();
   const leaderLookup = config.leaderElection.enabled
@@ -139,6 +141,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     // The kubelet's probes apart from the public routes, so no client can starve them (issue 26).
     if (config.probePort !== 0) probes = await listenProbes({ host: config.metricsHost, port: config.probePort, ready: view.synced });
     await view.start();
+    await hookJobs?.start();
   } catch (error) {
     await probes?.close();
     await http.close();
@@ -178,6 +181,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       await http.close();
       await probes?.close();
       await view.stop();
+      await hookJobs?.stop();
     },
   };
 }

@@ -27,6 +27,7 @@ import { createRequestStore, type RequestStore } from './request-store.ts';
 import { createDrainer } from './steps/drain.ts';
 import { createHookStep } from './steps/hook-step.ts';
 import type { HookPoint } from '../store/hook-records.ts';
+import type { HookJobCache } from './hooks/hook-job-watch.ts';
 import type { Timers } from './work-loop.ts';
 
 /** The part of the configuration the decision core reads. */
@@ -67,6 +68,8 @@ export interface DecisionCoreIo {
   readonly timers?: Timers;
   /** Runs on every wake, before the cycle is woken (app.ts clears its status cache). */
   readonly onWake?: () => void;
+  /** Builds the hook Job watch (ADR 0019), used when a hook Job template is configured; `onChange` wakes the cycle. */
+  readonly hookJobs?: (onChange: (reason: string) => void) => HookJobCache;
 }
 
 export interface DecisionCore {
@@ -79,6 +82,8 @@ export interface DecisionCore {
   readonly metrics: ControllerMetrics;
   readonly slotSettings: SlotSettings;
   readonly wake: (reason: string) => void;
+  /** The hook Job watch, when hook Jobs are configured and the I/O gives one (the caller starts it). */
+  readonly hookJobs: HookJobCache | undefined;
 }
 
 export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): DecisionCore {
@@ -132,6 +137,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       : {}),
     ...slotSettings,
   };
+  const hookJobs = config.hooks && Object.keys(config.hooks.jobs).length > 0 ? io.hookJobs?.(wake) : undefined;
   const sets = config.alertmanager.silenceMatchers;
   const silencer =
     io.alertmanager && sets.length > 0
@@ -160,6 +166,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
             log: log.child({ component: 'hooks' }),
             metrics,
             clock,
+            ...(hookJobs ? { cached: (name: string) => hookJobs.job(name) } : {}),
           }),
         }
       : {}),
@@ -195,5 +202,5 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     remediationCap: config.maxRebootAttempts,
   });
   const control = createControl({ view, rollout, requests, notify: io.notify, clock, wake });
-  return { view, rollout, performer, reconciler, requests, control, metrics, slotSettings, wake };
+  return { view, rollout, performer, reconciler, requests, control, metrics, slotSettings, wake, hookJobs };
 }

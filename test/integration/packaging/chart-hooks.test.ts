@@ -1,6 +1,6 @@
 // The chart's hook values (ADR 0019), rendered by the real helm: a Job template given as a value
 // reaches the controller as a file it accepts (the controller's own loader reads it), with the flag
-// and the mount; the controller's Role gains create/get/delete on Jobs in the release's namespace
+// and the mount; the controller's Role gains create/get/list/watch/delete on Jobs in the release's namespace
 // only when a template is set; host hook commands reach the agent, which then runs privileged.
 
 import assert from 'node:assert/strict';
@@ -65,7 +65,7 @@ test('without hook values: no ConfigMap, no hook flags, no permission on Jobs', 
   assert.deepEqual(jobRules(docs), []);
 });
 
-test('a pre-drain Job template as a value reaches the controller as a file its loader accepts, with create/get/delete on Jobs here', () => {
+test('a pre-drain Job template as a value reaches the controller as a file its loader accepts, with create/get/list/watch/delete on Jobs here', () => {
   const docs = render('hooks', {
     controller: { hooks: { preDrainJob: JOB }, hookTimeout: '15m', hookFailure: 'halt' },
     agent: { postRebootHookCommand: "/bin/sh -c 'systemctl start warm-cache'" },
@@ -109,7 +109,9 @@ test('a pre-drain Job template as a value reaches the controller as a file its l
   assert.deepEqual(loaded.config.hooks?.jobs['pre-drain'], JOB);
 
   // Jobs: only in the release's namespace, only the verbs the runner uses.
-  assert.deepEqual(jobRules(docs), [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'], in: 'Role kreboot' }]);
+  assert.deepEqual(jobRules(docs), [
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'], in: 'Role kreboot' },
+  ]);
 
   // The host hook reaches the agent, which runs privileged to enter the host's namespaces.
   const agent = find(docs, 'DaemonSet').spec.template.spec.containers[0];
