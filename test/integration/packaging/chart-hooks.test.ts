@@ -1,7 +1,8 @@
-// The chart's hook values (ADR 0019), rendered by the real helm, and the kustomize component: a Job template given as a value
-// reaches the controller as a file it accepts (the controller's own loader reads it), with the flag
-// and the mount; the controller's Role gains create/get/list/watch/delete on Jobs in the release's namespace
-// only when a template is set; host hook commands reach the agent, which then runs privileged.
+// The chart's hook values (ADR 0019), rendered by the real helm, and the kustomize component: a
+// Job template given as a value reaches the controller as a file it accepts (the controller's own
+// loader reads it), with the flag and the mount; the controller's Role gains
+// create/get/list/watch/delete on Jobs in the release's namespace only when a template is set;
+// host hook commands reach the agent, which then runs privileged.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
