@@ -31,6 +31,7 @@ import { createTimeline } from './api/status-timeline.ts';
 import { createClusterApi } from './cluster-api.ts';
 import { createClusterView } from './cluster/cluster-view.ts';
 import { createWorkloadView } from './cluster/workload-view.ts';
+import { watchHookJobs } from './hooks/hook-job-watch.ts';
 import { buildDecisionCore } from './decision-core.ts';
 import { createLeaderElection, createLeaseApi } from './leader-election.ts';
 import { withPools } from './api/status-pools.ts';
@@ -107,8 +108,9 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     leading: () => leading,
     clock,
     onWake: () => statusCache.clear(),
+    hookJobs: (onChange) => watchHookJobs({ kc, namespace: config.hooks?.namespace ?? config.lock.dsNamespace, log, onChange }),
   });
-  const { view, rollout, performer, reconciler, requests, control, slotSettings, workloads } = core;
+  const { view, rollout, performer, reconciler, requests, control, slotSettings, workloads, hookJobs } = core;
   const timeline = createTimeline();
   const leaderLookup = config.leaderElection.enabled
     ? createLeaderLookup({ kc, namespace: config.leaderElection.namespace, name: config.leaderElection.name })
@@ -176,8 +178,10 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
     workloads
       ?.start()
       .catch((error: unknown) => log.warn({ err: error }, 'the workload gate could not watch workloads; it holds until it can'));
+    await hookJobs?.start();
   } catch (error) {
     await view.stop().catch(() => undefined);
+    await workloads?.stop().catch(() => undefined);
     await probes?.close();
     await http.close();
     throw error;
@@ -220,6 +224,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       await probes?.close();
       await view.stop();
       await workloads?.stop();
+      await hookJobs?.stop();
     },
   };
 }

@@ -38,6 +38,7 @@ import { createDrainer } from './steps/drain.ts';
 import { createHookStep } from './steps/hook-step.ts';
 import type { HookPoint } from '../store/hook-records.ts';
 import { createWorkloadMemory } from './steps/remember-workloads.ts';
+import type { HookJobCache } from './hooks/hook-job-watch.ts';
 import type { Timers } from './work-loop.ts';
 import { DEFAULT_POOL } from '../config/pools-file.ts';
 import { conflictReason, createMembership, foreignInstallReason, type PoolMembership } from './pools/membership.ts';
@@ -97,6 +98,8 @@ export interface DecisionCoreIo {
   readonly workloads?: (onChange: (key: string) => void) => WorkloadSource;
   /** Runs on every wake, before the cycle is woken (app.ts clears its status cache). */
   readonly onWake?: () => void;
+  /** Builds the hook Job watch (ADR 0019), used when a hook Job template is configured; `onChange` wakes the cycle. */
+  readonly hookJobs?: (onChange: (reason: string) => void) => HookJobCache;
 }
 
 /** One pool's running parts. */
@@ -129,6 +132,8 @@ export interface DecisionCore {
   readonly metrics: ControllerMetrics;
   readonly slotSettings: SlotSettings;
   readonly wake: (reason: string) => void;
+  /** The hook Job watch, when hook Jobs are configured and the I/O gives one (the caller starts it). */
+  readonly hookJobs: HookJobCache | undefined;
   /** The workload gate's watch, when the gate is on (the caller starts and stops it). */
   readonly workloads: WorkloadSource | undefined;
   /** The pools running now, the default first. */
@@ -214,6 +219,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       })),
     conflicts: () => conflicts().length,
   });
+  const hookJobs = config.hooks && Object.keys(config.hooks.jobs).length > 0 ? io.hookJobs?.(wake) : undefined;
   const sets = config.alertmanager.silenceMatchers;
   const silencer =
     io.alertmanager && sets.length > 0
@@ -323,6 +329,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
               log: poolLog.child({ component: 'hooks' }),
               metrics: poolMetrics,
               clock,
+              ...(hookJobs ? { cached: (name: string) => hookJobs.job(name) } : {}),
             }),
           }
         : {}),
@@ -387,6 +394,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     slotSettings,
     wake,
     workloads: workloadGate?.source,
+    hookJobs,
     pools: () => runtimes,
     conflicts,
     async replacePools(specs) {

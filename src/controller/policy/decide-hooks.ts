@@ -37,7 +37,9 @@ export function roundOf(progress: NodeProgress): string {
  * then the Job, in mirror order.
  */
 export function hookKinds(node: ObservedNode, point: HookPoint, settings: PolicySettings): HookKind[] {
-  const job = settings.hooks?.jobs.has(point) === true;
+  // Without hook settings (a configuration built by hand) there is no timeout to bound a hook: none runs.
+  if (!settings.hooks) return [];
+  const job = settings.hooks.jobs.has(point);
   const host = node.hostHooks?.has(point) === true;
   const order: HookKind[] = point === 'pre-drain' ? ['job', 'host'] : ['host', 'job'];
   return order.filter((kind) => (kind === 'job' ? job : host));

@@ -24,6 +24,8 @@ export interface HookStepDeps {
   readonly metrics: Pick<ControllerMetrics, 'hookDuration'>;
   /** Read after the answer, not the cycle's start: a cycle's calls may take long. */
   readonly clock: () => Date;
+  /** The Job as the hook Job watch last saw it (hook-job-watch.ts); undefined: read it by name. */
+  readonly cached?: (name: string) => V1Job | undefined;
 }
 
 /**
@@ -92,6 +94,8 @@ export function createHookStep(deps: HookStepDeps) {
 
     /** How the run's Job stands; created first if it never was (see the header). */
     async check(run: HookRun, node: string, now: Date): Promise<RunnerFact> {
+      const seen = deps.cached?.(run.name);
+      if (seen) return { type: 'hook-job', name: run.name, ...jobState(seen) };
       const last = recent.get(run.name);
       const age = last ? now.getTime() - last.at : Infinity;
       if (last && age >= 0 && age < CHECK_INTERVAL_MS) return last.fact;

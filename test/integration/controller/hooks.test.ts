@@ -173,6 +173,11 @@ describe('hooks around the reboot', () => {
     }
     assert.equal(await metric(world, 'point="pre-drain",kind="job",outcome="succeeded"'), 2);
     assert.equal(await metric(world, 'point="post-reboot",kind="job",outcome="succeeded"'), 2);
+    // What a hook costs when its Job is quick (KWOK completes its pod at once): the Job
+    // controller's and the controller's reads, measured per run.
+    for (const node of world.nodes)
+      for (const run of await hooksOf(world, node))
+        t.diagnostic(`${node} ${run.point} Job: ${Date.parse(run.finishedAt!) - Date.parse(run.startedAt)} ms from recorded to succeeded`);
   });
 
   it('a pre-drain Job that fails: that node is given back (uncordoned, not rebooted, notified, a failed attempt); the next node goes on', async (t) => {

@@ -1,16 +1,20 @@
-// The chart's hook values (ADR 0019), rendered by the real helm: a Job template given as a value
-// reaches the controller as a file it accepts (the controller's own loader reads it), with the flag
-// and the mount; the controller's Role gains create/get/delete on Jobs in the release's namespace
-// only when a template is set; host hook commands reach the agent, which then runs privileged.
+// The chart's hook values (ADR 0019), rendered by the real helm, and the kustomize component: a
+// Job template given as a value reaches the controller as a file it accepts (the controller's own
+// loader reads it), with the flag and the mount; the controller's Role gains
+// create/get/list/watch/delete on Jobs in the release's namespace only when a template is set;
+// host hook commands reach the agent, which then runs privileged.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { loadControllerConfig } from '../../../src/config/controller-config.ts';
-import { helmTemplate } from './tools.ts';
+import { load } from 'js-yaml';
+import { templateProblems } from '../../../src/config/hook-config.ts';
+import { ROOT } from '../../harness/packaging-files.ts';
+import { helmTemplate, kubectl, kustomize, run } from './tools.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = any;
@@ -65,7 +69,7 @@ test('without hook values: no ConfigMap, no hook flags, no permission on Jobs', 
   assert.deepEqual(jobRules(docs), []);
 });
 
-test('a pre-drain Job template as a value reaches the controller as a file its loader accepts, with create/get/delete on Jobs here', () => {
+test('a pre-drain Job template as a value reaches the controller as a file its loader accepts, with create/get/list/watch/delete on Jobs here', () => {
   const docs = render('hooks', {
     controller: { hooks: { preDrainJob: JOB }, hookTimeout: '15m', hookFailure: 'halt' },
     agent: { postRebootHookCommand: "/bin/sh -c 'systemctl start warm-cache'" },
@@ -109,10 +113,42 @@ test('a pre-drain Job template as a value reaches the controller as a file its l
   assert.deepEqual(loaded.config.hooks?.jobs['pre-drain'], JOB);
 
   // Jobs: only in the release's namespace, only the verbs the runner uses.
-  assert.deepEqual(jobRules(docs), [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'], in: 'Role kreboot' }]);
+  assert.deepEqual(jobRules(docs), [
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'], in: 'Role kreboot' },
+  ]);
 
   // The host hook reaches the agent, which runs privileged to enter the host's namespaces.
   const agent = find(docs, 'DaemonSet').spec.template.spec.containers[0];
   assert.ok(agent.args.includes("--post-reboot-hook-command=/bin/sh -c 'systemctl start warm-cache'"), agent.args.join(' '));
   assert.equal(agent.securityContext.privileged, true);
+});
+
+test('the kustomize component adds the template, the flag, its mount and the Jobs Role to the base, and nothing else', () => {
+  const overlay = mkdtempSync(join(tmpdir(), 'kreboot-hooks-overlay-'));
+  writeFileSync(
+    join(overlay, 'kustomization.yaml'),
+    [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      `  - ${relative(overlay, join(ROOT, 'deploy/base'))}`,
+      'components:',
+      `  - ${relative(overlay, join(ROOT, 'deploy/components/hooks'))}`,
+      '',
+    ].join('\n'),
+  );
+  const result = run(kubectl(), ['kustomize', overlay]);
+  assert.equal(result.code, 0, result.stderr);
+  const docs = (loadAllYaml(result.stdout) as Doc[]).filter(Boolean);
+  const base = (loadAllYaml(kustomize('deploy/base')) as Doc[]).filter(Boolean);
+  assert.equal(docs.length, base.length + 3, 'the base, a ConfigMap, a Role and its binding');
+  const configMap = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('kreboot-controller-hooks'));
+  assert.deepEqual(templateProblems(load(configMap.data['pre-drain-job.yaml']), 'kreboot'), []);
+  const container = find(docs, 'Deployment', 'kreboot-controller').spec.template.spec.containers[0];
+  assert.ok(container.args.includes('--pre-drain-hook-job=/etc/kreboot/hooks/pre-drain-job.yaml'));
+  const volume = find(docs, 'Deployment', 'kreboot-controller').spec.template.spec.volumes.find((v: Doc) => v.name === 'hooks');
+  assert.equal(volume.configMap.name, configMap.metadata.name);
+  assert.deepEqual(jobRules(docs), [
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'], in: 'Role kreboot' },
+  ]);
 });

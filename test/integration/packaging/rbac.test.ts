@@ -372,7 +372,7 @@ test('the controller may ask who a token belongs to and what RBAC allows a user 
   assert.equal(review.status?.user?.username, 'system:serviceaccount:kreboot:kreboot-agent');
 });
 
-test('hook Jobs: the controller may create, read and delete Jobs in its own namespace only with the hooks component, nothing more', async () => {
+test('hook Jobs: the controller may create, watch, read and delete Jobs in its own namespace only with the hooks component, nothing more', async () => {
   const jobs = (kc: KubeConfig) => kc.makeApiClient(BatchV1Api);
   const job = (name: string) => ({
     apiVersion: 'batch/v1',
@@ -407,7 +407,8 @@ test('hook Jobs: the controller may create, read and delete Jobs in its own name
       ),
       'patch a Job',
     );
-    denied(await attempt(() => jobs(controller.kc).listNamespacedJob({ namespace: 'kreboot' })), 'list Jobs (not used)');
+    allowed(await attempt(() => jobs(controller.kc).listNamespacedJob({ namespace: 'kreboot' })), 'list Jobs (the watch)');
+    denied(await attempt(() => jobs(controller.kc).listJobForAllNamespaces()), 'list Jobs everywhere');
     denied(await create(controller.kc, workNamespace, 'hook-b'), 'a Job in another namespace');
     denied(await create(agent.kc, 'kreboot', 'hook-c'), 'the agent creating a Job');
     denied(

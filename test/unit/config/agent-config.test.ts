@@ -53,3 +53,28 @@ describe('loadAgentConfig', () => {
     assert.deepEqual(loadAgentConfig(['--node-id=n1', '--reboot-method=signal', '--reboot-command='], {}).problems, []);
   });
 });
+
+describe('host hook commands (ADR 0019)', () => {
+  it('are split like the sentinel command, by hook point; none given is none', async () => {
+    const { buildHostHooks } = await import('../../../src/agent/parts.ts');
+    const problems: string[] = [];
+    const { config } = loadAgentConfig(
+      ['--node-id=n1', `--pre-drain-hook-command=sh -c 'ceph osd set noout'`, '--post-reboot-hook-command=/usr/local/bin/warm --all'],
+      {},
+    );
+    assert.deepEqual(buildHostHooks(config, problems), {
+      'pre-drain': ['sh', '-c', 'ceph osd set noout'],
+      'post-reboot': ['/usr/local/bin/warm', '--all'],
+    });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(buildHostHooks(loadAgentConfig(['--node-id=n1'], {}).config, problems), {});
+  });
+
+  it('a command that cannot be split is a problem naming its flag', async () => {
+    const { buildHostHooks } = await import('../../../src/agent/parts.ts');
+    const problems: string[] = [];
+    buildHostHooks(loadAgentConfig(['--node-id=n1', `--post-reboot-hook-command=sh -c 'unclosed`], {}).config, problems);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^--post-reboot-hook-command: cannot split/);
+  });
+});

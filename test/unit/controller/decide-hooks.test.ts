@@ -67,6 +67,8 @@ describe('hooks in the policy', () => {
 
   it('without hooks (or only at the other point) the drain follows the cordon as before', () => {
     assert.equal(decideWith(node({ request, progress: cordoned, unschedulable: true }), SETTINGS).type, 'drain');
+    const advertised = node({ request, progress: cordoned, unschedulable: true, hostHooks: new Set(['pre-drain']) });
+    assert.equal(decideWith(advertised, SETTINGS).type, 'drain', 'no hook settings: an advertised host hook is not run either');
     const postOnly = { ...HOOKS, hooks: { ...HOOKS.hooks!, jobs: new Set(['post-reboot'] as const) } };
     assert.equal(decideWith(node({ request, progress: cordoned, unschedulable: true }), postOnly).type, 'drain');
   });

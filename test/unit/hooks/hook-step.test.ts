@@ -35,7 +35,7 @@ class HttpError extends Error {
   }
 }
 
-function world(options: { refuse?: number } = {}) {
+function world(options: { refuse?: number; cached?: (name: string) => V1Job | undefined } = {}) {
   const jobs = new Map<string, V1Job>();
   const calls: string[] = [];
   let now = START;
@@ -73,6 +73,7 @@ function world(options: { refuse?: number } = {}) {
     log: pino({ level: 'silent' }),
     metrics,
     clock: () => new Date(now),
+    ...(options.cached ? { cached: options.cached } : {}),
   });
   return { step, jobs, calls, registry, advance: (ms: number) => (now += ms), at: () => new Date(now) };
 }
@@ -128,5 +129,27 @@ describe('hook Jobs', () => {
     const text = await w.registry.metrics();
     assert.match(text, /kreboot_hook_duration_seconds_count\{point="pre-drain",kind="job",outcome="timed-out"\} 1/);
     assert.match(text, /kreboot_hook_duration_seconds_sum\{point="pre-drain",kind="job",outcome="timed-out"\} 60/);
+  });
+});
+
+describe('with the hook Job watch', () => {
+  it('a Job the watch holds is answered from memory, without a read', async () => {
+    const w = world({
+      cached: (name) =>
+        name === run.name ? { status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } } : undefined,
+    });
+    assert.deepEqual(await w.step.check(run, 'n1', w.at()), {
+      type: 'hook-job',
+      name: run.name,
+      state: 'failed',
+      message: 'BackoffLimitExceeded',
+    });
+    assert.deepEqual(w.calls, []);
+  });
+
+  it('a Job the watch does not hold (not listed yet, or never created) is read by name, and created if need be', async () => {
+    const w = world({ cached: () => undefined });
+    assert.equal((await w.step.check(run, 'n1', w.at())).type, 'hook-job');
+    assert.deepEqual(w.calls, [`read ${run.name}`, `create ${run.name}`]);
   });
 });
