@@ -3,8 +3,11 @@
 // and installed as a user installs it, with `helm install` and the chart's defaults. A package
 // upgrade's reboot sentinel is created inside both VMs; the agent pods run the shipped reboot
 // method (nsenter into the host, systemctl reboot) and the VMs really reboot. Judged from the API
-// server at every watch event and from inside the hosts. The kustomize base is then installed on
-// the same nodes and checked to run both roles.
+// server at every watch event and from inside the hosts. The next node waits for the workloads the
+// last drain evicted (the workload gate, on by default: a replica that can run only on the node
+// that was rebooted is Ready again before the other node is cordoned), and host hooks run on the
+// real hosts before the drain and after the reboot (written there, read back from inside the VMs).
+// The kustomize base is then installed on the same nodes and checked to run both roles.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -13,7 +16,7 @@ import { startRealCluster, type RealCluster } from '../harness/real-cluster.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
 import { deleteKustomize, installWithHelm, installWithKustomize, uninstallHelm } from './rig/install.ts';
 import { formatFigures, runRealRollout, type RealRolloutResult } from './rig/real-rollout.ts';
-import { WORKLOAD } from './rig/workload.ts';
+import { PINNED, WORKLOAD } from './rig/workload.ts';
 
 const log = (line: string) => process.stderr.write(`[real ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 let cluster: RealCluster;
@@ -21,6 +24,10 @@ let cluster: RealCluster;
 // Under QEMU's software emulation a cold boot to Ready takes about two minutes and each reboot as
 // long again; the limits are deadlines for a stuck run, far above what a run takes.
 const MINUTE = 60_000;
+
+/** Host hooks that leave the host's boot ID in a file: which boot each ran in (ADR 0019). */
+const HOOK_FILES = { 'pre-drain': '/var/tmp/kreboot-hook-pre-drain', 'post-reboot': '/var/tmp/kreboot-hook-post-reboot' } as const;
+const hookCommand = (file: string) => `/bin/sh -c 'cat /proc/sys/kernel/random/boot_id >> ${file}'`;
 
 before(
   async () => {
@@ -40,7 +47,12 @@ test(
     t.after(() => printOnFailure(t, () => cluster.report()));
     const names = cluster.nodes.map((n) => n.name);
     const installStarted = Date.now();
-    await installWithHelm(cluster.kubeconfigPath, names);
+    await installWithHelm(cluster.kubeconfigPath, names, [
+      '--set-string',
+      `agent.preDrainHookCommand=${hookCommand(HOOK_FILES['pre-drain'])}`,
+      '--set-string',
+      `agent.postRebootHookCommand=${hookCommand(HOOK_FILES['post-reboot'])}`,
+    ]);
     log(`helm install: both roles Ready on ${names.join(', ')} in ${((Date.now() - installStarted) / 1000).toFixed(0)} s`);
 
     const rollout: RealRolloutResult = await runRealRollout({
@@ -64,6 +76,21 @@ test(
     }
     const [first, second] = rollout.order.map((name) => recorder.timelines.get(name)!);
     assert.ok(first!.uncordonedAt! <= second!.cordonedAt!, `${second!.node} was cordoned before ${first!.node} was back and uncordoned`);
+    // The workload gate: the pinned replica evicted from the first node runs only there; the second
+    // node was cordoned once it was Ready again, not as soon as the first node was uncordoned.
+    assert.equal(
+      second!.readyAtCordon?.get(PINNED.app),
+      PINNED.replicas,
+      `${second!.node} was cordoned while ${PINNED.app} had ${second!.readyAtCordon?.get(PINNED.app)} of ${PINNED.replicas} Ready`,
+    );
+    // The host hooks ran on each real host, once each, before the drain in the old boot and after
+    // the reboot in the new one.
+    for (const node of cluster.nodes) {
+      const host = rollout.hostBootIds.get(node.name)!;
+      const ran = async (file: string) => (await node.exec(['cat', file])).stdout.trim().split('\n').filter(Boolean);
+      assert.deepEqual(await ran(HOOK_FILES['pre-drain']), [host.before], `${node.name}: the pre-drain host hook's runs (boot IDs)`);
+      assert.deepEqual(await ran(HOOK_FILES['post-reboot']), [host.after], `${node.name}: the post-reboot host hook's runs (boot IDs)`);
+    }
 
     // The controller ran on the nodes it rebooted: each replica on a drained node was evicted, and
     // the rollout still finished (the other replica, or the rescheduled one, carried on).

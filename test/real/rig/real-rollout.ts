@@ -8,7 +8,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/clien
 import { waitFor } from '../../harness/wait-for.ts';
 import { checked, CONTROLLER_SELECTOR, KREBOOT_NAMESPACE } from './install.ts';
 import { isReady, startRolloutRecorder, type NodeTimeline, type RolloutRecorder } from './rollout-recorder.ts';
-import { createWorkload, WORKLOAD } from './workload.ts';
+import { createWorkload, PINNED, WORKLOAD } from './workload.ts';
 
 /** What the rollout needs of a VM node (test/harness/vm-node.ts). */
 export interface GuestNode {
@@ -108,17 +108,18 @@ export async function runRealRollout(options: RealRolloutOptions): Promise<RealR
   kc.loadFromFile(kubeconfigPath);
   const names = nodes.map((n) => n.name);
   onNote(
-    `workload: Deployment ${WORKLOAD.app} (${WORKLOAD.replicas} replicas, preStop ${WORKLOAD.preStopSeconds} s) + PDB minAvailable ${WORKLOAD.minAvailable}, bare pod on ${names[0]}`,
+    `workload: Deployment ${WORKLOAD.app} (${WORKLOAD.replicas} replicas, preStop ${WORKLOAD.preStopSeconds} s) + PDB minAvailable ${WORKLOAD.minAvailable}, Deployment ${PINNED.app} (${PINNED.replicas} replicas, one per node), bare pod on ${names[0]}`,
   );
   await createWorkload(kc, WORKLOAD_NAMESPACE, image, names[0]!);
   const apps = kc.makeApiClient(AppsV1Api);
-  await waitFor(
-    async () => {
-      const d = await apps.readNamespacedDeployment({ name: WORKLOAD.app, namespace: WORKLOAD_NAMESPACE });
-      return (d.status?.readyReplicas ?? 0) === WORKLOAD.replicas;
-    },
-    { timeoutMs: 300_000, intervalMs: 1_000, what: `every ${WORKLOAD.app} replica Ready` },
-  );
+  for (const { app, replicas } of [WORKLOAD, PINNED])
+    await waitFor(
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: app, namespace: WORKLOAD_NAMESPACE });
+        return (d.status?.readyReplicas ?? 0) === replicas;
+      },
+      { timeoutMs: 300_000, intervalMs: 1_000, what: `every ${app} replica Ready` },
+    );
   const recorder = await startRolloutRecorder({
     kc,
     nodes: names,

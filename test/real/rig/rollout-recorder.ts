@@ -14,6 +14,8 @@ export interface NodeTimeline {
   /** Boot IDs as status.nodeInfo.bootID showed them, each once, in order. */
   readonly bootIds: string[];
   cordonedAt?: number;
+  /** Ready pods of each app (label `app`) of the workload namespace when the node was first seen cordoned. */
+  readyAtCordon?: ReadonlyMap<string, number>;
   /** `started` in the agent's job status: the reboot command is run right after it is written. */
   rebootCommandAt?: number;
   notReadyAt?: number;
@@ -119,7 +121,8 @@ export async function startRolloutRecorder(options: RecorderOptions): Promise<Ro
       const cordoned = node.spec?.unschedulable === true;
       if (cordoned && line.cordonedAt === undefined) {
         line.cordonedAt = now;
-        onNote(`${line.node}: cordoned`);
+        line.readyAtCordon = readyByApp();
+        onNote(`${line.node}: cordoned (Ready pods then: ${[...line.readyAtCordon].map(([a, n]) => `${a} ${n}`).join(', ')})`);
       }
       // A record left by an earlier rollout (or an earlier controller: annotations outlive an
       // uninstall) is not this rollout's reboot command.
@@ -153,6 +156,15 @@ export async function startRolloutRecorder(options: RecorderOptions): Promise<Ro
     if (out.length > maxOut) {
       violations.push({ at: now, what: `${out.length} nodes out at once: ${out.map((n) => n.metadata?.name).join(', ')}` });
     }
+  };
+
+  const readyByApp = (): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const pod of podInformer.list()) {
+      const label = pod.metadata?.labels?.app;
+      if (label) counts.set(label, (counts.get(label) ?? 0) + (podReady(pod) ? 1 : 0));
+    }
+    return counts;
   };
 
   // The informers' first lists arrive one object at a time: the invariants hold on whole states,

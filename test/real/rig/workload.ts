@@ -1,11 +1,16 @@
 // The workload the real nodes carry during a rollout: a Deployment of real containers (a small HTTP
 // server in the kreboot image, which every node already holds) with a readiness probe, a preStop
 // hook and a termination grace period, spread over the nodes and guarded by a PodDisruptionBudget;
-// and a bare pod, which a drain deletes (nothing recreates it).
+// and a bare pod, which a drain deletes (nothing recreates it). Beside them a Deployment with one
+// replica per node at most (required anti-affinity) and no budget: its replica evicted from a node
+// can run again only once that node is back, which is what the workload gate waits for before the
+// next node starts (kured #76: without it, the next drain takes the other replica while the first
+// one is still starting).
 
 import { AppsV1Api, CoreV1Api, PolicyV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 
 export const WORKLOAD = { app: 'web', replicas: 2, minAvailable: 1, gracePeriodSeconds: 20, preStopSeconds: 3 } as const;
+export const PINNED = { app: 'pinned', replicas: 2 } as const;
 
 // Serves until SIGTERM, then closes its listener and exits: what a well-behaved service does when
 // the kubelet stops it (after the preStop hook).
@@ -63,11 +68,36 @@ function deployment(namespace: string, image: string): V1Deployment {
   };
 }
 
-/** Creates the namespace, the Deployment, its PDB and a bare pod on `bareOn`; waits until every replica is Ready. */
+/** One replica per node at most: an evicted replica waits, Pending, for its node to come back. */
+function pinnedDeployment(namespace: string, image: string): V1Deployment {
+  const labels = { app: PINNED.app };
+  return {
+    metadata: { name: PINNED.app, namespace, labels },
+    spec: {
+      replicas: PINNED.replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: podSpec(image, {
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } },
+              ],
+            },
+          },
+        }),
+      },
+    },
+  };
+}
+
+/** Creates the namespace, the Deployments, the budget and a bare pod on `bareOn`. */
 export async function createWorkload(kc: KubeConfig, namespace: string, image: string, bareOn: string): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ namespace, body: deployment(namespace, image) });
+  await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ namespace, body: pinnedDeployment(namespace, image) });
   await kc.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({
     namespace,
     body: {
