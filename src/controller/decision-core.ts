@@ -314,7 +314,8 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       settings,
       log: poolLog,
       lockAnnotation: spec.lockAnnotation,
-      wrote: (node, from, written, presumed) => own.reconciler!.wrote(node, from, written, presumed),
+      // Every pool hears of the write: a halt or a recovery on this node is the install's.
+      wrote: (node, from, written, presumed) => reconciler.wrote(node, from, written, presumed),
       wake,
       clock,
       install,
@@ -336,6 +337,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     });
     own.reconciler = createReconciler({
       view: poolView(view, members, spec.name),
+      ...(pooled ? { clusterNodes: () => view.nodes() } : {}),
       rollout,
       performer,
       gates: [...(io.poolGates?.(spec) ?? io.gates), ...(workloadGate?.gates ?? [])],

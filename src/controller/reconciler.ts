@@ -41,6 +41,12 @@ import { createWorkLoop, REAL_TIMERS, type Timers } from './work-loop.ts';
 
 export interface ReconcilerDeps {
   readonly view: ClusterView;
+  /**
+   * Every node of the install, whatever its pool (docs/pools.md): the recovery records are the
+   * install's, so a pool judges them against the whole cluster, not its own cut (a node of another
+   * pool is not gone). Absent: the view's nodes.
+   */
+  readonly clusterNodes?: () => readonly V1Node[];
   readonly rollout: RolloutStore;
   readonly performer: Performer;
   readonly gates: readonly Gate[];
@@ -250,8 +256,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // Housekeeping may change the lock, so the cycle is planned after it; it needs only the nodes
     // kreboot has out of service, which the lock does not change.
     const housekeepingStarted = performance.now();
-    await keepNodeHalt(allObserved);
-    const recoveryDeadline = await keepRecoveryRecords(allObserved, now);
+    // A halt and a recovery are the install's, whatever the pool of their node (docs/pools.md).
+    const everyNode = deps.clusterNodes ? observeAll(deps.clusterNodes().map(newest), now).map((entry) => entry.observed) : allObserved;
+    await keepNodeHalt(everyNode);
+    const recoveryDeadline = await keepRecoveryRecords(everyNode, now);
     await housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name)));
     const housekeepingMs = Math.round(performance.now() - housekeepingStarted);
 
@@ -262,8 +270,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const candidateNames = new Set(plan.candidates.map((node) => node.name));
     // A paused or halted rollout is shown to every waiting node (it costs no I/O); otherwise the
     // gates (one Prometheus query, one pod list per selector) are asked only when a node could start.
-    const halt = rolloutHalt(allObserved, record);
-    const recovering = recoveryHold(allObserved, record?.recovering);
+    const halt = rolloutHalt(everyNode, record);
+    const recovering = recoveryHold(everyNode, record?.recovering);
     const held =
       plan.candidates.length > 0 ? rolloutVerdict(record, halt, view.daemonSet() !== undefined, settings, now, recovering) : undefined;
     const mayStart = plan.candidates.some((node) => ledger.offer(node, holding(node.name)).ok);
@@ -387,13 +395,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const topology = settings.topology ?? NO_TOPOLOGY;
     const cyclePlan = planCycle(nodes, record?.lock, settings, now, topology);
     const candidates = cyclePlan.candidates;
+    const everyNode = deps.clusterNodes ? observeAll(deps.clusterNodes()).map((entry) => entry.observed) : nodes;
     const held = rolloutVerdict(
       record,
-      rolloutHalt(nodes, record),
+      rolloutHalt(everyNode, record),
       view.daemonSet() !== undefined,
       settings,
       now,
-      recoveryHold(nodes, record?.recovering),
+      recoveryHold(everyNode, record?.recovering),
     );
     // The cycle's verdicts when they are no older than the cycle itself would keep a waiting node's
     // (the gate recheck period) and were asked for every node the plan shows.
@@ -423,13 +432,13 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     observed: () => observeAll(view.nodes()).map((entry) => entry.observed),
     halt() {
       return rolloutHalt(
-        observeAll(view.nodes()).map((entry) => entry.observed),
+        observeAll(deps.clusterNodes ? deps.clusterNodes() : view.nodes()).map((entry) => entry.observed),
         rollout.current(),
       );
     },
     recovering: () =>
       recoveryHold(
-        observeAll(view.nodes()).map((entry) => entry.observed),
+        observeAll(deps.clusterNodes ? deps.clusterNodes() : view.nodes()).map((entry) => entry.observed),
         rollout.current()?.recovering,
       ),
     forecast: () => plan.get(),
