@@ -17,7 +17,7 @@ import type { PooledForecast } from '../../../src/controller/pools/combined-reco
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { startControllerProcess } from './controller-process.ts';
 import { startFlightMonitor } from './flight-monitor.ts';
-import { LOCK_DS, setUpWorld, waitForAllDone } from './setup.ts';
+import { LOCK_DS, readPlanOnceListed, setUpWorld, waitForAllDone } from './setup.ts';
 
 const POOL = 'pool.test.kreboot.dev/name';
 const CLI = resolve(import.meta.dirname, '../../../src/cli.ts');
@@ -89,7 +89,7 @@ describe('node pools', () => {
       ],
     );
     assert.equal(status.nodes.find((node) => node.name === world.nodes[0])?.pool, 'a');
-    const plan = (await (await fetch(`${world.controller.url}/api/v1/plan`)).json()) as PooledForecast;
+    const plan = await readPlanOnceListed<PooledForecast>(cluster, world);
     assert.deepEqual(
       plan.pools?.map((pool) => [pool.pool, pool.waves.map((wave) => wave.length)]),
       [

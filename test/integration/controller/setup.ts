@@ -155,3 +155,18 @@ export async function waitForAllDone(cluster: Cluster, world: World, nodes: read
     { timeoutMs, intervalMs: 250, what: `nodes ${nodes.join(', ')} done` },
   );
 }
+
+/**
+ * The dry-run plan once the workload gate's watches have listed: until then that gate holds every
+ * node with "has not listed them yet" (honestly), which on a loaded machine can outlast the queue
+ * filling up.
+ */
+export async function readPlanOnceListed<T extends { held: readonly { reason: string }[] }>(cluster: Cluster, world: World): Promise<T> {
+  return cluster.waitFor(
+    async () => {
+      const plan = (await (await fetch(`${world.controller.url}/api/v1/plan`)).json()) as T;
+      return plan.held.some((entry) => entry.reason.includes('has not listed')) ? undefined : plan;
+    },
+    { what: 'a plan with the workload watches listed' },
+  );
+}

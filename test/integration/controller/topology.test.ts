@@ -9,7 +9,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import type { Forecast } from '../../../src/controller/policy/forecast.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { LOCK_DS, setUpWorld, waitForAllDone } from './setup.ts';
+import { LOCK_DS, readPlanOnceListed, setUpWorld, waitForAllDone } from './setup.ts';
 
 let cluster: Cluster;
 before(async () => {
@@ -58,7 +58,7 @@ describe('topology-aware rollout', () => {
     const isControlPlane = (name: string) => world.nodes.indexOf(name) >= 9;
 
     await cluster.waitFor(async () => (await world.controller.status()).queue.length === 12, { what: 'all 12 nodes queued' });
-    const plan = (await (await fetch(`${world.controller.url}/api/v1/plan`)).json()) as Forecast;
+    const plan = await readPlanOnceListed<Forecast>(cluster, world);
     assert.equal(plan.rolloutHeld?.gate, 'paused');
     assert.equal(plan.waves.length, 4, JSON.stringify(plan.waves));
     for (const wave of plan.waves) assert.deepEqual(wave.map(zoneOf).sort(), ['a', 'b', 'c'], `one node per zone in ${wave.join(', ')}`);
