@@ -1,7 +1,7 @@
 // The controller's configuration: every flag it uses, typed and frozen.
 
 import type { EndpointConfig } from '../auth/outbound-credentials.ts';
-import { checkLabelSelector } from '../gates/label-selector.ts';
+import { checkLabelSelector } from '../kube/label-selector.ts';
 import { parseMatcherSets, type MatcherSet } from '../alertmanager/silence-matchers.ts';
 import type { NotificationKind } from '../notify/event.ts';
 import { deepFreeze } from './deep-freeze.ts';

@@ -16,7 +16,7 @@ import { buildWindows, type WindowConfig } from './build-windows.ts';
 import type { Gate } from './gate.ts';
 import { createGateMetrics, measureGate } from './gate-metrics.ts';
 import { parseLabelMatchers } from './label-matchers.ts';
-import { checkLabelSelector } from './label-selector.ts';
+import { checkLabelSelector } from '../kube/label-selector.ts';
 import { maintenanceWindowGate } from './maintenance-window-gate.ts';
 import { prometheusAlertsGate } from './prometheus-alerts-gate.ts';
 import { prometheusQueryGate } from './prometheus-query-gate.ts';

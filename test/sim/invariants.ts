@@ -34,7 +34,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { readRollout } from '../../src/store/rollout-record.ts';
 import { registeredSince } from '../../src/controller/lock/recovering-record.ts';
 import { isInFlight, isOutOfService, isRecovering, parseProgress, type NodeProgress } from '../../src/store/node-progress.ts';
-import { matchesLabelSelector } from '../../src/gates/label-selector.ts';
+import { matchesLabelSelector } from '../../src/kube/label-selector.ts';
 import { parseLock } from '../../src/store/lock-record.ts';
 
 /** A node whose pool labels changed this shortly before it went out may have started on a view from before. */

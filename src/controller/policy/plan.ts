@@ -4,7 +4,7 @@
 // goes — which candidates may still take a slot. Tested by tables (test/unit/controller/plan.test.ts);
 // the reconciler only performs what this says.
 
-import { matchesLabelSelector } from '../../gates/label-selector.ts';
+import { matchesLabelSelector } from '../../kube/label-selector.ts';
 import { ageRequest } from './node-age.ts';
 import type { LockRecord } from '../../store/lock-record.ts';
 import type { HaltRecord, RolloutRecord } from '../../store/rollout-record.ts';

@@ -7,7 +7,7 @@
 // never changes them in place) so that every pool's view of every cycle costs a lookup per node.
 
 import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
-import { matchesLabelSelector } from '../../gates/label-selector.ts';
+import { matchesLabelSelector } from '../../kube/label-selector.ts';
 import { parseLock } from '../../store/lock-record.ts';
 import { CONTROLLER, INSTALL_ANNOTATION } from '../../store/keys.ts';
 import { parseProgress } from '../../store/node-progress.ts';

@@ -10,7 +10,7 @@
 import type { ControllerConfig } from '../../config/controller-config.ts';
 import { DEFAULT_POOL, poolLockAnnotation, type PoolEntry } from '../../config/pools-file.ts';
 import { buildWindows, type WindowConfig } from '../../gates/build-windows.ts';
-import { checkLabelSelector } from '../../gates/label-selector.ts';
+import { checkLabelSelector } from '../../kube/label-selector.ts';
 import { implies, mayOverlap, satisfiable } from './selector-logic.ts';
 
 export interface PoolSpec {

@@ -6,7 +6,7 @@
 // none names, and each integer bound ±1. That finite set decides every requirement form
 // (=, ==, !=, in, notin, exists, !exists, <, >) exactly.
 
-import { matchesRequirement, splitTopLevel } from '../../gates/label-selector.ts';
+import { matchesRequirement, splitTopLevel } from '../../kube/label-selector.ts';
 
 interface Requirement {
   readonly key: string;

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { buildGates } from '../../../src/gates/build-gates.ts';
 import { evaluateGate, evaluateGates } from '../../../src/gates/evaluate-gates.ts';
 import { blocked, OPEN, type Gate } from '../../../src/gates/gate.ts';
-import { checkLabelSelector } from '../../../src/gates/label-selector.ts';
+import { checkLabelSelector } from '../../../src/kube/label-selector.ts';
 import { prometheusQueryGate } from '../../../src/gates/prometheus-query-gate.ts';
 import type { QueryResult } from '../../../src/prometheus/prometheus-client.ts';
 
