@@ -15,7 +15,7 @@ import { startProcess, type ManagedProcess } from '../../test/harness/process.ts
 import { isNodeReady } from '../../test/harness/readiness.ts';
 import { deploymentObject, nodeObject, pdbObject } from '../../test/harness/workloads.ts';
 import { MERGE_PATCH } from '../../src/kube/patch.ts';
-import { pool } from './stats.ts';
+import { mapLimit } from '../../src/map-limit.ts';
 
 export const CONTROLLER_NAMESPACE = 'kreboot'; // deploy/base's
 export const CONTROLLER_USER = `system:serviceaccount:${CONTROLLER_NAMESPACE}:kreboot-controller`;
@@ -130,7 +130,7 @@ export function nodeNames(count: number): string[] {
 }
 
 export async function createNodesFast(cluster: Cluster, names: readonly string[], inFlight: number): Promise<void> {
-  await pool(names, inFlight, async (name, index) => {
+  await mapLimit(names, inFlight, async (name, index) => {
     const body: V1Node = nodeObject(name, 'bench', index, { labels: { [BENCH_LABEL.key]: BENCH_LABEL.value }, zones: ZONES });
     try {
       await cluster.core.createNode({ body });
@@ -181,7 +181,7 @@ const SPREAD = [
 
 /** Pods per node for the given nodes (one field-selector list each). */
 export async function podsOn(cluster: Cluster, nodes: readonly string[]): Promise<Record<string, number>> {
-  const counts = await pool(
+  const counts = await mapLimit(
     nodes,
     10,
     async (node) =>
@@ -203,7 +203,7 @@ export async function createWorkloads(cluster: Cluster, pods: number): Promise<W
     name: `app-${String(i).padStart(2, '0')}`,
     replicas: Math.floor(pods / deployments) + (i < pods % deployments ? 1 : 0),
   }));
-  await pool(apps, 10, async ({ name, replicas }) => {
+  await mapLimit(apps, 10, async ({ name, replicas }) => {
     await cluster.policy.createNamespacedPodDisruptionBudget({
       namespace: APPS_NAMESPACE,
       body: pdbObject(APPS_NAMESPACE, name, { selector: { app: name }, maxUnavailable: 1 }),
@@ -227,7 +227,7 @@ export async function createWorkloads(cluster: Cluster, pods: number): Promise<W
  */
 export async function shrinkToRunning(cluster: Cluster): Promise<number> {
   const list = await cluster.apps.listNamespacedDeployment({ namespace: APPS_NAMESPACE });
-  const running = await pool(list.items, 4, async (deployment) => {
+  const running = await mapLimit(list.items, 4, async (deployment) => {
     const name = deployment.metadata!.name!;
     const pods = await cluster.core.listNamespacedPod({ namespace: APPS_NAMESPACE, labelSelector: `app=${name}`, resourceVersion: '0' });
     const count = pods.items.filter((pod) => pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp).length;

@@ -11,7 +11,7 @@ import { MERGE_PATCH } from '../../src/kube/patch.ts';
 import { AGENT, CONTROLLER } from '../../src/store/keys.ts';
 import type { JobStatus, RebootJob } from '../../src/store/job-records.ts';
 import { VERSION } from '../../src/version.ts';
-import { pool } from './stats.ts';
+import { mapLimit } from '../../src/map-limit.ts';
 
 export interface NodeAgents {
   /** Writes every lightweight node's first report (bounded concurrency). */
@@ -146,7 +146,7 @@ export async function startNodeAgents(
 
   return {
     async reportAll(concurrency) {
-      await pool([...state.keys()], concurrency, async (node) => {
+      await mapLimit([...state.keys()], concurrency, async (node) => {
         for (let attempt = 1; ; attempt++) {
           try {
             await report(node);

@@ -1,6 +1,5 @@
-// Small numeric helpers for bench/scale.ts: percentiles of samples, bounded-concurrency loops,
-// histogram quantiles from Prometheus bucket deltas, and the controller's audit entries counted by
-// verb and resource.
+// Small numeric helpers for bench/scale.ts: percentiles of samples, histogram quantiles from
+// Prometheus bucket deltas, and the controller's audit entries counted by verb and resource.
 
 import { readFileSync } from 'node:fs';
 
@@ -10,20 +9,6 @@ export function percentile(values: readonly number[], p: number): number | undef
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1];
-}
-
-/** Runs fn over items with at most `limit` calls in flight; results in input order. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** One scrape of a Prometheus histogram (cumulative buckets) and a counter. */

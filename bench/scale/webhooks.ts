@@ -3,7 +3,7 @@
 // notification naming every node (a route grouped by alertname only). Payloads are version 4 as
 // Alertmanager 0.25 posts them (docs in /work/shared/notes: headers, fields, endsAt for firing).
 
-import { pool } from './stats.ts';
+import { mapLimit } from '../../src/map-limit.ts';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -72,6 +72,6 @@ export async function burst(
   startsAt: string,
 ): Promise<{ totalMs: number; answers: WebhookAnswer[] }> {
   const started = performance.now();
-  const answers = await pool(nodes, inFlight, (node) => postWebhook(url, token, alertPayload(status, [node], startsAt)));
+  const answers = await mapLimit(nodes, inFlight, (node) => postWebhook(url, token, alertPayload(status, [node], startsAt)));
   return { totalMs: performance.now() - started, answers };
 }

@@ -38,6 +38,7 @@ import { settleRecovering } from './lock/recovering-record.ts';
 import { recoveryHold } from './policy/recovery.ts';
 import { createSharedComputation } from './shared-computation.ts';
 import { createWorkLoop, REAL_TIMERS, type Timers } from './work-loop.ts';
+import { everyLimit } from '../map-limit.ts';
 
 export interface ReconcilerDeps {
   readonly view: ClusterView;
@@ -377,7 +378,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // Nodes neither out of service nor asking to start have only records to keep (a withdrawal, a
     // slot to give back, a stale job): a few at a time, so that thousands of them (a resolved alert
     // for every node) do not hold the cycle for thousands of round trips one after the other.
-    if (!(await everyWithin(plan.rest, RECORDS_IN_FLIGHT, handle))) return undefined;
+    if (!(await everyLimit(plan.rest, RECORDS_IN_FLIGHT, handle))) return undefined;
     for (const observed of plan.candidates) if (!(await handle(observed))) return undefined;
     const seconds = endTimer();
     if (seconds > SLOW_CYCLE_SECONDS)
@@ -449,15 +450,4 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     idle: loop.idle,
     stop: loop.stop,
   };
-}
-
-/** Calls `call` for every item, at most `limit` at once; false as soon as one call says false. */
-async function everyWithin<T>(items: readonly T[], limit: number, call: (item: T) => Promise<boolean>): Promise<boolean> {
-  let next = 0;
-  let ok = true;
-  const worker = async () => {
-    while (ok && next < items.length) if (!(await call(items[next++]!))) ok = false;
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return ok;
 }

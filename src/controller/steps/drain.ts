@@ -13,6 +13,7 @@
 import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { apiErrorMessage, httpStatus, isNotFound } from '../../kube/api-errors.ts';
 import type { ClusterApi } from '../cluster-api.ts';
+import { mapLimit } from '../../map-limit.ts';
 
 export interface DrainSettings {
   /** -1 uses each pod's own grace period. */
@@ -105,7 +106,7 @@ export function createDrainer(api: ClusterApi, settings: DrainSettings, remember
       const budgets = new Map<string, Promise<V1PodDisruptionBudget[]>>();
       // Evictions go out a few at a time, as kubectl drain sends them: a node of 100 pods is not
       // 100 round trips one after the other. Outcomes are read back in the pods' order.
-      const outcomes = await inBatches(leaving, EVICTIONS_IN_FLIGHT, (pod) => {
+      const outcomes = await mapLimit(leaving, EVICTIONS_IN_FLIGHT, (pod) => {
         const deletedAt = pod.metadata?.deletionTimestamp;
         if (!deletedAt) return remove(pod, budgets);
         const ageSeconds = (now.getTime() - new Date(deletedAt).getTime()) / 1000;
@@ -142,20 +143,6 @@ export function createDrainer(api: ClusterApi, settings: DrainSettings, remember
 }
 
 const EVICTIONS_IN_FLIGHT = 8;
-
-/** Maps items with at most `limit` calls in flight; the results keep the items' order. */
-async function inBatches<T, R>(items: readonly T[], limit: number, call: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await call(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function summarize(names: readonly string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;

@@ -15,6 +15,7 @@ import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { startControllerProcess, type ControllerProcess } from '../controller/controller-process.ts';
 import { kubectlOk } from '../packaging/tools.ts';
 import { fuzzCases, type FuzzCase } from './fuzz-cases.ts';
+import { mapLimit } from '../../../src/map-limit.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
@@ -101,51 +102,49 @@ test(
     const byKind = new Map<string, Map<number, number>>();
     let sent = 0;
 
-    const worker = async (batch: FuzzCase[]) => {
-      for (let fuzz = batch.shift(); fuzz !== undefined; fuzz = batch.shift()) {
-        const index = sent++;
-        const started = performance.now();
-        let status = 0;
-        let text: string;
-        try {
-          const response = await fetch(url, {
-            method: 'POST',
-            headers: fuzz.headers,
-            body: fuzz.body,
-            signal: AbortSignal.timeout(10_000),
-          });
-          status = response.status;
-          text = await response.text();
-        } catch (error) {
-          // A refused request may be cut before the client finished sending: that is an answer only
-          // if the server answered; a client-side error with no status is a failure.
-          text = String((error as Error).cause ?? error);
-        }
-        const ms = performance.now() - started;
-        latencies.push(ms);
-        const counts = byKind.get(fuzz.kind) ?? new Map<number, number>();
-        counts.set(status, (counts.get(status) ?? 0) + 1);
-        byKind.set(fuzz.kind, counts);
-        const problem =
-          status >= 500 || status === 0
-            ? `answered ${status}: ${text.slice(0, 200)}`
-            : !fuzz.statuses.includes(status)
-              ? `answered ${status}, expected ${fuzz.statuses.join('/')}: ${text.slice(0, 200)}`
-              : ms >= 1000
-                ? `took ${Math.round(ms)} ms`
-                : status === 200 && fuzz.check
-                  ? fuzz.check(JSON.parse(text))
-                  : undefined;
-        if (problem && failures.length < 20) failures.push(`#${index} ${fuzz.kind}: ${problem}`);
-        else if (problem) failures.push('');
+    const send = async (fuzz: FuzzCase) => {
+      const index = sent++;
+      const started = performance.now();
+      let status = 0;
+      let text: string;
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: fuzz.headers,
+          body: fuzz.body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        status = response.status;
+        text = await response.text();
+      } catch (error) {
+        // A refused request may be cut before the client finished sending: that is an answer only
+        // if the server answered; a client-side error with no status is a failure.
+        text = String((error as Error).cause ?? error);
       }
+      const ms = performance.now() - started;
+      latencies.push(ms);
+      const counts = byKind.get(fuzz.kind) ?? new Map<number, number>();
+      counts.set(status, (counts.get(status) ?? 0) + 1);
+      byKind.set(fuzz.kind, counts);
+      const problem =
+        status >= 500 || status === 0
+          ? `answered ${status}: ${text.slice(0, 200)}`
+          : !fuzz.statuses.includes(status)
+            ? `answered ${status}, expected ${fuzz.statuses.join('/')}: ${text.slice(0, 200)}`
+            : ms >= 1000
+              ? `took ${Math.round(ms)} ms`
+              : status === 200 && fuzz.check
+                ? fuzz.check(JSON.parse(text))
+                : undefined;
+      if (problem && failures.length < 20) failures.push(`#${index} ${fuzz.kind}: ${problem}`);
+      else if (problem) failures.push('');
     };
     for (;;) {
       const batch: FuzzCase[] = [];
       for (let next = cases.next(); !next.done; next = batch.length < BATCH ? cases.next() : { done: true, value: undefined })
         batch.push(next.value);
       if (batch.length === 0) break;
-      await Promise.all(Array.from({ length: PARALLEL }, () => worker(batch)));
+      await mapLimit(batch, PARALLEL, send);
     }
 
     latencies.sort((a, b) => a - b);
