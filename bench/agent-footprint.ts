@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAgentBundle } from '../scripts/build-bundles.ts';
-import { daemonSetNodeFlags } from '../test/harness/agent-bundle.ts';
+import { daemonSetNodeFlags } from '../test/harness/agent/agent-bundle.ts';
 import { startCluster } from '../test/harness/cluster.ts';
 import { freePort } from '../test/harness/ports.ts';
 import { waitFor, sleep } from '../test/harness/wait-for.ts';

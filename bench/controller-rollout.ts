@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util';
 import { CLUSTER_ENV } from '../test/harness/cluster-info.ts';
 import { startCluster } from '../test/harness/cluster.ts';
 import { startControlPlane } from '../test/harness/control-plane.ts';
-import { startControllerProcess } from '../test/integration/controller/controller-process.ts';
-import { startFlightMonitor } from '../test/integration/controller/flight-monitor.ts';
-import { startTestAgents } from '../test/integration/controller/test-agent.ts';
+import { startControllerProcess } from '../test/harness/controller/controller-process.ts';
+import { startFlightMonitor } from '../test/harness/controller/flight-monitor.ts';
+import { startTestAgents } from '../test/harness/agent/fake-agents.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 

@@ -1,9 +1,9 @@
-// Timings of the main end-to-end scenario (test/e2e/rig/scenario.ts), repeated: scenario set-up,
+// Timings of the main end-to-end scenario (test/harness/scenario/scenario.ts), repeated: scenario set-up,
 // sentinel → first cordon, per-node cordon → done, and the whole rollout of three nodes, with one
 // control plane for all rounds. `node bench/e2e-rollout.ts [--rounds=3]`; prints a table and JSON.
 
 import { startCluster } from '../test/harness/cluster.ts';
-import { startScenario } from '../test/e2e/rig/scenario.ts';
+import { startScenario } from '../test/harness/scenario/scenario.ts';
 
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 3);
 const cluster = await startCluster();

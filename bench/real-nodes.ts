@@ -1,4 +1,4 @@
-// Real reboots, timed: two VM nodes (test/harness/real-cluster.ts), the same workload and the same
+// Real reboots, timed: two VM nodes (test/harness/real-nodes/real-cluster.ts), the same workload and the same
 // sentinels, first with kreboot installed by `helm install` with the chart's defaults, then — when
 // given kured's image archive and chart folder — with kured on the same VMs in the same run (its
 // chart's defaults plus --period). Prints, per node: sentinel → cordon, cordon → reboot command,
@@ -12,18 +12,18 @@
 
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
-import { imageArchive, IMAGE_REF } from '../test/harness/image.ts';
-import { startRealCluster, type RealCluster } from '../test/harness/real-cluster.ts';
+import { imageArchive, IMAGE_REF } from '../test/harness/packaging/image.ts';
+import { startRealCluster, type RealCluster } from '../test/harness/real-nodes/real-cluster.ts';
 import { waitFor } from '../test/harness/wait-for.ts';
-import { helm, run } from '../test/integration/packaging/tools.ts';
-import { installWithHelm, uninstallHelm } from '../test/real/rig/install.ts';
+import { helm, run } from '../test/harness/packaging/cli-tools.ts';
+import { installWithHelm, uninstallHelm } from '../test/harness/real-nodes/install-kreboot.ts';
 import {
   formatFigures,
   runRealRollout,
   WORKLOAD_NAMESPACE,
   type GuestNode,
   type RealRolloutResult,
-} from '../test/real/rig/real-rollout.ts';
+} from '../test/harness/real-nodes/real-rollout.ts';
 
 const { values } = parseArgs({
   options: {

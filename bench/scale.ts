@@ -21,8 +21,8 @@ import { CLUSTER_ENV } from '../test/harness/cluster-info.ts';
 import { startCluster, type Cluster } from '../test/harness/cluster.ts';
 import type { ControlPlane } from '../test/harness/control-plane.ts';
 import { sleep, waitFor } from '../test/harness/wait-for.ts';
-import { agentKubeconfig } from '../test/integration/agent/agent-rbac.ts';
-import { createHost, type SimulatedHost } from '../test/e2e/rig/host.ts';
+import { agentKubeconfig } from '../test/harness/agent/agent-rbac.ts';
+import { createHost, type SimulatedHost } from '../test/harness/scenario/simulated-host.ts';
 import type { Status } from '../src/controller/api/status.ts';
 import {
   applyControllerRbac,
@@ -42,7 +42,7 @@ import { createBenchController, WEBHOOK_TOKEN, type BenchController, type Metric
 import { startNodeAgents, type NodeAgents } from './scale/node-agents.ts';
 import { countByKey, histogramDelta, percentile, readAudit, sum, type HistogramDelta } from './scale/stats.ts';
 import { alertPayload, burst, postWebhook } from './scale/webhooks.ts';
-import { imageNodeFlags } from '../test/harness/controller-bundle.ts';
+import { imageNodeFlags } from '../test/harness/controller/controller-bundle.ts';
 
 const { values: flags } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 // Benchmark: a rollout with what kreboot ships, not the test rig's shortcuts, next to the rig. The
-// end-to-end scenario (test/e2e/rig/scenario.ts: KWOK nodes with workloads and PDBs, one real agent
+// end-to-end scenario (test/harness/scenario/scenario.ts: KWOK nodes with workloads and PDBs, one real agent
 // per simulated host, real Prometheus and Alertmanager loading alertmanager/, the real controller)
 // on a private control plane whose API server writes an audit log of the ServiceAccounts, so the
 // controller's and the agents' own requests can be counted.
@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { CLUSTER_ENV } from '../test/harness/cluster-info.ts';
 import { startCluster, type Cluster } from '../test/harness/cluster.ts';
 import { startControlPlane } from '../test/harness/control-plane.ts';
-import { startScenario, type Scenario } from '../test/e2e/rig/scenario.ts';
+import { startScenario, type Scenario } from '../test/harness/scenario/scenario.ts';
 
 const { values } = parseArgs({
   options: {

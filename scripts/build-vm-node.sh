@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real-node tier's VM node: a Debian 12 root disk with containerd 2.x, kubelet and
 # kube-proxy (the control plane's Kubernetes version), a pause image and the units that configure
-# the node from its per-VM seed disk at every boot (test/harness/vm-node.ts writes the seed).
+# the node from its per-VM seed disk at every boot (test/harness/real-nodes/vm-node.ts writes the seed).
 # Cached outside the checkout in vm-node/<key>/ (vmlinuz, initrd.img, disk.img, versions.txt),
 # keyed by a hash of every input, so a fresh clone on the same machine reuses it. Prints the folder
 # on stdout; progress goes to stderr. Needs root (mmdebstrap, chroot), Go, mmdebstrap, mkfs.ext4.

@@ -6,10 +6,10 @@
 // uncordoned. Set-up takes minutes under software emulation, and prints its progress.
 
 import { binary } from '../test/harness/binaries.ts';
-import { imageArchive, IMAGE_REF } from '../test/harness/image.ts';
-import { startRealCluster, type RealCluster } from '../test/harness/real-cluster.ts';
-import { installWithHelm } from '../test/real/rig/install.ts';
-import { formatFigures, runRealRollout } from '../test/real/rig/real-rollout.ts';
+import { imageArchive, IMAGE_REF } from '../test/harness/packaging/image.ts';
+import { startRealCluster, type RealCluster } from '../test/harness/real-nodes/real-cluster.ts';
+import { installWithHelm } from '../test/harness/real-nodes/install-kreboot.ts';
+import { formatFigures, runRealRollout } from '../test/harness/real-nodes/real-rollout.ts';
 
 const keep = process.argv.includes('--keep');
 const began = Date.now();

@@ -9,9 +9,9 @@
 
 import { startCluster, type Cluster } from '../test/harness/cluster.ts';
 import { binary } from '../test/harness/binaries.ts';
-import { formatTransition } from '../test/e2e/rig/progress.ts';
-import { startScenario, type Scenario } from '../test/e2e/rig/scenario.ts';
-import { BUDGETS } from '../test/e2e/rig/workloads.ts';
+import { formatTransition } from '../test/harness/scenario/rollout-progress.ts';
+import { startScenario, type Scenario } from '../test/harness/scenario/scenario.ts';
+import { BUDGETS } from '../test/harness/scenario/scenario-workloads.ts';
 
 const keep = process.argv.includes('--keep');
 const zoned = process.argv.includes('--zones');

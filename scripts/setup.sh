@@ -38,7 +38,7 @@ setup_apt() {
   command -v openssl >/dev/null || missing+=(openssl)
   [ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
-  # Debian's interpreter, which test/integration/notify/smtp-sink.ts runs (pyenv may shadow python3).
+  # Debian's interpreter, which test/harness/notify/smtp-sink.ts runs (pyenv may shadow python3).
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
   command -v jq >/dev/null || missing+=(jq)
   command -v chromium >/dev/null || missing+=(chromium)

@@ -11,8 +11,8 @@
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { nodeState, startRealCluster, type RealCluster } from '../test/harness/real-cluster.ts';
-import type { VmNode } from '../test/harness/vm-node.ts';
+import { nodeState, startRealCluster, type RealCluster } from '../test/harness/real-nodes/real-cluster.ts';
+import type { VmNode } from '../test/harness/real-nodes/vm-node.ts';
 import { sleep, waitFor } from '../test/harness/wait-for.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false } } });

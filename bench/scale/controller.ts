@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../test/harness/binaries.ts';
-import { shippedCliArgs } from '../../test/harness/controller-bundle.ts';
+import { shippedCliArgs } from '../../test/harness/controller/controller-bundle.ts';
 import { freePort } from '../../test/harness/ports.ts';
 import { startProcess, type ManagedProcess } from '../../test/harness/process.ts';
 import { waitFor } from '../../test/harness/wait-for.ts';

@@ -2,7 +2,7 @@
 // NodeReporter writes it (src/agent/node/node-reporter.ts: a merge patch of the AGENT keys, no
 // precondition), then one watch over every node that follows the agent's protocol for the nodes
 // without a real agent (a check request → a fresh report; a reboot job → `started`, a short
-// "reboot", a new boot ID and a cleared sentinel, as test/integration/controller/test-agent.ts
+// "reboot", a new boot ID and a cleared sentinel, as test/harness/agent/fake-agents.ts
 // does). The same watch records cordons and uncordons for the flight figures.
 
 import { randomUUID } from 'node:crypto';

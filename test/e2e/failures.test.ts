@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MERGE_PATCH } from '../../src/kube/patch.ts';
 import { startCluster, type Cluster } from '../harness/cluster.ts';
-import { waitForCycles } from '../harness/cycles.ts';
+import { waitForCycles } from '../harness/controller/decision-cycles.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
-import { assertOneAtATime, expectedMessages, lifecycleMessages, startedAt } from './checks.ts';
-import { startScenario, type Scenario } from './rig/scenario.ts';
+import { assertOneAtATime, expectedMessages, lifecycleMessages, startedAt } from '../harness/scenario/rollout-checks.ts';
+import { startScenario, type Scenario } from '../harness/scenario/scenario.ts';
 
 let cluster: Cluster;
 const scenarios: Scenario[] = [];

@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type Cluster } from '../harness/cluster.ts';
-import { waitForCycles } from '../harness/cycles.ts';
+import { waitForCycles } from '../harness/controller/decision-cycles.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
-import { startedAt } from './checks.ts';
-import { rulesForE2e } from './rig/alerting-files.ts';
-import { startScenario, type Scenario } from './rig/scenario.ts';
+import { startedAt } from '../harness/scenario/rollout-checks.ts';
+import { rulesForE2e } from '../harness/scenario/alerting-files.ts';
+import { startScenario, type Scenario } from '../harness/scenario/scenario.ts';
 
 const blocker = (firing: boolean) =>
   rulesForE2e([{ alert: 'E2EDiskFull', expr: firing ? 'vector(1)' : 'vector(0) > 1', labels: { severity: 'critical' } }]);

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseHookRuns } from '../../src/store/hook-records.ts';
 import { startCluster, type Cluster } from '../harness/cluster.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
-import { startScenario, type Scenario } from './rig/scenario.ts';
+import { startScenario, type Scenario } from '../harness/scenario/scenario.ts';
 
 let cluster: Cluster;
 const scenarios: Scenario[] = [];

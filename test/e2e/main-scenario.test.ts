@@ -9,9 +9,9 @@ import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from '../harness/cluster.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
 import { AGENT } from '../../src/store/keys.ts';
-import { assertOneAtATime, assertPhasesInOrder, expectedMessages, lifecycleMessages, timings } from './checks.ts';
-import { startScenario, type Scenario } from './rig/scenario.ts';
-import { BUDGETS } from './rig/workloads.ts';
+import { assertOneAtATime, assertPhasesInOrder, expectedMessages, lifecycleMessages, timings } from '../harness/scenario/rollout-checks.ts';
+import { startScenario, type Scenario } from '../harness/scenario/scenario.ts';
+import { BUDGETS } from '../harness/scenario/scenario-workloads.ts';
 
 let cluster: Cluster;
 let scenario: Scenario | undefined;

@@ -21,12 +21,12 @@ import { REPO_ROOT } from '../harness/binaries.ts';
 import { startCluster, type Cluster } from '../harness/cluster.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
 import { startProcess, type ManagedProcess } from '../harness/process.ts';
-import { launchBrowser, screenshotPath } from './rig/browser.ts';
-import { rulesForE2e } from './rig/alerting-files.ts';
+import { launchBrowser, screenshotPath } from '../harness/scenario/browser.ts';
+import { rulesForE2e } from '../harness/scenario/alerting-files.ts';
 import { createController, type Controller } from './rig/controller.ts';
-import { dashboardQueries, runDashboardQueries } from './rig/dashboard-queries.ts';
-import { startScenario, type Scenario } from './rig/scenario.ts';
-import { LOCK_DS } from './rig/workloads.ts';
+import { dashboardQueries, runDashboardQueries } from '../harness/operator-view/dashboard-queries.ts';
+import { startScenario, type Scenario } from '../harness/scenario/scenario.ts';
+import { LOCK_DS } from '../harness/scenario/scenario-workloads.ts';
 
 interface Seen {
   readonly node: string;

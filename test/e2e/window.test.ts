@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from '../harness/cluster.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
-import { startedAt } from './checks.ts';
-import { startScenario, type Scenario } from './rig/scenario.ts';
+import { startedAt } from '../harness/scenario/rollout-checks.ts';
+import { startScenario, type Scenario } from '../harness/scenario/scenario.ts';
 
 let cluster: Cluster;
 let scenario: Scenario | undefined;

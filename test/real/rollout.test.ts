@@ -11,12 +11,12 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { imageArchive, IMAGE_REF } from '../harness/image.ts';
-import { startRealCluster, type RealCluster } from '../harness/real-cluster.ts';
+import { imageArchive, IMAGE_REF } from '../harness/packaging/image.ts';
+import { startRealCluster, type RealCluster } from '../harness/real-nodes/real-cluster.ts';
 import { printOnFailure } from '../harness/on-failure.ts';
-import { deleteKustomize, installWithHelm, installWithKustomize, uninstallHelm } from './rig/install.ts';
-import { formatFigures, runRealRollout, type RealRolloutResult } from './rig/real-rollout.ts';
-import { PINNED, WORKLOAD } from './rig/workload.ts';
+import { deleteKustomize, installWithHelm, installWithKustomize, uninstallHelm } from '../harness/real-nodes/install-kreboot.ts';
+import { formatFigures, runRealRollout, type RealRolloutResult } from '../harness/real-nodes/real-rollout.ts';
+import { PINNED, WORKLOAD } from '../harness/real-nodes/real-workload.ts';
 
 const log = (line: string) => process.stderr.write(`[real ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 let cluster: RealCluster;

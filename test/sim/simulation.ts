@@ -18,7 +18,7 @@ import { isOutOfService } from '../../src/store/node-progress.ts';
 import { observeNode } from '../../src/controller/policy/observed-node.ts';
 import { withTrigger } from '../../src/controller/policy/plan.ts';
 import { resolvePools } from '../../src/controller/pools/pool-specs.ts';
-import { seededRandom } from '../support/seeded-random.ts';
+import { seededRandom } from '../harness/seeded-random.ts';
 import { Agent, BEHAVIOURS } from './agent-model.ts';
 import { ApiModel, readyStatus, SimApiError } from './api-model.ts';
 import { createInstance, type Instance } from './controller-instance.ts';

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { shippedAgentArgs } from '../../harness/agent-bundle.ts';
+import { shippedAgentArgs } from '../../harness/agent/agent-bundle.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 
 const REPO = new URL('../../../', import.meta.url).pathname;

@@ -8,7 +8,7 @@ import { freePort } from '../../harness/ports.ts';
 import { startProcess, type ManagedProcess } from '../../harness/process.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import type { Status } from '../../../src/controller/api/status.ts';
-import { shippedCliArgs } from '../../harness/controller-bundle.ts';
+import { shippedCliArgs } from '../../harness/controller/controller-bundle.ts';
 
 export const WEBHOOK_TOKEN = 'e2e-webhook-token-7f3a9c';
 export const ADMIN_TOKEN = 'e2e-admin-token-52d1e8';

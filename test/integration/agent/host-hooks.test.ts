@@ -16,8 +16,8 @@ import { waitFor } from '../../harness/wait-for.ts';
 import type { HostHookStatus } from '../../../src/store/hook-records.ts';
 import { AGENT, CONTROLLER } from '../../../src/store/keys.ts';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
-import { agentKubeconfig } from './agent-rbac.ts';
-import { startAgent, type AgentProcess } from './agent-process.ts';
+import { agentKubeconfig } from '../../harness/agent/agent-rbac.ts';
+import { startAgent, type AgentProcess } from '../../harness/agent/agent-process.ts';
 
 let cluster: Cluster;
 let core: CoreV1Api;

@@ -17,8 +17,8 @@ import { waitFor } from '../../harness/wait-for.ts';
 import { serializeLock } from '../../../src/store/lock-record.ts';
 import { AGENT, CONTROLLER } from '../../../src/store/keys.ts';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
-import { AGENT_CLUSTER_ROLE_RULES } from './agent-rbac.ts';
-import { startAgent, type AgentProcess } from './agent-process.ts';
+import { AGENT_CLUSTER_ROLE_RULES } from '../../harness/agent/agent-rbac.ts';
+import { startAgent, type AgentProcess } from '../../harness/agent/agent-process.ts';
 
 const DS = 'kreboot-agent';
 const LOCK = 'weave.works/kured-node-lock';

@@ -13,7 +13,7 @@ import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { buildGates, type GatesConfig } from '../../../src/gates/build-gates.ts';
 import type { Gate, Verdict } from '../../../src/gates/gate.ts';
-import { startFakeExporter, type FakeExporter } from '../gates/fake-exporter.ts';
+import { startFakeExporter, type FakeExporter } from '../../harness/fake-exporter.ts';
 
 const RULES = `
 groups:

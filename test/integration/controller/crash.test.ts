@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseLock } from '../../../src/store/lock-record.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { LOCK_DS, setUpWorld, waitForAllDone, type World } from './setup.ts';
+import { LOCK_DS, setUpWorld, waitForAllDone, type World } from '../../harness/controller/controller-world.ts';
 
 let cluster: Cluster;
 before(async () => {

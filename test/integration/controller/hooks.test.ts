@@ -16,7 +16,7 @@ import { parseHookRuns, type HookRun } from '../../../src/store/hook-records.ts'
 import { startHttpSink, type HttpSink } from '../../harness/http-sink.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
-import { LOCK_DS, setUpWorld, waitForAllDone, type World } from './setup.ts';
+import { LOCK_DS, setUpWorld, waitForAllDone, type World } from '../../harness/controller/controller-world.ts';
 
 let cluster: Cluster;
 let batch: BatchV1Api;

@@ -9,8 +9,8 @@ import { CoordinationV1Api } from '@kubernetes/client-node';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { startHttpSink } from '../../harness/http-sink.ts';
 import { startStallProxy } from '../../harness/stall-proxy.ts';
-import { startControllerProcess } from './controller-process.ts';
-import { LOCK_DS, setUpWorld, waitForAllDone } from './setup.ts';
+import { startControllerProcess } from '../../harness/controller/controller-process.ts';
+import { LOCK_DS, setUpWorld, waitForAllDone } from '../../harness/controller/controller-world.ts';
 
 let cluster: Cluster;
 before(async () => {

@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { ADMIN_TOKEN } from './controller-process.ts';
-import { setUpWorld, waitForAllDone } from './setup.ts';
+import { ADMIN_TOKEN } from '../../harness/controller/controller-process.ts';
+import { setUpWorld, waitForAllDone } from '../../harness/controller/controller-world.ts';
 
 const run = promisify(execFile);
 const CLI = resolve(import.meta.dirname, '../../../src/cli.ts');

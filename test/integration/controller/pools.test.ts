@@ -15,9 +15,9 @@ import { after, before, describe, it } from 'node:test';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import type { PooledForecast } from '../../../src/controller/pools/combined-reconciler.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { startControllerProcess } from './controller-process.ts';
-import { startFlightMonitor } from './flight-monitor.ts';
-import { LOCK_DS, readPlanOnceListed, setUpWorld, waitForAllDone } from './setup.ts';
+import { startControllerProcess } from '../../harness/controller/controller-process.ts';
+import { startFlightMonitor } from '../../harness/controller/flight-monitor.ts';
+import { LOCK_DS, readPlanOnceListed, setUpWorld, waitForAllDone } from '../../harness/controller/controller-world.ts';
 
 const POOL = 'pool.test.kreboot.dev/name';
 const CLI = resolve(import.meta.dirname, '../../../src/cli.ts');

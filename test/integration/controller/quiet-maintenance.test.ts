@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { startMonitoring, type Monitoring } from '../../harness/monitoring.ts';
-import { setUpWorld, waitForAllDone } from './setup.ts';
+import { setUpWorld, waitForAllDone } from '../../harness/controller/controller-world.ts';
 
 let cluster: Cluster;
 let monitoring: Monitoring;

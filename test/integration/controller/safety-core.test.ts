@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
-import { LOCK_DS, setUpWorld, waitForAllDone } from './setup.ts';
+import { LOCK_DS, setUpWorld, waitForAllDone } from '../../harness/controller/controller-world.ts';
 
 let cluster: Cluster;
 before(async () => {

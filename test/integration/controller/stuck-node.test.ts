@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { setUpWorld, waitForAllDone, type World } from './setup.ts';
+import { setUpWorld, waitForAllDone, type World } from '../../harness/controller/controller-world.ts';
 
 let cluster: Cluster;
 before(async () => {

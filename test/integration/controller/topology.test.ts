@@ -9,7 +9,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { MERGE_PATCH } from '../../../src/kube/patch.ts';
 import type { Forecast } from '../../../src/controller/policy/forecast.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { LOCK_DS, readPlanOnceListed, setUpWorld, waitForAllDone } from './setup.ts';
+import { LOCK_DS, readPlanOnceListed, setUpWorld, waitForAllDone } from '../../harness/controller/controller-world.ts';
 
 let cluster: Cluster;
 before(async () => {

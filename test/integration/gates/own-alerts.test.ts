@@ -19,7 +19,7 @@ import { waitFor } from '../../harness/wait-for.ts';
 import { buildGates } from '../../../src/gates/build-gates.ts';
 import { evaluateGates } from '../../../src/gates/evaluate-gates.ts';
 import type { Gate, Verdict } from '../../../src/gates/gate.ts';
-import { startFakeExporter, type FakeExporter } from './fake-exporter.ts';
+import { startFakeExporter, type FakeExporter } from '../../harness/fake-exporter.ts';
 
 const SHIPPED = readFileSync(new URL('../../../alertmanager/rules.yaml', import.meta.url), 'utf8');
 const OWN = ['KrebootRolloutHalted', 'KrebootNodeFailed', 'KrebootNotificationsDropped', 'KrebootAgentNotReporting'];

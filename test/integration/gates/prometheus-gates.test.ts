@@ -16,7 +16,7 @@ import { loadControllerConfig } from '../../../src/config/controller-config.ts';
 import { buildGates } from '../../../src/gates/build-gates.ts';
 import { evaluateGates } from '../../../src/gates/evaluate-gates.ts';
 import type { Gate, Verdict } from '../../../src/gates/gate.ts';
-import { startFakeExporter, type FakeExporter } from './fake-exporter.ts';
+import { startFakeExporter, type FakeExporter } from '../../harness/fake-exporter.ts';
 
 const RULES = `
 groups:

@@ -18,8 +18,8 @@ import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { createAlertsRouter } from '../../../src/intake/alerts-router.ts';
 import { loadWebhookAuth } from '../../../src/intake/webhook-auth.ts';
-import { startFakeExporter, type FakeExporter } from '../gates/fake-exporter.ts';
-import { MemorySink } from './memory-sink.ts';
+import { startFakeExporter, type FakeExporter } from '../../harness/fake-exporter.ts';
+import { MemorySink } from '../../harness/intake/memory-request-sink.ts';
 
 const RULES = `
 groups:

@@ -15,7 +15,7 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { helmTemplate, kustomize } from '../packaging/tools.ts';
+import { helmTemplate, kustomize } from '../../harness/packaging/cli-tools.ts';
 
 const CLI = resolve(import.meta.dirname, '../../../src/cli.ts');
 const tmp = mkdtempSync(join(tmpdir(), 'kreboot-kubelet-'));

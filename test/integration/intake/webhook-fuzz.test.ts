@@ -12,9 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { startControllerProcess, type ControllerProcess } from '../controller/controller-process.ts';
-import { kubectlOk } from '../packaging/tools.ts';
-import { fuzzCases, type FuzzCase } from './fuzz-cases.ts';
+import { startControllerProcess, type ControllerProcess } from '../../harness/controller/controller-process.ts';
+import { kubectlOk } from '../../harness/packaging/cli-tools.ts';
+import { fuzzCases, type FuzzCase } from '../../harness/intake/webhook-fuzz-cases.ts';
 import { mapLimit } from '../../../src/map-limit.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { parseLogfmt } from '../../harness/logfmt.ts';
-import { setUpWorld, waitForAllDone } from '../controller/setup.ts';
+import { setUpWorld, waitForAllDone } from '../../harness/controller/controller-world.ts';
 
 /** A Slack URL whose last token part is too short for Slack: malformed, for a scheme kreboot speaks. */
 const MALFORMED_SLACK = 'slack://hook:T01ABCDEF9-B02GHIJKL8-Zq9Sh0rtS3cr3t@webhook';

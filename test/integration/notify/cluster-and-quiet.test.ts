@@ -15,7 +15,7 @@ import { createNotifications } from '../../../src/notify/create-notifications.ts
 import type { Notify } from '../../../src/notify/event.ts';
 import type { NodeProgress, Phase } from '../../../src/store/node-progress.ts';
 import { startHttpSink } from '../../harness/http-sink.ts';
-import { testLogger } from './helpers.ts';
+import { testLogger } from '../../harness/memory-log.ts';
 
 /** One node's rollout as the controller records it: [phase, reason]. */
 const ROLLOUT: Array<[Phase, string]> = [

@@ -9,8 +9,8 @@ import { Registry } from 'prom-client';
 import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import { startHttpSink } from '../../harness/http-sink.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { counted, testLogger } from './helpers.ts';
-import { MATRIX, startMatrixSink } from './matrix-sink.ts';
+import { counted, testLogger } from '../../harness/memory-log.ts';
+import { MATRIX, startMatrixSink } from '../../harness/notify/matrix-sink.ts';
 
 const templates = { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' };
 

@@ -8,9 +8,9 @@ import { Registry } from 'prom-client';
 import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { counted, testLogger } from './helpers.ts';
-import { NTFY, ROUTES, serviceUrls, startServiceSink, textsBy } from './service-sink.ts';
-import { startStallServer } from './stall-server.ts';
+import { counted, testLogger } from '../../harness/memory-log.ts';
+import { NTFY, ROUTES, serviceUrls, startServiceSink, textsBy } from '../../harness/notify/service-sink.ts';
+import { startStallServer } from '../../harness/notify/stall-server.ts';
 
 const templates = { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' };
 const config = (urls: string[]) => ({ urls, slackHookUrl: '', slackUsername: 'kured', slackChannel: '', templates });

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import type { NotificationEvent } from '../../../src/notify/event.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { counted, testLogger } from './helpers.ts';
+import { counted, testLogger } from '../../harness/memory-log.ts';
 import {
   BARK_KEY,
   GOOGLECHAT,
@@ -26,7 +26,7 @@ import {
   textsBy,
   WORKFLOW,
   ZULIP,
-} from './service-sink.ts';
+} from '../../harness/notify/service-sink.ts';
 
 const templates = { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' };
 

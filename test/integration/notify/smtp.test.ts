@@ -13,8 +13,8 @@ import { Registry } from 'prom-client';
 import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import { createPki } from '../../harness/pki.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { counted, testLogger } from './helpers.ts';
-import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.ts';
+import { counted, testLogger } from '../../harness/memory-log.ts';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../harness/notify/smtp-sink.ts';
 
 const templates = { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' };
 const PASSWORD = 'Sm7pPassw0rd-kreboot';

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { loadAllYaml, type V1ConfigMap } from '@kubernetes/client-node';
 import { startCluster } from '../../harness/cluster.ts';
 import { dashboardJson } from '../../../scripts/build-dashboard.ts';
-import { applyServerSide, helmTemplate } from '../packaging/tools.ts';
+import { applyServerSide, helmTemplate } from '../../harness/packaging/cli-tools.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
 const tmp = mkdtempSync(join(tmpdir(), 'kreboot-dashboard-chart-'));

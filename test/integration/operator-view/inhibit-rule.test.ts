@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
 import { startMonitoring, type Monitoring } from '../../harness/monitoring.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { debianTool, ROOT, run } from '../packaging/tools.ts';
+import { debianTool, ROOT, run } from '../../harness/packaging/cli-tools.ts';
 
 let monitoring: Monitoring;
 

@@ -21,14 +21,14 @@ import { AppsV1Api, type V1Pod } from '@kubernetes/client-node';
 import { binary } from '../../harness/binaries.ts';
 import { startPrivateCluster, type Cluster } from '../../harness/cluster.ts';
 import { writeKubeconfig } from '../../harness/kubeconfig.ts';
-import { startKubeletProxy, writeEgressSelectorConfig, type KubeletProxy } from '../../harness/kubelet-proxy.ts';
+import { startKubeletProxy, writeEgressSelectorConfig, type KubeletProxy } from '../../harness/real-nodes/kubelet-proxy.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { createClientCert, type Pki } from '../../harness/pki.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { PAUSED_ANNOTATION, RESUMED_ANNOTATION } from '../../../src/store/keys.ts';
-import { ADMIN_TOKEN, startControllerProcess, type ControllerProcess } from '../controller/controller-process.ts';
-import { serviceAccountIdentity } from '../packaging/tokens.ts';
-import { applyServerSide, kustomize } from '../packaging/tools.ts';
+import { ADMIN_TOKEN, startControllerProcess, type ControllerProcess } from '../../harness/controller/controller-process.ts';
+import { serviceAccountIdentity } from '../../harness/packaging/manifest-tokens.ts';
+import { applyServerSide, kustomize } from '../../harness/packaging/cli-tools.ts';
 
 const exec = promisify(execFile);
 const PLUGIN = resolve(import.meta.dirname, '../../../src/kubectl-kreboot.ts');

@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { startMonitoring, type Monitoring } from '../../harness/monitoring.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { helmTemplate, kustomize } from './tools.ts';
+import { helmTemplate, kustomize } from '../../harness/packaging/cli-tools.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are free-form YAML
 type Doc = any;

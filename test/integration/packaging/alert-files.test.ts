@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { debianTool, run } from './tools.ts';
+import { debianTool, run } from '../../harness/packaging/cli-tools.ts';
 
 test('promtool check rules accepts the rules and the examples', () => {
   const result = run(debianTool('promtool'), ['check', 'rules', 'alertmanager/rules.yaml', 'alertmanager/rules-examples.yaml']);

@@ -13,8 +13,8 @@ import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { startMonitoring, type Monitoring } from '../../harness/monitoring.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { createRig, type Rig } from './rig.ts';
-import { applyServerSide, deleteManifests, kustomize, ROOT } from './tools.ts';
+import { createRig, type Rig } from '../../harness/packaging/deployed-roles.ts';
+import { applyServerSide, deleteManifests, kustomize, ROOT } from '../../harness/packaging/cli-tools.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form YAML
 type Yaml = any;

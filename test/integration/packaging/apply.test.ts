@@ -10,9 +10,19 @@ import { after, before, test } from 'node:test';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { load, loadAll } from 'js-yaml';
 import { startCluster } from '../../harness/cluster.ts';
-import type { Doc } from '../../harness/packaging-files.ts';
+import type { Doc } from '../../harness/packaging/packaging-files.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { applyServerSide, deleteManifests, helm, helmTemplate, kubectlOk, kustomize, ROOT, run, type RunResult } from './tools.ts';
+import {
+  applyServerSide,
+  deleteManifests,
+  helm,
+  helmTemplate,
+  kubectlOk,
+  kustomize,
+  ROOT,
+  run,
+  type RunResult,
+} from '../../harness/packaging/cli-tools.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
 let kubeconfig: string;

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CoreV1Api, loadAllYaml } from '@kubernetes/client-node';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { CHART, helmInstall, helmUninstall } from './chart-install.ts';
-import { helm, kubectlOk, run } from './tools.ts';
+import { CHART, helmInstall, helmUninstall } from '../../harness/packaging/chart-install.ts';
+import { helm, kubectlOk, run } from '../../harness/packaging/cli-tools.ts';
 
 const NAMESPACE = 'kreboot-credentials';
 const RELEASE = 'cred';

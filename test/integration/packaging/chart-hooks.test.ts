@@ -13,8 +13,8 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { loadControllerConfig } from '../../../src/config/controller-config.ts';
 import { load } from 'js-yaml';
 import { templateProblems } from '../../../src/config/hook-config.ts';
-import { ROOT } from '../../harness/packaging-files.ts';
-import { helmTemplate, kubectl, kustomize, run } from './tools.ts';
+import { ROOT } from '../../harness/packaging/packaging-files.ts';
+import { helmTemplate, kubectl, kustomize, run } from '../../harness/packaging/cli-tools.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = any;

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { loadAll } from 'js-yaml';
 import { loadControllerConfig } from '../../../src/config/controller-config.ts';
-import { helm, helmTemplate, kubectl, run } from './tools.ts';
+import { helm, helmTemplate, kubectl, run } from '../../harness/packaging/cli-tools.ts';
 
 interface Manifest {
   kind: string;

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildAgentBundle, buildCliBundle } from '../../../scripts/build-bundles.ts';
-import { imageNodeFlags } from '../../harness/controller-bundle.ts';
-import { daemonSetNodeFlags } from '../../harness/agent-bundle.ts';
-import { hadolint, ROOT, run } from './tools.ts';
+import { imageNodeFlags } from '../../harness/controller/controller-bundle.ts';
+import { daemonSetNodeFlags } from '../../harness/agent/agent-bundle.ts';
+import { hadolint, ROOT, run } from '../../harness/packaging/cli-tools.ts';
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 

@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { CoordinationV1Api } from '@kubernetes/client-node';
-import { daemonSetNodeFlags } from '../../harness/agent-bundle.ts';
+import { daemonSetNodeFlags } from '../../harness/agent/agent-bundle.ts';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { imageArchive, IMAGE_REF as REF } from '../../harness/image.ts';
-import { loadImage, runOnce, startContainer, type Container, type LoadedImage } from './podman.ts';
-import { ROOT } from './tools.ts';
+import { imageArchive, IMAGE_REF as REF } from '../../harness/packaging/image.ts';
+import { loadImage, runOnce, startContainer, type Container, type LoadedImage } from '../../harness/packaging/podman.ts';
+import { ROOT } from '../../harness/packaging/cli-tools.ts';
 import { closure } from '../../../scripts/prune-modules.ts';
 import { RUNTIME_EXTERNALS } from '../../../scripts/runtime-externals.ts';
 

@@ -4,7 +4,7 @@
 // lock DaemonSet) are installed with `helm install` on a real API server. Then the controller and
 // the agent run with exactly the arguments the chart rendered and the identities it created, and a
 // node whose sentinel was set before the switch is rebooted end to end: first held by kured's lock,
-// then by a blocking pod, then drained, rebooted (simulated host, test/e2e/rig/host.ts), verified
+// then by a blocking pod, then drained, rebooted (simulated host, test/harness/scenario/simulated-host.ts), verified
 // and uncordoned, with kured's chat messages. Only what cannot hold on loopback is swapped: the
 // mounted credential files (written from the chart's own Secret), ports, the Prometheus and chat
 // URLs, and the agent's host paths.
@@ -21,11 +21,19 @@ import { printOnFailure } from '../../harness/on-failure.ts';
 import { freePort } from '../../harness/ports.ts';
 import { startProcess, type ManagedProcess } from '../../harness/process.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { createHost, type SimulatedHost } from '../../e2e/rig/host.ts';
-import { ROUTES, serviceUrls, startServiceSink, textsBy, type ServiceSink } from '../notify/service-sink.ts';
-import { CHART, findObject, flagValues, helmInstall, helmUninstall, releaseObjects, withFlags } from './chart-install.ts';
-import { createPinnedPod, serviceAccountIdentity } from './tokens.ts';
-import { helm, kubectlOk, ROOT, run } from './tools.ts';
+import { createHost, type SimulatedHost } from '../../harness/scenario/simulated-host.ts';
+import { ROUTES, serviceUrls, startServiceSink, textsBy, type ServiceSink } from '../../harness/notify/service-sink.ts';
+import {
+  CHART,
+  findObject,
+  flagValues,
+  helmInstall,
+  helmUninstall,
+  releaseObjects,
+  withFlags,
+} from '../../harness/packaging/chart-install.ts';
+import { createPinnedPod, serviceAccountIdentity } from '../../harness/packaging/manifest-tokens.ts';
+import { helm, kubectlOk, ROOT, run } from '../../harness/packaging/cli-tools.ts';
 
 const RELEASE = 'kured'; // the release name a kured user already has
 const NAMESPACE = 'kreboot-from-kured';

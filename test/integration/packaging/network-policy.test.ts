@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dump, loadAll } from 'js-yaml';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
-import { applyServerSide, helm, helmTemplate, kubectlOk, kustomize, ROOT, run } from './tools.ts';
+import { applyServerSide, helm, helmTemplate, kubectlOk, kustomize, ROOT, run } from '../../harness/packaging/cli-tools.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are free-form YAML
 type Doc = any;

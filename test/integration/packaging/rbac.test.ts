@@ -22,8 +22,8 @@ import {
 import { startCluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { attempt, createPinnedPod, serviceAccountIdentity, type Identity, type Outcome } from './tokens.ts';
-import { applyServerSide, deleteManifests, kubectl, kustomize, run } from './tools.ts';
+import { attempt, createPinnedPod, serviceAccountIdentity, type Identity, type Outcome } from '../../harness/packaging/manifest-tokens.ts';
+import { applyServerSide, deleteManifests, kubectl, kustomize, run } from '../../harness/packaging/cli-tools.ts';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const tmp = mkdtempSync(join(tmpdir(), 'kreboot-rbac-'));

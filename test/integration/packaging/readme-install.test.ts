@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.ts';
 import { nodeObject } from '../../harness/workloads.ts';
-import { helm, kubectl, kubectlOk, ROOT, run } from './tools.ts';
+import { helm, kubectl, kubectlOk, ROOT, run } from '../../harness/packaging/cli-tools.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kreboot-readme-'));
 let controlPlane: ControlPlane;

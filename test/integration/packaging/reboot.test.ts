@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { createRig, type Rig } from './rig.ts';
-import { applyServerSide, deleteManifests, kustomize } from './tools.ts';
+import { createRig, type Rig } from '../../harness/packaging/deployed-roles.ts';
+import { applyServerSide, deleteManifests, kustomize } from '../../harness/packaging/cli-tools.ts';
 
 const base = kustomize('deploy/base');
 let cluster: Cluster;

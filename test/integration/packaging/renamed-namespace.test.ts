@@ -17,8 +17,8 @@ import { startCluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { CONTROLLER } from '../../../src/store/keys.ts';
-import { attempt, createPinnedPod, serviceAccountIdentity, type Identity, type Outcome } from './tokens.ts';
-import { applyServerSide, deleteManifests, kubectl, kustomize, run } from './tools.ts';
+import { attempt, createPinnedPod, serviceAccountIdentity, type Identity, type Outcome } from '../../harness/packaging/manifest-tokens.ts';
+import { applyServerSide, deleteManifests, kubectl, kustomize, run } from '../../harness/packaging/cli-tools.ts';
 
 const NAMESPACE = 'kreboot-renamed';
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

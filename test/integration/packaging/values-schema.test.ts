@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CHART } from './chart-install.ts';
+import { CHART } from '../../harness/packaging/chart-install.ts';
 import { loadAll } from 'js-yaml';
-import { helm, kustomize, ROOT, run } from './tools.ts';
+import { helm, kustomize, ROOT, run } from '../../harness/packaging/cli-tools.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kreboot-schema-'));
 const KURED_VALUES = join(ROOT, 'test/integration/packaging/kured-values.yaml');

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startCluster, statusCode, type Cluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
-import { seededRandom } from '../../support/seeded-random.ts';
+import { seededRandom } from '../../harness/seeded-random.ts';
 import { ApiModel, SPARE_NODE } from '../../sim/api-model.ts';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

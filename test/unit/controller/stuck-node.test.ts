@@ -14,7 +14,7 @@ import { isOutOfService, type NodeProgress } from '../../../src/store/node-progr
 import type { RolloutRecord } from '../../../src/store/rollout-record.ts';
 import { HALTED_ANNOTATION, RECOVERING_ANNOTATION } from '../../../src/store/keys.ts';
 import { NOW, SETTINGS, ago, later, node } from './fixtures.ts';
-import { sampleStatus } from '../operator-view/fixtures.ts';
+import { sampleStatus } from '../../harness/operator-view/sample-status.ts';
 import { changeLines, formatStatus } from '../../../src/cli/status-text.ts';
 import { renderStatusFragment } from '../../../src/controller/api/status-fragment.ts';
 

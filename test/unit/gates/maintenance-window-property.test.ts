@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildWindows } from '../../../src/gates/build-windows.ts';
 import { maintenanceWindowGate } from '../../../src/gates/maintenance-window-gate.ts';
-import { seededRandom } from '../../support/seeded-random.ts';
+import { seededRandom } from '../../harness/seeded-random.ts';
 
 const rng = seededRandom;
 

@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { alertBody, post, startRouter, type Fixture } from './router-fixture.ts';
-import { seededRandom } from '../../support/seeded-random.ts';
+import { alertBody, post, startRouter, type Fixture } from '../../harness/intake/alerts-router-server.ts';
+import { seededRandom } from '../../harness/seeded-random.ts';
 
 const rng = seededRandom;
 

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createAuthenticator } from '../../../src/auth/authenticator.ts';
 import { REASONS } from '../../../src/intake/plan-alerts.ts';
-import { alertBody, CONFIG, post, startRouter, TOKEN, type Fixture } from './router-fixture.ts';
+import { alertBody, CONFIG, post, startRouter, TOKEN, type Fixture } from '../../harness/intake/alerts-router-server.ts';
 
 let fx: Fixture;
 before(async () => {

@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { createAlertsRouter } from '../../../src/intake/alerts-router.ts';
 import type { RequestSink } from '../../../src/intake/request-sink.ts';
 import { createAuthenticator } from '../../../src/auth/authenticator.ts';
-import { alertBody, CONFIG, post, TOKEN } from './router-fixture.ts';
+import { alertBody, CONFIG, post, TOKEN } from '../../harness/intake/alerts-router-server.ts';
 
 test('a webhook whose writes would take the backlog past 20,000 is refused 503, and nothing of it is queued', async () => {
   let started = 0;

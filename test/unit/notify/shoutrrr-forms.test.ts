@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { loadControllerConfig } from '../../../src/config/controller-config.ts';
 import { buildNotifiers } from '../../../src/notify/build-notifiers.ts';
 import type { Message } from '../../../src/notify/notifier.ts';
-import { recordingTransport } from './fakes.ts';
+import { recordingTransport } from '../../harness/notify/recording-transport.ts';
 
 const message: Message = { text: 'Draining node n1', event: { kind: 'drain', node: 'n1' }, at: Date.UTC(2026, 10, 26, 12) };
 const HOOK = 'T01ABCDEF9/B02GHIJKL8/abcdefghijklmnopqrstuvwx';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { dashboard, scopedToCluster } from '../../../deploy/grafana/kreboot-dashboard.ts';
 import { DASHBOARD_FILES, dashboardJson } from '../../../scripts/build-dashboard.ts';
-import { dashboardQueries } from '../../e2e/rig/dashboard-queries.ts';
+import { dashboardQueries } from '../../harness/operator-view/dashboard-queries.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 

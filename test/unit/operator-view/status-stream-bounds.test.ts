@@ -15,7 +15,7 @@ import { sseParser } from '../../../src/cli/status-watch.ts';
 import type { NodeStatus, Status } from '../../../src/controller/api/status.ts';
 import { createBaseApp, listen, type Listening } from '../../../src/http/base-server.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { AT, ago, sampleStatus } from './fixtures.ts';
+import { AT, ago, sampleStatus } from '../../harness/operator-view/sample-status.ts';
 
 /** 2,000 nodes with long reasons: a 1,000-node view is about 600 KB of JSON. */
 function bigStatus(version: number): Status {

@@ -13,7 +13,7 @@ import { changeLines } from '../../../src/cli/status-text.ts';
 import { sseParser, watchStatus } from '../../../src/cli/status-watch.ts';
 import { createBaseApp, listen, type Listening } from '../../../src/http/base-server.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { AT, ago, sampleStatus } from './fixtures.ts';
+import { AT, ago, sampleStatus } from '../../harness/operator-view/sample-status.ts';
 
 let current: Status = sampleStatus();
 let builds = 0;

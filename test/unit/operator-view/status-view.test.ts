@@ -12,7 +12,7 @@ import { createStatusRouter, parseStatusView } from '../../../src/controller/api
 import { viewStatus, type NodeStatus, type Status } from '../../../src/controller/api/status.ts';
 import { formatStatus } from '../../../src/cli/status-text.ts';
 import { createBaseApp, listen, type Listening } from '../../../src/http/base-server.ts';
-import { AT, ago, sampleStatus } from './fixtures.ts';
+import { AT, ago, sampleStatus } from '../../harness/operator-view/sample-status.ts';
 
 /** 1 rebooting, 2 failed, 3 waiting, 1,000 queued, 4,000 done: a cluster mid-rollout. */
 function largeStatus(): Status {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AGENT } from '../../../src/store/keys.ts';
-import { findDoc, readText, type Doc } from '../../harness/packaging-files.ts';
+import { findDoc, readText, type Doc } from '../../harness/packaging/packaging-files.ts';
 
 const KUSTOMIZE = 'deploy/base/agent-admission-policy.yaml';
 const HELM = 'deploy/helm/kreboot/templates/agent-admission-policy.yaml';

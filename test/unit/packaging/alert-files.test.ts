@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findDoc, readDocs, readText, type Doc } from '../../harness/packaging-files.ts';
+import { findDoc, readDocs, readText, type Doc } from '../../harness/packaging/packaging-files.ts';
 
 const rules = readDocs('alertmanager/rules.yaml')[0];
 const amConfig = readDocs('alertmanager/alertmanager.yml')[0];

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CONTROLLER, AGENT, PREFIX, PAUSED_ANNOTATION, HALTED_ANNOTATION } from '../../../src/store/keys.ts';
-import { readDocs, readText, type Doc } from '../../harness/packaging-files.ts';
+import { readDocs, readText, type Doc } from '../../harness/packaging/packaging-files.ts';
 
 const NODE_KEYS = 'deploy/base/node-keys-admission-policy.yaml';
 const CONTROLLER_POLICIES = 'deploy/base/controller-admission-policy.yaml';

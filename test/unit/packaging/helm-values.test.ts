@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FLAGS_BY_NAME, type Role } from '../../../src/config/flags.ts';
-import { readDocs, readText } from '../../harness/packaging-files.ts';
+import { readDocs, readText } from '../../harness/packaging/packaging-files.ts';
 
 const values = readDocs('deploy/helm/kreboot/values.yaml')[0];
 const helpers = readText('deploy/helm/kreboot/templates/_helpers.tpl');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FLAGS_BY_NAME } from '../../../src/config/flags.ts';
-import { findDoc, flagArgs, readText, type Doc } from '../../harness/packaging-files.ts';
+import { findDoc, flagArgs, readText, type Doc } from '../../harness/packaging/packaging-files.ts';
 
 const deployment = findDoc('deploy/base/controller-deployment.yaml', 'Deployment');
 const daemonSet = findDoc('deploy/base/agent-daemonset.yaml', 'DaemonSet');
@@ -93,7 +93,7 @@ test("the agent's node command runs the image's agent bundle with flags this Nod
 
 test('the image runs the CLI bundle, with node flags this Node accepts', async () => {
   const { spawnSync } = await import('node:child_process');
-  const { imageNodeFlags } = await import('../../harness/controller-bundle.ts');
+  const { imageNodeFlags } = await import('../../harness/controller/controller-bundle.ts');
   const run = spawnSync(process.execPath, [...imageNodeFlags(), '-e', '0'], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   // The controller's Deployment passes only arguments: the ENTRYPOINT is what runs it.

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readDocs, readText, type Doc } from '../../harness/packaging-files.ts';
+import { readDocs, readText, type Doc } from '../../harness/packaging/packaging-files.ts';
 
 const schema = JSON.parse(readText('deploy/helm/kreboot/values.schema.json'));
 const values = readDocs('deploy/helm/kreboot/values.yaml')[0];
