@@ -1,13 +1,19 @@
-// Shared bits of the notify integration tests: a logger kept in memory (printed when a test
-// fails) and reading the notification counter from a registry.
+// A pino logger whose lines are kept in memory, for unit and integration tests alike: a test reads
+// the lines it expects, and testLogger also prints them beside a failure (and only then).
 
 import type { TestContext } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import { printOnFailure } from './on-failure.ts';
 
-export function testLogger(t: TestContext, extra: () => string = () => ''): { log: Logger; lines: string[] } {
+export interface MemoryLog {
+  readonly log: Logger;
+  /** Every line logged so far (JSON, one entry per line), oldest first. */
+  readonly lines: string[];
+}
+
+/** Logs at debug level into `lines`. */
+export function memoryLogger(): MemoryLog {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -20,12 +26,12 @@ export function testLogger(t: TestContext, extra: () => string = () => ''): { lo
       done();
     },
   });
-  t.after(() => printOnFailure(t, () => `${extra()}\n--- notify log ---\n${lines.join('\n')}`));
   return { log: pino({ level: 'debug' }, stream), lines };
 }
 
-export async function counted(registry: Registry, service: string, result: string): Promise<number> {
-  const text = await registry.getSingleMetricAsString('kreboot_notifications_total');
-  const line = text.split('\n').find((l) => l.includes(`service="${service}"`) && l.includes(`result="${result}"`));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
+/** memoryLogger, whose lines (after `extra()`) are printed when the test fails. */
+export function testLogger(t: TestContext, extra: () => string = () => ''): MemoryLog {
+  const memory = memoryLogger();
+  t.after(() => printOnFailure(t, () => `${extra()}\n--- log ---\n${memory.lines.join('\n')}`));
+  return memory;
 }

@@ -1,8 +1,6 @@
-// Small fakes for the notify unit tests: a transport that records requests and answers from a
-// script, and a pino logger whose lines are kept in memory.
+// A fake HttpTransport for the notify tests: it records every request and answers from a script,
+// so a notifier's requests are checked without a server.
 
-import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../src/notify/http-transport.ts';
 
 export interface RecordingTransport extends HttpTransport {
@@ -22,29 +20,3 @@ export function recordingTransport(answers: Array<HttpResponse | Error> = []): R
     },
   };
 }
-
-export function memoryLogger(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(
-        ...chunk
-          .toString('utf8')
-          .split('\n')
-          .filter((l) => l !== ''),
-      );
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), lines };
-}
-
-export const notifyConfig = (
-  overrides: Partial<{ urls: string[]; slackHookUrl: string; slackUsername: string; slackChannel: string }> = {},
-) => ({
-  urls: overrides.urls ?? [],
-  slackHookUrl: overrides.slackHookUrl ?? '',
-  slackUsername: overrides.slackUsername ?? 'kured',
-  slackChannel: overrides.slackChannel ?? '',
-  templates: { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' },
-});

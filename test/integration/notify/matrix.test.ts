@@ -9,7 +9,8 @@ import { Registry } from 'prom-client';
 import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import { startHttpSink } from '../../harness/http-sink.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { counted, testLogger } from '../../harness/memory-log.ts';
+import { testLogger } from '../../harness/memory-log.ts';
+import { counted } from '../../harness/notify/notification-counter.ts';
 import { MATRIX, startMatrixSink } from '../../harness/notify/matrix-sink.ts';
 
 const templates = { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' };

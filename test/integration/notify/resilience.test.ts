@@ -8,7 +8,8 @@ import { Registry } from 'prom-client';
 import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import { freePort } from '../../harness/ports.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { counted, testLogger } from '../../harness/memory-log.ts';
+import { testLogger } from '../../harness/memory-log.ts';
+import { counted } from '../../harness/notify/notification-counter.ts';
 import { NTFY, ROUTES, serviceUrls, startServiceSink, textsBy } from '../../harness/notify/service-sink.ts';
 import { startStallServer } from '../../harness/notify/stall-server.ts';
 

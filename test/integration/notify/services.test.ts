@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import type { NotificationEvent } from '../../../src/notify/event.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { counted, testLogger } from '../../harness/memory-log.ts';
+import { testLogger } from '../../harness/memory-log.ts';
+import { counted } from '../../harness/notify/notification-counter.ts';
 import {
   BARK_KEY,
   GOOGLECHAT,

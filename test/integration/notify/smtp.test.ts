@@ -13,7 +13,8 @@ import { Registry } from 'prom-client';
 import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import { createPki } from '../../harness/pki.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { counted, testLogger } from '../../harness/memory-log.ts';
+import { testLogger } from '../../harness/memory-log.ts';
+import { counted } from '../../harness/notify/notification-counter.ts';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../harness/notify/smtp-sink.ts';
 
 const templates = { drain: 'Draining node %s', reboot: 'Rebooting node %s', uncordon: 'Node %s rebooted & uncordoned successfully!' };

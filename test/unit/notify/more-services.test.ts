@@ -11,7 +11,9 @@ import { DeliveryError } from '../../../src/notify/delivery-error.ts';
 import type { HttpResponse } from '../../../src/notify/http-transport.ts';
 import type { Message } from '../../../src/notify/notifier.ts';
 import type { SmtpMail, SmtpSender, SmtpServer } from '../../../src/notify/smtp-sender.ts';
-import { memoryLogger, notifyConfig, recordingTransport } from '../../harness/notify/recording-transport.ts';
+import { memoryLogger } from '../../harness/memory-log.ts';
+import { notifyConfig } from '../../harness/notify/notify-config.ts';
+import { recordingTransport } from '../../harness/notify/recording-transport.ts';
 
 const message: Message = { text: 'Draining node n1', event: { kind: 'drain', node: 'n1' }, at: Date.UTC(2026, 10, 26, 12) };
 const answer = (status: number, body: string): HttpResponse => ({ status, headers: {}, body });

@@ -8,7 +8,9 @@ import { buildNotifiers } from '../../../src/notify/build-notifiers.ts';
 import { createNotifications } from '../../../src/notify/create-notifications.ts';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../src/notify/http-transport.ts';
 import { waitFor } from '../../harness/wait-for.ts';
-import { memoryLogger, notifyConfig, recordingTransport } from '../../harness/notify/recording-transport.ts';
+import { memoryLogger } from '../../harness/memory-log.ts';
+import { notifyConfig } from '../../harness/notify/notify-config.ts';
+import { recordingTransport } from '../../harness/notify/recording-transport.ts';
 
 const HOOK = 'slack://hook:T01ABCDEF9-B02GHIJKL8-abcdefghijklmnopqrstuvwx@webhook';
 const NTFY = 'ntfy://:tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2@ntfy.example.com/reboots';

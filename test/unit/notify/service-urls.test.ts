@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildNotifiers } from '../../../src/notify/build-notifiers.ts';
 import type { Message } from '../../../src/notify/notifier.ts';
-import { notifyConfig, recordingTransport } from '../../harness/notify/recording-transport.ts';
+import { notifyConfig } from '../../harness/notify/notify-config.ts';
+import { recordingTransport } from '../../harness/notify/recording-transport.ts';
 
 const SLACK_HOOK = 'T01ABCDEF9/B02GHIJKL8/abcdefghijklmnopqrstuvwx';
 const message: Message = { text: 'Draining node n1', event: { kind: 'drain', node: 'n1' }, at: Date.UTC(2026, 10, 26, 12) };
