@@ -4,17 +4,12 @@
 // address, node selector, credential files). `--controller=src` runs src/cli.ts instead. A sampler
 // reads VmRSS and CPU time from /proc every second and keeps the peak per bench phase.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../../test/harness/binaries.ts';
-import { shippedCliArgs } from '../../test/harness/controller/controller-bundle.ts';
-import { freePort } from '../../test/harness/ports.ts';
-import { startProcess, type ManagedProcess } from '../../test/harness/process.ts';
-import { waitFor } from '../../test/harness/wait-for.ts';
+import { readFileSync } from 'node:fs';
+import { createController } from '../../test/harness/controller/controller-process.ts';
+import type { ManagedProcess } from '../../test/harness/process.ts';
 import { parseCounter, parseHistogram, type HistogramScrape } from './stats.ts';
 
-export const WEBHOOK_TOKEN = 'scale-bench-webhook-token-5c1e';
-export const ADMIN_TOKEN = 'scale-bench-admin-token-9d27';
+export { WEBHOOK_TOKEN } from '../../test/harness/controller/controller-process.ts';
 export const CYCLE_HISTOGRAM = 'kreboot_decision_cycle_duration_seconds';
 export const CYCLE_COUNTER = 'kreboot_reconcile_cycles_total';
 
@@ -68,16 +63,23 @@ export async function createBenchController(options: {
   nodeSelector: string;
   entry: 'dist' | 'src';
 }): Promise<BenchController> {
-  const webhookTokenFile = join(options.dir, 'webhook-token');
-  const adminTokenFile = join(options.dir, 'admin-token');
-  writeFileSync(webhookTokenFile, `${WEBHOOK_TOKEN}\n`);
-  writeFileSync(adminTokenFile, `${ADMIN_TOKEN}\n`);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  // The image's ENTRYPOINT: its node flags and the CLI bundle (built fresh by the harness).
-  const cli = options.entry === 'dist' ? await shippedCliArgs() : [join(REPO_ROOT, 'src/cli.ts')];
+  // deploy/base/controller-deployment.yaml's arguments (namespace and credential paths ours), the
+  // image's environment, and what the bench must set (kubeconfig, listen address, node selector).
+  const launched = await createController({
+    dir: options.dir,
+    kubeconfigPath: options.kubeconfig,
+    namespace: options.namespace,
+    dsName: options.dsName,
+    nodeSelector: options.nodeSelector,
+    name: 'kreboot-controller-bench',
+    shipped: options.entry === 'dist',
+    webhookAuth: 'token',
+    logLevel: 'info',
+    shortLease: false,
+    env: { NODE_ENV: 'production' },
+    readyTimeoutMs: 120_000,
+  });
   let current: ManagedProcess | undefined;
-  const runs: ManagedProcess[] = [];
   let phase = 'start';
   const peaks = new Map<string, number>();
   const cpu = new Map<string, number>();
@@ -96,43 +98,15 @@ export async function createBenchController(options: {
   sampler.unref();
 
   const controller: BenchController = {
-    url,
-    proc: () => current!,
+    url: launched.url,
+    proc: () => launched.proc,
     async start() {
       lastTicks = undefined;
-      const run = runs.length + 1;
-      const proc = startProcess(
-        `controller-${run}`,
-        process.execPath,
-        [
-          ...cli,
-          'controller',
-          // deploy/base/controller-deployment.yaml's arguments (namespace and credential paths ours)
-          `--ds-namespace=${options.namespace}`,
-          `--ds-name=${options.dsName}`,
-          `--webhook-token-file=${webhookTokenFile}`,
-          `--admin-token-file=${adminTokenFile}`,
-          '--log-format=json',
-          // what the bench must set
-          `--kubeconfig=${options.kubeconfig}`,
-          '--metrics-host=127.0.0.1',
-          `--metrics-port=${port}`,
-          `--node-selector=${options.nodeSelector}`,
-        ],
-        { logDir: options.dir, cwd: REPO_ROOT, env: { NODE_ENV: 'production', POD_NAME: `kreboot-controller-bench-${run}` } },
-      );
-      current = proc;
-      runs.push(proc);
-      await waitFor(
-        async () => {
-          if (!proc.running()) throw new Error(`controller exited: ${proc.tail(20)}`);
-          return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true;
-        },
-        { timeoutMs: 120_000, intervalMs: 250, what: 'the controller ready' },
-      );
+      await launched.start();
+      current = launched.proc;
     },
     async stop() {
-      await current?.stop(10_000);
+      await launched.stop(10_000);
     },
     phase(name) {
       phase = name;
@@ -146,13 +120,13 @@ export async function createBenchController(options: {
       return seconds === undefined ? undefined : Math.round(seconds * 10) / 10;
     },
     async metrics() {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await fetch(`${launched.url}/metrics`)).text();
       return { at: Date.now(), cycles: parseHistogram(text, CYCLE_HISTOGRAM), cyclesTotal: parseCounter(text, CYCLE_COUNTER) };
     },
     transitions() {
       const out: Array<{ at: number; node: string; phase: string }> = [];
-      for (const proc of runs) {
-        for (const line of readFileSync(proc.logPath, 'utf8').split('\n')) {
+      for (const logPath of launched.logPaths()) {
+        for (const line of readFileSync(logPath, 'utf8').split('\n')) {
           if (!line.includes('"node transition"')) continue;
           try {
             const entry = JSON.parse(line) as { time: string | number; node: string; phase: string };
@@ -164,10 +138,8 @@ export async function createBenchController(options: {
       }
       return out.sort((a, b) => a.at - b.at);
     },
-    logPaths: () => runs.map((run) => run.logPath),
-    logTail(lines = 40) {
-      return current?.tail(lines) ?? '(not started)';
-    },
+    logPaths: () => launched.logPaths(),
+    logTail: (lines = 40) => launched.logTail(lines),
   };
   return controller;
 }

@@ -110,7 +110,7 @@ describe('failures, end to end', () => {
     assert.equal(startedAt(s, next!), Infinity, `${next} started during a halted rollout`);
     assert.equal(s.host(next!).reboots, 0);
 
-    assert.equal(await s.controller.post('/api/v1/resume'), 200);
+    assert.equal((await s.controller.post('/api/v1/resume')).status, 200);
     await s.waitRebooted([next!], 120_000);
     assert.deepEqual(assertOneAtATime(s, [stuck!, next!]), [stuck, next]);
   });

@@ -23,7 +23,7 @@ import { printOnFailure } from '../harness/on-failure.ts';
 import { startProcess, type ManagedProcess } from '../harness/process.ts';
 import { launchBrowser, screenshotPath } from '../harness/scenario/browser.ts';
 import { rulesForE2e } from '../harness/scenario/alerting-files.ts';
-import { createController, type Controller } from './rig/controller.ts';
+import { createController, type ControllerProcess } from '../harness/controller/controller-process.ts';
 import { dashboardQueries, runDashboardQueries } from '../harness/operator-view/dashboard-queries.ts';
 import { startScenario, type Scenario } from '../harness/scenario/scenario.ts';
 import { LOCK_DS } from '../harness/scenario/scenario-workloads.ts';
@@ -59,7 +59,7 @@ const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch:
 let cluster: Cluster;
 let browser: Browser;
 let scenario: Scenario | undefined;
-let replica: Controller | undefined;
+let replica: ControllerProcess | undefined;
 let watcher: ManagedProcess | undefined;
 
 before(async () => {
@@ -238,8 +238,11 @@ describe('the operator view during a real rollout', () => {
   it('a replica that does not lead says so, names the leader, and shows the same rollout', async () => {
     replica = await createController({
       dir: mkdtempSync(join(tmpdir(), 'kreboot-replica-')),
-      kubeconfig: cluster.kubeconfigPath,
+      kubeconfigPath: cluster.kubeconfigPath,
       name: 'e2e-replica',
+      shipped: true,
+      webhookAuth: 'token',
+      logLevel: 'info',
       args: () => [
         `--ds-namespace=${s.namespace}`,
         `--ds-name=${LOCK_DS}`,

@@ -13,7 +13,7 @@ import { agentKubeconfig } from '../agent/agent-rbac.ts';
 import { ROUTES, serviceUrls, startServiceSink, textsBy, type ServiceSink } from '../notify/service-sink.ts';
 import { AGENT, CONTROLLER } from '../../../src/store/keys.ts';
 import { alertmanagerForE2e, rulesForE2e, type ExtraRule } from './alerting-files.ts';
-import { createController, type Controller } from '../../e2e/rig/controller.ts';
+import { createController, type ControllerProcess } from '../controller/controller-process.ts';
 import { createHost, type HostEvent, type SimulatedHost } from './simulated-host.ts';
 import { watchProgress, type ProgressWatch, type Transition } from './rollout-progress.ts';
 import { createWorkloads, LOCK_DS, watchBudgets, type BudgetWatch } from './scenario-workloads.ts';
@@ -53,7 +53,7 @@ export interface Scenario {
   readonly namespace: string;
   readonly nodes: readonly string[];
   readonly hosts: ReadonlyMap<string, SimulatedHost>;
-  readonly controller: Controller;
+  readonly controller: ControllerProcess;
   readonly monitoring: Monitoring;
   readonly chat: ServiceSink;
   readonly progress: ProgressWatch;
@@ -118,9 +118,14 @@ export async function startScenario(cluster: Cluster, options: ScenarioOptions =
     const chat = await startServiceSink();
     cleanups.push(() => chat.sink.close());
     let prometheusUrl = '';
+    // As the image runs it (the bundle and the ENTRYPOINT's node flags), Alertmanager's token.
     const controller = await createController({
       dir,
-      kubeconfig: options.controllerKubeconfig ?? cluster.kubeconfigPath,
+      kubeconfigPath: options.controllerKubeconfig ?? cluster.kubeconfigPath,
+      name: 'e2e-controller',
+      shipped: true,
+      webhookAuth: 'token',
+      logLevel: 'info',
       args: () => [
         `--ds-namespace=${namespace}`,
         `--ds-name=${LOCK_DS}`,

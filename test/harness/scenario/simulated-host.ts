@@ -11,7 +11,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { freePort } from '../ports.ts';
-import { launchAgent, type AgentHandle } from '../../e2e/rig/agent-launcher.ts';
+import { startAgent as launchAgent, type AgentProcess } from '../agent/agent-process.ts';
 import { powerOff, powerOn } from './kwok-power.ts';
 
 export interface HostEvent {
@@ -75,7 +75,7 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
   const bootTimes = [new Date(Math.floor((Date.now() - (options.bootedAgoMs ?? 3_600_000)) / 1000) * 1000)];
   writeBootTime(bootTimes[0]!);
   const port = await freePort();
-  let agent: AgentHandle | undefined;
+  let agent: AgentProcess | undefined;
   let rebooting = false;
   let returns = true;
   let ignoreNext = false;
@@ -90,7 +90,8 @@ export async function createHost(options: HostOptions): Promise<SimulatedHost> {
       node,
       kubeconfig: options.kubeconfig,
       port,
-      logPath: join(dir, 'agent.log'),
+      dir,
+      logLevel: 'info',
       args: [
         `--reboot-sentinel=${sentinel}`,
         `--boot-id-file=${bootIdFile}`,

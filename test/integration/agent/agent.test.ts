@@ -304,7 +304,7 @@ describe('reboot jobs', () => {
     assert.match(readFileSync(f.ranFile, 'utf8'), /--now/);
 
     // kill -9 after `started`; the restarted agent sees the job again and must not re-run it.
-    await a.kill9();
+    await a.kill();
     a = await agent(node, 'job-2', args);
     await waitFor(() => /"reason":"already started"/.test(a.log()), { what: 'the restarted agent to judge the job', timeoutMs: 20_000 });
     assert.equal(f.runs(), 1);
@@ -341,7 +341,7 @@ describe('reboot jobs', () => {
     await waitFor(async () => (await annotations(node))[AGENT.bootId] === 'boot-1', { what: 'the boot ID report', timeoutMs: 20_000 });
     await dispatch(node, 'job-d', 'boot-1');
     await waitFor(async () => (await jobStatus(node))?.state === 'acknowledged', { what: 'job-status acknowledged', timeoutMs: 20_000 });
-    await a.kill9();
+    await a.kill();
     assert.equal(f.runs(), 0);
     a = await agent(node, 'delay-2', args);
     await waitFor(async () => (await jobStatus(node))?.state === 'started', {

@@ -132,7 +132,7 @@ describe('host hooks', () => {
       what: 'the hook running',
       timeoutMs: 20_000,
     });
-    await first.kill9();
+    await first.kill();
     await startOn(node!, 'hooks-kill-2', [`--pre-drain-hook-command=${slow}`]);
     const failed = await waitFor(async () => ((await status(node!))?.state === 'failed' ? status(node!) : undefined), {
       what: 'the interrupted hook reported failed',
