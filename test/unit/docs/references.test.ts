@@ -63,7 +63,7 @@ const OTHER_TOOLS: Record<string, readonly string[]> = {
 
 /** `--name` as it appears in this repository's own scripts, benches and harness (their flags). */
 function toolingSource(): string {
-  const files = ['scripts', 'bench', 'test/harness', 'test/e2e/rig', 'test/real/rig'].flatMap((folder) =>
+  const files = ['scripts', 'bench', 'test/harness'].flatMap((folder) =>
     readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
       .filter((name) => /\.(ts|sh)$/.test(name))
       .map((name) => join(folder, name)),
