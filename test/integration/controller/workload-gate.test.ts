@@ -142,6 +142,12 @@ describe('workload gate', () => {
       .filter((line) => / cordoned /.test(line))
       .map((line) => line.split(' ')[0]);
     assert.deepEqual(order, [first, second]);
+    // The first cycle waited for the gate's watches to list: no node was written waiting on them (ADR 0026).
+    assert.deepEqual(
+      world.monitor.transitions().filter((line) => /has not listed/.test(line)),
+      [],
+      'no start-up wait recorded on the nodes',
+    );
     assert.deepEqual(world.monitor.violations(), []);
   });
 
