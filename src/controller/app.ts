@@ -4,6 +4,7 @@
 // dependency comes in as an argument (docs/design.md, "Where time and the API are reached").
 
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AlertmanagerClient } from '../alertmanager/alertmanager-client.ts';
 import type { ErrorRequestHandler } from 'express';
@@ -40,6 +41,8 @@ import type { PoolSpec } from './pools/pool-specs.ts';
 
 /** Held nodes named one by one when the controller refuses to start; the rest are counted. */
 const MAX_LISTED = 20;
+/** How long the first cycle waits for the workload gate's watch to list (a refused watch: not longer). */
+const WORKLOAD_LIST_WAIT_MS = 10_000;
 
 /** The controller refuses to start: the problems, listed like bad flags (exit 2). */
 export class StartRefused extends Error {
@@ -175,10 +178,13 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
       throw new StartRefused(shown);
     }
     // The workload gate's watch; until it has listed, the gate holds with that reason.
-    workloads
+    const listing = workloads
       ?.start()
       .catch((error: unknown) => log.warn({ err: error }, 'the workload gate could not watch workloads; it holds until it can'));
     await hookJobs?.start();
+    // The first cycle waits for that list, a few seconds at most: decided before it, every pending
+    // node was recorded as waiting on the watch, then again once it had listed (ADR 0026).
+    if (listing) await Promise.race([listing, delay(WORKLOAD_LIST_WAIT_MS, undefined, { ref: false })]);
   } catch (error) {
     await view.stop().catch(() => undefined);
     await workloads?.stop().catch(() => undefined);

@@ -238,7 +238,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       if (cached) events.record(cached, 'waiting', message, true);
     },
   });
-  const remember = workloadGate ? createWorkloadMemory({ api, node: (name) => view.node(name), source: workloadGate.source }) : undefined;
+  const remember = workloadGate ? createWorkloadMemory({ source: workloadGate.source }) : undefined;
   const nodeGone = async (name: string) => {
     try {
       await api.readNode(name);
@@ -309,7 +309,8 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     const performer = createPerformer({
       api,
       rollout,
-      drainer: createDrainer(api, config.drain, remember),
+      drainer: createDrainer(api, config.drain),
+      ...(remember ? { workloads: remember } : {}),
       sinks: { log: poolLog, events, notify: io.notify, metrics: poolMetrics },
       settings,
       log: poolLog,

@@ -26,6 +26,8 @@ import { HALTED_ANNOTATION, INSTALL_ANNOTATION, RECOVERING_ANNOTATION } from '..
 import { recoveringRecord } from './policy/recovery.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { Drainer } from './steps/drain.ts';
+import { beginDrain } from './steps/drain-start.ts';
+import type { WorkloadMemory } from './steps/remember-workloads.ts';
 import type { HookStep } from './steps/hook-step.ts';
 import { HOOK_RECHECK_MS } from './policy/decide-hooks.ts';
 import {
@@ -75,6 +77,8 @@ export interface PerformerDeps {
   readonly clock: () => Date;
   /** Hook Jobs and the hook metric (ADR 0019); undefined: no hook Job can be created. */
   readonly hooks?: HookStep;
+  /** The workload gate's record of what a drain disrupts (ADR 0018); undefined when the gate is off. */
+  readonly workloads?: WorkloadMemory;
 }
 
 /**
@@ -192,7 +196,7 @@ export function createPerformer(deps: PerformerDeps) {
    * The drain step: the outcome of a pass that finished for this round, or a new pass started
    * beside the cycle (its end wakes the loop), or nothing while one runs.
    */
-  function drainStep(name: string, observed: ObservedNode, now: Date): Outcome {
+  function drainStep(node: V1Node, name: string, observed: ObservedNode, now: Date): Outcome {
     const round = observed.progress?.startedAt;
     const run = drains.get(name);
     if (run && run.round === round && run.finishedAt === undefined && now.getTime() - run.startedAt < DRAIN_PASS_STALL_MS) {
@@ -200,7 +204,7 @@ export function createPerformer(deps: PerformerDeps) {
     }
     if (run && run.round === round && run.finishedAt !== undefined) {
       const since = now.getTime() - run.finishedAt;
-      if (!run.used && since <= DRAIN_OUTCOME_FRESH_MS) {
+      if (!run.used && run.fact && since <= DRAIN_OUTCOME_FRESH_MS) {
         run.used = true;
         return { fact: run.fact! };
       }
@@ -208,18 +212,29 @@ export function createPerformer(deps: PerformerDeps) {
     }
     const started: DrainRun = { round, startedAt: now.getTime() };
     drains.set(name, started);
+    // The pass's first write (before any eviction) is a Node write like the cycle's (ADR 0026).
+    const begin = beginDrain(
+      { ...(deps.workloads ? { workloads: deps.workloads } : {}), write: (patch) => write({ conflicted: false }, node, observed, patch) },
+      node,
+      observed,
+      now,
+    );
     const pass = drainer
-      .pass(name, now)
+      .pass(name, now, begin)
       .catch((error: unknown) => ({
         done: false,
         evicted: 0,
         blockedByBudget: [] as string[],
+        stale: false,
         reason: `drain error, retrying: ${error instanceof Error ? error.message : apiErrorMessage(error)}`,
       }))
       .then((result) => {
+        // A stale pass learnt nothing: the next one (after the pace) reads the node afresh.
         started.fact = result.done
           ? { type: 'drained' }
-          : { type: 'drain-waiting', reason: result.reason, blockedByBudget: result.blockedByBudget.length > 0 };
+          : result.stale
+            ? undefined
+            : { type: 'drain-waiting', reason: result.reason, blockedByBudget: result.blockedByBudget.length > 0 };
         // Stamped by the clock the cycle reads (the simulation's is virtual).
         started.finishedAt = deps.clock().getTime();
         deps.wake(`drain pass of ${name} finished`);
@@ -461,7 +476,7 @@ export function createPerformer(deps: PerformerDeps) {
         return NOTHING;
       }
       case 'drain':
-        return drainStep(name, observed, now);
+        return drainStep(node, name, observed, now);
       case 'dispatch': {
         const silences = await silence(node, observed, context, 'dispatch');
         if (await write(call, node, observed, withAnnotations(dispatchPatch(node, observed, now, settings), silences.annotations)))

@@ -1,5 +1,6 @@
-// Kubernetes Events on the Node for every transition and block reason, so `kubectl describe node`
-// answers "why is this node not rebooting?". Recording never blocks or fails the rollout.
+// Kubernetes Events on the Node for the steps of a reboot and every block reason, so `kubectl
+// describe node` answers "why is this node not rebooting?" (which steps: observe/transitions.ts,
+// ADR 0026). Recording never blocks or fails the rollout.
 
 import type { V1Node } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster-api.ts';

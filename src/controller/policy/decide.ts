@@ -308,17 +308,16 @@ function decideDrain(node: ObservedNode, progress: NodeProgress, input: DecideIn
   // pass: status stays truthful without a write per second.
   const kind = (text: string) => text.split(':')[0];
   if (progress.phase === 'draining' && kind(progress.reason) === kind(fact.reason)) return { type: 'none', requeueAt };
+  return { type: 'record', progress: drainingRecord(progress, now, fact.reason), requeueAt };
+}
+
+/**
+ * The record of a drain that waits on `reason`, since the drain began. Also what the drain's first
+ * pass writes before its first eviction (steps/drain-start.ts, ADR 0026).
+ */
+export function drainingRecord(progress: NodeProgress, now: Date, reason: string): NodeProgress {
   const { retryAt: _retry, final: _final, haltedRollout: _halted, ...kept } = progress;
-  return {
-    type: 'record',
-    progress: {
-      ...kept,
-      phase: 'draining',
-      since: progress.phase === 'draining' ? progress.since : now.toISOString(),
-      reason: fact.reason,
-    },
-    requeueAt,
-  };
+  return { ...kept, phase: 'draining', since: progress.phase === 'draining' ? progress.since : now.toISOString(), reason };
 }
 
 function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideInput, now: Date, settings: PolicySettings): Action {

@@ -3,6 +3,10 @@
 // pods are deleted (kured's Force), a PodDisruptionBudget's 429 is a "not yet". The pass never
 // sleeps: it reports what remains and the runner requeues (docs/design.md, "The work loop": waiting is a requeue).
 //
+// Before its first eviction a pass hands what it is about to evict to `begin` (the runner's
+// drain-start write: the draining record, and what the workload gate must wait for, in one Node
+// patch; steps/drain-start.ts); a pass whose write finds the node changed evicts nothing.
+//
 // An eviction interrupted half-way (the controller killed while the API server handled it) leaves
 // the pod in the budget's status.disruptedPods — its disruption already approved and counted — but
 // not deleted; the API server then refuses every eviction under that budget until the disruption
@@ -30,22 +34,43 @@ interface DrainPass {
   readonly reason: string;
   readonly evicted: number;
   readonly blockedByBudget: readonly string[];
+  /** `begin` found the node changed since the cycle read it: nothing was evicted, nothing learnt. */
+  readonly stale?: boolean;
 }
 
-export interface Drainer {
-  pass(node: string, now: Date): Promise<DrainPass>;
+/** What a pass is about to act on, before its first eviction. */
+export interface DrainStart {
+  /** Every pod on the node (the workload gate records the DaemonSets' too). */
+  readonly pods: readonly V1Pod[];
+  /** The pods the drain makes leave (evicts, deletes, or waits for while they terminate). */
+  readonly leaving: readonly V1Pod[];
 }
 
 /**
- * Records what the drain is about to disrupt (the workload gate, steps/remember-workloads.ts):
- * called with the node's pods before any eviction, so a controller killed after an eviction still
- * finds on the Node what it evicted. A failure fails the pass (it is tried again), never skipped.
+ * Writes what the drain begins with before any eviction (steps/drain-start.ts), so a controller
+ * killed after an eviction still finds on the Node that it drained and what it evicted. Resolves
+ * false when the node changed under the write (evict nothing; the next pass reads it afresh); a
+ * failure fails the pass (it is tried again), never skipped.
  */
-export type RememberDisrupted = (node: string, pods: readonly V1Pod[]) => Promise<void>;
+export type BeginDrain = (start: DrainStart) => Promise<boolean>;
+
+export interface Drainer {
+  pass(node: string, now: Date, begin?: BeginDrain): Promise<DrainPass>;
+}
 
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
-function podName(pod: V1Pod): string {
+/** The reason of a drain that waits for the pods it evicted (or found terminating) to go. */
+export function terminationWait(pods: readonly string[]): string {
+  return `waiting for ${pods.length} pod(s) to terminate: ${summarize(pods)}`;
+}
+
+/** Whether a drain's reason is only the wait for its evicted pods to terminate (the routine course). */
+export function isTerminationWait(reason: string): boolean {
+  return /^waiting for \d+ pod\(s\) to terminate: /.test(reason);
+}
+
+export function podName(pod: V1Pod): string {
   return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 }
 
@@ -60,7 +85,7 @@ function isBare(pod: V1Pod): boolean {
   return !pod.metadata?.ownerReferences?.some((owner) => owner.controller === true);
 }
 
-export function createDrainer(api: ClusterApi, settings: DrainSettings, remember?: RememberDisrupted): Drainer {
+export function createDrainer(api: ClusterApi, settings: DrainSettings): Drainer {
   const deleteOptions = settings.gracePeriodSeconds >= 0 ? { gracePeriodSeconds: settings.gracePeriodSeconds } : {};
 
   /** Whether a budget of the pod's namespace lists it as disrupted: its eviction was approved. */
@@ -96,10 +121,11 @@ export function createDrainer(api: ClusterApi, settings: DrainSettings, remember
   }
 
   return {
-    async pass(node, now) {
+    async pass(node, now, begin) {
       const pods = await api.listPodsOnNode(node, settings.podSelector || undefined);
       const leaving = pods.filter((pod) => !exempt(pod));
-      if (remember) await remember(node, pods);
+      if (begin && !(await begin({ pods, leaving })))
+        return { done: false, evicted: 0, blockedByBudget: [], reason: 'the node changed before the drain began', stale: true };
       const waiting: string[] = [];
       const blockedByBudget: string[] = [];
       let evicted = 0;
@@ -135,7 +161,7 @@ export function createDrainer(api: ClusterApi, settings: DrainSettings, remember
           done: false,
           evicted,
           blockedByBudget,
-          reason: `waiting for ${waiting.length} pod(s) to terminate: ${summarize(waiting)}`,
+          reason: terminationWait(waiting),
         };
       return { done: true, evicted, blockedByBudget, reason: 'drained' };
     },

@@ -90,6 +90,20 @@ export function recordPatch(node: V1Node, progress: NodeProgress, settings: Patc
   return { body, progress };
 }
 
+/**
+ * The taint the node lifecycle controller puts on every cordoned node. Written with the cordon, it
+ * finds it there and leaves the Node alone: otherwise its write lands tens of milliseconds after
+ * the cordon and the drain's first write (optimistic, steps/drain-start.ts) loses to it (ADR 0026).
+ * The admission policy lets it come and go with the cordon; the node controller removes it on uncordon.
+ */
+const CORDON_TAINT: V1Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
+
+function withCordonTaint(node: V1Node): V1Taint[] | undefined {
+  const taints = node.spec?.taints ?? [];
+  if (taints.some((taint) => taint.key === CORDON_TAINT.key && taint.effect === CORDON_TAINT.effect)) return undefined;
+  return [...taints, { ...CORDON_TAINT }];
+}
+
 /** Cordon and record `cordoned`, remembering whether the node was already unschedulable. */
 export function startPatch(node: V1Node, observed: ObservedNode, now: Date, settings: PatchSettings): NodePatch {
   const progress: NodeProgress = {
@@ -106,7 +120,8 @@ export function startPatch(node: V1Node, observed: ObservedNode, now: Date, sett
     annotations[KURED.mostRecentRebootNeeded] = observed.request?.at ?? now.toISOString();
   }
   const body = base(node, annotations, progress);
-  body.spec = { unschedulable: true };
+  const taints = withCordonTaint(node);
+  body.spec = { unschedulable: true, ...(taints ? { taints } : {}) };
   withLabels(body, settings.preRebootNodeLabels);
   return { body, progress };
 }

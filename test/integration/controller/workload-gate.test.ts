@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Watch, type V1Node } from '@kubernetes/client-node';
 import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { markReady, MANUAL_READINESS, readiness } from '../../harness/slow-readiness.ts';
 import { setUpWorld, waitForAllDone, type World } from '../../harness/controller/controller-world.ts';
@@ -60,6 +61,18 @@ async function createExhaustedBudget(world: World): Promise<void> {
   await cluster.createPdb(world.namespace, 'db', { selector: { app: 'db' }, minAvailable: 1 });
 }
 
+/** The annotations of every version of `node` the API server shows from now on, in order. */
+async function watchVersions(node: string): Promise<{ versions: Record<string, string>[]; stop: () => void }> {
+  const versions: Record<string, string>[] = [];
+  const watch = await new Watch(cluster.kc).watch(
+    '/api/v1/nodes',
+    { fieldSelector: `metadata.name=${node}` },
+    (_type, object: V1Node) => void versions.push(object.metadata?.annotations ?? {}),
+    () => undefined,
+  );
+  return { versions, stop: () => watch.abort() };
+}
+
 const waitingReason = async (world: World, node: string) => {
   const state = await world.state(node);
   return state?.phase === 'waiting' ? state.reason : undefined;
@@ -70,9 +83,22 @@ describe('workload gate', () => {
     const world = await setUpWorld(t, cluster, { nodes: 3, required: [0, 1], startController: false });
     const [first, second] = world.nodes as [string, string, string];
     await createWeb(world);
+    const versions = await watchVersions(first);
+    t.after(() => versions.stop());
     await world.startController(['--trigger=node', `--node-order=kubernetes.io/hostname=${first}`, GATE_RECHECK_5M]);
 
     await cluster.waitFor(async () => (await world.state(first))?.phase === 'done', { timeoutMs: 90_000, what: `${first} done` });
+    // What the drain evicts is recorded in the drain's first write, with the draining record (ADR 0026):
+    // the first version of the Node that shows it is the first that shows the node draining.
+    const withRecord = versions.versions.findIndex((annotations) => annotations['kreboot.dev/evicted-workloads'] !== undefined);
+    const drainingAt = versions.versions.findIndex((annotations) => /"phase":"draining"/.test(annotations['kreboot.dev/state'] ?? ''));
+    assert.ok(withRecord >= 0, `the record was written: ${JSON.stringify(versions.versions.map((a) => a['kreboot.dev/state']))}`);
+    assert.equal(withRecord, drainingAt, 'the workload record and the draining record came in one write');
+    const state = JSON.parse(versions.versions[withRecord]!['kreboot.dev/state']!) as { startedAt: string };
+    assert.equal(
+      (JSON.parse(versions.versions[withRecord]!['kreboot.dev/evicted-workloads']!) as { round: string }).round,
+      state.startedAt,
+    );
     // The replacement of first's web pod runs but is not Ready: second waits, naming web.
     const reason = await cluster.waitFor(() => waitingReason(world, second), { timeoutMs: 30_000, what: `${second} waiting` });
     assert.match(reason, new RegExp(`^workloads: web: 2 of 3 Ready \\(evicted from ${first}\\)$`));
@@ -116,6 +142,12 @@ describe('workload gate', () => {
       .filter((line) => / cordoned /.test(line))
       .map((line) => line.split(' ')[0]);
     assert.deepEqual(order, [first, second]);
+    // The first cycle waited for the gate's watches to list: no node was written waiting on them (ADR 0026).
+    assert.deepEqual(
+      world.monitor.transitions().filter((line) => /has not listed/.test(line)),
+      [],
+      'no start-up wait recorded on the nodes',
+    );
     assert.deepEqual(world.monitor.violations(), []);
   });
 

@@ -90,3 +90,22 @@ test('a pass that fails reports a drain error to retry, never "drained"', async 
   assert.equal(outcome.fact?.type, 'drain-waiting');
   assert.match(outcome.fact?.type === 'drain-waiting' ? outcome.fact.reason : '', /drain error, retrying: the API server is down/);
 });
+
+test('a stale pass (the node changed under its first write) hands the policy nothing; the next pass starts after the pace', async () => {
+  const t = setup();
+  const round = t.draining(ago(30));
+  await t.drain(round);
+  t.finish[0]!({ done: false, evicted: 0, blockedByBudget: [], reason: 'the node changed before the drain began', stale: true });
+  await t.settle();
+  const paced = await t.drain(round);
+  assert.equal(paced.fact, undefined, 'no fact: the pass learnt nothing');
+  assert.ok(paced.requeueAt, 'a requeue for the next pass');
+  assert.equal(t.finish.length, 1);
+  t.advance(1000);
+  await t.drain(round);
+  assert.equal(t.finish.length, 2, 'a new pass reads the node afresh');
+  t.finish[1]!({ done: true, evicted: 0, blockedByBudget: [], reason: 'drained' });
+  await t.settle();
+  assert.deepEqual((await t.drain(round)).fact, { type: 'drained' });
+  await t.performer.settled();
+});

@@ -104,3 +104,29 @@ describe('announceTransition', () => {
     );
   });
 });
+
+describe('Events (ADR 0026)', () => {
+  it("one per step that changes the node's service or waits, none for the drain's and the verification's routine course", () => {
+    const { events } = replay([
+      ['waiting', 'maintenance-window: closed'],
+      ['cordoned', 'cordoned; drain follows'],
+      ['draining', 'waiting for 3 pod(s) to terminate: a/x, a/y, a/z'],
+      ['draining', 'eviction blocked by a PodDisruptionBudget: a/z'],
+      ['draining', 'waiting for 1 pod(s) to terminate: a/z'],
+      ['draining', 'drain error, retrying: the API server is down'],
+      ['rebooting', 'reboot job j handed to the agent (attempt 1)'],
+      ['verifying', 'boot ID changed; waiting for Ready and the sentinel to clear'],
+      ['verifying', 'node rebooted but did not pass verification within the reboot timeout (not Ready): retrying'],
+      ['done', 'rebooted and uncordoned'],
+    ]);
+    assert.deepEqual(events, ['waiting', 'cordoned', 'draining', 'draining', 'rebooting', 'verifying', 'done']);
+  });
+
+  it('a node re-armed into verifying after a resume gets its Event (it did not come from rebooting)', () => {
+    const { events } = replay([
+      ['failed', 'node did not come back within the reboot timeout'],
+      ['verifying', 'resumed; the node came back: verifying it'],
+    ]);
+    assert.deepEqual(events, ['failed', 'verifying']);
+  });
+});

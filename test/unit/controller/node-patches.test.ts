@@ -1,0 +1,43 @@
+// The cordon's write carries the taint the node lifecycle controller would add to a cordoned node
+// (node.kubernetes.io/unschedulable:NoSchedule), so that controller has nothing to write and the
+// drain's first write, optimistic, does not lose to it (ADR 0026); the node's other taints stay.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { V1Node } from '@kubernetes/client-node';
+import { observeNode } from '../../../src/controller/policy/observed-node.ts';
+import { startPatch, type PatchSettings } from '../../../src/controller/steps/node-patches.ts';
+import { NOW } from './fixtures.ts';
+
+const SETTINGS: PatchSettings = {
+  preferNoScheduleTaint: 'kreboot.dev/reboot-pending',
+  preRebootNodeLabels: {},
+  postRebootNodeLabels: {},
+  annotateNodes: false,
+  rebootTimeoutMs: 1_800_000,
+};
+
+describe('startPatch', () => {
+  it('cordons with the unschedulable taint, keeping the taints the node has', () => {
+    const node: V1Node = {
+      metadata: { name: 'n1', resourceVersion: '5' },
+      spec: { taints: [{ key: 'kreboot.dev/reboot-pending', value: 'true', effect: 'PreferNoSchedule' }] },
+    };
+    const { body } = startPatch(node, observeNode(node), NOW, SETTINGS);
+    assert.equal(body.spec?.unschedulable, true);
+    assert.deepEqual(body.spec?.taints, [
+      { key: 'kreboot.dev/reboot-pending', value: 'true', effect: 'PreferNoSchedule' },
+      { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' },
+    ]);
+    assert.equal(body.metadata.resourceVersion, '5');
+  });
+
+  it('leaves the taints alone on a node that has it already (cordoned before)', () => {
+    const node: V1Node = {
+      metadata: { name: 'n1', resourceVersion: '5' },
+      spec: { unschedulable: true, taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule', timeAdded: NOW }] },
+    };
+    const { body } = startPatch(node, observeNode(node), NOW, SETTINGS);
+    assert.deepEqual(body.spec, { unschedulable: true });
+  });
+});
