@@ -14,9 +14,10 @@ import type { AnnotationChanges } from '../kube/annotations.ts';
 import { apiErrorMessage, isConflict, isNotFound } from '../kube/api-errors.ts';
 import { applyMergePatch } from '../kube/patch.ts';
 import type { ClusterApi } from './cluster-api.ts';
+import type { OwnWriteSink } from './cluster/own-writes.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { keepHalt } from './lock/halt-record.ts';
-import { rolloutVerdict } from './rollout-gate.ts';
+import { rolloutHold } from './policy/rollout-hold.ts';
 import { acquire, release, type AcquireResult, type SlotSettings } from './lock/slots.ts';
 import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
 import { silencesToExpire, type Action, type PolicySettings, type RunnerFact } from './policy/decide.ts';
@@ -61,10 +62,10 @@ export interface PerformerDeps {
   /** kured's --lock-annotation on the lock DaemonSet. */
   readonly lockAnnotation: string;
   /**
-   * Called after each Node write with the API's answer, the newest state until the watch shows it;
-   * `presumed` when the answer was lost and `written` is what the write would have made.
+   * Told each Node write with the API's answer, the newest state until the watch shows it
+   * (cluster/own-writes.ts); a presumed one when the answer was lost.
    */
-  readonly wrote: (node: string, fromResourceVersion: string | undefined, written: V1Node, presumed?: boolean) => void;
+  readonly ownWrites: OwnWriteSink;
   /** Quiet maintenance (--alertmanager-url with --silence-matchers); undefined when off. */
   readonly silencer?: NodeSilencer;
   /** This install (`NAMESPACE/NAME` of the lock DaemonSet), named on every node it writes. */
@@ -166,7 +167,7 @@ export function createPerformer(deps: PerformerDeps) {
     if (remaining.length === recorded.length) return;
     const from = fresh.metadata?.resourceVersion;
     const written = await api.patchNode(name, { metadata: { resourceVersion: from, annotations: silencesAnnotation(remaining) } });
-    deps.wrote(name, from, written);
+    deps.ownWrites.wrote(name, from, written);
     if (gaveUp === undefined) {
       log.info({ node: name, silences: ids }, 'silence record removed');
       return;
@@ -253,14 +254,14 @@ export function createPerformer(deps: PerformerDeps) {
       }
       // Any other failure (a timeout, a reset connection, a 5xx) leaves the outcome unknown: the
       // write may have landed. One that takes the node out of service is taken as landed, for the
-      // caps only, until the watch says otherwise (reconciler.ts); were it taken as lost,
+      // caps only, until the watch says otherwise (own-writes.ts); were it taken as lost,
       // another node could start before the watch shows this one cordoned (found by the
       // simulation, seeds 10939 and 20148, with the lock's holders lost at the same time).
       if (isOutOfService(patch.progress) && !isOutOfService(observed.progress))
-        deps.wrote(name, node.metadata?.resourceVersion, applyMergePatch(node, patch.body), true);
+        deps.ownWrites.wrote(name, node.metadata?.resourceVersion, applyMergePatch(node, patch.body), true);
       throw error;
     }
-    deps.wrote(name, node.metadata?.resourceVersion, written);
+    deps.ownWrites.wrote(name, node.metadata?.resourceVersion, written);
     if (patch.progress) announceTransition(sinks, node, observed.progress, patch.progress);
     return true;
   }
@@ -377,7 +378,7 @@ export function createPerformer(deps: PerformerDeps) {
       // With pools, another pool's halt or an operator's pause may have landed since this cycle
       // read the record: a start checks the record it writes its slot into (docs/pools.md).
       if (!reclaim && settings.checkRolloutOnStart) {
-        const hold = rolloutVerdict(record, record.halted, true, { ...settings, lockAnnotation: lockKey }, context.now);
+        const hold = rolloutHold(record, record.halted, true, { ...settings, lockAnnotation: lockKey }, context.now);
         if (hold && !hold.open) return { result: { acquired: false, reason: `${hold.gate}: ${hold.reason}` } };
       }
       if (!reclaim) {

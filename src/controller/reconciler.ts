@@ -10,6 +10,7 @@ import { evaluateGates } from '../gates/evaluate-gates.ts';
 import type { Gate, Verdict } from '../gates/gate.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ClusterView } from './cluster/cluster-view.ts';
+import type { OwnWrites } from './cluster/own-writes.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { keepHalt } from './lock/halt-record.ts';
@@ -33,7 +34,7 @@ import {
   type TopologySettings,
   type Trigger,
 } from './policy/plan.ts';
-import { rolloutVerdict } from './rollout-gate.ts';
+import { rolloutHold } from './policy/rollout-hold.ts';
 import { settleRecovering } from './lock/recovering-record.ts';
 import { recoveryHold } from './policy/recovery.ts';
 import { createSharedComputation } from './shared-computation.ts';
@@ -41,6 +42,8 @@ import { createWorkLoop, REAL_TIMERS, type Timers } from './work-loop.ts';
 
 export interface ReconcilerDeps {
   readonly view: ClusterView;
+  /** This process's own writes the view has not shown yet (own-writes.ts): the cycle reads through them. */
+  readonly ownWrites: OwnWrites;
   /**
    * Every node of the install, whatever its pool (docs/pools.md): the recovery records are the
    * install's, so a pool judges them against the whole cluster, not its own cut (a node of another
@@ -73,17 +76,6 @@ export interface ReconcilerDeps {
   readonly exclusive?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
-/**
- * Writes not yet seen by the watch: node → the resourceVersion the write started from and the
- * API's answer to it, which is the node's newest state until the watch catches up.
- */
-/**
- * This process's own Node writes the watch has not shown yet. `presumed`: the write's answer was
- * lost (perform.ts), so `written` is what it would have made; it counts against the caps but no
- * step is taken on it until the watch shows what really happened.
- */
-type PendingWrites = Map<string, { from: string | undefined; at: number; written: V1Node; presumed: boolean }>;
-const PENDING_WRITE_TIMEOUT_MS = 10_000;
 const ACTION_RETRY_MS = 2000;
 /** decide() → perform() rounds per node and cycle: an action, then at most two on its facts. */
 const MAX_STEPS = 3;
@@ -99,11 +91,6 @@ const PLAN_MAX_AGE_MS = 5000;
 
 export interface Reconciler {
   wake(reason: string): void;
-  /**
-   * Marks a node written by this process; cycles use the written copy until the watch shows it.
-   * `presumed`: the answer was lost and `written` is what the write would have made.
-   */
-  wrote(node: string, fromResourceVersion: string | undefined, written: V1Node, presumed?: boolean): void;
   setActive(active: boolean): void;
   /** Every node as the policy sees it now (for status and metrics). */
   observed(): readonly ObservedNode[];
@@ -124,27 +111,12 @@ export interface Reconciler {
 }
 
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
-  const { view, rollout, performer, gates, settings, log, clock } = deps;
-  const pending: PendingWrites = new Map();
+  const { view, ownWrites, rollout, performer, gates, settings, log, clock } = deps;
   let active = false;
   /** The gates' verdicts of the last cycle that asked them, for the plan (forecast) to reuse. */
   let lastVerdicts: { at: number; nodes: ReadonlySet<string>; verdictOf: (node: string) => Verdict } | undefined;
 
-  /**
-   * The newest copy of a node: the view's, or this process's own write while the watch has not
-   * shown it. A node left out of a cycle instead would drop its slot pin and its halt for that
-   * cycle (found by the simulation).
-   */
-  function newest(node: V1Node): V1Node {
-    const name = node.metadata?.name ?? '';
-    const write = pending.get(name);
-    if (!write) return node;
-    if (node.metadata?.resourceVersion !== write.from || clock().getTime() - write.at > PENDING_WRITE_TIMEOUT_MS) {
-      pending.delete(name);
-      return node;
-    }
-    return write.written;
-  }
+  const newest = (node: V1Node) => ownWrites.newest(node);
 
   async function gateVerdicts(candidates: readonly ObservedNode[], now: Date): Promise<(node: string) => Verdict> {
     // The gates need every node's name, not only the candidates', to tell a node's alert from a
@@ -273,7 +245,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const halt = rolloutHalt(everyNode, record);
     const recovering = recoveryHold(everyNode, record?.recovering);
     const held =
-      plan.candidates.length > 0 ? rolloutVerdict(record, halt, view.daemonSet() !== undefined, settings, now, recovering) : undefined;
+      plan.candidates.length > 0 ? rolloutHold(record, halt, view.daemonSet() !== undefined, settings, now, recovering) : undefined;
     const mayStart = plan.candidates.some((node) => ledger.offer(node, holding(node.name)).ok);
     const gatesStarted = performance.now();
     const verdictOf = held ? () => held : mayStart ? await gateVerdicts(plan.candidates, now) : undefined;
@@ -294,15 +266,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     };
     const resumedAt = record?.resumed?.at;
 
-    let earliest = Math.min(nextAgeDue(allObserved, now), recoveryDeadline);
-    // A write the watch has not shown yet is trusted only so long: come back when that ends. One
-    // past its end is dropped here, not only when its node is seen again: for a Node deleted
-    // before the watch showed the write, the end stayed in the past and every cycle asked for the
-    // next one at once (found by the simulation).
-    for (const [name, write] of pending) {
-      if (now.getTime() - write.at > PENDING_WRITE_TIMEOUT_MS) pending.delete(name);
-      else earliest = Math.min(earliest, write.at + PENDING_WRITE_TIMEOUT_MS + 1);
-    }
+    // A write the watch has not shown yet is trusted only so long: come back when that ends.
+    let earliest = Math.min(nextAgeDue(allObserved, now), recoveryDeadline, ownWrites.nextExpiry(now));
     const note = (at: Date | undefined) => {
       if (at) earliest = Math.min(earliest, at.getTime());
     };
@@ -316,7 +281,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       // A write whose answer was lost counts against the caps (the plan saw it) but is not acted
       // on: a next step built on a cordon that never landed could hand a reboot job to a node
       // still schedulable. The watch, or the write's end of trust, tells what happened.
-      if (pending.get(observed.name)?.presumed && pending.get(observed.name)?.written === node) return true;
+      if (ownWrites.isPresumed(observed.name, node)) return true;
       const isCandidate = candidateNames.has(observed.name);
       const holdsSlot = holding(observed.name);
       const hold = held ?? haltedNow;
@@ -396,7 +361,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const cyclePlan = planCycle(nodes, record?.lock, settings, now, topology);
     const candidates = cyclePlan.candidates;
     const everyNode = deps.clusterNodes ? observeAll(deps.clusterNodes()).map((entry) => entry.observed) : nodes;
-    const held = rolloutVerdict(
+    const held = rolloutHold(
       record,
       rolloutHalt(everyNode, record),
       view.daemonSet() !== undefined,
@@ -421,9 +386,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     wake(reason) {
       plan.invalidate();
       loop.wake(reason);
-    },
-    wrote(node, from, written, presumed = false) {
-      pending.set(node, { from, at: clock().getTime(), written, presumed });
     },
     setActive(value) {
       active = value;

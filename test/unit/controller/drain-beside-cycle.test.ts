@@ -25,7 +25,7 @@ function setup(pass?: Drainer['pass']) {
     log: undefined as never,
     lockAnnotation: 'weave.works/kured-node-lock',
     settings: { ...SETTINGS, concurrency: 1, ttlMs: 0 } as never,
-    wrote: () => {},
+    ownWrites: { wrote: () => {} },
     drainer: { pass: pass ?? (() => new Promise<DrainPass>((resolve) => finish.push(resolve))) },
     wake: (reason) => wakes.push(reason),
     clock: () => new Date(now),

@@ -1,13 +1,14 @@
-// The rollout-wide gate: before any node may start, the lock must be readable and free of foreign
-// holders (kured's manual pause), and the rollout neither paused nor halted (the halt is derived
-// from the nodes' records by the planning step) nor waiting on a node being recovered. Checked first and
+// The rollout-wide hold, a policy verdict (not a Gate: it asks nothing of the world, it reads the
+// rollout record): before any node may start, the lock must be readable and free of foreign holders
+// (kured's manual pause), and the rollout neither paused nor halted (the halt is derived from the
+// nodes' records by the planning step) nor waiting on a node being recovered. Checked first and
 // without I/O (the DaemonSet is watched), so a held rollout costs no Prometheus query.
 
-import { blocked, type Verdict } from '../gates/gate.ts';
-import type { HaltRecord, RolloutRecord } from '../store/rollout-record.ts';
-import { foreignHolders, type SlotSettings } from './lock/slots.ts';
+import { blocked, type Verdict } from '../../gates/gate.ts';
+import type { HaltRecord, RolloutRecord } from '../../store/rollout-record.ts';
+import { foreignHolders, type SlotSettings } from '../lock/slots.ts';
 
-export function rolloutVerdict(
+export function rolloutHold(
   record: RolloutRecord | undefined,
   halt: HaltRecord | undefined,
   daemonSetExists: boolean,
