@@ -20,7 +20,7 @@ export function rolloutHold(
   if (!record.lock) return blocked('lock', `the lock annotation ${settings.lockAnnotation} is unreadable; fix or remove it`);
   if (record.sharedLock === undefined && 'sharedLock' in record)
     return blocked('lock', "kured's lock annotation (--lock-annotation) is unreadable; fix or remove it");
-  if (halt) return blocked('halted', `rollout halted: ${halt.node ? `${halt.node}: ` : ''}${halt.reason}; resume with "kreboot resume"`);
+  if (halt) return halt.node ? haltVerdict(halt.node, halt.reason) : blocked('halted', `rollout halted: ${halt.reason}; resume with "kreboot resume"`);
   // A node a recovery policy works on holds the rollout as a halt would, until its outcome.
   if (recovering) return blocked('recovering', `rollout waits on ${recovering.node ? `${recovering.node}: ` : ''}${recovering.reason}`);
   if (record.paused)
@@ -36,4 +36,9 @@ export function rolloutHold(
       `lock held by ${foreign.map((holder) => holder.nodeID).join(', ')} (kured's manual pause or another reboot daemon)`,
     );
   return undefined;
+}
+
+/** The hold of a rollout that `node` halted (a gate's halt, a node that did not come back). */
+export function haltVerdict(node: string, reason: string): Verdict {
+  return blocked('halted', `rollout halted: ${node}: ${reason}; resume with "kreboot resume"`);
 }
