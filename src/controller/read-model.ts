@@ -131,7 +131,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
     observed: () => observed(view.nodes()),
     halt: () => rolloutHalt(observed(everyNode()), rollout.current()),
     recovering: () => recoveryHold(observed(everyNode()), rollout.current()?.recovering),
-    queue: () => planCycle(observed(view.nodes()), rollout.current()?.lock, settings, clock(), settings.topology).candidates.map((node) => node.name),
+    queue: () =>
+      planCycle(observed(view.nodes()), rollout.current()?.lock, settings, clock(), settings.topology).candidates.map((node) => node.name),
     forecast: () => plan.get(),
     rememberVerdicts(at, nodes, verdictOf) {
       lastVerdicts = { at: at.getTime(), nodes, verdictOf };

@@ -20,7 +20,10 @@ export function rolloutHold(
   if (!record.lock) return blocked('lock', `the lock annotation ${settings.lockAnnotation} is unreadable; fix or remove it`);
   if (record.sharedLock === undefined && 'sharedLock' in record)
     return blocked('lock', "kured's lock annotation (--lock-annotation) is unreadable; fix or remove it");
-  if (halt) return halt.node ? haltVerdict(halt.node, halt.reason) : blocked('halted', `rollout halted: ${halt.reason}; resume with "kreboot resume"`);
+  if (halt)
+    return halt.node
+      ? haltVerdict(halt.node, halt.reason)
+      : blocked('halted', `rollout halted: ${halt.reason}; resume with "kreboot resume"`);
   // A node a recovery policy works on holds the rollout as a halt would, until its outcome.
   if (recovering) return blocked('recovering', `rollout waits on ${recovering.node ? `${recovering.node}: ` : ''}${recovering.reason}`);
   if (record.paused)
