@@ -166,8 +166,8 @@ export function createPerformer(deps: PerformerDeps) {
   }
 
   /** A reboot job handed to the agent (`from`: the record carried on): the cycle looks again at its timeout. */
-  async function dispatch(call: Call, node: V1Node, observed: ObservedNode, from?: NodeProgress): Promise<Outcome> {
-    const patch = dispatchPatch(node, observed, call.now, settings, from);
+  async function dispatch(call: Call, node: V1Node, observed: ObservedNode, attempts: number, from?: NodeProgress): Promise<Outcome> {
+    const patch = dispatchPatch(node, observed, call.now, settings, attempts, from);
     if (await writeSilenced(call, node, observed, patch, 'dispatch'))
       return { requeueAt: new Date(call.now.getTime() + settings.rebootTimeoutMs) };
     return NOTHING;
@@ -218,7 +218,7 @@ export function createPerformer(deps: PerformerDeps) {
         log.info({ node: name }, 'Acquired reboot lock'); // kured's text
         // A cordon lost to a 409 leaves a slot without a cordon: the next cycle either starts
         // again with it or, if a gate closed meanwhile, gives it back.
-        const written = await writeSilenced(call, node, observed, startPatch(node, observed, now, settings), 'cordon');
+        const written = await writeSilenced(call, node, observed, startPatch(node, observed, now, settings, action.attempts), 'cordon');
         return { took: true, ...(written ? { requeueAt: new Date(now.getTime() + settings.drainDelayMs) } : {}) };
       }
       case 'reacquire': {
@@ -232,7 +232,7 @@ export function createPerformer(deps: PerformerDeps) {
       case 'drain':
         return drains.step(observed, now);
       case 'dispatch':
-        return dispatch(call, node, observed);
+        return dispatch(call, node, observed, action.attempts);
       case 'verify':
         await write(call, node, observed, verifyingPatch(node, observed, now));
         return NOTHING;
@@ -240,7 +240,7 @@ export function createPerformer(deps: PerformerDeps) {
         // A halted node handed over for its remediation alert: the halt stays for the rest.
         if (observed.progress?.haltedRollout) await slots.keepHalt(haltOf(name, observed.progress));
         await slots.keepRecovering(name, action.progress);
-        if (action.step === 'retry') return dispatch(call, node, observed, action.progress);
+        if (action.step === 'retry') return dispatch(call, node, observed, action.attempts, action.progress);
         if (!(await write(call, node, observed, recoverPatch(node, observed, action.progress, settings)))) return NOTHING;
         // People must hear that a node is out of kreboot's hands (the record says it; a chat says it too).
         if (action.step === 'handoff') sinks.notify({ kind: 'reboot-failed', node: name, reason: action.progress.reason });
@@ -249,7 +249,7 @@ export function createPerformer(deps: PerformerDeps) {
       case 'remediate-halted': {
         // The halt is kept on the rollout record before the node stops showing it.
         if (observed.progress) await slots.keepHalt(haltOf(name, observed.progress));
-        return dispatch(call, node, observed, action.progress);
+        return dispatch(call, node, observed, action.attempts, action.progress);
       }
       case 'rearm':
         await write(call, node, observed, rearmPatch(node, action.progress));
@@ -276,7 +276,8 @@ export function createPerformer(deps: PerformerDeps) {
         return { requeueAt: now };
       case 'complete':
         if (!(await write(call, node, observed, completePatch(node, observed, now, settings)))) return NOTHING;
-        if (settings.lockReleaseDelayMs > 0) return { requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
+        // The policy decided whether the slot goes now or after --lock-release-delay (decide.ts).
+        if (!action.releaseSlot) return action.requeueAt ? { requeueAt: action.requeueAt } : NOTHING;
         await slots.release(name, withoutNode(context, name), roundStart(observed));
         return { released: true };
       case 'release': {
