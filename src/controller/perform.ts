@@ -5,30 +5,27 @@
 // overlay (cluster/own-writes.ts) the cycle reads. What a step needs beyond one write lives in its
 // own module: drain passes beside the cycle (steps/drain-runs.ts), slots and the rollout record's
 // halt and recovery (lock/slot-keeper.ts: a slot is taken before a cordon and given back only after
-// the node is restored or done), silences (steps/quiet-maintenance.ts), the patch bodies
-// (steps/node-patches.ts) and hook Jobs (steps/hook-step.ts).
+// the node is restored or done), silences (steps/quiet-maintenance.ts), the Node write itself
+// (steps/node-writer.ts), the patch bodies (steps/node-patches.ts) and hook Jobs (steps/hook-step.ts).
 
 import type { V1Node } from '@kubernetes/client-node';
 import type { NodeSilencer } from '../alertmanager/node-silencer.ts';
 import type { Logger } from '../log/logger.ts';
-import type { AnnotationChanges } from '../kube/annotations.ts';
-import { isConflict, isNotFound } from '../kube/api-errors.ts';
-import { applyMergePatch } from '../kube/patch.ts';
 import { isOutOfService, type NodeProgress } from '../store/node-progress.ts';
-import { INSTALL_ANNOTATION } from '../store/keys.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { OwnWriteSink } from './cluster/own-writes.ts';
 import type { RolloutStore } from './lock/rollout-store.ts';
 import { createSlotKeeper, type SlotContext } from './lock/slot-keeper.ts';
 import type { SlotSettings } from './lock/slots.ts';
-import { announceTransition, type TransitionSinks } from './observe/transitions.ts';
+import type { TransitionSinks } from './observe/transitions.ts';
 import { HOOK_RECHECK_MS } from './policy/decide-hooks.ts';
 import type { Action, PolicySettings, RunnerFact } from './policy/decide.ts';
 import { observeNode, type ObservedNode } from './policy/observed-node.ts';
 import type { Drainer } from './steps/drain.ts';
 import { createDrainRuns } from './steps/drain-runs.ts';
 import type { HookStep } from './steps/hook-step.ts';
+import { createNodeWriter, type WriteCall } from './steps/node-writer.ts';
 import { createQuietMaintenance } from './steps/quiet-maintenance.ts';
 import {
   completePatch,
@@ -44,7 +41,6 @@ import {
   requestCheckPatch,
   startPatch,
   verifyingPatch,
-  type NodePatch,
   type PatchSettings,
 } from './steps/node-patches.ts';
 
@@ -94,79 +90,25 @@ export interface Outcome {
 
 const NOTHING: Outcome = {};
 
-/** One perform() call's own state. */
-interface Call {
-  readonly now: Date;
-  conflicted: boolean;
-  /** The node's write found no Node: it was deleted meanwhile. */
-  gone?: boolean;
-}
 const CONFLICT_RECHECK_MS = 1000;
 
 export function createPerformer(deps: PerformerDeps) {
   const { api, sinks, settings, log } = deps;
   const drains = createDrainRuns({ drainer: deps.drainer, wake: deps.wake, clock: deps.clock });
   const slots = createSlotKeeper({ rollout: deps.rollout, settings, lockAnnotation: deps.lockAnnotation, log });
-  const quiet = createQuietMaintenance({
+  const { ownWrites, wake, clock } = deps;
+  const quiet = createQuietMaintenance({ api, silencer: deps.silencer, ownWrites, events: sinks.events, settings, wake, clock, log });
+  const { write, writeSilenced } = createNodeWriter({
     api,
-    silencer: deps.silencer,
-    ownWrites: deps.ownWrites,
-    events: sinks.events,
-    settings,
-    wake: deps.wake,
-    clock: deps.clock,
+    ownWrites,
+    sinks,
+    quiet,
     log,
+    ...(deps.install ? { install: deps.install } : {}),
   });
 
-  /** Every write names this install on the node, unless the node names it already (two installs). */
-  const claimed = (node: V1Node, patch: NodePatch): NodePatch =>
-    deps.install && node.metadata?.annotations?.[INSTALL_ANNOTATION] !== deps.install
-      ? withAnnotations(patch, { [INSTALL_ANNOTATION]: deps.install })
-      : patch;
-
-  /**
-   * Writes a Node patch. A write lost to a 409 marks its call `conflicted`: the cycle comes back
-   * soon, since the change that won may not wake it. Per call, as calls for several nodes overlap.
-   */
-  async function write(call: Call, node: V1Node, observed: ObservedNode, patch: NodePatch): Promise<boolean> {
-    const name = observed.name;
-    let written: V1Node;
-    try {
-      written = await api.patchNode(name, claimed(node, patch).body);
-    } catch (error) {
-      if (isConflict(error) || isNotFound(error)) {
-        log.debug({ node: name }, 'node changed while deciding; deciding again');
-        call.conflicted = true;
-        call.gone = isNotFound(error);
-        return false;
-      }
-      // Any other failure (a timeout, a reset connection, a 5xx) leaves the outcome unknown: the
-      // write may have landed. One that takes the node out of service is taken as landed, for the
-      // caps only, until the watch says otherwise (own-writes.ts); were it taken as lost,
-      // another node could start before the watch shows this one cordoned (found by the
-      // simulation, seeds 10939 and 20148, with the lock's holders lost at the same time).
-      if (isOutOfService(patch.progress) && !isOutOfService(observed.progress))
-        deps.ownWrites.wrote(name, node.metadata?.resourceVersion, applyMergePatch(node, patch.body), true);
-      throw error;
-    }
-    deps.ownWrites.wrote(name, node.metadata?.resourceVersion, written);
-    if (patch.progress) announceTransition(sinks, node, observed.progress, patch.progress);
-    return true;
-  }
-
-  /**
-   * A step that takes or keeps the node out (the cordon, a reboot job) with its alerts silenced,
-   * recorded in the same write; silences made for a write that did not land are expired at once.
-   */
-  async function writeSilenced(call: Call, node: V1Node, observed: ObservedNode, patch: NodePatch, step: 'cordon' | 'dispatch') {
-    const silences = await quiet.silence(node, observed, call.now, step);
-    const written = await write(call, node, observed, withAnnotations(patch, silences.annotations));
-    if (!written) await quiet.unsilenceUnrecorded(observed, silences, call.gone === true);
-    return written;
-  }
-
   /** A reboot job handed to the agent (`from`: the record carried on): the cycle looks again at its timeout. */
-  async function dispatch(call: Call, node: V1Node, observed: ObservedNode, attempts: number, from?: NodeProgress): Promise<Outcome> {
+  async function dispatch(call: WriteCall, node: V1Node, observed: ObservedNode, attempts: number, from?: NodeProgress): Promise<Outcome> {
     const patch = dispatchPatch(node, observed, call.now, settings, attempts, from);
     if (await writeSilenced(call, node, observed, patch, 'dispatch'))
       return { requeueAt: new Date(call.now.getTime() + settings.rebootTimeoutMs) };
@@ -175,7 +117,7 @@ export function createPerformer(deps: PerformerDeps) {
 
   return {
     async perform(action: Action, node: V1Node, observed: ObservedNode, context: PerformContext): Promise<Outcome> {
-      const call: Call = { conflicted: false, now: context.now };
+      const call: WriteCall = { conflicted: false, now: context.now };
       const expireAgainAt = quiet.expireEnded(observed);
       const outcome = await performAction(call, action, node, observed, context);
       const soon = call.conflicted ? new Date(context.now.getTime() + CONFLICT_RECHECK_MS) : undefined;
@@ -190,7 +132,7 @@ export function createPerformer(deps: PerformerDeps) {
   };
 
   async function performAction(
-    call: Call,
+    call: WriteCall,
     action: Action,
     node: V1Node,
     observed: ObservedNode,
@@ -327,14 +269,6 @@ function earliest(a: Date | undefined, b: Date | undefined): Date | undefined {
 /** When the round being finished took its slot (the cordon's record carries it). */
 function roundStart(observed: ObservedNode): string | undefined {
   return observed.progress?.startedAt ?? observed.progress?.since;
-}
-
-function withAnnotations(patch: NodePatch, annotations: AnnotationChanges): NodePatch {
-  if (Object.keys(annotations).length === 0) return patch;
-  return {
-    ...patch,
-    body: { ...patch.body, metadata: { ...patch.body.metadata, annotations: { ...patch.body.metadata.annotations, ...annotations } } },
-  };
 }
 
 /** The node just written as restored or done is no longer out of service for this release. */
