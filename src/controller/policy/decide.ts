@@ -8,7 +8,7 @@
 
 import type { Verdict } from '../../gates/gate.ts';
 import type { ObservedNode } from './observed-node.ts';
-import { isInFlight, isOutOfService, NO_FREE_SLOT, type NodeProgress } from '../../store/node-progress.ts';
+import { isInFlight, isOutOfService, NO_FREE_SLOT, type GateHoldRecord, type NodeProgress } from '../../store/node-progress.ts';
 import type { HookRun } from '../../store/hook-records.ts';
 import { decideHooks, hookRunning, hostHookLive, type HookSettings } from './decide-hooks.ts';
 import { backForRetry, decideStuck, stepDeadline, type RecoverySettings } from './recovery.ts';
@@ -186,13 +186,23 @@ export function resumedSince(progress: NodeProgress, resumedAt: string | undefin
   return resumedAt !== undefined && at(resumedAt) >= at(progress.since);
 }
 
-function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reason: string, requeueAt?: Date, writeNew = false): Action {
+function record(
+  node: ObservedNode,
+  now: Date,
+  phase: 'queued' | 'waiting',
+  reason: string,
+  requeueAt?: Date,
+  writeNew = false,
+  hold?: GateHoldRecord,
+): Action {
   const current = node.progress;
   // Level-based: rewrite only when something a user would see changed. A request with no record
   // yet is queued by definition (the status says so from the request): writing "queued" on each of
   // thousands of requested nodes cost a patch and an Event per node for nothing a user could act on.
   // (Unless the record carries something else: kured's PreferNoSchedule taint on waiting nodes.)
-  if (current ? current.phase === phase && current.reason === reason : phase === 'queued' && !writeNew)
+  // A record of the same words without the structured hold (written before the hold was kept) is
+  // written once more, so the status can read it.
+  if (current ? current.phase === phase && current.reason === reason && current.hold?.gate === hold?.gate : phase === 'queued' && !writeNew)
     return requeueAt ? { type: 'none', requeueAt } : NONE;
   const carried = current && (current.phase === 'queued' || current.phase === 'waiting') ? current.since : now.toISOString();
   // Reboots already dispatched for this request still count while it waits again (the
@@ -200,7 +210,7 @@ function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reas
   const attempts = servesSameRequest(current) ? current?.attempts : undefined;
   return {
     type: 'record',
-    progress: { phase, since: carried, reason, ...(attempts !== undefined ? { attempts } : {}) },
+    progress: { phase, since: carried, reason, ...(attempts !== undefined ? { attempts } : {}), ...(hold ? { hold } : {}) },
     ...(requeueAt ? { requeueAt } : {}),
   };
 }
@@ -231,8 +241,20 @@ function decideCandidate(node: ObservedNode, input: DecideInput, now: Date, sett
   if (!verdict) return holdsSlot ? start(node) : record(node, now, 'queued', NO_FREE_SLOT, undefined, tainted);
   // A slot taken before a crash (before the cordon) is given back while a gate is closed: a node
   // that is not out of service holds no slot.
-  if (!verdict.open) return holdsSlot ? leftover(now) : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt);
+  if (!verdict.open)
+    return holdsSlot
+      ? leftover(now)
+      : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt, false, holdOf(verdict));
   return start(node);
+}
+
+/** The gate's verdict as the waiting node keeps it: its name, its time to look again, what holds the node. */
+function holdOf(verdict: Verdict & { open: false }): GateHoldRecord {
+  return {
+    gate: verdict.gate,
+    ...(verdict.retryAt ? { retryAt: verdict.retryAt.toISOString() } : {}),
+    ...(verdict.holding ? { holding: verdict.holding } : {}),
+  };
 }
 
 /** A start carries the reboots already dispatched for the request it serves (a retry, or a wait after one). */

@@ -39,9 +39,28 @@ const rows: Row[] = [
   },
   {
     name: 'same closed gate again: no rewrite (level-based, no repeated events)',
-    node: node({ request: alertRequest, progress: { phase: 'waiting', since: ago(30), reason: 'maintenance-window: outside the window' } }),
+    node: node({
+      request: alertRequest,
+      progress: {
+        phase: 'waiting',
+        since: ago(30),
+        reason: 'maintenance-window: outside the window',
+        hold: { gate: 'maintenance-window', retryAt: later(3600).toISOString() },
+      },
+    }),
     verdict: closed,
     expect: { type: 'none' },
+  },
+  {
+    name: 'a closed gate keeps its name and reopening time on the record (the status reads them, not the words)',
+    node: node({ request: alertRequest }),
+    verdict: closed,
+    expect: { type: 'record' },
+    check: (action) =>
+      assert.deepEqual(action.type === 'record' && action.progress.hold, {
+        gate: 'maintenance-window',
+        retryAt: later(3600).toISOString(),
+      }),
   },
   {
     name: 'no verdict (no free slot), no record yet: nothing written (a request is queued by definition)',
