@@ -26,6 +26,7 @@ import type { Notify } from '../notify/event.ts';
 import { createControl, type Control } from './api/control.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { ClusterView } from './cluster/cluster-view.ts';
+import { createOwnWrites } from './cluster/own-writes.ts';
 import type { WorkloadSource } from './cluster/workload-view.ts';
 import { createRolloutStore, type RolloutStore, type WrittenCell } from './lock/rollout-store.ts';
 import type { SlotSettings } from './lock/slots.ts';
@@ -150,13 +151,22 @@ export interface DecisionCore {
 export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): DecisionCore {
   const { api, log, clock } = io;
   const slotSettings: SlotSettings = { concurrency: config.concurrency, ttlMs: config.lock.ttlMs };
-  // The view, the runners and the stores wake the reconcilers, which are built from them.
-  const late: { reconciler?: Reconciler } = {};
+  // The pools running now; every wake (the view, the runners, the stores) goes to each of them
+  // through the one combined reconciler, which reads this list when it is called: nothing needs a
+  // reference to something built later.
+  let runtimes: PoolRuntime[] = [];
+  let membership: PoolMembership | undefined;
+  let active = false;
+  const reconciler = combineReconcilers(
+    () => runtimes.map((runtime) => runtime.reconciler),
+    (value) => (active = value),
+    () => runtimes.map((runtime) => runtime.spec.name),
+  );
   const wake = (reason: string) => {
     io.onWake?.();
     const changed = /^node (\S+)( deleted)?$/.exec(reason);
     if (changed) reportHeld(changed[1]!, changed[2] !== undefined);
-    late.reconciler!.wake(reason);
+    reconciler.wake(reason);
   };
   /**
    * Nodes reported as held (two pools select them, or another install has work on them), each
@@ -177,18 +187,12 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
     log.warn({ node: name, pools: member.conflict, install: member.install, reason }, 'node held');
   };
   const view = io.view(wake);
+  // This process's own writes the watch has not shown yet: the runners write into it, every
+  // pool's cycle reads the view through it (a halt or a recovery on a node is the install's).
+  const ownWrites = createOwnWrites(clock);
   // This install: its lock DaemonSet. Named on every node it writes; a node another install has
   // work on is held (membership.ts), and the controller refuses to start over one (app.ts).
   const install = `${config.lock.dsNamespace}/${config.lock.dsName}`;
-  let runtimes: PoolRuntime[] = [];
-  let membership: PoolMembership | undefined;
-  let active = false;
-  const reconciler = combineReconcilers(
-    () => runtimes.map((runtime) => runtime.reconciler),
-    (value) => (active = value),
-    () => runtimes.map((runtime) => runtime.spec.name),
-  );
-  late.reconciler = reconciler;
   const conflicts = (): PoolConflict[] => {
     if (!membership) return [];
     const found: PoolConflict[] = [];
@@ -305,7 +309,6 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       ...(pooled && spec.name !== DEFAULT_POOL ? { pool: spec.name } : {}),
       ...(pooled ? { checkRolloutOnStart: true } : {}),
     };
-    const own: { reconciler?: Reconciler } = {};
     const performer = createPerformer({
       api,
       rollout,
@@ -315,8 +318,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       settings,
       log: poolLog,
       lockAnnotation: spec.lockAnnotation,
-      // Every pool hears of the write: a halt or a recovery on this node is the install's.
-      wrote: (node, from, written, presumed) => reconciler.wrote(node, from, written, presumed),
+      ownWrites,
       wake,
       clock,
       install,
@@ -336,8 +338,9 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
           }
         : {}),
     });
-    own.reconciler = createReconciler({
+    const poolReconciler = createReconciler({
       view: poolView(view, members, spec.name),
+      ownWrites,
       ...(pooled ? { clusterNodes: () => view.nodes() } : {}),
       rollout,
       performer,
@@ -359,7 +362,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
       ...(io.timers ? { timers: io.timers } : {}),
       ...(pooled ? { exclusive } : {}),
     });
-    return { spec, rollout, performer, reconciler: own.reconciler };
+    return { spec, rollout, performer, reconciler: poolReconciler };
   }
 
   const start = (specs: readonly PoolSpec[]) => {

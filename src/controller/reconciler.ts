@@ -6,42 +6,33 @@
 // (the leader) acts, and a replica that stops leading stops between two actions.
 
 import type { V1Node } from '@kubernetes/client-node';
-import { evaluateGates } from '../gates/evaluate-gates.ts';
 import type { Gate, Verdict } from '../gates/gate.ts';
 import type { Logger } from '../log/logger.ts';
-import type { ClusterView } from './cluster/cluster-view.ts';
+import { isOutOfService } from '../store/node-progress.ts';
 import type { HaltRecord } from '../store/rollout-record.ts';
-import type { RolloutStore } from './lock/rollout-store.ts';
+import type { ClusterView } from './cluster/cluster-view.ts';
+import type { OwnWrites } from './cluster/own-writes.ts';
 import { keepHalt } from './lock/halt-record.ts';
-import { holds, release, type SlotSettings } from './lock/slots.ts';
+import { settleRecovering } from './lock/recovering-record.ts';
+import type { RolloutStore } from './lock/rollout-store.ts';
+import { holds, release } from './lock/slots.ts';
 import type { ControllerMetrics } from './observe/metrics.ts';
 import type { PerformContext, Performer } from './perform.ts';
-import { decide, type PolicySettings, type RunnerFact } from './policy/decide.ts';
-import { isOutOfService } from '../store/node-progress.ts';
-import { forecast, type Forecast } from './policy/forecast.ts';
+import { gateRecheckAt, holdAfter, nodeInput } from './policy/cycle-holds.ts';
+import { decide, type PolicySettings } from './policy/decide.ts';
 import { ageDueAt } from './policy/node-age.ts';
-import { observeNode, type ObservedNode } from './policy/observed-node.ts';
-import {
-  NO_TOPOLOGY,
-  haltingNode,
-  planCycle,
-  rolloutHalt,
-  slotLedger,
-  withTrigger,
-  zoneFullAgainst,
-  type Offer,
-  type TopologySettings,
-  type Trigger,
-} from './policy/plan.ts';
-import { rolloutVerdict } from './rollout-gate.ts';
-import { settleRecovering } from './lock/recovering-record.ts';
+import type { ObservedNode } from './policy/observed-node.ts';
+import { haltingNode, NO_TOPOLOGY, planCycle, rolloutHalt, slotLedger, zoneFullAgainst } from './policy/plan.ts';
 import { recoveryHold } from './policy/recovery.ts';
-import { createSharedComputation } from './shared-computation.ts';
+import { haltVerdict, rolloutHold } from './policy/rollout-hold.ts';
+import { askGates, createReadModel, observeAll, type ReadModelSettings, type RolloutQueries } from './read-model.ts';
 import { createWorkLoop, REAL_TIMERS, type Timers } from './work-loop.ts';
 import { everyLimit } from '../map-limit.ts';
 
 export interface ReconcilerDeps {
   readonly view: ClusterView;
+  /** This process's own writes the view has not shown yet (own-writes.ts): the cycle reads through them. */
+  readonly ownWrites: OwnWrites;
   /**
    * Every node of the install, whatever its pool (docs/pools.md): the recovery records are the
    * install's, so a pool judges them against the whole cluster, not its own cut (a node of another
@@ -51,14 +42,7 @@ export interface ReconcilerDeps {
   readonly rollout: RolloutStore;
   readonly performer: Performer;
   readonly gates: readonly Gate[];
-  readonly settings: PolicySettings &
-    SlotSettings & {
-      readonly trigger: Trigger;
-      readonly gateRecheckMs: number;
-      readonly lockAnnotation: string;
-      readonly topology?: TopologySettings;
-      readonly maxNodeAgeMs?: number;
-    };
+  readonly settings: PolicySettings & ReadModelSettings;
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
   readonly clock: () => Date;
@@ -74,17 +58,6 @@ export interface ReconcilerDeps {
   readonly exclusive?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
-/**
- * Writes not yet seen by the watch: node → the resourceVersion the write started from and the
- * API's answer to it, which is the node's newest state until the watch catches up.
- */
-/**
- * This process's own Node writes the watch has not shown yet. `presumed`: the write's answer was
- * lost (perform.ts), so `written` is what it would have made; it counts against the caps but no
- * step is taken on it until the watch shows what really happened.
- */
-type PendingWrites = Map<string, { from: string | undefined; at: number; written: V1Node; presumed: boolean }>;
-const PENDING_WRITE_TIMEOUT_MS = 10_000;
 const ACTION_RETRY_MS = 2000;
 /** decide() → perform() rounds per node and cycle: an action, then at most two on its facts. */
 const MAX_STEPS = 3;
@@ -92,67 +65,29 @@ const MAX_STEPS = 3;
 const RECORDS_IN_FLIGHT = 8;
 /** A cycle longer than this is logged with its slowest action (an API call, a gate). */
 const SLOW_CYCLE_SECONDS = 1;
-/**
- * The dry-run plan is shared by its callers for at most this long, and only until the controller
- * hears of a change: anyone may ask for it, and each computation asks the gates (issue 26, item 9).
- */
-const PLAN_MAX_AGE_MS = 5000;
 
-export interface Reconciler {
+/** A pool's cycle, and the read model's queries over the same pool (read-model.ts) for its callers. */
+export interface Reconciler extends RolloutQueries {
   wake(reason: string): void;
-  /**
-   * Marks a node written by this process; cycles use the written copy until the watch shows it.
-   * `presumed`: the answer was lost and `written` is what the write would have made.
-   */
-  wrote(node: string, fromResourceVersion: string | undefined, written: V1Node, presumed?: boolean): void;
   setActive(active: boolean): void;
-  /** Every node as the policy sees it now (for status and metrics). */
-  observed(): readonly ObservedNode[];
-  /** The halt as derived from the nodes' records (status, metrics). */
-  halt(): HaltRecord | undefined;
-  /** The node a recovery policy works on, which the rollout waits on (status). */
-  recovering(): HaltRecord | undefined;
-  /** The nodes asking to start, in the order they will go (status). */
-  queue(): string[];
-  /**
-   * The dry-run plan from the live state, shared by concurrent and recent callers; uses the last
-   * cycle's gate verdicts when they cover every candidate and are recent, else asks the gates once.
-   */
-  forecast(): Promise<Forecast>;
   /** Resolves when no cycle is running or queued (tests, shutdown). */
   idle(): Promise<void>;
   stop(): void;
 }
 
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
-  const { view, rollout, performer, gates, settings, log, clock } = deps;
-  const pending: PendingWrites = new Map();
+  const { view, ownWrites, rollout, performer, gates, settings, log, clock } = deps;
   let active = false;
-  /** The gates' verdicts of the last cycle that asked them, for the plan (forecast) to reuse. */
-  let lastVerdicts: { at: number; nodes: ReadonlySet<string>; verdictOf: (node: string) => Verdict } | undefined;
+  const readModel = createReadModel({
+    view,
+    rollout,
+    gates,
+    settings,
+    clock,
+    ...(deps.clusterNodes ? { clusterNodes: deps.clusterNodes } : {}),
+  });
 
-  /**
-   * The newest copy of a node: the view's, or this process's own write while the watch has not
-   * shown it. A node left out of a cycle instead would drop its slot pin and its halt for that
-   * cycle (found by the simulation).
-   */
-  function newest(node: V1Node): V1Node {
-    const name = node.metadata?.name ?? '';
-    const write = pending.get(name);
-    if (!write) return node;
-    if (node.metadata?.resourceVersion !== write.from || clock().getTime() - write.at > PENDING_WRITE_TIMEOUT_MS) {
-      pending.delete(name);
-      return node;
-    }
-    return write.written;
-  }
-
-  async function gateVerdicts(candidates: readonly ObservedNode[], now: Date): Promise<(node: string) => Verdict> {
-    // The gates need every node's name, not only the candidates', to tell a node's alert from a
-    // host's: an alert naming something that is not a node blocks every node.
-    const knownNodes = new Set(view.nodes().map((node) => node.metadata?.name ?? ''));
-    return evaluateGates(gates, { now, nodes: candidates.map((node) => node.name), knownNodes });
-  }
+  const newest = (node: V1Node) => ownWrites.newest(node);
 
   /** Keeps a halt the nodes show on the rollout record too, so it outlives the node (halt-record.ts). */
   async function keepNodeHalt(nodes: readonly ObservedNode[]): Promise<void> {
@@ -211,7 +146,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       log.warn({ err: error, node: ask.node }, 'could not keep the halt on the lock DaemonSet; retrying next cycle');
       return undefined;
     }
-    return { open: false, gate: 'halted', reason: `rollout halted: ${ask.node}: ${ask.reason}; resume with "kreboot resume"` };
+    return haltVerdict(ask.node, ask.reason);
   }
 
   async function housekeeping(now: Date, outOfService: ReadonlySet<string>): Promise<void> {
@@ -231,8 +166,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   }
 
   const maxNodeAgeMs = settings.maxNodeAgeMs ?? 0;
-  const observeAll = (nodes: readonly V1Node[], now = clock()) =>
-    nodes.map((node) => ({ node, observed: withTrigger(observeNode(node), settings.trigger, now, maxNodeAgeMs) }));
 
   /** The next moment a node becomes due by age: the loop's one timer wakes then (no per-node timer). */
   function nextAgeDue(nodes: readonly ObservedNode[], now: Date): number {
@@ -251,14 +184,16 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     deps.metrics.cycles.inc();
     const endTimer = deps.metrics.cycleDuration.startTimer();
     const now = clock();
-    const entries = observeAll(view.nodes().map(newest), now);
+    const entries = observeAll(view.nodes().map(newest), settings, now);
     const byName = new Map(entries.map((entry) => [entry.observed.name, entry.node]));
     const allObserved = entries.map((entry) => entry.observed);
     // Housekeeping may change the lock, so the cycle is planned after it; it needs only the nodes
     // kreboot has out of service, which the lock does not change.
     const housekeepingStarted = performance.now();
     // A halt and a recovery are the install's, whatever the pool of their node (docs/pools.md).
-    const everyNode = deps.clusterNodes ? observeAll(deps.clusterNodes().map(newest), now).map((entry) => entry.observed) : allObserved;
+    const everyNode = deps.clusterNodes
+      ? observeAll(deps.clusterNodes().map(newest), settings, now).map((entry) => entry.observed)
+      : allObserved;
     await keepNodeHalt(everyNode);
     const recoveryDeadline = await keepRecoveryRecords(everyNode, now);
     await housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name)));
@@ -274,11 +209,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const halt = rolloutHalt(everyNode, record);
     const recovering = recoveryHold(everyNode, record?.recovering);
     const held =
-      plan.candidates.length > 0 ? rolloutVerdict(record, halt, view.daemonSet() !== undefined, settings, now, recovering) : undefined;
+      plan.candidates.length > 0 ? rolloutHold(record, halt, view.daemonSet() !== undefined, settings, now, recovering) : undefined;
     const mayStart = plan.candidates.some((node) => ledger.offer(node, holding(node.name)).ok);
     const gatesStarted = performance.now();
-    const verdictOf = held ? () => held : mayStart ? await gateVerdicts(plan.candidates, now) : undefined;
-    if (!held && verdictOf) lastVerdicts = { at: now.getTime(), nodes: candidateNames, verdictOf };
+    const verdictOf = held ? () => held : mayStart ? await askGates(gates, view, plan.candidates, now) : undefined;
+    if (!held && verdictOf) readModel.rememberVerdicts(now, candidateNames, verdictOf);
     const gatesMs = Math.round(performance.now() - gatesStarted);
     const topology = settings.topology ?? NO_TOPOLOGY;
     const observedByName = new Map(allObserved.map((node) => [node.name, node]));
@@ -295,15 +230,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     };
     const resumedAt = record?.resumed?.at;
 
-    let earliest = Math.min(nextAgeDue(allObserved, now), recoveryDeadline);
-    // A write the watch has not shown yet is trusted only so long: come back when that ends. One
-    // past its end is dropped here, not only when its node is seen again: for a Node deleted
-    // before the watch showed the write, the end stayed in the past and every cycle asked for the
-    // next one at once (found by the simulation).
-    for (const [name, write] of pending) {
-      if (now.getTime() - write.at > PENDING_WRITE_TIMEOUT_MS) pending.delete(name);
-      else earliest = Math.min(earliest, write.at + PENDING_WRITE_TIMEOUT_MS + 1);
-    }
+    // A write the watch has not shown yet is trusted only so long: come back when that ends.
+    let earliest = Math.min(nextAgeDue(allObserved, now), recoveryDeadline, ownWrites.nextExpiry(now));
     const note = (at: Date | undefined) => {
       if (at) earliest = Math.min(earliest, at.getTime());
     };
@@ -317,15 +245,19 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       // A write whose answer was lost counts against the caps (the plan saw it) but is not acted
       // on: a next step built on a cordon that never landed could hand a reboot job to a node
       // still schedulable. The watch, or the write's end of trust, tells what happened.
-      if (pending.get(observed.name)?.presumed && pending.get(observed.name)?.written === node) return true;
+      if (ownWrites.isPresumed(observed.name, node)) return true;
       const isCandidate = candidateNames.has(observed.name);
       const holdsSlot = holding(observed.name);
-      const hold = held ?? haltedNow;
-      const offer: Offer | undefined = isCandidate && !hold ? ledger.offer(observed, holdsSlot) : undefined;
-      let verdict = isCandidate && hold ? hold : isCandidate && verdictOf && offer?.ok ? verdictOf(observed.name) : undefined;
+      const input = nodeInput({
+        isCandidate,
+        hold: held ?? haltedNow,
+        offer: () => ledger.offer(observed, holdsSlot),
+        verdictOf,
+        node: observed.name,
+      });
+      let verdict = input.verdict;
       if (verdict && !verdict.open && verdict.halt && active) verdict = haltedNow = (await keepGateHalt(verdict.halt, now)) ?? verdict;
-      // A candidate the ledger turns away waits with the ledger's reason (slot, zone).
-      let fact: RunnerFact | undefined = offer && !offer.ok ? { type: 'no-slot', reason: offer.reason } : undefined;
+      let fact = input.fact;
       for (let step = 0; step < MAX_STEPS; step++) {
         // A replica that stopped leading (its Lease renewal missed the deadline) stops here.
         if (!active) return false;
@@ -335,15 +267,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           now,
           settings,
         );
-        if (action.type === 'fail' && (action.halt || action.holdRollout))
-          haltedNow = {
-            open: false,
-            gate: 'halted',
-            reason: `rollout halted: ${observed.name}: ${action.reason}; resume with "kreboot resume"`,
-          };
-        // So does a node a recovery policy starts on: the rollout waits on its outcome.
-        if (action.type === 'recover' && !haltedNow)
-          haltedNow = { open: false, gate: 'recovering', reason: `rollout waits on ${observed.name}: ${action.progress.reason}` };
+        // A node that halts the rollout, or that a recovery starts on, holds every candidate after it.
+        haltedNow = holdAfter(observed.name, action, haltedNow);
         const actionStarted = performance.now();
         try {
           const outcome = await performer.perform(action, node, observed, context);
@@ -353,7 +278,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
             ledger.freed(observed);
             stillOut.delete(observed.name);
           }
-          if (isCandidate && verdict && !verdict.open && !verdict.retryAt) note(new Date(now.getTime() + settings.gateRecheckMs));
+          note(gateRecheckAt(isCandidate, verdict, now, settings.gateRecheckMs));
           fact = outcome.fact;
         } catch (error) {
           log.error({ err: error, node: observed.name, action: action.type }, 'action failed; retrying');
@@ -389,64 +314,20 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const exclusive = deps.exclusive;
   const loop = createWorkLoop({ pass: exclusive ? () => exclusive(cycle) : cycle, clock, timers: deps.timers ?? REAL_TIMERS, log });
 
-  async function computeForecast(): Promise<Forecast> {
-    const now = clock();
-    const nodes = observeAll(view.nodes()).map((entry) => entry.observed);
-    const record = rollout.current();
-    const topology = settings.topology ?? NO_TOPOLOGY;
-    const cyclePlan = planCycle(nodes, record?.lock, settings, now, topology);
-    const candidates = cyclePlan.candidates;
-    const everyNode = deps.clusterNodes ? observeAll(deps.clusterNodes()).map((entry) => entry.observed) : nodes;
-    const held = rolloutVerdict(
-      record,
-      rolloutHalt(everyNode, record),
-      view.daemonSet() !== undefined,
-      settings,
-      now,
-      recoveryHold(everyNode, record?.recovering),
-    );
-    // The cycle's verdicts when they are no older than the cycle itself would keep a waiting node's
-    // (the gate recheck period) and were asked for every node the plan shows.
-    const recent = lastVerdicts && now.getTime() - lastVerdicts.at <= settings.gateRecheckMs ? lastVerdicts : undefined;
-    const verdict =
-      candidates.length === 0
-        ? () => ({ open: true as const })
-        : recent && candidates.every((node) => recent.nodes.has(node.name))
-          ? recent.verdictOf
-          : await gateVerdicts(candidates, now);
-    return forecast({ nodes, lock: record?.lock, settings, topology, held, verdict, now, plan: cyclePlan });
-  }
-  const plan = createSharedComputation({ compute: computeForecast, maxAgeMs: PLAN_MAX_AGE_MS });
-
   return {
     wake(reason) {
-      plan.invalidate();
+      readModel.changed();
       loop.wake(reason);
-    },
-    wrote(node, from, written, presumed = false) {
-      pending.set(node, { from, at: clock().getTime(), written, presumed });
     },
     setActive(value) {
       active = value;
       if (value) loop.wake('became leader');
     },
-    observed: () => observeAll(view.nodes()).map((entry) => entry.observed),
-    halt() {
-      return rolloutHalt(
-        observeAll(deps.clusterNodes ? deps.clusterNodes() : view.nodes()).map((entry) => entry.observed),
-        rollout.current(),
-      );
-    },
-    recovering: () =>
-      recoveryHold(
-        observeAll(deps.clusterNodes ? deps.clusterNodes() : view.nodes()).map((entry) => entry.observed),
-        rollout.current()?.recovering,
-      ),
-    forecast: () => plan.get(),
-    queue() {
-      const nodes = observeAll(view.nodes()).map((entry) => entry.observed);
-      return planCycle(nodes, rollout.current()?.lock, settings, clock(), settings.topology).candidates.map((node) => node.name);
-    },
+    observed: readModel.observed,
+    halt: readModel.halt,
+    recovering: readModel.recovering,
+    queue: readModel.queue,
+    forecast: readModel.forecast,
     idle: loop.idle,
     stop: loop.stop,
   };

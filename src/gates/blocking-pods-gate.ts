@@ -7,7 +7,7 @@
 
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { isDeadlineError, KUBE_CALL_DEADLINE_MS, withDeadline } from '../kube/call-deadline.ts';
-import { blocked, OPEN, type Gate, type Verdict } from './gate.ts';
+import { blocked, firstTen, OPEN, type Gate, type Verdict } from './gate.ts';
 
 export const BLOCKING_PODS_GATE = 'blocking-pods';
 
@@ -72,8 +72,13 @@ export function blockingPodsGate({
         if (!names) return OPEN;
         let verdict = cache.get(node);
         if (!verdict) {
-          const shown = names.length > 10 ? [...names.slice(0, 10), '…'] : names;
-          verdict = blocked(BLOCKING_PODS_GATE, `${names.length} blocking pod${names.length === 1 ? '' : 's'}: ${shown.join(', ')}`);
+          const shown = firstTen(names);
+          verdict = blocked(
+            BLOCKING_PODS_GATE,
+            `${names.length} blocking pod${names.length === 1 ? '' : 's'}: ${shown.join(', ')}`,
+            undefined,
+            shown,
+          );
           cache.set(node, verdict);
         }
         return verdict;

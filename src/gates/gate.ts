@@ -11,6 +11,11 @@ export type Verdict =
       /** When waiting is all it takes (a closed window): the moment to look again. */
       readonly retryAt?: Date;
       /**
+       * What holds the node, by name (the firing alerts, the blocking pods), at most ten and then
+       * "…": kept on the waiting node's record so the status lists them without reading `reason`.
+       */
+      readonly holding?: readonly string[];
+      /**
        * The gate gave up waiting and asks for the rollout to be halted (the workload gate's
        * --workload-gate-timeout-action=halt): the decision cycle keeps it on the lock DaemonSet
        * until a resume. Only the cycle writes it: a dry-run plan that asks the gates changes nothing.
@@ -37,6 +42,11 @@ export interface Gate {
 
 export const OPEN: Verdict = Object.freeze({ open: true });
 
-export function blocked(gate: string, reason: string, retryAt?: Date): Verdict {
-  return retryAt ? { open: false, gate, reason, retryAt } : { open: false, gate, reason };
+export function blocked(gate: string, reason: string, retryAt?: Date, holding?: readonly string[]): Verdict {
+  return { open: false, gate, reason, ...(retryAt ? { retryAt } : {}), ...(holding ? { holding } : {}) };
+}
+
+/** Names as a verdict lists them: at most ten, then "…". */
+export function firstTen(names: readonly string[]): readonly string[] {
+  return names.length > 10 ? [...names.slice(0, 10), '…'] : names;
 }

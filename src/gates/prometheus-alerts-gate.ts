@@ -9,7 +9,7 @@ import { nodeFromLabels } from '../alerts/node-from-labels.ts';
 import type { SuppressionCheck } from '../alertmanager/suppressed-alerts.ts';
 import type { PrometheusClient } from '../prometheus/prometheus-client.ts';
 import { isBlockingAlert, type AlertFilterRules } from './alert-filter.ts';
-import { blocked, OPEN, type Gate, type Verdict } from './gate.ts';
+import { blocked, firstTen, OPEN, type Gate, type Verdict } from './gate.ts';
 
 export const PROMETHEUS_ALERTS_GATE = 'prometheus-alerts';
 
@@ -25,8 +25,7 @@ export interface AlertsGateOptions {
 
 /** kured's message shape: "2 active alerts: A, B", at most ten names. */
 export function describeAlerts(names: readonly string[]): string {
-  const shown = names.length > 10 ? [...names.slice(0, 10), '…'] : names;
-  return `${names.length} active alert${names.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
+  return `${names.length} active alert${names.length === 1 ? '' : 's'}: ${firstTen(names).join(', ')}`;
 }
 
 export function prometheusAlertsGate({ client, rules, scope, nodeLabels, log, suppressed }: AlertsGateOptions): Gate {
@@ -77,7 +76,7 @@ export function prometheusAlertsGate({ client, rules, scope, nodeLabels, log, su
         let verdict = cache.get(node);
         if (!verdict) {
           const names = [...new Set([...everywhere, ...(byNode.get(node) ?? [])])].sort();
-          verdict = names.length === 0 ? OPEN : blocked(PROMETHEUS_ALERTS_GATE, describeAlerts(names));
+          verdict = names.length === 0 ? OPEN : blocked(PROMETHEUS_ALERTS_GATE, describeAlerts(names), undefined, firstTen(names));
           cache.set(node, verdict);
         }
         return verdict;

@@ -44,6 +44,21 @@ export interface NodeProgress {
   readonly startedAt?: string;
   /** The node did not come back and an opt-in recovery policy is working on it (policy/recovery.ts). */
   readonly recovery?: Recovery;
+  /**
+   * A waiting node's hold as the gate gave it (`reason` keeps its words, `<gate>: <reason>`), so the
+   * status reads the gate, its reopening time and what holds the node without parsing the words.
+   */
+  readonly hold?: GateHoldRecord;
+}
+
+/** What holds a waiting node, structured (policy/decide.ts writes it from the gate's verdict). */
+export interface GateHoldRecord {
+  /** The gate's name (maintenance-window, prometheus-alerts, blocking-pods, paused, halted, …). */
+  readonly gate: string;
+  /** RFC 3339: when the gate said to look again (a closed window's next opening). */
+  readonly retryAt?: string;
+  /** What holds the node by name (alerts, pods), at most ten and then "…". */
+  readonly holding?: readonly string[];
 }
 
 /** What the recovery policies (--stuck-node-*) tried on a node that did not come back. */

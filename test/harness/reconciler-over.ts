@@ -4,6 +4,7 @@
 
 import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
 import { pino } from 'pino';
+import { createOwnWrites } from '../../src/controller/cluster/own-writes.ts';
 import { createReconciler, type Reconciler, type ReconcilerDeps } from '../../src/controller/reconciler.ts';
 
 /** kreboot's policy defaults, as the controller's flags give them. */
@@ -41,6 +42,7 @@ export function reconcilerOver(
     log: pino({ level: 'silent' }),
     clock: () => new Date(),
     nodeGone: async () => false,
+    ownWrites: createOwnWrites(options.clock ?? (() => new Date())),
     ...rest,
     settings: {
       ...POLICY,

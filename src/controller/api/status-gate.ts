@@ -1,11 +1,12 @@
 // What holds a waiting node, in parts a page can show: the gate, its words, and the facts that say
-// when it may open (the window's next opening, the firing alerts, the blocking pods). A waiting
-// node's stored reason is `<gate>: <gate's reason>` (policy/decide.ts); the gates' reasons have the
-// fixed shapes below (src/gates/). A reason in any other shape is still shown, as words only.
+// when it may open (the window's next opening, the firing alerts, the blocking pods). Read from the
+// hold the policy keeps on the waiting node's record (NodeProgress.hold, written by policy/decide.ts
+// from the gate's verdict): nothing here parses the reason's words.
 
 import { BLOCKING_PODS_GATE } from '../../gates/blocking-pods-gate.ts';
 import { MAINTENANCE_WINDOW_GATE } from '../../gates/maintenance-window-gate.ts';
 import { PROMETHEUS_ALERTS_GATE } from '../../gates/prometheus-alerts-gate.ts';
+import type { NodeProgress } from '../../store/node-progress.ts';
 
 export interface GateHold {
   /** The gate's name (maintenance-window, prometheus-alerts, blocking-pods, paused, halted, …). */
@@ -19,27 +20,17 @@ export interface GateHold {
   readonly pods?: readonly string[];
 }
 
-/** The list after "N things: a, b, c" (gates list at most ten names and then "…"). */
-function listAfterColon(detail: string): string[] {
-  const colon = detail.indexOf(': ');
-  if (colon < 0) return [];
-  return detail
-    .slice(colon + 2)
-    .split(', ')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
-export function gateHold(reason: string): GateHold | undefined {
-  const match = /^([a-z][a-z0-9-]*): (.*)$/s.exec(reason);
-  if (!match) return undefined;
-  const gate = match[1]!;
-  const detail = match[2]!;
-  if (gate === MAINTENANCE_WINDOW_GATE) {
-    const opens = /; opens at (\S+)$/.exec(detail)?.[1];
-    return opens && !Number.isNaN(Date.parse(opens)) ? { gate, detail, opensAt: opens } : { gate, detail };
-  }
-  if (gate === PROMETHEUS_ALERTS_GATE && /^\d+ active alerts?: /.test(detail)) return { gate, detail, alerts: listAfterColon(detail) };
-  if (gate === BLOCKING_PODS_GATE && /^\d+ blocking pods?: /.test(detail)) return { gate, detail, pods: listAfterColon(detail) };
+/** The hold of a waiting node's record; undefined when no gate holds it (or the record predates the hold). */
+export function gateHold(progress: Pick<NodeProgress, 'reason' | 'hold'>): GateHold | undefined {
+  const hold = progress.hold;
+  if (!hold || typeof hold.gate !== 'string') return undefined;
+  const { gate } = hold;
+  // The record's words are `<gate>: <the gate's words>` (decide.ts); the detail is the gate's.
+  const detail = progress.reason.startsWith(`${gate}: `) ? progress.reason.slice(gate.length + 2) : progress.reason;
+  const holding = Array.isArray(hold.holding) ? hold.holding : undefined;
+  if (gate === MAINTENANCE_WINDOW_GATE && hold.retryAt && !Number.isNaN(Date.parse(hold.retryAt)))
+    return { gate, detail, opensAt: hold.retryAt };
+  if (gate === PROMETHEUS_ALERTS_GATE && holding) return { gate, detail, alerts: holding };
+  if (gate === BLOCKING_PODS_GATE && holding) return { gate, detail, pods: holding };
   return { gate, detail };
 }

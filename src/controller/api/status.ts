@@ -150,7 +150,7 @@ export function buildStatus(input: StatusInput): Status {
       const phase = progress?.phase ?? (node.request ? 'queued' : 'idle');
       const reason =
         progress?.reason ?? (node.request ? 'requested; waiting for its turn' : 'the agent reports a reboot is required; no request yet');
-      const gate = phase === 'waiting' ? gateHold(reason) : undefined;
+      const gate = phase === 'waiting' && progress ? gateHold(progress) : undefined;
       return {
         name: node.name,
         phase,

@@ -8,7 +8,7 @@
 
 import type { Verdict } from '../../gates/gate.ts';
 import type { ObservedNode } from './observed-node.ts';
-import { isInFlight, isOutOfService, NO_FREE_SLOT, type NodeProgress } from '../../store/node-progress.ts';
+import { isInFlight, isOutOfService, NO_FREE_SLOT, type GateHoldRecord, type NodeProgress } from '../../store/node-progress.ts';
 import type { HookRun } from '../../store/hook-records.ts';
 import { decideHooks, hookRunning, hostHookLive, type HookSettings } from './decide-hooks.ts';
 import { backForRetry, decideStuck, stepDeadline, type RecoverySettings } from './recovery.ts';
@@ -60,23 +60,38 @@ export type Action =
   | { readonly type: 'record'; readonly progress: NodeProgress; readonly clearRequest?: boolean; readonly requeueAt?: Date }
   /** Ask the agent to check its sentinel now (the request may be stale). */
   | { readonly type: 'request-check' }
-  /** Take a slot, then cordon and record `cordoned`; reports `no-slot` if none could be taken. */
-  | { readonly type: 'start' }
+  /**
+   * Take a slot, then cordon and record `cordoned`; reports `no-slot` if none could be taken.
+   * `attempts`: the reboots already dispatched for this request (a retry serves the same request).
+   */
+  | { readonly type: 'start'; readonly attempts: number }
   /** A node kreboot holds out of service has no slot (lost by an edit or a TTL): take it back. */
   | { readonly type: 'reacquire' }
   /** One drain pass; reports `drained` or `drain-waiting`. */
   | { readonly type: 'drain' }
-  | { readonly type: 'dispatch' }
+  /** Hand a reboot job to the agent; `attempts`: the count with this job (the reboot-loop guard). */
+  | { readonly type: 'dispatch'; readonly attempts: number }
   /**
    * A recovery step on a node that did not come back (policy/recovery.ts), its record kept on the
    * lock DaemonSet first: another reboot job (retry), a wait for a node that is not Ready, or the
    * handoff to remediation (the marks set on the Node in the same write as the record).
    */
-  | { readonly type: 'recover'; readonly step: 'retry' | 'wait' | 'handoff'; readonly progress: NodeProgress }
+  | {
+      readonly type: 'recover';
+      readonly step: 'retry';
+      readonly progress: NodeProgress;
+      /** The retry's reboot job: the attempts with it. */
+      readonly attempts: number;
+    }
+  | { readonly type: 'recover'; readonly step: 'wait' | 'handoff'; readonly progress: NodeProgress }
   /** A remediation alert for a node that halted the rollout: a new reboot job for it (its slot, the halt kept). */
-  | { readonly type: 'remediate-halted'; readonly progress: NodeProgress }
+  | { readonly type: 'remediate-halted'; readonly progress: NodeProgress; readonly attempts: number }
   | { readonly type: 'verify' }
-  | { readonly type: 'complete' }
+  /**
+   * Record `done` and restore the node; `releaseSlot`: give its slot back in the same step (no
+   * --lock-release-delay), else the cycle comes back at `requeueAt` and the `done` phase releases it.
+   */
+  | { readonly type: 'complete'; readonly releaseSlot: boolean; readonly requeueAt?: Date }
   /** Give the node's slot back: only a holder taken no later than `takenNoLaterThan` (its round, or a stale leftover). */
   | { readonly type: 'release'; readonly takenNoLaterThan: string; readonly requeueAt?: Date }
   /** Remove a reboot job (or, with `hook`, a host hook) that no longer belongs to a reboot in progress. */
@@ -171,13 +186,23 @@ export function resumedSince(progress: NodeProgress, resumedAt: string | undefin
   return resumedAt !== undefined && at(resumedAt) >= at(progress.since);
 }
 
-function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reason: string, requeueAt?: Date, writeNew = false): Action {
+function record(
+  node: ObservedNode,
+  now: Date,
+  phase: 'queued' | 'waiting',
+  reason: string,
+  requeueAt?: Date,
+  writeNew = false,
+  hold?: GateHoldRecord,
+): Action {
   const current = node.progress;
   // Level-based: rewrite only when something a user would see changed. A request with no record
   // yet is queued by definition (the status says so from the request): writing "queued" on each of
   // thousands of requested nodes cost a patch and an Event per node for nothing a user could act on.
   // (Unless the record carries something else: kured's PreferNoSchedule taint on waiting nodes.)
-  if (current ? current.phase === phase && current.reason === reason : phase === 'queued' && !writeNew)
+  // A record of the same words without the structured hold (written before the hold was kept) is
+  // written once more, so the status can read it.
+  if (current ? current.phase === phase && current.reason === reason && current.hold?.gate === hold?.gate : phase === 'queued' && !writeNew)
     return requeueAt ? { type: 'none', requeueAt } : NONE;
   const carried = current && (current.phase === 'queued' || current.phase === 'waiting') ? current.since : now.toISOString();
   // Reboots already dispatched for this request still count while it waits again (the
@@ -185,7 +210,7 @@ function record(node: ObservedNode, now: Date, phase: 'queued' | 'waiting', reas
   const attempts = servesSameRequest(current) ? current?.attempts : undefined;
   return {
     type: 'record',
-    progress: { phase, since: carried, reason, ...(attempts !== undefined ? { attempts } : {}) },
+    progress: { phase, since: carried, reason, ...(attempts !== undefined ? { attempts } : {}), ...(hold ? { hold } : {}) },
     ...(requeueAt ? { requeueAt } : {}),
   };
 }
@@ -213,11 +238,39 @@ function decideCandidate(node: ObservedNode, input: DecideInput, now: Date, sett
   // A holder turned away (its zone is full) gives its slot back once it is old enough to be a
   // leftover, so two holders of one zone cannot wait on each other.
   if (fact?.type === 'no-slot') return holdsSlot ? leftover(now) : record(node, now, 'queued', fact.reason, undefined, tainted);
-  if (!verdict) return holdsSlot ? { type: 'start' } : record(node, now, 'queued', NO_FREE_SLOT, undefined, tainted);
+  if (!verdict) return holdsSlot ? start(node) : record(node, now, 'queued', NO_FREE_SLOT, undefined, tainted);
   // A slot taken before a crash (before the cordon) is given back while a gate is closed: a node
   // that is not out of service holds no slot.
-  if (!verdict.open) return holdsSlot ? leftover(now) : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt);
-  return { type: 'start' };
+  if (!verdict.open)
+    return holdsSlot
+      ? leftover(now)
+      : record(node, now, 'waiting', `${verdict.gate}: ${verdict.reason}`, verdict.retryAt, false, holdOf(verdict));
+  return start(node);
+}
+
+/** The gate's verdict as the waiting node keeps it: its name, its time to look again, what holds the node. */
+function holdOf(verdict: Verdict & { open: false }): GateHoldRecord {
+  return {
+    gate: verdict.gate,
+    ...(verdict.retryAt ? { retryAt: verdict.retryAt.toISOString() } : {}),
+    ...(verdict.holding ? { holding: verdict.holding } : {}),
+  };
+}
+
+/** A start carries the reboots already dispatched for the request it serves (a retry, or a wait after one). */
+function start(node: ObservedNode): Action {
+  return { type: 'start', attempts: servesSameRequest(node.progress) ? (node.progress?.attempts ?? 0) : 0 };
+}
+
+/** Another reboot job for the round: one more attempt. */
+function dispatch(progress: NodeProgress): Action {
+  return { type: 'dispatch', attempts: (progress.attempts ?? 0) + 1 };
+}
+
+/** The node is back: done; its slot goes now, or after --lock-release-delay (the `done` phase). */
+function complete(now: Date, settings: PolicySettings): Action {
+  if (settings.lockReleaseDelayMs <= 0) return { type: 'complete', releaseSlot: true };
+  return { type: 'complete', releaseSlot: false, requeueAt: new Date(now.getTime() + settings.lockReleaseDelayMs) };
 }
 
 /**
@@ -292,7 +345,7 @@ function decideDrain(node: ObservedNode, progress: NodeProgress, input: DecideIn
   const nowMs = now.getTime();
   const drainingSince = progress.phase === 'draining' ? at(progress.since) : nowMs;
   if (progress.phase === 'draining' && settings.drainTimeoutMs > 0 && nowMs >= drainingSince + settings.drainTimeoutMs) {
-    if (settings.forceReboot) return { type: 'dispatch' };
+    if (settings.forceReboot) return dispatch(progress);
     return {
       type: 'fail',
       reason: `drain did not finish within the drain timeout (${progress.reason || 'pods remain'})`,
@@ -301,7 +354,7 @@ function decideDrain(node: ObservedNode, progress: NodeProgress, input: DecideIn
     };
   }
   const { fact } = input;
-  if (fact?.type === 'drained') return { type: 'dispatch' };
+  if (fact?.type === 'drained') return dispatch(progress);
   if (fact?.type !== 'drain-waiting') return { type: 'drain' };
   const requeueAt = new Date(nowMs + (fact.blockedByBudget ? DRAIN_BLOCKED_RECHECK_MS : DRAIN_RECHECK_MS));
   // Persist the reason only when its kind changes (PDB-blocked, terminating, error), not on every
@@ -339,7 +392,7 @@ function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideI
     // command did nothing). Waiting again would wait for nothing; another job may go while the
     // request's attempts last — the node is still cordoned and drained.
     const attempts = progress.attempts ?? 1;
-    if (attempts < settings.maxRebootAttempts) return { type: 'dispatch' };
+    if (attempts < settings.maxRebootAttempts) return dispatch(progress);
     return {
       type: 'fail',
       reason: `resumed: the node is up but was not rebooted after ${attempts} attempt(s); given back, not rebooting again`,
@@ -363,6 +416,8 @@ function remediateHalted(node: ObservedNode, progress: NodeProgress, now: Date, 
   if (node.ready && node.bootId !== undefined) {
     return {
       type: 'remediate-halted',
+      // A new request: its count starts again, with this job as its first attempt.
+      attempts: 1,
       progress: { ...kept, attempts: 0, reason: `${alert} fired for this halted node: rebooting it again (the rollout stays halted)` },
     };
   }
@@ -409,10 +464,10 @@ function decideVerifying(node: ObservedNode, progress: NodeProgress, input: Deci
   // made under the new boot ID (this phase's premise) is a report from after the reboot.
   const freshReport = after(node.sentinelCheckedAt, node.job?.createdAt ?? progress.since);
   if (node.ready && freshReport && node.rebootRequired === false)
-    return decideHooks(node, progress, 'post-reboot', input, now, settings) ?? { type: 'complete' };
+    return decideHooks(node, progress, 'post-reboot', input, now, settings) ?? complete(now, settings);
   if (node.ready && freshReport && node.rebootRequired === true) {
     const attempts = progress.attempts ?? 1;
-    if (attempts < settings.maxRebootAttempts) return { type: 'dispatch' };
+    if (attempts < settings.maxRebootAttempts) return dispatch(progress);
     return {
       type: 'fail',
       reason: `the reboot sentinel is still set after ${attempts} reboots; not rebooting again`,

@@ -87,6 +87,8 @@ export function decideStuck(node: ObservedNode, progress: NodeProgress, now: Dat
     return {
       type: 'recover',
       step: 'retry',
+      // Another reboot of the same request: one more attempt.
+      attempts: (progress.attempts ?? 0) + 1,
       progress: {
         ...progress,
         reason: `${recovery.cause}; rebooted again (${retries} of ${policy.retries})`,

@@ -1,9 +1,8 @@
 // Every pool's reconciler behind the one Reconciler the rest of the controller knows (app.ts, the
-// status, the plan, the simulation): a wake, a write, leadership and shutdown go to every pool;
+// status, the plan, the simulation): a wake, leadership and shutdown go to every pool;
 // what is observed is every pool's nodes; the plan is each pool's forecast, its waves merged wave
 // by wave since the pools go side by side (docs/pools.md).
 
-import type { V1Node } from '@kubernetes/client-node';
 import type { Forecast } from '../policy/forecast.ts';
 import type { Reconciler } from '../reconciler.ts';
 
@@ -47,8 +46,6 @@ export function combineReconcilers(
   const each = (call: (reconciler: Reconciler) => void) => current().forEach(call);
   return {
     wake: (reason) => each((reconciler) => reconciler.wake(reason)),
-    wrote: (node: string, from: string | undefined, written: V1Node, presumed?: boolean) =>
-      each((reconciler) => reconciler.wrote(node, from, written, presumed)),
     setActive(active) {
       onActive(active);
       each((reconciler) => reconciler.setActive(active));

@@ -9,7 +9,6 @@ import { CONTROLLER, KURED, PHASE_LABEL } from '../../store/keys.ts';
 import { IN_FLIGHT_PHASES, isInFlight, type NodeProgress, type Phase } from '../../store/node-progress.ts';
 import { recoveredNote, type RemediationMark } from '../policy/recovery.ts';
 import type { ObservedNode } from '../policy/observed-node.ts';
-import { servesSameRequest } from '../policy/decide.ts';
 import { parseRemediated, remember } from '../../store/remediation-memory.ts';
 import { hookRunsAnnotation, withRun, type HookRun, type HostHookJob } from '../../store/hook-records.ts';
 
@@ -105,13 +104,13 @@ function withCordonTaint(node: V1Node): V1Taint[] | undefined {
 }
 
 /** Cordon and record `cordoned`, remembering whether the node was already unschedulable. */
-export function startPatch(node: V1Node, observed: ObservedNode, now: Date, settings: PatchSettings): NodePatch {
+export function startPatch(node: V1Node, observed: ObservedNode, now: Date, settings: PatchSettings, attempts: number): NodePatch {
   const progress: NodeProgress = {
     phase: 'cordoned',
     since: now.toISOString(),
     reason: 'cordoned; drain follows',
     wasUnschedulable: observed.unschedulable,
-    attempts: servesSameRequest(observed.progress) ? (observed.progress?.attempts ?? 0) : 0, // a retry (or a wait after one) serves the same request
+    attempts, // counted by the policy (decide.ts): a retry (or a wait after one) serves the same request
     startedAt: now.toISOString(),
   };
   const annotations: Record<string, string | null> = {};
@@ -134,15 +133,16 @@ export function drainingPatch(node: V1Node, observed: ObservedNode, progress: No
 }
 
 /**
- * Hand the reboot job to the agent (ADR 0002) and record `rebooting`. `from` replaces the node's
- * record as the one carried on (a recovery step's, a halted node's for its remediation alert), and
- * its reason leads the new one.
+ * Hand the reboot job to the agent (ADR 0002) and record `rebooting`, with the attempts the policy
+ * counted. `from` replaces the node's record as the one carried on (a recovery step's, a halted
+ * node's for its remediation alert), and its reason leads the new one.
  */
 export function dispatchPatch(
   node: V1Node,
   observed: ObservedNode,
   now: Date,
   settings: Pick<PatchSettings, 'rebootTimeoutMs' | 'pool'>,
+  attempts: number,
   from?: NodeProgress,
 ): NodePatch {
   const job: RebootJob = {
@@ -153,7 +153,6 @@ export function dispatchPatch(
     ...(settings.pool ? { pool: settings.pool } : {}),
   };
   const previous = from ?? observed.progress;
-  const attempts = (previous?.attempts ?? 0) + 1;
   const handed = `reboot job ${job.id} handed to the agent (attempt ${attempts})`;
   const progress = progressOf('rebooting', now, from ? `${from.reason}: ${handed}` : handed, previous, {
     jobId: job.id,

@@ -39,9 +39,28 @@ const rows: Row[] = [
   },
   {
     name: 'same closed gate again: no rewrite (level-based, no repeated events)',
-    node: node({ request: alertRequest, progress: { phase: 'waiting', since: ago(30), reason: 'maintenance-window: outside the window' } }),
+    node: node({
+      request: alertRequest,
+      progress: {
+        phase: 'waiting',
+        since: ago(30),
+        reason: 'maintenance-window: outside the window',
+        hold: { gate: 'maintenance-window', retryAt: later(3600).toISOString() },
+      },
+    }),
     verdict: closed,
     expect: { type: 'none' },
+  },
+  {
+    name: 'a closed gate keeps its name and reopening time on the record (the status reads them, not the words)',
+    node: node({ request: alertRequest }),
+    verdict: closed,
+    expect: { type: 'record' },
+    check: (action) =>
+      assert.deepEqual(action.type === 'record' && action.progress.hold, {
+        gate: 'maintenance-window',
+        retryAt: later(3600).toISOString(),
+      }),
   },
   {
     name: 'no verdict (no free slot), no record yet: nothing written (a request is queued by definition)',
@@ -190,7 +209,19 @@ const rows: Row[] = [
       job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' },
       progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1, bootIdBefore: 'boot-1' },
     }),
-    expect: { type: 'complete' },
+    expect: { type: 'complete', releaseSlot: true },
+  },
+  {
+    name: 'verifying, passed, with --lock-release-delay: complete, the slot kept until the delay ends (decided here, not by the runner)',
+    node: node({
+      bootId: 'boot-2',
+      rebootRequired: false,
+      sentinelCheckedAt: ago(5),
+      job: { id: 'j1', createdAt: ago(120), bootIdBefore: 'boot-1' },
+      progress: { phase: 'verifying', since: ago(3), reason: '', attempts: 1, bootIdBefore: 'boot-1' },
+    }),
+    settings: { lockReleaseDelayMs: 60_000 },
+    expect: { type: 'complete', releaseSlot: false, requeueAt: later(60) },
   },
   {
     name: 'verifying: not Ready yet: wait',
@@ -328,10 +359,10 @@ const rows: Row[] = [
     expect: { type: 'release' },
   },
   {
-    name: 'the drain pass found nothing left: hand out the job',
+    name: 'the drain pass found nothing left: hand out the job, its first attempt',
     node: node({ progress: { phase: 'draining', since: ago(10), reason: '' } }),
     fact: { type: 'drained' },
-    expect: { type: 'dispatch' },
+    expect: { type: 'dispatch', attempts: 1 },
   },
   {
     name: 'cordoned, the first pass left pods: recorded as draining with the reason',
@@ -459,6 +490,22 @@ const rows: Row[] = [
     verdict: closed,
     expect: { type: 'record' },
     check: (action) => assert.equal(action.type === 'record' && action.progress.attempts, 1),
+  },
+  {
+    name: 'a retry the gates let start carries the attempts of its request (counted here, not by the patch builder)',
+    node: node({
+      request: alertRequest,
+      progress: { phase: 'failed', since: ago(400), reason: 'reboot command failed', retryAt: ago(10), attempts: 1 },
+    }),
+    verdict: open,
+    holdsSlot: false,
+    expect: { type: 'start', attempts: 1 },
+  },
+  {
+    name: 'a first start counts no attempt yet',
+    node: node({ request: alertRequest }),
+    verdict: open,
+    expect: { type: 'start', attempts: 0 },
   },
   {
     name: 'halted, resumed and back under a new boot: verifying',

@@ -4,38 +4,28 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { V1Node } from '@kubernetes/client-node';
-import { createPerformer } from '../../../src/controller/perform.ts';
+import { createDrainRuns } from '../../../src/controller/steps/drain-runs.ts';
 import type { Drainer } from '../../../src/controller/steps/drain.ts';
 
 type DrainPass = Awaited<ReturnType<Drainer['pass']>>;
 import type { ObservedNode } from '../../../src/controller/policy/observed-node.ts';
-import { NOW, SETTINGS, ago, node } from './fixtures.ts';
+import { NOW, ago, node } from './fixtures.ts';
 
-/** A performer whose drain passes end when the test says, or as `pass` decides. */
+/** Drain runs whose drain passes end when the test says, or as `pass` decides. */
 function setup(pass?: Drainer['pass']) {
   let now = NOW.getTime();
   const wakes: string[] = [];
   const finish: ((pass: DrainPass) => void)[] = [];
-  const performer = createPerformer({
-    // Only the drainer, the clock and wake are used by the drain step.
-    api: undefined as never,
-    rollout: undefined as never,
-    sinks: undefined as never,
-    log: undefined as never,
-    lockAnnotation: 'weave.works/kured-node-lock',
-    settings: { ...SETTINGS, concurrency: 1, ttlMs: 0 } as never,
-    wrote: () => {},
+  const runs = createDrainRuns({
     drainer: { pass: pass ?? (() => new Promise<DrainPass>((resolve) => finish.push(resolve))) },
     wake: (reason) => wakes.push(reason),
     clock: () => new Date(now),
   });
   const draining = (startedAt: string): ObservedNode =>
     node({ progress: { phase: 'draining', since: startedAt, reason: 'waiting', startedAt } });
-  const drain = (observed: ObservedNode) =>
-    performer.perform({ type: 'drain' }, {} as V1Node, observed, { now: new Date(now), outOfService: new Set() });
+  const drain = async (observed: ObservedNode) => runs.step(observed, new Date(now));
   const settle = () => new Promise((resolve) => setImmediate(resolve));
-  return { performer, wakes, finish, draining, drain, settle, advance: (ms: number) => (now += ms) };
+  return { runs, wakes, finish, draining, drain, settle, advance: (ms: number) => (now += ms) };
 }
 
 test('a pass starts and the step returns at once; its end wakes the loop; the next cycle gets its outcome once', async () => {
@@ -64,7 +54,7 @@ test('a pass starts and the step returns at once; its end wakes the loop; the ne
     blockedByBudget: ['apps/web-1'],
     reason: 'eviction blocked by a PodDisruptionBudget: apps/web-1',
   });
-  await t.performer.settled();
+  await t.runs.settled();
 });
 
 test('an outcome is never carried into another round of the node', async () => {
@@ -78,14 +68,14 @@ test('an outcome is never carried into another round of the node', async () => {
   assert.equal(outcome.fact, undefined);
   assert.equal(t.finish.length, 2, 'the new round drains again');
   t.finish[1]!({ done: true, evicted: 0, blockedByBudget: [], reason: 'drained' });
-  await t.performer.settled();
+  await t.runs.settled();
 });
 
 test('a pass that fails reports a drain error to retry, never "drained"', async () => {
   const t = setup(() => Promise.reject(new Error('the API server is down')));
   const round = t.draining(ago(30));
   await t.drain(round);
-  await t.performer.settled();
+  await t.runs.settled();
   const outcome = await t.drain(round);
   assert.equal(outcome.fact?.type, 'drain-waiting');
   assert.match(outcome.fact?.type === 'drain-waiting' ? outcome.fact.reason : '', /drain error, retrying: the API server is down/);
@@ -107,5 +97,5 @@ test('a stale pass (the node changed under its first write) hands the policy not
   t.finish[1]!({ done: true, evicted: 0, blockedByBudget: [], reason: 'drained' });
   await t.settle();
   assert.deepEqual((await t.drain(round)).fact, { type: 'drained' });
-  await t.performer.settled();
+  await t.runs.settled();
 });

@@ -1,6 +1,6 @@
 // A start whose answer was lost (a timeout, a reset connection: neither a 409 nor a 404) may have
 // taken its slot and cordoned its node all the same. The cycle counts that node as out for the rest
-// of its run, and the runner's presumed write (perform.ts) keeps counting it in the next cycles until
+// of its run, and the runner's presumed write (cluster/own-writes.ts) keeps counting it in the next cycles until
 // the watch shows what happened — without acting on a cordon that may never have landed. Found by
 // the simulation (seeds 10939 and 20148): with the lock's holders lost at the same moment (the lock
 // DaemonSet deleted and created again), the next node took the same room and two nodes were out
@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
 import type { Performer } from '../../../src/controller/perform.ts';
 import { applyMergePatch } from '../../../src/kube/patch.ts';
+import { createOwnWrites } from '../../../src/controller/cluster/own-writes.ts';
 import { reconcilerOver } from '../../harness/reconciler-over.ts';
 import { AGENT, CONTROLLER } from '../../../src/store/keys.ts';
 import { NOW, ago } from './fixtures.ts';
@@ -58,11 +59,12 @@ function setup() {
     },
     settled: async () => {},
   } as unknown as Performer;
-  const reconciler = reconcilerOver(() => nodes, { performer, clock: () => NOW, settings: { concurrency: 1 } });
+  const ownWrites = createOwnWrites(() => NOW);
+  const reconciler = reconcilerOver(() => nodes, { performer, ownWrites, clock: () => NOW, settings: { concurrency: 1 } });
   return {
     reconciler,
     actions,
-    presumeLanded: () => (presume = (node) => reconciler.wrote(node.metadata!.name!, node.metadata!.resourceVersion, cordoned(node), true)),
+    presumeLanded: () => (presume = (node) => ownWrites.wrote(node.metadata!.name!, node.metadata!.resourceVersion, cordoned(node), true)),
   };
 }
 

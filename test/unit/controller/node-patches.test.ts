@@ -23,7 +23,7 @@ describe('startPatch', () => {
       metadata: { name: 'n1', resourceVersion: '5' },
       spec: { taints: [{ key: 'kreboot.dev/reboot-pending', value: 'true', effect: 'PreferNoSchedule' }] },
     };
-    const { body } = startPatch(node, observeNode(node), NOW, SETTINGS);
+    const { body } = startPatch(node, observeNode(node), NOW, SETTINGS, 1);
     assert.equal(body.spec?.unschedulable, true);
     assert.deepEqual(body.spec?.taints, [
       { key: 'kreboot.dev/reboot-pending', value: 'true', effect: 'PreferNoSchedule' },
@@ -37,7 +37,7 @@ describe('startPatch', () => {
       metadata: { name: 'n1', resourceVersion: '5' },
       spec: { unschedulable: true, taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule', timeAdded: NOW }] },
     };
-    const { body } = startPatch(node, observeNode(node), NOW, SETTINGS);
+    const { body } = startPatch(node, observeNode(node), NOW, SETTINGS, 1);
     assert.deepEqual(body.spec, { unschedulable: true });
   });
 });

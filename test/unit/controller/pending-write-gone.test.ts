@@ -7,15 +7,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
+import { createOwnWrites } from '../../../src/controller/cluster/own-writes.ts';
 import { reconcilerOver } from '../../harness/reconciler-over.ts';
 import { NOW } from './fixtures.ts';
 
 test('a pending write for a Node that is gone does not make the cycle run again and again', async () => {
   let now = NOW.getTime();
   const timers: { at: number; run: () => void }[] = [];
+  const clock = () => new Date(now);
+  const ownWrites = createOwnWrites(clock);
   // The Node was deleted: the view no longer holds it.
   const reconciler = reconcilerOver(() => [], {
-    clock: () => new Date(now),
+    clock,
+    ownWrites,
     timers: {
       setTimeout: (run, ms) => {
         const timer = { at: now + ms, run };
@@ -29,7 +33,7 @@ test('a pending write for a Node that is gone does not make the cycle run again 
     nodeGone: () => Promise.resolve(true),
   });
   const written: V1Node = { metadata: { name: 'gone', resourceVersion: '8' } };
-  reconciler.wrote('gone', '7', written);
+  ownWrites.wrote('gone', '7', written);
   reconciler.setActive(true);
   await reconciler.idle();
   // The first cycle comes back when the write's trust ends.

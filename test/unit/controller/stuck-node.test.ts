@@ -422,7 +422,7 @@ describe('the remediation marks on the Node', () => {
       reason: 'c; rebooted again (1 of 2)',
       recovery: { since: stuckSince, cause: 'c', retries: 1, until: later(60).toISOString() },
     };
-    const dispatched = dispatchPatch(v1, node({ progress: timedOut() }), NOW, settings, retry);
+    const dispatched = dispatchPatch(v1, node({ progress: timedOut() }), NOW, settings, 2, retry);
     assert.equal(dispatched.progress?.recovery?.retries, 1);
     assert.equal(dispatched.progress?.attempts, 2);
     assert.match(dispatched.progress?.reason ?? '', /^c; rebooted again \(1 of 2\): reboot job .* handed to the agent \(attempt 2\)$/);

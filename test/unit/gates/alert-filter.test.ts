@@ -110,9 +110,24 @@ test('alerts gate: per-node scope, cluster-wide alerts, unknown nodes, one query
     log: pino({ level: 'silent' }),
   });
   const verdict = await gate.evaluate({ now: new Date(), nodes: ['n1', 'n2', 'n3'], knownNodes: new Set(['n1', 'n2', 'n3']) });
-  assert.deepEqual(verdict('n1'), { open: false, gate: 'prometheus-alerts', reason: '2 active alerts: HighLoad, TargetDown' });
-  assert.deepEqual(verdict('n2'), { open: false, gate: 'prometheus-alerts', reason: '2 active alerts: DiskFull, TargetDown' });
-  assert.deepEqual(verdict('n3'), { open: false, gate: 'prometheus-alerts', reason: '1 active alert: TargetDown' });
+  assert.deepEqual(verdict('n1'), {
+    open: false,
+    gate: 'prometheus-alerts',
+    reason: '2 active alerts: HighLoad, TargetDown',
+    holding: ['HighLoad', 'TargetDown'],
+  });
+  assert.deepEqual(verdict('n2'), {
+    open: false,
+    gate: 'prometheus-alerts',
+    reason: '2 active alerts: DiskFull, TargetDown',
+    holding: ['DiskFull', 'TargetDown'],
+  });
+  assert.deepEqual(verdict('n3'), {
+    open: false,
+    gate: 'prometheus-alerts',
+    reason: '1 active alert: TargetDown',
+    holding: ['TargetDown'],
+  });
   assert.deepEqual(client.queries, ['ALERTS']);
 
   const cluster = prometheusAlertsGate({

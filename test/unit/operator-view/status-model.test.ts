@@ -1,4 +1,4 @@
-// The status model: what holds a waiting node (from the gates' own reasons), the counts, the time
+// The status model: what holds a waiting node (the gate's verdict as the record keeps it), the counts, the time
 // left from measured reboots, and the timeline of transitions.
 
 import assert from 'node:assert/strict';
@@ -7,46 +7,75 @@ import { buildStatus } from '../../../src/controller/api/status.ts';
 import { estimateRemaining } from '../../../src/controller/api/status-estimate.ts';
 import { gateHold } from '../../../src/controller/api/status-gate.ts';
 import { createTimeline } from '../../../src/controller/api/status-timeline.ts';
+import { decide } from '../../../src/controller/policy/decide.ts';
+import { blocked, type Verdict } from '../../../src/gates/gate.ts';
 import { maintenanceWindowGate } from '../../../src/gates/maintenance-window-gate.ts';
 import { describeAlerts } from '../../../src/gates/prometheus-alerts-gate.ts';
 import type { Window } from '../../../src/gates/window.ts';
 import type { NodeProgress } from '../../../src/store/node-progress.ts';
-import { ago, node, NOW } from '../controller/fixtures.ts';
+import { ago, node, NOW, SETTINGS } from '../controller/fixtures.ts';
 
 const request = { at: ago(900), kind: 'alert' as const };
 const settings = { concurrency: 2, ttlMs: 0 };
 
+/** The record decide() keeps for a candidate the verdict holds: what the status reads. */
+function waitingOn(verdict: Verdict): NodeProgress {
+  const action = decide(node({ request }), { holdsSlot: false, verdict }, NOW, SETTINGS);
+  assert.equal(action.type, 'record');
+  return action.type === 'record' ? action.progress : (undefined as never);
+}
+
 describe('gateHold', () => {
-  it("reads the opening time of a closed window from the gate's own verdict", async () => {
+  it("reads the opening time of a closed window from the gate's own verdict, kept on the record", async () => {
     const opens = Date.parse('2026-11-26T22:00:00.000Z');
     const window: Window = { description: 'Mon-Fri 22:00-06:00', contains: () => false, nextOpening: () => opens };
     const verdict = (await maintenanceWindowGate([window]).evaluate({ now: NOW, nodes: ['n1'] }))('n1');
     assert.equal(verdict.open, false);
-    const hold = gateHold(`${verdict.open ? '' : verdict.gate}: ${verdict.open ? '' : verdict.reason}`);
+    const hold = gateHold(waitingOn(verdict));
     assert.equal(hold?.gate, 'maintenance-window');
     assert.equal(hold?.opensAt, '2026-11-26T22:00:00.000Z');
   });
 
-  const rows: Array<[string, Partial<ReturnType<typeof gateHold> & object>]> = [
+  const rows: Array<[Verdict, Partial<ReturnType<typeof gateHold> & object>]> = [
     [
-      `prometheus-alerts: ${describeAlerts(['NodeDiskFull', 'KubeAPIDown'])}`,
+      blocked('prometheus-alerts', describeAlerts(['NodeDiskFull', 'KubeAPIDown']), undefined, ['NodeDiskFull', 'KubeAPIDown']),
       { gate: 'prometheus-alerts', alerts: ['NodeDiskFull', 'KubeAPIDown'] },
     ],
-    [`prometheus-alerts: ${describeAlerts(['OnlyOne'])}`, { gate: 'prometheus-alerts', alerts: ['OnlyOne'] }],
-    ['prometheus-alerts: cannot read alerts from Prometheus: connect ECONNREFUSED', { gate: 'prometheus-alerts', alerts: undefined }],
-    ['blocking-pods: 2 blocking pods: batch/etl-7f, batch/backup-1', { gate: 'blocking-pods', pods: ['batch/etl-7f', 'batch/backup-1'] }],
-    ['paused: rollout paused: change freeze; resume with "kreboot resume"', { gate: 'paused' }],
-    ['maintenance-window: outside the maintenance window (never); never opens', { gate: 'maintenance-window', opensAt: undefined }],
+    [blocked('prometheus-alerts', describeAlerts(['OnlyOne']), undefined, ['OnlyOne']), { gate: 'prometheus-alerts', alerts: ['OnlyOne'] }],
+    [
+      blocked('prometheus-alerts', 'cannot read alerts from Prometheus: connect ECONNREFUSED'),
+      { gate: 'prometheus-alerts', alerts: undefined },
+    ],
+    [
+      blocked('blocking-pods', '2 blocking pods: batch/etl-7f, batch/backup-1', undefined, ['batch/etl-7f', 'batch/backup-1']),
+      { gate: 'blocking-pods', pods: ['batch/etl-7f', 'batch/backup-1'] },
+    ],
+    [blocked('paused', 'rollout paused: change freeze; resume with "kreboot resume"'), { gate: 'paused' }],
+    [
+      blocked('maintenance-window', 'outside the maintenance window (never); never opens'),
+      { gate: 'maintenance-window', opensAt: undefined },
+    ],
   ];
-  for (const [reason, expected] of rows) {
-    it(reason, () => {
-      const hold = gateHold(reason)!;
+  for (const [verdict, expected] of rows) {
+    const words = verdict.open ? '' : verdict.reason;
+    it(`${expected.gate}: ${words}`, () => {
+      const hold = gateHold(waitingOn(verdict))!;
       for (const [key, value] of Object.entries(expected)) assert.deepEqual(hold[key as keyof typeof hold], value, key);
-      assert.equal(hold.detail, reason.slice(reason.indexOf(': ') + 2));
+      assert.equal(hold.detail, words);
     });
   }
-  it('a reason without a gate prefix is not a hold', () => {
-    assert.equal(gateHold('no kreboot agent reports on this node'), undefined);
+  it('the words alone are not read: a record without a hold (none, or written before it was kept) shows no gate', () => {
+    assert.equal(gateHold({ reason: 'no kreboot agent reports on this node' }), undefined);
+    assert.equal(gateHold({ reason: 'blocking-pods: 2 blocking pods: a/b, c/d' }), undefined);
+  });
+  it('a record written before the hold was kept is written again once, with it', () => {
+    const verdict = blocked('blocking-pods', '1 blocking pod: a/b', undefined, ['a/b']);
+    const before: NodeProgress = { phase: 'waiting', since: ago(60), reason: 'blocking-pods: 1 blocking pod: a/b' };
+    const action = decide(node({ request, progress: before }), { holdsSlot: false, verdict }, NOW, SETTINGS);
+    assert.equal(action.type, 'record');
+    assert.deepEqual(action.type === 'record' && action.progress.hold, { gate: 'blocking-pods', holding: ['a/b'] });
+    const again = decide(node({ request, progress: waitingOn(verdict) }), { holdsSlot: false, verdict }, NOW, SETTINGS);
+    assert.equal(again.type, 'none', 'the same hold is not written again');
   });
 });
 
@@ -113,7 +142,16 @@ describe('buildStatus', () => {
       nodes: [
         node({ name: 'a', request, progress: { phase: 'done', since: ago(100), startedAt: ago(200), reason: 'back' } }),
         node({ name: 'b', request, progress: { phase: 'rebooting', since: ago(20), startedAt: ago(50), reason: 'job handed over' } }),
-        node({ name: 'c', request, progress: { phase: 'waiting', since: ago(30), reason: 'blocking-pods: 1 blocking pod: batch/etl' } }),
+        node({
+          name: 'c',
+          request,
+          progress: {
+            phase: 'waiting',
+            since: ago(30),
+            reason: 'blocking-pods: 1 blocking pod: batch/etl',
+            hold: { gate: 'blocking-pods', holding: ['batch/etl'] },
+          },
+        }),
         node({ name: 'd', request: { at: ago(10), kind: 'api' } }),
         node({
           name: 'e',

@@ -237,10 +237,10 @@ describe('the status page with pools', () => {
 describe("kured's manual pause holds every pool", () => {
   it("a foreign holder on kured's lock blocks a pool whose own lock is free; an unreadable kured lock blocks it too", async () => {
     const { readRollout } = await import('../../../src/store/rollout-record.ts');
-    const { rolloutVerdict } = await import('../../../src/controller/rollout-gate.ts');
+    const { rolloutHold } = await import('../../../src/controller/policy/rollout-hold.ts');
     const settings = { concurrency: 1, ttlMs: 0, lockAnnotation: 'kreboot.dev/lock.gpu' };
     const verdict = (annotations: Record<string, string>) =>
-      rolloutVerdict(
+      rolloutHold(
         readRollout(ds(annotations), 'kreboot.dev/lock.gpu', 'weave.works/kured-node-lock'),
         undefined,
         true,

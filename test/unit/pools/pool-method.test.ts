@@ -23,11 +23,11 @@ describe('the job names the pool', () => {
   it('dispatchPatch writes the pool of a non-default pool, and readJob keeps it', () => {
     const observed = node({ name: 'n1', bootId: 'boot-1' });
     const v1 = { metadata: { name: 'n1', resourceVersion: '1' } };
-    const written = dispatchPatch(v1, observed, new Date(), { rebootTimeoutMs: 60_000, pool: 'gpu' });
+    const written = dispatchPatch(v1, observed, new Date(), { rebootTimeoutMs: 60_000, pool: 'gpu' }, 1);
     const text = written.body.metadata.annotations![CONTROLLER.rebootJob]!;
     const parsed = readJob({ [CONTROLLER.rebootJob]: text });
     assert.equal(parsed.state === 'ok' && parsed.value.pool, 'gpu');
-    const plain = dispatchPatch(v1, observed, new Date(), { rebootTimeoutMs: 60_000 });
+    const plain = dispatchPatch(v1, observed, new Date(), { rebootTimeoutMs: 60_000 }, 1);
     assert.doesNotMatch(plain.body.metadata.annotations![CONTROLLER.rebootJob]!, /pool/);
   });
 });
