@@ -3,6 +3,7 @@
 // deploy/base/controller-deployment.yaml, plus only what the bench must set (kubeconfig, listen
 // address, node selector, credential files). `--controller=src` runs src/cli.ts instead. A sampler
 // reads VmRSS and CPU time from /proc every second and keeps the peak per bench phase.
+// KREBOOT_BENCH_CPU_PROF=DIR adds `--cpu-prof` (a profile per run in DIR, written when it stops).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,10 +18,13 @@ export const WEBHOOK_TOKEN = 'scale-bench-webhook-token-5c1e';
 export const ADMIN_TOKEN = 'scale-bench-admin-token-9d27';
 export const CYCLE_HISTOGRAM = 'kreboot_decision_cycle_duration_seconds';
 export const CYCLE_COUNTER = 'kreboot_reconcile_cycles_total';
+/** The cycle's own time without the API calls it awaits (issue 25); empty on builds before it. */
+export const COMPUTE_HISTOGRAM = 'kreboot_decision_cycle_compute_seconds';
 
 export interface MetricsScrape {
   readonly at: number;
   readonly cycles: HistogramScrape;
+  readonly compute: HistogramScrape;
   readonly cyclesTotal: number;
 }
 
@@ -76,6 +80,9 @@ export async function createBenchController(options: {
   const url = `http://127.0.0.1:${port}`;
   // The image's ENTRYPOINT: its node flags and the CLI bundle (built fresh by the harness).
   const cli = options.entry === 'dist' ? await shippedCliArgs() : [join(REPO_ROOT, 'src/cli.ts')];
+  // KREBOOT_BENCH_CPU_PROF=DIR: a V8 CPU profile of each controller run, written to DIR on exit.
+  const profile = process.env.KREBOOT_BENCH_CPU_PROF;
+  if (profile) cli.unshift('--cpu-prof', `--cpu-prof-dir=${profile}`);
   let current: ManagedProcess | undefined;
   const runs: ManagedProcess[] = [];
   let phase = 'start';
@@ -147,7 +154,12 @@ export async function createBenchController(options: {
     },
     async metrics() {
       const text = await (await fetch(`${url}/metrics`)).text();
-      return { at: Date.now(), cycles: parseHistogram(text, CYCLE_HISTOGRAM), cyclesTotal: parseCounter(text, CYCLE_COUNTER) };
+      return {
+        at: Date.now(),
+        cycles: parseHistogram(text, CYCLE_HISTOGRAM),
+        compute: parseHistogram(text, COMPUTE_HISTOGRAM),
+        cyclesTotal: parseCounter(text, CYCLE_COUNTER),
+      };
     },
     transitions() {
       const out: Array<{ at: number; node: string; phase: string }> = [];
