@@ -21,6 +21,10 @@ export interface PatchNightFigures {
     readonly maxMs?: number;
     readonly over1s: number;
     readonly statuses: Record<string, number>;
+    /** 200s that listed their node as `queued` (answered before it was written): not "recorded". */
+    readonly answeredQueued: number;
+    /** The first few answers other than 200, as-is. */
+    readonly failures: string[];
     /** p99 / max of each tenth of the burst, in the order sent: flat when nothing grows with the pending nodes. */
     readonly byTenth: Array<{ p99Ms?: number; maxMs?: number }>;
   };
@@ -85,6 +89,11 @@ export async function patchNight(options: {
       ...latency(sent.answers),
       over1s: sent.answers.filter((a) => a.ms >= 1000).length,
       statuses,
+      answeredQueued: sent.answers.filter((a) => a.status === 200 && a.body.includes('"queued"')).length,
+      failures: sent.answers
+        .filter((a) => a.status !== 200)
+        .slice(0, 3)
+        .map((a) => `${a.status} after ${Math.round(a.ms)} ms: ${a.body.slice(0, 200)}`),
       byTenth: tenths(sent.answers).map((slice) => ({ p99Ms: round(percentile(slice, 99)), maxMs: round(percentile(slice, 100)) })),
     },
     answeredPerSecond: Math.round((nodes.length / sent.totalMs) * 1000),
@@ -127,8 +136,9 @@ export function patchNightRows(f: PatchNightFigures | undefined): Array<[string,
   return [
     [
       `patch night: ${f.nodes} one-node webhooks, ${f.inFlight} in flight: total / p50 / p99 / max`,
-      `${w.totalMs} / ${w.p50Ms} / ${w.p99Ms} / ${w.maxMs} ms (${f.answeredPerSecond}/s); ≥ 1 s: ${w.over1s}; statuses ${JSON.stringify(w.statuses)}`,
+      `${w.totalMs} / ${w.p50Ms} / ${w.p99Ms} / ${w.maxMs} ms (${f.answeredPerSecond}/s); ≥ 1 s: ${w.over1s}; statuses ${JSON.stringify(w.statuses)}; 200 with the node queued (not yet written): ${w.answeredQueued}`,
     ],
+    ...(w.failures.length > 0 ? [['patch night: first answers other than 200', w.failures.join(' // ')] as [string, string]] : []),
     ['patch night: p99 / max per tenth of the burst (ms)', w.byTenth.map((t) => `${t.p99Ms}/${t.maxMs}`).join(' ')],
     ['patch night: first webhook → first cordon', `${f.firstWebhookToFirstCordonMs ?? '–'} ms`],
     ['patch night: RSS before / burst peak / window peak', `${f.rssMb.before} / ${f.rssMb.burstPeak} / ${f.rssMb.windowPeak} MB`],
