@@ -249,6 +249,20 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!active || !view.synced()) return undefined;
     deps.metrics.cycles.inc();
     const endTimer = deps.metrics.cycleDuration.startTimer();
+    // The cycle's own time is its wall time less the time an API call or a gate query was
+    // outstanding (issue 25): the part kreboot owns, apart from the API's latency.
+    const cycleStarted = performance.now();
+    let awaiting = 0;
+    let awaitingSince = 0;
+    let awaitedMs = 0;
+    const io = async <T>(call: Promise<T>): Promise<T> => {
+      if (awaiting++ === 0) awaitingSince = performance.now();
+      try {
+        return await call;
+      } finally {
+        if (--awaiting === 0) awaitedMs += performance.now() - awaitingSince;
+      }
+    };
     const now = clock();
     const entries = observeAll(view.nodes().map(newest), now);
     const byName = new Map(entries.map((entry) => [entry.observed.name, entry.node]));
@@ -258,9 +272,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const housekeepingStarted = performance.now();
     // A halt and a recovery are the install's, whatever the pool of their node (docs/pools.md).
     const everyNode = deps.clusterNodes ? observeAll(deps.clusterNodes().map(newest), now).map((entry) => entry.observed) : allObserved;
-    await keepNodeHalt(everyNode);
-    const recoveryDeadline = await keepRecoveryRecords(everyNode, now);
-    await housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name)));
+    await io(keepNodeHalt(everyNode));
+    const recoveryDeadline = await io(keepRecoveryRecords(everyNode, now));
+    await io(housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name))));
     const housekeepingMs = Math.round(performance.now() - housekeepingStarted);
 
     const record = rollout.current();
@@ -276,7 +290,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       plan.candidates.length > 0 ? rolloutVerdict(record, halt, view.daemonSet() !== undefined, settings, now, recovering) : undefined;
     const mayStart = plan.candidates.some((node) => ledger.offer(node, holding(node.name)).ok);
     const gatesStarted = performance.now();
-    const verdictOf = held ? () => held : mayStart ? await gateVerdicts(plan.candidates, now) : undefined;
+    const verdictOf = held ? () => held : mayStart ? await io(gateVerdicts(plan.candidates, now)) : undefined;
     if (!held && verdictOf) lastVerdicts = { at: now.getTime(), nodes: candidateNames, verdictOf };
     const gatesMs = Math.round(performance.now() - gatesStarted);
     const topology = settings.topology ?? NO_TOPOLOGY;
@@ -322,7 +336,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const hold = held ?? haltedNow;
       const offer: Offer | undefined = isCandidate && !hold ? ledger.offer(observed, holdsSlot) : undefined;
       let verdict = isCandidate && hold ? hold : isCandidate && verdictOf && offer?.ok ? verdictOf(observed.name) : undefined;
-      if (verdict && !verdict.open && verdict.halt && active) verdict = haltedNow = (await keepGateHalt(verdict.halt, now)) ?? verdict;
+      if (verdict && !verdict.open && verdict.halt && active) verdict = haltedNow = (await io(keepGateHalt(verdict.halt, now))) ?? verdict;
       // A candidate the ledger turns away waits with the ledger's reason (slot, zone).
       let fact: RunnerFact | undefined = offer && !offer.ok ? { type: 'no-slot', reason: offer.reason } : undefined;
       for (let step = 0; step < MAX_STEPS; step++) {
@@ -345,7 +359,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           haltedNow = { open: false, gate: 'recovering', reason: `rollout waits on ${observed.name}: ${action.progress.reason}` };
         const actionStarted = performance.now();
         try {
-          const outcome = await performer.perform(action, node, observed, context);
+          const outcome = await io(performer.perform(action, node, observed, context));
           note(outcome.requeueAt);
           if (outcome.took && !holdsSlot) ledger.took(observed);
           if (outcome.released) {
@@ -380,8 +394,13 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!(await everyWithin(plan.rest, RECORDS_IN_FLIGHT, handle))) return undefined;
     for (const observed of plan.candidates) if (!(await handle(observed))) return undefined;
     const seconds = endTimer();
+    const computeMs = Math.max(0, performance.now() - cycleStarted - awaitedMs);
+    deps.metrics.cycleCompute.observe(computeMs / 1000);
     if (seconds > SLOW_CYCLE_SECONDS)
-      log.warn({ ms: Math.round(seconds * 1000), nodes: entries.length, housekeepingMs, gatesMs, slowest }, 'slow decision cycle');
+      log.warn(
+        { ms: Math.round(seconds * 1000), computeMs: Math.round(computeMs), nodes: entries.length, housekeepingMs, gatesMs, slowest },
+        'slow decision cycle',
+      );
     return earliest < Infinity ? earliest : undefined;
   }
 
