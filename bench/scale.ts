@@ -7,10 +7,11 @@
 // hour (audit log), and GET /api/v1/status and the status page at N nodes.
 //
 //   node bench/scale.ts --nodes=5000 [--pods-per-node=10] [--rebooting=10] [--controller=dist|src]
-//     [--json=out.json] [--phases=idle,status,rollout,burst,payload] [--idle-seconds=60]
+//     [--json=out.json] [--phases=idle,status,rollout,patchnight,burst,payload] [--idle-seconds=60]
 //     [--window-seconds=20] [--reboot-ms=1500] [--in-flight=50] [--pods-timeout=600]
 //
-// Phases run in that order on one cluster; --phases picks some (set-up always runs). See
+// Phases run in that order on one cluster; --phases picks some (set-up always runs; patchnight only
+// when named: `--phases=patchnight --rebooting=0 --pods-per-node=1`, issue 25). See
 // bench/README.md ("Scale") for what each figure means and the set-up times seen.
 
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,7 @@ import { startNodeAgents, type NodeAgents } from './scale/node-agents.ts';
 import { countByKey, histogramDelta, percentile, readAudit, sum, type HistogramDelta } from './scale/stats.ts';
 import { alertPayload, burst, postWebhook } from './scale/webhooks.ts';
 import { imageNodeFlags } from '../test/harness/controller/controller-bundle.ts';
+import { patchNight, patchNightRows, type PatchNightFigures } from './scale/patch-night.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -417,6 +419,26 @@ try {
   rss.rollout = controller.peakRssMb('rollout');
   cpu.rollout = controller.cpuSeconds('rollout');
 
+  // Patch night (issue 25): every node reboot-required, N one-node webhooks, then the rollout's pace.
+  if (PHASES.has('patchnight')) {
+    result.patchNight = await patchNight({
+      controller,
+      agents,
+      url: controller.url,
+      token: WEBHOOK_TOKEN,
+      nodes: names.filter((node) => !realAgentNodes.has(node)),
+      inFlight: IN_FLIGHT,
+      windowSeconds: WINDOW_S,
+      log,
+    });
+    controller.phase('patch-night-cleanup');
+    log('patch night: withdrawing the requests (resolved one-node webhooks)');
+    const startsAt = new Date().toISOString();
+    const resolved = await burst(controller.url, WEBHOOK_TOKEN, 'resolved', names, IN_FLIGHT, startsAt);
+    (result.patchNight as Record<string, unknown>).resolvedWebhooks = webhookFigures(resolved.totalMs, resolved.answers);
+    await waitQuiet(controller, agents, names, 300_000).catch((error: unknown) => log(`after patch night: ${(error as Error).message}`));
+  }
+
   // 1–3, 6. Requests for every node as the shipped route sends them: N one-node webhooks.
   if (PHASES.has('burst')) {
     controller.phase('burst');
@@ -594,6 +616,7 @@ function printTable(r: Record<string, unknown>): void {
       `one payload + ${WINDOW_S} s: controller API requests (no leases)`,
       `${v('payload.apiRequests.total')}  ${v('payload.apiRequests.byKind')}`,
     ],
+    ...patchNightRows(result.patchNight as PatchNightFigures | undefined),
     ['decision cycles, idle', cyc('idle')],
     ['decision cycles, rollout', cyc('rollout')],
     ['decision cycles, burst + window', cyc('burst')],

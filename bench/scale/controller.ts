@@ -3,6 +3,7 @@
 // deploy/base/controller-deployment.yaml, plus only what the bench must set (kubeconfig, listen
 // address, node selector, credential files). `--controller=src` runs src/cli.ts instead. A sampler
 // reads VmRSS and CPU time from /proc every second and keeps the peak per bench phase.
+// KREBOOT_BENCH_CPU_PROF=DIR adds `--cpu-prof` (a profile per run in DIR, written when it stops).
 
 import { readFileSync } from 'node:fs';
 import { createController } from '../../test/harness/controller/controller-process.ts';
@@ -12,10 +13,13 @@ import { parseCounter, parseHistogram, type HistogramScrape } from './stats.ts';
 export { WEBHOOK_TOKEN } from '../../test/harness/controller/controller-process.ts';
 export const CYCLE_HISTOGRAM = 'kreboot_decision_cycle_duration_seconds';
 export const CYCLE_COUNTER = 'kreboot_reconcile_cycles_total';
+/** The cycle's own time without the API calls it awaits (issue 25); empty on builds before it. */
+export const COMPUTE_HISTOGRAM = 'kreboot_decision_cycle_compute_seconds';
 
 export interface MetricsScrape {
   readonly at: number;
   readonly cycles: HistogramScrape;
+  readonly compute: HistogramScrape;
   readonly cyclesTotal: number;
 }
 
@@ -76,7 +80,11 @@ export async function createBenchController(options: {
     webhookAuth: 'token',
     logLevel: 'info',
     shortLease: false,
-    env: { NODE_ENV: 'production' },
+    // KREBOOT_BENCH_CPU_PROF=DIR: a V8 CPU profile of each controller run, written to DIR on exit.
+    env: {
+      NODE_ENV: 'production',
+      ...(process.env.KREBOOT_BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.KREBOOT_BENCH_CPU_PROF}` } : {}),
+    },
     readyTimeoutMs: 120_000,
   });
   let current: ManagedProcess | undefined;
@@ -121,7 +129,12 @@ export async function createBenchController(options: {
     },
     async metrics() {
       const text = await (await fetch(`${launched.url}/metrics`)).text();
-      return { at: Date.now(), cycles: parseHistogram(text, CYCLE_HISTOGRAM), cyclesTotal: parseCounter(text, CYCLE_COUNTER) };
+      return {
+        at: Date.now(),
+        cycles: parseHistogram(text, CYCLE_HISTOGRAM),
+        compute: parseHistogram(text, COMPUTE_HISTOGRAM),
+        cyclesTotal: parseCounter(text, CYCLE_COUNTER),
+      };
     },
     transitions() {
       const out: Array<{ at: number; node: string; phase: string }> = [];

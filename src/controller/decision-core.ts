@@ -34,7 +34,7 @@ import { createEventRecorder } from './observe/events.ts';
 import { createControllerMetrics, type ControllerMetrics } from './observe/metrics.ts';
 import { createPerformer, type Performer } from './perform.ts';
 import { createReconciler, type Reconciler } from './reconciler.ts';
-import { createRequestStore, type RequestStore } from './request-store.ts';
+import { createRequestRecorder, type RequestRecorder } from './request-recorder.ts';
 import { createDrainer } from './steps/drain.ts';
 import { createHookStep } from './steps/hook-step.ts';
 import type { HookPoint } from '../store/hook-records.ts';
@@ -128,7 +128,7 @@ export interface DecisionCore {
   readonly performer: Pick<Performer, 'settled'>;
   /** Every pool's reconciler as one (combined-reconciler.ts). */
   readonly reconciler: Reconciler;
-  readonly requests: RequestStore;
+  readonly requests: RequestRecorder;
   readonly control: Control;
   readonly metrics: ControllerMetrics;
   readonly slotSettings: SlotSettings;
@@ -374,7 +374,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
   start(config.pools && config.pools.length > 0 ? config.pools : [defaultPool(config)]);
   const defaultRollout = runtimes[0]!.rollout;
 
-  const requests = createRequestStore({
+  const requests = createRequestRecorder({
     api,
     cached: (name) => view.node(name),
     synced: () => view.synced(),

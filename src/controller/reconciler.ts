@@ -63,6 +63,20 @@ const ACTION_RETRY_MS = 2000;
 const MAX_STEPS = 3;
 /** Record-keeping writes in flight at once within a cycle (nodes neither out of service nor starting). */
 const RECORDS_IN_FLIGHT = 8;
+/**
+ * Actions a cycle takes before it turns to the candidates; the rest of the records wait for the next
+ * cycle, which runs at once. 5,000 withdrawals (resolved alerts after a patch night) held one cycle
+ * and every start behind it for minutes (issue 25).
+ */
+const ACTIONS_BEFORE_CANDIDATES = 64;
+/**
+ * From this many nodes, a cycle woken by a change starts no sooner than PACE_MS after the previous
+ * one started. Each cycle reads every node (about 10–30 ms at 5,000): a patch night's 5,000 request
+ * writes, each with its watch event, made 5,000 cycles that took most of the event loop from the
+ * webhooks (issue 25). Smaller clusters, and the simulation, are not paced.
+ */
+const PACED_FROM_NODES = 1000;
+const PACE_MS = 100;
 /** A cycle longer than this is logged with its slowest action (an API call, a gate). */
 const SLOW_CYCLE_SECONDS = 1;
 
@@ -78,6 +92,8 @@ export interface Reconciler extends RolloutQueries {
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { view, ownWrites, rollout, performer, gates, settings, log, clock } = deps;
   let active = false;
+  /** When the last cycle started and how many nodes it read: wakes are paced on large clusters. */
+  let lastCycle = { at: -Infinity, nodes: 0 };
   const readModel = createReadModel({
     view,
     rollout,
@@ -183,8 +199,23 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!active || !view.synced()) return undefined;
     deps.metrics.cycles.inc();
     const endTimer = deps.metrics.cycleDuration.startTimer();
+    // The cycle's own time is its wall time less the time an API call or a gate query was
+    // outstanding (issue 25): the part kreboot owns, apart from the API's latency.
+    const cycleStarted = performance.now();
+    let awaiting = 0;
+    let awaitingSince = 0;
+    let awaitedMs = 0;
+    const io = async <T>(call: Promise<T>): Promise<T> => {
+      if (awaiting++ === 0) awaitingSince = performance.now();
+      try {
+        return await call;
+      } finally {
+        if (--awaiting === 0) awaitedMs += performance.now() - awaitingSince;
+      }
+    };
     const now = clock();
     const entries = observeAll(view.nodes().map(newest), settings, now);
+    lastCycle = { at: now.getTime(), nodes: entries.length };
     const byName = new Map(entries.map((entry) => [entry.observed.name, entry.node]));
     const allObserved = entries.map((entry) => entry.observed);
     // Housekeeping may change the lock, so the cycle is planned after it; it needs only the nodes
@@ -194,9 +225,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const everyNode = deps.clusterNodes
       ? observeAll(deps.clusterNodes().map(newest), settings, now).map((entry) => entry.observed)
       : allObserved;
-    await keepNodeHalt(everyNode);
-    const recoveryDeadline = await keepRecoveryRecords(everyNode, now);
-    await housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name)));
+    await io(keepNodeHalt(everyNode));
+    const recoveryDeadline = await io(keepRecoveryRecords(everyNode, now));
+    await io(housekeeping(now, new Set(allObserved.filter((node) => isOutOfService(node.progress)).map((node) => node.name))));
     const housekeepingMs = Math.round(performance.now() - housekeepingStarted);
 
     const record = rollout.current();
@@ -212,7 +243,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       plan.candidates.length > 0 ? rolloutHold(record, halt, view.daemonSet() !== undefined, settings, now, recovering) : undefined;
     const mayStart = plan.candidates.some((node) => ledger.offer(node, holding(node.name)).ok);
     const gatesStarted = performance.now();
-    const verdictOf = held ? () => held : mayStart ? await askGates(gates, view, plan.candidates, now) : undefined;
+    const verdictOf = held ? () => held : mayStart ? await io(askGates(gates, view, plan.candidates, now)) : undefined;
     if (!held && verdictOf) readModel.rememberVerdicts(now, candidateNames, verdictOf);
     const gatesMs = Math.round(performance.now() - gatesStarted);
     const topology = settings.topology ?? NO_TOPOLOGY;
@@ -239,6 +270,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     let haltedNow: Verdict | undefined;
     // The action that took longest, named in the log when the cycle is slow.
     let slowest: { node: string; action: string; ms: number } | undefined;
+    let actions = 0;
     /** Decides one node and performs its actions; false once this replica has stopped leading. */
     const handle = async (observed: ObservedNode): Promise<boolean> => {
       const node = byName.get(observed.name)!;
@@ -256,7 +288,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         node: observed.name,
       });
       let verdict = input.verdict;
-      if (verdict && !verdict.open && verdict.halt && active) verdict = haltedNow = (await keepGateHalt(verdict.halt, now)) ?? verdict;
+      if (verdict && !verdict.open && verdict.halt && active) verdict = haltedNow = (await io(keepGateHalt(verdict.halt, now))) ?? verdict;
       let fact = input.fact;
       for (let step = 0; step < MAX_STEPS; step++) {
         // A replica that stopped leading (its Lease renewal missed the deadline) stops here.
@@ -269,9 +301,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         );
         // A node that halts the rollout, or that a recovery starts on, holds every candidate after it.
         haltedNow = holdAfter(observed.name, action, haltedNow);
+        if (action.type !== 'none') actions++;
         const actionStarted = performance.now();
         try {
-          const outcome = await performer.perform(action, node, observed, context);
+          const outcome = await io(performer.perform(action, node, observed, context));
           note(outcome.requeueAt);
           if (outcome.took && !holdsSlot) ledger.took(observed);
           if (outcome.released) {
@@ -303,11 +336,21 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // Nodes neither out of service nor asking to start have only records to keep (a withdrawal, a
     // slot to give back, a stale job): a few at a time, so that thousands of them (a resolved alert
     // for every node) do not hold the cycle for thousands of round trips one after the other.
-    if (!(await everyLimit(plan.rest, RECORDS_IN_FLIGHT, handle))) return undefined;
+    const keep = (observed: ObservedNode) => {
+      if (actions < ACTIONS_BEFORE_CANDIDATES) return handle(observed);
+      earliest = now.getTime();
+      return Promise.resolve(true);
+    };
+    if (!(await everyLimit(plan.rest, RECORDS_IN_FLIGHT, keep))) return undefined;
     for (const observed of plan.candidates) if (!(await handle(observed))) return undefined;
     const seconds = endTimer();
+    const computeMs = Math.max(0, performance.now() - cycleStarted - awaitedMs);
+    deps.metrics.cycleCompute.observe(computeMs / 1000);
     if (seconds > SLOW_CYCLE_SECONDS)
-      log.warn({ ms: Math.round(seconds * 1000), nodes: entries.length, housekeepingMs, gatesMs, slowest }, 'slow decision cycle');
+      log.warn(
+        { ms: Math.round(seconds * 1000), computeMs: Math.round(computeMs), nodes: entries.length, housekeepingMs, gatesMs, slowest },
+        'slow decision cycle',
+      );
     return earliest < Infinity ? earliest : undefined;
   }
 
@@ -317,7 +360,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   return {
     wake(reason) {
       readModel.changed();
-      loop.wake(reason);
+      const paced = lastCycle.nodes >= PACED_FROM_NODES ? lastCycle.at + PACE_MS : -Infinity;
+      if (clock().getTime() < paced) loop.requeueAt(paced);
+      else loop.wake(reason);
     },
     setActive(value) {
       active = value;

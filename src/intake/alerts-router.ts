@@ -11,7 +11,7 @@ import { parseAlertPayload } from './alert-payload.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { requireAuth } from '../auth/require-auth.ts';
 import { refuseUnread } from '../http/refuse-unread.ts';
-import { createIntakeWriter } from './apply-plan.ts';
+import { createRequestWriter } from './request-writer.ts';
 import { jsonBody } from './json-body.ts';
 import { planAlerts, type IntakeRules } from './plan-alerts.ts';
 import type { RequestSink } from './request-sink.ts';
@@ -66,7 +66,7 @@ export function createAlertsRouter({ config, sink, log, registry, auth }: Alerts
     remediationAlert: config.remediationAlert,
     alertNodeLabels: config.alertNodeLabels,
   };
-  const writer = createIntakeWriter({ sink, log, onLateOutcome: (list) => metrics.alerts(list, 1) });
+  const writer = createRequestWriter({ sink, log, onLateOutcome: (list) => metrics.alerts(list, 1) });
   const router = express.Router();
 
   const requireJson: RequestHandler = (req, res, next) => {

@@ -38,7 +38,7 @@ export function reconcilerOver(
     },
     performer: { perform: async () => ({}), settled: async () => {} } as never,
     gates: [],
-    metrics: { cycles: { inc() {} }, cycleDuration: { startTimer: () => () => 0 } } as never,
+    metrics: { cycles: { inc() {} }, cycleDuration: { startTimer: () => () => 0 }, cycleCompute: { observe() {} } } as never,
     log: pino({ level: 'silent' }),
     clock: () => new Date(),
     nodeGone: async () => false,

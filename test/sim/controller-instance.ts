@@ -15,7 +15,7 @@ import type { ClusterApi } from '../../src/controller/cluster-api.ts';
 import type { WorkloadSource } from '../../src/controller/cluster/workload-view.ts';
 import { buildDecisionCore } from '../../src/controller/decision-core.ts';
 import type { Reconciler } from '../../src/controller/reconciler.ts';
-import type { RequestStore } from '../../src/controller/request-store.ts';
+import type { RequestRecorder } from '../../src/controller/request-recorder.ts';
 import type { NotificationEvent } from '../../src/notify/event.ts';
 import type { ApiModel } from './api-model.ts';
 import type { JobModel } from './job-model.ts';
@@ -30,7 +30,7 @@ export interface Instance {
   active: boolean;
   readonly view: SimView;
   readonly reconciler: Reconciler;
-  readonly requests: RequestStore;
+  readonly requests: RequestRecorder;
   readonly control: Control;
 }
 

@@ -8,7 +8,7 @@ import type { ClusterView } from '../cluster/cluster-view.ts';
 import { HALTED_ANNOTATION, PAUSED_ANNOTATION, RECOVERING_ANNOTATION, RESUMED_ANNOTATION } from '../../store/keys.ts';
 import type { RolloutStore } from '../lock/rollout-store.ts';
 import { observeNode } from '../policy/observed-node.ts';
-import type { RequestStore } from '../request-store.ts';
+import type { RequestRecorder } from '../request-recorder.ts';
 
 export interface Control {
   pause(reason: string, by: string): Promise<void>;
@@ -20,7 +20,7 @@ export interface Control {
 export function createControl(deps: {
   view: ClusterView;
   rollout: RolloutStore;
-  requests: RequestStore;
+  requests: RequestRecorder;
   notify: Notify;
   clock: () => Date;
   wake: (reason: string) => void;

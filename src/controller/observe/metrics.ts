@@ -19,6 +19,11 @@ export interface ControllerMetrics {
   readonly cycles: { inc(): void };
   /** Wall time of one decision cycle of the leader (gates, decisions and the writes they make). */
   readonly cycleDuration: { startTimer(): () => number };
+  /**
+   * The cycle's own computing time (observing, planning, deciding), without the API calls and gate
+   * queries it awaits: what kreboot owns of the decision time, apart from the API's latency.
+   */
+  readonly cycleCompute: { observe(seconds: number): void };
   /** A whole reboot, cordon to done (or to failed). */
   readonly rebootDuration: { observe(labels: { result: string }, value: number): void };
   /** Hooks around the reboot (ADR 0019), from the run's start to its outcome. */
@@ -211,6 +216,12 @@ export function createControllerMetrics(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    cycleCompute: new Histogram({
+      name: 'kreboot_decision_cycle_compute_seconds',
+      help: "The leader's decision cycles without what they await: observing, planning and deciding (no API calls, no gate queries).",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
   };
   return {
     ...shared,
@@ -223,6 +234,7 @@ export function createControllerMetrics(
         hookDuration: { observe: (labels, value) => hookDuration.observe(tag(labels), value) },
         cycles: shared.cycles,
         cycleDuration: shared.cycleDuration,
+        cycleCompute: shared.cycleCompute,
       };
     },
   };

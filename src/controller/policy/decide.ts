@@ -404,7 +404,7 @@ function decideHalted(node: ObservedNode, progress: NodeProgress, input: DecideI
 }
 
 /**
- * A firing remediation alert recorded after the halt (request-store.ts records it over the older
+ * A firing remediation alert recorded after the halt (request-recorder.ts records it over the older
  * request): a new reboot job when the agent can run one, with the request's own attempt count;
  * handed to remediation when the node is not Ready and a remediation path is named; else it waits.
  */

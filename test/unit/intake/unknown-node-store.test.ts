@@ -1,5 +1,5 @@
 // The request store answers a name its synced view does not hold as unknown without asking the API
-// (the lead's store, src/controller/request-store.ts; only its unknown-node path is tested here).
+// (the lead's store, src/controller/request-recorder.ts; only its unknown-node path is tested here).
 // The "API" is a loopback server that counts what reaches it.
 
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { createClusterApi } from '../../../src/controller/cluster-api.ts';
-import { createRequestStore } from '../../../src/controller/request-store.ts';
+import { createRequestRecorder } from '../../../src/controller/request-recorder.ts';
 
 const seen: string[] = [];
 const api = createServer((req, res) => {
@@ -34,7 +34,7 @@ after(() => api.close());
 
 test('10,000 unknown names: all unknown, not one API request', async () => {
   seen.length = 0;
-  const store = createRequestStore({
+  const store = createRequestRecorder({
     api: createClusterApi(kc),
     remediationCap: 2,
     cached: (name) => (name === 'n1' ? known : undefined),
@@ -51,7 +51,7 @@ test('10,000 unknown names: all unknown, not one API request', async () => {
 
 test('before the view has synced, the store refuses (the webhook answers 503 and Alertmanager retries)', async () => {
   seen.length = 0;
-  const store = createRequestStore({
+  const store = createRequestRecorder({
     api: createClusterApi(kc),
     remediationCap: 2,
     cached: () => undefined,

@@ -11,6 +11,7 @@ import express from 'express';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createAlertsRouter } from '../../../src/intake/alerts-router.ts';
+import { DEFAULT_WRITES_IN_FLIGHT } from '../../../src/intake/request-writer.ts';
 import type { RequestSink } from '../../../src/intake/request-sink.ts';
 import { createAuthenticator } from '../../../src/auth/authenticator.ts';
 import { alertBody, CONFIG, post, TOKEN } from '../../harness/intake/alerts-router-server.ts';
@@ -52,7 +53,7 @@ test('a webhook whose writes would take the backlog past 20,000 is refused 503, 
     // The second webhook again adds nothing: its writes are all still queued (the first's are in flight).
     const repeat = await post(url, webhook(10_000));
     assert.equal(repeat.status, 200, 'a re-send of queued writes is taken: it adds nothing to the backlog');
-    assert.equal(started, 8, 'only the writes in flight reached the API');
+    assert.equal(started, DEFAULT_WRITES_IN_FLIGHT, 'only the writes in flight reached the API');
   } finally {
     server.closeAllConnections();
     server.close();

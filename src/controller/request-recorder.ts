@@ -1,6 +1,7 @@
-// Records reboot requests on the Node (annotation kreboot.dev/reboot-request, ADR 0002) before the
-// webhook or the API answers, so a restart or a request received by a non-leader replica loses
-// nothing. Idempotent: a request already recorded keeps its time (oldest first), so Alertmanager's
+// The request recorder: records the reboot requests of the webhook and the operator API on the Node
+// (annotation kreboot.dev/reboot-request, ADR 0002) before they are answered, so a restart or a
+// request received by a non-leader replica loses nothing. The decision cycle reads them from the
+// watch-fed view, and is woken by each write. Idempotent: a request already recorded keeps its time (oldest first), so Alertmanager's
 // re-sends change nothing, and a remediation alert episode already rebooted for is not recorded
 // again. Requests and withdrawals are intents only: the policy decides what they change. Writes
 // are optimistic; on 409 the Node is read again.
@@ -18,12 +19,12 @@ import { parseRequest, type RebootRequest } from '../store/reboot-request.ts';
 
 const MAX_ATTEMPTS = 5;
 
-export interface RequestStore extends RequestSink {
+export interface RequestRecorder extends RequestSink {
   /** An operator's request (`kreboot reboot NODE`): also re-arms a node that gave up. */
   requestByOperator(node: string, by: string, reason: string): Promise<'accepted' | 'unknown-node'>;
 }
 
-export function createRequestStore(options: {
+export function createRequestRecorder(options: {
   api: ClusterApi;
   cached: (node: string) => V1Node | undefined;
   /** Whether the view has listed the Nodes: until then an unknown name may just not be seen yet. */
@@ -34,7 +35,7 @@ export function createRequestStore(options: {
   remediationCap: number;
   /** This install (keys.ts INSTALL_ANNOTATION), claimed with every request written. */
   install?: string;
-}): RequestStore {
+}): RequestRecorder {
   const { api } = options;
 
   /**
