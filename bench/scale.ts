@@ -24,7 +24,7 @@ import type { ControlPlane } from '../test/harness/control-plane.ts';
 import { sleep, waitFor } from '../test/harness/wait-for.ts';
 import { agentKubeconfig } from '../test/harness/agent/agent-rbac.ts';
 import { createHost, type SimulatedHost } from '../test/harness/scenario/simulated-host.ts';
-import type { Status } from '../src/controller/api/status.ts';
+import type { Status } from '../src/controller/status/status.ts';
 import {
   applyControllerRbac,
   BENCH_LABEL,

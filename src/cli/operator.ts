@@ -6,7 +6,7 @@
 import { readFlags } from '../config/load-config.ts';
 import { usage } from '../config/parse-flags.ts';
 import { EXIT_FAILURE, EXIT_USAGE, reportProblems } from '../process/exit.ts';
-import type { Status } from '../controller/api/status.ts';
+import type { Status } from '../controller/status/status.ts';
 import { connect } from './controller-client.ts';
 import { formatStatus } from './status-text.ts';
 import { watchStatus } from './status-watch.ts';

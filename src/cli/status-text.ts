@@ -1,9 +1,9 @@
 // The status as text for a terminal: `kreboot status` prints it once, `kreboot status --watch`
 // redraws it in place, and on a pipe --watch prints one line per change (changeLines).
 
-import type { NodeStatus, Status } from '../controller/api/status.ts';
+import type { NodeStatus, Status } from '../controller/status/status.ts';
 import type { HookRun } from '../store/hook-records.ts';
-import { formatClock, formatDuration, formatRelative, GATE_WORDS, resumeCommand } from '../controller/api/status-format.ts';
+import { formatClock, formatDuration, formatRelative, GATE_WORDS, resumeCommand } from '../controller/status/status-format.ts';
 
 function rolloutLine(status: Status, now: Date, server: string | undefined): string[] {
   // Without a controller URL the CLI went through the API server: the same way back resumes.

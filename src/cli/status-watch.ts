@@ -3,7 +3,7 @@
 // redrawn in place (and its "12 s ago" kept current every second); otherwise one plain line per
 // change, for logs. A broken stream is opened again after a pause; Ctrl-C ends the watch.
 
-import type { Status } from '../controller/api/status.ts';
+import type { Status } from '../controller/status/status.ts';
 import { changeLines, formatStatus } from './status-text.ts';
 
 export interface WatchOutput {

@@ -23,7 +23,7 @@ import { workloadsGate } from '../gates/workloads-gate.ts';
 import { isNotFound } from '../kube/api-errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Notify } from '../notify/event.ts';
-import { createControl, type Control } from './api/control.ts';
+import { createControl, type Control } from './operator/operator-control.ts';
 import type { ClusterApi } from './cluster-api.ts';
 import type { ClusterView } from './cluster/cluster-view.ts';
 import { createOwnWrites } from './cluster/own-writes.ts';

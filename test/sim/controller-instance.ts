@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import type { AlertmanagerClient } from '../../src/alertmanager/alertmanager-client.ts';
 import type { ControllerConfig } from '../../src/config/controller-config.ts';
 import type { Gate } from '../../src/gates/gate.ts';
-import type { Control } from '../../src/controller/api/control.ts';
+import type { Control } from '../../src/controller/operator/operator-control.ts';
 import type { ClusterApi } from '../../src/controller/cluster-api.ts';
 import type { WorkloadSource } from '../../src/controller/cluster/workload-view.ts';
 import { buildDecisionCore } from '../../src/controller/decision-core.ts';

@@ -16,7 +16,7 @@ import { shippedCliArgs } from './controller-bundle.ts';
 import { freePort } from '../ports.ts';
 import { startProcess, type ManagedProcess } from '../process.ts';
 import { waitFor } from '../wait-for.ts';
-import type { Status } from '../../../src/controller/api/status.ts';
+import type { Status } from '../../../src/controller/status/status.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const WEBHOOK_TOKEN = 'test-webhook-token-7f3a9c';

@@ -1,6 +1,6 @@
 // A status as the controller would serve it mid-rollout, for the page, CLI and route tests.
 
-import type { Status } from '../../../src/controller/api/status.ts';
+import type { Status } from '../../../src/controller/status/status.ts';
 
 export const AT = new Date('2026-11-26T12:00:00.000Z');
 export const ago = (seconds: number) => new Date(AT.getTime() - seconds * 1000).toISOString();

@@ -3,7 +3,7 @@
 // transitions as they come; the tests read them for the order of phases and the timings. While the
 // controller is down (killed on purpose) polls fail and are skipped.
 
-import type { Status } from '../../../src/controller/api/status.ts';
+import type { Status } from '../../../src/controller/status/status.ts';
 
 export interface Transition {
   readonly at: Date;

@@ -9,8 +9,8 @@ import express from 'express';
 import { createAuthenticator } from '../../../src/auth/authenticator.ts';
 import type { ActionAttributes, KubeReviews, KubeUser } from '../../../src/auth/kube-reviews.ts';
 import { createOperatorAuth, USER_TOKEN_HEADER } from '../../../src/auth/operator-auth.ts';
-import { createApiRouter } from '../../../src/controller/api/api-router.ts';
-import type { Control } from '../../../src/controller/api/control.ts';
+import { createOperatorRoutes } from '../../../src/controller/operator/operator-routes.ts';
+import type { Control } from '../../../src/controller/operator/operator-control.ts';
 import { createLogger } from '../../../src/log/logger.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 
@@ -58,7 +58,7 @@ before(async () => {
   const app = express();
   const auth = createOperatorAuth({ admin: createAuthenticator({ token: 'shared-admin-token' }), reviews: fakeReviews });
   const log = createLogger({ format: 'json', level: 'silent', name: 'test' });
-  app.use(createApiRouter({ plan: async () => ({}) as never, control, auth, namespace: 'kreboot', log }));
+  app.use(createOperatorRoutes({ plan: async () => ({}) as never, control, auth, namespace: 'kreboot', log }));
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -16,7 +16,7 @@ import { HALTED_ANNOTATION, RECOVERING_ANNOTATION } from '../../../src/store/key
 import { NOW, SETTINGS, ago, later, node } from './fixtures.ts';
 import { sampleStatus } from '../../harness/operator-view/sample-status.ts';
 import { changeLines, formatStatus } from '../../../src/cli/status-text.ts';
-import { renderStatusFragment } from '../../../src/controller/api/status-fragment.ts';
+import { renderStatusFragment } from '../../../src/controller/status/status-fragment.ts';
 
 const RETRY: RecoverySettings = { retries: 2, retryWindowMs: 10 * 60_000 };
 const MARK = { labels: { 'repair.example.com/needed': 'true' }, annotations: {}, timeoutMs: 60 * 60_000 };

@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildStatus } from '../../../src/controller/api/status.ts';
-import { renderStatusFragment } from '../../../src/controller/api/status-fragment.ts';
+import { buildStatus } from '../../../src/controller/status/status.ts';
+import { renderStatusFragment } from '../../../src/controller/status/status-fragment.ts';
 import { formatStatus } from '../../../src/cli/status-text.ts';
 import type { HookRun } from '../../../src/store/hook-records.ts';
 import { ago, node, NOW } from '../controller/fixtures.ts';

@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildStatus } from '../../../src/controller/api/status.ts';
-import { estimateRemaining } from '../../../src/controller/api/status-estimate.ts';
-import { gateHold } from '../../../src/controller/api/status-gate.ts';
-import { createTimeline } from '../../../src/controller/api/status-timeline.ts';
+import { buildStatus } from '../../../src/controller/status/status.ts';
+import { estimateRemaining } from '../../../src/controller/status/status-estimate.ts';
+import { gateHold } from '../../../src/controller/status/status-gate.ts';
+import { createTimeline } from '../../../src/controller/status/status-timeline.ts';
 import { decide } from '../../../src/controller/policy/decide.ts';
 import { blocked, type Verdict } from '../../../src/gates/gate.ts';
 import { maintenanceWindowGate } from '../../../src/gates/maintenance-window-gate.ts';

@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderStatusFragment } from '../../../src/controller/api/status-fragment.ts';
-import { renderStatusPage } from '../../../src/controller/api/status-page.ts';
+import { renderStatusFragment } from '../../../src/controller/status/status-fragment.ts';
+import { renderStatusPage } from '../../../src/controller/status/status-page.ts';
 import { AT, ago, sampleStatus } from '../../harness/operator-view/sample-status.ts';
 
 const render = (overrides = {}) => renderStatusFragment(sampleStatus(overrides), { now: AT, server: 'http://127.0.0.1:8080' });

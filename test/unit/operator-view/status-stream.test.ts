@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { createStatusFeed } from '../../../src/controller/api/status-feed.ts';
-import { createStatusStreams } from '../../../src/controller/api/status-streams.ts';
-import { createStatusRouter } from '../../../src/controller/api/status-routes.ts';
-import type { Status } from '../../../src/controller/api/status.ts';
+import { createStatusFeed } from '../../../src/controller/status/status-feed.ts';
+import { createStatusStreams } from '../../../src/controller/status/status-streams.ts';
+import { createStatusRouter } from '../../../src/controller/status/status-routes.ts';
+import type { Status } from '../../../src/controller/status/status.ts';
 import { changeLines } from '../../../src/cli/status-text.ts';
 import { sseParser, watchStatus } from '../../../src/cli/status-watch.ts';
 import { createBaseApp, listen, type Listening } from '../../../src/http/base-server.ts';

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { createStatusCache } from '../../../src/controller/api/status-cache.ts';
-import { createStatusFeed } from '../../../src/controller/api/status-feed.ts';
-import { createStatusStreams } from '../../../src/controller/api/status-streams.ts';
-import { createStatusRouter, parseStatusView } from '../../../src/controller/api/status-routes.ts';
-import { viewStatus, type NodeStatus, type Status } from '../../../src/controller/api/status.ts';
+import { createStatusCache } from '../../../src/controller/status/status-cache.ts';
+import { createStatusFeed } from '../../../src/controller/status/status-feed.ts';
+import { createStatusStreams } from '../../../src/controller/status/status-streams.ts';
+import { createStatusRouter, parseStatusView } from '../../../src/controller/status/status-routes.ts';
+import { viewStatus, type NodeStatus, type Status } from '../../../src/controller/status/status.ts';
 import { formatStatus } from '../../../src/cli/status-text.ts';
 import { createBaseApp, listen, type Listening } from '../../../src/http/base-server.ts';
 import { AT, ago, sampleStatus } from '../../harness/operator-view/sample-status.ts';

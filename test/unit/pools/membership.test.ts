@@ -189,8 +189,8 @@ describe('kreboot plan and kreboot status with pools', () => {
 
 describe('the status page with pools', () => {
   it('has a Pools table, each node tagged with its pool, and the held nodes with their reason', async () => {
-    const { renderStatusFragment } = await import('../../../src/controller/api/status-fragment.ts');
-    const { buildStatus } = await import('../../../src/controller/api/status.ts');
+    const { renderStatusFragment } = await import('../../../src/controller/status/status-fragment.ts');
+    const { buildStatus } = await import('../../../src/controller/status/status.ts');
     const observed = (name: string) => ({
       name,
       ready: true,
@@ -212,7 +212,7 @@ describe('the status page with pools', () => {
       now: new Date('2026-01-01T00:01:00.000Z'),
       notifications: [],
     });
-    const { withPools } = await import('../../../src/controller/api/status-pools.ts');
+    const { withPools } = await import('../../../src/controller/status/status-pools.ts');
     const status = withPools(base, runtimes as never, [
       { node: 'n9', pools: ['gpu', 'arm'], reason: 'the node matches the selectors of pools "gpu" and "arm": …' },
     ]);

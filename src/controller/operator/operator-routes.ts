@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { ActionAttributes } from '../../auth/kube-reviews.ts';
 import type { Caller, OperatorAuth } from '../../auth/operator-auth.ts';
 import type { Logger } from '../../log/logger.ts';
-import type { Control } from './control.ts';
+import type { Control } from './operator-control.ts';
 import type { Forecast } from '../policy/forecast.ts';
 
 const RebootBody = z.object({ node: z.string().min(1).max(253), reason: z.string().max(500).optional() }).strict();
@@ -22,7 +22,7 @@ export function actionAttributes(action: 'pause' | 'resume' | 'reboot', where: {
   return { verb: 'create', group: 'kreboot.dev', resource: 'rollouts', subresource: action, namespace: where.namespace };
 }
 
-export function createApiRouter(deps: {
+export function createOperatorRoutes(deps: {
   plan: () => Promise<Forecast>;
   control: Control;
   auth: OperatorAuth;
