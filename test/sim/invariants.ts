@@ -392,8 +392,26 @@ export class Invariants implements AgentObserver, SilenceObserver {
     }
   }
 
+  /** The model's version the node checks last ran on (ApiModel.version). */
+  private checkedVersion = -1;
+
   afterStep(): Violation | undefined {
     if (this.strays.size > 0) this.checkStrays(this.model.now());
+    // The checks below read only the Nodes and the lock DaemonSet (and what the run tells them
+    // together with a write to those: a cordon by an admin, a relabel, a deletion), so a step that
+    // changed neither gives the same verdicts: most steps deliver watch events, complete reads or
+    // move time, and skipping them is what makes the checks incremental (issue 25).
+    if (this.model.version !== this.checkedVersion) {
+      this.checkedVersion = this.model.version;
+      this.checkNodes();
+    }
+    for (const [job, count] of this.jobs?.created ?? [])
+      if (count > 1) this.fail('hook-once', `hook Job ${job} was created ${count} times`);
+    return this.violation;
+  }
+
+  /** Every check on the Nodes and the lock DaemonSet, run after a step that changed either. */
+  private checkNodes(): void {
     let out = 0;
     const outNames: string[] = [];
     const { zoneLabel, maxUnavailablePerZone } = this.config.topology;
@@ -458,10 +476,7 @@ export class Invariants implements AgentObserver, SilenceObserver {
             `${nodes.length} nodes of ${zone === '' ? 'the nodes without a zone' : `zone ${zone}`} out of service (${nodes.join(', ')}), --max-unavailable-per-zone is ${maxUnavailablePerZone}`,
           );
     this.haltedBefore = this.unresumedHalt();
-    for (const [job, count] of this.jobs?.created ?? [])
-      if (count > 1) this.fail('hook-once', `hook Job ${job} was created ${count} times`);
     this.recoveringBefore = this.recovering();
-    return this.violation;
   }
 
   /** hooks-ran: the hook Jobs of the point just passed succeeded in this round. */

@@ -755,6 +755,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   let calmSteps = 0;
   let calmSince = 0;
   let violation: Violation | undefined;
+  let watchedVersion = -1;
   s.note(
     `seed ${options.seed}: ${nodeCount} nodes in [${names.map((name) => `${name}:${model.nodes.get(name)!.metadata?.labels?.[ZONE_LABEL] ?? '-'}${pooled ? `:${model.nodes.get(name)!.metadata?.labels?.[POOL_LABEL] ?? 'default'}` : ''}`).join(' ')}], pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}; ${flags.slice(4).join(' ')}`,
   );
@@ -821,8 +822,12 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     // millisecond unless the clock really stood still.
     s.advanceTo(s.now + 1 + s.int(20));
     await settle();
-    if (remediated) watchRepairs();
-    if (recoveryOn) watchHalts();
+    // Both read only the Nodes: a step that wrote none has nothing new for them (issue 25).
+    if (model.version !== watchedVersion) {
+      watchedVersion = model.version;
+      if (remediated) watchRepairs();
+      if (recoveryOn) watchHalts();
+    }
     violation = invariants.afterStep();
     if (violation) break;
   }
