@@ -198,6 +198,18 @@ export class Invariants implements AgentObserver, SilenceObserver {
    * remembered until a resume after it, so a halt outlives its Node (deleted, registered again).
    */
   unresumedHalt(): string | undefined {
+    // Asked after every step and by the calm phase's operator before the next: the same model
+    // gives the same answer (what it remembers changes only with the model), so it is kept.
+    if (this.model.version === this.haltVersion) return this.haltAnswer;
+    this.haltVersion = this.model.version;
+    this.haltAnswer = this.findUnresumedHalt();
+    return this.haltAnswer;
+  }
+
+  private haltVersion = -1;
+  private haltAnswer: string | undefined;
+
+  private findUnresumedHalt(): string | undefined {
     const ds = this.model.daemonSet;
     if (ds && ds.metadata?.uid !== this.dsUid) {
       // The lock DaemonSet was deleted and created again (an uninstall): the halt it carried is

@@ -734,8 +734,19 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     }
   };
 
+  // What is left to settle depends on the Nodes only (an admin's cordon comes with its write): a
+  // step that wrote none leaves the answer as it was (issue 25).
+  let settledVersion = -1;
+  let settledAnswer: string | undefined;
   /** Liveness is reached when no request is left and kreboot has nothing out of service. */
   const settled = (): string | undefined => {
+    if (model.version !== settledVersion) {
+      settledVersion = model.version;
+      settledAnswer = whatIsLeft();
+    }
+    return settledAnswer;
+  };
+  const whatIsLeft = (): string | undefined => {
     for (const name of names) {
       const node = model.nodes.get(name);
       if (!node) continue;
