@@ -38,7 +38,11 @@ FROM ${NODE_IMAGE}
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg \
  && nsenter --version
-ENV NODE_ENV=production
+# glibc malloc gives each thread that allocates an arena of its own (up to 8 per core); V8's and
+# libuv's worker threads each left one partly used. Two arenas: 7.5 MB less RSS for the controller
+# at 5,000 nodes, idle (ADR 0024, bench/controller-memory.ts). The agent runs without V8 worker
+# threads (--v8-pool-size=0), so it is unaffected.
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
