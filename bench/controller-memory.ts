@@ -7,7 +7,8 @@
 //   1. sync: until it leads with every node in its status;
 //   2. idle: --idle-seconds with nothing asked (VmRSS sampled every second: peak and last);
 //   3. status: GET /api/v1/status and GET / three times each;
-//   4. burst (--burst=K, default 0): K one-node webhooks, 50 in flight, then the same K resolved,
+//   4. burst (--burst=K, default 0; after every variant's idle, in a second pass over fresh processes):
+//      K one-node webhooks, 50 in flight, then the same K resolved,
 //      then until nothing is in flight (the fake agents reboot what started meanwhile).
 // Prints per variant: VmRSS (peak per phase, with RssAnon/RssFile at the end of idle), the V8 heap
 // in use (nodejs_heap_size_used_bytes) and the CPU seconds of the idle phase.
@@ -152,16 +153,20 @@ try {
 
   writeFileSync(join(dir, 'webhook-token'), `${WEBHOOK_TOKEN}\n`);
   writeFileSync(join(dir, 'admin-token'), `${ADMIN_TOKEN}\n`);
-  for (const [index, v] of variants.entries()) {
+  // Every variant's idle first, then every variant's burst: a burst leaves work for the next
+  // process (records to keep on the nodes it asked for), which would not be an idle controller.
+  const passes = BURST > 0 ? (['idle', 'burst'] as const) : (['idle'] as const);
+  const plan = passes.flatMap((pass) => variants.map((v, index) => ({ pass, index, v })));
+  for (const [run, { pass, index, v }] of plan.entries()) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const env = Object.fromEntries(Object.entries(v.env).filter(([, value]) => value !== undefined)) as Record<string, string>;
     // The bench's own environment is not the image's: what the variant leaves unset stays unset.
     const inherited = { ...process.env };
     for (const name of Object.keys(v.env)) delete inherited[name];
-    const controllerDir = join(dir, `controller-${index + 1}`);
+    const controllerDir = join(dir, `controller-${run + 1}`);
     mkdirSync(controllerDir);
-    log(`variant "${v.name}": node ${v.nodeFlags.join(' ')} ${v.bundle} controller; env ${JSON.stringify(env)}`);
+    log(`${pass}: variant "${v.name}": node ${v.nodeFlags.join(' ')} ${v.bundle} controller; env ${JSON.stringify(env)}`);
     const savedEnv = process.env;
     process.env = inherited;
     let proc: ManagedProcess;
@@ -183,7 +188,7 @@ try {
           `--metrics-port=${port}`,
           `--node-selector=${BENCH_LABEL.key}=${BENCH_LABEL.value}`,
         ],
-        { logDir: controllerDir, cwd: ROOT, env: { ...env, POD_NAME: `kreboot-controller-memory-${index + 1}` } },
+        { logDir: controllerDir, cwd: ROOT, env: { ...env, POD_NAME: `kreboot-controller-memory-${run + 1}` } },
       );
     } finally {
       process.env = savedEnv;
@@ -206,6 +211,28 @@ try {
         { timeoutMs: 300_000, intervalMs: 1000, what: `the controller leading with ${N} nodes in its status` },
       );
       const syncedAt = procStatus(proc.pid);
+      if (pass === 'burst') {
+        const row = results[index]!;
+        phase = 'burst';
+        const startsAt = new Date().toISOString();
+        const nodes = names.slice(0, BURST);
+        const fired = await burst(url, WEBHOOK_TOKEN, 'firing', nodes, IN_FLIGHT, startsAt);
+        await sleep(5000);
+        const resolved = await burst(url, WEBHOOK_TOKEN, 'resolved', nodes, IN_FLIGHT, startsAt);
+        await waitFor(
+          async () => {
+            const status = (await (await fetch(`${url}/api/v1/status`)).json()) as { inFlight: unknown[] };
+            return status.inFlight.length === 0 && agents.cordonedNow() === 0;
+          },
+          { timeoutMs: 600_000, intervalMs: 2000, what: 'nothing in flight after the burst' },
+        );
+        row['burstSeconds'] = Math.round((fired.totalMs + resolved.totalMs) / 100) / 10;
+        row['burstNon200'] = [...fired.answers, ...resolved.answers].filter((answer) => answer.status !== 200).length;
+        row['rssBurstPeakMb'] = mb(peaks.get('burst'));
+        row['heapUsedAfterBurstMb'] = await heapUsedMb(url);
+        log(JSON.stringify(row));
+        continue;
+      }
       phase = 'idle';
       const cpuBefore = cpuSeconds(proc.pid);
       await sleep(IDLE_S * 1000);
@@ -229,25 +256,6 @@ try {
         idleCpuSeconds: idleCpu,
         rssStatusPeakMb: mb(peaks.get('status')),
       };
-      if (BURST > 0) {
-        phase = 'burst';
-        const startsAt = new Date().toISOString();
-        const nodes = names.slice(0, BURST);
-        const fired = await burst(url, WEBHOOK_TOKEN, 'firing', nodes, IN_FLIGHT, startsAt);
-        await sleep(5000);
-        const resolved = await burst(url, WEBHOOK_TOKEN, 'resolved', nodes, IN_FLIGHT, startsAt);
-        await waitFor(
-          async () => {
-            const status = (await (await fetch(`${url}/api/v1/status`)).json()) as { inFlight: unknown[] };
-            return status.inFlight.length === 0 && agents.cordonedNow() === 0;
-          },
-          { timeoutMs: 600_000, intervalMs: 2000, what: 'nothing in flight after the burst' },
-        );
-        row['burstSeconds'] = Math.round((fired.totalMs + resolved.totalMs) / 100) / 10;
-        row['burstNon200'] = [...fired.answers, ...resolved.answers].filter((answer) => answer.status !== 200).length;
-        row['rssBurstPeakMb'] = mb(peaks.get('burst'));
-        row['heapUsedAfterBurstMb'] = await heapUsedMb(url);
-      }
       results.push(row);
       log(JSON.stringify(row));
     } finally {
