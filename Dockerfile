@@ -39,9 +39,9 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg \
  && nsenter --version
 # glibc malloc gives each thread that allocates an arena of its own (up to 8 per core); V8's and
-# libuv's worker threads each left one partly used. Two arenas: 7.5 MB less RSS for the controller
-# at 5,000 nodes, idle (ADR 0024, bench/controller-memory.ts). The agent runs without V8 worker
-# threads (--v8-pool-size=0), so it is unaffected.
+# libuv's worker threads each leave one partly used. Two arenas: 2-3 MB less RSS for the controller
+# at start, and a bound on what threads can hold under load (ADR 0024, bench/controller-memory.ts).
+# The agent (--v8-pool-size=0) neither gains nor loses: docs/agent.md measured MALLOC_ARENA_MAX=1.
 ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
