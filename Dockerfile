@@ -38,7 +38,11 @@ FROM ${NODE_IMAGE}
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg \
  && nsenter --version
-ENV NODE_ENV=production
+# glibc malloc gives each thread that allocates an arena of its own (up to 8 per core); V8's and
+# libuv's worker threads each leave one partly used. Two arenas: 2-3 MB less RSS for the controller
+# at start, and a bound on what threads can hold under load (ADR 0024, bench/controller-memory.ts).
+# The agent (--v8-pool-size=0) neither gains nor loses: docs/agent.md measured MALLOC_ARENA_MAX=1.
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
@@ -52,6 +56,8 @@ EXPOSE 8080
 # short-lived garbage (docs/performance.md, "Scale": 203 → 88 MB RSS on a synthetic burst). A
 # 160 MB old space keeps the heap well inside the manifests' 256 MiB limit (code and buffers take
 # the rest), so V8 collects before the kernel would kill the pod; the controller's live heap at
-# 5,000 nodes is far below it (docs/performance.md).
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "/app/dist/kreboot.cjs"]
+# 5,000 nodes is far below it (docs/performance.md). Without Node's start-up snapshot the process
+# builds its bootstrap heap itself (about 70 ms once) and keeps ~4 MB fewer pages resident, as the
+# agent does (ADR 0006, ADR 0024).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "--no-node-snapshot", "/app/dist/kreboot.cjs"]
 CMD ["--help"]

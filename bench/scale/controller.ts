@@ -1,11 +1,12 @@
 // The controller under measurement, run as the image runs it: `node [flags] dist/kreboot.cjs
-// controller` (the Dockerfile's ENTRYPOINT, NODE_ENV=production, no NODE_OPTIONS) with the flags of
+// controller` (the Dockerfile's ENTRYPOINT and runtime ENV, no NODE_OPTIONS) with the flags of
 // deploy/base/controller-deployment.yaml, plus only what the bench must set (kubeconfig, listen
 // address, node selector, credential files). `--controller=src` runs src/cli.ts instead. A sampler
 // reads VmRSS and CPU time from /proc every second and keeps the peak per bench phase.
 // KREBOOT_BENCH_CPU_PROF=DIR adds `--cpu-prof` (a profile per run in DIR, written when it stops).
 
 import { readFileSync } from 'node:fs';
+import { imageEnv } from '../../test/harness/controller/controller-bundle.ts';
 import { createController } from '../../test/harness/controller/controller-process.ts';
 import type { ManagedProcess } from '../../test/harness/process.ts';
 import { parseCounter, parseHistogram, type HistogramScrape } from './stats.ts';
@@ -82,7 +83,8 @@ export async function createBenchController(options: {
     shortLease: false,
     // KREBOOT_BENCH_CPU_PROF=DIR: a V8 CPU profile of each controller run, written to DIR on exit.
     env: {
-      NODE_ENV: 'production',
+      // The image's runtime ENV (NODE_ENV, MALLOC_ARENA_MAX): "as shipped" includes the allocator.
+      ...imageEnv(),
       ...(process.env.KREBOOT_BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.KREBOOT_BENCH_CPU_PROF}` } : {}),
     },
     readyTimeoutMs: 120_000,

@@ -6,18 +6,40 @@
 // a 1 s timeout for 6.5 s, inside the decision cycle (issue 26). Each request therefore carries
 // an AbortSignal.timeout of the same length, and an abort by it reads as a timeout in messages.
 
-import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
+import type { AxiosInstance, CreateAxiosDefaults } from 'axios';
 import type { OutboundCredentials } from '../auth/outbound-credentials.ts';
+
+/** The calls the clients make. */
+export type OutboundClient = Pick<AxiosInstance, 'post' | 'request'>;
 
 /**
  * The axios instance both clients use: the endpoint as base URL (with a trailing slash, so
  * relative paths append), the CA agent, no redirects, every status answered (the caller reads
  * it), a response size cap, a total deadline. `shown` is the URL without any user:password.
+ *
+ * axios is loaded by the first request, not at start: a controller whose gates never run (nothing
+ * to reboot) or that has no Prometheus or Alertmanager never needs it, and loading it held ~7 MB
+ * of the controller's idle memory (issue 25, ADR 0024).
  */
 export function outboundHttp(
   url: URL,
   options: { timeoutMs: number; maxBytes: number; credentials: OutboundCredentials; extra?: CreateAxiosDefaults },
-): { http: AxiosInstance; shown: string } {
+): { http: OutboundClient; shown: string } {
+  let loaded: Promise<AxiosInstance> | undefined;
+  const instance = () => (loaded ??= import('axios').then(({ default: axios }) => create(axios, url, options)));
+  const http: OutboundClient = {
+    post: ((...args: Parameters<AxiosInstance['post']>) => instance().then((client) => client.post(...args))) as AxiosInstance['post'],
+    request: ((config: Parameters<AxiosInstance['request']>[0]) =>
+      instance().then((client) => client.request(config))) as AxiosInstance['request'],
+  };
+  return { http, shown: `${url.protocol}//${url.host}${url.pathname}` };
+}
+
+function create(
+  axios: typeof import('axios').default,
+  url: URL,
+  options: { timeoutMs: number; maxBytes: number; credentials: OutboundCredentials; extra?: CreateAxiosDefaults },
+): AxiosInstance {
   const http = axios.create({
     baseURL: url.href.endsWith('/') ? url.href : `${url.href}/`,
     timeout: options.timeoutMs,
@@ -39,5 +61,5 @@ export function outboundHttp(
     }
     throw error;
   });
-  return { http, shown: `${url.protocol}//${url.host}${url.pathname}` };
+  return http;
 }

@@ -5,7 +5,7 @@
 // service without a user-visible flag. The notifier still builds the path, headers and body the
 // service documents, so an override changes where a request goes, never what it is.
 
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { VERSION } from '../version.ts';
 import { DeliveryError } from './delivery-error.ts';
 
@@ -38,15 +38,20 @@ export interface TransportOptions {
 }
 
 export function createHttpTransport(options: TransportOptions): HttpTransport {
-  const client: AxiosInstance = axios.create({
-    timeout: options.timeoutMs,
-    maxRedirects: 0,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    validateStatus: () => true,
-    // Chat services answer with a few hundred bytes; a larger answer is refused, not buffered.
-    maxContentLength: MAX_RESPONSE_BYTES,
-  });
+  // axios is loaded by the first notification, not at start (~7 MB of idle memory; ADR 0024).
+  let loaded: Promise<AxiosInstance> | undefined;
+  const client = () =>
+    (loaded ??= import('axios').then(({ default: axios }) =>
+      axios.create({
+        timeout: options.timeoutMs,
+        maxRedirects: 0,
+        responseType: 'text',
+        transformResponse: [(data: unknown) => data],
+        validateStatus: () => true,
+        // Chat services answer with a few hundred bytes; a larger answer is refused, not buffered.
+        maxContentLength: MAX_RESPONSE_BYTES,
+      }),
+    ));
   const overrides = new Map(Object.entries(options.endpointOverrides ?? {}).map(([from, to]) => [new URL(from).origin, new URL(to)]));
 
   return {
@@ -61,7 +66,9 @@ export function createHttpTransport(options: TransportOptions): HttpTransport {
       const timeout = AbortSignal.timeout(options.timeoutMs);
       const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
       try {
-        const response = await client.request<string>({
+        const response = await (
+          await client()
+        ).request<string>({
           method: request.method,
           url: url.toString(),
           headers: { 'User-Agent': `kreboot/${VERSION}`, ...request.headers },

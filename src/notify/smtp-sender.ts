@@ -5,7 +5,6 @@
 // STARTTLS 'opportunistic' (encryption=Auto) becomes 'required': the password never goes over a
 // plain connection unless the URL turned encryption off explicitly (startTls 'off', encryption=None).
 
-import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { DeliveryError } from './delivery-error.ts';
 
@@ -69,6 +68,9 @@ export function createSmtpSender(options: SmtpSenderOptions): SmtpSender {
         socketTimeout: options.timeoutMs,
         ...(options.ca ? { tls: { ca: [options.ca] } } : {}),
       };
+      // Loaded on the first mail, not at start: most controllers never send one, and nodemailer
+      // held ~2 MB of the controller's idle memory (issue 25, bench/controller-memory.ts).
+      const { default: nodemailer } = await import('nodemailer');
       const transport = nodemailer.createTransport(config);
       let onAbort: (() => void) | undefined;
       const aborted = new Promise<never>((_resolve, reject) => {

@@ -22,6 +22,32 @@ import { decideHostHook } from '../../src/agent/hooks/decide-hook.ts';
 import { hostHookStatusAnnotation, readHostHookJob, readHostHookStatus, type HookPoint } from '../../src/store/hook-records.ts';
 import type { Scheduler } from './scheduler.ts';
 
+/**
+ * The records an agent reads from its Node, parsed once per Node object: the model's objects are
+ * frozen and never change in place, and every agent looks at its Node on every step (issue 25).
+ */
+interface AgentRecords {
+  readonly hookJob: ReturnType<typeof readHostHookJob>;
+  readonly hookStatus: ReturnType<typeof readHostHookStatus>;
+  readonly job: ReturnType<typeof readJob>;
+  readonly jobStatus: ReturnType<typeof readJobStatus>;
+}
+const parsed = new WeakMap<V1Node, AgentRecords>();
+function recordsOf(node: V1Node): AgentRecords {
+  let records = parsed.get(node);
+  if (!records) {
+    const annotations = node.metadata?.annotations ?? {};
+    records = {
+      hookJob: readHostHookJob(annotations),
+      hookStatus: readHostHookStatus(annotations),
+      job: readJob(annotations),
+      jobStatus: readJobStatus(annotations),
+    };
+    parsed.set(node, records);
+  }
+  return records;
+}
+
 export type Behaviour = 'normal' | 'fail' | 'hang' | 'lost' | 'sentinel-stays';
 export const BEHAVIOURS: readonly Behaviour[] = ['normal', 'fail', 'hang', 'lost', 'sentinel-stays'];
 
@@ -102,7 +128,8 @@ export class Agent {
       };
     }
     const now = new Date(this.scheduler.now);
-    const hook = decideHostHook(readHostHookJob(annotations), readHostHookStatus(annotations), this.runningHooks, this.hostHooks, now);
+    const records = recordsOf(node);
+    const hook = decideHostHook(records.hookJob, records.hookStatus, this.runningHooks, this.hostHooks, now);
     if (hook.act !== 'none') {
       const { id } = hook.job;
       return {
@@ -124,7 +151,7 @@ export class Agent {
         },
       };
     }
-    const decision = decideJob(readJob(annotations), readJobStatus(annotations), this.bootId(), now);
+    const decision = decideJob(records.job, records.jobStatus, this.bootId(), now);
     if (!decision.act) return undefined;
     const status = (state: JobStatus['state'], extra: Partial<JobStatus> = {}): Record<string, string> =>
       jobStatusAnnotation({ id: decision.job.id, state, at: now.toISOString(), bootId: this.bootId(), ...extra });

@@ -89,6 +89,14 @@ export class ApiModel {
   private generation = 0;
   eventsCreated = 0;
 
+  /**
+   * Changes with every write to a Node or the lock DaemonSet (their creation and deletion too): the
+   * checks that read only those skip a step that changed neither (invariants.ts).
+   */
+  get version(): number {
+    return this.rv;
+  }
+
   /** Virtual time now (ms). */
   now(): number {
     return this.hooks.now();

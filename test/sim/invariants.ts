@@ -198,6 +198,18 @@ export class Invariants implements AgentObserver, SilenceObserver {
    * remembered until a resume after it, so a halt outlives its Node (deleted, registered again).
    */
   unresumedHalt(): string | undefined {
+    // Asked after every step and by the calm phase's operator before the next: the same model
+    // gives the same answer (what it remembers changes only with the model), so it is kept.
+    if (this.model.version === this.haltVersion) return this.haltAnswer;
+    this.haltVersion = this.model.version;
+    this.haltAnswer = this.findUnresumedHalt();
+    return this.haltAnswer;
+  }
+
+  private haltVersion = -1;
+  private haltAnswer: string | undefined;
+
+  private findUnresumedHalt(): string | undefined {
     const ds = this.model.daemonSet;
     if (ds && ds.metadata?.uid !== this.dsUid) {
       // The lock DaemonSet was deleted and created again (an uninstall): the halt it carried is
@@ -392,8 +404,26 @@ export class Invariants implements AgentObserver, SilenceObserver {
     }
   }
 
+  /** The model's version the node checks last ran on (ApiModel.version). */
+  private checkedVersion = -1;
+
   afterStep(): Violation | undefined {
     if (this.strays.size > 0) this.checkStrays(this.model.now());
+    // The checks below read only the Nodes and the lock DaemonSet (and what the run tells them
+    // together with a write to those: a cordon by an admin, a relabel, a deletion), so a step that
+    // changed neither gives the same verdicts: most steps deliver watch events, complete reads or
+    // move time, and skipping them is what makes the checks incremental (issue 25).
+    if (this.model.version !== this.checkedVersion) {
+      this.checkedVersion = this.model.version;
+      this.checkNodes();
+    }
+    for (const [job, count] of this.jobs?.created ?? [])
+      if (count > 1) this.fail('hook-once', `hook Job ${job} was created ${count} times`);
+    return this.violation;
+  }
+
+  /** Every check on the Nodes and the lock DaemonSet, run after a step that changed either. */
+  private checkNodes(): void {
     let out = 0;
     const outNames: string[] = [];
     const { zoneLabel, maxUnavailablePerZone } = this.config.topology;
@@ -458,10 +488,7 @@ export class Invariants implements AgentObserver, SilenceObserver {
             `${nodes.length} nodes of ${zone === '' ? 'the nodes without a zone' : `zone ${zone}`} out of service (${nodes.join(', ')}), --max-unavailable-per-zone is ${maxUnavailablePerZone}`,
           );
     this.haltedBefore = this.unresumedHalt();
-    for (const [job, count] of this.jobs?.created ?? [])
-      if (count > 1) this.fail('hook-once', `hook Job ${job} was created ${count} times`);
     this.recoveringBefore = this.recovering();
-    return this.violation;
   }
 
   /** hooks-ran: the hook Jobs of the point just passed succeeded in this round. */

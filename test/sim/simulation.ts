@@ -734,8 +734,19 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     }
   };
 
+  // What is left to settle depends on the Nodes only (an admin's cordon comes with its write): a
+  // step that wrote none leaves the answer as it was (issue 25).
+  let settledVersion = -1;
+  let settledAnswer: string | undefined;
   /** Liveness is reached when no request is left and kreboot has nothing out of service. */
   const settled = (): string | undefined => {
+    if (model.version !== settledVersion) {
+      settledVersion = model.version;
+      settledAnswer = whatIsLeft();
+    }
+    return settledAnswer;
+  };
+  const whatIsLeft = (): string | undefined => {
     for (const name of names) {
       const node = model.nodes.get(name);
       if (!node) continue;
@@ -755,6 +766,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   let calmSteps = 0;
   let calmSince = 0;
   let violation: Violation | undefined;
+  let watchedVersion = -1;
   s.note(
     `seed ${options.seed}: ${nodeCount} nodes in [${names.map((name) => `${name}:${model.nodes.get(name)!.metadata?.labels?.[ZONE_LABEL] ?? '-'}${pooled ? `:${model.nodes.get(name)!.metadata?.labels?.[POOL_LABEL] ?? 'default'}` : ''}`).join(' ')}], pre-cordoned [${[...preCordoned].join(' ')}], pods ${model.pods.length}, PDBs ${model.pdbs.length}; ${flags.slice(4).join(' ')}`,
   );
@@ -821,8 +833,12 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     // millisecond unless the clock really stood still.
     s.advanceTo(s.now + 1 + s.int(20));
     await settle();
-    if (remediated) watchRepairs();
-    if (recoveryOn) watchHalts();
+    // Both read only the Nodes: a step that wrote none has nothing new for them (issue 25).
+    if (model.version !== watchedVersion) {
+      watchedVersion = model.version;
+      if (remediated) watchRepairs();
+      if (recoveryOn) watchHalts();
+    }
     violation = invariants.afterStep();
     if (violation) break;
   }

@@ -20,6 +20,19 @@ export function imageNodeFlags(): string[] {
   return command.slice(1, -1);
 }
 
+/**
+ * The runtime stage's ENV of the Dockerfile (NAME=VALUE pairs of its ENV lines after the last FROM):
+ * the environment the image gives the controller (NODE_ENV, MALLOC_ARENA_MAX).
+ */
+export function imageEnv(): Record<string, string> {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const runtime = text.slice(text.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const [, rest] of runtime.matchAll(/^ENV\s+(.+)$/gm))
+    for (const [, name, value] of rest!.matchAll(/([A-Z_][A-Z0-9_]*)=("[^"]*"|\S+)/g)) env[name!] = value!.replace(/^"|"$/g, '');
+  return env;
+}
+
 let built: Promise<string> | undefined;
 
 /** Builds the bundle once per process, inside the repository so node_modules resolves (pino-pretty). */

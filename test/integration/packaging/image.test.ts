@@ -112,7 +112,7 @@ test("the image's size is reported and bounded (devDependencies and npm are not 
       `kured 1.23.0's image built the same way: 54 MB uncompressed, 17 MB as an archive`,
   );
   // Every package folder in the image, named as package-lock.json names it: exactly what the
-  // bundles load at run time (scripts/runtime-externals.ts, none today); the rest is inside the bundles.
+  // bundles load at run time (scripts/runtime-externals.ts: axios); the rest is inside the bundles.
   const modules = runOnce(image.ref, ['--entrypoint', 'node'], ['-e', LIST_PACKAGES]);
   assert.equal(modules.code, 0, modules.stderr);
   const installed = modules.stdout
@@ -120,6 +120,16 @@ test("the image's size is reported and bounded (devDependencies and npm are not 
     .filter((line) => line !== '')
     .sort();
   assert.deepEqual(installed, [...closure(lock.packages, RUNTIME_EXTERNALS)].sort(), '/app/node_modules holds the runtime externals only');
+  // Each loads from where the bundles load it (/app/dist), with what the image kept of its closure.
+  for (const name of RUNTIME_EXTERNALS) {
+    const loaded = runOnce(
+      image.ref,
+      ['--entrypoint', 'node', '--workdir', '/app/dist'],
+      ['-e', `import('${name}').then(() => console.log('loaded'))`],
+    );
+    assert.equal(loaded.code, 0, `${name}: ${loaded.stderr}`);
+    assert.match(loaded.stdout, /loaded/);
+  }
   assert.ok(image.sizeBytes <= MAX_SIZE_MB * MB, `${size(image.sizeBytes)} uncompressed exceeds ${MAX_SIZE_MB} MB`);
   assert.ok(image.archiveBytes <= MAX_ARCHIVE_MB * MB, `${size(image.archiveBytes)} archive exceeds ${MAX_ARCHIVE_MB} MB`);
 });
