@@ -207,7 +207,9 @@ describe('the operator view during a real rollout', () => {
     // The terminal view followed the same rollout, one plain line per change (not a terminal).
     const lines = readFileSync(watcher.logPath, 'utf8');
     assert.match(lines, new RegExp(`${first} \\w+ -> rebooting`), lines);
-    assert.match(lines, new RegExp(`${second} verifying -> done`), lines);
+    // A node verified in the cycle that saw it back spends milliseconds in `verifying`, inside one
+    // of the stream's coalesced changes: the line may come from either phase.
+    assert.match(lines, new RegExp(`${second} (verifying|rebooting) -> done`), lines);
     assert.ok(!lines.includes('\x1b['), 'no terminal escapes on a pipe');
   });
 
