@@ -93,9 +93,7 @@ export function recordPatch(node: V1Node, progress: NodeProgress, settings: Patc
  * The taint the node lifecycle controller puts on every cordoned node. Written with the cordon, it
  * finds it there and leaves the Node alone: otherwise its write lands tens of milliseconds after
  * the cordon and the drain's first write (optimistic, steps/drain-start.ts) loses to it (ADR 0026).
- * The admission policy lets it come and go with the cordon. kreboot's uncordon takes it off too
- * (restoredTaints), as the node controller would: put there by kreboot, it must not outlive the
- * cordon where no node controller runs to remove it.
+ * The admission policy lets it come and go with the cordon; the node controller removes it on uncordon.
  */
 const CORDON_TAINT: V1Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
 
@@ -103,16 +101,6 @@ function withCordonTaint(node: V1Node): V1Taint[] | undefined {
   const taints = node.spec?.taints ?? [];
   if (taints.some((taint) => taint.key === CORDON_TAINT.key && taint.effect === CORDON_TAINT.effect)) return undefined;
   return [...taints, { ...CORDON_TAINT }];
-}
-
-/**
- * The taints of a node given back: without the waiting taint and, when it is uncordoned, without the
- * cordon's taint; undefined when that changes nothing.
- */
-function restoredTaints(node: V1Node, settings: PatchSettings, uncordon: boolean): V1Taint[] | undefined {
-  const taints = withTaint(node, settings.preferNoScheduleTaint, false) ?? node.spec?.taints ?? [];
-  const kept = uncordon ? taints.filter((taint) => !(taint.key === CORDON_TAINT.key && taint.effect === CORDON_TAINT.effect)) : taints;
-  return kept.length === (node.spec?.taints ?? []).length ? undefined : kept;
 }
 
 /** Cordon and record `cordoned`, remembering whether the node was already unschedulable. */
@@ -227,7 +215,7 @@ export function completePatch(node: V1Node, observed: ObservedNode, now: Date, s
     );
   }
   const body = base(node, annotations, progress);
-  const taints = restoredTaints(node, settings, !stayCordoned);
+  const taints = withTaint(node, settings.preferNoScheduleTaint, false);
   body.spec = { ...(stayCordoned ? {} : { unschedulable: false }), ...(taints ? { taints } : {}) };
   withoutMarks(body, observed, settings);
   withLabels(body, settings.postRebootNodeLabels);
@@ -268,8 +256,8 @@ export function failPatch(
   withoutMarks(body, observed, settings);
   if (failure.restore) {
     if (settings.annotateNodes) annotations[KURED.rebootInProgress] = null;
+    const taints = withTaint(node, settings.preferNoScheduleTaint, false);
     const uncordon = observed.progress?.wasUnschedulable !== true && observed.unschedulable;
-    const taints = restoredTaints(node, settings, uncordon);
     body.spec = { ...(uncordon ? { unschedulable: false } : {}), ...(taints ? { taints } : {}) };
   }
   return { body, progress };
