@@ -4,7 +4,8 @@
 // shapes, windows, overlaps — and against the cluster as it is: a node the new selectors would
 // put in two pools, or a pool removed while it still has nodes out of service or holding a slot,
 // refuses the reload. A refused reload changes nothing: the reason is logged (once per content)
-// and counted, and the last good pools keep running (docs/pools.md).
+// and counted, and the last good pools keep running (docs/pools.md). An empty file is neither: it
+// is a write in progress, and waited out.
 
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
@@ -78,7 +79,10 @@ export function followPoolsFile(options: {
       return `\u0000unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
     }
   };
+  // The content last applied or refused. It moves only once a change has an outcome: a reload that
+  // failed midway (an error, not a refusal) is tried again at the next look.
   let seen = read();
+  let warnedEmpty = false;
   let running: Promise<void> = Promise.resolve();
 
   const look = async () => {
@@ -91,8 +95,18 @@ export function followPoolsFile(options: {
       if (again === text) break;
       text = again;
     }
-    seen = text;
+    if (text === seen) return;
+    // An empty file is what an editor or `>` leaves between truncating and writing; applied, it
+    // would drop every pool for a moment. Running without pools is said with `pools: []`.
+    if (text.trim() === '') {
+      if (!warnedEmpty)
+        log.warn({ file: path }, 'pools file is empty: keeping the last good pools (write "pools: []" to run without pools)');
+      warnedEmpty = true;
+      return;
+    }
+    warnedEmpty = false;
     const refuse = (problems: readonly string[]) => {
+      seen = text;
       reloads.inc({ result: 'refused' });
       log.error({ file: path, problems }, 'pools file changed but cannot be used: keeping the last good pools');
     };
@@ -103,12 +117,15 @@ export function followPoolsFile(options: {
     if (problems.length === 0) problems.push(...reloadProblems(resolved.pools, core));
     if (problems.length > 0) return refuse(problems);
     await core.replacePools(resolved.pools);
+    seen = text;
     reloads.inc({ result: 'applied' });
     for (const notice of resolved.notices) log.warn({ file: path, notice }, 'pools file: notice');
     log.info({ file: path, pools: resolved.pools.map((pool) => pool.name) }, 'pools file reloaded');
   };
   const check = () => {
-    running = running.then(look).catch((error: unknown) => log.error({ err: error, file: path }, 'pools file reload failed'));
+    running = running
+      .then(look)
+      .catch((error: unknown) => log.error({ err: error, file: path }, 'pools file reload failed; it is tried again at the next look'));
     return running;
   };
 
