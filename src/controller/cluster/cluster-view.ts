@@ -4,6 +4,7 @@
 // alter a decision (kreboot annotations, schedulability, readiness, existence), not for heartbeats.
 
 import { AppsV1Api, CoreV1Api, ListWatch, Watch, type KubeConfig, type V1DaemonSet, type V1Node } from '@kubernetes/client-node';
+import { KUBE_CALL_DEADLINE_MS, withDeadline } from '../../kube/call-deadline.ts';
 import type { Logger } from '../../log/logger.ts';
 import { isReady } from '../policy/observed-node.ts';
 import { listSlimNodes, NODE_ANNOTATION_PREFIXES, slimNode } from './slim-node.ts';
@@ -40,8 +41,11 @@ export function createClusterView(options: {
   nodeSelector: string;
   log: Logger;
   onChange: (reason: string) => void;
+  /** Total deadline of each list page (the watches after it are bounded by the client's idle timeout). */
+  listTimeoutMs?: number;
 }): ClusterView {
   const { kc, dsNamespace, dsName, log, onChange } = options;
+  const listDeadline = () => withDeadline(options.listTimeoutMs ?? KUBE_CALL_DEADLINE_MS);
   const nodeSelector = options.nodeSelector === '' ? undefined : options.nodeSelector;
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
@@ -79,14 +83,14 @@ export function createClusterView(options: {
   const nodeInformer = new ListWatch<V1Node>(
     '/api/v1/nodes',
     slimWatch,
-    () => listSlimNodes((page) => core.listNode({ ...page, ...(nodeSelector ? { labelSelector: nodeSelector } : {}) })),
+    () => listSlimNodes((page) => core.listNode({ ...page, ...(nodeSelector ? { labelSelector: nodeSelector } : {}) }, listDeadline())),
     false,
     nodeSelector,
   );
   const dsInformer = new ListWatch<V1DaemonSet>(
     `/apis/apps/v1/namespaces/${dsNamespace}/daemonsets`,
     watch,
-    () => apps.listNamespacedDaemonSet({ namespace: dsNamespace, fieldSelector: `metadata.name=${dsName}` }),
+    () => apps.listNamespacedDaemonSet({ namespace: dsNamespace, fieldSelector: `metadata.name=${dsName}` }, listDeadline()),
     false,
     undefined,
     `metadata.name=${dsName}`,

@@ -140,6 +140,8 @@ function slimBudget(object: unknown): SlimBudget {
 }
 
 type Page = { limit: number; _continue?: string };
+/** Each list page of an informer ends by its deadline: a hung list would otherwise hold the informer unlisted for good (the watch after it is bounded by the client's idle timeout). */
+const listDeadline = () => withDeadline(KUBE_CALL_DEADLINE_MS);
 
 export function createWorkloadView(options: { kc: KubeConfig; log: Logger; onChange: (key: string) => void }): WorkloadSource {
   const { kc, log, onChange } = options;
@@ -237,14 +239,14 @@ export function createWorkloadView(options: { kc: KubeConfig; log: Logger; onCha
       (object) => JSON.stringify(object.counts),
     );
   const kinds: Record<WorkloadKind, ReturnType<typeof workloadInformer>> = {
-    ReplicaSet: workloadInformer('ReplicaSet', 'replicasets', (page) => apps.listReplicaSetForAllNamespaces(page)),
-    StatefulSet: workloadInformer('StatefulSet', 'statefulsets', (page) => apps.listStatefulSetForAllNamespaces(page)),
-    DaemonSet: workloadInformer('DaemonSet', 'daemonsets', (page) => apps.listDaemonSetForAllNamespaces(page)),
+    ReplicaSet: workloadInformer('ReplicaSet', 'replicasets', (page) => apps.listReplicaSetForAllNamespaces(page, listDeadline())),
+    StatefulSet: workloadInformer('StatefulSet', 'statefulsets', (page) => apps.listStatefulSetForAllNamespaces(page, listDeadline())),
+    DaemonSet: workloadInformer('DaemonSet', 'daemonsets', (page) => apps.listDaemonSetForAllNamespaces(page, listDeadline())),
   };
   const budgets = informer<SlimBudget>(
     'PodDisruptionBudgets (workload gate)',
     '/apis/policy/v1/poddisruptionbudgets',
-    (page) => policy.listPodDisruptionBudgetForAllNamespaces(page),
+    (page) => policy.listPodDisruptionBudgetForAllNamespaces(page, listDeadline()),
     slimBudget,
     (object) => budgetKey(object.budget.namespace, object.budget.name),
     // Not the version: a status rewrite that changes no count wakes nobody.

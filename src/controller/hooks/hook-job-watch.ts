@@ -5,6 +5,7 @@
 // hook is looked at again every HOOK_RECHECK_MS anyway, so a watch that fails delays, never loses.
 
 import { BatchV1Api, ListWatch, Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { KUBE_CALL_DEADLINE_MS, withDeadline } from '../../kube/call-deadline.ts';
 import type { Logger } from '../../log/logger.ts';
 import { HOOK_POINT_LABEL, jobState } from './hook-job.ts';
 
@@ -29,7 +30,7 @@ export function watchHookJobs(options: {
   const informer = new ListWatch<V1Job>(
     `/apis/batch/v1/namespaces/${namespace}/jobs`,
     watch,
-    () => batch.listNamespacedJob({ namespace, labelSelector: HOOK_POINT_LABEL }),
+    () => batch.listNamespacedJob({ namespace, labelSelector: HOOK_POINT_LABEL }, withDeadline(KUBE_CALL_DEADLINE_MS)),
     false,
     HOOK_POINT_LABEL,
   );

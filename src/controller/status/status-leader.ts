@@ -3,6 +3,10 @@
 // seconds old; a replica that cannot read the Lease says no leader is known).
 
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { withDeadline } from '../../kube/call-deadline.ts';
+
+/** A Lease read that hangs must not keep every later refresh from starting (`reading` stays set until it ends). */
+const LEASE_READ_DEADLINE_MS = 5_000;
 
 export interface LeaderLookup {
   /** The last known holder; starts a refresh in the background when the answer is stale. */
@@ -14,6 +18,7 @@ export function createLeaderLookup(options: {
   namespace: string;
   name: string;
   ttlMs?: number;
+  readTimeoutMs?: number;
   now?: () => number;
 }): LeaderLookup {
   const api = options.kc.makeApiClient(CoordinationV1Api);
@@ -26,7 +31,10 @@ export function createLeaderLookup(options: {
   async function refresh(): Promise<void> {
     reading = true;
     try {
-      const lease = await api.readNamespacedLease({ namespace: options.namespace, name: options.name });
+      const lease = await api.readNamespacedLease(
+        { namespace: options.namespace, name: options.name },
+        withDeadline(options.readTimeoutMs ?? LEASE_READ_DEADLINE_MS),
+      );
       const renewed = Date.parse(String(lease.spec?.renewTime ?? ''));
       const expired = Number.isFinite(renewed) && renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now();
       holder = lease.spec?.holderIdentity && !expired ? lease.spec.holderIdentity : undefined;

@@ -2,7 +2,8 @@
 // deadline. Through a proxy in front of the real API server that stalls (no byte moves) or
 // trickles (one byte every 100 ms: never quiet, so an idle timeout would not fire, yet an answer
 // takes minutes), each call fails soon after its 1 s deadline with a message that says so; before,
-// a hung call held the decision cycle as long as the connection lived.
+// a hung call held the decision cycle as long as the connection lived. The cluster view's informer
+// lists have a deadline too: a stalled list ended only by undici's own timeout (about 10 s).
 
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,10 +13,15 @@ import { startCluster, type Cluster } from '../../harness/cluster.ts';
 import { startStallProxy, type StallProxy } from '../../harness/stall-proxy.ts';
 import { createClusterApi, type ClusterApi } from '../../../src/controller/cluster-api.ts';
 import { blockingPodsGate } from '../../../src/gates/blocking-pods-gate.ts';
+import { createClusterView } from '../../../src/controller/cluster/cluster-view.ts';
+import { memoryLogger } from '../../harness/memory-log.ts';
+import { waitFor } from '../../harness/wait-for.ts';
 
 const DEADLINE_MS = 1000;
 /** Far beyond the deadline, far below a trickled answer (minutes): the call must end before this. */
 const BOUND_MS = 20_000;
+/** A stalled list ends by undici's own timeout after about 10 s: a list bounded by its deadline ends well before. */
+const LIST_BOUND_MS = 6_000;
 
 let cluster: Cluster;
 let proxy: StallProxy;
@@ -100,6 +106,37 @@ describe('ClusterApi call deadline', () => {
       assert.match(message, /^cannot list blocking pods: .*deadline/);
     } finally {
       proxy.resume();
+    }
+  });
+
+  it("the cluster view's lists end at their deadline: a stalled API server is reported and retried, and the view lists once it answers", async () => {
+    const { log, lines } = memoryLogger();
+    const view = createClusterView({
+      kc,
+      dsNamespace: 'default',
+      dsName: 'no-such-lock',
+      nodeSelector: '',
+      log,
+      onChange: () => undefined,
+      listTimeoutMs: DEADLINE_MS,
+    });
+    proxy.stall();
+    try {
+      const starting = view.start();
+      await waitFor(
+        () => lines.some((line) => /"msg":"watch failed; restarting"/.test(line) && /deadline|aborted|TimeoutError/i.test(line)),
+        {
+          what: 'a list ended by its deadline, logged and retried',
+          timeoutMs: LIST_BOUND_MS,
+        },
+      );
+      assert.equal(view.synced(), false, 'nothing listed while the API server is stalled');
+      proxy.resume();
+      await starting;
+      await waitFor(() => view.synced() && view.node(node) !== undefined, { what: 'the view listed once the API server answers' });
+    } finally {
+      proxy.resume();
+      await view.stop();
     }
   });
 });
