@@ -88,14 +88,16 @@ export function createSlotKeeper(deps: SlotKeeperDeps): SlotKeeper {
         }
         const result = acquire(
           record.lock,
-          observed.name,
-          observed.unschedulable,
+          {
+            node: observed.name,
+            unschedulable: observed.unschedulable,
+            pinned: context.outOfService,
+            reclaim,
+            roundStartedAt: progress?.startedAt,
+            finishedRoundStartedAt: finished,
+          },
           settings,
           context.now,
-          context.outOfService,
-          reclaim,
-          progress?.startedAt,
-          finished,
         );
         return result.acquired ? { changes: { [lockKey]: result.value }, result } : { result };
       });

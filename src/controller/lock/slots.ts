@@ -31,23 +31,27 @@ export function holds(lock: LockRecord, node: string): boolean {
   return lock.holders.some((holder) => holder.ours && holder.nodeID === node);
 }
 
-/**
- * Takes a slot for `node`. `reclaim` is for a node kreboot already has out of service whose holder
- * went missing: the lock must show it again whatever else holds the lock, since the node is out
- * either way.
- */
-export function acquire(
-  lock: LockRecord,
-  node: string,
-  unschedulable: boolean,
-  settings: SlotSettings,
-  now: Date,
-  pinned: ReadonlySet<string> = NONE,
-  reclaim = false,
-  roundStartedAt?: string,
+/** A node asking for a slot, with what decides whether its old holder still counts. */
+export interface SlotRequest {
+  readonly node: string;
+  /** Whether the node was already unschedulable (kured keeps it in the holder, to restore it). */
+  readonly unschedulable: boolean;
+  /** Our holders of nodes kreboot still has out of service: they count whatever their TTL says. */
+  readonly pinned?: ReadonlySet<string>;
+  /**
+   * For a node kreboot already has out of service whose holder went missing: the lock must show it
+   * again whatever else holds the lock, since the node is out either way.
+   */
+  readonly reclaim?: boolean;
+  /** When the node's current round began: a reclaimed holder is dated so, for the round's release. */
+  readonly roundStartedAt?: string;
   /** When the node's last finished round (done or failed) began: its holder is not this start's. */
-  finishedRoundStartedAt?: string,
-): AcquireResult {
+  readonly finishedRoundStartedAt?: string;
+}
+
+/** Takes a slot for `request.node`. */
+export function acquire(lock: LockRecord, request: SlotRequest, settings: SlotSettings, now: Date): AcquireResult {
+  const { node, unschedulable, pinned = NONE, reclaim = false, roundStartedAt, finishedRoundStartedAt } = request;
   const all = liveHolders(lock, settings, now, pinned);
   const held = all.find((holder) => holder.ours && holder.nodeID === node);
   // The node's holder from its finished round, whose release has not landed yet, is not this

@@ -64,20 +64,20 @@ describe('slots', () => {
   it('acquires up to the concurrency and no further', () => {
     let lock: readonly LockHolder[] = [];
     for (const name of ['a', 'b']) {
-      const result = acquire({ holders: lock }, name, false, settings, NOW);
+      const result = acquire({ holders: lock }, { node: name, unschedulable: false }, settings, NOW);
       assert.equal(result.acquired, true);
       lock = parseLock(result.acquired ? (result.value ?? undefined) : undefined)!.holders;
     }
-    const third = acquire({ holders: lock }, 'c', false, settings, NOW);
+    const third = acquire({ holders: lock }, { node: 'c', unschedulable: false }, settings, NOW);
     assert.equal(third.acquired, false);
     assert.match(third.acquired ? '' : third.reason, /waiting for a free slot/);
     // Acquiring again for a holder is idempotent (a restart between lock and cordon).
-    assert.equal(acquire({ holders: lock }, 'a', false, settings, NOW).acquired, true);
+    assert.equal(acquire({ holders: lock }, { node: 'a', unschedulable: false }, settings, NOW).acquired, true);
   });
 
   it('a foreign holder blocks every acquisition (manual pause)', () => {
     const lock = parseLock('{"nodeID":"manual"}')!;
-    const result = acquire(lock, 'a', false, { concurrency: 5, ttlMs: 0 }, NOW);
+    const result = acquire(lock, { node: 'a', unschedulable: false }, { concurrency: 5, ttlMs: 0 }, NOW);
     assert.equal(result.acquired, false);
     assert.match(result.acquired ? '' : result.reason, /manual/);
     assert.equal(foreignHolders(lock, settings, NOW).length, 1);
@@ -120,15 +120,25 @@ describe('slots across rounds and replicas (found by the simulation)', () => {
   });
 
   it("a new start replaces the holder of the node's finished round instead of reusing it", () => {
-    const result = acquire({ holders: [held('n2', ago(90))] }, 'n2', false, settings, NOW, undefined, false, undefined, ago(90));
+    const result = acquire(
+      { holders: [held('n2', ago(90))] },
+      { node: 'n2', unschedulable: false, finishedRoundStartedAt: ago(90) },
+      settings,
+      NOW,
+    );
     assert.equal(result.acquired, true);
     assert.deepEqual(holders(result.acquired ? result.value : undefined), [['n2', NOW.toISOString()]]);
   });
 
   it('a node out of service counts against the concurrency even with no holder; a reclaim is dated by its round', () => {
-    const refused = acquire({ holders: [held('a', ago(5))] }, 'c', false, settings, NOW, new Set(['b']));
+    const refused = acquire({ holders: [held('a', ago(5))] }, { node: 'c', unschedulable: false, pinned: new Set(['b']) }, settings, NOW);
     assert.equal(refused.acquired, false);
-    const reclaimed = acquire({ holders: [] }, 'b', true, settings, NOW, new Set(['b']), true, ago(300));
+    const reclaimed = acquire(
+      { holders: [] },
+      { node: 'b', unschedulable: true, pinned: new Set(['b']), reclaim: true, roundStartedAt: ago(300) },
+      settings,
+      NOW,
+    );
     assert.deepEqual(holders(reclaimed.acquired ? reclaimed.value : undefined), [['b', ago(300)]]);
   });
 });
