@@ -31,6 +31,8 @@ export interface NotificationsOptions {
   /** Replaces the HTTP transport entirely (unit tests of the queue). */
   readonly transport?: HttpTransport;
   readonly random?: () => number;
+  /** How long `blocked` messages are gathered before they go out together; 1 s by default. */
+  readonly blockedGatherMs?: number;
 }
 
 export interface Notifications {
@@ -44,6 +46,9 @@ export interface Notifications {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_BLOCKED_GATHER_MS = 1000;
+/** Nodes named in a gathered `blocked` message; the rest are counted. */
+const BLOCKED_NAMED = 10;
 
 export function createNotifications(options: NotificationsOptions): Notifications {
   const now = options.now ?? Date.now;
@@ -98,6 +103,35 @@ export function createNotifications(options: NotificationsOptions): Notification
   const lastBlocked = new Map<string, string>();
   let closed = false;
 
+  const send = (event: NotificationEvent) => {
+    const full = cluster === '' ? event : { ...event, cluster };
+    const message = { text: render(full), event: full, at: now() };
+    for (const queue of queues) queue.enqueue(message);
+  };
+
+  // On patch night a closed window or a firing alert holds every pending node at once: their
+  // `blocked` messages are gathered for a moment and go out as one per reason ("40 nodes are
+  // waiting to reboot: …"), not one per node into a chat channel and its rate limit. Any other
+  // message sends what was gathered first, so the order people read stays the order it happened.
+  const gatherMs = options.blockedGatherMs ?? DEFAULT_BLOCKED_GATHER_MS;
+  const gathered = new Map<string, NotificationEvent[]>();
+  let gatherTimer: NodeJS.Timeout | undefined;
+  const sendGathered = () => {
+    clearTimeout(gatherTimer);
+    gatherTimer = undefined;
+    for (const events of gathered.values()) {
+      if (events.length === 1) {
+        send(events[0]!);
+        continue;
+      }
+      const nodes = events.map((event) => event.node);
+      const named = nodes.slice(0, BLOCKED_NAMED).join(', ');
+      const node = nodes.length > BLOCKED_NAMED ? `${named} and ${nodes.length - BLOCKED_NAMED} more` : named;
+      send({ kind: 'blocked', node, nodes, reason: events[0]!.reason });
+    }
+    gathered.clear();
+  };
+
   const notify: Notify = (event: NotificationEvent) => {
     if (closed || queues.length === 0) return;
     if (event.kind === 'blocked') {
@@ -108,12 +142,20 @@ export function createNotifications(options: NotificationsOptions): Notification
       lastBlocked.delete(event.node);
     }
     if (!chosen.has(event.kind)) return;
-    const full = cluster === '' ? event : { ...event, cluster };
-    const message = { text: render(full), event: full, at: now() };
-    for (const queue of queues) queue.enqueue(message);
+    if (event.kind !== 'blocked') {
+      sendGathered();
+      send(event);
+      return;
+    }
+    const key = event.reason ?? '';
+    const group = gathered.get(key);
+    if (group) group.push(event);
+    else gathered.set(key, [event]);
+    gatherTimer ??= setTimeout(sendGathered, gatherMs).unref();
   };
 
   async function drain(timeoutMs: number): Promise<boolean> {
+    sendGathered();
     let timer: NodeJS.Timeout | undefined;
     const timeUp = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
@@ -131,6 +173,7 @@ export function createNotifications(options: NotificationsOptions): Notification
     status: () => queues.map((q) => q.status()),
     drain,
     async close(timeoutMs = 5000) {
+      sendGathered();
       closed = true;
       const drained = await drain(timeoutMs);
       shutdown.abort();

@@ -17,6 +17,11 @@ export interface NotificationEvent {
   readonly durationMs?: number;
   /** --cluster-name, added by the notification module (the controller does not set it). */
   readonly cluster?: string;
+  /**
+   * A `blocked` message for several nodes held by the same reason at once, set by the notification
+   * module (patch night: one message, not one per node); `node` then names the first few.
+   */
+  readonly nodes?: readonly string[];
 }
 
 /**

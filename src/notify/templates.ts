@@ -25,8 +25,11 @@ const DEFAULT_TEMPLATES: Readonly<Record<NotificationKind, string>> = {
   resumed: 'Reboot rollout resumed: {{reason}}',
 };
 
+/** `blocked` for several nodes at once ({{node}} names the first few, {{count}} all of them). */
+const BLOCKED_NODES_TEMPLATE = '{{count}} nodes are waiting to reboot: {{reason}} ({{node}})';
+
 // One pass, so a reason that itself contains `%s` or `{{node}}` is printed as it is.
-const TOKEN = /\{\{\s*(node|reason|phase|duration|cluster)\s*\}\}|%%|%s/g;
+const TOKEN = /\{\{\s*(node|reason|phase|duration|cluster|count)\s*\}\}|%%|%s/g;
 
 export function createRenderer(templates: Templates, cluster = ''): (event: NotificationEvent) => string {
   const prefix = cluster === '' ? '' : '[{{cluster}}] ';
@@ -44,7 +47,11 @@ export function createRenderer(templates: Templates, cluster = ''): (event: Noti
     reboot: own(templates.reboot, 'reboot'),
     uncordon: own(templates.uncordon, 'uncordon'),
   };
-  return (event) => render(chosen[event.kind], cluster === '' ? event : { ...event, cluster });
+  const blockedNodes = `${prefix}${BLOCKED_NODES_TEMPLATE}`;
+  return (event) => {
+    const template = event.kind === 'blocked' && (event.nodes?.length ?? 0) > 1 ? blockedNodes : chosen[event.kind];
+    return render(template, cluster === '' ? event : { ...event, cluster });
+  };
 }
 
 export function render(template: string, event: NotificationEvent): string {
@@ -54,6 +61,7 @@ export function render(template: string, event: NotificationEvent): string {
     phase: event.phase || 'unknown',
     duration: event.durationMs === undefined ? 'unknown time' : formatDuration(wholeSeconds(event.durationMs)),
     cluster: event.cluster ?? '',
+    count: String(event.nodes?.length ?? 1),
   };
   return template.replace(TOKEN, (token, name: string | undefined) => {
     if (name !== undefined) return fields[name] ?? '';

@@ -120,14 +120,14 @@ test('a full queue drops the oldest waiting message and says so', async () => {
     },
   };
   const { n, registry, lines } = setup([NTFY], transport, { capacity: 2 });
-  n.notify({ kind: 'blocked', node: 'n0', reason: 'in flight' });
+  n.notify({ kind: 'reboot', node: 'n0' });
   await new Promise((resolve) => setImmediate(resolve));
   for (const node of ['n1', 'n2', 'n3']) n.notify({ kind: 'drain', node });
   release(status(200));
   assert.equal(await n.drain(5000), true);
   assert.deepEqual(
     sent.map((r) => r.body),
-    ['Node n0 is waiting to reboot: in flight', 'Draining node n2', 'Draining node n3'],
+    ['Rebooting node n0', 'Draining node n2', 'Draining node n3'],
   );
   assert.equal(await metric(registry, 'ntfy', 'dropped'), 1);
   assert.ok(lines.some((l) => l.includes('notification dropped') && l.includes('queue full') && l.includes('"node":"n1"')));
@@ -147,13 +147,35 @@ test('identical consecutive blocked messages for a node are sent once', async ()
   assert.deepEqual(
     transport.requests.map((r) => r.body),
     [
-      'Node n1 is waiting to reboot: outside the maintenance window',
-      'Node n2 is waiting to reboot: outside the maintenance window',
+      '2 nodes are waiting to reboot: outside the maintenance window (n1, n2)',
       'Node n1 is waiting to reboot: alert X firing',
       'Draining node n1',
       'Node n1 is waiting to reboot: alert X firing',
     ],
   );
+  await n.close();
+});
+
+test('patch night: the blocked messages of many nodes held at once go out as one per reason, naming the first ten', async () => {
+  const transport = recordingTransport();
+  const { n } = setup([NTFY], transport);
+  const nodes = Array.from({ length: 40 }, (_, i) => `worker-${i + 1}`);
+  for (const node of nodes) n.notify({ kind: 'blocked', node, reason: 'maintenance-window: outside the maintenance window' });
+  n.notify({ kind: 'blocked', node: 'db-1', reason: 'blocking-pods: pod db/primary-0 matches app=db' });
+  // Nothing goes out at once: the messages are gathered for a moment, then sent without any other event.
+  assert.equal(transport.requests.length, 0);
+  await waitFor(() => transport.requests.length === 2, { what: 'the gathered messages sent' });
+  assert.deepEqual(
+    transport.requests.map((r) => r.body),
+    [
+      `40 nodes are waiting to reboot: maintenance-window: outside the maintenance window (${nodes.slice(0, 10).join(', ')} and 30 more)`,
+      'Node db-1 is waiting to reboot: blocking-pods: pod db/primary-0 matches app=db',
+    ],
+  );
+  // Each node was told once: the same kind of reason again is not news.
+  for (const node of nodes) n.notify({ kind: 'blocked', node, reason: 'maintenance-window: outside the maintenance window' });
+  assert.equal(await n.drain(5000), true);
+  assert.equal(transport.requests.length, 2);
   await n.close();
 });
 
