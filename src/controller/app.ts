@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import type { ControllerConfig } from '../config/controller-config.ts';
 import type { Gate } from '../gates/gate.ts';
 import { createBaseApp, listen, type Listening } from '../http/base-server.ts';
+import { CONTROLLER_LIMITS } from '../http/server-limits.ts';
 import { listenProbes } from '../http/probe-server.ts';
 import { createAlertsRouter } from '../intake/alerts-router.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
@@ -161,7 +162,7 @@ export async function startController(deps: ControllerDeps): Promise<RunningCont
   // Serve first: a replica that cannot serve (port taken) must fail before it watches or seeks
   // leadership, or it would lead with no webhook, status or health endpoint. Until the view has
   // synced, /readyz says so and the webhook answers 503 with Retry-After.
-  const http = await listen(app, config.metricsHost, config.metricsPort);
+  const http = await listen(app, config.metricsHost, config.metricsPort, CONTROLLER_LIMITS);
   let probes: Listening | undefined;
   try {
     // The kubelet's probes apart from the public routes, so no client can starve them (issue 26).

@@ -36,6 +36,20 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxConnectionsPerAddress: 64,
 });
 
+/**
+ * The controller's public listener (webhook, status, API, metrics). On patch night Alertmanager
+ * posts every aggregation group at once — the shipped route groups by node — with a connection
+ * per group, all from one address. At 1,000 nodes, 256 connections in all and 64 per address
+ * closed 2,634 of its 3,634 attempts on accept (each retried until delivered); these close 762 of
+ * 1,762, for about 5 MB more at the peak (bench/alertmanager-burst.ts). One address still cannot
+ * hold them all, and the agent keeps the defaults (only Prometheus calls it).
+ */
+export const CONTROLLER_LIMITS: ServerLimits = Object.freeze({
+  ...DEFAULT_LIMITS,
+  maxConnections: 1024,
+  maxConnectionsPerAddress: 512,
+});
+
 /** The options for http.createServer. */
 export function serverOptions(limits: ServerLimits): ServerOptions {
   return {

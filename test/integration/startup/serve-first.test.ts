@@ -2,6 +2,7 @@
 // stops with a message naming the address and exit code 1, before it watches or seeks the Lease:
 // no Lease appears. With the port free it serves, then leads.
 
+import { CONTROLLER_LIMITS } from '../../../src/http/server-limits.ts';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -128,7 +129,7 @@ test(
         { timeoutMs: 30_000, what: 'the controller ready on its probe port' },
       );
       // One address opens as many connections as the public listener allows, each holding a status stream.
-      for (let i = 0; i < 256; i++) {
+      for (let i = 0; i < CONTROLLER_LIMITS.maxConnections; i++) {
         const socket = connect(port, '127.0.0.1');
         socket.on('error', () => {});
         socket.write('GET /api/v1/status/events HTTP/1.1\r\nHost: x\r\n\r\n');
