@@ -31,8 +31,6 @@ export interface NotificationsOptions {
   /** Replaces the HTTP transport entirely (unit tests of the queue). */
   readonly transport?: HttpTransport;
   readonly random?: () => number;
-  /** How long `blocked` messages are gathered before they go out together; 1 s by default. */
-  readonly blockedGatherMs?: number;
 }
 
 export interface Notifications {
@@ -46,7 +44,8 @@ export interface Notifications {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_BLOCKED_GATHER_MS = 1000;
+/** How long `blocked` messages are gathered before they go out together. */
+const BLOCKED_GATHER_MS = 1000;
 /** Nodes named in a gathered `blocked` message; the rest are counted. */
 const BLOCKED_NAMED = 10;
 
@@ -113,7 +112,6 @@ export function createNotifications(options: NotificationsOptions): Notification
   // `blocked` messages are gathered for a moment and go out as one per reason ("40 nodes are
   // waiting to reboot: …"), not one per node into a chat channel and its rate limit. Any other
   // message sends what was gathered first, so the order people read stays the order it happened.
-  const gatherMs = options.blockedGatherMs ?? DEFAULT_BLOCKED_GATHER_MS;
   const gathered = new Map<string, NotificationEvent[]>();
   let gatherTimer: NodeJS.Timeout | undefined;
   const sendGathered = () => {
@@ -151,7 +149,7 @@ export function createNotifications(options: NotificationsOptions): Notification
     const group = gathered.get(key);
     if (group) group.push(event);
     else gathered.set(key, [event]);
-    gatherTimer ??= setTimeout(sendGathered, gatherMs).unref();
+    gatherTimer ??= setTimeout(sendGathered, BLOCKED_GATHER_MS).unref();
   };
 
   async function drain(timeoutMs: number): Promise<boolean> {
