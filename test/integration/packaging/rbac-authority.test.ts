@@ -13,10 +13,23 @@ import { startCluster } from '../../harness/cluster.ts';
 import { printOnFailure } from '../../harness/on-failure.ts';
 import { waitFor } from '../../harness/wait-for.ts';
 import { CONTROLLER } from '../../../src/store/keys.ts';
+import { createClusterApi } from '../../../src/controller/cluster-api.ts';
+import { observeNode } from '../../../src/controller/policy/observed-node.ts';
+import { createNodeWriter } from '../../../src/controller/steps/node-writer.ts';
+import { startPatch, type PatchSettings } from '../../../src/controller/steps/node-patches.ts';
+import { pino } from 'pino';
 import { attempt, createPinnedPod, serviceAccountIdentity, type Identity, type Outcome } from '../../harness/packaging/manifest-tokens.ts';
 import { applyServerSide, deleteManifests, helmTemplate, kubectl, kubectlOk, kustomize, run } from '../../harness/packaging/cli-tools.ts';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const silentLog = pino({ level: 'silent' });
+const PATCH_SETTINGS: PatchSettings = {
+  preferNoScheduleTaint: '',
+  preRebootNodeLabels: {},
+  postRebootNodeLabels: {},
+  annotateNodes: false,
+  rebootTimeoutMs: 600_000,
+};
 const tmp = mkdtempSync(join(tmpdir(), 'kreboot-authority-'));
 const POLICIES = ['kreboot-agent-own-node', 'kreboot-node-keys', 'kreboot-controller-nodes', 'kreboot-controller-daemonset'];
 let cluster: Awaited<ReturnType<typeof startCluster>>;
@@ -298,6 +311,38 @@ test('on Nodes the controller may cordon, set its taint, its annotations and kre
   const node = await admin.makeApiClient(CoreV1Api).readNode({ name });
   assert.equal(node.spec?.unschedulable, undefined);
   assert.equal(node.metadata?.labels?.['node-role.kubernetes.io/control-plane'], undefined);
+});
+
+test('a cordon written on a copy the node has moved on from is a conflict, not a refusal: admission runs before the version check', async () => {
+  const name = nodes[1]!;
+  const core = admin.makeApiClient(CoreV1Api);
+  const copy = await core.readNode({ name });
+  // The node controller changes the node's taints after kreboot read it (a node coming back, or
+  // going NotReady): the cordon's taint list, built on the copy, no longer matches.
+  await core.patchNode({ name, body: { spec: { taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }] } } }, MERGE);
+  try {
+    const writer = createNodeWriter({
+      api: createClusterApi(controller.kc),
+      ownWrites: { wrote: () => undefined },
+      sinks: { log: silentLog, events: { record: () => undefined }, notify: () => undefined, metrics: undefined as never },
+      quiet: undefined as never,
+      log: silentLog,
+    });
+    const observed = observeNode(copy);
+    const patch = startPatch(copy, observed, new Date(), PATCH_SETTINGS, 1);
+    // The copy's taint list would re-add a taint the node no longer has, which the policy refuses;
+    // but the patch carries the copy's resourceVersion, and the API server answers 409 first, which
+    // the runner takes as "decide again on fresher data", not as a failed write.
+    const raw = await patchNode(controller.kc, name, patch.body);
+    assert.equal(raw.status, 409, raw.message);
+    const call = { now: new Date(), conflicted: false };
+    assert.equal(await writer.write(call, copy, observed, patch), false);
+    assert.equal(call.conflicted, true);
+    const after = await core.readNode({ name });
+    assert.equal(after.spec?.unschedulable, undefined, 'nothing written');
+  } finally {
+    await core.patchNode({ name, body: { spec: { taints: null } } }, MERGE);
+  }
 });
 
 test('on the agent DaemonSet the controller may write the lock and kreboot.dev/ annotations, never the pod template', async () => {
