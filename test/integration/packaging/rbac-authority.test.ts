@@ -313,7 +313,7 @@ test('on Nodes the controller may cordon, set its taint, its annotations and kre
   assert.equal(node.metadata?.labels?.['node-role.kubernetes.io/control-plane'], undefined);
 });
 
-test('a cordon written on a copy the node has moved on from is a conflict, not a refusal: admission runs before the version check', async () => {
+test('a cordon written on a copy the node has moved on from is a conflict (409) under the policy: the version check comes first', async () => {
   const name = nodes[1]!;
   const core = admin.makeApiClient(CoreV1Api);
   const copy = await core.readNode({ name });
@@ -330,7 +330,7 @@ test('a cordon written on a copy the node has moved on from is a conflict, not a
     });
     const observed = observeNode(copy);
     const patch = startPatch(copy, observed, new Date(), PATCH_SETTINGS, 1);
-    // The copy's taint list would re-add a taint the node no longer has, which the policy refuses;
+    // The copy's taint list would drop the taint the node has gained since, which the policy refuses;
     // but the patch carries the copy's resourceVersion, and the API server answers 409 first, which
     // the runner takes as "decide again on fresher data", not as a failed write.
     const raw = await patchNode(controller.kc, name, patch.body);
