@@ -64,6 +64,8 @@ export interface ControllerConfig extends CommonConfig {
   };
   /** --pools-file; empty: none. */
   readonly poolsFile?: string;
+  /** The text the pools (below) were read from at start: what a later change of the file is compared with. */
+  readonly poolsFileText?: string;
   /** The pools from --pools-file, the default pool first; absent or empty: the default pool only. */
   readonly pools?: readonly PoolSpec[];
   // gates
@@ -328,6 +330,7 @@ export function loadControllerConfig(argv: readonly string[], env: Readonly<Reco
     r.problems.push(...file.problems, ...resolved.problems);
     notices.push(...resolved.notices);
     (config as { pools?: readonly PoolSpec[] }).pools = resolved.pools;
+    (config as { poolsFileText?: string }).poolsFileText = file.text;
   }
   return {
     config: deepFreeze(config),

@@ -141,11 +141,12 @@ export function parsePoolsFile(text: string, source: string): { entries: PoolEnt
 }
 
 /** Reads and parses the file at `path`; an unreadable or oversized file is a problem, not an empty list. */
-export function readPoolsFile(path: string, flag = '--pools-file'): { entries: PoolEntry[]; problems: string[] } {
+export function readPoolsFile(path: string, flag = '--pools-file'): { entries: PoolEntry[]; problems: string[]; text?: string } {
   try {
     const size = statSync(path).size;
     if (size > MAX_FILE_BYTES) return { entries: [], problems: [`${flag}: ${path} is ${size} bytes; at most ${MAX_FILE_BYTES}`] };
-    return parsePoolsFile(readFileSync(path, 'utf8'), `${flag} ${path}`);
+    const text = readFileSync(path, 'utf8');
+    return { ...parsePoolsFile(text, `${flag} ${path}`), text };
   } catch (error) {
     return {
       entries: [],

@@ -79,15 +79,18 @@ export function followPoolsFile(options: {
       return `\u0000unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
     }
   };
-  // The content last applied or refused. It moves only once a change has an outcome: a reload that
-  // failed midway (an error, not a refusal) is tried again at the next look.
-  let seen = read();
+  // The content last applied or refused, at first the text the running pools were read from at
+  // start (config.poolsFileText): a change made while the controller started, before this follows
+  // the file, is a change too. It moves only once a change has an outcome: a reload that failed
+  // midway (an error, not a refusal) is tried again at the next look.
+  let seen = config.poolsFileText ?? read();
   let warnedEmpty = false;
   let running: Promise<void> = Promise.resolve();
 
   const look = async () => {
     let text = read();
     if (text === seen) return;
+    log.debug({ file: path }, 'pools file changed; reading it until it holds still');
     // A file being written (not a ConfigMap's atomic swap) is read again until it holds still.
     for (let tries = 0; tries < 10; tries++) {
       await new Promise((settle) => setTimeout(settle, SETTLE_MS));
@@ -116,6 +119,7 @@ export function followPoolsFile(options: {
     const problems = [...parsed.problems, ...resolved.problems];
     if (problems.length === 0) problems.push(...reloadProblems(resolved.pools, core));
     if (problems.length > 0) return refuse(problems);
+    log.debug({ file: path, pools: resolved.pools.map((pool) => pool.name) }, 'pools file: replacing the running pools');
     await core.replacePools(resolved.pools);
     seen = text;
     reloads.inc({ result: 'applied' });
@@ -140,6 +144,8 @@ export function followPoolsFile(options: {
   }
   const timer = setInterval(() => void check(), options.recheckMs ?? RECHECK_MS);
   timer.unref();
+  // The file may have changed since the start read it; a first look now, not at the first recheck.
+  void check();
   return {
     check,
     stop() {
