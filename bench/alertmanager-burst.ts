@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startCluster } from '../test/harness/cluster.ts';
 import { BENCH_LABEL, createNodesFast, nodeNames } from './scale/cluster-setup.ts';
-import { startControllerProcess, WEBHOOK_TOKEN } from '../test/harness/controller/controller-process.ts';
+import { startControllerProcess } from '../test/harness/controller/controller-process.ts';
 import { startMonitoring } from '../test/harness/monitoring.ts';
 import { waitFor } from '../test/harness/wait-for.ts';
 
@@ -70,7 +70,6 @@ receivers:
             credentials_file: ${controller.webhookTokenFile}
 `,
 });
-void WEBHOOK_TOKEN;
 
 const amCounter = async (name: string) => {
   const text = await (await fetch(`${monitoring.alertmanagerUrl}/metrics`)).text();
@@ -116,7 +115,7 @@ await waitFor(
 );
 const allRecorded = performance.now();
 clearInterval(sampler);
-await waitFor(async () => (await amCounter('alertmanager_notifications_total')) + 0 >= count, {
+await waitFor(async () => (await amCounter('alertmanager_notifications_total')) >= count, {
   what: 'Alertmanager counted its notifications',
   timeoutMs: 60_000,
 }).catch(() => undefined);
