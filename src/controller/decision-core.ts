@@ -307,6 +307,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
           }
         : {}),
       ...(pooled && spec.name !== DEFAULT_POOL ? { pool: spec.name } : {}),
+      ...(pooled ? { roundPool: spec.name } : {}),
       ...(pooled ? { checkRolloutOnStart: true } : {}),
     };
     const performer = createPerformer({

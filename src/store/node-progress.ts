@@ -42,6 +42,11 @@ export interface NodeProgress {
   readonly holdsRollout?: boolean;
   /** RFC 3339: when the current rollout of this node started (cordon), for durations. */
   readonly startedAt?: string;
+  /**
+   * With pools: the pool the node was cordoned in. It stays that pool's while out of service,
+   * whatever its labels say meanwhile and whether or not the lock still names it (pools/membership.ts).
+   */
+  readonly pool?: string;
   /** The node did not come back and an opt-in recovery policy is working on it (policy/recovery.ts). */
   readonly recovery?: Recovery;
   /**

@@ -46,16 +46,21 @@ export function createControl(deps: {
       // A resume also ends the wait for a recovered node that is gone (no replacement awaited any
       // more); a node still being recovered keeps the rollout waiting through its own record.
       const present = new Set(deps.view.nodes().map((node) => node.metadata?.name ?? ''));
+      // The resume lifts what held the rollout when it was asked for. Its write may land much later
+      // (conflict after conflict with the cycle's own writes); a halt or pause recorded meanwhile
+      // stays, and the resume record keeps the request's time so the policy agrees.
       const wasHeld = await deps.rollout.update((record) => {
         const recovering = (record.recovering ?? []).filter((entry) => present.has(entry.node));
+        const liftPause = record.paused !== undefined && recordedBy(record.paused.at, now);
+        const liftHalt = record.halted !== undefined && recordedBy(record.halted.at, now);
         return {
           changes: {
-            [PAUSED_ANNOTATION]: null,
-            [HALTED_ANNOTATION]: null,
+            ...(liftPause ? { [PAUSED_ANNOTATION]: null } : {}),
+            ...(liftHalt ? { [HALTED_ANNOTATION]: null } : {}),
             [RESUMED_ANNOTATION]: JSON.stringify({ at: now.toISOString(), by }),
             ...(record.recovering ? { [RECOVERING_ANNOTATION]: recovering.length > 0 ? JSON.stringify(recovering) : null } : {}),
           },
-          result: record.paused !== undefined || record.halted !== undefined || recovering.length !== (record.recovering?.length ?? 0),
+          result: liftPause || liftHalt || recovering.length !== (record.recovering?.length ?? 0),
         };
       });
       if (wasHeld || rearmed.length > 0) deps.notify({ kind: 'resumed', node: rearmed.join(', '), reason: `resumed by ${by}` });
@@ -69,4 +74,10 @@ export function createControl(deps: {
       return result;
     },
   };
+}
+
+/** Whether a record written at `at` existed by `moment`. An unreadable time counts as old: a resume lifts it. */
+function recordedBy(at: string, moment: Date): boolean {
+  const time = Date.parse(at);
+  return Number.isNaN(time) || time <= moment.getTime();
 }

@@ -1,6 +1,10 @@
-// Which pool a node belongs to. A node in the middle of a reboot stays in the pool whose lock it
-// holds a slot in, whatever happens to its labels meanwhile: relabelled mid-reboot, it would
-// otherwise count against a second pool's limit while the first still held its slot. Otherwise the
+// Which pool a node belongs to. A node in the middle of a reboot stays in the pool it was cordoned
+// in (recorded on its progress), whatever happens to its labels meanwhile: relabelled mid-reboot, it
+// would otherwise count against a second pool's limit while the first still held its slot — or,
+// with the lock's holders lost (the lock DaemonSet deleted and created again), be reclaimed in the
+// second pool and free the first's cap for another node. A node that holds a slot but is not
+// cordoned yet stays in the pool whose lock holds it; a slot left from a round that has ended does
+// not keep it there. Otherwise the
 // one pool whose selector matches it; none: the default pool. A node that two pools' selectors
 // match belongs to neither: it is held, with a reason naming both, until its labels or the
 // selectors change (docs/pools.md). Pure, and cached per Node and DaemonSet object (the watch
@@ -10,7 +14,7 @@ import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
 import { matchesLabelSelector } from '../../kube/label-selector.ts';
 import { parseLock } from '../../store/lock-record.ts';
 import { CONTROLLER, INSTALL_ANNOTATION } from '../../store/keys.ts';
-import { parseProgress } from '../../store/node-progress.ts';
+import { isOutOfService, parseProgress } from '../../store/node-progress.ts';
 import type { PoolSpec } from './pool-specs.ts';
 
 export type Membership =
@@ -37,8 +41,10 @@ export function hasWork(node: V1Node): boolean {
 export function createMembership(pools: readonly PoolSpec[], install?: string): PoolMembership {
   const [first, ...named] = pools;
   const fallback = first!.name;
+  const names = new Set(pools.map((pool) => pool.name));
   const matching = new WeakMap<V1Node, readonly string[]>();
-  const holders = new WeakMap<V1DaemonSet, ReadonlyMap<string, string>>();
+  const rounds = new WeakMap<V1Node, RoundRecord>();
+  const holders = new WeakMap<V1DaemonSet, ReadonlyMap<string, { pool: string; created: number }>>();
 
   const matches = (node: V1Node): readonly string[] => {
     let found = matching.get(node);
@@ -49,15 +55,28 @@ export function createMembership(pools: readonly PoolSpec[], install?: string): 
     }
     return found;
   };
-  /** node → the pool whose lock it holds a kreboot slot in (the first, in the pools' order). */
-  const holding = (ds: V1DaemonSet): ReadonlyMap<string, string> => {
+  const round = (node: V1Node): RoundRecord => {
+    let found = rounds.get(node);
+    if (!found) {
+      const progress = parseProgress(node.metadata?.annotations?.[CONTROLLER.state]);
+      const out = isOutOfService(progress);
+      const pool = out ? progress?.pool : undefined;
+      const ended = !out && (progress?.phase === 'done' || progress?.phase === 'failed') ? Date.parse(progress.since) : undefined;
+      found = { pool: pool !== undefined && names.has(pool) ? pool : undefined, endedAt: ended };
+      rounds.set(node, found);
+    }
+    return found;
+  };
+  /** node → the pool whose lock it holds a kreboot slot in (the first, in the pools' order), and since when. */
+  const holding = (ds: V1DaemonSet): ReadonlyMap<string, { pool: string; created: number }> => {
     let found = holders.get(ds);
     if (!found) {
-      const map = new Map<string, string>();
+      const map = new Map<string, { pool: string; created: number }>();
       const annotations = ds.metadata?.annotations ?? {};
       for (const pool of pools)
         for (const holder of parseLock(annotations[pool.lockAnnotation])?.holders ?? [])
-          if (holder.ours && !map.has(holder.nodeID)) map.set(holder.nodeID, pool.name);
+          if (holder.ours && !map.has(holder.nodeID))
+            map.set(holder.nodeID, { pool: pool.name, created: holder.created ? Date.parse(holder.created) : Infinity });
       found = map;
       holders.set(ds, found);
     }
@@ -66,16 +85,29 @@ export function createMembership(pools: readonly PoolSpec[], install?: string): 
 
   return {
     of(node, ds) {
-      const held = ds ? holding(ds).get(node.metadata?.name ?? '') : undefined;
-      if (held !== undefined) return { pool: held };
       const other = node.metadata?.annotations?.[INSTALL_ANNOTATION];
-      if (install && other && other !== install && hasWork(node)) return { pool: undefined, conflict: [], install: other };
+      const foreign = Boolean(install && other && other !== install);
+      const record = foreign ? undefined : round(node);
+      if (record?.pool !== undefined) return { pool: record.pool };
+      // A slot taken no later than the node's round ended is that round's leftover, about to be
+      // released: the node's next round goes by its labels, not by the pool it was in (seed 12183).
+      const held = ds ? holding(ds).get(node.metadata?.name ?? '') : undefined;
+      const leftover = held !== undefined && record?.endedAt !== undefined && held.created <= record.endedAt;
+      if (held !== undefined && !leftover) return { pool: held.pool };
+      if (foreign && hasWork(node)) return { pool: undefined, conflict: [], install: other };
       const found = matches(node);
       if (found.length === 0) return { pool: fallback };
       if (found.length === 1) return { pool: found[0]! };
       return { pool: undefined, conflict: found };
     },
   };
+}
+
+/** What a node's own record says of its pool: the one it was cordoned in, while it is out; when its last round ended. */
+interface RoundRecord {
+  readonly pool: string | undefined;
+  /** Epoch ms: when the node's last round ended (done or failed and given back). */
+  readonly endedAt: number | undefined;
 }
 
 /** The reason shown for a node another install has work on. */

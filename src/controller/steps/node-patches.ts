@@ -23,6 +23,8 @@ export interface PatchSettings {
   readonly remediation?: RemediationMark;
   /** The node's pool, named in its reboot job (docs/pools.md); absent for the default pool. */
   readonly pool?: string;
+  /** With pools: the pool recorded on the node at its cordon (every pool, the default included). */
+  readonly roundPool?: string;
 }
 
 export interface NodePatch {
@@ -61,6 +63,7 @@ function progressOf(
         ...(previous.wasUnschedulable !== undefined ? { wasUnschedulable: previous.wasUnschedulable } : {}),
         ...(previous.attempts !== undefined ? { attempts: previous.attempts } : {}),
         ...(previous.startedAt !== undefined ? { startedAt: previous.startedAt } : {}),
+        ...(previous.pool !== undefined ? { pool: previous.pool } : {}),
         ...(previous.jobId !== undefined ? { jobId: previous.jobId } : {}),
         ...(previous.bootIdBefore !== undefined ? { bootIdBefore: previous.bootIdBefore } : {}),
         // A recovery lasts while the node is in flight; a failure or a resume ends it.
@@ -112,6 +115,7 @@ export function startPatch(node: V1Node, observed: ObservedNode, now: Date, sett
     wasUnschedulable: observed.unschedulable,
     attempts, // counted by the policy (decide.ts): a retry (or a wait after one) serves the same request
     startedAt: now.toISOString(),
+    ...(settings.roundPool !== undefined ? { pool: settings.roundPool } : {}),
   };
   const annotations: Record<string, string | null> = {};
   if (settings.annotateNodes) {

@@ -1,5 +1,6 @@
 // Which pool a node belongs to, as a table: by its labels; the default pool when none selects it;
-// held when two do; kept in the pool whose lock it holds a slot in whatever its labels say now; held
+// held when two do; kept in the pool it was cordoned in, or whose lock it holds a slot in, whatever
+// its labels say now; held
 // while another install has work on it, not once that install is done with it. And what refuses a
 // reload on the cluster as it is; and the plan of several pools merged wave by wave.
 
@@ -37,6 +38,8 @@ const lock = (holders: string[]) =>
       TTL: 0,
     })),
   });
+const lockAt = (nodeID: string, created: string) =>
+  JSON.stringify({ maxOwners: 2, locks: [{ nodeID, metadata: { unschedulable: false, holder: 'kreboot' }, created, TTL: 0 }] });
 const ds = (annotations: Record<string, string>): V1DaemonSet => ({ metadata: { name: 'kreboot-agent', annotations } });
 
 describe('membership', () => {
@@ -57,6 +60,89 @@ describe('membership', () => {
       node('f', { gpu: 'true', arch: 'arm64' }),
       ds({ 'kreboot.dev/lock.arm': lock(['f']) }),
       'arm',
+    ],
+    [
+      'relabelled mid-reboot with the lock lost (DaemonSet re-created): stays in the pool it was cordoned in',
+      node(
+        'j',
+        { arch: 'arm64' },
+        { 'kreboot.dev/state': JSON.stringify({ phase: 'rebooting', since: '2026-01-01T00:00:00Z', reason: '', pool: 'gpu' }) },
+      ),
+      ds({}),
+      'gpu',
+    ],
+    [
+      'halted in its pool and relabelled: still that pool',
+      node(
+        'k',
+        {},
+        {
+          'kreboot.dev/state': JSON.stringify({
+            phase: 'failed',
+            haltedRollout: true,
+            final: true,
+            since: '2026-01-01T00:00:00Z',
+            reason: '',
+            pool: 'arm',
+          }),
+        },
+      ),
+      undefined,
+      'arm',
+    ],
+    [
+      'back in service: its labels again, whatever pool its last round was in',
+      node(
+        'l',
+        { arch: 'arm64' },
+        { 'kreboot.dev/state': JSON.stringify({ phase: 'done', since: '2026-01-01T00:00:00Z', reason: '', pool: 'gpu' }) },
+      ),
+      undefined,
+      'arm',
+    ],
+    [
+      'cordoned in a pool that is gone (the pools file changed): its labels',
+      node(
+        'm',
+        { arch: 'arm64' },
+        { 'kreboot.dev/state': JSON.stringify({ phase: 'draining', since: '2026-01-01T00:00:00Z', reason: '', pool: 'old' }) },
+      ),
+      undefined,
+      'arm',
+    ],
+    [
+      "a slot left from its round that ended (failed, given back): its labels, not the slot's pool",
+      node(
+        'n',
+        { arch: 'arm64' },
+        {
+          'kreboot.dev/state': JSON.stringify({
+            phase: 'failed',
+            retryAt: '2026-01-01T00:05:00Z',
+            since: '2026-01-01T00:01:00Z',
+            reason: '',
+          }),
+        },
+      ),
+      ds({ 'kreboot.dev/lock.gpu': lockAt('n', '2026-01-01T00:00:10.000Z') }),
+      'arm',
+    ],
+    [
+      "a slot taken since its round ended (its next start, cordon not landed yet): the slot's pool",
+      node(
+        'o',
+        { arch: 'arm64' },
+        {
+          'kreboot.dev/state': JSON.stringify({
+            phase: 'failed',
+            retryAt: '2026-01-01T00:05:00Z',
+            since: '2026-01-01T00:01:00Z',
+            reason: '',
+          }),
+        },
+      ),
+      ds({ 'kreboot.dev/lock.gpu': lockAt('o', '2026-01-01T00:05:01.000Z') }),
+      'gpu',
     ],
     [
       'another install has a request on it: held',

@@ -29,9 +29,13 @@ describe('deterministic simulation', () => {
   // answer was lost with the lock's holders lost (concurrency), and silences made or extended for
   // a node whose write then failed or that was gone (silence-on-reboot); and, once issue 24's parts
   // met in one build, a halt or a recovery on a node of another pool that a pool did not see (6343
-  // recovery-holds, 7509 halt-holds: a pool judged them on its own cut of the nodes).
+  // recovery-holds, 7509 halt-holds: a pool judged them on its own cut of the nodes); beyond CI's
+  // range, a resume whose write landed after a newer halt and lifted it (73719 halt-holds), and a
+  // node relabelled out of its pool while its lock holder was lost with the DaemonSet, reclaimed in
+  // another pool (68509 pool-cap); and a slot left from a node's ended round keeping it in its
+  // old pool for its next round, against its labels (12183 pool-cap).
   it('keeps every invariant for the seeds once found failing', async () => {
-    for (const seed of [10939, 20148, 11897, 24819, 35658, 6343, 7509]) {
+    for (const seed of [10939, 20148, 11897, 24819, 35658, 6343, 7509, 73719, 68509, 12183]) {
       const result = await runSimulation({ seed });
       assert.equal(result.violation, undefined, `seed ${seed}: ${result.violation?.check}: ${result.violation?.detail}`);
     }
