@@ -12,8 +12,11 @@ import type { RequestRecorder } from '../request-recorder.ts';
 
 export interface Control {
   pause(reason: string, by: string): Promise<void>;
-  /** `rearmed`: the nodes that halted the rollout, which the policy now waits for again. */
-  resume(by: string): Promise<{ rearmed: string[] }>;
+  /**
+   * `rearmed`: the nodes that halted the rollout, which the policy now waits for again. `stillHeld`:
+   * a halt or pause recorded after the resume was asked for, which it leaves (it needs its own resume).
+   */
+  resume(by: string): Promise<{ rearmed: string[]; stillHeld?: string }>;
   reboot(node: string, reason: string, by: string): Promise<'accepted' | 'unknown-node'>;
 }
 
@@ -49,7 +52,7 @@ export function createControl(deps: {
       // The resume lifts what held the rollout when it was asked for. Its write may land much later
       // (conflict after conflict with the cycle's own writes); a halt or pause recorded meanwhile
       // stays, and the resume record keeps the request's time so the policy agrees.
-      const wasHeld = await deps.rollout.update((record) => {
+      const outcome = await deps.rollout.update((record) => {
         const recovering = (record.recovering ?? []).filter((entry) => present.has(entry.node));
         const liftPause = record.paused !== undefined && recordedBy(record.paused.at, now);
         const liftHalt = record.halted !== undefined && recordedBy(record.halted.at, now);
@@ -60,12 +63,21 @@ export function createControl(deps: {
             [RESUMED_ANNOTATION]: JSON.stringify({ at: now.toISOString(), by }),
             ...(record.recovering ? { [RECOVERING_ANNOTATION]: recovering.length > 0 ? JSON.stringify(recovering) : null } : {}),
           },
-          result: liftPause || liftHalt || recovering.length !== (record.recovering?.length ?? 0),
+          result: {
+            lifted: liftPause || liftHalt || recovering.length !== (record.recovering?.length ?? 0),
+            stillHeld:
+              record.halted && !liftHalt
+                ? `halted since ${record.halted.at} by ${record.halted.node}: ${record.halted.reason}`
+                : record.paused && !liftPause
+                  ? `paused since ${record.paused.at}: ${record.paused.reason}`
+                  : undefined,
+          },
         };
       });
+      const { lifted: wasHeld, stillHeld } = outcome;
       if (wasHeld || rearmed.length > 0) deps.notify({ kind: 'resumed', node: rearmed.join(', '), reason: `resumed by ${by}` });
       deps.wake('resumed');
-      return { rearmed };
+      return { rearmed, ...(stillHeld ? { stillHeld } : {}) };
     },
 
     async reboot(node, reason, by) {

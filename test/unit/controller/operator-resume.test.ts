@@ -38,8 +38,8 @@ async function resumeAgainst(record: RolloutRecord) {
     clock: () => ASKED,
     wake: () => {},
   });
-  await control.resume('operator');
-  return { written: written!, notified };
+  const answer = await control.resume('operator');
+  return { written: written!, notified, answer };
 }
 
 describe('kreboot resume', () => {
@@ -59,7 +59,7 @@ describe('kreboot resume', () => {
   });
 
   it('leaves a halt and a pause recorded after it was asked for, and keeps the request time', async () => {
-    const { written, notified } = await resumeAgainst({
+    const { written, notified, answer } = await resumeAgainst({
       ...empty,
       halted: { at: AFTER, node: 'n2', reason: 'hook failed' },
       paused: { at: AFTER, reason: 'hold on' },
@@ -68,6 +68,7 @@ describe('kreboot resume', () => {
     assert.equal('kreboot.dev/paused' in written, false, 'the newer pause must stay');
     assert.equal(JSON.parse(written['kreboot.dev/resumed']!).at, ASKED.toISOString());
     assert.deepEqual(notified, [], 'nothing was lifted, so no "resumed" message');
+    assert.equal(answer.stillHeld, `halted since ${AFTER} by n2: hook failed`, 'the operator is told what still holds the rollout');
   });
 
   it('lifts an unreadable halt (it has no time to compare)', async () => {
