@@ -13,6 +13,7 @@
 
 import type { Logger } from 'pino';
 import type { AlertmanagerClient, Silence } from './alertmanager-client.ts';
+import { isSilenceId } from '../store/silence-record.ts';
 import { formatMatchers, renderMatcherSet, sameMatchers, silenceFilter, type MatcherSet } from './silence-matchers.ts';
 
 const SILENCE_CREATED_BY = 'kreboot';
@@ -80,7 +81,9 @@ export function createNodeSilencer({ client, sets, log, now = () => new Date() }
       return ids;
     },
 
-    async expire(node, ids) {
+    async expire(node, recorded) {
+      // The cordon's record names no IDs (silence-record.ts): the lookup below finds them.
+      const ids = recorded.filter(isSilenceId);
       const failures: string[] = [];
       const expireOne = async (id: string) => {
         try {

@@ -277,6 +277,7 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
   };
   const live = () => instances.filter((inst) => inst.alive);
   const leaders = () => instances.filter((inst) => inst.alive && inst.active);
+  invariants.leadersOverlap = () => leaders().length > 1;
   const activate = (inst: Instance, active: boolean) => {
     if (!inst.alive || inst.active === active) return;
     inst.active = active;

@@ -41,8 +41,10 @@ export interface NodeWriter {
   /** Writes the patch; false when it lost to a 409 or the Node is gone (the call says which). */
   write(call: WriteCall, node: V1Node, observed: ObservedNode, patch: NodePatch): Promise<boolean>;
   /**
-   * A step that takes or keeps the node out (the cordon, a reboot job) with its alerts silenced,
-   * recorded in the same write; silences made for a write that did not land are expired at once.
+   * A step that takes or keeps the node out (the cordon, a reboot job) with its alerts silenced.
+   * The cordon silences once it has landed (its record says to find them by their matchers); a
+   * reboot job silences first and records the IDs in its write, and silences made for a write that
+   * did not land are expired at once.
    */
   writeSilenced(call: WriteCall, node: V1Node, observed: ObservedNode, patch: NodePatch, step: 'cordon' | 'dispatch'): Promise<boolean>;
 }
@@ -85,6 +87,12 @@ export function createNodeWriter(deps: NodeWriterDeps): NodeWriter {
   return {
     write,
     async writeSilenced(call, node, observed, patch, step) {
+      if (step === 'cordon') {
+        const written = await write(call, node, observed, withAnnotations(patch, deps.quiet.silencedAfterCordon(observed)));
+        // Its record (the cordon's) already says so: the IDs are not written again here.
+        if (written) await deps.quiet.silence(node, observed, call.now, step);
+        return written;
+      }
       const silences = await deps.quiet.silence(node, observed, call.now, step);
       const written = await write(call, node, observed, withAnnotations(patch, silences.annotations));
       if (!written) await deps.quiet.unsilenceUnrecorded(observed, silences, call.gone === true);

@@ -1,9 +1,12 @@
 // Quiet maintenance (--alertmanager-url with --silence-matchers, issue 26): the runner's silences of
 // a node's alerts while kreboot reboots it. A courtesy to the people on call, never a gate: if
 // Alertmanager cannot be reached the reboot goes on, with a warning and an Event. Silences are made
-// with the step that takes the node out (the cordon, a reboot job) and recorded in the same Node
-// write; they end with the reboot, expired beside the cycle (silence-expiry.ts), so a node whose
-// silences cannot be expired still gives back its slot and starts its next reboot.
+// once the cordon has landed (the cordon records that they are to be found by their matchers) and
+// again with the reboot job, whose write records their IDs; they end with the reboot, expired
+// beside the cycle (silence-expiry.ts), so a node whose silences cannot be expired still gives back
+// its slot and starts its next reboot. Made before the cordon, a silence outlived a start that never
+// landed (the controller killed in between, the gates closed when the next leader looked) and
+// quieted a node kreboot was not rebooting (found by the simulation, seed 76228).
 
 import type { V1Node } from '@kubernetes/client-node';
 import type { NodeSilencer } from '../../alertmanager/node-silencer.ts';
@@ -13,7 +16,7 @@ import type { AnnotationChanges } from '../../kube/annotations.ts';
 import { isNotFound } from '../../kube/api-errors.ts';
 import type { Logger } from '../../log/logger.ts';
 import { isInFlight } from '../../store/node-progress.ts';
-import { silencesAnnotation } from '../../store/silence-record.ts';
+import { isSilenceId, SILENCED_BY_LOOKUP, silencesAnnotation } from '../../store/silence-record.ts';
 import type { ClusterApi } from '../cluster-api.ts';
 import type { OwnWriteSink } from '../cluster/own-writes.ts';
 import type { EventRecorder } from '../observe/events.ts';
@@ -42,6 +45,8 @@ export interface QuietMaintenanceDeps {
 }
 
 export interface QuietMaintenance {
+  /** The record the cordon writes when the node's alerts are to be silenced once it lands; {} when off. */
+  silencedAfterCordon(observed: ObservedNode): AnnotationChanges;
   /** Silences the node's alerts until `step`'s bound; the record to write with the step. */
   silence(node: V1Node, observed: ObservedNode, now: Date, step: 'cordon' | 'dispatch'): Promise<Silenced>;
   /**
@@ -97,6 +102,11 @@ export function createQuietMaintenance(deps: QuietMaintenanceDeps): QuietMainten
   const expiry = silencer ? createSilenceExpiry({ silencer, forget: forgetSilences, wake: deps.wake, clock: deps.clock, log }) : undefined;
 
   return {
+    silencedAfterCordon(observed) {
+      if (!silencer) return {};
+      return silencesAnnotation([...(observed.silences ?? []), SILENCED_BY_LOOKUP]);
+    },
+
     async silence(node, observed, now, step) {
       if (!silencer) return NOT_SILENCED;
       // An expiry of the previous reboot's silences must not undo (or un-record) this reboot's.
@@ -104,7 +114,8 @@ export function createQuietMaintenance(deps: QuietMaintenanceDeps): QuietMainten
       const until = silenceEnd(now, { drainTimeoutMs: settings.drainTimeoutMs, rebootTimeoutMs: settings.rebootTimeoutMs }, step);
       try {
         const ids = await silencer.silence(observed.name, until, observed.request?.reason ?? `kreboot is rebooting ${observed.name}`);
-        const recorded = new Set(observed.silences ?? []);
+        // The IDs found now replace the cordon's "find them by matchers": the same silences, extended.
+        const recorded = new Set((observed.silences ?? []).filter(isSilenceId));
         return {
           annotations: silencesAnnotation([...recorded, ...ids.filter((id) => !recorded.has(id))]),
           created: ids.filter((id) => !recorded.has(id)),

@@ -1,8 +1,8 @@
-// A write the watch has not shown yet is trusted for 10 s, and the cycle comes back when that
-// trust ends. Found by the simulation (a Node deleted right after kreboot wrote it, before the
-// watch showed the write): the entry was dropped only when the node was seen again, so for a
-// deleted Node it stayed, its end stayed in the past, and every cycle asked for the next one at
-// once — the controller spun through cycles for ever.
+// A write whose answer was lost is trusted for 10 s, and the cycle comes back when that trust
+// ends. Found by the simulation (a Node deleted right after kreboot wrote it, before the watch
+// showed the write): the entry was dropped only when the node was seen again, so for a deleted Node
+// it stayed, its end stayed in the past, and every cycle asked for the next one at once — the
+// controller spun through cycles for ever. An answered write has no such end to come back for.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,7 +11,7 @@ import { createOwnWrites } from '../../../src/controller/cluster/own-writes.ts';
 import { reconcilerOver } from '../../harness/reconciler-over.ts';
 import { NOW } from './fixtures.ts';
 
-test('a pending write for a Node that is gone does not make the cycle run again and again', async () => {
+test('a presumed write for a Node that is gone does not make the cycle run again and again', async () => {
   let now = NOW.getTime();
   const timers: { at: number; run: () => void }[] = [];
   const clock = () => new Date(now);
@@ -33,7 +33,7 @@ test('a pending write for a Node that is gone does not make the cycle run again 
     nodeGone: () => Promise.resolve(true),
   });
   const written: V1Node = { metadata: { name: 'gone', resourceVersion: '8' } };
-  ownWrites.wrote('gone', '7', written);
+  ownWrites.wrote('gone', '7', written, true);
   reconciler.setActive(true);
   await reconciler.idle();
   // The first cycle comes back when the write's trust ends.
