@@ -21,6 +21,7 @@ import {
 } from '@kubernetes/client-node';
 import { isDeadlineError, KUBE_CALL_DEADLINE_MS, withDeadline } from '../kube/call-deadline.ts';
 import { MERGE_PATCH } from '../kube/patch.ts';
+import { listSlimNodes } from './cluster/slim-node.ts';
 
 /** A JSON merge patch; a `metadata.resourceVersion` in it makes the write optimistic. */
 type MergePatch = object;
@@ -31,6 +32,11 @@ interface DeleteOptions {
 
 export interface ClusterApi {
   readNode(name: string): Promise<V1Node>;
+  /**
+   * The Nodes as the API server has them now (paged, slimmed like the informer's copies): what a
+   * cycle checks its watch-fed view against when that view may lag (reconciler.ts).
+   */
+  listNodes(labelSelector?: string): Promise<V1Node[]>;
   patchNode(name: string, patch: MergePatch): Promise<V1Node>;
   /** The pods bound to a node, optionally filtered by a label selector. */
   listPodsOnNode(node: string, labelSelector?: string): Promise<V1Pod[]>;
@@ -73,6 +79,11 @@ export function createClusterApi(kc: KubeConfig, options: ClusterApiOptions = {}
   };
   return {
     readNode: (name) => bounded(`reading node ${name}`, () => core.readNode({ name }, plain)),
+    listNodes: (labelSelector) =>
+      bounded('listing the nodes', async () => {
+        const list = await listSlimNodes((page) => core.listNode({ ...page, ...(labelSelector ? { labelSelector } : {}) }, plain));
+        return list.items;
+      }),
     patchNode: (name, body) => bounded(`patching node ${name}`, () => core.patchNode({ name, body }, mergePatch)),
     listPodsOnNode: (node, labelSelector) =>
       bounded(`listing the pods on ${node}`, async () => {

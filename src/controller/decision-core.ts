@@ -51,6 +51,7 @@ import { defaultPool, type PoolSpec } from './pools/pool-specs.ts';
 export type DecisionConfig = Pick<
   ControllerConfig,
   | 'concurrency'
+  | 'nodeSelector'
   | 'lock'
   | 'forceReboot'
   | 'drain'
@@ -359,6 +360,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
             return nodeGone(name);
           }
         : nodeGone,
+      freshNodes: () => api.listNodes(config.nodeSelector === '' ? undefined : config.nodeSelector),
       onHalt: (halt) => io.notify({ kind: 'halted', node: halt.node, reason: halt.reason }),
       ...(io.timers ? { timers: io.timers } : {}),
       ...(pooled ? { exclusive } : {}),
@@ -368,7 +370,7 @@ export function buildDecisionCore(config: DecisionConfig, io: DecisionCoreIo): D
 
   const start = (specs: readonly PoolSpec[]) => {
     const pooled = specs.length > 1;
-    const members = createMembership(specs, install);
+    const members = createMembership(specs, install, clock);
     membership = members;
     runtimes = specs.map((spec) => buildPool(spec, pooled, members));
   };

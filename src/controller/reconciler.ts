@@ -21,7 +21,7 @@ import type { PerformContext, Performer } from './perform.ts';
 import { gateRecheckAt, holdAfter, nodeInput } from './policy/cycle-holds.ts';
 import { decide, type PolicySettings } from './policy/decide.ts';
 import { ageDueAt } from './policy/node-age.ts';
-import type { ObservedNode } from './policy/observed-node.ts';
+import { observeNode, type ObservedNode } from './policy/observed-node.ts';
 import { haltingNode, NO_TOPOLOGY, planCycle, rolloutHalt, slotLedger, zoneFullAgainst } from './policy/plan.ts';
 import { recoveryHold } from './policy/recovery.ts';
 import { haltVerdict, rolloutHold } from './policy/rollout-hold.ts';
@@ -49,6 +49,11 @@ export interface ReconcilerDeps {
   readonly timers?: Timers;
   /** Asks the API server whether a Node is gone (404); the view may not hold it (--node-selector). */
   readonly nodeGone: (name: string) => Promise<boolean>;
+  /**
+   * The Nodes as the API server has them now, to check the watch-fed view against before the
+   * first start after it may lag (viewCaughtUp below); absent: the view is trusted.
+   */
+  readonly freshNodes?: () => Promise<readonly V1Node[]>;
   /** A gate's halt was kept on the lock DaemonSet (the notification). */
   readonly onHalt?: (halt: HaltRecord) => void;
   /**
@@ -59,6 +64,8 @@ export interface ReconcilerDeps {
 }
 
 const ACTION_RETRY_MS = 2000;
+/** A view found behind the API server is checked again this soon (its watch is catching up). */
+const VIEW_RECHECK_MS = 1000;
 /** decide() → perform() rounds per node and cycle: an action, then at most two on its facts. */
 const MAX_STEPS = 3;
 /** Record-keeping writes in flight at once within a cycle (nodes neither out of service nor starting). */
@@ -92,6 +99,10 @@ export interface Reconciler extends RolloutQueries {
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { view, ownWrites, rollout, performer, gates, settings, log, clock } = deps;
   let active = false;
+  /** Counts the times this replica became leader: a new term's view is checked once before a start. */
+  let term = 0;
+  /** The term and lock DaemonSet for which the view was found caught up with the API server. */
+  let caughtUpFor: string | undefined;
   /** When the last cycle started and how many nodes it read: wakes are paced on large clusters. */
   let lastCycle = { at: -Infinity, nodes: 0 };
   const readModel = createReadModel({
@@ -163,6 +174,40 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       return undefined;
     }
     return haltVerdict(ask.node, ask.reason);
+  }
+
+  /**
+   * Whether the view has caught up with the API server, checked once per term and lock DaemonSet
+   * before anything starts. The caps count a node out either by its slot in the lock or by its
+   * record in the view; a replica that just became leader, or that finds the lock DaemonSet created
+   * again (its holders gone), has only the view, and a watch that lags behind the last leader's
+   * cordon shows that node schedulable: a second node started beside it at --concurrency=1 (found
+   * by the simulation, seed 20227). One list of the Nodes settles it; until the view shows every
+   * node the list has out of service, nothing starts.
+   */
+  async function viewCaughtUp(outOfService: ReadonlySet<string>): Promise<boolean> {
+    if (!deps.freshNodes) return true;
+    const key = `${term} ${view.daemonSet()?.metadata?.uid ?? ''}`;
+    if (caughtUpFor === key) return true;
+    let fresh: readonly V1Node[];
+    try {
+      fresh = await deps.freshNodes();
+    } catch (error) {
+      log.warn({ err: error }, 'could not list the nodes to check the watch against; no node starts until it can');
+      return false;
+    }
+    const behind = fresh
+      .filter((node) => {
+        const name = node.metadata?.name ?? '';
+        return view.node(name) !== undefined && !outOfService.has(name) && isOutOfService(observeNode(node).progress);
+      })
+      .map((node) => node.metadata?.name);
+    if (behind.length > 0) {
+      log.warn({ nodes: behind }, 'the watch has not shown nodes the API server has out of service yet; no node starts until it does');
+      return false;
+    }
+    caughtUpFor = key;
+    return true;
   }
 
   async function housekeeping(now: Date, outOfService: ReadonlySet<string>): Promise<void> {
@@ -342,7 +387,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       return Promise.resolve(true);
     };
     if (!(await everyLimit(plan.rest, RECORDS_IN_FLIGHT, keep))) return undefined;
-    for (const observed of plan.candidates) if (!(await handle(observed))) return undefined;
+    if (plan.candidates.length > 0 && !held && !(await io(viewCaughtUp(plan.outOfService))))
+      note(new Date(now.getTime() + VIEW_RECHECK_MS));
+    else for (const observed of plan.candidates) if (!(await handle(observed))) return undefined;
     const seconds = endTimer();
     const computeMs = Math.max(0, performance.now() - cycleStarted - awaitedMs);
     deps.metrics.cycleCompute.observe(computeMs / 1000);
@@ -365,6 +412,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       else loop.wake(reason);
     },
     setActive(value) {
+      if (value && !active) term++;
       active = value;
       if (value) loop.wake('became leader');
     },

@@ -46,6 +46,12 @@ function simApi(model: ApiModel, jobs: JobModel, scheduler: Scheduler, owner: nu
         'read',
         () => model.readNode(name),
       ),
+    listNodes: () =>
+      call(
+        () => 'listNodes',
+        'read',
+        () => [...model.nodes.values()],
+      ),
     patchNode: (name, patch) =>
       call(
         () => `patchNode ${name} ${describePatch(patch)}`,

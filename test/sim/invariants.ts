@@ -125,7 +125,8 @@ export class Invariants implements AgentObserver, SilenceObserver {
   /** The node a silence is for, from its matchers (set by the run). */
   silenceNode: (matchers: readonly SilenceMatcher[]) => string | undefined = () => undefined;
   /** Halts not yet covered by a resume, by node and time: kept when the halting Node is deleted. */
-  private readonly halts = new Map<string, { node: string; since: string }>();
+  /** `dsUid`: the lock DaemonSet that existed when the halt was first seen. */
+  private readonly halts = new Map<string, { node: string; since: string; dsUid: string | undefined }>();
   private readonly resumedHalts = new Set<string>();
   private dsUid: string | undefined;
   /** Nodes relabelled to another zone while kreboot had them out of service. */
@@ -239,8 +240,8 @@ export class Invariants implements AgentObserver, SilenceObserver {
       const key = `${name}@${progress?.since}`;
       // A halt once resumed stays resumed, even if the resume's record is lost later.
       const halts = progress?.haltedRollout === true || progress?.holdsRollout === true;
-      if (progress?.phase === 'failed' && halts && !covered(progress.since) && !this.resumedHalts.has(key))
-        this.halts.set(key, { node: name, since: progress.since });
+      if (progress?.phase === 'failed' && halts && !covered(progress.since) && !this.resumedHalts.has(key) && !this.halts.has(key))
+        this.halts.set(key, { node: name, since: progress.since, dsUid: this.dsUid });
     }
     let first: string | undefined;
     // A gate's halt (the workload gate's timeout) lives on the lock DaemonSet only: a halt recorded
@@ -253,6 +254,15 @@ export class Invariants implements AgentObserver, SilenceObserver {
         first = `${recorded.node} (a gate's halt at ${recorded.at})`;
     }
     for (const [key, halt] of this.halts) {
+      // The same limit in the other order: the lock DaemonSet re-created first (no controller acted
+      // before the halting Node went too, so none could keep the halt on the new one).
+      const node = this.model.nodes.get(halt.node);
+      const nodeLost = !node || progressOf(node)?.since !== halt.since;
+      const kept = recorded?.node === halt.node && recorded.at === halt.since;
+      if (nodeLost && !kept && halt.dsUid !== this.dsUid) {
+        this.halts.delete(key);
+        continue;
+      }
       if (covered(halt.since)) {
         this.halts.delete(key);
         this.resumedHalts.add(key);

@@ -128,7 +128,7 @@ const NONE: Action = { type: 'none' };
  * cordoning) only once it is older than this: a younger one may be another replica's start that
  * has taken the slot and not yet cordoned.
  */
-const LEFTOVER_SLOT_MS = 60_000;
+export const LEFTOVER_SLOT_MS = 60_000;
 
 /** A slot too young to be a leftover stays; the cycle looks again once it would be old enough. */
 const leftover = (now: Date): Action => ({
@@ -297,6 +297,13 @@ export function decide(node: ObservedNode, input: DecideInput, now: Date, settin
   if (node.hookJob && !(isInFlight(progress) && hostHookLive(node))) return { type: 'disarm', hook: true };
 
   if (isOutOfService(progress) && !holdsSlot) return { type: 'reacquire' };
+
+  // A failure that holds the rollout (a hook failed with --hook-failure=halt) is the halt's record on
+  // the node: kept until a resume covers it, even past its retry time. Recorded as `waiting` (held by
+  // that very halt), it left the halt on the lock DaemonSet alone, and a DaemonSet deleted and
+  // created again took it (found by the simulation, seed 30028).
+  if (progress?.phase === 'failed' && progress.holdsRollout === true && !resumedSince(progress, input.resumedAt))
+    return holdsSlot ? roundSlot(progress, now) : NONE;
 
   if (wantsToStart(node, now)) return decideCandidate(node, input, now, settings);
 

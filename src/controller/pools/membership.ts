@@ -15,6 +15,7 @@ import { matchesLabelSelector } from '../../kube/label-selector.ts';
 import { parseLock } from '../../store/lock-record.ts';
 import { CONTROLLER, INSTALL_ANNOTATION } from '../../store/keys.ts';
 import { isOutOfService, parseProgress } from '../../store/node-progress.ts';
+import { LEFTOVER_SLOT_MS } from '../policy/decide.ts';
 import type { PoolSpec } from './pool-specs.ts';
 
 export type Membership =
@@ -38,7 +39,7 @@ export function hasWork(node: V1Node): boolean {
   return progress.phase !== 'done' && !(progress.phase === 'failed' && progress.final === true && !progress.haltedRollout);
 }
 
-export function createMembership(pools: readonly PoolSpec[], install?: string): PoolMembership {
+export function createMembership(pools: readonly PoolSpec[], install?: string, clock: () => Date = () => new Date()): PoolMembership {
   const [first, ...named] = pools;
   const fallback = first!.name;
   const names = new Set(pools.map((pool) => pool.name));
@@ -91,8 +92,12 @@ export function createMembership(pools: readonly PoolSpec[], install?: string): 
       if (record?.pool !== undefined) return { pool: record.pool };
       // A slot taken no later than the node's round ended is that round's leftover, about to be
       // released: the node's next round goes by its labels, not by the pool it was in (seed 12183).
+      // So is one whose start never cordoned, once older than a start takes (decide.ts): it would
+      // otherwise start the node in the old pool long after a relabel (seed 31013).
       const held = ds ? holding(ds).get(node.metadata?.name ?? '') : undefined;
-      const leftover = held !== undefined && record?.endedAt !== undefined && held.created <= record.endedAt;
+      const leftover =
+        held !== undefined &&
+        ((record?.endedAt !== undefined && held.created <= record.endedAt) || held.created < clock().getTime() - LEFTOVER_SLOT_MS);
       if (held !== undefined && !leftover) return { pool: held.pool };
       if (foreign && hasWork(node)) return { pool: undefined, conflict: [], install: other };
       const found = matches(node);

@@ -27,6 +27,27 @@ const rows: Row[] = [
   { name: 'no request, no progress: nothing', node: node(), expect: { type: 'none' } },
   { name: 'request with open gates: start', node: node({ request: alertRequest }), verdict: open, expect: { type: 'start' } },
   {
+    // Found by the simulation (seed 30028): recorded as waiting, the node's copy of the halt was gone,
+    // and the lock DaemonSet deleted and created again took the other copy.
+    name: 'a failure that holds the rollout (--hook-failure=halt) keeps its record past its retry time until a resume',
+    node: node({
+      request: { at: ago(600), kind: 'api', by: 'operator' },
+      progress: { phase: 'failed', since: ago(120), reason: 'pre-drain hook failed', retryAt: ago(60), attempts: 1, holdsRollout: true },
+    }),
+    verdict: { open: false, gate: 'halted', reason: 'rollout halted: n1: pre-drain hook failed' },
+    expect: { type: 'none' },
+  },
+  {
+    name: 'a failure that held the rollout, resumed since: asks to start again',
+    node: node({
+      request: { at: ago(600), kind: 'api', by: 'operator' },
+      progress: { phase: 'failed', since: ago(120), reason: 'pre-drain hook failed', retryAt: ago(60), attempts: 1, holdsRollout: true },
+    }),
+    verdict: open,
+    resumedAt: ago(30),
+    expect: { type: 'start' },
+  },
+  {
     name: 'request with a closed gate: waiting with the gate reason, requeued at the reopening',
     node: node({ request: alertRequest }),
     verdict: closed,

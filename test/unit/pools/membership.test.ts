@@ -34,16 +34,18 @@ const lock = (holders: string[]) =>
     locks: holders.map((nodeID) => ({
       nodeID,
       metadata: { unschedulable: false, holder: 'kreboot' },
-      created: new Date().toISOString(),
+      created: new Date(Date.parse(NOW) - 5_000).toISOString(),
       TTL: 0,
     })),
   });
+/** When the table is read: a few seconds after the slots lock() writes. */
+const NOW = '2026-01-01T00:05:05.000Z';
 const lockAt = (nodeID: string, created: string) =>
   JSON.stringify({ maxOwners: 2, locks: [{ nodeID, metadata: { unschedulable: false, holder: 'kreboot' }, created, TTL: 0 }] });
 const ds = (annotations: Record<string, string>): V1DaemonSet => ({ metadata: { name: 'kreboot-agent', annotations } });
 
 describe('membership', () => {
-  const members = createMembership(pools, INSTALL);
+  const members = createMembership(pools, INSTALL, () => new Date(NOW));
   const table: [string, V1Node, V1DaemonSet | undefined, string | undefined][] = [
     ['no pool selects it: the default pool', node('a'), undefined, 'default'],
     ['one pool selects it', node('b', { gpu: 'true' }), undefined, 'gpu'],
@@ -143,6 +145,12 @@ describe('membership', () => {
       ),
       ds({ 'kreboot.dev/lock.gpu': lockAt('o', '2026-01-01T00:05:01.000Z') }),
       'gpu',
+    ],
+    [
+      'a slot whose start never cordoned, taken over a minute ago: a leftover, its labels (seed 31013)',
+      node('p', { arch: 'arm64' }),
+      ds({ 'kreboot.dev/lock.gpu': lockAt('p', '2026-01-01T00:03:00.000Z') }),
+      'arm',
     ],
     [
       'another install has a request on it: held',
