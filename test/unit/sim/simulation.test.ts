@@ -36,9 +36,14 @@ describe('deterministic simulation', () => {
   // old pool for its next round, against its labels (12183 pool-cap); a cordon this controller wrote
   // forgotten while the watch lagged, with the lock's holders lost (85796 concurrency); a silence
   // asked for before a cordon that never landed (76228 silence-on-reboot); a start decided before a
-  // halt landing its cordon after it while two leaders acted (87715 halt-holds, exempt: README).
+  // halt landing its cordon after it while two leaders acted (87715 halt-holds, exempt: README); a
+  // halt's node record overwritten past its retry time (30028), a never-cordoned slot keeping a node
+  // in its old pool (31013), a new leader's lagging view (20227), the halt limit in the other order
+  // (34167).
   it('keeps every invariant for the seeds once found failing', async () => {
-    for (const seed of [10939, 20148, 11897, 24819, 35658, 6343, 7509, 73719, 68509, 12183, 85796, 76228, 87715]) {
+    for (const seed of [
+      10939, 20148, 11897, 24819, 35658, 6343, 7509, 73719, 68509, 12183, 85796, 76228, 87715, 30028, 31013, 20227, 34167,
+    ]) {
       const result = await runSimulation({ seed });
       assert.equal(result.violation, undefined, `seed ${seed}: ${result.violation?.check}: ${result.violation?.detail}`);
     }
