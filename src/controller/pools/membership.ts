@@ -7,8 +7,9 @@
 // not keep it there. Otherwise the
 // one pool whose selector matches it; none: the default pool. A node that two pools' selectors
 // match belongs to neither: it is held, with a reason naming both, until its labels or the
-// selectors change (docs/pools.md). Pure, and cached per Node and DaemonSet object (the watch
-// never changes them in place) so that every pool's view of every cycle costs a lookup per node.
+// selectors change (docs/pools.md). What it reads is cached per Node and DaemonSet object (the watch
+// never changes them in place) so that every pool's view of every cycle costs a lookup per node;
+// only a slot's age is judged at each call, against the injected clock.
 
 import type { V1DaemonSet, V1Node } from '@kubernetes/client-node';
 import { matchesLabelSelector } from '../../kube/label-selector.ts';
@@ -63,7 +64,7 @@ export function createMembership(pools: readonly PoolSpec[], install?: string, c
       const out = isOutOfService(progress);
       const pool = out ? progress?.pool : undefined;
       const ended = !out && (progress?.phase === 'done' || progress?.phase === 'failed') ? Date.parse(progress.since) : undefined;
-      found = { pool: pool !== undefined && names.has(pool) ? pool : undefined, endedAt: ended };
+      found = { pool: pool !== undefined && names.has(pool) ? pool : undefined, out, endedAt: ended };
       rounds.set(node, found);
     }
     return found;
@@ -97,7 +98,8 @@ export function createMembership(pools: readonly PoolSpec[], install?: string, c
       const held = ds ? holding(ds).get(node.metadata?.name ?? '') : undefined;
       const leftover =
         held !== undefined &&
-        ((record?.endedAt !== undefined && held.created <= record.endedAt) || held.created < clock().getTime() - LEFTOVER_SLOT_MS);
+        ((record?.endedAt !== undefined && held.created <= record.endedAt) ||
+          (record?.out !== true && held.created < clock().getTime() - LEFTOVER_SLOT_MS));
       if (held !== undefined && !leftover) return { pool: held.pool };
       if (foreign && hasWork(node)) return { pool: undefined, conflict: [], install: other };
       const found = matches(node);
@@ -111,6 +113,8 @@ export function createMembership(pools: readonly PoolSpec[], install?: string, c
 /** What a node's own record says of its pool: the one it was cordoned in, while it is out; when its last round ended. */
 interface RoundRecord {
   readonly pool: string | undefined;
+  /** Out of service by its record (a slot it holds is never a leftover then). */
+  readonly out: boolean;
   /** Epoch ms: when the node's last round ended (done or failed and given back). */
   readonly endedAt: number | undefined;
 }

@@ -153,6 +153,16 @@ describe('membership', () => {
       'arm',
     ],
     [
+      "out of service with no pool recorded (cordoned by an older controller), its slot taken long ago: the slot's pool",
+      node(
+        'q',
+        { arch: 'arm64' },
+        { 'kreboot.dev/state': JSON.stringify({ phase: 'rebooting', since: '2026-01-01T00:01:00Z', reason: '' }) },
+      ),
+      ds({ 'kreboot.dev/lock.gpu': lockAt('q', '2026-01-01T00:00:10.000Z') }),
+      'gpu',
+    ],
+    [
       'another install has a request on it: held',
       node(
         'g',
