@@ -38,6 +38,10 @@ const lock = (holders: string[]) =>
       TTL: 0,
     })),
   });
+/** A node's record after a failed round that gave it back (retried later). */
+const givenBack = {
+  'kreboot.dev/state': JSON.stringify({ phase: 'failed', retryAt: '2026-01-01T00:05:00Z', since: '2026-01-01T00:01:00Z', reason: '' }),
+};
 /** When the table is read: a few seconds after the slots lock() writes. */
 const NOW = '2026-01-01T00:05:05.000Z';
 const lockAt = (nodeID: string, created: string) =>
@@ -114,35 +118,13 @@ describe('membership', () => {
     ],
     [
       "a slot left from its round that ended (failed, given back): its labels, not the slot's pool",
-      node(
-        'n',
-        { arch: 'arm64' },
-        {
-          'kreboot.dev/state': JSON.stringify({
-            phase: 'failed',
-            retryAt: '2026-01-01T00:05:00Z',
-            since: '2026-01-01T00:01:00Z',
-            reason: '',
-          }),
-        },
-      ),
+      node('n', { arch: 'arm64' }, givenBack),
       ds({ 'kreboot.dev/lock.gpu': lockAt('n', '2026-01-01T00:00:10.000Z') }),
       'arm',
     ],
     [
       "a slot taken since its round ended (its next start, cordon not landed yet): the slot's pool",
-      node(
-        'o',
-        { arch: 'arm64' },
-        {
-          'kreboot.dev/state': JSON.stringify({
-            phase: 'failed',
-            retryAt: '2026-01-01T00:05:00Z',
-            since: '2026-01-01T00:01:00Z',
-            reason: '',
-          }),
-        },
-      ),
+      node('o', { arch: 'arm64' }, givenBack),
       ds({ 'kreboot.dev/lock.gpu': lockAt('o', '2026-01-01T00:05:01.000Z') }),
       'gpu',
     ],
